@@ -6,8 +6,22 @@ import type { TaggedField } from './reader.ts';
  * placed in the output chunk list at the right position (see {@link Writer.chunks}).
  */
 export interface ExternalRecords {
-  /** Exact number of bytes the network layer will send for these records. */
+  /** Exact number of bytes the network layer will send for these records (the sum of the region lengths). */
   readonly sizeInBytes: number;
+  /** The file ranges that hold these bytes, in order. */
+  readonly regions: readonly FileRegion[];
+  /**
+   * Called exactly once when the bytes have been sent or the response was dropped, so the owner (a log
+   * segment) may close a file whose deletion was deferred while the send was in flight.
+   */
+  release?(): void;
+}
+
+/** A byte range of an open file: `length` bytes at `position` of file descriptor `fd`. */
+export interface FileRegion {
+  readonly fd: number;
+  readonly position: number;
+  readonly length: number;
 }
 
 /** The value of a `records` field: bytes in memory, or a reference to bytes elsewhere (file slices). */

@@ -189,3 +189,14 @@ export function peekBatchSize(buf: Buffer, position: number): number {
   if (buf.length - position < BatchLayout.LOG_OVERHEAD) return -1;
   return buf.readInt32BE(position + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
 }
+
+/** Magic values (Kafka's RecordBatch.MAGIC_VALUE_V0/V1/V2): v0/v1 are legacy message sets, v2 is RecordBatch. */
+export const MAGIC_VALUE_V0 = 0;
+export const MAGIC_VALUE_V1 = 1;
+export const MAGIC_VALUE_V2 = 2;
+/** Sentinels of Kafka's RecordBatch interface: a timestamp, producer id/epoch, sequence or epoch that is unset. */
+export const NO_TIMESTAMP = -1n;
+export const NO_PRODUCER_ID = -1n;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+export const NO_PARTITION_LEADER_EPOCH = -1;

@@ -1,0 +1,168 @@
+import type { Logger } from '../observability/logger.ts';
+import type { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
+import type { MetadataImage } from '../metadata/metadata-image.ts';
+import { encodeMetadataRecord, type MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
+import type { BrokerEndpoint } from '../metadata/metadata-image.ts';
+import { randomUuid } from '../common/uuid.ts';
+import {
+  ReplicationControlManager,
+  type ReplicationControlOptions,
+  type TopicCreation,
+  type TopicCreationResult,
+} from './replication-control-manager.ts';
+import {
+  ConfigControlManager,
+  type ConfigAlteration,
+  type ConfigAlterationResult,
+  type ConfigControlOptions,
+} from './config-control-manager.ts';
+
+/** metadata.version this controller writes at bootstrap: 3.9-IV0 (feature level 21). */
+export const METADATA_VERSION_LEVEL = 21;
+
+/** Size of the producer id blocks handed to brokers (Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE). */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+
+export interface QuorumControllerOptions extends ReplicationControlOptions, ConfigControlOptions {
+  raft: KafkaRaftClient;
+  /** The newest committed image (the MetadataLoader's). */
+  image(): MetadataImage;
+  logger: Logger;
+}
+
+/**
+ * The KRaft controller, after Kafka's `QuorumController`: every operation runs in order on one queue, reads the
+ * committed image, produces metadata records and appends them to the Raft log as one batch (so an operation is
+ * atomic), and answers once the batch is committed and applied. Validate-only operations append nothing.
+ */
+export class QuorumController {
+  readonly #options: QuorumControllerOptions;
+  readonly #replication: ReplicationControlManager;
+  readonly #configs: ConfigControlManager;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: QuorumControllerOptions) {
+    this.#options = options;
+    this.#replication = new ReplicationControlManager(options);
+    this.#configs = new ConfigControlManager(options);
+  }
+
+  #enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(op, op);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #commit(records: MetadataRecordInput[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#options.raft.scheduleAppend(records.map(encodeMetadataRecord));
+  }
+
+  #run<T>(compute: (image: MetadataImage) => { records: MetadataRecordInput[]; results: T[] }, validateOnly: boolean): Promise<T[]> {
+    return this.#enqueue(async () => {
+      const { records, results } = compute(this.#options.image());
+      if (!validateOnly) await this.#commit(records);
+      return results;
+    });
+  }
+
+  /** Writes the bootstrap records (metadata.version) into an empty metadata log. */
+  bootstrap(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#options.image().features.has('metadata.version')) return;
+      await this.#commit([{ type: 'FeatureLevelRecord', data: { name: 'metadata.version', featureLevel: METADATA_VERSION_LEVEL } }]);
+    });
+  }
+
+  createTopics(topics: TopicCreation[], validateOnly: boolean): Promise<TopicCreationResult[]> {
+    return this.#run((image) => this.#replication.createTopics(image, topics), validateOnly);
+  }
+
+  deleteTopics(topics: { name: string | null; topicId: string | null }[]) {
+    return this.#run((image) => this.#replication.deleteTopics(image, topics), false);
+  }
+
+  createPartitions(requests: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[], validateOnly: boolean) {
+    return this.#run((image) => this.#replication.createPartitions(image, requests), validateOnly);
+  }
+
+  incrementalAlterConfigs(resources: ConfigAlteration[], validateOnly: boolean): Promise<ConfigAlterationResult[]> {
+    return this.#run((image) => this.#configs.incrementalAlterConfigs(image, resources), validateOnly);
+  }
+
+  legacyAlterConfigs(
+    resources: { resourceType: number; resourceName: string; configs: { name: string; value: string | null }[] }[],
+    validateOnly: boolean,
+  ): Promise<ConfigAlterationResult[]> {
+    return this.#run((image) => this.#configs.legacyAlterConfigs(image, resources), validateOnly);
+  }
+
+  /**
+   * Registers (or re-registers) a broker with a new epoch and unfences it (BrokerRegistration + the first
+   * heartbeat of Kafka's protocol, collapsed for a combined node). Partitions of which it is a replica and that
+   * have no leader get it as leader.
+   * @returns the broker epoch.
+   */
+  registerBroker(brokerId: number, endpoints: BrokerEndpoint[], rack: string | null): Promise<bigint> {
+    return this.#enqueue(async () => {
+      const image = this.#options.image();
+      const epoch = image.offset + 1n;
+      const records: MetadataRecordInput[] = [
+        {
+          type: 'RegisterBrokerRecord',
+          data: {
+            brokerId,
+            isMigratingZkBroker: false,
+            incarnationId: randomUuid(),
+            brokerEpoch: epoch,
+            endPoints: endpoints.map((e) => ({ ...e })),
+            features: [{ name: 'metadata.version', minSupportedVersion: 1, maxSupportedVersion: METADATA_VERSION_LEVEL }],
+            rack,
+            fenced: false,
+            inControlledShutdown: false,
+            logDirs: [],
+          },
+        },
+      ];
+      for (const topic of image.topicsById.values()) {
+        for (const [partitionId, p] of topic.partitions) {
+          if (p.leader === -1 && p.replicas.includes(brokerId)) {
+            records.push({
+              type: 'PartitionChangeRecord',
+              data: {
+                partitionId,
+                topicId: topic.id,
+                isr: p.isr.includes(brokerId) ? null : [...p.isr, brokerId],
+                leader: brokerId,
+                replicas: null,
+                removingReplicas: null,
+                addingReplicas: null,
+                leaderRecoveryState: -1,
+                directories: null,
+                eligibleLeaderReplicas: null,
+                lastKnownElr: null,
+              },
+            });
+          }
+        }
+      }
+      await this.#commit(records);
+      this.#options.logger.info({ brokerId, brokerEpoch: String(epoch) }, 'Registered broker');
+      return epoch;
+    });
+  }
+
+  /**
+   * Hands out the next block of producer ids (AllocateProducerIds / KIP-730): ids
+   * [start, start + PRODUCER_ID_BLOCK_SIZE) are reserved by a committed ProducerIdsRecord, so they never repeat
+   * across restarts or nodes.
+   */
+  allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ start: bigint; length: number }> {
+    return this.#enqueue(async () => {
+      const start = this.#options.image().nextProducerId;
+      const next = start + BigInt(PRODUCER_ID_BLOCK_SIZE);
+      await this.#commit([{ type: 'ProducerIdsRecord', data: { brokerId, brokerEpoch, nextProducerId: next } }]);
+      return { start, length: PRODUCER_ID_BLOCK_SIZE };
+    });
+  }
+}

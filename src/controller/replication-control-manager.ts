@@ -1,0 +1,278 @@
+import { Errors } from '../protocol/generated/errors.ts';
+import { randomUuid } from '../common/uuid.ts';
+import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
+import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
+import { collisionKey, isInternalTopic, topicNameError } from './topic-validation.ts';
+
+/** A topic to create (CreateTopicsRequest.CreatableTopic, version-independent). */
+export interface TopicCreation {
+  name: string;
+  /** -1 = broker default (num.partitions). */
+  numPartitions: number;
+  /** -1 = broker default (default.replication.factor). */
+  replicationFactor: number;
+  /** Manual assignment: replicas per partition index; when non-empty numPartitions/replicationFactor must be -1. */
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: { name: string; value: string | null }[];
+}
+
+export interface TopicCreationResult {
+  name: string;
+  topicId: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+/** Controller-side settings and checks that topic operations need. */
+export interface ReplicationControlOptions {
+  /** num.partitions */
+  defaultNumPartitions: number;
+  /** default.replication.factor */
+  defaultReplicationFactor: number;
+  /** Validates one topic config entry: null when valid, else the reason (INVALID_CONFIG, error 40). */
+  validateTopicConfig(name: string, value: string | null): string | null;
+}
+
+type Outcome<T> = { records: MetadataRecordInput[]; results: T[] };
+
+function fail(name: string, errorCode: number, errorMessage: string): TopicCreationResult {
+  return { name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode, errorMessage, numPartitions: -1, replicationFactor: -1 };
+}
+
+/** Brokers that can host new replicas: registered and not fenced, sorted by id. */
+function usableBrokers(image: MetadataImage): number[] {
+  return [...image.brokers.values()].filter((b) => !b.fenced).map((b) => b.id).sort((a, b) => a - b);
+}
+
+/**
+ * Round-robin replica placement over the usable brokers (a simplification of Kafka's StripedReplicaPlacer
+ * without racks): partition p's replicas start at broker (start + p) and take the next brokers in order.
+ */
+function placeReplicas(brokers: number[], firstPartition: number, count: number, replicationFactor: number): number[][] {
+  const start = brokers.length === 0 ? 0 : Math.floor(Math.random() * brokers.length);
+  const out: number[][] = [];
+  for (let p = firstPartition; p < firstPartition + count; p++) {
+    const replicas: number[] = [];
+    for (let r = 0; r < replicationFactor; r++) replicas.push(brokers[(start + p + r) % brokers.length]!);
+    out.push(replicas);
+  }
+  return out;
+}
+
+function partitionRecords(topicId: string, firstPartition: number, assignments: number[][], image: MetadataImage): MetadataRecordInput[] {
+  return assignments.map((replicas, i) => {
+    // ISR = the replicas that are registered and unfenced; the leader is the first of them (Kafka's behaviour).
+    const isr = replicas.filter((id) => image.brokers.get(id)?.fenced === false);
+    return {
+      type: 'PartitionRecord' as const,
+      data: {
+        partitionId: firstPartition + i,
+        topicId,
+        replicas,
+        isr,
+        removingReplicas: [],
+        addingReplicas: [],
+        leader: isr[0] ?? -1,
+        leaderRecoveryState: 0,
+        leaderEpoch: 0,
+        partitionEpoch: 0,
+        directories: replicas.map(() => 'AAAAAAAAAAAAAAAAAAAAAA'),
+        eligibleLeaderReplicas: null,
+        lastKnownElr: null,
+      },
+    };
+  });
+}
+
+/** Checks a manual assignment (INVALID_REPLICA_ASSIGNMENT, error 39): contiguous partitions from `first`, equal sizes, known brokers, no duplicates. */
+function assignmentError(assignments: { partitionIndex: number; brokerIds: number[] }[], first: number, image: MetadataImage): string | null {
+  const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+  const rf = sorted[0]?.brokerIds.length ?? 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const a = sorted[i]!;
+    if (a.partitionIndex !== first + i) return `Partitions should be a consecutive 0-based integer sequence`;
+    if (a.brokerIds.length === 0) return `The manual partition assignment includes an empty replica list.`;
+    if (a.brokerIds.length !== rf) return `The manual partition assignment includes a partition with ${a.brokerIds.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`;
+    if (new Set(a.brokerIds).size !== a.brokerIds.length) return `The manual partition assignment includes duplicate replicas.`;
+    for (const id of a.brokerIds) if (!image.brokers.has(id)) return `The manual partition assignment includes broker ${id}, but no such broker is registered.`;
+  }
+  return null;
+}
+
+/**
+ * Topic and partition lifecycle on the controller, after Kafka's `ReplicationControlManager`: each operation
+ * checks a request against the current image and returns the metadata records to append plus per-item results.
+ * Nothing here mutates state; the records do, once committed and replayed.
+ */
+export class ReplicationControlManager {
+  readonly #options: ReplicationControlOptions;
+
+  constructor(options: ReplicationControlOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * CreateTopics. Errors per topic: INVALID_TOPIC_EXCEPTION (17), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS
+   * (37), INVALID_REPLICATION_FACTOR (38), INVALID_REPLICA_ASSIGNMENT (39), INVALID_CONFIG (40), INVALID_REQUEST (42).
+   */
+  createTopics(image: MetadataImage, topics: TopicCreation[]): Outcome<TopicCreationResult> {
+    const records: MetadataRecordInput[] = [];
+    const results: TopicCreationResult[] = [];
+    const collisions = new Map([...image.topicsByName.keys()].map((n) => [collisionKey(n), n]));
+    const brokers = usableBrokers(image);
+    for (const t of topics) {
+      const nameError = topicNameError(t.name);
+      if (nameError !== null) {
+        results.push(fail(t.name, Errors.INVALID_TOPIC_EXCEPTION, nameError));
+        continue;
+      }
+      if (image.topicsByName.has(t.name)) {
+        results.push(fail(t.name, Errors.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`));
+        continue;
+      }
+      const collision = collisions.get(collisionKey(t.name));
+      if (collision !== undefined) {
+        results.push(fail(t.name, Errors.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collision}`));
+        continue;
+      }
+      let configError: string | null = null;
+      for (const c of t.configs) {
+        configError = this.#options.validateTopicConfig(c.name, c.value);
+        if (configError !== null) break;
+      }
+      if (configError !== null) {
+        results.push(fail(t.name, Errors.INVALID_CONFIG, configError));
+        continue;
+      }
+      let assignments: number[][];
+      if (t.assignments.length > 0) {
+        if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+          results.push(fail(t.name, Errors.INVALID_REQUEST, 'A manual partition assignment was specified, but numPartitions or replicationFactor was not set to -1.'));
+          continue;
+        }
+        const err = assignmentError(t.assignments, 0, image);
+        if (err !== null) {
+          results.push(fail(t.name, Errors.INVALID_REPLICA_ASSIGNMENT, err));
+          continue;
+        }
+        assignments = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds);
+      } else {
+        const numPartitions = t.numPartitions === -1 ? this.#options.defaultNumPartitions : t.numPartitions;
+        const rf = t.replicationFactor === -1 ? this.#options.defaultReplicationFactor : t.replicationFactor;
+        if (numPartitions <= 0) {
+          results.push(fail(t.name, Errors.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.'));
+          continue;
+        }
+        if (rf <= 0) {
+          results.push(fail(t.name, Errors.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.'));
+          continue;
+        }
+        if (rf > brokers.length) {
+          results.push(fail(t.name, Errors.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${brokers.length} broker(s) are registered.`));
+          continue;
+        }
+        assignments = placeReplicas(brokers, 0, numPartitions, rf);
+      }
+      const topicId = randomUuid();
+      records.push({ type: 'TopicRecord', data: { name: t.name, topicId } });
+      for (const c of t.configs) {
+        if (c.value !== null) records.push({ type: 'ConfigRecord', data: { resourceType: 2, resourceName: t.name, name: c.name, value: c.value } });
+      }
+      records.push(...partitionRecords(topicId, 0, assignments, image));
+      collisions.set(collisionKey(t.name), t.name);
+      results.push({ name: t.name, topicId, errorCode: 0, errorMessage: null, numPartitions: assignments.length, replicationFactor: assignments[0]!.length });
+    }
+    return { records, results };
+  }
+
+  /**
+   * DeleteTopics by name or id. Errors: UNKNOWN_TOPIC_OR_PARTITION (3), UNKNOWN_TOPIC_ID (100).
+   * Internal topics cannot be deleted here (TOPIC_AUTHORIZATION_FAILED is what Kafka gives without the right ACL;
+   * we answer INVALID_REQUEST with a message).
+   */
+  deleteTopics(image: MetadataImage, topics: { name: string | null; topicId: string | null }[]): Outcome<{ name: string | null; topicId: string; errorCode: number; errorMessage: string | null }> {
+    const records: MetadataRecordInput[] = [];
+    const results: { name: string | null; topicId: string; errorCode: number; errorMessage: string | null }[] = [];
+    const removed = new Set<string>();
+    for (const t of topics) {
+      let topic: TopicImage | undefined;
+      if (t.name !== null) topic = image.topicsByName.get(t.name);
+      else if (t.topicId !== null) topic = image.topicsById.get(t.topicId);
+      if (topic === undefined) {
+        const byName = t.name !== null;
+        results.push({
+          name: t.name,
+          topicId: t.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
+          errorCode: byName ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.UNKNOWN_TOPIC_ID,
+          errorMessage: byName ? 'This server does not host this topic-partition.' : 'This server does not host this topic ID.',
+        });
+        continue;
+      }
+      if (isInternalTopic(topic.name)) {
+        results.push({ name: topic.name, topicId: topic.id, errorCode: Errors.INVALID_REQUEST, errorMessage: `Internal topic ${topic.name} cannot be deleted.` });
+        continue;
+      }
+      if (!removed.has(topic.id)) {
+        records.push({ type: 'RemoveTopicRecord', data: { topicId: topic.id } });
+        removed.add(topic.id);
+      }
+      results.push({ name: topic.name, topicId: topic.id, errorCode: 0, errorMessage: null });
+    }
+    return { records, results };
+  }
+
+  /**
+   * CreatePartitions: grows a topic to `count` partitions. Errors: UNKNOWN_TOPIC_OR_PARTITION (3),
+   * INVALID_PARTITIONS (37) when count is not larger, INVALID_REPLICA_ASSIGNMENT (39), INVALID_REPLICATION_FACTOR (38).
+   */
+  createPartitions(
+    image: MetadataImage,
+    requests: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[],
+  ): Outcome<{ name: string; errorCode: number; errorMessage: string | null }> {
+    const records: MetadataRecordInput[] = [];
+    const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
+    const brokers = usableBrokers(image);
+    for (const req of requests) {
+      const topic = image.topicsByName.get(req.name);
+      if (topic === undefined) {
+        results.push({ name: req.name, errorCode: Errors.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${req.name}' does not exist.` });
+        continue;
+      }
+      const current = topic.partitions.size;
+      if (req.count < current) {
+        results.push({ name: req.name, errorCode: Errors.INVALID_PARTITIONS, errorMessage: `The topic ${req.name} currently has ${current} partition(s); ${req.count} would not be an increase.` });
+        continue;
+      }
+      if (req.count === current) {
+        results.push({ name: req.name, errorCode: Errors.INVALID_PARTITIONS, errorMessage: `Topic already has ${current} partition(s).` });
+        continue;
+      }
+      const adding = req.count - current;
+      const rf = topic.partitions.get(0)?.replicas.length ?? 1;
+      let assignments: number[][];
+      if (req.assignments !== null) {
+        if (req.assignments.length !== adding) {
+          results.push({ name: req.name, errorCode: Errors.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Attempted to add ${adding} additional partition(s), but only ${req.assignments.length} assignment(s) were specified.` });
+          continue;
+        }
+        const err = assignmentError(req.assignments.map((a, i) => ({ partitionIndex: current + i, brokerIds: a.brokerIds })), current, image);
+        if (err !== null) {
+          results.push({ name: req.name, errorCode: Errors.INVALID_REPLICA_ASSIGNMENT, errorMessage: err });
+          continue;
+        }
+        assignments = req.assignments.map((a) => a.brokerIds);
+      } else {
+        if (rf > brokers.length) {
+          results.push({ name: req.name, errorCode: Errors.INVALID_REPLICATION_FACTOR, errorMessage: `Unable to replicate the partition ${rf} time(s): only ${brokers.length} broker(s) are registered.` });
+          continue;
+        }
+        assignments = placeReplicas(brokers, current, adding, rf);
+      }
+      records.push(...partitionRecords(topic.id, current, assignments, image));
+      results.push({ name: req.name, errorCode: 0, errorMessage: null });
+    }
+    return { records, results };
+  }
+}

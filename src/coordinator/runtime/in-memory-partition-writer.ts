@@ -1,0 +1,95 @@
+import { ApiError } from '../../common/api-error.ts';
+import { topicPartitionKey, type TopicPartition } from '../../common/topic-partition.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { CoordinatorRecordBytes, LoadedEntry, PartitionWriter, TransactionalIdentity } from './partition-writer.ts';
+
+/**
+ * A {@link PartitionWriter} over in-memory logs, for tests and simulations: every append is committed at once
+ * (resolved on the next microtask) unless the partition is paused ({@link pause}), in which case appends stay
+ * pending until {@link resume}, or fail with {@link failNextAppends}. Logs survive across coordinator
+ * instances, so a test can "restart" a coordinator by building a new one over the same writer.
+ */
+export class InMemoryPartitionWriter implements PartitionWriter {
+  readonly #logs = new Map<string, LoadedEntry[]>();
+  readonly #paused = new Map<string, (() => void)[]>();
+  readonly #failures = new Map<string, number>();
+  /** Number of append calls (records + markers), for tests. */
+  appendCount = 0;
+
+  /** The entries of a partition, in offset order (a copy). */
+  entries(tp: TopicPartition): LoadedEntry[] {
+    return [...(this.#logs.get(topicPartitionKey(tp)) ?? [])];
+  }
+
+  /** Holds appends to `tp` (they are written but not acknowledged) until {@link resume}. */
+  pause(tp: TopicPartition): void {
+    if (!this.#paused.has(topicPartitionKey(tp))) this.#paused.set(topicPartitionKey(tp), []);
+  }
+
+  /** Acknowledges the held appends of `tp` in order. */
+  resume(tp: TopicPartition): void {
+    const held = this.#paused.get(topicPartitionKey(tp)) ?? [];
+    this.#paused.delete(topicPartitionKey(tp));
+    for (const release of held) release();
+  }
+
+  /** The next `count` appends to `tp` fail with NOT_LEADER_OR_FOLLOWER and write nothing. */
+  failNextAppends(tp: TopicPartition, count: number): void {
+    this.#failures.set(topicPartitionKey(tp), count);
+  }
+
+  /** Truncates the log of `tp` to `endOffset` (simulates losing an unreplicated tail). */
+  truncate(tp: TopicPartition, endOffset: bigint): void {
+    const log = this.#logs.get(topicPartitionKey(tp));
+    if (log !== undefined) this.#logs.set(topicPartitionKey(tp), log.filter((e) => e.offset < endOffset));
+  }
+
+  append(tp: TopicPartition, records: readonly CoordinatorRecordBytes[], options?: { transactional?: TransactionalIdentity }): Promise<{ lastOffset: bigint }> {
+    this.appendCount++;
+    const failed = this.#maybeFail(tp);
+    if (failed !== null) return failed;
+    const log = this.#log(tp);
+    const producerId = options?.transactional?.producerId ?? -1n;
+    for (const r of records) {
+      log.push({ kind: 'record', offset: BigInt(log.length), producerId, key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value) });
+    }
+    return this.#ack(tp, BigInt(log.length - 1));
+  }
+
+  appendEndTransactionMarker(tp: TopicPartition, producer: TransactionalIdentity, _coordinatorEpoch: number, commit: boolean): Promise<{ lastOffset: bigint }> {
+    this.appendCount++;
+    const failed = this.#maybeFail(tp);
+    if (failed !== null) return failed;
+    const log = this.#log(tp);
+    log.push({ kind: 'marker', offset: BigInt(log.length), producerId: producer.producerId, commit });
+    return this.#ack(tp, BigInt(log.length - 1));
+  }
+
+  async *read(tp: TopicPartition, fromOffset: bigint): AsyncIterable<LoadedEntry> {
+    const log = this.#log(tp);
+    const end = log.length;
+    for (let i = Number(fromOffset); i < end; i++) yield log[i]!;
+  }
+
+  #log(tp: TopicPartition): LoadedEntry[] {
+    let log = this.#logs.get(topicPartitionKey(tp));
+    if (log === undefined) {
+      log = [];
+      this.#logs.set(topicPartitionKey(tp), log);
+    }
+    return log;
+  }
+
+  #maybeFail(tp: TopicPartition): Promise<never> | null {
+    const n = this.#failures.get(topicPartitionKey(tp)) ?? 0;
+    if (n <= 0) return null;
+    this.#failures.set(topicPartitionKey(tp), n - 1);
+    return Promise.reject(new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, `injected append failure on ${topicPartitionKey(tp)}`));
+  }
+
+  #ack(tp: TopicPartition, lastOffset: bigint): Promise<{ lastOffset: bigint }> {
+    const held = this.#paused.get(topicPartitionKey(tp));
+    if (held === undefined) return Promise.resolve({ lastOffset });
+    return new Promise((resolve) => held.push(() => resolve({ lastOffset })));
+  }
+}

@@ -1,0 +1,433 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '../observability/logger.ts';
+import { FrameDecoder, frameChunks } from '../protocol/framing.ts';
+import type { ExternalRecords, OutputChunk } from '../protocol/writer.ts';
+import { FileRegionSender } from './file-region-sender.ts';
+import type { RequestContext, RequestHandler, SecurityProtocol } from './request-handler.ts';
+import type { SendfileAddon } from './sendfile-native.ts';
+
+/** Construction parameters of a {@link Connection} (the SocketServer fills them from its config). */
+export interface ConnectionOptions {
+  readonly socket: Socket;
+  readonly connectionId: string;
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly handler: RequestHandler;
+  /** socket.request.max.bytes: largest request frame, in bytes. */
+  readonly maxFrameBytes: number;
+  /** Requests dispatched but whose response is not yet written; reading pauses at this count. */
+  readonly maxInFlightRequests: number;
+  /** connections.max.idle.ms: close after this long without reads, writes or handler work. */
+  readonly idleTimeoutMs: number;
+  /** The sendfile addon, or null for the read + write fallback. */
+  readonly sendfileAddon: SendfileAddon | null;
+  readonly logger: Logger;
+  /** Called exactly once, when the connection is closed. */
+  readonly onClose: (connection: Connection) => void;
+}
+
+/** One pipelined request: its response once the handler produced it. */
+interface ResponseSlot {
+  ready: boolean;
+  chunks: OutputChunk[] | null;
+}
+
+/** The framed response being written and the index of its next chunk. */
+interface CurrentResponse {
+  readonly chunks: OutputChunk[];
+  index: number;
+}
+
+type State = 'open' | 'draining' | 'closed';
+
+function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function releaseRecords(records: ExternalRecords, logger: Logger): void {
+  try {
+    records.release?.();
+  } catch (err) {
+    logger.error({ err }, 'ExternalRecords.release() threw');
+  }
+}
+
+/**
+ * One client connection: framing, pipelined dispatch, in-order responses and backpressure, after Kafka's
+ * Processor + KafkaChannel (but without muting per request: requests are pipelined).
+ *
+ * - Reads size-prefixed frames ({@link FrameDecoder}); an oversized (> maxFrameBytes) or negative size closes
+ *   the connection (Kafka's InvalidReceiveException).
+ * - Dispatches frames to the handler in arrival order without waiting for earlier ones (at most
+ *   `maxInFlightRequests` unanswered or unwritten; reading pauses beyond that).
+ * - Writes responses strictly in request order; `null` responses are skipped. Consecutive Buffers go out in
+ *   one corked writev; ExternalRecords through {@link FileRegionSender} (sendfile or read + write).
+ * - Stops reading while the socket's write side is backed up (`write()` returned false) and resumes on 'drain'.
+ * - A handler that throws or rejects closes this connection only (logged at warn).
+ * - Idle for `idleTimeoutMs` (no I/O and no request being handled) closes it (Kafka's connections.max.idle.ms).
+ * - Every ExternalRecords returned by the handler is released exactly once: after it was sent, or when the
+ *   connection died (including responses that complete after the close).
+ *
+ * State: open -> draining (closeConnection(), server shutdown: no more reads, frames not yet dispatched dropped,
+ * in-flight requests answered) -> closed; open -> closed on errors, idle timeout, forced close. A client
+ * half-close keeps the state open until every frame it sent is answered, then closes.
+ */
+export class Connection {
+  readonly context: RequestContext;
+  readonly #socket: Socket;
+  readonly #handler: RequestHandler;
+  readonly #decoder: FrameDecoder;
+  readonly #maxInFlight: number;
+  readonly #idleTimeoutMs: number;
+  readonly #logger: Logger;
+  readonly #onClose: (connection: Connection) => void;
+  readonly #sender: FileRegionSender;
+  #state: State = 'open';
+  /** Responses in request order; the head is written first. */
+  readonly #slots: ResponseSlot[] = [];
+  /** Requests handed to the handler whose promise has not settled. */
+  #handling = 0;
+  /** Decoded frames waiting for an in-flight slot: #pendingFrames[#pendingHead..]. */
+  #pendingFrames: Buffer[] = [];
+  #pendingHead = 0;
+  #current: CurrentResponse | null = null;
+  #waitingDrain = false;
+  #readingPaused = false;
+  #pumping = false;
+  #pumpAgain = false;
+  /** Date.now() of the last sendfile progress (bytes that bypass Node's writer and its idle timer). */
+  #lastSendProgressMs = 0;
+  #drainWaiters: Array<() => void> = [];
+  #ending = false;
+  /** The client half-closed its side: no more data will come. */
+  #readEnded = false;
+
+  constructor(options: ConnectionOptions) {
+    const socket = options.socket;
+    this.#socket = socket;
+    this.#handler = options.handler;
+    this.#decoder = new FrameDecoder(options.maxFrameBytes);
+    this.#maxInFlight = Math.max(1, options.maxInFlightRequests);
+    this.#idleTimeoutMs = options.idleTimeoutMs;
+    this.#logger = options.logger;
+    this.#onClose = options.onClose;
+    this.#sender = new FileRegionSender(socket, options.sendfileAddon, () => {
+      this.#lastSendProgressMs = Date.now();
+    });
+    this.context = {
+      connectionId: options.connectionId,
+      listenerName: options.listenerName,
+      securityProtocol: options.securityProtocol,
+      clientAddress: socket.remoteAddress ?? '',
+      clientPort: socket.remotePort ?? 0,
+      closeConnection: () => this.close(),
+    };
+
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    if (this.#idleTimeoutMs > 0) socket.setTimeout(this.#idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('end', () => this.#onEnd());
+    socket.on('drain', () => {
+      this.#waitingDrain = false;
+      this.#pump();
+    });
+    socket.on('timeout', () => this.#onTimeout());
+    socket.on('error', (err) => {
+      this.#logger.debug({ connectionId: this.context.connectionId, err }, 'socket error');
+      this.#destroy();
+    });
+    socket.on('close', () => this.#destroy());
+  }
+
+  /** Requests dispatched to the handler and not yet fully written (the pipelining depth). */
+  get inFlightRequests(): number {
+    return this.#slots.length + (this.#current === null ? 0 : 1);
+  }
+
+  /** Whether the connection is closed (no more reads or writes). */
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /**
+   * Graceful close: stop reading, drop frames not yet dispatched, answer and write the requests in flight, then
+   * end the socket. Resolves when the connection is closed. Idempotent.
+   */
+  close(): Promise<void> {
+    const done = new Promise<void>((resolve) => {
+      if (this.#state === 'closed') resolve();
+      else this.#drainWaiters.push(resolve);
+    });
+    if (this.#state === 'open') {
+      this.#state = 'draining';
+      this.#dropPendingFrames();
+      this.#pump();
+    }
+    return done;
+  }
+
+  /** Immediate close: in-flight requests get no response; their ExternalRecords are released. Idempotent. */
+  destroy(): void {
+    this.#destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#state !== 'open') return;
+    let frames: Buffer[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (err) {
+      this.#logger.warn(
+        { connectionId: this.context.connectionId, clientAddress: this.context.clientAddress, err },
+        'closing connection: invalid request frame',
+      );
+      this.#destroy();
+      return;
+    }
+    if (frames.length === 0) return;
+    if (this.#pendingCount === 0) {
+      this.#pendingFrames = frames;
+      this.#pendingHead = 0;
+    } else {
+      for (const f of frames) this.#pendingFrames.push(f);
+    }
+    this.#pump();
+  }
+
+  #onEnd(): void {
+    // The client half-closed: it sends nothing more; answer everything it sent, then close (allowHalfOpen is on).
+    this.#readEnded = true;
+    this.#pump();
+  }
+
+  #onTimeout(): void {
+    if (this.#state === 'closed') return;
+    const sinceSend = Date.now() - this.#lastSendProgressMs;
+    if (this.#state === 'open' && (this.#handling > 0 || sinceSend < this.#idleTimeoutMs)) {
+      // Busy, not idle: a request is being handled (e.g. a long-polling fetch) or sendfile made progress.
+      this.#socket.setTimeout(this.#idleTimeoutMs);
+      return;
+    }
+    this.#logger.info(
+      { connectionId: this.context.connectionId, idleTimeoutMs: this.#idleTimeoutMs, state: this.#state },
+      'closing idle connection',
+    );
+    this.#destroy();
+  }
+
+  /**
+   * Drives the connection: writes ready responses in order, dispatches waiting frames while slots are free,
+   * then adjusts reading. Re-entrant calls (a handler answering synchronously) are folded into one loop.
+   */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#writeReady();
+        this.#dispatchPending();
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#updateReading();
+    const noMoreRequests = this.#state === 'draining' || (this.#readEnded && this.#pendingCount === 0);
+    if (noMoreRequests && this.#slots.length === 0 && this.#current === null) this.#endGracefully();
+  }
+
+  #dispatchPending(): void {
+    // Not while the socket's write side is backed up: new responses would only pile up in memory.
+    if (this.#state !== 'open' || this.#waitingDrain) return;
+    while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open') {
+      this.#dispatch(this.#pendingFrames[this.#pendingHead++]!);
+    }
+    if (this.#pendingCount === 0) this.#dropPendingFrames();
+  }
+
+  get #pendingCount(): number {
+    return this.#pendingFrames.length - this.#pendingHead;
+  }
+
+  #dropPendingFrames(): void {
+    this.#pendingFrames = [];
+    this.#pendingHead = 0;
+  }
+
+  #dispatch(frame: Buffer): void {
+    const slot: ResponseSlot = { ready: false, chunks: null };
+    this.#slots.push(slot);
+    let result: ReturnType<RequestHandler['handleRequest']>;
+    try {
+      result = this.#handler.handleRequest(frame, this.context);
+    } catch (err) {
+      this.#handlerFailed(err);
+      return;
+    }
+    if (isPromiseLike<OutputChunk[] | null>(result)) {
+      this.#handling++;
+      result.then(
+        (chunks) => {
+          this.#handling--;
+          this.#complete(slot, chunks);
+        },
+        (err: unknown) => {
+          this.#handling--;
+          this.#handlerFailed(err);
+        },
+      );
+    } else {
+      this.#complete(slot, result);
+    }
+  }
+
+  #handlerFailed(err: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#logger.warn(
+      { connectionId: this.context.connectionId, clientAddress: this.context.clientAddress, err },
+      'closing connection: request handler failed',
+    );
+    this.#destroy();
+  }
+
+  #complete(slot: ResponseSlot, chunks: OutputChunk[] | null): void {
+    if (this.#state === 'closed') {
+      if (chunks !== null) this.#releaseFrom(chunks, 0);
+      return;
+    }
+    slot.ready = true;
+    slot.chunks = chunks;
+    if (this.#slots[0] === slot) this.#pump();
+  }
+
+  /** Writes the ready responses at the head of the queue, until one is not ready, waits on I/O, or drain. */
+  #writeReady(): void {
+    while (this.#state !== 'closed' && this.#current === null && !this.#waitingDrain) {
+      const slot = this.#slots[0];
+      if (slot === undefined || !slot.ready) return;
+      this.#slots.shift();
+      if (slot.chunks === null) continue;
+      let framed: OutputChunk[];
+      try {
+        framed = frameChunks(slot.chunks);
+      } catch (err) {
+        this.#releaseFrom(slot.chunks, 0);
+        this.#handlerFailed(err);
+        return;
+      }
+      this.#current = { chunks: framed, index: 0 };
+      this.#writeCurrent();
+    }
+  }
+
+  /**
+   * Writes the current response from its next chunk. Returns when it is done (this.#current cleared) or waits on
+   * an asynchronous ExternalRecords send, whose completion continues here and then pumps.
+   */
+  #writeCurrent(): void {
+    const cur = this.#current!;
+    const socket = this.#socket;
+    const chunks = cur.chunks;
+    while (cur.index < chunks.length) {
+      const chunk = chunks[cur.index]!;
+      if (Buffer.isBuffer(chunk)) {
+        // Consecutive in-memory chunks: one writev, never a Buffer.concat.
+        let ok = true;
+        socket.cork();
+        for (let c = chunks[cur.index]; c !== undefined && Buffer.isBuffer(c); c = chunks[++cur.index]) {
+          ok = socket.write(c);
+        }
+        socket.uncork();
+        if (!ok) this.#waitingDrain = true;
+        continue;
+      }
+      let sync = true;
+      let syncResult: Error | null | undefined;
+      this.#sender.send(chunk, (err) => {
+        releaseRecords(chunk, this.#logger);
+        if (this.#state === 'closed') return;
+        if (sync) {
+          syncResult = err;
+          return;
+        }
+        if (err !== null) return this.#sendFailed(err);
+        cur.index++;
+        this.#writeCurrent();
+        if (this.#current === null) this.#pump();
+      });
+      sync = false;
+      if (syncResult === undefined) return;
+      if (syncResult !== null) return this.#sendFailed(syncResult);
+      cur.index++;
+    }
+    if (socket.writableNeedDrain) this.#waitingDrain = true;
+    this.#current = null;
+  }
+
+  #sendFailed(err: Error): void {
+    if (this.#state === 'closed') return;
+    // Part of the response may be on the wire: the stream cannot continue (Kafka closes on a failed send too).
+    this.#logger.warn({ connectionId: this.context.connectionId, err }, 'closing connection: response send failed');
+    this.#current = null;
+    this.#destroy();
+  }
+
+  #updateReading(): void {
+    const shouldRead =
+      this.#state === 'open' &&
+      !this.#readEnded &&
+      this.#pendingCount === 0 &&
+      this.inFlightRequests < this.#maxInFlight &&
+      !this.#waitingDrain;
+    if (shouldRead && this.#readingPaused) {
+      this.#readingPaused = false;
+      this.#socket.resume();
+    } else if (!shouldRead && !this.#readingPaused) {
+      this.#readingPaused = true;
+      this.#socket.pause();
+    }
+  }
+
+  #endGracefully(): void {
+    if (this.#state === 'closed' || this.#ending) return;
+    this.#ending = true;
+    // end() flushes queued writes, then FIN; destroy once flushed (the peer may keep its side open).
+    this.#socket.end(() => this.#destroy());
+  }
+
+  #destroy(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#dropPendingFrames();
+    const current = this.#current;
+    this.#current = null;
+    if (current !== null) {
+      // The chunk at current.index may be in the sender: its done callback releases it (after abort).
+      const inSender = this.#sender.busy ? current.index + 1 : current.index;
+      this.#releaseFrom(current.chunks, inSender);
+      this.#sender.abort();
+    }
+    for (const slot of this.#slots) if (slot.chunks !== null) this.#releaseFrom(slot.chunks, 0);
+    this.#slots.length = 0;
+    this.#socket.destroy();
+    try {
+      this.#handler.connectionClosed?.(this.context);
+    } catch (err) {
+      this.#logger.error({ err }, 'connectionClosed hook threw');
+    }
+    this.#onClose(this);
+    for (const resolve of this.#drainWaiters) resolve();
+    this.#drainWaiters = [];
+  }
+
+  #releaseFrom(chunks: readonly OutputChunk[], from: number): void {
+    for (let i = from; i < chunks.length; i++) {
+      const c = chunks[i]!;
+      if (!Buffer.isBuffer(c)) releaseRecords(c, this.#logger);
+    }
+  }
+}

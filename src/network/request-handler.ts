@@ -1,0 +1,63 @@
+import type { OutputChunk } from '../protocol/writer.ts';
+
+/**
+ * Security protocol of a listener, Kafka's `SecurityProtocol` names (listener.security.protocol.map values).
+ * Only 'PLAINTEXT' is implemented by the network layer today; the others are reserved so SSL/SASL listeners
+ * slot in without changing this interface.
+ */
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/**
+ * What the network layer knows about the connection a request arrived on (after Kafka's `RequestContext` /
+ * `RequestChannel.Request` connection fields). One object per connection, shared by all its requests.
+ */
+export interface RequestContext {
+  /**
+   * Unique id of the connection, Kafka's format `localHost:localPort-remoteHost:remotePort-index`
+   * (`Selector.generateConnectionId`), unique for the life of the process.
+   */
+  readonly connectionId: string;
+  /** Name of the listener the connection was accepted on, e.g. 'PLAINTEXT' or 'CONTROLLER'. */
+  readonly listenerName: string;
+  /** The listener's security protocol. */
+  readonly securityProtocol: SecurityProtocol;
+  /** Remote IP address of the client (IPv4 dotted or IPv6 text form). */
+  readonly clientAddress: string;
+  /** Remote TCP port of the client. */
+  readonly clientPort: number;
+  /**
+   * Closes the connection gracefully: stops reading (frames received but not yet dispatched are dropped), lets
+   * the requests already dispatched (including the current one) complete, writes their responses in order, then
+   * closes. This is how Kafka sends a SASL failure response and then closes. Idempotent. To drop everything at
+   * once (unparseable request), throw from handleRequest instead.
+   */
+  closeConnection(): void;
+}
+
+/**
+ * The seam between the network layer and the server layer (ARCHITECTURE.md: "network hands frames to a
+ * RequestHandler"); implemented by server/KafkaApis. Mirrors Kafka's RequestChannel: the Processor hands a
+ * complete request to the handler and later sends back the response for it, in request order.
+ *
+ * `handleRequest(frame, ctx)`:
+ * - `frame`: the request bytes after the int32 size prefix (request header + body). It is a view that stays
+ *   valid while the call and its promise are pending (the network layer never reuses its memory), so
+ *   the handler may keep slices of it (e.g. produce record batches) for as long as it likes.
+ * - returns the encoded response (response header + body) WITHOUT the size prefix, as ordered chunks (Buffers
+ *   and ExternalRecords file regions); the connection frames and writes it. `null` means "send nothing"
+ *   (produce with acks=0), the next response in order is then written.
+ * - may return synchronously or a Promise. Requests of one connection are dispatched in arrival order without
+ *   waiting for earlier ones to complete (pipelining, at most `maxInFlightRequestsPerConnection` outstanding);
+ *   the handler is responsible for ordering side effects (e.g. appends) if it needs to; responses are
+ *   always written in request order by the connection.
+ * - throwing or rejecting closes that connection (Kafka closes a connection whose request cannot be parsed);
+ *   the error is logged; other connections are unaffected. To answer a malformed request with an error code
+ *   instead (e.g. INVALID_REQUEST for a parsed header), return an encoded error response.
+ * - Every ExternalRecords in a returned chunk list has `release()` called exactly once by the network layer:
+ *   after its bytes were sent, or when the connection died before sending them.
+ */
+export interface RequestHandler {
+  handleRequest(frame: Buffer, ctx: RequestContext): Promise<OutputChunk[] | null> | OutputChunk[] | null;
+  /** Optional hook: called once when a connection closed (for any reason), e.g. to drop per-connection state. */
+  connectionClosed?(ctx: RequestContext): void;
+}

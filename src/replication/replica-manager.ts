@@ -1,0 +1,353 @@
+import type { Logger } from '../observability/logger.ts';
+import type { Time } from '../common/time.ts';
+import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
+import { ApiError } from '../common/api-error.ts';
+import { Errors } from '../protocol/generated/errors.ts';
+import type { ExternalRecords } from '../protocol/writer.ts';
+import type { MetadataChanges } from '../metadata/metadata-delta.ts';
+import type { MetadataImage } from '../metadata/metadata-image.ts';
+import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
+import type { LogManager } from '../storage/log-manager.ts';
+import type { LogConfig } from '../storage/log-config.ts';
+import { Partition } from './partition.ts';
+import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
+
+/** Outcome of one partition of a produce request (ProduceResponse.PartitionProduceResponse). */
+export interface ProducePartitionResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+}
+
+/** One partition to read (FetchRequest.FetchPartition, resolved to a name). */
+export interface FetchPartitionRequest {
+  topicPartition: TopicPartition;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+}
+
+/** One partition of a fetch result (FetchResponse.PartitionData without the index). */
+export interface FetchPartitionResult {
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  /** File slices of the log, or null when nothing was read. */
+  records: ExternalRecords | null;
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+}
+
+export interface FetchParams {
+  /** -1 for consumers; a broker id for follower fetches. */
+  replicaId: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  /** 0 READ_UNCOMMITTED, 1 READ_COMMITTED. */
+  isolationLevel: number;
+  partitions: FetchPartitionRequest[];
+}
+
+/** Validates and prepares one partition's produce payload for the log (LogValidator). */
+export type ProduceValidator = (
+  records: Buffer | null,
+  topicPartition: TopicPartition,
+  produceVersion: number,
+) => Promise<{ batches: Buffer; recordCount: number }>;
+
+export interface ReplicaManagerOptions {
+  nodeId: number;
+  logManager: LogManager;
+  time: Time;
+  logger: Logger;
+  /** Effective log config of a topic (topic overrides over broker defaults). */
+  logConfig(topic: string): LogConfig;
+  /** min.insync.replicas of a topic. */
+  minInsyncReplicas(topic: string): number;
+  validate: ProduceValidator;
+}
+
+const EMPTY_FETCH: Omit<FetchPartitionResult, 'errorCode'> = {
+  highWatermark: -1n,
+  lastStableOffset: -1n,
+  logStartOffset: -1n,
+  records: null,
+  abortedTransactions: null,
+};
+
+function errorOf(e: unknown): { code: number; message: string | null } {
+  if (e instanceof ApiError) return { code: e.code, message: e.message };
+  const code = (e as { errorCode?: unknown }).errorCode;
+  if (typeof code === 'number') return { code, message: (e as Error).message };
+  return { code: Errors.UNKNOWN_SERVER_ERROR, message: null };
+}
+
+/**
+ * The partitions this broker hosts and the produce and fetch paths over them, after Kafka's `ReplicaManager`.
+ *
+ * - Metadata: as a MetadataPublisher it creates the logs of partitions assigned to this node, makes it leader
+ *   where the metadata log says so, and deletes the logs of removed topics.
+ * - Produce (`appendRecords`): per partition, validation and append run on a per-partition chain started
+ *   synchronously, so pipelined requests append in arrival order. acks=-1 waits until the high watermark passes
+ *   the appended records (DelayedProduce; immediate while this node is the only ISR member).
+ * - Fetch (`fetchMessages`): reads file slices up to the high watermark (the last stable offset for
+ *   read_committed), at least one whole batch for the first partition that has data (KIP-74), and long-polls in
+ *   the fetch purgatory until `minBytes` are available or `maxWaitMs` passes.
+ */
+export class ReplicaManager implements MetadataPublisher {
+  readonly name = 'ReplicaManager';
+  readonly #options: ReplicaManagerOptions;
+  readonly #partitions = new Map<string, Partition>();
+  readonly #appendChains = new Map<string, Promise<unknown>>();
+  readonly fetchPurgatory = new DelayedOperationPurgatory('Fetch');
+  readonly producePurgatory = new DelayedOperationPurgatory('Produce');
+
+  constructor(options: ReplicaManagerOptions) {
+    this.#options = options;
+  }
+
+  /** The hosted partition, or undefined. */
+  getPartition(tp: TopicPartition): Partition | undefined {
+    return this.#partitions.get(topicPartitionKey(tp));
+  }
+
+  /** All hosted partitions. */
+  allPartitions(): IterableIterator<Partition> {
+    return this.#partitions.values();
+  }
+
+  /**
+   * The partition if this node leads it.
+   * @throws ApiError UNKNOWN_TOPIC_OR_PARTITION (3) when not hosted, NOT_LEADER_OR_FOLLOWER (6) when not leader,
+   * FENCED_LEADER_EPOCH (74) / UNKNOWN_LEADER_EPOCH (75) when `currentLeaderEpoch` (if >= 0) is older / newer.
+   */
+  leaderPartition(tp: TopicPartition, currentLeaderEpoch = -1): Partition {
+    const p = this.getPartition(tp);
+    if (p === undefined) throw new ApiError(Errors.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    if (currentLeaderEpoch >= 0) {
+      if (currentLeaderEpoch < p.leaderEpoch) throw new ApiError(Errors.FENCED_LEADER_EPOCH, `The leader epoch in the request (${currentLeaderEpoch}) is older than the current one (${p.leaderEpoch}).`);
+      if (currentLeaderEpoch > p.leaderEpoch) throw new ApiError(Errors.UNKNOWN_LEADER_EPOCH, `The leader epoch in the request (${currentLeaderEpoch}) is newer than the current one (${p.leaderEpoch}).`);
+    }
+    if (!p.isLeader) throw new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, 'This server is not the leader for that topic-partition.');
+    return p;
+  }
+
+  async onMetadataUpdate(image: MetadataImage, changes: MetadataChanges): Promise<void> {
+    const { nodeId, logManager, logger } = this.#options;
+    for (const [, topic] of changes.deletedTopics) {
+      for (const partitionId of topic.partitions.keys()) {
+        const tp = { topic: topic.name, partition: partitionId };
+        const key = topicPartitionKey(tp);
+        const p = this.#partitions.get(key);
+        if (p === undefined) continue;
+        this.#partitions.delete(key);
+        this.fetchPurgatory.checkAndComplete(key);
+        await logManager.deleteLog(tp);
+        logger.info({ topicPartition: key }, 'Deleted partition log of removed topic');
+      }
+    }
+    for (const id of changes.changedPartitions) {
+      const sep = id.lastIndexOf(':');
+      const topic = image.topicsById.get(id.slice(0, sep));
+      if (topic === undefined) continue;
+      const partitionId = Number(id.slice(sep + 1));
+      const registration = topic.partitions.get(partitionId)!;
+      const tp = { topic: topic.name, partition: partitionId };
+      const key = topicPartitionKey(tp);
+      if (!registration.replicas.includes(nodeId)) continue;
+      const existing = this.#partitions.get(key);
+      if (existing !== undefined) {
+        existing.update(registration);
+        continue;
+      }
+      const log = await logManager.getOrCreateLog(tp, this.#options.logConfig(topic.name), topic.id);
+      const p = new Partition(tp, topic.id, log, nodeId, registration);
+      this.#partitions.set(key, p);
+      if (p.isLeader) p.makeLeader();
+    }
+    for (const key of changes.changedConfigs) {
+      const [type, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+      if (type !== '2' && type !== '4') continue;
+      for (const p of this.#partitions.values()) {
+        if (type === '4' || p.topicPartition.topic === name) p.log.updateConfig(this.#options.logConfig(p.topicPartition.topic));
+      }
+    }
+  }
+
+  /**
+   * Appends each partition's records (Kafka's `appendRecords`). Results are in input order.
+   * Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), NOT_ENOUGH_REPLICAS (19),
+   * REQUEST_TIMED_OUT (7) for acks=-1 past `timeoutMs`, and the validator's codes (CORRUPT_MESSAGE 2,
+   * MESSAGE_TOO_LARGE 10, INVALID_TIMESTAMP 32, INVALID_RECORD 87, ...).
+   */
+  appendRecords(params: {
+    requiredAcks: number;
+    timeoutMs: number;
+    produceVersion: number;
+    entries: { topicPartition: TopicPartition; records: Buffer | null }[];
+  }): Promise<ProducePartitionResult[]> {
+    const { requiredAcks, timeoutMs, produceVersion } = params;
+    const results = params.entries.map(({ topicPartition, records }) => {
+      const key = topicPartitionKey(topicPartition);
+      const run = async (): Promise<ProducePartitionResult> => {
+        try {
+          const partition = this.leaderPartition(topicPartition);
+          const { batches } = await this.#options.validate(records, topicPartition, produceVersion);
+          const info = await partition.appendRecordsToLeader(batches, requiredAcks, this.#options.minInsyncReplicas(topicPartition.topic));
+          this.fetchPurgatory.checkAndComplete(key);
+          this.producePurgatory.checkAndComplete(key);
+          return { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: info.logStartOffset, recordErrors: [] };
+        } catch (e) {
+          const { code, message } = errorOf(e);
+          if (code === Errors.UNKNOWN_SERVER_ERROR) this.#options.logger.error({ err: e, topicPartition: key }, 'Append failed');
+          const recordErrors = (e as { recordErrors?: ProducePartitionResult['recordErrors'] }).recordErrors ?? [];
+          return { errorCode: code, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors };
+        }
+      };
+      const prev = this.#appendChains.get(key) ?? Promise.resolve();
+      const result = prev.then(run, run);
+      const tail = result.then(() => undefined);
+      this.#appendChains.set(key, tail);
+      void tail.then(() => {
+        if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
+      });
+      return result;
+    });
+    const all = Promise.all(results);
+    if (requiredAcks !== -1) return all;
+    return all.then((res) => this.#awaitReplication(params.entries, res, timeoutMs));
+  }
+
+  /** DelayedProduce: waits until every successfully appended partition's high watermark passes its records. */
+  #awaitReplication(entries: { topicPartition: TopicPartition }[], results: ProducePartitionResult[], timeoutMs: number): Promise<ProducePartitionResult[]> {
+    const pending = (): number[] => results.flatMap((r, i) => {
+      if (r.errorCode !== Errors.NONE) return [];
+      const p = this.getPartition(entries[i]!.topicPartition);
+      return p !== undefined && p.highWatermark > r.baseOffset ? [] : [i];
+    });
+    if (pending().length === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      this.producePurgatory.watch(
+        {
+          tryComplete: () => {
+            if (pending().length > 0) return false;
+            resolve(results);
+            return true;
+          },
+          onExpiration: () => {
+            for (const i of pending()) results[i] = { ...results[i]!, errorCode: Errors.REQUEST_TIMED_OUT, errorMessage: 'Disconnected from the ISR before the records were replicated.' };
+            resolve(results);
+          },
+        },
+        entries.map((e) => topicPartitionKey(e.topicPartition)),
+        timeoutMs,
+      );
+    });
+  }
+
+  /** Reads every partition once (Kafka's `readFromLocalLog`); returns results and the bytes read. */
+  async #readFromLocalLog(params: FetchParams): Promise<{ results: FetchPartitionResult[]; bytes: number; hasError: boolean }> {
+    let remaining = params.maxBytes;
+    let bytes = 0;
+    let hasError = false;
+    const results: FetchPartitionResult[] = [];
+    for (const req of params.partitions) {
+      try {
+        const p = this.leaderPartition(req.topicPartition, req.currentLeaderEpoch);
+        const log = p.log;
+        const highWatermark = p.highWatermark;
+        const lastStableOffset = log.lastStableOffset ?? highWatermark;
+        const logStartOffset = log.logStartOffset;
+        if (req.fetchOffset < logStartOffset || req.fetchOffset > log.logEndOffset) {
+          throw new ApiError(Errors.OFFSET_OUT_OF_RANGE, `Fetch offset ${req.fetchOffset} is out of range [${logStartOffset}, ${log.logEndOffset}]`);
+        }
+        const maxOffset = params.isolationLevel === 1 ? lastStableOffset : highWatermark;
+        const limit = Math.min(req.partitionMaxBytes, Math.max(remaining, 0));
+        let records: ExternalRecords | null = null;
+        if (req.fetchOffset < maxOffset && (limit > 0 || bytes === 0)) {
+          const info = await log.read(req.fetchOffset, Math.max(limit, 1), maxOffset, bytes === 0);
+          if (info.records !== null && info.records.sizeInBytes > 0) {
+            records = info.records;
+            bytes += info.records.sizeInBytes;
+            remaining -= info.records.sizeInBytes;
+          }
+        }
+        const abortedTransactions = params.isolationLevel === 1 && records !== null
+          ? (log.collectAbortedTransactions?.(req.fetchOffset, maxOffset) ?? [])
+          : null;
+        results.push({ errorCode: Errors.NONE, highWatermark, lastStableOffset, logStartOffset, records, abortedTransactions });
+      } catch (e) {
+        hasError = true;
+        const { code } = errorOf(e);
+        if (code === Errors.UNKNOWN_SERVER_ERROR) this.#options.logger.error({ err: e, topicPartition: topicPartitionKey(req.topicPartition) }, 'Fetch read failed');
+        const p = this.getPartition(req.topicPartition);
+        results.push({
+          ...EMPTY_FETCH,
+          errorCode: code,
+          highWatermark: p?.highWatermark ?? -1n,
+          lastStableOffset: p === undefined ? -1n : (p.log.lastStableOffset ?? p.highWatermark),
+          logStartOffset: p?.log.logStartOffset ?? -1n,
+        });
+      }
+    }
+    return { results, bytes, hasError };
+  }
+
+  /** Releases the file slices of results that will not be sent. */
+  #release(results: FetchPartitionResult[]): void {
+    for (const r of results) r.records?.release?.();
+  }
+
+  /**
+   * Fetches from leader logs, long-polling up to `maxWaitMs` until `minBytes` are available (Kafka's
+   * `fetchMessages` + DelayedFetch). Results are in request order.
+   */
+  async fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
+    const first = await this.#readFromLocalLog(params);
+    if (params.maxWaitMs <= 0 || first.bytes >= params.minBytes || first.hasError || params.partitions.length === 0) {
+      return first.results;
+    }
+    this.#release(first.results);
+    return new Promise((resolve) => {
+      let finished = false;
+      this.fetchPurgatory.watch(
+        {
+          tryComplete: async () => {
+            if (finished) return true;
+            const attempt = await this.#readFromLocalLog(params);
+            if (finished) {
+              this.#release(attempt.results);
+              return true;
+            }
+            if (attempt.bytes >= params.minBytes || attempt.hasError) {
+              finished = true;
+              resolve(attempt.results);
+              return true;
+            }
+            this.#release(attempt.results);
+            return false;
+          },
+          onExpiration: async () => {
+            if (finished) return;
+            finished = true;
+            const last = await this.#readFromLocalLog(params);
+            resolve(last.results);
+          },
+        },
+        params.partitions.map((p) => topicPartitionKey(p.topicPartition)),
+        params.maxWaitMs,
+      );
+    });
+  }
+
+  /** Stops the purgatories (answering waiting requests) before the logs close. */
+  async shutdown(): Promise<void> {
+    await this.fetchPurgatory.shutdown();
+    await this.producePurgatory.shutdown();
+    await Promise.all([...this.#appendChains.values()]);
+  }
+}

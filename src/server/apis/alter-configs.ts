@@ -1,0 +1,27 @@
+// AlterConfigs (key 33): v0-2
+// Behaviour: the legacy, non-incremental API: the given configs replace every dynamic config of the resource
+// (those not listed are deleted), through the controller as ConfigRecords. Errors per resource as
+// IncrementalAlterConfigs: UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_CONFIG (40), INVALID_REQUEST (42).
+// Version notes: v1 same as v0; v2 flexible.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import type { AlterConfigsRequest } from '../../protocol/generated/messages/alter-configs-request.ts';
+import type { AlterConfigsResponse } from '../../protocol/generated/messages/alter-configs-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+
+export const alterConfigsHandler = defineHandler<AlterConfigsRequest, Input<AlterConfigsResponse>>({
+  apiKey: ApiKeys.AlterConfigs,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(services, request) {
+    const results = await services.controller.legacyAlterConfigs(
+      request.resources.map((r) => ({
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        configs: r.configs.map((c) => ({ name: c.name, value: c.value })),
+      })),
+      request.validateOnly,
+    );
+    return { throttleTimeMs: 0, responses: results };
+  },
+});

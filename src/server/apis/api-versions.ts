@@ -1,0 +1,38 @@
+// ApiVersions (key 18): v0-4
+// Behaviour: lists every API this broker has a handler for, with the version range of that handler (derived from
+// the registrations, never a hand-kept list), the supported and finalized features (metadata.version). A request
+// above v4 is answered by KafkaApis with a v0 body carrying UNSUPPORTED_VERSION (KIP-511).
+// Version notes: v1 adds throttleTimeMs; v3 is flexible, adds ClientSoftwareName/Version (validated: INVALID_REQUEST
+// when malformed, as Kafka does) and the feature tags; v4 is identical to v3 (KIP-1123 marker).
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { ApiVersionsRequest } from '../../protocol/generated/messages/api-versions-request.ts';
+import type { ApiVersionsResponse } from '../../protocol/generated/messages/api-versions-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import { METADATA_VERSION_LEVEL } from '../../controller/quorum-controller.ts';
+
+/** Kafka's `ApiVersionsRequest.isValid` pattern for client software name and version. */
+const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
+
+export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVersionsResponse>>({
+  apiKey: ApiKeys.ApiVersions,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(services, request, { apiVersion }) {
+    const apiKeys = services.apiVersions();
+    if (apiVersion >= 3 && (!SOFTWARE_PATTERN.test(request.clientSoftwareName) || !SOFTWARE_PATTERN.test(request.clientSoftwareVersion))) {
+      return { errorCode: Errors.INVALID_REQUEST, apiKeys, throttleTimeMs: 0 };
+    }
+    const level = services.metadata().features.get('metadata.version') ?? METADATA_VERSION_LEVEL;
+    return {
+      errorCode: Errors.NONE,
+      apiKeys,
+      throttleTimeMs: 0,
+      supportedFeatures: [{ name: 'metadata.version', minVersion: 1, maxVersion: METADATA_VERSION_LEVEL }],
+      finalizedFeaturesEpoch: services.metadata().offset,
+      finalizedFeatures: [{ name: 'metadata.version', maxVersionLevel: level, minVersionLevel: level }],
+      zkMigrationReady: false,
+    };
+  },
+});

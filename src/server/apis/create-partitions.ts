@@ -1,0 +1,31 @@
+// CreatePartitions (key 37): v0-3
+// Behaviour: adds partitions to existing topics through the controller. UNKNOWN_TOPIC_OR_PARTITION (3),
+// INVALID_PARTITIONS (37) when the count is not an increase, INVALID_REPLICA_ASSIGNMENT (39), INVALID_REQUEST (42)
+// for a topic named twice. validateOnly writes nothing.
+// Version notes: v1 same as v0; v2 flexible; v3 same as v2.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { CreatePartitionsRequest } from '../../protocol/generated/messages/create-partitions-request.ts';
+import type { CreatePartitionsResponse } from '../../protocol/generated/messages/create-partitions-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+
+export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Input<CreatePartitionsResponse>>({
+  apiKey: ApiKeys.CreatePartitions,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(services, request) {
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results = await services.controller.createPartitions(
+      request.topics.filter((t) => counts.get(t.name) === 1).map((t) => ({ name: t.name, count: t.count, assignments: t.assignments })),
+      request.validateOnly,
+    );
+    const duplicates = [...counts].filter(([, n]) => n > 1).map(([name]) => ({
+      name,
+      errorCode: Errors.INVALID_REQUEST,
+      errorMessage: 'Duplicate topic in request.',
+    }));
+    return { throttleTimeMs: 0, results: [...results, ...duplicates] };
+  },
+});

@@ -1,0 +1,71 @@
+// CreateTopics (key 19): v0-7
+// Behaviour: validates and creates topics through the controller (one metadata batch per request, answered once
+// committed). Per topic: INVALID_TOPIC_EXCEPTION (17), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS (37),
+// INVALID_REPLICATION_FACTOR (38), INVALID_REPLICA_ASSIGNMENT (39), INVALID_CONFIG (40), INVALID_REQUEST (42) for a
+// name given twice. validateOnly checks everything and writes nothing.
+// Version notes: v1 validateOnly; v1 errorMessage; v2 throttleTimeMs; v4 -1 partitions/replication factor = broker
+// defaults; v5 flexible, returns numPartitions/replicationFactor/configs; v7 topicId.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { CreateTopicsRequest } from '../../protocol/generated/messages/create-topics-request.ts';
+import type { CreateTopicsResponse, CreatableTopicResult } from '../../protocol/generated/messages/create-topics-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import { ZERO_UUID_STRING } from '../../common/uuid.ts';
+import { describeTopicConfigs } from '../config-describer.ts';
+
+export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<CreateTopicsResponse>>({
+  apiKey: ApiKeys.CreateTopics,
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(services, request, { apiVersion }) {
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const unique = request.topics.filter((t) => counts.get(t.name) === 1);
+    const created = await services.controller.createTopics(
+      unique.map((t) => ({
+        name: t.name,
+        // Before v4 clients had to give explicit values; -1 there is still "default" for us, as Kafka's KRaft controller does.
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+      })),
+      request.validateOnly,
+    );
+    const byName = new Map(created.map((r) => [r.name, r]));
+    const topics: Input<CreatableTopicResult>[] = [];
+    const seenDuplicate = new Set<string>();
+    for (const t of request.topics) {
+      if (counts.get(t.name)! > 1) {
+        if (seenDuplicate.has(t.name)) continue;
+        seenDuplicate.add(t.name);
+        topics.push({ name: t.name, topicId: ZERO_UUID_STRING, errorCode: Errors.INVALID_REQUEST, errorMessage: `Create topics request contains multiple entries for the topic ${t.name}.` });
+        continue;
+      }
+      const r = byName.get(t.name)!;
+      const result: Input<CreatableTopicResult> = {
+        name: r.name,
+        topicId: r.topicId,
+        errorCode: r.errorCode,
+        errorMessage: r.errorMessage,
+        numPartitions: r.numPartitions,
+        replicationFactor: r.replicationFactor,
+      };
+      if (r.errorCode === Errors.NONE && apiVersion >= 5) {
+        const overrides = new Map(t.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
+        result.configs = describeTopicConfigs(services, overrides).map((e) => ({
+          name: e.name,
+          value: e.value,
+          readOnly: e.readOnly,
+          configSource: e.sourceId,
+          isSensitive: e.sensitive,
+        }));
+      } else if (r.errorCode !== Errors.NONE) {
+        result.configs = null;
+      }
+      topics.push(result);
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,40 @@
+// DescribeCluster (key 60): v0-1
+// Behaviour: the cluster id, a controller id (this node, as Kafka brokers report a broker clients can reach),
+// and the unfenced brokers' endpoints on the request's listener. EndpointType 2 (controllers, KIP-919) is
+// answered with UNSUPPORTED_ENDPOINT_TYPE (119) on a broker listener, as Kafka does.
+// Version notes: v0 flexible; v1 endpointType.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { DescribeClusterRequest } from '../../protocol/generated/messages/describe-cluster-request.ts';
+import type { DescribeClusterResponse } from '../../protocol/generated/messages/describe-cluster-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+
+const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
+
+export const describeClusterHandler = defineHandler<DescribeClusterRequest, Input<DescribeClusterResponse>>({
+  apiKey: ApiKeys.DescribeCluster,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(services, request, { connection }) {
+    if (request.endpointType !== 1) {
+      return { throttleTimeMs: 0, errorCode: Errors.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'The target broker only supports broker endpoints.', endpointType: request.endpointType, clusterId: services.clusterId, controllerId: -1, brokers: [] };
+    }
+    const brokers = [...services.metadata().brokers.values()]
+      .filter((b) => !b.fenced)
+      .flatMap((b) => {
+        const ep = b.endpoints.find((e) => e.name === connection.listenerName);
+        return ep === undefined ? [] : [{ brokerId: b.id, host: ep.host, port: ep.port, rack: b.rack }];
+      });
+    return {
+      throttleTimeMs: 0,
+      errorCode: Errors.NONE,
+      errorMessage: null,
+      endpointType: 1,
+      clusterId: services.clusterId,
+      controllerId: services.nodeId,
+      brokers,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
+    };
+  },
+});

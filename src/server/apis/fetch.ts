@@ -1,0 +1,96 @@
+// Fetch (key 1): v4-12
+// Behaviour: consumer fetches from partition leaders, served as file slices of the segments (zero-copy: the
+// records are never decoded or re-encoded), bounded by the high watermark or, with read_committed, the last
+// stable offset; long polling until min_bytes or max_wait_ms (the fetch purgatory is woken by appends);
+// max_bytes over the response and partition_max_bytes per partition, always at least one whole batch (KIP-74);
+// incremental fetch sessions (KIP-227). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6),
+// OFFSET_OUT_OF_RANGE (1), FENCED_LEADER_EPOCH (74), UNKNOWN_LEADER_EPOCH (75); top level:
+// FETCH_SESSION_ID_NOT_FOUND (70), INVALID_FETCH_SESSION_EPOCH (71).
+// Not yet: follower fetches (replication), Fetch v0-3 (magic 0/1 down-conversion), v13+ (topic ids).
+// Version notes: v4 isolation level + last stable offset + aborted transactions; v5 log start offset; v7 sessions;
+// v9 current leader epoch; v11 rack id + preferred read replica; v12 flexible, last fetched epoch, diverging epoch.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { FetchRequest } from '../../protocol/generated/messages/fetch-request.ts';
+import type { FetchResponse, FetchableTopicResponse, PartitionData } from '../../protocol/generated/messages/fetch-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import { INVALID_SESSION_ID, type CachedPartition } from '../fetch-session-cache.ts';
+
+const EMPTY_RECORDS = Buffer.alloc(0);
+
+export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
+  apiKey: ApiKeys.Fetch,
+  minVersion: 4,
+  maxVersion: 12,
+  async handle(services, request, { apiVersion }) {
+    const requested = request.topics.flatMap((t) => t.partitions.map((p) => ({
+      topic: t.topic,
+      partition: p.partition,
+      fetchOffset: p.fetchOffset,
+      partitionMaxBytes: p.partitionMaxBytes,
+      currentLeaderEpoch: p.currentLeaderEpoch,
+    })));
+    const sessionsSupported = apiVersion >= 7;
+    const context = sessionsSupported
+      ? services.fetchSessions.newContext(
+          request.sessionId,
+          request.sessionEpoch,
+          requested,
+          request.forgottenTopicsData.map((f) => ({ topic: f.topic, partitions: f.partitions })),
+          request.replicaId >= 0,
+          services.time.milliseconds(),
+        )
+      : { kind: 'full' as const, partitions: requested.map((p) => ({ ...p, highWatermark: -2n, lastStableOffset: -2n, logStartOffset: -2n })), session: null };
+    if (context.kind === 'error') {
+      return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: INVALID_SESSION_ID, responses: [] };
+    }
+    const partitions: CachedPartition[] = context.partitions;
+    const results = await services.replicaManager.fetchMessages({
+      replicaId: request.replicaId,
+      // An incremental fetch with nothing to report waits like any other (the client relies on long polling).
+      maxWaitMs: request.maxWaitMs,
+      minBytes: request.minBytes,
+      maxBytes: request.maxBytes,
+      isolationLevel: request.isolationLevel,
+      partitions: partitions.map((p) => ({
+        topicPartition: { topic: p.topic, partition: p.partition },
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+      })),
+    });
+    const topics: Input<FetchableTopicResponse>[] = [];
+    let current: { topic: string; partitions: Input<PartitionData>[] } | undefined;
+    results.forEach((r, i) => {
+      const p = partitions[i]!;
+      const changed = r.records !== null || r.errorCode !== Errors.NONE || r.highWatermark !== p.highWatermark
+        || r.lastStableOffset !== p.lastStableOffset || r.logStartOffset !== p.logStartOffset;
+      p.highWatermark = r.highWatermark;
+      p.lastStableOffset = r.lastStableOffset;
+      p.logStartOffset = r.logStartOffset;
+      if (context.kind === 'incremental' && !changed) return;
+      if (current === undefined || current.topic !== p.topic) {
+        current = { topic: p.topic, partitions: [] };
+        topics.push(current);
+      }
+      current.partitions.push({
+        partitionIndex: p.partition,
+        errorCode: r.errorCode,
+        highWatermark: r.highWatermark,
+        lastStableOffset: r.lastStableOffset,
+        logStartOffset: r.logStartOffset,
+        abortedTransactions: r.abortedTransactions,
+        preferredReadReplica: -1,
+        // Kafka sends empty records, not null, for a partition without data.
+        records: r.records ?? EMPTY_RECORDS,
+      });
+    });
+    return {
+      throttleTimeMs: 0,
+      errorCode: Errors.NONE,
+      sessionId: context.session?.id ?? INVALID_SESSION_ID,
+      responses: topics,
+    };
+  },
+});

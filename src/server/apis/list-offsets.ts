@@ -1,0 +1,75 @@
+// ListOffsets (key 2): v0-9
+// Behaviour: per partition, the offset for a timestamp: -1 latest (the high watermark, or the last stable offset
+// for read_committed), -2 earliest (log start offset), -3 the offset of the largest timestamp (v7+), -4 earliest
+// local (v8+, = earliest here, no tiered storage), -5 latest tiered (v9+, -1: nothing is tiered); a timestamp
+// T >= 0 gives the first offset whose timestamp is >= T (time index), or -1/-1 when there is none. Errors per
+// partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), FENCED_LEADER_EPOCH (74),
+// UNKNOWN_LEADER_EPOCH (75), INVALID_REQUEST (42) for a partition named twice.
+// Version notes: v0 answers with oldStyleOffsets (maxNumOffsets); v1 timestamp/offset; v2 isolation level;
+// v4 leader epochs; v6 flexible; v7 max timestamp; v8 earliest local; v9 latest tiered.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { ListOffsetsRequest } from '../../protocol/generated/messages/list-offsets-request.ts';
+import type { ListOffsetsResponse, ListOffsetsPartitionResponse } from '../../protocol/generated/messages/list-offsets-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import { ApiError } from '../../common/api-error.ts';
+import type { BrokerServices } from '../broker-services.ts';
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
+
+async function lookup(services: BrokerServices, topic: string, partition: number, currentLeaderEpoch: number, timestamp: bigint, isolationLevel: number): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
+  const p = services.replicaManager.leaderPartition({ topic, partition }, currentLeaderEpoch);
+  const log = p.log;
+  if (timestamp === LATEST) {
+    const offset = isolationLevel === 1 ? (log.lastStableOffset ?? p.highWatermark) : p.highWatermark;
+    return { offset, timestamp: -1n, leaderEpoch: p.leaderEpoch };
+  }
+  if (timestamp === LATEST_TIERED) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+  if (timestamp < -5n) throw new ApiError(Errors.INVALID_REQUEST, `Invalid timestamp ${timestamp}`);
+  const found = await log.fetchOffsetByTimestamp(timestamp);
+  if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL) {
+    return { offset: found?.offset ?? log.logStartOffset, timestamp: -1n, leaderEpoch: found?.leaderEpoch ?? -1 };
+  }
+  // Consumers never see offsets at or past the high watermark.
+  if (found === null || found.offset >= p.highWatermark) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+  return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.leaderEpoch ?? -1 };
+}
+
+export const listOffsetsHandler = defineHandler<ListOffsetsRequest, Input<ListOffsetsResponse>>({
+  apiKey: ApiKeys.ListOffsets,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(services, request, { apiVersion }) {
+    return {
+      throttleTimeMs: 0,
+      topics: await Promise.all(request.topics.map(async (t) => {
+        const counts = new Map<number, number>();
+        for (const p of t.partitions) counts.set(p.partitionIndex, (counts.get(p.partitionIndex) ?? 0) + 1);
+        return {
+          name: t.name,
+          partitions: await Promise.all(t.partitions.map(async (p): Promise<Input<ListOffsetsPartitionResponse>> => {
+            if (counts.get(p.partitionIndex)! > 1) {
+              return { partitionIndex: p.partitionIndex, errorCode: Errors.INVALID_REQUEST, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+            }
+            try {
+              const r = await lookup(services, t.name, p.partitionIndex, p.currentLeaderEpoch, p.timestamp, request.isolationLevel);
+              if (apiVersion === 0) {
+                const offsets = r.offset >= 0n && p.maxNumOffsets > 0 ? [r.offset] : [];
+                return { partitionIndex: p.partitionIndex, errorCode: Errors.NONE, oldStyleOffsets: offsets };
+              }
+              return { partitionIndex: p.partitionIndex, errorCode: Errors.NONE, timestamp: r.timestamp, offset: r.offset, leaderEpoch: apiVersion >= 4 ? r.leaderEpoch : -1 };
+            } catch (e) {
+              const code = e instanceof ApiError ? e.code : Errors.UNKNOWN_SERVER_ERROR;
+              if (!(e instanceof ApiError)) services.logger.error({ err: e }, 'ListOffsets failed');
+              return { partitionIndex: p.partitionIndex, errorCode: code, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+            }
+          })),
+        };
+      })),
+    };
+  },
+});

@@ -1,0 +1,75 @@
+// Produce (key 0): v3-11
+// Behaviour: validates each partition's record batch as Kafka's LogValidator does (one magic-2 batch per
+// partition, CRC-32C, sizes against max.message.bytes, record count vs offsets, timestamps against
+// message.timestamp.*, keys on compacted topics, re-compression only where the topic's compression.type demands
+// another codec), assigns offsets and appends; acks 0 (no response; the connection is closed if an append failed,
+// as Kafka does so the client notices), 1 (after the leader's append) and -1 (after the ISR has it).
+// Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), CORRUPT_MESSAGE (2),
+// MESSAGE_TOO_LARGE (10), INVALID_TIMESTAMP (32), INVALID_RECORD (87) with record_errors, NOT_ENOUGH_REPLICAS (19),
+// INVALID_REQUIRED_ACKS (21), UNSUPPORTED_COMPRESSION_TYPE (76) for zstd before v7.
+// Not yet: idempotent/transactional producer state (sequence checks), Produce v0-2 (magic 0/1 up-conversion).
+// Version notes: v1 throttleTimeMs; v2 logAppendTimeMs; v3 transactionalId + magic 2 only; v5 logStartOffset;
+// v7 zstd; v8 recordErrors/errorMessage; v9 flexible; v10 current leader tags; v11 same as v10.
+import { defineHandler, NO_RESPONSE } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { ProduceRequest } from '../../protocol/generated/messages/produce-request.ts';
+import type { ProduceResponse, TopicProduceResponse } from '../../protocol/generated/messages/produce-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import type { TopicPartition } from '../../common/topic-partition.ts';
+
+export const produceHandler = defineHandler<ProduceRequest, Input<ProduceResponse>>({
+  apiKey: ApiKeys.Produce,
+  minVersion: 3,
+  maxVersion: 11,
+  handle(services, request, { apiVersion, connection }) {
+    const entries: { topicPartition: TopicPartition; records: Buffer | null }[] = [];
+    for (const t of request.topicData) {
+      for (const p of t.partitionData) {
+        entries.push({ topicPartition: { topic: t.name, partition: p.index }, records: p.records as Buffer | null });
+      }
+    }
+    const respond = (results: { errorCode: number; errorMessage: string | null; baseOffset: bigint; logAppendTimeMs: bigint; logStartOffset: bigint; recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[] }[]): Input<ProduceResponse> => {
+      const responses: Input<TopicProduceResponse>[] = [];
+      let i = 0;
+      for (const t of request.topicData) {
+        responses.push({
+          name: t.name,
+          partitionResponses: t.partitionData.map((p) => {
+            const r = results[i++]!;
+            return {
+              index: p.index,
+              errorCode: r.errorCode,
+              baseOffset: r.baseOffset,
+              logAppendTimeMs: r.logAppendTimeMs,
+              logStartOffset: r.logStartOffset,
+              recordErrors: r.recordErrors,
+              errorMessage: r.errorMessage,
+            };
+          }),
+        });
+      }
+      return { responses, throttleTimeMs: 0 };
+    };
+    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
+      return respond(entries.map(() => ({ errorCode: Errors.INVALID_REQUIRED_ACKS, errorMessage: 'Produce request specified an invalid value for required acks.', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] })));
+    }
+    // Started synchronously: pipelined produce requests of one connection append in arrival order.
+    const appended = services.replicaManager.appendRecords({
+      requiredAcks: request.acks,
+      timeoutMs: request.timeoutMs,
+      produceVersion: apiVersion,
+      entries,
+    });
+    if (request.acks === 0) {
+      void appended.then((results) => {
+        if (results.some((r) => r.errorCode !== Errors.NONE)) {
+          services.logger.debug({ connectionId: connection.connectionId }, 'acks=0 produce failed; closing the connection as Kafka does');
+          connection.closeConnection();
+        }
+      });
+      return NO_RESPONSE;
+    }
+    return appended.then(respond);
+  },
+});

@@ -1,0 +1,344 @@
+import { join } from 'node:path';
+import { SystemTime, type Time } from '../common/time.ts';
+import { randomUuid } from '../common/uuid.ts';
+import { rootLogger, type Logger } from '../observability/logger.ts';
+import type { KafkaConfig } from '../config/kafka-config.ts';
+import { LogConfig } from '../config/log-config.ts';
+import { toLogConfigValues, type LogConfigValues } from '../config/to-log-config-values.ts';
+import { validateTopicConfig } from '../config/validate-topic-config.ts';
+import { KafkaConfig as KafkaConfigClass } from '../config/kafka-config.ts';
+import { TOPIC_CONFIG_KEYS } from '../config/topic-configs.ts';
+import { BROKER_CONFIG_KEYS } from '../config/broker-configs.ts';
+import { SocketServer } from '../network/socket-server.ts';
+import type { RequestContext } from '../network/request-handler.ts';
+import { LogManager, METADATA_LOG_DIR_NAME } from '../storage/log-manager.ts';
+import { UnifiedLog } from '../storage/unified-log.ts';
+import { KafkaMetadataLog } from '../raft/kafka-metadata-log.ts';
+import { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
+import { QuorumStateStore } from '../raft/quorum-state-store.ts';
+import { MetadataLoader, type MetadataPublisher } from '../metadata/metadata-loader.ts';
+import { ConfigResourceType, configResourceKey, topicConfigs, type MetadataImage } from '../metadata/metadata-image.ts';
+import { formatDirectories, loadClusterId } from '../metadata/meta-properties.ts';
+import { QuorumController } from '../controller/quorum-controller.ts';
+import { ReplicaManager } from '../replication/replica-manager.ts';
+import { validateProduceRecords } from '../replication/produce-validator.ts';
+import { KafkaApis } from './kafka-apis.ts';
+import type { BrokerServices } from './broker-services.ts';
+import { FetchSessionCache } from './fetch-session-cache.ts';
+import { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
+import { ALL_HANDLERS } from './apis/index.ts';
+
+
+const SECURITY_PROTOCOL_IDS = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
+
+export interface BrokerServerOptions {
+  time?: Time;
+  logger?: Logger;
+  /**
+   * Cluster id for formatting unformatted log directories on first start (the CLI passes CLUSTER_ID or a
+   * random id for the single-node default). When absent and the directories are not formatted, start fails as
+   * Kafka's does ("run kafka-broker format").
+   */
+  formatClusterId?: string;
+}
+
+/**
+ * One node: a broker and (in combined mode) the KRaft controller, after Kafka's `BrokerServer` +
+ * `ControllerServer` + `KafkaRaftServer`. Start-up order: meta.properties check (formatting when allowed) → log
+ * recovery (LogManager) → metadata log replay into the MetadataLoader (ReplicaManager opens the partition logs
+ * it is assigned) → leadership of the metadata quorum → bootstrap records → socket server bound → broker
+ * registration with the bound advertised endpoints. Shutdown reverses it and leaves a clean-shutdown marker.
+ */
+export class BrokerServer {
+  readonly config: KafkaConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly logger: Logger;
+  readonly #time: Time;
+  readonly #logManager: LogManager;
+  readonly #raft: KafkaRaftClient;
+  readonly #loader: MetadataLoader;
+  readonly #controller: QuorumController;
+  readonly #replicaManager: ReplicaManager;
+  readonly #socketServer: SocketServer;
+  #dynamicConfig: KafkaConfig;
+  readonly #logConfigCache = new Map<string, LogConfigValues>();
+  #stopped: Promise<void> | null = null;
+
+  private constructor(parts: {
+    config: KafkaConfig;
+    clusterId: string;
+    time: Time;
+    logger: Logger;
+    logManager: LogManager;
+    raft: KafkaRaftClient;
+    loader: MetadataLoader;
+    controller: QuorumController;
+    replicaManager: ReplicaManager;
+    socketServer: SocketServer;
+    configHolder: { current: KafkaConfig };
+  }) {
+    this.config = parts.config;
+    this.nodeId = parts.config.nodeId;
+    this.clusterId = parts.clusterId;
+    this.#time = parts.time;
+    this.logger = parts.logger;
+    this.#logManager = parts.logManager;
+    this.#raft = parts.raft;
+    this.#loader = parts.loader;
+    this.#controller = parts.controller;
+    this.#replicaManager = parts.replicaManager;
+    this.#socketServer = parts.socketServer;
+    this.#dynamicConfig = parts.configHolder.current;
+  }
+
+  /** The newest metadata image. */
+  get metadata(): MetadataImage {
+    return this.#loader.image;
+  }
+
+  get replicaManager(): ReplicaManager {
+    return this.#replicaManager;
+  }
+
+  get controller(): QuorumController {
+    return this.#controller;
+  }
+
+  /** The port a listener is bound to (for listeners configured with port 0). */
+  boundPort(listenerName = 'PLAINTEXT'): number {
+    return this.#socketServer.boundPort(listenerName);
+  }
+
+  /**
+   * Starts a node from a validated config.
+   * @throws Error when the log directories are unformatted and no cluster id is given, belong to another
+   * cluster or node, or a listener cannot be bound.
+   */
+  static async start(config: KafkaConfig, options: BrokerServerOptions = {}): Promise<BrokerServer> {
+    const time = options.time ?? SystemTime;
+    const logger = (options.logger ?? rootLogger).child({ nodeId: config.nodeId });
+    const startedAt = time.hiResClockMs();
+    const nodeId = config.nodeId;
+    const logDirs = config.logDirs;
+    const metadataLogDir = config.metadataLogDir;
+    const allDirs = [...new Set([...logDirs, metadataLogDir])];
+
+    let { clusterId, unformatted } = await loadClusterId(allDirs, nodeId);
+    if (unformatted.length > 0) {
+      const id = clusterId ?? options.formatClusterId;
+      if (id === undefined) {
+        throw new Error(`No meta.properties found in ${unformatted.join(', ')}: format the log directories first (kafka-broker format --cluster-id <id> --config <file>)`);
+      }
+      await formatDirectories(unformatted, id, nodeId, false);
+      logger.info({ clusterId: id, dirs: unformatted }, 'Formatted log directories');
+      clusterId = id;
+    }
+    const resolvedClusterId = clusterId!;
+
+    const configHolder = { current: config };
+    const logConfigCache = new Map<string, LogConfigValues>();
+    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }));
+    const logConfigFor = (topic: string): LogConfigValues => {
+      let values = logConfigCache.get(topic);
+      if (values === undefined) {
+        values = toLogConfigValues(LogConfig.fromProps(topicConfigs(loader.image, topic), configHolder.current));
+        logConfigCache.set(topic, values);
+      }
+      return values;
+    };
+
+    const logManager = await LogManager.create({
+      logDirs,
+      defaultConfig: toLogConfigValues(LogConfig.fromProps({}, config)),
+      topicConfig: (topic: string) => logConfigFor(topic),
+      time,
+      logger: logger.child({ component: 'LogManager' }),
+    });
+    await logManager.startup();
+
+    const metadataUnifiedLog = await UnifiedLog.open(
+      join(metadataLogDir, METADATA_LOG_DIR_NAME),
+      { topic: '__cluster_metadata', partition: 0 },
+      { ...toLogConfigValues(LogConfig.fromProps({}, config)), segmentBytes: 100 * 1024 * 1024, retentionMs: -1, retentionBytes: -1 },
+      { time, logger: logger.child({ component: 'MetadataLog' }) },
+    );
+    const raft = new KafkaRaftClient({
+      nodeId,
+      voters: config.quorumVoters.map((v) => v.id),
+      log: new KafkaMetadataLog(metadataUnifiedLog),
+      stateStore: new QuorumStateStore(join(metadataLogDir, METADATA_LOG_DIR_NAME)),
+      time,
+      logger: logger.child({ component: 'RaftClient' }),
+    });
+    raft.register(loader);
+
+    const isListConfig = (resourceType: number, name: string): boolean => {
+      const key = resourceType === ConfigResourceType.TOPIC ? TOPIC_CONFIG_KEYS.get(name) : BROKER_CONFIG_KEYS.get(name);
+      return key?.type === 'LIST';
+    };
+    const controller = new QuorumController({
+      raft,
+      image: () => loader.image,
+      logger: logger.child({ component: 'QuorumController' }),
+      nodeId,
+      defaultNumPartitions: config.getInt('num.partitions'),
+      defaultReplicationFactor: config.getInt('default.replication.factor'),
+      validateTopicConfig: (name, value) => (value === null ? (TOPIC_CONFIG_KEYS.has(name) ? null : `Unknown topic config name: ${name}`) : validateTopicConfig(name, value)),
+      validateBrokerConfig: (name, value) => {
+        const errors = KafkaConfigClass.validateDynamicUpdate({ [name]: value }, true);
+        return errors.length === 0 ? null : errors.join('; ');
+      },
+      isListConfig,
+    });
+
+    const replicaManager = new ReplicaManager({
+      nodeId,
+      logManager,
+      time,
+      logger: logger.child({ component: 'ReplicaManager' }),
+      logConfig: logConfigFor,
+      minInsyncReplicas: (topic) => logConfigFor(topic).minInsyncReplicas,
+      validate: (records, tp, produceVersion) => {
+        const c = logConfigFor(tp.topic);
+        return validateProduceRecords(records, {
+          maxMessageBytes: c.maxMessageBytes,
+          compressionType: c.compressionType,
+          messageTimestampType: c.messageTimestampType,
+          messageTimestampBeforeMaxMs: c.messageTimestampBeforeMaxMs,
+          messageTimestampAfterMaxMs: c.messageTimestampAfterMaxMs,
+          compacted: c.compact,
+        }, produceVersion, time.milliseconds());
+      },
+    });
+
+    const dynamicConfigPublisher: MetadataPublisher = {
+      name: 'DynamicConfigPublisher',
+      onMetadataUpdate(image, changes) {
+        if (changes.changedConfigs.size === 0 && changes.deletedTopics.size === 0) return;
+        const brokerKey = configResourceKey(ConfigResourceType.BROKER, String(nodeId));
+        const defaultKey = configResourceKey(ConfigResourceType.BROKER, '');
+        if (changes.changedConfigs.has(brokerKey) || changes.changedConfigs.has(defaultKey)) {
+          configHolder.current = config.withDynamicConfigs({
+            perBroker: Object.fromEntries(image.configs.get(brokerKey) ?? []),
+            clusterDefault: Object.fromEntries(image.configs.get(defaultKey) ?? []),
+          });
+        }
+        logConfigCache.clear();
+      },
+    };
+    loader.installPublisher(dynamicConfigPublisher);
+    loader.installPublisher(replicaManager);
+
+    const autoTopicCreation = new AutoTopicCreationManager({
+      controller,
+      image: () => loader.image,
+      enabled: config.getBoolean('auto.create.topics.enable'),
+      internalTopicConfigs: (topic) => internalTopicConfig(configHolder.current, topic),
+    });
+
+    let kafkaApis: KafkaApis | undefined;
+    const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
+    const services: BrokerServices = {
+      nodeId,
+      clusterId: resolvedClusterId,
+      get config() {
+        return configHolder.current;
+      },
+      time,
+      logger,
+      metadata: () => loader.image,
+      controller,
+      replicaManager,
+      logManager,
+      fetchSessions,
+      autoTopicCreation,
+      groupCoordinator: undefined as never,
+      apiVersions: () => kafkaApis!.apiVersions(),
+      connectionClosed: (_ctx: RequestContext) => undefined,
+    };
+    kafkaApis = new KafkaApis(services, ALL_HANDLERS, logger.child({ component: 'KafkaApis' }));
+
+    await raft.start();
+    await controller.bootstrap();
+
+    const controllerNames = new Set(config.controllerListenerNames);
+    const brokerListeners = config.listeners.filter((l) => !controllerNames.has(l.listenerName));
+    const socketServer = new SocketServer({
+      listeners: brokerListeners.map((l) => ({ name: l.listenerName, host: l.host ?? '', port: l.port, securityProtocol: l.securityProtocol })),
+      handler: kafkaApis,
+      socketRequestMaxBytes: config.getInt('socket.request.max.bytes'),
+      connectionsMaxIdleMs: config.getLong('connections.max.idle.ms'),
+      sendfile: config.getString('socket.sendfile.enable') as 'auto' | 'on' | 'off',
+      logger: logger.child({ component: 'SocketServer' }),
+    });
+    await socketServer.start();
+
+    const advertised = config.advertisedListeners.filter((l) => !controllerNames.has(l.listenerName));
+    const endpoints = advertised.map((l) => ({
+      name: l.listenerName,
+      host: l.host === null || l.host === '' || l.host === '0.0.0.0' ? 'localhost' : l.host,
+      port: l.port === 0 ? socketServer.boundPort(l.listenerName) : l.port,
+      securityProtocol: SECURITY_PROTOCOL_IDS[l.securityProtocol],
+    }));
+    await controller.registerBroker(nodeId, endpoints, config.getString('broker.rack'));
+
+    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, configHolder });
+    logger.info(
+      { clusterId: resolvedClusterId, listeners: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), startupMs: Math.round(time.hiResClockMs() - startedAt) },
+      'Kafka broker started',
+    );
+    return server;
+  }
+
+  /**
+   * Clean shutdown (SIGTERM): stop accepting, answer waiting fetches, drain connections, close the metadata log,
+   * flush every partition log and write checkpoints and the clean-shutdown marker. Idempotent.
+   */
+  shutdown(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.logger.info('Shutting down');
+      await this.#socketServer.stopAccepting();
+      await this.#replicaManager.shutdown();
+      await this.#socketServer.shutdown({ drainMs: 5000 });
+      await this.#raft.close();
+      await this.#logManager.shutdown();
+      this.logger.info('Shut down cleanly');
+    })();
+    return this.#stopped;
+  }
+}
+
+/** Partition count, replication factor and configs of the coordinators' internal topics (Kafka's defaults). */
+function internalTopicConfig(config: KafkaConfig, topic: string): { numPartitions: number; replicationFactor: number; configs: { name: string; value: string }[] } | null {
+  if (topic === '__consumer_offsets') {
+    return {
+      numPartitions: config.getInt('offsets.topic.num.partitions'),
+      replicationFactor: config.getShort('offsets.topic.replication.factor'),
+      configs: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'compression.type', value: 'producer' },
+        { name: 'segment.bytes', value: String(config.getInt('offsets.topic.segment.bytes')) },
+      ],
+    };
+  }
+  if (topic === '__transaction_state') {
+    return {
+      numPartitions: config.getInt('transaction.state.log.num.partitions'),
+      replicationFactor: config.getShort('transaction.state.log.replication.factor'),
+      configs: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'compression.type', value: 'uncompressed' },
+        { name: 'min.insync.replicas', value: String(config.getInt('transaction.state.log.min.isr')) },
+        { name: 'segment.bytes', value: String(config.getInt('transaction.state.log.segment.bytes')) },
+        { name: 'unclean.leader.election.enable', value: 'false' },
+      ],
+    };
+  }
+  return null;
+}
+
+/** A fresh random cluster id (Kafka's `kafka-storage random-uuid`). */
+export function randomClusterId(): string {
+  return randomUuid();
+}

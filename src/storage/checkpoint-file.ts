@@ -1,0 +1,136 @@
+import { open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { TopicPartition } from '../common/topic-partition.ts';
+
+/** How entries of one checkpoint kind map to the text lines of the file. */
+export interface CheckpointFormatter<T> {
+  toLine(entry: T): string;
+  /** The entry of a line, or null when the line is malformed. */
+  fromLine(line: string): T | null;
+}
+
+/** fsync(2) of a directory, so a rename or a new file in it survives a power loss (Kafka's Utils.flushDir). */
+export async function flushDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * A checkpoint file in Kafka's text format (server-common CheckpointFile):
+ * ```
+ * <version>
+ * <number of entries>
+ * <entry>            (one per line, fields separated by spaces)
+ * ```
+ * Writes are atomic: the content goes to `<file>.tmp`, is fsynced, renamed over the file, and the directory is
+ * fsynced. A file that does not exist reads as empty; a malformed one throws.
+ */
+export class CheckpointFile<T> {
+  readonly path: string;
+  readonly version: number;
+  readonly #formatter: CheckpointFormatter<T>;
+  #writes: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string, version: number, formatter: CheckpointFormatter<T>) {
+    this.path = path;
+    this.version = version;
+    this.#formatter = formatter;
+  }
+
+  /** Replaces the file's entries (writes are serialized per file object). */
+  async write(entries: readonly T[]): Promise<void> {
+    const lines = [String(this.version), String(entries.length), ...entries.map((e) => this.#formatter.toLine(e))];
+    const text = lines.join('\n') + '\n';
+    const run = async (): Promise<void> => {
+      const tmp = `${this.path}.tmp`;
+      const fh = await open(tmp, 'w', 0o644);
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.path);
+      await flushDir(dirname(this.path));
+    };
+    const p = this.#writes.then(run, run);
+    this.#writes = p.catch(() => undefined);
+    await p;
+  }
+
+  /**
+   * The entries, or [] when the file does not exist.
+   * @throws Error "Malformed line in checkpoint file" for an unknown version, a bad line or a wrong count.
+   */
+  async read(): Promise<T[]> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    const malformed = (why: string): Error => new Error(`Malformed line in checkpoint file (${this.path}): ${why}`);
+    if (lines.length < 2) throw malformed('missing header');
+    const version = Number(lines[0]);
+    if (version !== this.version) throw malformed(`unrecognized version ${lines[0]}`);
+    const count = Number(lines[1]);
+    if (!Number.isInteger(count) || count < 0) throw malformed(`bad entry count ${lines[1]}`);
+    const entries: T[] = [];
+    for (let i = 2; i < lines.length; i++) {
+      const entry = this.#formatter.fromLine(lines[i]!);
+      if (entry === null) throw malformed(`'${lines[i]}'`);
+      entries.push(entry);
+    }
+    if (entries.length !== count) throw malformed(`expected ${count} entries but found ${entries.length}`);
+    return entries;
+  }
+}
+
+/** An entry of the offset checkpoints (recovery point, log start offset, high watermark, cleaner offsets). */
+export interface TopicPartitionOffset {
+  readonly topicPartition: TopicPartition;
+  readonly offset: number;
+}
+
+/** Kafka's OffsetCheckpointFile: version 0, lines `<topic> <partition> <offset>`. */
+export function offsetCheckpointFile(path: string): CheckpointFile<TopicPartitionOffset> {
+  return new CheckpointFile<TopicPartitionOffset>(path, 0, {
+    toLine: (e) => `${e.topicPartition.topic} ${e.topicPartition.partition} ${e.offset}`,
+    fromLine: (line) => {
+      const parts = line.split(' ');
+      if (parts.length !== 3) return null;
+      const partition = Number(parts[1]);
+      const offset = Number(parts[2]);
+      if (!Number.isInteger(partition) || !Number.isInteger(offset) || parts[0] === '') return null;
+      return { topicPartition: { topic: parts[0]!, partition }, offset };
+    },
+  });
+}
+
+/** A leader epoch and the first offset written in it (Kafka's EpochEntry). */
+export interface EpochEntry {
+  readonly epoch: number;
+  readonly startOffset: number;
+}
+
+/** Kafka's LeaderEpochCheckpointFile: version 0, lines `<epoch> <startOffset>`. */
+export function leaderEpochCheckpointFile(path: string): CheckpointFile<EpochEntry> {
+  return new CheckpointFile<EpochEntry>(path, 0, {
+    toLine: (e) => `${e.epoch} ${e.startOffset}`,
+    fromLine: (line) => {
+      const parts = line.split(' ');
+      if (parts.length !== 2) return null;
+      const epoch = Number(parts[0]);
+      const startOffset = Number(parts[1]);
+      if (!Number.isInteger(epoch) || !Number.isInteger(startOffset)) return null;
+      return { epoch, startOffset };
+    },
+  });
+}

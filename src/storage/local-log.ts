@@ -1,0 +1,247 @@
+import { unlink } from 'node:fs/promises';
+import type { Time } from '../common/time.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
+import type { Logger } from '../observability/logger.ts';
+import { flushDir } from './checkpoint-file.ts';
+import type { LogConfig } from './log-config.ts';
+import { LogFileUtils } from './log-file-utils.ts';
+import { LogSegment, type SegmentReadInfo } from './log-segment.ts';
+import type { LogSegments } from './log-segments.ts';
+import type { AbortedTxn } from './log-types.ts';
+
+/**
+ * The segment layer of a partition log (Kafka's LocalLog): the segments of one directory, the log end offset
+ * and recovery point, rolling, flushing, reading, truncation, segment deletion and cleaner swaps. It has no
+ * queue of its own: UnifiedLog calls every mutating method from its queue, one at a time. Offsets are numbers.
+ */
+export class LocalLog {
+  readonly dir: string;
+  readonly topicPartition: TopicPartition;
+  readonly segments: LogSegments;
+  config: LogConfig;
+  readonly #time: Time;
+  readonly #logger: Logger;
+  #nextOffset: number;
+  #recoveryPoint: number;
+  #lastFlushTime: number;
+  #dirDirty = false;
+  /** Bumped by every truncation and swap: cached positions and racing flushes check it. */
+  #generation = 0;
+  #closed = false;
+  readonly #pendingDeletes = new Map<LogSegment, NodeJS.Timeout>();
+  #maxPositionCache: { offset: number; segment: LogSegment; position: number; generation: number } | null = null;
+
+  constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, segments: LogSegments, recoveryPoint: number, logEndOffset: number) {
+    this.dir = dir;
+    this.topicPartition = tp;
+    this.config = config;
+    this.#time = time;
+    this.#logger = logger;
+    this.segments = segments;
+    this.#recoveryPoint = recoveryPoint;
+    this.#nextOffset = logEndOffset;
+    this.#lastFlushTime = time.milliseconds();
+  }
+
+  get logEndOffset(): number {
+    return this.#nextOffset;
+  }
+
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  get lastFlushTime(): number {
+    return this.#lastFlushTime;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** The active segment. */
+  get activeSegment(): LogSegment {
+    return this.segments.last!;
+  }
+
+  #now = (): number => this.#time.milliseconds();
+
+  /** Writes whole batches (final offsets) to the active segment; `lastOffset` is the last offset among them. */
+  async append(buffers: readonly Buffer[], bytes: number, lastOffset: number): Promise<void> {
+    await this.activeSegment.append(buffers, bytes);
+    this.#nextOffset = lastOffset + 1;
+  }
+
+  /**
+   * Makes a new active segment at `newBaseOffset` (Kafka's roll): the old one gets its final time index entry
+   * and trimmed indexes, and is flushed in the background, which then advances the recovery point.
+   */
+  async roll(newBaseOffset: number): Promise<void> {
+    const active = this.activeSegment;
+    if (active.baseOffset === newBaseOffset && active.size === 0) return;
+    await active.onBecomeInactiveSegment();
+    for (const suffix of [LogFileUtils.LOG_FILE_SUFFIX, LogFileUtils.INDEX_FILE_SUFFIX, LogFileUtils.TIME_INDEX_FILE_SUFFIX, LogFileUtils.TXN_INDEX_FILE_SUFFIX]) {
+      await unlink(LogFileUtils.segmentFile(this.dir, newBaseOffset, suffix)).catch(() => undefined);
+    }
+    const segment = await LogSegment.open({ dir: this.dir, baseOffset: newBaseOffset, config: this.config, now: this.#now, create: true });
+    this.segments.add(segment);
+    this.#dirDirty = true;
+    this.#logger.info({ baseOffset: newBaseOffset, previous: active.baseOffset, previousSize: active.size }, 'Rolled new log segment');
+    // Kafka schedules this flush ("flush-log"): the rolled segment reaches disk without holding up appends.
+    this.flushUpTo(newBaseOffset).catch((e) => this.#logger.warn({ err: e }, 'Background flush after roll failed'));
+  }
+
+  /** fsyncs the segments holding offsets below `offset` (and the directory), then advances the recovery point. */
+  async flushUpTo(offset: number): Promise<void> {
+    const generation = this.#generation;
+    if (offset > this.#recoveryPoint && !this.#closed) {
+      for (const segment of this.segments.inRange(this.#recoveryPoint, offset)) await segment.flush();
+      if (this.#dirDirty) {
+        this.#dirDirty = false;
+        await flushDir(this.dir);
+      }
+      if (generation === this.#generation && offset > this.#recoveryPoint) this.#recoveryPoint = Math.min(offset, this.#nextOffset);
+    }
+    this.#lastFlushTime = this.#time.milliseconds();
+  }
+
+  /**
+   * Reads from the segment holding `start` on (Kafka's LocalLog.read), never past the start of offset `upper`.
+   * Null when nothing at or after `start` lies below `upper`.
+   */
+  async read(start: number, maxBytes: number, upper: number, minOneMessage: boolean): Promise<{ segment: LogSegment; info: SegmentReadInfo } | null> {
+    const bound = await this.#maxPosition(upper);
+    let segment = this.segments.floorSegment(start);
+    while (segment !== undefined && segment.baseOffset <= bound.segment.baseOffset) {
+      // The floor/higher lookup and segment.read's retain happen in one synchronous step, so the segment
+      // cannot be closed by a deletion in between.
+      const info = await segment.read(start, maxBytes, segment === bound.segment ? bound.position : segment.size, minOneMessage);
+      if (info !== null) return { segment, info };
+      segment = this.segments.higherSegment(segment.baseOffset);
+    }
+    return null;
+  }
+
+  /** Where offset `upper` starts (reads stop there); memoized, since it is usually the high watermark. */
+  async #maxPosition(upper: number): Promise<{ segment: LogSegment; position: number }> {
+    const active = this.activeSegment;
+    if (upper >= this.#nextOffset) return { segment: active, position: active.size };
+    const cached = this.#maxPositionCache;
+    if (cached !== null && cached.offset === upper && cached.generation === this.#generation && this.segments.contains(cached.segment)) return cached;
+    const segment = this.segments.floorSegment(upper) ?? active;
+    const batch = await segment.translateOffset(upper);
+    const position = batch === null ? segment.size : batch.position;
+    this.#maxPositionCache = { offset: upper, segment, position, generation: this.#generation };
+    return { segment, position };
+  }
+
+  /** Aborted transactions overlapping [startOffset, upperBoundOffset) from the transaction indexes. */
+  collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    let segment = this.segments.floorSegment(Number(startOffset));
+    while (segment !== undefined) {
+      const result = segment.txnIndex.collectAbortedTxns(startOffset, upperBoundOffset);
+      out.push(...result.abortedTransactions);
+      if (result.isComplete) break;
+      segment = this.segments.higherSegment(segment.baseOffset);
+    }
+    return out;
+  }
+
+  /** Takes segments out of the log and schedules their files for deletion. */
+  async removeAndDeleteSegments(segments: readonly LogSegment[]): Promise<void> {
+    for (const s of segments) this.segments.remove(s.baseOffset, s);
+    await this.#scheduleDeletion(segments);
+  }
+
+  /**
+   * Renames segments to `.deleted` now and removes them after file.delete.delay.ms (Kafka's deleteSegmentFiles);
+   * a file stays open while a read or an in-flight sendfile still holds it.
+   */
+  async #scheduleDeletion(segments: readonly LogSegment[]): Promise<void> {
+    for (const s of segments) {
+      try {
+        await s.changeFileSuffixes('', LogFileUtils.DELETED_FILE_SUFFIX);
+      } catch (e) {
+        this.#logger.warn({ err: e, segment: s.baseOffset }, 'Could not rename a deleted segment');
+      }
+      const remove = (): void => {
+        this.#pendingDeletes.delete(s);
+        s.deleteIfExists().catch((e) => this.#logger.warn({ err: e, segment: s.baseOffset }, 'Could not delete a segment'));
+      };
+      const delay = this.config.fileDeleteDelayMs;
+      if (delay <= 0 || this.#closed) {
+        remove();
+      } else {
+        const timer = setTimeout(remove, delay);
+        timer.unref();
+        this.#pendingDeletes.set(s, timer);
+      }
+    }
+  }
+
+  /** Removes the records at and above `target` (Kafka's LocalLog.truncateTo); the first segment must hold it. */
+  async truncateTo(target: number): Promise<void> {
+    this.#generation++;
+    await this.removeAndDeleteSegments(this.segments.toArray().filter((s) => s.baseOffset > target));
+    await this.activeSegment.truncateTo(target);
+    this.#nextOffset = target;
+    this.#recoveryPoint = Math.min(this.#recoveryPoint, target);
+  }
+
+  /** Replaces every segment with one empty segment at `offset`. */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.#generation++;
+    await this.removeAndDeleteSegments(this.segments.toArray());
+    const segment = await LogSegment.open({ dir: this.dir, baseOffset: offset, config: this.config, now: this.#now, create: true });
+    this.segments.add(segment);
+    this.#dirDirty = true;
+    this.#nextOffset = offset;
+    this.#recoveryPoint = offset;
+  }
+
+  /**
+   * Swaps `cleaned` (files suffixed `.cleaned`) in for `oldSegments` with Kafka's crash-safe protocol: rename
+   * to `.swap`, retire the old segments (`.deleted`), drop the `.swap` suffix. The loader completes a swap
+   * interrupted after the first rename. False (cleaned files deleted) if the old segments changed meanwhile.
+   */
+  async replaceSegments(cleaned: LogSegment, oldSegments: readonly LogSegment[], beforeFinalRename?: () => Promise<void>): Promise<boolean> {
+    if (oldSegments.length === 0 || !oldSegments.every((s) => this.segments.contains(s)) || this.activeSegment === oldSegments.at(-1)) {
+      await cleaned.closeHandlers();
+      await cleaned.deleteIfExists();
+      return false;
+    }
+    await cleaned.changeFileSuffixes(LogFileUtils.CLEANED_FILE_SUFFIX, LogFileUtils.SWAP_FILE_SUFFIX);
+    await this.removeAndDeleteSegments(oldSegments);
+    await beforeFinalRename?.();
+    await cleaned.changeFileSuffixes(LogFileUtils.SWAP_FILE_SUFFIX, '');
+    this.segments.add(cleaned);
+    await flushDir(this.dir);
+    this.#generation++;
+    return true;
+  }
+
+  /** Clean close: indexes trimmed, files closed, pending deletions done now. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of this.segments.toArray()) await s.close();
+    const pending = [...this.#pendingDeletes];
+    this.#pendingDeletes.clear();
+    for (const [s, timer] of pending) {
+      clearTimeout(timer);
+      await s.deleteIfExists().catch(() => undefined);
+    }
+  }
+
+  /** Closes the files without writing anything (deleted or offline log, simulated crash). */
+  async closeHandlers(): Promise<void> {
+    this.#closed = true;
+    for (const s of this.segments.toArray()) await s.closeHandlers();
+    for (const [s, timer] of this.#pendingDeletes) {
+      clearTimeout(timer);
+      await s.closeHandlers();
+    }
+    this.#pendingDeletes.clear();
+  }
+}

@@ -1,0 +1,172 @@
+import { readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../observability/logger.ts';
+import { CorruptIndexError } from './errors.ts';
+import type { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
+import { LogFileUtils } from './log-file-utils.ts';
+import { LogSegment, type SegmentConfig } from './log-segment.ts';
+import { LogSegments } from './log-segments.ts';
+
+/** Inputs of {@link loadLog}: the directory, config, and what the checkpoints said about this log. */
+export interface LogLoadParams {
+  readonly dir: string;
+  readonly config: SegmentConfig;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** True when the log directory had a clean-shutdown marker: no segment is scanned. */
+  readonly hadCleanShutdown: boolean;
+  /** recovery-point-offset-checkpoint entry (0 when none): segments from the one holding it on are recovered. */
+  readonly recoveryPointCheckpoint: number;
+  /** log-start-offset-checkpoint entry (0 when none). */
+  readonly logStartOffsetCheckpoint: number;
+  readonly leaderEpochCache: LeaderEpochFileCache;
+}
+
+/** A loaded log: its segments (the last one active, indexes preallocated) and offsets. */
+export interface LoadedLog {
+  readonly segments: LogSegments;
+  readonly logStartOffset: number;
+  readonly recoveryPoint: number;
+  readonly logEndOffset: number;
+}
+
+/**
+ * Opens a partition directory and makes it consistent (Kafka's LogLoader):
+ * 1. deletes `.deleted` and `.cleaned` leftovers and completes interrupted cleaner swaps (`.swap` files replace
+ *    the segments they cover, then lose the suffix);
+ * 2. opens every segment; indexes of segments before the recovery point are loaded and sanity-checked, and a
+ *    missing or corrupt index is rebuilt from its segment (with a warning);
+ * 3. after an unclean shutdown, scans every segment from the recovery point on batch by batch (length, CRC-32C,
+ *    offset order), truncates the first invalid batch and everything after it, and rebuilds their indexes;
+ * 4. drops leader epochs beyond the log end or before the log start.
+ */
+export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
+  const { dir, logger } = p;
+  const names = await readdir(dir);
+  const swapBases: number[] = [];
+  const logBases: number[] = [];
+  const indexFiles: { name: string; base: number }[] = [];
+  for (const name of names) {
+    if (name.endsWith(LogFileUtils.DELETED_FILE_SUFFIX) || name.endsWith(LogFileUtils.CLEANED_FILE_SUFFIX) || name.endsWith('.tmp')) {
+      logger.debug({ file: name }, 'Deleting stray temporary file');
+      await unlinkIfExists(join(dir, name));
+      continue;
+    }
+    const base = LogFileUtils.offsetFromFileName(name);
+    if (base < 0) continue;
+    const rest = name.slice(20);
+    if (rest === LogFileUtils.LOG_FILE_SUFFIX + LogFileUtils.SWAP_FILE_SUFFIX) swapBases.push(base);
+    else if (rest === LogFileUtils.LOG_FILE_SUFFIX) logBases.push(base);
+    else if (rest === LogFileUtils.INDEX_FILE_SUFFIX || rest === LogFileUtils.TIME_INDEX_FILE_SUFFIX || rest === LogFileUtils.TXN_INDEX_FILE_SUFFIX) {
+      indexFiles.push({ name, base });
+    }
+  }
+  const logBaseSet = new Set(logBases);
+  const swapBaseSet = new Set(swapBases);
+  for (const f of indexFiles) {
+    if (!logBaseSet.has(f.base) && !swapBaseSet.has(f.base)) {
+      logger.warn({ file: f.name }, 'Found an orphaned index file, deleting it');
+      await unlinkIfExists(join(dir, f.name));
+    }
+  }
+
+  const segments = new LogSegments();
+  logBases.sort((a, b) => a - b);
+  for (const base of logBases) {
+    segments.add(await LogSegment.open({ dir, baseOffset: base, config: p.config, now: p.now, create: false }));
+  }
+
+  swapBases.sort((a, b) => a - b);
+  for (const base of swapBases) await completeSwap(p, segments, base);
+
+  const recoveryFloor = p.hadCleanShutdown ? Infinity : (segments.floorSegment(p.recoveryPointCheckpoint)?.baseOffset ?? -Infinity);
+  for (const segment of segments.toArray()) {
+    if (segment.baseOffset >= recoveryFloor) continue;
+    await loadOrRebuildIndexes(segment, logger, p.leaderEpochCache);
+  }
+
+  if (!p.hadCleanShutdown) {
+    const unflushed = segments.toArray().filter((s) => s.baseOffset >= recoveryFloor);
+    for (let i = 0; i < unflushed.length; i++) {
+      const segment = unflushed[i]!;
+      logger.info({ segment: segment.baseOffset, remaining: unflushed.length - i }, 'Recovering unflushed segment');
+      const truncated = await segment.recover(logger, p.leaderEpochCache);
+      if (truncated > 0) {
+        const rest = unflushed.slice(i + 1);
+        logger.warn({ segment: segment.baseOffset, deletedSegments: rest.map((s) => s.baseOffset) }, 'Corruption found in segment, truncating it and deleting the segments after it');
+        for (const s of rest) {
+          segments.remove(s.baseOffset, s);
+          await s.deleteIfExists();
+        }
+        break;
+      }
+    }
+  }
+
+  let logStartOffset = p.logStartOffsetCheckpoint;
+  let logEndOffset = segments.isEmpty ? logStartOffset : await segments.last!.readNextOffset();
+  if (!segments.isEmpty && logStartOffset > logEndOffset) {
+    logger.warn({ logStartOffset, logEndOffset }, 'Log start offset is beyond the log end; deleting all segments');
+    for (const s of segments.toArray()) {
+      segments.remove(s.baseOffset, s);
+      await s.deleteIfExists();
+    }
+  }
+  if (segments.isEmpty) {
+    const segment = await LogSegment.open({ dir, baseOffset: logStartOffset, config: p.config, now: p.now, create: true });
+    segments.add(segment);
+    logEndOffset = logStartOffset;
+  }
+  const active = segments.last!;
+  await active.resizeIndexes(p.config.segmentIndexBytes);
+  await active.loadFirstBatchTimestamp();
+  logStartOffset = Math.max(logStartOffset, segments.first!.baseOffset);
+  const recoveryPoint = p.hadCleanShutdown ? logEndOffset : Math.min(p.recoveryPointCheckpoint, logEndOffset);
+
+  const epochs = p.leaderEpochCache;
+  const changedEnd = epochs.truncateFromEnd(logEndOffset);
+  const changedStart = epochs.truncateFromStart(logStartOffset);
+  if (changedEnd || changedStart || !p.hadCleanShutdown) await epochs.flush();
+  return { segments, logStartOffset, recoveryPoint, logEndOffset };
+}
+
+/** Loads a segment's indexes; rebuilds them (recovering the segment) when missing or corrupt. */
+async function loadOrRebuildIndexes(segment: LogSegment, logger: Logger, epochs: LeaderEpochFileCache): Promise<void> {
+  try {
+    await segment.loadIndexes();
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!missing && !(e instanceof CorruptIndexError)) throw e;
+    logger.warn(
+      { segment: segment.log.path, reason: (e as Error).message },
+      missing ? 'Could not find an index file of the log segment; recovering the segment and rebuilding its index files' : 'Found a corrupted index file; recovering the segment and rebuilding its index files',
+    );
+    await segment.recover(logger, epochs);
+  }
+}
+
+/**
+ * Finishes a swap that a crash interrupted (Kafka's LogLoader swap handling): the `.swap` segment replaces the
+ * segments whose base offsets fall in its offset range, then takes the normal file names.
+ */
+async function completeSwap(p: LogLoadParams, segments: LogSegments, base: number): Promise<void> {
+  const swap = await LogSegment.open({ dir: p.dir, baseOffset: base, config: p.config, now: p.now, create: false, suffix: LogFileUtils.SWAP_FILE_SUFFIX });
+  await loadOrRebuildIndexes(swap, p.logger, p.leaderEpochCache);
+  const next = await swap.readNextOffset();
+  const replaced = segments.toArray().filter((s) => s.baseOffset >= base && s.baseOffset < Math.max(next, base + 1));
+  p.logger.info({ swap: swap.log.path, replaced: replaced.map((s) => s.baseOffset) }, 'Completing interrupted swap of a cleaned segment');
+  for (const old of replaced) {
+    segments.remove(old.baseOffset, old);
+    await old.deleteIfExists();
+  }
+  await swap.changeFileSuffixes(LogFileUtils.SWAP_FILE_SUFFIX, '');
+  segments.add(swap);
+}
+
+async function unlinkIfExists(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}

@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SystemTime, type Time } from '../common/time.ts';
+import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
+import { rootLogger, type Logger } from '../observability/logger.ts';
+import { flushDir, offsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.ts';
+import { type LogConfig, LONG_MAX, isCompacted } from './log-config.ts';
+import { LogCleaner, type LogCleanerOptions } from './log-cleaner.ts';
+import { LogFileUtils } from './log-file-utils.ts';
+import { UnifiedLog } from './unified-log.ts';
+
+export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
+export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const LOCK_FILE = '.lock';
+/** Directory of the KRaft metadata log (`__cluster_metadata-0`), which LogManager does not load. */
+export const METADATA_LOG_DIR_NAME = '__cluster_metadata-0';
+
+/** Options of {@link LogManager.create}; names follow the broker configs they come from. */
+export interface LogManagerOptions {
+  /** log.dirs. Created if missing. */
+  readonly logDirs: readonly string[];
+  /** The broker's default topic config (log.* configs). */
+  readonly defaultConfig: LogConfig;
+  /** Effective config of a topic for logs found on disk at startup (default: defaultConfig). */
+  readonly topicConfig?: (topic: string) => LogConfig;
+  readonly time?: Time;
+  readonly logger?: Logger;
+  /** num.recovery.threads.per.data.dir: logs loaded concurrently per directory. Default 1. */
+  readonly recoveryThreadsPerDataDir?: number;
+  /** log.flush.offset.checkpoint.interval.ms (recovery points and high watermarks). Default 60000. */
+  readonly flushCheckpointIntervalMs?: number;
+  /** log.flush.start.offset.checkpoint.interval.ms. Default 60000. */
+  readonly flushStartOffsetCheckpointIntervalMs?: number;
+  /** log.retention.check.interval.ms. Default 300000. */
+  readonly retentionCheckIntervalMs?: number;
+  /**
+   * log.flush.scheduler.interval.ms. Default Long.MAX; then logs whose flush.ms is set are still checked every
+   * second (Kafka would need this config set for flush.ms to take effect).
+   */
+  readonly flushSchedulerIntervalMs?: number;
+  /** log.cleaner.* settings, or false for log.cleaner.enable=false. Default: enabled with defaults. */
+  readonly cleaner?: LogCleanerOptions | false;
+}
+
+/**
+ * All partition logs of this broker (Kafka's LogManager): one directory per partition under the log.dirs, the
+ * checkpoint files of each log dir, the clean-shutdown marker, and the background tasks (retention, flush,
+ * checkpoints, log cleaner).
+ *
+ * Per log dir:
+ * - `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint`, `replication-offset-checkpoint` (high
+ *   watermarks, which Kafka's ReplicaManager writes; here the HW lives on UnifiedLog), `cleaner-offset-checkpoint`
+ *   (LogCleaner), in Kafka's text format.
+ * - `.kafka_cleanshutdown`: written last by a clean shutdown, deleted once the logs are loaded. Without it,
+ *   every log is recovered from its recovery point.
+ * - `.lock`: holds the owning process id, so two brokers cannot share a directory.
+ *
+ * Deleting a log renames its directory to `<topic>-<partition>.<uuid>-delete` and removes it in the background
+ * after file.delete.delay.ms; directories left in that state are removed at the next startup.
+ */
+export class LogManager {
+  readonly logDirs: readonly string[];
+  readonly #options: LogManagerOptions;
+  readonly #time: Time;
+  readonly #logger: Logger;
+  readonly #logs = new Map<string, UnifiedLog>();
+  readonly #logDirOf = new Map<string, string>();
+  readonly #creating = new Map<string, Promise<UnifiedLog>>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #busy = new Set<string>();
+  readonly #pendingDirDeletes = new Set<Promise<void>>();
+  #cleaner: LogCleaner | null = null;
+  #started = false;
+  #shutdown = false;
+
+  private constructor(options: LogManagerOptions) {
+    this.logDirs = options.logDirs;
+    this.#options = options;
+    this.#time = options.time ?? SystemTime;
+    this.#logger = (options.logger ?? rootLogger).child({ component: 'LogManager' });
+  }
+
+  /**
+   * Creates the manager: makes the log dirs and takes their locks. Call {@link startup} to load the logs.
+   * @throws Error for no or duplicate log dirs, or a dir locked by another live process.
+   */
+  static async create(options: LogManagerOptions): Promise<LogManager> {
+    if (options.logDirs.length === 0) throw new Error('log.dirs must name at least one directory');
+    if (new Set(options.logDirs).size !== options.logDirs.length) throw new Error(`Duplicate log directory found: ${options.logDirs.join(', ')}`);
+    const manager = new LogManager(options);
+    for (const dir of options.logDirs) {
+      await mkdir(dir, { recursive: true });
+      await lockDir(dir);
+    }
+    return manager;
+  }
+
+  /** The log cleaner, when enabled. */
+  get cleaner(): LogCleaner | null {
+    return this.#cleaner;
+  }
+
+  /**
+   * Loads every log of every dir (recovering after an unclean shutdown, without blocking the event loop:
+   * logs are loaded a few at a time with async I/O), removes the clean-shutdown markers, removes leftover
+   * `-delete` directories, and starts the retention, flush and checkpoint tasks and the log cleaner.
+   */
+  async startup(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const started = this.#time.milliseconds();
+    await Promise.all(this.logDirs.map((dir) => this.#loadLogsInDir(dir)));
+    this.#logger.info({ logs: this.#logs.size, durationMs: this.#time.milliseconds() - started }, 'Loaded logs');
+    const o = this.#options;
+    this.#every(o.retentionCheckIntervalMs ?? 300_000, 'retention', () => this.cleanupLogs());
+    const flushEvery = o.flushSchedulerIntervalMs ?? LONG_MAX;
+    this.#every(flushEvery < LONG_MAX ? flushEvery : 1000, 'flush', () => this.flushDirtyLogs());
+    this.#every(Math.min(o.flushCheckpointIntervalMs ?? 60_000, o.flushStartOffsetCheckpointIntervalMs ?? 60_000), 'checkpoint', () => this.checkpointAll());
+    if (o.cleaner !== false) {
+      this.#cleaner = new LogCleaner({ ...(o.cleaner ?? {}), time: this.#time, logger: this.#logger, logs: () => this.#compactedLogs() });
+      this.#cleaner.startup();
+    }
+  }
+
+  async #loadLogsInDir(dir: string): Promise<void> {
+    const marker = join(dir, CLEAN_SHUTDOWN_FILE);
+    const hadCleanShutdown = await exists(marker);
+    const recoveryPoints = await this.#readCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE, hadCleanShutdown);
+    const logStartOffsets = await this.#readCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, hadCleanShutdown);
+    const highWatermarks = await this.#readCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE, hadCleanShutdown);
+    if (!hadCleanShutdown) this.#logger.info({ dir }, 'No clean shutdown marker: recovering logs from their recovery points');
+    const entries = await readdir(dir, { withFileTypes: true });
+    const todo: { name: string; tp: TopicPartition }[] = [];
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (e.name.endsWith(LogFileUtils.DELETE_DIR_SUFFIX)) {
+        this.#removeDirLater(join(dir, e.name), 0);
+        continue;
+      }
+      // The KRaft metadata log lives beside the partition logs but is owned by the Raft layer (Kafka's
+      // LogManager skips it the same way).
+      if (e.name === METADATA_LOG_DIR_NAME) continue;
+      const tp = LogFileUtils.parseTopicPartitionName(e.name);
+      if (tp === null) continue;
+      todo.push({ name: e.name, tp });
+    }
+    const threads = Math.max(1, this.#options.recoveryThreadsPerDataDir ?? 1);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < todo.length) {
+        const { name, tp } = todo[next++]!;
+        const key = topicPartitionKey(tp);
+        if (this.#logs.has(key)) throw new Error(`Duplicate log directories for ${key} are found in both ${this.#logDirOf.get(key)} and ${dir}`);
+        const log = await UnifiedLog.open(join(dir, name), tp, this.#configFor(tp.topic), {
+          time: this.#time,
+          logger: this.#options.logger,
+          hadCleanShutdown,
+          recoveryPoint: recoveryPoints.get(key) ?? 0,
+          logStartOffset: logStartOffsets.get(key) ?? 0,
+          highWatermark: highWatermarks.get(key) ?? 0,
+          onFailure: (l, err) => this.#logger.error({ err, log: l.dir }, 'Log went offline'),
+        });
+        this.#logs.set(key, log);
+        this.#logDirOf.set(key, dir);
+      }
+    };
+    await Promise.all(Array.from({ length: threads }, worker));
+    await unlink(marker).catch(() => undefined);
+  }
+
+  async #readCheckpoint(dir: string, file: string, hadCleanShutdown: boolean): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    try {
+      for (const e of await offsetCheckpointFile(join(dir, file)).read()) out.set(topicPartitionKey(e.topicPartition), e.offset);
+    } catch (e) {
+      this.#logger.warn({ err: e, dir, file, hadCleanShutdown }, 'Error reading a checkpoint file; resetting it (the logs are recovered from the start)');
+      out.clear();
+    }
+    return out;
+  }
+
+  #configFor(topic: string): LogConfig {
+    return this.#options.topicConfig?.(topic) ?? this.#options.defaultConfig;
+  }
+
+  #compactedLogs(): UnifiedLog[] {
+    return [...this.#logs.values()].filter((l) => isCompacted(l.config) && !l.isOffline);
+  }
+
+  /** The log of `tp`, if this broker has it. */
+  getLog(tp: TopicPartition): UnifiedLog | undefined {
+    return this.#logs.get(topicPartitionKey(tp));
+  }
+
+  /** Every log. */
+  allLogs(): UnifiedLog[] {
+    return [...this.#logs.values()];
+  }
+
+  /** The log dir holding `tp`'s log. */
+  logDirOf(tp: TopicPartition): string | undefined {
+    return this.#logDirOf.get(topicPartitionKey(tp));
+  }
+
+  /**
+   * The log of `tp`, created empty (in the log dir with the fewest logs) if it does not exist yet. Concurrent
+   * calls for one partition share one creation. A `topicId` is recorded in `partition.metadata` as Kafka does.
+   */
+  getOrCreateLog(tp: TopicPartition, config?: LogConfig, topicId?: string): Promise<UnifiedLog> {
+    const key = topicPartitionKey(tp);
+    const existing = this.#logs.get(key);
+    if (existing !== undefined) return Promise.resolve(existing);
+    const inFlight = this.#creating.get(key);
+    if (inFlight !== undefined) return inFlight;
+    const create = async (): Promise<UnifiedLog> => {
+      if (this.#shutdown) throw new Error('LogManager is shut down');
+      const dir = this.#nextLogDir();
+      const logDir = join(dir, LogFileUtils.logDirName(tp));
+      const log = await UnifiedLog.open(logDir, tp, config ?? this.#configFor(tp.topic), {
+        time: this.#time,
+        logger: this.#options.logger,
+        hadCleanShutdown: true,
+        onFailure: (l, err) => this.#logger.error({ err, log: l.dir }, 'Log went offline'),
+      });
+      if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
+      await flushDir(dir);
+      this.#logs.set(key, log);
+      this.#logDirOf.set(key, dir);
+      this.#logger.info({ topicPartition: key, dir }, 'Created log');
+      return log;
+    };
+    const p = create().finally(() => this.#creating.delete(key));
+    this.#creating.set(key, p);
+    return p;
+  }
+
+  #nextLogDir(): string {
+    const counts = new Map<string, number>(this.logDirs.map((d) => [d, 0]));
+    for (const d of this.#logDirOf.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => a[1] - b[1])[0]![0];
+  }
+
+  /**
+   * Removes the log of `tp`: it stops serving at once, its directory is renamed to
+   * `<topic>-<partition>.<uuid>-delete` and removed after file.delete.delay.ms (open reads keep their files).
+   */
+  async deleteLog(tp: TopicPartition): Promise<void> {
+    const key = topicPartitionKey(tp);
+    const log = this.#logs.get(key);
+    if (log === undefined) return;
+    this.#logs.delete(key);
+    const dir = this.#logDirOf.get(key)!;
+    this.#logDirOf.delete(key);
+    this.#cleaner?.abortCleaning(tp);
+    await log.runExclusive(async () => undefined).catch(() => undefined);
+    await log.closeHandlers();
+    const deleteDir = join(dir, logDeleteDirName(tp));
+    await rename(log.dir, deleteDir);
+    await flushDir(dir);
+    this.#logger.info({ topicPartition: key, deleteDir }, 'Log renamed for deletion');
+    this.#removeDirLater(deleteDir, log.config.fileDeleteDelayMs);
+    await this.#checkpointDir(dir);
+  }
+
+  #removeDirLater(path: string, delayMs: number): void {
+    const p = new Promise<void>((resolve) => {
+      const run = (): void => {
+        rm(path, { recursive: true, force: true })
+          .catch((e) => this.#logger.warn({ err: e, path }, 'Could not remove a deleted log directory'))
+          .finally(resolve);
+      };
+      if (delayMs <= 0) run();
+      else setTimeout(run, delayMs).unref();
+    });
+    this.#pendingDirDeletes.add(p);
+    void p.then(() => this.#pendingDirDeletes.delete(p));
+  }
+
+  /** Writes every log dir's recovery-point, log-start-offset and replication-offset checkpoints. */
+  async checkpointAll(): Promise<void> {
+    await Promise.all(this.logDirs.map((d) => this.#checkpointDir(d)));
+  }
+
+  async #checkpointDir(dir: string): Promise<void> {
+    const recovery: TopicPartitionOffset[] = [];
+    const starts: TopicPartitionOffset[] = [];
+    const hws: TopicPartitionOffset[] = [];
+    for (const [key, log] of this.#logs) {
+      if (this.#logDirOf.get(key) !== dir || log.isOffline) continue;
+      const tp = log.topicPartition;
+      recovery.push({ topicPartition: tp, offset: Number(log.recoveryPoint) });
+      hws.push({ topicPartition: tp, offset: Number(log.highWatermark) });
+      const first = log.logSegments()[0];
+      if (first !== undefined && Number(log.logStartOffset) > first.baseOffset) starts.push({ topicPartition: tp, offset: Number(log.logStartOffset) });
+    }
+    await offsetCheckpointFile(join(dir, RECOVERY_POINT_CHECKPOINT_FILE)).write(recovery);
+    await offsetCheckpointFile(join(dir, LOG_START_OFFSET_CHECKPOINT_FILE)).write(starts);
+    await offsetCheckpointFile(join(dir, REPLICATION_OFFSET_CHECKPOINT_FILE)).write(hws);
+  }
+
+  /** Retention pass over every log (Kafka's cleanupLogs). @returns the number of segments deleted. */
+  async cleanupLogs(): Promise<number> {
+    let deleted = 0;
+    for (const log of this.allLogs()) {
+      if (log.isOffline) continue;
+      try {
+        deleted += await log.deleteOldSegments();
+      } catch (e) {
+        this.#logger.warn({ err: e, log: log.dir }, 'Retention failed for a log');
+      }
+    }
+    return deleted;
+  }
+
+  /** flush.ms: fsyncs logs whose last flush is older than their flush.ms (Kafka's flushDirtyLogs). */
+  async flushDirtyLogs(): Promise<void> {
+    const now = this.#time.milliseconds();
+    for (const log of this.allLogs()) {
+      if (log.isOffline || log.config.flushMs >= LONG_MAX) continue;
+      if (now - log.lastFlushTime >= log.config.flushMs) {
+        await log.flush().catch((e) => this.#logger.warn({ err: e, log: log.dir }, 'Flush failed'));
+      }
+    }
+  }
+
+  #every(intervalMs: number, name: string, task: () => Promise<unknown>): void {
+    if (!(intervalMs > 0) || intervalMs >= LONG_MAX) return;
+    const timer = setInterval(() => {
+      if (this.#busy.has(name) || this.#shutdown) return;
+      this.#busy.add(name);
+      task()
+        .catch((e) => this.#logger.warn({ err: e, task: name }, 'Background task failed'))
+        .finally(() => this.#busy.delete(name));
+    }, Math.min(intervalMs, 2 ** 31 - 1));
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
+  /**
+   * Clean shutdown (Kafka's LogManager.shutdown): stops the tasks and the cleaner, flushes and closes every log,
+   * writes the checkpoints, then the clean-shutdown marker of each dir, and releases the locks.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#shutdown) return;
+    this.#shutdown = true;
+    for (const t of this.#timers) clearInterval(t);
+    await this.#cleaner?.shutdown();
+    await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
+    for (const log of this.allLogs()) {
+      try {
+        await log.flush();
+        await log.close();
+      } catch (e) {
+        this.#logger.error({ err: e, log: log.dir }, 'Could not flush and close a log on shutdown');
+      }
+    }
+    await this.checkpointAll();
+    for (const dir of this.logDirs) {
+      await writeFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }));
+      await flushDir(dir);
+      await unlink(join(dir, LOCK_FILE)).catch(() => undefined);
+    }
+    this.#logger.info('Shut down cleanly');
+  }
+
+  /** Waits for background directory removals (tests). */
+  async awaitPendingDeletes(): Promise<void> {
+    await Promise.all([...this.#pendingDirDeletes]);
+  }
+}
+
+/** `<topic>-<partition>.<uuid without dashes>-delete`, the topic cut so the name fits 255 bytes (as Kafka). */
+export function logDeleteDirName(tp: TopicPartition): string {
+  const suffix = `-${tp.partition}.${randomUUID().replaceAll('-', '')}${LogFileUtils.DELETE_DIR_SUFFIX}`;
+  return tp.topic.slice(0, Math.min(tp.topic.length, 255 - suffix.length)) + suffix;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes `<dir>/.lock`: the file holds the owner's pid; a lock left by a dead process (kill -9) is taken over.
+ * @throws Error when another live process holds it.
+ */
+async function lockDir(dir: string): Promise<void> {
+  const path = join(dir, LOCK_FILE);
+  try {
+    const owner = Number((await readFile(path, 'utf8')).trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new Error(`Failed to acquire lock on file .lock in ${dir}. A Kafka instance in another process (pid ${owner}) is using this directory.`);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await writeFile(path, `${process.pid}\n`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,194 @@
+import { constants as fsConstants } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { CorruptIndexError } from './errors.ts';
+import type { AbortedTxn } from './log-types.ts';
+
+/** Bytes of one entry: version int16 | producerId int64 | firstOffset int64 | lastOffset int64 | lastStableOffset int64. */
+export const ABORTED_TXN_SIZE = 34;
+const CURRENT_VERSION = 0;
+
+/** Aborted transactions overlapping a fetch, and whether the search can stop here (Kafka's TxnIndexSearchResult). */
+export interface TxnIndexSearchResult {
+  readonly abortedTransactions: AbortedTxn[];
+  readonly isComplete: boolean;
+}
+
+/**
+ * The aborted-transaction index of a segment (`<baseOffset>.txnindex`), Kafka's TransactionIndex: one 34-byte
+ * entry per transaction aborted within the segment, in order of the ABORT marker's offset. Read-committed fetches
+ * use it to tell consumers which producer ranges to drop. The file exists only once an entry was appended (the
+ * transactions layer appends them); entries are kept in memory (they are few).
+ */
+export class TransactionIndex {
+  #path: string;
+  readonly startOffset: number;
+  #entries: AbortedTxn[] = [];
+  #io: Promise<unknown> = Promise.resolve();
+  #deleted = false;
+
+  constructor(path: string, startOffset: number) {
+    this.#path = path;
+    this.startOffset = startOffset;
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  get entries(): readonly AbortedTxn[] {
+    return this.#entries;
+  }
+
+  /**
+   * Reads the file if it exists.
+   * @throws CorruptIndexError for a length that is not a multiple of 34, an unknown version, or entries whose
+   * last offsets do not increase.
+   */
+  async load(): Promise<void> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.#path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#entries = [];
+        return;
+      }
+      throw e;
+    }
+    if (data.length % ABORTED_TXN_SIZE !== 0) {
+      throw new CorruptIndexError(`Transaction index file ${this.#path} has length ${data.length}, not a multiple of ${ABORTED_TXN_SIZE}`);
+    }
+    const entries: AbortedTxn[] = [];
+    for (let at = 0; at < data.length; at += ABORTED_TXN_SIZE) {
+      const version = data.readInt16BE(at);
+      if (version !== CURRENT_VERSION) throw new CorruptIndexError(`Unexpected aborted transaction version ${version} in ${this.#path}`);
+      const txn: AbortedTxn = {
+        producerId: data.readBigInt64BE(at + 2),
+        firstOffset: data.readBigInt64BE(at + 10),
+        lastOffset: data.readBigInt64BE(at + 18),
+        lastStableOffset: data.readBigInt64BE(at + 26),
+      };
+      const prev = entries.at(-1);
+      if (prev !== undefined && txn.lastOffset <= prev.lastOffset) {
+        throw new CorruptIndexError(`Aborted transactions out of order in ${this.#path}`);
+      }
+      entries.push(txn);
+    }
+    this.#entries = entries;
+  }
+
+  /**
+   * Appends an aborted transaction and writes it to the file.
+   * @throws RangeError if its lastOffset is not larger than the previous entry's.
+   */
+  async append(txn: AbortedTxn): Promise<void> {
+    const prev = this.#entries.at(-1);
+    if (prev !== undefined && txn.lastOffset <= prev.lastOffset) {
+      throw new RangeError(`The last offset of appended transactions must increase sequentially, but ${txn.lastOffset} is not greater than ${prev.lastOffset} in ${this.#path}`);
+    }
+    this.#entries.push(txn);
+    const buf = Buffer.alloc(ABORTED_TXN_SIZE);
+    buf.writeInt16BE(CURRENT_VERSION, 0);
+    buf.writeBigInt64BE(txn.producerId, 2);
+    buf.writeBigInt64BE(txn.firstOffset, 10);
+    buf.writeBigInt64BE(txn.lastOffset, 18);
+    buf.writeBigInt64BE(txn.lastStableOffset, 26);
+    const position = (this.#entries.length - 1) * ABORTED_TXN_SIZE;
+    await this.#serial(async () => {
+      if (this.#deleted) return;
+      const fh = await open(this.#path, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
+      try {
+        await fh.write(buf, 0, buf.length, position);
+      } finally {
+        await fh.close();
+      }
+    });
+  }
+
+  /**
+   * Aborted transactions that overlap [fetchOffset, upperBoundOffset): lastOffset >= fetchOffset and
+   * firstOffset < upperBoundOffset. Complete once an entry's lastStableOffset reaches the upper bound.
+   */
+  collectAbortedTxns(fetchOffset: bigint, upperBoundOffset: bigint): TxnIndexSearchResult {
+    const out: AbortedTxn[] = [];
+    for (const txn of this.#entries) {
+      if (txn.lastOffset >= fetchOffset && txn.firstOffset < upperBoundOffset) out.push(txn);
+      if (txn.lastStableOffset >= upperBoundOffset) return { abortedTransactions: out, isComplete: true };
+    }
+    return { abortedTransactions: out, isComplete: false };
+  }
+
+  /** Removes the entries whose lastOffset is >= `offset` (file included). */
+  async truncateTo(offset: number): Promise<void> {
+    const target = BigInt(offset);
+    const keep = this.#entries.findIndex((t) => t.lastOffset >= target);
+    if (keep < 0) return;
+    this.#entries = this.#entries.slice(0, keep);
+    await this.#rewriteLength();
+  }
+
+  /** Removes every entry and the file's contents. */
+  async reset(): Promise<void> {
+    this.#entries = [];
+    await this.#rewriteLength();
+  }
+
+  async flush(): Promise<void> {
+    await this.#serial(async () => {
+      try {
+        const fh = await open(this.#path, 'r+');
+        try {
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    });
+  }
+
+  async renameTo(path: string): Promise<void> {
+    await this.#serial(async () => {
+      try {
+        await rename(this.#path, path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      this.#path = path;
+    });
+  }
+
+  async deleteIfExists(): Promise<void> {
+    this.#deleted = true;
+    await this.#serial(async () => {
+      try {
+        await unlink(this.#path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    });
+  }
+
+  async #rewriteLength(): Promise<void> {
+    const length = this.#entries.length * ABORTED_TXN_SIZE;
+    await this.#serial(async () => {
+      try {
+        const fh = await open(this.#path, 'r+');
+        try {
+          await fh.truncate(length);
+        } finally {
+          await fh.close();
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#io.then(fn, fn);
+    this.#io = run.catch(() => undefined);
+    return run;
+  }
+}
