@@ -21,6 +21,7 @@ export class Reader {
   readonly buf: Buffer;
   offset: number;
   readonly end: number;
+  #view: DataView | undefined;
 
   /** @param buf input bytes; @param offset first byte to read; @param end one past the last readable byte. */
   constructor(buf: Buffer, offset = 0, end = buf.length) {
@@ -69,7 +70,9 @@ export class Reader {
   }
 
   readInt64(): bigint {
-    return this.buf.readBigInt64BE(this.#need(8));
+    // DataView's BigInt accessor is several times faster than Buffer.readBigInt64BE.
+    this.#view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return this.#view.getBigInt64(this.#need(8));
   }
 
   readFloat64(): number {

@@ -4,6 +4,7 @@ import { singleProduceBatch, validateBatchFully } from '../protocol/records/vali
 import { readRecords } from '../protocol/records/record-iterator.ts';
 import { buildRecordBatch } from '../protocol/records/record-batch-builder.ts';
 import { RecordsError } from '../protocol/records/records-error.ts';
+import { convertLegacyToV2 } from '../protocol/records/legacy-conversion.ts';
 
 /** The topic settings produce validation depends on (Kafka's LogConfig names, in camelCase). */
 export interface ProduceValidationConfig {
@@ -47,7 +48,8 @@ const CODEC_BY_NAME: Record<string, CompressionTypeId> = {
  * record count and offsets, keys on compacted topics and timestamps (INVALID_TIMESTAMP 32). Compressed batches
  * are decompressed for the record checks, as Kafka does, but re-compressed only when the topic's
  * compression.type names another codec (or the offsets need rewriting). With LogAppendTime the batch's
- * maxTimestamp is set to `nowMs` (CRC rewritten). Offsets are assigned later by the log.
+ * maxTimestamp is set to `nowMs` (CRC rewritten). Offsets are assigned later by the log. Produce v0-2 message
+ * sets (magic 0/1) are first up-converted to a v2 batch.
  * @returns the bytes to append (a view of the request's buffer unless re-compressed) and the record count.
  * @throws RecordValidationError / ApiError carrying the Kafka error code.
  */
@@ -57,6 +59,16 @@ export async function validateProduceRecords(
   produceVersion: number,
   nowMs: number,
 ): Promise<{ batches: Buffer; recordCount: number }> {
+  if (produceVersion < 3 && records !== null) {
+    // Produce v0-2 carry magic 0/1 message sets: up-convert them to one v2 batch, as Kafka's LogValidator does
+    // for a log in the v2 format, then validate that batch like any other.
+    try {
+      records = await convertLegacyToV2(records);
+    } catch (e) {
+      if (e instanceof RecordsError) throw new ApiError(e.errorCode, e.message);
+      throw e;
+    }
+  }
   const framed = singleProduceBatch(records);
   if (framed.batch === undefined) throw new ApiError(framed.errorCode, framed.message);
   let batch = framed.batch;

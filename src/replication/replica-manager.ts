@@ -3,7 +3,7 @@ import type { Time } from '../common/time.ts';
 import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
 import { ApiError } from '../common/api-error.ts';
 import { Errors } from '../protocol/generated/errors.ts';
-import type { ExternalRecords } from '../protocol/writer.ts';
+import type { ExternalRecords, RecordsData } from '../protocol/writer.ts';
 import type { MetadataChanges } from '../metadata/metadata-delta.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
@@ -36,8 +36,8 @@ export interface FetchPartitionResult {
   highWatermark: bigint;
   lastStableOffset: bigint;
   logStartOffset: bigint;
-  /** File slices of the log, or null when nothing was read. */
-  records: ExternalRecords | null;
+  /** File slices of the log (or converted bytes for old fetch versions), or null when nothing was read. */
+  records: RecordsData | null;
   abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
 }
 
@@ -299,7 +299,7 @@ export class ReplicaManager implements MetadataPublisher {
 
   /** Releases the file slices of results that will not be sent. */
   #release(results: FetchPartitionResult[]): void {
-    for (const r of results) r.records?.release?.();
+    for (const r of results) if (r.records !== null && !Buffer.isBuffer(r.records)) r.records.release?.();
   }
 
   /**

@@ -54,15 +54,12 @@ export class BrokerServer {
   readonly nodeId: number;
   readonly clusterId: string;
   readonly logger: Logger;
-  readonly #time: Time;
   readonly #logManager: LogManager;
   readonly #raft: KafkaRaftClient;
   readonly #loader: MetadataLoader;
   readonly #controller: QuorumController;
   readonly #replicaManager: ReplicaManager;
   readonly #socketServer: SocketServer;
-  #dynamicConfig: KafkaConfig;
-  readonly #logConfigCache = new Map<string, LogConfigValues>();
   #stopped: Promise<void> | null = null;
 
   private constructor(parts: {
@@ -76,12 +73,10 @@ export class BrokerServer {
     controller: QuorumController;
     replicaManager: ReplicaManager;
     socketServer: SocketServer;
-    configHolder: { current: KafkaConfig };
   }) {
     this.config = parts.config;
     this.nodeId = parts.config.nodeId;
     this.clusterId = parts.clusterId;
-    this.#time = parts.time;
     this.logger = parts.logger;
     this.#logManager = parts.logManager;
     this.#raft = parts.raft;
@@ -89,7 +84,6 @@ export class BrokerServer {
     this.#controller = parts.controller;
     this.#replicaManager = parts.replicaManager;
     this.#socketServer = parts.socketServer;
-    this.#dynamicConfig = parts.configHolder.current;
   }
 
   /** The newest metadata image. */
@@ -153,7 +147,7 @@ export class BrokerServer {
       defaultConfig: toLogConfigValues(LogConfig.fromProps({}, config)),
       topicConfig: (topic: string) => logConfigFor(topic),
       time,
-      logger: logger.child({ component: 'LogManager' }),
+      logger,
     });
     await logManager.startup();
 
@@ -161,7 +155,7 @@ export class BrokerServer {
       join(metadataLogDir, METADATA_LOG_DIR_NAME),
       { topic: '__cluster_metadata', partition: 0 },
       { ...toLogConfigValues(LogConfig.fromProps({}, config)), segmentBytes: 100 * 1024 * 1024, retentionMs: -1, retentionBytes: -1 },
-      { time, logger: logger.child({ component: 'MetadataLog' }) },
+      { time, logger },
     );
     const raft = new KafkaRaftClient({
       nodeId,
@@ -283,7 +277,7 @@ export class BrokerServer {
     }));
     await controller.registerBroker(nodeId, endpoints, config.getString('broker.rack'));
 
-    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, configHolder });
+    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer });
     logger.info(
       { clusterId: resolvedClusterId, listeners: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), startupMs: Math.round(time.hiResClockMs() - startedAt) },
       'Kafka broker started',

@@ -29,11 +29,13 @@ export async function flushDir(dir: string): Promise<void> {
  * Writes are atomic: the content goes to `<file>.tmp`, is fsynced, renamed over the file, and the directory is
  * fsynced. A file that does not exist reads as empty; a malformed one throws.
  */
+/** Pending writes per path: writers of one file, even through different objects, never share the temp file. */
+const writesByPath = new Map<string, Promise<unknown>>();
+
 export class CheckpointFile<T> {
   readonly path: string;
   readonly version: number;
   readonly #formatter: CheckpointFormatter<T>;
-  #writes: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, version: number, formatter: CheckpointFormatter<T>) {
     this.path = path;
@@ -41,7 +43,7 @@ export class CheckpointFile<T> {
     this.#formatter = formatter;
   }
 
-  /** Replaces the file's entries (writes are serialized per file object). */
+  /** Replaces the file's entries (writes to one path are serialized). */
   async write(entries: readonly T[]): Promise<void> {
     const lines = [String(this.version), String(entries.length), ...entries.map((e) => this.#formatter.toLine(e))];
     const text = lines.join('\n') + '\n';
@@ -57,8 +59,12 @@ export class CheckpointFile<T> {
       await rename(tmp, this.path);
       await flushDir(dirname(this.path));
     };
-    const p = this.#writes.then(run, run);
-    this.#writes = p.catch(() => undefined);
+    const p = (writesByPath.get(this.path) ?? Promise.resolve()).then(run, run);
+    const tail = p.catch(() => undefined);
+    writesByPath.set(this.path, tail);
+    void tail.then(() => {
+      if (writesByPath.get(this.path) === tail) writesByPath.delete(this.path);
+    });
     await p;
   }
 

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import * as lz4 from 'lz4-napi';
@@ -155,6 +156,11 @@ function lz4NeedsJs(buf: Buffer, maxBytes: number, magic: number): boolean {
   return scan.maxOutputBytes > maxBytes;
 }
 
+/** zlib's `maxOutputLength` must be within [1, buffer.constants.MAX_LENGTH]. */
+function outputLimit(maxBytes: number): number {
+  return Math.min(Math.max(1, maxBytes), bufferConstants.MAX_LENGTH);
+}
+
 function checkSize(codec: string, out: Buffer, maxBytes: number): Buffer {
   if (out.length > maxBytes) {
     throw new CompressionError('too-large', `${codec}: output exceeds the ${maxBytes} byte limit`);
@@ -177,7 +183,7 @@ export async function decompress(type: Codec, buf: Buffer, options: DecompressOp
       case CompressionType.none:
         return checkSize('none', buf, maxBytes);
       case CompressionType.gzip:
-        return await gunzipAsync(buf, { maxOutputLength: Math.max(1, maxBytes) });
+        return await gunzipAsync(buf, { maxOutputLength: outputLimit(maxBytes) });
       case CompressionType.snappy: {
         if (!isXerialFramed(buf)) {
           checkRawSnappy(buf, maxBytes);
@@ -193,7 +199,7 @@ export async function decompress(type: Codec, buf: Buffer, options: DecompressOp
         if (lz4NeedsJs(buf, maxBytes, options.magic ?? MAGIC_VALUE_V2)) return decodeLz4Frame(buf, maxBytes);
         return checkSize('lz4', await lz4.decompressFrame(buf), maxBytes);
       case CompressionType.zstd:
-        return await zstdDecompressAsync(buf, { maxOutputLength: Math.max(1, maxBytes) });
+        return await zstdDecompressAsync(buf, { maxOutputLength: outputLimit(maxBytes) });
     }
   } catch (err) {
     throw wrap(Object.keys(CompressionType)[id]!, err, maxBytes);
@@ -209,7 +215,7 @@ export function decompressSync(type: Codec, buf: Buffer, options: DecompressOpti
       case CompressionType.none:
         return checkSize('none', buf, maxBytes);
       case CompressionType.gzip:
-        return zlib.gunzipSync(buf, { maxOutputLength: Math.max(1, maxBytes) });
+        return zlib.gunzipSync(buf, { maxOutputLength: outputLimit(maxBytes) });
       case CompressionType.snappy: {
         if (!isXerialFramed(buf)) {
           checkRawSnappy(buf, maxBytes);
@@ -227,7 +233,7 @@ export function decompressSync(type: Codec, buf: Buffer, options: DecompressOpti
         if (lz4NeedsJs(buf, maxBytes, options.magic ?? MAGIC_VALUE_V2)) return decodeLz4Frame(buf, maxBytes);
         return checkSize('lz4', lz4.decompressFrameSync(buf), maxBytes);
       case CompressionType.zstd:
-        return zlib.zstdDecompressSync(buf, { maxOutputLength: Math.max(1, maxBytes) });
+        return zlib.zstdDecompressSync(buf, { maxOutputLength: outputLimit(maxBytes) });
     }
   } catch (err) {
     throw wrap(Object.keys(CompressionType)[id]!, err, maxBytes);

@@ -1,4 +1,5 @@
 import { buildRecordBatchSync } from './record-batch-builder.ts';
+import { BatchLayout } from './record-batch.ts';
 import type { RecordBatch } from './record-batch.ts';
 import { RecordIterator, decompressRecordsSync } from './record-iterator.ts';
 import { RecordsError, RecordsErrorCode } from './records-error.ts';
@@ -134,6 +135,9 @@ export interface EndTransactionMarker {
  * batch or holds another control type (KRaft records). Throws {@link RecordsError} for malformed bytes.
  */
 export function readEndTransactionMarker(batch: RecordBatch): EndTransactionMarker | null {
+  if (batch.buf.length - batch.offset < BatchLayout.HEADER_SIZE) {
+    throw new RecordsError(RecordsErrorCode.CORRUPT_MESSAGE, 'buffer shorter than a record batch header');
+  }
   if (!batch.isControl) return null;
   const first = new RecordIterator(batch, decompressRecordsSync(batch)).next();
   if (first.done === true) return null;

@@ -2,10 +2,17 @@ import { decompress, decompressSync } from './compression.ts';
 import type { DecompressOptions } from './compression.ts';
 import { readDefaultRecord } from './default-record.ts';
 import type { DefaultRecord, RecordContext } from './default-record.ts';
-import { CompressionType } from './record-batch.ts';
+import { BatchLayout, CompressionType } from './record-batch.ts';
 import type { RecordBatch } from './record-batch.ts';
 import { RecordReader } from './record-reader.ts';
 import { RecordsError, RecordsErrorCode } from './records-error.ts';
+
+/** Throws CORRUPT_MESSAGE when the view cannot even hold a v2 header (so no getter reads past the buffer). */
+function ensureHeader(batch: RecordBatch): void {
+  if (batch.buf.length - batch.offset < BatchLayout.HEADER_SIZE) {
+    throw new RecordsError(RecordsErrorCode.CORRUPT_MESSAGE, 'buffer shorter than a record batch header');
+  }
+}
 
 /**
  * Lazy iterator over the records of one v2 batch (Kafka's DefaultRecordBatch.RecordIterator): each `next()`
@@ -13,7 +20,8 @@ import { RecordsError, RecordsErrorCode } from './records-error.ts';
  * into `recordsBytes`: the batch's own bytes when uncompressed, else the decompressed blob the caller passes.
  *
  * Errors are {@link RecordsError} INVALID_RECORD (87): a negative record count, a record that does not parse,
- * bytes left after `recordCount` records ("Incorrect declared batch size"), or too few bytes for the count.
+ * bytes left after `recordCount` records ("Incorrect declared batch size"), or too few bytes for the count;
+ * CORRUPT_MESSAGE (2) for a view shorter than a batch header.
  */
 export class RecordIterator implements IterableIterator<DefaultRecord> {
   readonly #reader: RecordReader;
@@ -26,6 +34,7 @@ export class RecordIterator implements IterableIterator<DefaultRecord> {
    * @param recordsBytes the uncompressed records; required when the batch is compressed (see decompressRecords).
    */
   constructor(batch: RecordBatch, recordsBytes?: Buffer) {
+    ensureHeader(batch);
     if (recordsBytes === undefined) {
       if (batch.compression !== CompressionType.none) {
         throw new TypeError('a compressed batch needs its decompressed records (decompressRecords)');
@@ -73,6 +82,7 @@ export class RecordIterator implements IterableIterator<DefaultRecord> {
  * (capped by `options.maxBytes`, see compression.ts). Throws CompressionError (a RecordsError).
  */
 export async function decompressRecords(batch: RecordBatch, options?: DecompressOptions): Promise<Buffer> {
+  ensureHeader(batch);
   const codec = batch.compression;
   if (codec === CompressionType.none) return batch.recordsBytes;
   return decompress(codec, batch.recordsBytes, options);
@@ -80,6 +90,7 @@ export async function decompressRecords(batch: RecordBatch, options?: Decompress
 
 /** Synchronous {@link decompressRecords}. */
 export function decompressRecordsSync(batch: RecordBatch, options?: DecompressOptions): Buffer {
+  ensureHeader(batch);
   const codec = batch.compression;
   if (codec === CompressionType.none) return batch.recordsBytes;
   return decompressSync(codec, batch.recordsBytes, options);

@@ -6,7 +6,9 @@
 // incremental fetch sessions (KIP-227). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6),
 // OFFSET_OUT_OF_RANGE (1), FENCED_LEADER_EPOCH (74), UNKNOWN_LEADER_EPOCH (75); top level:
 // FETCH_SESSION_ID_NOT_FOUND (70), INVALID_FETCH_SESSION_EPOCH (71).
-// Not yet: follower fetches (replication), Fetch v0-3 (magic 0/1 down-conversion), v13+ (topic ids).
+// Fetch v0-3 (old clients, e.g. sarama and kafka-python defaults) get magic 0 (v0-1) or magic 1 (v2-3) message
+// sets down-converted from the stored v2 batches (Kafka 3.x's down-conversion; control batches are dropped).
+// Not yet: follower fetches (replication), v13+ (topic ids).
 // Version notes: v4 isolation level + last stable offset + aborted transactions; v5 log start offset; v7 sessions;
 // v9 current leader epoch; v11 rack id + preferred read replica; v12 flexible, last fetched epoch, diverging epoch.
 import { defineHandler } from '../api-handler.ts';
@@ -16,12 +18,34 @@ import type { FetchRequest } from '../../protocol/generated/messages/fetch-reque
 import type { FetchResponse, FetchableTopicResponse, PartitionData } from '../../protocol/generated/messages/fetch-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 import { INVALID_SESSION_ID, type CachedPartition } from '../fetch-session-cache.ts';
+import type { FetchPartitionResult } from '../../replication/replica-manager.ts';
+import type { FileRecordsSlice } from '../../storage/file-records-slice.ts';
+import { convertV2ToLegacy } from '../../protocol/records/legacy-conversion.ts';
+import { RecordsError } from '../../protocol/records/records-error.ts';
 
 const EMPTY_RECORDS = Buffer.alloc(0);
 
+/**
+ * Fetch v0-3: replaces each partition's file slice by a magic 0/1 message set converted in memory (Kafka's
+ * RecordsUtil.downConvert). A partition whose records cannot be converted (zstd) gets UNSUPPORTED_COMPRESSION_TYPE.
+ */
+async function downConvert(results: FetchPartitionResult[], partitions: CachedPartition[], magic: 0 | 1): Promise<void> {
+  await Promise.all(results.map(async (r, i) => {
+    const slice = r.records as FileRecordsSlice | null;
+    if (slice === null) return;
+    const bytes = await slice.readInto();
+    try {
+      r.records = await convertV2ToLegacy(bytes, magic, { firstOffset: partitions[i]!.fetchOffset });
+    } catch (e) {
+      r.records = null;
+      r.errorCode = e instanceof RecordsError ? e.errorCode : Errors.UNKNOWN_SERVER_ERROR;
+    }
+  }));
+}
+
 export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
   apiKey: ApiKeys.Fetch,
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 12,
   async handle(services, request, { apiVersion }) {
     const requested = request.topics.flatMap((t) => t.partitions.map((p) => ({
@@ -60,6 +84,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
         currentLeaderEpoch: p.currentLeaderEpoch,
       })),
     });
+    if (apiVersion <= 3) await downConvert(results, partitions, apiVersion <= 1 ? 0 : 1);
     const topics: Input<FetchableTopicResponse>[] = [];
     let current: { topic: string; partitions: Input<PartitionData>[] } | undefined;
     results.forEach((r, i) => {

@@ -1,4 +1,4 @@
-// Produce (key 0): v3-11
+// Produce (key 0): v0-11
 // Behaviour: validates each partition's record batch as Kafka's LogValidator does (one magic-2 batch per
 // partition, CRC-32C, sizes against max.message.bytes, record count vs offsets, timestamps against
 // message.timestamp.*, keys on compacted topics, re-compression only where the topic's compression.type demands
@@ -7,7 +7,8 @@
 // Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), CORRUPT_MESSAGE (2),
 // MESSAGE_TOO_LARGE (10), INVALID_TIMESTAMP (32), INVALID_RECORD (87) with record_errors, NOT_ENOUGH_REPLICAS (19),
 // INVALID_REQUIRED_ACKS (21), UNSUPPORTED_COMPRESSION_TYPE (76) for zstd before v7.
-// Not yet: idempotent/transactional producer state (sequence checks), Produce v0-2 (magic 0/1 up-conversion).
+// Produce v0-2 (old clients) carry magic 0/1 message sets, up-converted to a v2 batch before validation.
+// Not yet: idempotent/transactional producer state (sequence checks).
 // Version notes: v1 throttleTimeMs; v2 logAppendTimeMs; v3 transactionalId + magic 2 only; v5 logStartOffset;
 // v7 zstd; v8 recordErrors/errorMessage; v9 flexible; v10 current leader tags; v11 same as v10.
 import { defineHandler, NO_RESPONSE } from '../api-handler.ts';
@@ -20,7 +21,7 @@ import type { TopicPartition } from '../../common/topic-partition.ts';
 
 export const produceHandler = defineHandler<ProduceRequest, Input<ProduceResponse>>({
   apiKey: ApiKeys.Produce,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
   handle(services, request, { apiVersion, connection }) {
     const entries: { topicPartition: TopicPartition; records: Buffer | null }[] = [];

@@ -167,6 +167,12 @@ describe('RecordIterator', () => {
     assert.throws(() => new RecordIterator(new RecordBatch(buf)), RecordsError);
   });
 
+  it('a view shorter than a batch header is CORRUPT_MESSAGE, not a RangeError', async () => {
+    const tiny = new RecordBatch(Buffer.alloc(30));
+    assert.throws(() => new RecordIterator(tiny), (e: unknown) => e instanceof RecordsError && e.errorCode === 2);
+    await assert.rejects(readRecords(tiny), (e: unknown) => e instanceof RecordsError && e.errorCode === 2);
+  });
+
   it('needs the decompressed bytes for a compressed batch', async () => {
     const batch = new RecordBatch(await buildRecordBatch({ compression: 'zstd', records: [{ value: 'a' }] }));
     assert.throws(() => new RecordIterator(batch), TypeError);

@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { KafkaConfig } from '../../src/config/kafka-config.ts';
+import { BrokerServer } from '../../src/server/broker-server.ts';
+
+const REPO = new URL('../..', import.meta.url).pathname;
+
+/** Props of a single-node test broker on a free loopback port with its data in `dataDir`. */
+export function testBrokerProps(dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': '1@127.0.0.1:9093',
+    listeners: 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
+    'advertised.listeners': 'PLAINTEXT://127.0.0.1:0',
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': join(dataDir, 'logs'),
+    'num.partitions': '1',
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '3',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'transaction.state.log.num.partitions': '3',
+    'group.initial.rebalance.delay.ms': '0',
+    ...overrides,
+  };
+}
+
+export interface TestBroker {
+  readonly server: BrokerServer;
+  readonly port: number;
+  /** "127.0.0.1:<port>" */
+  readonly bootstrap: string;
+  readonly dataDir: string;
+  /** Clean shutdown; the data dir is kept (see {@link TestBroker.cleanup}). */
+  stop(): Promise<void>;
+  /** Stops (if running) and removes the data dir. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Starts a real broker in this process on a free port with a fresh temp data dir (or `dataDir`, to restart
+ * over an existing one).
+ */
+export async function startBroker(options: { overrides?: Record<string, string>; dataDir?: string } = {}): Promise<TestBroker> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kafka-broker-test-')));
+  const config = KafkaConfig.fromProps(testBrokerProps(dataDir, options.overrides));
+  const server = await BrokerServer.start(config, { formatClusterId: 'test-cluster-id-00000A' });
+  const port = server.boundPort('PLAINTEXT');
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await server.shutdown();
+  };
+  return {
+    server,
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    dataDir,
+    stop,
+    async cleanup() {
+      await stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BrokerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly bootstrap: string;
+  readonly dataDir: string;
+  /** Sends a signal and waits for the exit; resolves with the exit code (null when killed by a signal). */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `bin/kafka-broker.js start` as a child process (for kill -9 tests) and waits for its "Kafka broker
+ * started" log line, which carries the bound listener.
+ * @param port 0 for a free port, or a fixed one to come back on the same port after a restart.
+ */
+export async function startBrokerProcess(dataDir: string, options: { port?: number; overrides?: Record<string, string>; timeoutMs?: number } = {}): Promise<BrokerProcess> {
+  const port = options.port ?? 0;
+  const props = testBrokerProps(dataDir, {
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:0`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    ...options.overrides,
+  });
+  const args = [join(REPO, 'bin/kafka-broker.js'), 'start', ...Object.entries(props).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const child = spawn(process.execPath, args, {
+    cwd: dataDir,
+    env: { ...process.env, CLUSTER_ID: 'test-cluster-id-00000A', LOG_LEVEL: 'info', NODE_TEST_CONTEXT: undefined },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const bound = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker did not start in time; stderr: ${stderr}`)), options.timeoutMs ?? 30_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.includes('Kafka broker started')) return;
+      const listener = (JSON.parse(line) as { listeners: string[] }).listeners[0]!;
+      clearTimeout(timer);
+      resolve(Number(listener.slice(listener.lastIndexOf(':') + 1)));
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code} before starting; stderr: ${stderr}`));
+    });
+  });
+  return {
+    child,
+    port: bound,
+    bootstrap: `127.0.0.1:${bound}`,
+    dataDir,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
