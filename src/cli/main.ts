@@ -29,7 +29,11 @@ function parseOverride(arg: string, acc: Record<string, string>): Record<string,
 export async function loadConfig(file: string | undefined, overrides: Record<string, string>, env: NodeJS.ProcessEnv): Promise<{ config: KafkaConfig; clusterId: string | undefined }> {
   const base = file === undefined ? { ...DEFAULT_SERVER_PROPERTIES } : parseProperties(await readFile(file, 'utf8'));
   const fromEnv = configFromEnv(env);
-  const props = { ...base, ...fromEnv.props, ...overrides };
+  const envProps = { ...fromEnv.props };
+  // The image derives listeners from KAFKA_ADVERTISED_LISTENERS only for a config made from the environment
+  // alone; listeners given by the file (or the embedded default) stay unless KAFKA_LISTENERS names others.
+  if ((env.KAFKA_LISTENERS ?? '') === '' && base.listeners !== undefined) delete envProps.listeners;
+  const props = { ...base, ...envProps, ...overrides };
   try {
     return { config: KafkaConfig.fromProps(props), clusterId: fromEnv.clusterId };
   } catch (e) {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { SystemTime, type Time } from '../common/time.ts';
 import { randomUuid } from '../common/uuid.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
+import { BrokerMetrics, startMetricsServer } from '../observability/metrics.ts';
+import type { Server as HttpServer } from 'node:http';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { LogConfig } from '../config/log-config.ts';
 import { toLogConfigValues, type LogConfigValues } from '../config/to-log-config-values.ts';
@@ -60,6 +62,9 @@ export class BrokerServer {
   readonly #controller: QuorumController;
   readonly #replicaManager: ReplicaManager;
   readonly #socketServer: SocketServer;
+  readonly #metricsServer: HttpServer | null;
+  /** The broker's Prometheus metrics. */
+  readonly metrics: BrokerMetrics;
   #stopped: Promise<void> | null = null;
 
   private constructor(parts: {
@@ -73,6 +78,8 @@ export class BrokerServer {
     controller: QuorumController;
     replicaManager: ReplicaManager;
     socketServer: SocketServer;
+    metrics: BrokerMetrics;
+    metricsServer: HttpServer | null;
   }) {
     this.config = parts.config;
     this.nodeId = parts.config.nodeId;
@@ -84,6 +91,8 @@ export class BrokerServer {
     this.#controller = parts.controller;
     this.#replicaManager = parts.replicaManager;
     this.#socketServer = parts.socketServer;
+    this.metrics = parts.metrics;
+    this.#metricsServer = parts.metricsServer;
   }
 
   /** The newest metadata image. */
@@ -186,6 +195,7 @@ export class BrokerServer {
       isListConfig,
     });
 
+    const metrics = new BrokerMetrics();
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
@@ -193,9 +203,9 @@ export class BrokerServer {
       logger: logger.child({ component: 'ReplicaManager' }),
       logConfig: logConfigFor,
       minInsyncReplicas: (topic) => logConfigFor(topic).minInsyncReplicas,
-      validate: (records, tp, produceVersion) => {
+      validate: async (records, tp, produceVersion) => {
         const c = logConfigFor(tp.topic);
-        return validateProduceRecords(records, {
+        const validated = await validateProduceRecords(records, {
           maxMessageBytes: c.maxMessageBytes,
           compressionType: c.compressionType,
           messageTimestampType: c.messageTimestampType,
@@ -203,6 +213,9 @@ export class BrokerServer {
           messageTimestampAfterMaxMs: c.messageTimestampAfterMaxMs,
           compacted: c.compact,
         }, produceVersion, time.milliseconds());
+        metrics.bytesIn.inc({ topic: tp.topic }, validated.batches.length);
+        metrics.messagesIn.inc({ topic: tp.topic }, validated.recordCount);
+        return validated;
       },
     });
 
@@ -251,7 +264,7 @@ export class BrokerServer {
       apiVersions: () => kafkaApis!.apiVersions(),
       connectionClosed: (_ctx: RequestContext) => undefined,
     };
-    kafkaApis = new KafkaApis(services, ALL_HANDLERS, logger.child({ component: 'KafkaApis' }));
+    kafkaApis = new KafkaApis(services, ALL_HANDLERS, logger.child({ component: 'KafkaApis' }), metrics);
 
     await raft.start();
     await controller.bootstrap();
@@ -265,8 +278,14 @@ export class BrokerServer {
       connectionsMaxIdleMs: config.getLong('connections.max.idle.ms'),
       sendfile: config.getString('socket.sendfile.enable') as 'auto' | 'on' | 'off',
       logger: logger.child({ component: 'SocketServer' }),
+      metrics: {
+        connectionOpened: (listener) => metrics.connections.inc({ listener }),
+        connectionClosed: (listener) => metrics.connections.dec({ listener }),
+      },
     });
     await socketServer.start();
+    const metricsListener = config.getString('metrics.prometheus.listener') ?? '';
+    const metricsServer = metricsListener === '' ? null : await startMetricsServer(metricsListener, metrics.registry);
 
     const advertised = config.advertisedListeners.filter((l) => !controllerNames.has(l.listenerName));
     const endpoints = advertised.map((l) => ({
@@ -277,7 +296,7 @@ export class BrokerServer {
     }));
     await controller.registerBroker(nodeId, endpoints, config.getString('broker.rack'));
 
-    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer });
+    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, metrics, metricsServer });
     logger.info(
       { clusterId: resolvedClusterId, listeners: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), startupMs: Math.round(time.hiResClockMs() - startedAt) },
       'Kafka broker started',
@@ -297,6 +316,7 @@ export class BrokerServer {
       await this.#socketServer.shutdown({ drainMs: 5000 });
       await this.#raft.close();
       await this.#logManager.shutdown();
+      if (this.#metricsServer !== null) await new Promise((resolve) => this.#metricsServer!.close(resolve));
       this.logger.info('Shut down cleanly');
     })();
     return this.#stopped;

@@ -8,6 +8,7 @@ import { ApiKeys, API_KEY_NAMES } from '../protocol/generated/api-keys.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 import { encodeApiVersionsResponse } from '../protocol/generated/messages/api-versions-response.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { BrokerMetrics } from '../observability/metrics.ts';
 import { NO_RESPONSE, type ApiHandler } from './api-handler.ts';
 import type { BrokerServices } from './broker-services.ts';
 
@@ -35,10 +36,12 @@ export class KafkaApis implements RequestHandler {
   readonly #handlers = new Map<number, ApiHandler>();
   readonly #services: BrokerServices;
   readonly #logger: Logger;
+  readonly #metrics: BrokerMetrics | undefined;
 
-  constructor(services: BrokerServices, handlers: readonly ApiHandler<any, any>[], logger: Logger) {
+  constructor(services: BrokerServices, handlers: readonly ApiHandler<any, any>[], logger: Logger, metrics?: BrokerMetrics) {
     this.#services = services;
     this.#logger = logger;
+    this.#metrics = metrics;
     for (const h of handlers) {
       if (this.#handlers.has(h.apiKey)) throw new Error(`two handlers for api key ${h.apiKey}`);
       const msg = API_MESSAGES.get(h.apiKey);
@@ -77,7 +80,21 @@ export class KafkaApis implements RequestHandler {
     const header = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
     const request = msg.decodeRequest(r, apiVersion);
     const result = handler.handle(this.#services, request, { header, apiVersion, connection: ctx });
-    if (result instanceof Promise) return result.then((res) => this.#encode(apiKey, apiVersion, correlationId, res));
+    const metrics = this.#metrics;
+    if (metrics === undefined) {
+      if (result instanceof Promise) return result.then((res) => this.#encode(apiKey, apiVersion, correlationId, res));
+      return this.#encode(apiKey, apiVersion, correlationId, result);
+    }
+    const name = msg.name;
+    metrics.requests.inc({ request: name, version: String(apiVersion) });
+    const timer = metrics.requestLatency.startTimer({ request: name });
+    if (result instanceof Promise) {
+      return result.then((res) => {
+        timer();
+        return this.#encode(apiKey, apiVersion, correlationId, res);
+      });
+    }
+    timer();
     return this.#encode(apiKey, apiVersion, correlationId, result);
   }
 

@@ -2,14 +2,13 @@ import { stat, utimes } from 'node:fs/promises';
 import { crc32c } from '@node-rs/crc32';
 import type { Logger } from '../observability/logger.ts';
 import { BatchAttributes, BatchLayout } from '../protocol/records/record-batch.ts';
-import { decompress } from '../protocol/records/compression.ts';
 import { EMPTY_RECORDS, type FileRecordsSlice } from './file-records-slice.ts';
 import { FileRecords, type BatchPosition } from './file-records.ts';
 import { readInt64 } from './int64.ts';
 import type { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
 import { LogFileUtils } from './log-file-utils.ts';
 import { OffsetIndex } from './offset-index.ts';
-import { RecordCursor } from './record-cursor.ts';
+import { RecordCursor, decompressRecords } from './record-cursor.ts';
 import { TimeIndex } from './time-index.ts';
 import { TransactionIndex } from './transaction-index.ts';
 
@@ -519,7 +518,7 @@ async function findRecordAtOrAfter(
   const logAppendTime = (attributes & BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? readInt64(batch, BatchLayout.MAX_TIMESTAMP) : -1;
   const baseTimestamp = readInt64(batch, BatchLayout.BASE_TIMESTAMP);
   const codec = attributes & BatchAttributes.COMPRESSION_MASK;
-  const records = codec === 0 ? batch : await decompress(codec as 0 | 1 | 2 | 3 | 4, batch.subarray(BatchLayout.RECORDS));
+  const records = codec === 0 ? batch : await decompressRecords(codec, batch.subarray(BatchLayout.RECORDS));
   const start = codec === 0 ? BatchLayout.RECORDS : 0;
   const cursor = new RecordCursor().reset(records, start, records.length, count);
   while (cursor.next()) {

@@ -1,8 +1,7 @@
 import { BatchAttributes, BatchLayout, RecordBatch } from '../protocol/records/record-batch.ts';
-import { decompress } from '../protocol/records/compression.ts';
 import { CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './errors.ts';
 import { readInt64, writeInt64 } from './int64.ts';
-import { RecordCursor } from './record-cursor.ts';
+import { RecordCursor, decompressRecords } from './record-cursor.ts';
 
 /** Shape of an append after validation, with numbers (UnifiedLog converts to LogAppendInfo). */
 export interface AnalyzedAppend {
@@ -77,7 +76,7 @@ export const LogValidator = {
         const count = records.readInt32BE(at + BatchLayout.RECORD_COUNT);
         const codec = attributes & BatchAttributes.COMPRESSION_MASK;
         const body = records.subarray(at + BatchLayout.RECORDS, at + size);
-        const plain = codec === 0 ? body : await decompress(codec as 1 | 2 | 3 | 4, body);
+        const plain = codec === 0 ? body : await decompressRecords(codec, body);
         cursor.reset(plain, 0, plain.length, count);
         while (cursor.next()) {
           if (cursor.keyLength < 0) throw new InvalidRecordError(`Compacted topic cannot accept message without key in topic partition ${topicPartition}.`);

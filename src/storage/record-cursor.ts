@@ -153,3 +153,21 @@ export function writeVarint(buf: Buffer, pos: number, v: number): number {
   buf[pos++] = z;
   return pos;
 }
+
+type CompressionModule = typeof import('../protocol/records/compression.ts');
+let compression: Promise<CompressionModule> | null = null;
+
+/**
+ * The compression codecs (src/protocol/records/compression.ts), loaded on first use: the native codec bindings
+ * cost a noticeable part of process start-up, and most logs never need them here.
+ */
+export function compressionCodecs(): Promise<CompressionModule> {
+  compression ??= import('../protocol/records/compression.ts');
+  return compression;
+}
+
+/** Decompresses the records blob of a batch compressed with `codec` (1 gzip, 2 snappy, 3 lz4, 4 zstd). */
+export async function decompressRecords(codec: number, blob: Buffer): Promise<Buffer> {
+  const { decompress } = await compressionCodecs();
+  return decompress(codec as 1 | 2 | 3 | 4, blob);
+}

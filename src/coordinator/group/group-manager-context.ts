@@ -33,3 +33,11 @@ export interface GroupManagerContext {
   /** The newest metadata image (topics, partitions, racks). */
   image(): MetadataImage;
 }
+
+/**
+ * The context of a request as the group coordinator sees it: client id ('' when null) and the client's address
+ * in Kafka's `InetAddress.toString()` form ("/127.0.0.1"), which DescribeGroups and kafka-consumer-groups show.
+ */
+export function groupRequestContext(clientId: string | null, clientAddress: string, apiVersion: number): GroupRequestContext {
+  return { clientId: clientId ?? '', clientHost: `/${clientAddress}`, apiVersion };
+}

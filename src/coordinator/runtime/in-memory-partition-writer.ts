@@ -13,8 +13,19 @@ export class InMemoryPartitionWriter implements PartitionWriter {
   readonly #logs = new Map<string, LoadedEntry[]>();
   readonly #paused = new Map<string, (() => void)[]>();
   readonly #failures = new Map<string, number>();
+  #readGate: Promise<void> | null = null;
   /** Number of append calls (records + markers), for tests. */
   appendCount = 0;
+
+  /** Holds every `read` (loads stay in progress) until the returned function is called. */
+  holdReads(): () => void {
+    let release!: () => void;
+    this.#readGate = new Promise((r) => (release = r));
+    return () => {
+      this.#readGate = null;
+      release();
+    };
+  }
 
   /** The entries of a partition, in offset order (a copy). */
   entries(tp: TopicPartition): LoadedEntry[] {
@@ -66,6 +77,7 @@ export class InMemoryPartitionWriter implements PartitionWriter {
   }
 
   async *read(tp: TopicPartition, fromOffset: bigint): AsyncIterable<LoadedEntry> {
+    if (this.#readGate !== null) await this.#readGate;
     const log = this.#log(tp);
     const end = log.length;
     for (let i = Number(fromOffset); i < end; i++) yield log[i]!;

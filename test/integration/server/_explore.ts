@@ -1,27 +1,30 @@
-import { spawn, execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { readdirSync, readFileSync, lstatSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import { startBroker } from '/work/main/test/helpers/broker.ts';
-const run = promisify(execFile);
-const dir = '/usr/share/common-licenses';
-const lines: string[] = [];
-for (const f of readdirSync(dir).sort()) { if (!lstatSync(`${dir}/${f}`).isFile()) continue; lines.push(...readFileSync(`${dir}/${f}`, 'utf8').split('\n')); }
-const N = 100000;
-let input = '';
-for (let i = 0; i < N; i++) input += `k${i}\x1f${lines[i % lines.length]}\n`;
-const broker = await startBroker();
+const broker = await startBroker({ overrides: { 'log.segment.bytes': '536870912' } });
+const show = (x: any) => console.log(JSON.stringify(x));
 try {
-  for (const codec of process.argv.slice(2)) {
-    const t0 = Date.now();
-    await new Promise<void>((res, rej) => {
-      const p = spawn('kcat', ['-P', '-b', broker.bootstrap, '-t', 'c-' + codec, '-K', '\\x1f', '-z', codec, '-H', 'h1=v1', '-X', 'topic.request.required.acks=all'], { stdio: ['pipe', 'inherit', 'inherit'] });
-      p.on('exit', (c) => c === 0 ? res() : rej(new Error('exit ' + c)));
-      p.stdin.end(input);
-    });
-    const t1 = Date.now();
-    const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', 'c-' + codec, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o|%T|%K|%S|%h|%k%s\n'], { maxBuffer: 1 << 28, encoding: 'buffer' });
-    const t2 = Date.now();
-    const outLines = stdout.toString().split('\n');
-    console.log(codec, 'produce', t1 - t0, 'consume', t2 - t1, 'lines', outLines.length, outLines.slice(0, 3), outLines.filter(l => l.includes('|0|')).slice(0,2));
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  show(await admin.createTopics({ topics: [{ topic: 'a', numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '3600000' }, { name: 'cleanup.policy', value: 'compact' }] }] }));
+  const dc = await admin.describeConfigs({ resources: [{ type: 2, name: 'a' }], includeSynonyms: true });
+  show(dc.resources[0].configEntries.filter((e: any) => ['retention.ms','cleanup.policy','segment.bytes','min.insync.replicas'].includes(e.configName)));
+  const db = await admin.describeConfigs({ resources: [{ type: 4, name: '1', configNames: ['log.segment.bytes', 'num.partitions', 'log.retention.ms'] }], includeSynonyms: true });
+  show(db.resources[0]);
+  for (const bad of [{ topic: 'x', numPartitions: 0 }, { topic: 'y', configEntries: [{ name: 'nope.config', value: '1' }] }, { topic: 'z', configEntries: [{ name: 'retention.ms', value: 'abc' }] }, { topic: 'x'.repeat(250) }, { topic: '..' }]) {
+    try { await admin.createTopics({ topics: [bad as any] }); console.log('no error for', bad); } catch (e: any) { show([bad.topic.slice(0,10), e.name, e.errors?.map((x: any) => [x.type, x.message])]); }
   }
+  try { await admin.createPartitions({ topicPartitions: [{ topic: 'a', count: 1 }] }); } catch (e: any) { show([e.name, e.type, e.message]); }
+  try { await admin.createPartitions({ topicPartitions: [{ topic: 'nope', count: 3 }] }); } catch (e: any) { show([e.name, e.type, e.message]); }
+  try { await admin.deleteTopics({ topics: ['nope'] }); } catch (e: any) { show([e.name, e.type, e.message]); }
+  try { await admin.alterConfigs({ resources: [{ type: 2, name: 'a', configEntries: [{ name: 'retention.ms', value: 'x' }] }] }); } catch (e: any) { show([e.name, e.type, e.message]); }
+  show(await admin.alterConfigs({ validateOnly: true, resources: [{ type: 2, name: 'a', configEntries: [{ name: 'retention.ms', value: '5' }] }] }));
+  await admin.disconnect();
+  const pa = new Admin({ clientId: 'p', bootstrapBrokers: [broker.bootstrap] });
+  try { await pa.createTopics({ topics: ['a'], partitions: 1, replicas: 1 }); } catch (e: any) { console.log(e, e.errors); }
+  await pa.incrementalAlterConfigs({ resources: [{ resourceType: 2, resourceName: 'a', configs: [{ name: 'retention.ms', configOperation: 1, value: null }, { name: 'cleanup.policy', configOperation: 2, value: 'delete' }] }] } as any);
+  show(await pa.describeConfigs({ resources: [{ resourceType: 2, resourceName: 'a', configurationKeys: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: true } as any));
+  try { await pa.deleteTopics({ topics: ['nope'] }); } catch (e: any) { console.log(e, e.errors); }
+  await pa.close();
 } finally { await broker.cleanup(); }

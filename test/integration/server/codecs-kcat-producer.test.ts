@@ -9,7 +9,7 @@ import { startBroker, type TestBroker } from '../../helpers/broker.ts';
 import { corpusRecords } from '../../fixtures/e2e/license-corpus.ts';
 import { kcatConsumeAll, runKcat } from '../../fixtures/e2e/kcat.ts';
 import { CODEC_NAMES, registerKafkajsCodecs } from '../../fixtures/e2e/kafkajs-codecs.ts';
-import { consumeWithKafkajs, supportsConsumerGroups } from '../../fixtures/e2e/kafkajs-consume.ts';
+import { advertisedApiKeys, consumeWithKafkajs, supportsConsumerGroups } from '../../fixtures/e2e/kafkajs-consume.ts';
 import { readStoredPartition } from '../../fixtures/e2e/partition-files.ts';
 
 const COUNT = 100_000;
@@ -19,6 +19,7 @@ describe('kcat producer, every codec, 100,000 records', () => {
   let broker: TestBroker;
   let kafka: Kafka;
   let groups = false;
+  let apiKeys = new Set<number>();
   // kcat sets the timestamps itself (CreateTime at produce); keys and values come from the corpus.
   const records = corpusRecords(COUNT, 0);
   const input = Buffer.concat(records.flatMap((r) => [r.key, Buffer.from([0x1f]), r.value, Buffer.from('\n')]));
@@ -27,6 +28,7 @@ describe('kcat producer, every codec, 100,000 records', () => {
     registerKafkajsCodecs();
     broker = await startBroker();
     kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    apiKeys = await advertisedApiKeys(broker.port);
     groups = await supportsConsumerGroups(broker.port);
   });
   after(async () => {
@@ -63,11 +65,19 @@ describe('kcat producer, every codec, 100,000 records', () => {
         lastTimestamp = r.timestamp;
       }
 
-      // The segment files hold the producer's batches with the producer's codec, nothing else.
+      // The segment files hold the producer's batches as sent (compression.type=producer). librdkafka sends a batch
+      // uncompressed when compressing does not make it smaller (a batch of one short record), so 'none' may appear.
       const stored = await readStoredPartition(join(broker.dataDir, 'logs'), topic, 0);
       assert.ok(stored.batches.length > 0);
-      assert.deepEqual(new Set(stored.batches.map((b) => b.compression)), new Set([CODEC_IDS[codec]]));
       assert.equal(stored.batches.reduce((n, b) => n + b.recordCount, 0), COUNT);
+      for (const b of stored.batches) assert.ok(b.compression === CODEC_IDS[codec] || b.compression === 0, `batch at ${b.baseOffset} has codec ${b.compression}`);
+      const inCodec = stored.batches.filter((b) => b.compression === CODEC_IDS[codec]).reduce((n, b) => n + b.recordCount, 0);
+      if (codec === 'lz4' && !apiKeys.has(10)) {
+        // librdkafka <= 2.10 enables LZ4 only against a broker advertising FindCoordinator v0 (rdkafka_feature.c).
+        t.diagnostic('FindCoordinator not advertised yet: librdkafka 2.0.2 sends lz4 batches uncompressed');
+      } else {
+        assert.ok(inCodec >= COUNT * 0.95, `only ${inCodec} of ${COUNT} records stored with ${codec}`);
+      }
       assert.equal(stored.batches.at(-1)!.lastOffset, BigInt(COUNT - 1));
 
       if (groups) {

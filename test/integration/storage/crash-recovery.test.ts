@@ -16,6 +16,9 @@ const ROUNDS = 50;
 interface Round {
   acked: { first: number; last: number }[];
   readyAt: number | null;
+  /** ms from spawn to "ready", and to the kill. */
+  readyMs: number;
+  killMs: number;
 }
 
 /**
@@ -25,13 +28,15 @@ interface Round {
 function runChild(dir: string, killAfterAcks: number, earlyKillMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--no-warnings', CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const round: Round = { acked: [], readyAt: null };
+    const round: Round = { acked: [], readyAt: null, readyMs: -1, killMs: -1 };
+    const spawned = performance.now();
     let buffered = '';
     let stderr = '';
     let killed = false;
     const kill = (): void => {
       if (killed) return;
       killed = true;
+      round.killMs = performance.now() - spawned;
       child.kill('SIGKILL');
     };
     const deadline = setTimeout(() => {
@@ -47,7 +52,10 @@ function runChild(dir: string, killAfterAcks: number, earlyKillMs: number): Prom
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         const parts = line.split(' ');
-        if (parts[0] === 'ready') round.readyAt = Number(parts[1]);
+        if (parts[0] === 'ready') {
+          round.readyAt = Number(parts[1]);
+          round.readyMs = performance.now() - spawned;
+        }
         else if (parts[0] === 'ack' && !killed) round.acked.push({ first: Number(parts[1]), last: Number(parts[2]) });
         if (killAfterAcks >= 0 && round.readyAt !== null && round.acked.length >= killAfterAcks) kill();
       }
@@ -77,7 +85,7 @@ function expectedBatch(offset: number): Buffer {
  * the log ends on a batch boundary, and that every acknowledged batch is there.
  */
 async function verify(dir: string, acked: Map<number, number>): Promise<number> {
-  const log = await UnifiedLog.open(join(dir, 'crash-0'), { topic: 'crash', partition: 0 }, logConfig({ segmentBytes: 128 * 1024, indexIntervalBytes: 1024, segmentIndexBytes: 8 * 40 }));
+  const log = await UnifiedLog.open(join(dir, 'crash-0'), { topic: 'crash', partition: 0 }, logConfig({ segmentBytes: 64 * 1024, indexIntervalBytes: 1024, segmentIndexBytes: 8 * 40 }));
   try {
     const leo = Number(log.logEndOffset);
     let offset = Number(log.logStartOffset);
@@ -125,7 +133,7 @@ test('kill -9 at random moments: acknowledged batches survive byte for byte, off
       for (const a of r.acked) acked.set(a.first, a.last);
       const t0 = performance.now();
       lastEnd = await verify(dir, acked);
-      if (process.env.CRASH_DEBUG) console.error(`round ${round} acks ${r.acked.length} end ${lastEnd} verify ${(performance.now() - t0).toFixed(0)}ms`);
+      if (process.env.CRASH_DEBUG) console.error(`round ${round} acks ${r.acked.length} end ${lastEnd} ready ${r.readyMs.toFixed(0)}ms kill ${r.killMs.toFixed(0)}ms verify ${(performance.now() - t0).toFixed(0)}ms`);
     }
     assert.ok(acked.size > 500, `too few acknowledged appends (${acked.size}) for a meaningful test`);
   } finally {

@@ -35,8 +35,8 @@ test('commits are checked against the group: unknown member, stale generation, r
   assert.equal(await code(memberIds[0]!, 0), Errors.ILLEGAL_GENERATION);
   assert.equal(await code('', -1), Errors.UNKNOWN_MEMBER_ID, 'a non-empty group refuses commits without member id');
   // Another member joins: the group completes a rebalance with a new generation.
-  const join1 = h.coordinator.joinGroup(ctx(3), joinReq('g', { memberId: memberIds[0]! }));
   const join2 = h.coordinator.joinGroup(ctx(3), joinReq('g'));
+  const join1 = h.coordinator.joinGroup(ctx(3), joinReq('g', { memberId: memberIds[0]! }));
   await settle(h);
   await Promise.all([join1, join2]);
   assert.equal(await code(memberIds[0]!, 2), Errors.REBALANCE_IN_PROGRESS, 'CompletingRebalance: no assignment yet');
@@ -84,10 +84,12 @@ test('requests to a partition this broker does not lead get NOT_COORDINATOR; loa
   const r = await h.coordinator.fetchOffsets(ctx(), fetchAll('g'), false);
   assert.equal(r.errorCode, Errors.NOT_COORDINATOR);
   assert.equal((await h.coordinator.joinGroup(ctx(), joinReq('g'))).errorCode, Errors.NOT_COORDINATOR);
+  const release = h.writer.holdReads();
   const loading = h.coordinator.onPartitionLeadershipChange(tp, true, 2);
   assert.equal(h.coordinator.shardState(tp.partition), 'loading');
   assert.equal((await h.coordinator.fetchOffsets(ctx(), fetchAll('g'), false)).errorCode, Errors.COORDINATOR_LOAD_IN_PROGRESS);
   assert.equal((await h.coordinator.heartbeat(ctx(), { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null })).errorCode, Errors.NONE, 'heartbeats are answered blindly while loading');
+  release();
   await loading;
   assert.equal((await h.coordinator.fetchOffsets(ctx(), fetchAll('g'), false)).errorCode, Errors.NONE);
 });

@@ -1,0 +1,67 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The broker's Prometheus metrics (prom-client), named after Kafka's JMX beans where one exists
+ * (`kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec` → `kafka_server_brokertopicmetrics_bytes_in_total`).
+ * Node's process metrics are included, among them the event-loop delay percentiles from
+ * `perf_hooks.monitorEventLoopDelay` (`nodejs_eventloop_lag_p99_seconds`, ...).
+ */
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  /** Bytes of record batches appended by producers, per topic. */
+  readonly bytesIn: Counter<'topic'>;
+  /** Bytes of records sent to consumers, per topic. */
+  readonly bytesOut: Counter<'topic'>;
+  /** Records appended by producers, per topic. */
+  readonly messagesIn: Counter<'topic'>;
+  /** Requests handled, per API name and version. */
+  readonly requests: Counter<'request' | 'version'>;
+  /** Time from a request's arrival to its response being ready, per API name, in seconds. */
+  readonly requestLatency: Histogram<'request'>;
+  /** Open client connections, per listener. */
+  readonly connections: Gauge<'listener'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    const registers = [this.registry];
+    this.bytesIn = new Counter({ name: 'kafka_server_brokertopicmetrics_bytes_in_total', help: 'Bytes appended by producers', labelNames: ['topic'], registers });
+    this.bytesOut = new Counter({ name: 'kafka_server_brokertopicmetrics_bytes_out_total', help: 'Bytes sent to consumers', labelNames: ['topic'], registers });
+    this.messagesIn = new Counter({ name: 'kafka_server_brokertopicmetrics_messages_in_total', help: 'Records appended by producers', labelNames: ['topic'], registers });
+    this.requests = new Counter({ name: 'kafka_network_requestmetrics_requests_total', help: 'Requests handled', labelNames: ['request', 'version'], registers });
+    this.requestLatency = new Histogram({
+      name: 'kafka_network_requestmetrics_total_time_seconds',
+      help: 'Request handling time',
+      labelNames: ['request'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.connections = new Gauge({ name: 'kafka_server_socket_server_metrics_connection_count', help: 'Open connections', labelNames: ['listener'], registers });
+  }
+}
+
+/**
+ * Serves `registry` at `http://<listener>/metrics` (the `metrics.prometheus.listener` extension, "host:port").
+ * @throws Error when the listener is malformed or cannot be bound.
+ */
+export async function startMetricsServer(listener: string, registry: Registry): Promise<Server> {
+  const colon = listener.lastIndexOf(':');
+  const host = listener.slice(0, colon);
+  const port = Number(listener.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`metrics.prometheus.listener must be host:port, got '${listener}'`);
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host === '' ? undefined : host, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,35 @@
+// DescribeGroups (key 15): v0-5
+// Behaviour: state, protocol type, selected protocol and members of classic groups; members' metadata and
+// assignment only in Stable (as Kafka). An unknown group is described as Dead without error (Kafka's answer);
+// KIP-848 groups answer GROUP_ID_NOT_FOUND (69) (use ConsumerGroupDescribe). Partition-level errors
+// NOT_COORDINATOR (16) / COORDINATOR_LOAD_IN_PROGRESS (14) are given to each affected group.
+// Version notes: v1 throttle time; v3 authorized operations (all group operations: no authorizer yet); v4
+// groupInstanceId of members; v5 flexible.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { DescribeGroupsRequest } from '../../protocol/generated/messages/describe-groups-request.ts';
+import type { DescribeGroupsResponse } from '../../protocol/generated/messages/describe-groups-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import { groupRequestContext } from '../../coordinator/group/group-manager-context.ts';
+
+/** READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS (AclOperation codes 3, 6, 8, 10, 11): every group operation. */
+const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
+const OPERATIONS_NOT_REQUESTED = -2147483648;
+
+export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Input<DescribeGroupsResponse>>({
+  apiKey: ApiKeys.DescribeGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(services, request, { apiVersion, header, connection }) {
+    const groups = await services.groupCoordinator.describeGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), request.groups);
+    const operations = apiVersion >= 3 && request.includeAuthorizedOperations;
+    return {
+      throttleTimeMs: 0,
+      groups: groups.map((g) => ({
+        ...g,
+        authorizedOperations: operations && (g.errorCode ?? Errors.NONE) === Errors.NONE ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+      })),
+    };
+  },
+});
