@@ -2,7 +2,7 @@
 // from procfs apart from the load generator's. Mirrors test/helpers/broker.ts startBrokerProcess, adding Node
 // flags (the event-loop probe, --cpu-prof) and start-up timing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { testBrokerProps } from '../../test/helpers/broker.ts';
@@ -59,6 +59,7 @@ export class BenchBroker {
       'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
       ...options.overrides,
     });
+    mkdirSync(dataDir, { recursive: true });
     const eventLoopFile = join(dataDir, 'event-loop.jsonl');
     writeFileSync(eventLoopFile, '');
     const nodeFlags = ['--import', PROBE];

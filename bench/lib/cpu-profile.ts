@@ -11,6 +11,8 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** µs on V8's monotonic clock (CLOCK_MONOTONIC on Linux, the clock of process.hrtime). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -33,15 +35,21 @@ export interface ProfileSummary {
 /**
  * Reads `path` and returns the `top` functions and files by self time. Frames in the repo are shown relative
  * to `repoRoot`; node: internals keep their URL. Idle and "(program)" (native code outside JS, e.g. libuv
- * polling) are reported apart: idle is excluded from the shares, "(program)" is kept.
+ * polling) are reported apart: idle is excluded from the shares, "(program)" is kept. With `window` (µs on the
+ * CLOCK_MONOTONIC scale: `process.hrtime.bigint() / 1000n` of any process on the machine), only samples taken
+ * inside it count, so the broker's start-up (module loading, type stripping) and shutdown stay out.
  */
-export function summariseCpuProfile(path: string, repoRoot: string, top = 12): ProfileSummary {
+export function summariseCpuProfile(path: string, repoRoot: string, top = 12, window?: { fromUs: number; toUs: number }): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    t += delta;
+    if (window !== undefined && (t < window.fromUs || t > window.toUs)) continue;
     const id = profile.samples[i]!;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   }
   const frames = new Map<string, number>();
   const files = new Map<string, number>();
@@ -55,7 +63,7 @@ export function summariseCpuProfile(path: string, repoRoot: string, top = 12): P
     }
     busyUs += us;
     const file = cf.url === '' ? '(native)' : cf.url.startsWith('file://') ? relative(repoRoot, new URL(cf.url).pathname) : cf.url;
-    const name = cf.url === '' ? cf.functionName : `${cf.functionName || '(anonymous)'} (${file}:${cf.lineNumber + 1})`;
+    const name = cf.url === '' ? cf.functionName || '(native, unnamed)' : `${cf.functionName || '(anonymous)'} (${file}:${cf.lineNumber + 1})`;
     frames.set(name, (frames.get(name) ?? 0) + us);
     files.set(file, (files.get(file) ?? 0) + us);
   }

@@ -7,6 +7,10 @@ import net from 'node:net';
 interface NatsMsg {
   subject: string;
   sid: number;
+  /** Reply subject, if any. */
+  reply?: string;
+  /** Header block of an HMSG ("NATS/1.0 100 FlowControl Request\r\n..."), undefined for a plain MSG. */
+  headers?: string;
   payload: Buffer;
 }
 
@@ -95,11 +99,14 @@ export class NatsClient {
         const total = Number(parts[parts.length - 1]);
         const start = eol + 2;
         if (this.#buf.length < start + total + 2) break; // payload not complete yet
+        // MSG subject sid [reply] size | HMSG subject sid [reply] hdrLen totalLen
         const hdrLen = isH ? Number(parts[parts.length - 2]) : 0;
         const sid = Number(parts[2]);
+        const reply = parts.length === (isH ? 6 : 5) ? parts[3] : undefined;
+        const headers = isH ? this.#buf.toString('latin1', start, start + hdrLen) : undefined;
         const payload = this.#buf.subarray(start + hdrLen, start + total);
         pos = start + total + 2;
-        this.#handlers.get(sid)?.({ subject: parts[1]!, sid, payload });
+        this.#handlers.get(sid)?.({ subject: parts[1]!, sid, reply, headers, payload });
         continue;
       }
       pos = eol + 2;

@@ -85,8 +85,9 @@ export class NatsPeer {
   }
 
   /**
-   * Reads the last produced stream back with a push consumer (deliver all, ack none) and counts `count`
-   * messages. @throws when fewer arrive within 120 s.
+   * Reads the last produced stream back with a push consumer (deliver all, ack none, flow control: without it
+   * the server cuts a client that falls 64 MB behind as a slow consumer) and counts `count` messages.
+   * @throws when fewer arrive within 120 s.
    */
   async consume(count: number): Promise<PeerRun> {
     const stream = `BENCH${this.#stream - 1}`;
@@ -97,7 +98,12 @@ export class NatsPeer {
       const t0 = performance.now();
       const done = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`NATS consume got ${got}/${count}`)), 120_000);
-        client.subscribe('deliver.raw', 2, () => {
+        client.subscribe('deliver.raw', 2, (m) => {
+          if (m.headers?.startsWith('NATS/1.0 100') === true) {
+            // Flow-control request (answer with an empty message) or idle heartbeat (no reply): not data.
+            if (m.reply !== undefined) client.writeRaw(`PUB ${m.reply} 0\r\n\r\n`);
+            return;
+          }
           if (++got === count) {
             clearTimeout(timer);
             resolve();
@@ -106,7 +112,7 @@ export class NatsPeer {
       });
       const created = await client.request(`$JS.API.CONSUMER.CREATE.${stream}`, {
         stream_name: stream,
-        config: { deliver_subject: 'deliver.raw', ack_policy: 'none', deliver_policy: 'all' },
+        config: { deliver_subject: 'deliver.raw', ack_policy: 'none', deliver_policy: 'all', flow_control: true, idle_heartbeat: 5_000_000_000 },
       });
       if (created.error !== undefined) throw new Error(`JetStream consumer create: ${JSON.stringify(created.error)}`);
       await done;

@@ -12,6 +12,8 @@ export interface RawAppend {
   batches: number;
   /** Records in those batches (sum of lastOffsetDelta + 1): lets the caller check that a run stored them all. */
   records: number;
+  /** Compression codec id of the first batch (attributes & 7: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
+  firstCodec: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export function measureRawAppend(partitionDir: string, scratchDir: string): RawA
     const t0 = performance.now();
     for (let i = 0; i + 1 < bounds.length; i++) writeSync(fd, data, bounds[i]!, bounds[i + 1]! - bounds[i]!);
     const seconds = (performance.now() - t0) / 1000;
-    return { seconds, bytes: bounds[bounds.length - 1]!, batches: bounds.length - 1, records };
+    return { seconds, bytes: bounds[bounds.length - 1]!, batches: bounds.length - 1, records, firstCodec: data.length >= 23 ? data.readInt16BE(21) & 7 : 0 };
   } finally {
     closeSync(fd);
     rmSync(scratch, { force: true });

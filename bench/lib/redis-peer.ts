@@ -62,7 +62,7 @@ export class RedisPeer {
     });
     const wallSec = (performance.now() - t0) / 1000;
     const rates = [...out.matchAll(/([\d.]+) requests per second/g)];
-    if (code !== 0 || /ERR|error/i.test(out) || rates.length === 0) throw new Error(`redis-benchmark failed (exit ${code}): ${out.slice(-500)}`);
+    if (code !== 0 || /^(ERR|Error)/m.test(out) || rates.length === 0) throw new Error(`redis-benchmark failed (exit ${code}): ${out.slice(-500)}`);
     // redis-benchmark's own rate excludes its start-up (CONFIG GET, connection); CPU is over the whole run.
     const requests = Number(args[args.indexOf('-n') + 1]);
     return { seconds: Math.min(wallSec, requests / Number(rates[rates.length - 1]![1])), serverCpuSec: this.#server.cpuSeconds() - cpu0 };

@@ -11,7 +11,7 @@ export function median(xs: readonly number[]): number {
 /** Nearest-rank percentile `p` (0-100) of an ascending-sorted array; NaN when empty. */
 export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
+  const rank = Math.ceil((p / 100) * sorted.length - 1e-9); // the epsilon keeps 99.9 % of 1000 at rank 999
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
@@ -25,11 +25,4 @@ export function fmt(x: number | undefined, digits = 0): string {
 export function ratio(a: number | undefined, b: number | undefined): string {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return 'n/a';
   return `${(a / b).toFixed(2)}x`;
-}
-
-/** Runs `fn` `runs` times and returns every result (sequentially: the machine has 2 cores). */
-export async function repeat<T>(runs: number, fn: (run: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < runs; i++) out.push(await fn(i));
-  return out;
 }

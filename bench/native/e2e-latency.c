@@ -75,12 +75,11 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 
 static void *consume_loop(void *arg) {
   rd_kafka_topic_t *rkt = arg;
-  rd_kafka_message_t *batch[1024];
   for (;;) {
-    ssize_t n = rd_kafka_consume_batch(rkt, 0, 100, batch, 1024);
-    int64_t t = now_ns();
-    for (ssize_t i = 0; i < n; i++) {
-      rd_kafka_message_t *m = batch[i];
+    /* One message at a time: rd_kafka_consume_batch would wait for a full batch or its timeout, adding delay. */
+    rd_kafka_message_t *m = rd_kafka_consume(rkt, 0, 100);
+    if (m) {
+      int64_t t = now_ns();
       if (!m->err && m->len >= 8) {
         int64_t due;
         memcpy(&due, m->payload, sizeof due);

@@ -37,6 +37,14 @@ export interface ReplicationControlOptions {
 
 type Outcome<T> = { records: MetadataRecordInput[]; results: T[] };
 
+/**
+ * Most partitions one CreateTopics request may create (Kafka's ReplicationControlManager.MAX_PARTITIONS_PER_BATCH);
+ * also the bound on partitions one CreatePartitions request may add (Kafka bounds that operation's records by
+ * QuorumController.MAX_RECORDS_PER_USER_OP, the same 10,000). Without it one request could make the controller
+ * write and every broker open millions of partitions.
+ */
+export const MAX_PARTITIONS_PER_BATCH = 10_000;
+
 function fail(name: string, errorCode: number, errorMessage: string): TopicCreationResult {
   return { name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode, errorMessage, numPartitions: -1, replicationFactor: -1 };
 }
@@ -115,11 +123,23 @@ export class ReplicationControlManager {
 
   /**
    * CreateTopics. Errors per topic: INVALID_TOPIC_EXCEPTION (17), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS
-   * (37), INVALID_REPLICATION_FACTOR (38), INVALID_REPLICA_ASSIGNMENT (39), INVALID_CONFIG (40), INVALID_REQUEST (42).
+   * (37), INVALID_REPLICATION_FACTOR (38), INVALID_REPLICA_ASSIGNMENT (39), INVALID_CONFIG (40), INVALID_REQUEST (42);
+   * POLICY_VIOLATION (44) for every topic when the request asks for more than {@link MAX_PARTITIONS_PER_BATCH}
+   * partitions in total.
    */
   createTopics(image: MetadataImage, topics: TopicCreation[]): Outcome<TopicCreationResult> {
     const records: MetadataRecordInput[] = [];
     const results: TopicCreationResult[] = [];
+    // Kafka checks the request's total before anything else and refuses all of it (validateTotalNumberOfPartitions).
+    let totalPartitions = 0;
+    for (const t of topics) {
+      if (t.assignments.length > 0) totalPartitions += t.assignments.length;
+      else if (t.numPartitions === -1) totalPartitions += this.#options.defaultNumPartitions;
+      else if (t.numPartitions > 0) totalPartitions += t.numPartitions;
+    }
+    if (totalPartitions > MAX_PARTITIONS_PER_BATCH) {
+      return { records, results: topics.map((t) => fail(t.name, Errors.POLICY_VIOLATION, 'Excessively large number of partitions per request.')) };
+    }
     const collisions = new Map([...image.topicsByName.keys()].map((n) => [collisionKey(n), n]));
     const brokers = usableBrokers(image);
     for (const t of topics) {
@@ -225,7 +245,8 @@ export class ReplicationControlManager {
 
   /**
    * CreatePartitions: grows a topic to `count` partitions. Errors: UNKNOWN_TOPIC_OR_PARTITION (3),
-   * INVALID_PARTITIONS (37) when count is not larger, INVALID_REPLICA_ASSIGNMENT (39), INVALID_REPLICATION_FACTOR (38).
+   * INVALID_PARTITIONS (37) when count is not larger, INVALID_REPLICA_ASSIGNMENT (39), INVALID_REPLICATION_FACTOR (38);
+   * POLICY_VIOLATION (44) for every topic when more than {@link MAX_PARTITIONS_PER_BATCH} partitions would be added.
    */
   createPartitions(
     image: MetadataImage,
@@ -234,6 +255,13 @@ export class ReplicationControlManager {
     const records: MetadataRecordInput[] = [];
     const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
     const brokers = usableBrokers(image);
+    // Kafka's bounded record list overflows (BoundedListTooLongException) and the whole request becomes a
+    // PolicyViolationException with this message.
+    let totalAdded = 0;
+    for (const req of requests) totalAdded += Math.max(0, req.count - (image.topicsByName.get(req.name)?.partitions.size ?? req.count));
+    if (totalAdded > MAX_PARTITIONS_PER_BATCH) {
+      return { records, results: requests.map((r) => ({ name: r.name, errorCode: Errors.POLICY_VIOLATION, errorMessage: 'Unable to perform excessively large batch operation.' })) };
+    }
     for (const req of requests) {
       const topic = image.topicsByName.get(req.name);
       if (topic === undefined) {

@@ -133,13 +133,15 @@ export class MetadataDelta {
         const last: TopicImage | undefined = current ?? base;
         if (last === undefined) throw new Error(`RemoveTopicRecord for unknown topic id ${id}`);
         this.#topics.delete(id);
-        if (this.#created.delete(id) && base === undefined) break; // created and removed within this delta
-        this.#removed.set(id, last);
+        // The topic's configs go with it (Kafka's ConfigurationsDelta on RemoveTopicRecord), also when it was
+        // created within this delta: a topic re-created under the same name must not inherit them.
         const key = configResourceKey(2, last.name);
         if ((this.#configs ?? this.base.configs).has(key)) {
           (this.#configs ??= new Map([...this.base.configs].map(([k, v]) => [k, new Map(v)]))).delete(key);
           this.#changedConfigs.add(key);
         }
+        if (this.#created.delete(id) && base === undefined) break; // created and removed within this delta
+        this.#removed.set(id, last);
         break;
       }
       case 'ConfigRecord': {

@@ -9,6 +9,13 @@ export interface RaftClientListener {
   handleCommit(batch: RaftBatch): Promise<void> | void;
   /** Leadership changed; `leaderId` -1 when unknown. */
   handleLeaderChange?(leaderId: number, epoch: number): void;
+  /**
+   * Every batch committed before start-up has been delivered (the client has caught up with the high
+   * watermark). Called once, before {@link KafkaRaftClient.start} resolves; the client waits for a returned
+   * promise. A listener may hold back work until then, as Kafka's MetadataLoader publishes nothing while it
+   * is catching up.
+   */
+  handleCaughtUp?(): Promise<void> | void;
 }
 
 /** Thrown by {@link KafkaRaftClient.scheduleAppend} when this node is not the leader (NOT_CONTROLLER to clients). */
@@ -81,7 +88,8 @@ export class KafkaRaftClient {
   }
 
   /**
-   * Replays the committed log to the listeners, then elects this node (the only voter) leader in a new epoch.
+   * Replays the committed log to the listeners, tells them they have caught up (`handleCaughtUp`), then elects
+   * this node (the only voter) leader in a new epoch.
    */
   async start(): Promise<void> {
     const { log, stateStore, nodeId, voters, logger } = this.#options;
@@ -92,6 +100,7 @@ export class KafkaRaftClient {
     }
     this.#highWatermark = log.endOffset;
     log.updateHighWatermark(this.#highWatermark);
+    for (const l of this.#listeners) await l.handleCaughtUp?.();
     const stored = await stateStore.read();
     const epoch = Math.max(stored?.leaderEpoch ?? 0, log.lastFetchedEpoch) + 1;
     await stateStore.write({ leaderId: nodeId, leaderEpoch: epoch, votedId: nodeId, currentVoters: [...voters] });

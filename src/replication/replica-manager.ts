@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 import type { Time } from '../common/time.ts';
 import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
@@ -8,6 +10,7 @@ import type { MetadataChanges } from '../metadata/metadata-delta.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
 import type { LogManager } from '../storage/log-manager.ts';
+import { LogFileUtils } from '../storage/log-file-utils.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 import { Partition } from './partition.ts';
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
@@ -79,6 +82,19 @@ const EMPTY_FETCH: Omit<FetchPartitionResult, 'errorCode'> = {
   abortedTransactions: null,
 };
 
+/**
+ * The topic id recorded in a partition directory's `partition.metadata` (Kafka's PartitionMetadataFile:
+ * "version: 0" then "topic_id: <base64 uuid>"), or null when the file is missing or unreadable.
+ */
+async function recordedTopicId(logDir: string): Promise<string | null> {
+  try {
+    const text = await readFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), 'utf8');
+    return /^topic_id:\s*(\S+)\s*$/m.exec(text)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function errorOf(e: unknown): { code: number; message: string | null } {
   if (e instanceof ApiError) return { code: e.code, message: e.message };
   const code = (e as { errorCode?: unknown }).errorCode;
@@ -105,6 +121,7 @@ export class ReplicaManager implements MetadataPublisher {
   readonly #appendChains = new Map<string, Promise<unknown>>();
   readonly fetchPurgatory = new DelayedOperationPurgatory('Fetch');
   readonly producePurgatory = new DelayedOperationPurgatory('Produce');
+  #firstImage = true;
 
   constructor(options: ReplicaManagerOptions) {
     this.#options = options;
@@ -138,12 +155,17 @@ export class ReplicaManager implements MetadataPublisher {
 
   async onMetadataUpdate(image: MetadataImage, changes: MetadataChanges): Promise<void> {
     const { nodeId, logManager, logger } = this.#options;
+    if (this.#firstImage) {
+      this.#firstImage = false;
+      await this.#deleteStrayLogs(image);
+    }
     for (const [, topic] of changes.deletedTopics) {
       for (const partitionId of topic.partitions.keys()) {
         const tp = { topic: topic.name, partition: partitionId };
         const key = topicPartitionKey(tp);
         const p = this.#partitions.get(key);
-        if (p === undefined) continue;
+        // Only this incarnation's log: a partition of the same name may already belong to a re-created topic.
+        if (p === undefined || p.topicId !== topic.id) continue;
         this.#partitions.delete(key);
         this.fetchPurgatory.checkAndComplete(key);
         await logManager.deleteLog(tp);
@@ -179,6 +201,32 @@ export class ReplicaManager implements MetadataPublisher {
   }
 
   /**
+   * Kafka's stray-replica check on the first metadata image (LogManager.findStrayReplicas, KAFKA-14616): a log
+   * loaded from disk whose topic is not in the image, whose partition is not assigned to this node, or whose
+   * `partition.metadata` names another topic id (an earlier incarnation of a re-created topic, when a crash came
+   * between the RemoveTopicRecord and the directory's removal) is deleted. Otherwise it would be served as the
+   * current topic's data, or resurface when the name is used again.
+   */
+  async #deleteStrayLogs(image: MetadataImage): Promise<void> {
+    const { nodeId, logManager, logger } = this.#options;
+    for (const log of logManager.allLogs()) {
+      const tp = log.topicPartition;
+      const topic = image.topicsByName.get(tp.topic);
+      const registration = topic?.partitions.get(tp.partition);
+      let reason: string | null = null;
+      if (topic === undefined) reason = 'its topic is not in the metadata';
+      else if (registration === undefined || !registration.replicas.includes(nodeId)) reason = 'the partition is not assigned to this broker';
+      else {
+        const recorded = await recordedTopicId(log.dir);
+        if (recorded !== null && recorded !== topic.id) reason = `it belongs to topic id ${recorded}, not the current ${topic.id}`;
+      }
+      if (reason === null) continue;
+      logger.warn({ topicPartition: topicPartitionKey(tp), dir: log.dir, reason }, 'Deleting stray log');
+      await logManager.deleteLog(tp);
+    }
+  }
+
+  /**
    * Appends each partition's records (Kafka's `appendRecords`). Results are in input order.
    * Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), NOT_ENOUGH_REPLICAS (19),
    * REQUEST_TIMED_OUT (7) for acks=-1 past `timeoutMs`, and the validator's codes (CORRUPT_MESSAGE 2,
@@ -208,18 +256,46 @@ export class ReplicaManager implements MetadataPublisher {
           return { errorCode: code, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors };
         }
       };
-      const prev = this.#appendChains.get(key) ?? Promise.resolve();
-      const result = prev.then(run, run);
-      const tail = result.then(() => undefined);
-      this.#appendChains.set(key, tail);
-      void tail.then(() => {
-        if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
-      });
-      return result;
+      return this.#chain(key, run);
     });
     const all = Promise.all(results);
     if (requiredAcks !== -1) return all;
     return all.then((res) => this.#awaitReplication(params.entries, res, timeoutMs));
+  }
+
+  /** Runs `run` after every earlier append to the same partition (per-partition ordering of appends). */
+  #chain<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const prev = this.#appendChains.get(key) ?? Promise.resolve();
+    const result = prev.then(run, run);
+    const tail = result.then(() => undefined, () => undefined);
+    this.#appendChains.set(key, tail);
+    void tail.then(() => {
+      if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
+    });
+    return result;
+  }
+
+  /**
+   * Appends batches the broker writes itself (coordinator records, transaction markers: Kafka's
+   * AppendOrigin.COORDINATOR): no client validation, ordered with client appends to the partition, resolved once
+   * the high watermark has passed them (acks=all).
+   * @throws ApiError UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER / NOT_ENOUGH_REPLICAS /
+   * REQUEST_TIMED_OUT (after `timeoutMs`), or the log's error.
+   */
+  async appendToLocalLog(tp: TopicPartition, batches: Buffer, timeoutMs: number): Promise<{ firstOffset: bigint; lastOffset: bigint }> {
+    const key = topicPartitionKey(tp);
+    const info = await this.#chain(key, async () => {
+      const partition = this.leaderPartition(tp);
+      const appended = await partition.appendRecordsToLeader(batches, -1, this.#options.minInsyncReplicas(tp.topic));
+      this.fetchPurgatory.checkAndComplete(key);
+      this.producePurgatory.checkAndComplete(key);
+      return appended;
+    });
+    const [result] = await this.#awaitReplication([{ topicPartition: tp }], [
+      { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] },
+    ], timeoutMs);
+    if (result!.errorCode !== Errors.NONE) throw new ApiError(result!.errorCode, result!.errorMessage ?? 'append failed');
+    return { firstOffset: info.firstOffset, lastOffset: info.lastOffset };
   }
 
   /** DelayedProduce: waits until every successfully appended partition's high watermark passes its records. */

@@ -29,6 +29,8 @@ import type { BrokerServices } from './broker-services.ts';
 import { FetchSessionCache } from './fetch-session-cache.ts';
 import { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
 import { ALL_HANDLERS } from './apis/index.ts';
+import { GroupCoordinator, GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
+import { ReplicaPartitionWriter } from './replica-partition-writer.ts';
 
 
 const SECURITY_PROTOCOL_IDS = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
@@ -62,6 +64,7 @@ export class BrokerServer {
   readonly #controller: QuorumController;
   readonly #replicaManager: ReplicaManager;
   readonly #socketServer: SocketServer;
+  readonly #groupCoordinator: GroupCoordinator;
   readonly #metricsServer: HttpServer | null;
   /** The broker's Prometheus metrics. */
   readonly metrics: BrokerMetrics;
@@ -78,6 +81,7 @@ export class BrokerServer {
     controller: QuorumController;
     replicaManager: ReplicaManager;
     socketServer: SocketServer;
+    groupCoordinator: GroupCoordinator;
     metrics: BrokerMetrics;
     metricsServer: HttpServer | null;
   }) {
@@ -91,6 +95,7 @@ export class BrokerServer {
     this.#controller = parts.controller;
     this.#replicaManager = parts.replicaManager;
     this.#socketServer = parts.socketServer;
+    this.#groupCoordinator = parts.groupCoordinator;
     this.metrics = parts.metrics;
     this.#metricsServer = parts.metricsServer;
   }
@@ -102,6 +107,10 @@ export class BrokerServer {
 
   get replicaManager(): ReplicaManager {
     return this.#replicaManager;
+  }
+
+  get groupCoordinator(): GroupCoordinator {
+    return this.#groupCoordinator;
   }
 
   get controller(): QuorumController {
@@ -237,6 +246,45 @@ export class BrokerServer {
     loader.installPublisher(dynamicConfigPublisher);
     loader.installPublisher(replicaManager);
 
+    const groupCoordinator = new GroupCoordinator({
+      time,
+      writer: new ReplicaPartitionWriter(replicaManager, time, config.getInt('offsets.commit.timeout.ms')),
+      metadataImage: () => loader.image,
+      logger: logger.child({ component: 'GroupCoordinator' }),
+      logEndOffset: (tp) => replicaManager.getPartition(tp)?.log.logEndOffset ?? null,
+      config: {
+        offsetsTopicNumPartitions: config.getInt('offsets.topic.num.partitions'),
+        classicGroupInitialRebalanceDelayMs: config.getInt('group.initial.rebalance.delay.ms'),
+        classicGroupMinSessionTimeoutMs: config.getInt('group.min.session.timeout.ms'),
+        classicGroupMaxSessionTimeoutMs: config.getInt('group.max.session.timeout.ms'),
+        classicGroupMaxSize: config.getInt('group.max.size'),
+        offsetsRetentionMs: config.offsetsRetentionMs,
+        offsetsRetentionCheckIntervalMs: config.getLong('offsets.retention.check.interval.ms'),
+        offsetMetadataMaxSize: config.getInt('offset.metadata.max.bytes'),
+        offsetCommitTimeoutMs: config.getInt('offsets.commit.timeout.ms'),
+        consumerGroupSessionTimeoutMs: config.getInt('group.consumer.session.timeout.ms'),
+        consumerGroupHeartbeatIntervalMs: config.getInt('group.consumer.heartbeat.interval.ms'),
+        consumerGroupMaxSize: config.getInt('group.consumer.max.size'),
+      },
+    });
+    groupCoordinator.registerMetrics(metrics.registry);
+    loader.installPublisher({
+      name: 'GroupCoordinatorPublisher',
+      async onMetadataUpdate(image, changes) {
+        groupCoordinator.onNewMetadataImage(image);
+        const deleted = [...changes.deletedTopics.values()].flatMap((t) => [...t.partitions.keys()].map((partition) => ({ topic: t.name, partition })));
+        for (const tp of deleted.filter((d) => d.topic === GROUP_METADATA_TOPIC_NAME)) void groupCoordinator.onPartitionLeadershipChange(tp, false, -1);
+        if (deleted.length > 0) await groupCoordinator.onPartitionsDeleted(deleted);
+        const topic = image.topicsByName.get(GROUP_METADATA_TOPIC_NAME);
+        if (topic === undefined) return;
+        for (const [partition, registration] of topic.partitions) {
+          if (!changes.changedPartitions.has(`${topic.id}:${partition}`)) continue;
+          // Loading runs in the background; requests get COORDINATOR_LOAD_IN_PROGRESS until it is done.
+          void groupCoordinator.onPartitionLeadershipChange({ topic: topic.name, partition }, registration.leader === nodeId, registration.leaderEpoch);
+        }
+      },
+    });
+
     const autoTopicCreation = new AutoTopicCreationManager({
       controller,
       image: () => loader.image,
@@ -260,7 +308,7 @@ export class BrokerServer {
       logManager,
       fetchSessions,
       autoTopicCreation,
-      groupCoordinator: undefined as never,
+      groupCoordinator,
       apiVersions: () => kafkaApis!.apiVersions(),
       connectionClosed: (_ctx: RequestContext) => undefined,
     };
@@ -296,7 +344,7 @@ export class BrokerServer {
     }));
     await controller.registerBroker(nodeId, endpoints, config.getString('broker.rack'));
 
-    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, metrics, metricsServer });
+    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, groupCoordinator, metrics, metricsServer });
     logger.info(
       { clusterId: resolvedClusterId, listeners: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), startupMs: Math.round(time.hiResClockMs() - startedAt) },
       'Kafka broker started',
@@ -312,6 +360,7 @@ export class BrokerServer {
     this.#stopped ??= (async () => {
       this.logger.info('Shutting down');
       await this.#socketServer.stopAccepting();
+      this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();
       await this.#socketServer.shutdown({ drainMs: 5000 });
       await this.#raft.close();

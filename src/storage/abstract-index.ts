@@ -28,6 +28,8 @@ export abstract class AbstractIndex {
   #persisted = 0;
   /** Bumped by every truncation, so a write racing with one does not claim stale entries as written. */
   #generation = 0;
+  /** Length of the file as last written or read by us; -1 when unknown. */
+  #fileLength = -1;
   /** Set once the file was deleted: later writes (a racing flush) must not recreate it. */
   #deleted = false;
   /** Serializes this index's file operations. */
@@ -85,6 +87,7 @@ export abstract class AbstractIndex {
     data.copy(this.buf);
     this.#entries = n;
     this.#persisted = n;
+    this.#fileLength = data.length;
     this.#maxEntries = Math.max(this.#maxEntries, n);
     this.sanityCheck(segmentSizeInBytes);
   }
@@ -140,21 +143,16 @@ export abstract class AbstractIndex {
     });
   }
 
-  /** Removes all entries and preallocates the file again (Kafka's reset). */
-  async reset(): Promise<void> {
+  /**
+   * Removes all entries and restores the full capacity (Kafka's reset). Memory only: the file is rewritten
+   * whole by the next flush, trim or resize (recovery ends with a trim).
+   */
+  reset(): void {
     this.#entries = 0;
     this.#persisted = 0;
+    this.#fileLength = -1;
     this.#generation++;
-    await this.#serial(async () => {
-      if (this.#deleted) return;
-      const fh = await open(this.#path, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o644);
-      try {
-        await fh.truncate(this.#maxIndexSize);
-      } finally {
-        await fh.close();
-      }
-      this.#maxEntries = this.#maxIndexSize / this.entrySize;
-    });
+    this.#maxEntries = this.#maxIndexSize / this.entrySize;
   }
 
   /** Changes the capacity used for the next {@link reset}/resize (segment.index.bytes changed). */
@@ -190,11 +188,16 @@ export abstract class AbstractIndex {
     const toEntries = this.#entries;
     const to = toEntries * this.entrySize;
     const generation = this.#generation;
-    if (from === to && !sync && fileLength === undefined) return;
+    if (from === to && !sync && (fileLength === undefined || fileLength === this.#fileLength)) return;
     const fh = await open(this.#path, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
     try {
       if (to > from) await fh.write(this.buf, from, to - from, from);
-      if (fileLength !== undefined) await fh.truncate(fileLength);
+      if (fileLength !== undefined) {
+        await fh.truncate(fileLength);
+        this.#fileLength = fileLength;
+      } else if (to > this.#fileLength && this.#fileLength >= 0) {
+        this.#fileLength = to;
+      }
       if (sync) await fh.datasync();
     } finally {
       await fh.close();

@@ -3,8 +3,8 @@ import type { ExternalRecords, FileRegion } from '../protocol/writer.ts';
 /** What a slice needs from the file it points into (implemented by FileRecords). */
 export interface SliceSource {
   readonly fd: number;
-  /** Reads `length` bytes at `position` (fewer only if the file shrank under the slice). */
-  readAt(position: number, length: number): Promise<Buffer>;
+  /** Reads `length` bytes at `position` into `target` or a new Buffer (fewer only if the file shrank). */
+  readAt(position: number, length: number, target?: Buffer): Promise<Buffer>;
   /** Drops one reference taken for this slice; the file may close once none remain. */
   release(): void;
 }
@@ -53,18 +53,19 @@ export class FileRecordsSlice implements ExternalRecords {
   }
 
   /**
-   * Copies the slice's bytes into a new Buffer and releases the slice.
+   * Copies the slice's bytes into `target` (when given and large enough; a view of it is returned) or a new
+   * Buffer, then releases the slice.
    * @throws Error if the slice was already released (and is not empty).
    */
-  async readInto(): Promise<Buffer> {
+  async readInto(target?: Buffer): Promise<Buffer> {
     if (this.sizeInBytes === 0) {
       this.release();
-      return Buffer.alloc(0);
+      return target?.subarray(0, 0) ?? Buffer.alloc(0);
     }
     const s = this.#source;
     if (s === null) throw new Error('FileRecordsSlice already released');
     try {
-      return await s.readAt(this.position, this.sizeInBytes);
+      return await s.readAt(this.position, this.sizeInBytes, target);
     } finally {
       this.release();
     }

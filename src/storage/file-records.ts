@@ -117,7 +117,8 @@ export class FileRecords implements SliceSource {
     let pending: Buffer[] = buffers as Buffer[];
     let remaining = totalBytes;
     while (remaining > 0) {
-      const { bytesWritten } = await this.#fh.writev(pending, position);
+      // One buffer (the usual single produce in flight) goes through write(2), several through writev(2).
+      const { bytesWritten } = pending.length === 1 ? await this.#fh.write(pending[0]!, 0, pending[0]!.length, position) : await this.#fh.writev(pending, position);
       remaining -= bytesWritten;
       position += bytesWritten;
       if (remaining > 0) pending = dropPrefix(pending, bytesWritten);
@@ -140,9 +141,13 @@ export class FileRecords implements SliceSource {
     return done;
   }
 
-  /** Reads up to `length` bytes at `position` (fewer at the end of the file) into a new Buffer. */
-  async readAt(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.#size - position)));
+  /**
+   * Reads up to `length` bytes at `position` (fewer at the end of the file) into `target` when it is large
+   * enough, else into a new Buffer; returns the bytes read as a view.
+   */
+  async readAt(position: number, length: number, target?: Buffer): Promise<Buffer> {
+    const want = Math.max(0, Math.min(length, this.#size - position));
+    const buf = target !== undefined && target.length >= want ? target.subarray(0, want) : Buffer.allocUnsafe(want);
     const n = await this.readInto(buf, 0, buf.length, position);
     return n === buf.length ? buf : buf.subarray(0, n);
   }
@@ -227,7 +232,8 @@ export class FileRecords implements SliceSource {
     chunkBytes = whole ? DEFAULT_WHOLE_CHUNK : DEFAULT_HEADER_CHUNK,
   ): Promise<ScanResult> {
     let limit = Math.min(end, this.#size);
-    let buf = Buffer.allocUnsafe(Math.max(chunkBytes, BatchLayout.HEADER_SIZE));
+    if (start >= limit) return { position: start, status: 'end' };
+    let buf = Buffer.allocUnsafe(Math.max(Math.min(chunkBytes, limit - start), BatchLayout.HEADER_SIZE));
     let pos = start;
     while (pos < limit) {
       const remainingInFile = limit - pos;

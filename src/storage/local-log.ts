@@ -135,6 +135,24 @@ export class LocalLog {
     return { segment, position };
   }
 
+  /** The first record with timestamp >= `timestamp` at or after `startingOffset` (first segment that has one). */
+  async searchByTimestamp(timestamp: number, startingOffset: number): Promise<{ timestamp: number; offset: number; leaderEpoch: number } | null> {
+    for (const segment of this.segments.toArray()) {
+      if (segment.maxTimestampSoFar < timestamp) continue;
+      const found = await segment.findOffsetByTimestamp(timestamp, startingOffset);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+
+  /** The first record carrying the log's largest timestamp (ListOffsets MAX_TIMESTAMP, KIP-734). */
+  async searchMaxTimestamp(startingOffset: number): Promise<{ timestamp: number; offset: number; leaderEpoch: number } | null> {
+    let best: LogSegment | undefined;
+    for (const s of this.segments.toArray()) if (best === undefined || s.maxTimestampSoFar > best.maxTimestampSoFar) best = s;
+    if (best === undefined || best.maxTimestampSoFar < 0) return null;
+    return best.findOffsetByTimestamp(best.maxTimestampSoFar, startingOffset);
+  }
+
   /** Aborted transactions overlapping [startOffset, upperBoundOffset) from the transaction indexes. */
   collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
     const out: AbortedTxn[] = [];

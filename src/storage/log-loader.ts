@@ -46,6 +46,7 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
   const swapBases: number[] = [];
   const logBases: number[] = [];
   const indexFiles: { name: string; base: number }[] = [];
+  const txnIndexes = new Set<number>();
   for (const name of names) {
     if (name.endsWith(LogFileUtils.DELETED_FILE_SUFFIX) || name.endsWith(LogFileUtils.CLEANED_FILE_SUFFIX) || name.endsWith('.tmp')) {
       logger.debug({ file: name }, 'Deleting stray temporary file');
@@ -59,6 +60,7 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
     else if (rest === LogFileUtils.LOG_FILE_SUFFIX) logBases.push(base);
     else if (rest === LogFileUtils.INDEX_FILE_SUFFIX || rest === LogFileUtils.TIME_INDEX_FILE_SUFFIX || rest === LogFileUtils.TXN_INDEX_FILE_SUFFIX) {
       indexFiles.push({ name, base });
+      if (rest === LogFileUtils.TXN_INDEX_FILE_SUFFIX) txnIndexes.add(base);
     }
   }
   const logBaseSet = new Set(logBases);
@@ -82,7 +84,7 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
   const recoveryFloor = p.hadCleanShutdown ? Infinity : (segments.floorSegment(p.recoveryPointCheckpoint)?.baseOffset ?? -Infinity);
   for (const segment of segments.toArray()) {
     if (segment.baseOffset >= recoveryFloor) continue;
-    await loadOrRebuildIndexes(segment, logger, p.leaderEpochCache);
+    await loadOrRebuildIndexes(segment, logger, p.leaderEpochCache, txnIndexes.has(segment.baseOffset));
   }
 
   if (!p.hadCleanShutdown) {
@@ -131,9 +133,9 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
 }
 
 /** Loads a segment's indexes; rebuilds them (recovering the segment) when missing or corrupt. */
-async function loadOrRebuildIndexes(segment: LogSegment, logger: Logger, epochs: LeaderEpochFileCache): Promise<void> {
+async function loadOrRebuildIndexes(segment: LogSegment, logger: Logger, epochs: LeaderEpochFileCache, hasTxnIndex = true): Promise<void> {
   try {
-    await segment.loadIndexes();
+    await segment.loadIndexes(hasTxnIndex);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     if (!missing && !(e instanceof CorruptIndexError)) throw e;

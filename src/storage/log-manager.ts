@@ -219,10 +219,11 @@ export class LogManager {
       if (this.#shutdown) throw new Error('LogManager is shut down');
       const dir = this.#nextLogDir();
       const logDir = join(dir, LogFileUtils.logDirName(tp));
+      // A new directory holds nothing to recover; one left over (created before startup) is scanned.
       const log = await UnifiedLog.open(logDir, tp, config ?? this.#configFor(tp.topic), {
         time: this.#time,
         logger: this.#options.logger,
-        hadCleanShutdown: true,
+        hadCleanShutdown: false,
         onFailure: (l, err) => this.#logger.error({ err, log: l.dir }, 'Log went offline'),
       });
       if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
@@ -255,6 +256,7 @@ export class LogManager {
     const dir = this.#logDirOf.get(key)!;
     this.#logDirOf.delete(key);
     this.#cleaner?.abortCleaning(tp);
+    await this.#cleaner?.removeCheckpoint(log).catch((e) => this.#logger.warn({ err: e }, 'Could not update the cleaner checkpoint'));
     await log.runExclusive(async () => undefined).catch(() => undefined);
     await log.closeHandlers();
     const deleteDir = join(dir, logDeleteDirName(tp));
@@ -349,18 +351,25 @@ export class LogManager {
     for (const t of this.#timers) clearInterval(t);
     await this.#cleaner?.shutdown();
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
-    for (const log of this.allLogs()) {
+    const uncleanDirs = new Set<string>();
+    for (const [key, log] of this.#logs) {
       try {
+        if (log.isOffline) throw new Error('log is offline');
         await log.flush();
         await log.close();
       } catch (e) {
-        this.#logger.error({ err: e, log: log.dir }, 'Could not flush and close a log on shutdown');
+        uncleanDirs.add(this.#logDirOf.get(key)!);
+        this.#logger.error({ err: e, log: log.dir }, 'Could not flush and close a log on shutdown; its dir will be recovered at the next start');
+        await log.closeHandlers().catch(() => undefined);
       }
     }
     await this.checkpointAll();
     for (const dir of this.logDirs) {
-      await writeFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }));
-      await flushDir(dir);
+      // The marker promises that every log of the dir was flushed and closed; otherwise the next start recovers.
+      if (!uncleanDirs.has(dir)) {
+        await writeFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }));
+        await flushDir(dir);
+      }
       await unlink(join(dir, LOCK_FILE)).catch(() => undefined);
     }
     this.#logger.info('Shut down cleanly');

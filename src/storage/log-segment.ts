@@ -105,8 +105,8 @@ export class LogSegment {
     const log = await FileRecords.open(path, options.create);
     const segment = new LogSegment(log, options.baseOffset, options.config, options.now, suffix, options.dir);
     if (options.create) {
-      await segment.offsetIndex.reset();
-      await segment.timeIndex.reset();
+      await segment.offsetIndex.resize(options.config.segmentIndexBytes);
+      await segment.timeIndex.resize(options.config.segmentIndexBytes);
       segment.#rollingBasedTimestamp = log.sizeInBytes === 0 ? -1 : null;
     }
     return segment;
@@ -128,12 +128,13 @@ export class LogSegment {
 
   /**
    * Loads the three indexes and checks them against the segment (Kafka's sanityCheck, plus entry order).
+   * @param hasTxnIndex false when the directory listing showed no `.txnindex` (saves a read).
    * @throws CorruptIndexError, or the fs error (ENOENT for a missing offset or time index).
    */
-  async loadIndexes(): Promise<void> {
+  async loadIndexes(hasTxnIndex = true): Promise<void> {
     await this.offsetIndex.load(this.size);
     await this.timeIndex.load(this.size);
-    await this.txnIndex.load();
+    if (hasTxnIndex) await this.txnIndex.load();
     const last = this.timeIndex.lastEntry;
     this.#maxTimestampSoFar = last.timestamp;
     this.#offsetOfMaxTimestampSoFar = last.offset;
@@ -154,6 +155,12 @@ export class LogSegment {
       return false;
     });
     this.#rollingBasedTimestamp = ts;
+  }
+
+  /** maxTimestamp of the first batch (-1 when empty or without timestamps), for max.compaction.lag.ms. */
+  async firstBatchTimestamp(): Promise<number> {
+    await this.loadFirstBatchTimestamp();
+    return this.#rollingBasedTimestamp ?? -1;
   }
 
   /** How long this segment has been filling: by batch timestamps when it has one, else by wall clock. */
@@ -299,8 +306,8 @@ export class LogSegment {
    * @returns the bytes truncated.
    */
   async recover(logger: Logger, leaderEpochCache?: LeaderEpochFileCache): Promise<number> {
-    await this.offsetIndex.reset();
-    await this.timeIndex.reset();
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
     this.#clearTail();
     let validBytes = 0;
     let lastIndexEntry = 0;

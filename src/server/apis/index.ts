@@ -14,6 +14,17 @@ import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
+import { findCoordinatorHandler } from './find-coordinator.ts';
+import { joinGroupHandler } from './join-group.ts';
+import { syncGroupHandler } from './sync-group.ts';
+import { heartbeatHandler } from './heartbeat.ts';
+import { leaveGroupHandler } from './leave-group.ts';
+import { offsetCommitHandler } from './offset-commit.ts';
+import { offsetFetchHandler } from './offset-fetch.ts';
+import { describeGroupsHandler } from './describe-groups.ts';
+import { listGroupsHandler } from './list-groups.ts';
+import { deleteGroupsHandler } from './delete-groups.ts';
+import { offsetDeleteHandler } from './offset-delete.ts';
 
 /** Every API this broker serves; ApiVersions advertises exactly these, with their version ranges. */
 export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
@@ -32,4 +43,15 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   describeClusterHandler,
   describeLogDirsHandler,
   offsetForLeaderEpochHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  syncGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
+  deleteGroupsHandler,
+  offsetDeleteHandler,
 ];

@@ -92,7 +92,7 @@ describe('kafkajs admin: topics, partitions and configs', () => {
 
   test('alterConfigs replaces the whole set of overrides (legacy AlterConfigs semantics)', async () => {
     await admin.createTopics({ topics: [{ topic: 'alter-me', configEntries: [{ name: 'retention.ms', value: '1000000' }, { name: 'cleanup.policy', value: 'compact' }] }] });
-    await admin.alterConfigs({ resources: [{ type: TOPIC, name: 'alter-me', configEntries: [{ name: 'retention.ms', value: '2000000' }, { name: 'segment.ms', value: '3600000' }] }] });
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: 'alter-me', configEntries: [{ name: 'retention.ms', value: '2000000' }, { name: 'segment.ms', value: '3600000' }] }] });
     const configs = await topicConfigs('alter-me', ['retention.ms', 'segment.ms', 'cleanup.policy']);
     assert.equal(configs.get('retention.ms')!.configValue, '2000000');
     assert.equal(configs.get('segment.ms')!.configValue, '3600000');
@@ -105,11 +105,11 @@ describe('kafkajs admin: topics, partitions and configs', () => {
     await admin.alterConfigs({ validateOnly: true, resources: [{ type: TOPIC, name: 'alter-me', configEntries: [{ name: 'retention.ms', value: '5' }] }] });
     assert.equal((await topicConfigs('alter-me', ['retention.ms'])).get('retention.ms')!.configValue, '2000000');
     await assert.rejects(
-      admin.alterConfigs({ resources: [{ type: TOPIC, name: 'alter-me', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }),
+      admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: 'alter-me', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }),
       withKafkaError('INVALID_CONFIG'),
     );
     await assert.rejects(
-      admin.alterConfigs({ resources: [{ type: TOPIC, name: 'no-such-topic', configEntries: [{ name: 'retention.ms', value: '1' }] }] }),
+      admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: 'no-such-topic', configEntries: [{ name: 'retention.ms', value: '1' }] }] }),
       withKafkaError('UNKNOWN_TOPIC_OR_PARTITION'),
     );
   });
@@ -133,7 +133,7 @@ describe('kafkajs admin: topics, partitions and configs', () => {
     await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic: 'never-made', count: 5 }] }), withKafkaError('UNKNOWN_TOPIC_OR_PARTITION'));
   });
 
-  test('createTopics errors: exists, partitions, replication factor, names, configs', async () => {
+  test('createTopics errors: exists, partitions, replication factor, names, configs, too many partitions', async () => {
     await admin.createTopics({ topics: [{ topic: 'taken' }] });
     // kafkajs turns TOPIC_ALREADY_EXISTS into `false` (see the platformatic test for the raw error code).
     assert.equal(await admin.createTopics({ topics: [{ topic: 'taken' }] }), false);
@@ -149,8 +149,15 @@ describe('kafkajs admin: topics, partitions and configs', () => {
     await assert.rejects(admin.createTopics({ topics: [{ topic: 'with_dot' }] }), withKafkaError('INVALID_TOPIC_EXCEPTION'));
     await assert.rejects(admin.createTopics({ topics: [{ topic: 'bad-config', configEntries: [{ name: 'no.such.config', value: '1' }] }] }), withKafkaError('INVALID_CONFIG'));
     await assert.rejects(admin.createTopics({ topics: [{ topic: 'bad-value', configEntries: [{ name: 'cleanup.policy', value: 'shred' }] }] }), withKafkaError('INVALID_CONFIG'));
+    // More than 10,000 partitions in one request: the whole request is refused (Kafka's MAX_PARTITIONS_PER_BATCH).
+    await assert.rejects(
+      admin.createTopics({ topics: [{ topic: 'huge-a', numPartitions: 6000 }, { topic: 'huge-b', numPartitions: 4001 }] }),
+      (e: Error & { errors?: { type: string }[] }) => e.errors?.map((x) => x.type).join() === 'POLICY_VIOLATION,POLICY_VIOLATION',
+    );
+    await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic: 'taken', count: 20_000 }] }), withKafkaError('POLICY_VIOLATION'));
     const names = await admin.listTopics();
-    for (const n of ['zero-partitions', 'negative', 'three-copies', 'zero-copies', 'with_dot', 'bad-config', 'bad-value']) assert.ok(!names.includes(n), n);
+    for (const n of ['zero-partitions', 'negative', 'three-copies', 'zero-copies', 'with_dot', 'bad-config', 'bad-value', 'huge-a', 'huge-b']) assert.ok(!names.includes(n), n);
+    assert.equal((await admin.fetchTopicMetadata({ topics: ['taken'] })).topics[0]!.partitions.length, 1);
   });
 
   test('validateOnly checks everything and creates nothing', async () => {

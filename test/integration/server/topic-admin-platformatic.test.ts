@@ -19,7 +19,7 @@ describe('@platformatic/kafka admin: topics, partitions and configs', () => {
   let admin: Admin;
   let logDir: string;
 
-  async function configValues(topic: string, keys: string[]): Promise<Record<string, [string | null, number]>> {
+  async function configValues(topic: string, keys: string[]): Promise<Record<string, [string | null | undefined, number]>> {
     const [described] = await admin.describeConfigs({ resources: [{ resourceType: TOPIC, resourceName: topic, configurationKeys: keys }] });
     return Object.fromEntries(described!.configs.map((c) => [c.name, [c.value, c.configSource]]));
   }
@@ -58,7 +58,7 @@ describe('@platformatic/kafka admin: topics, partitions and configs', () => {
         resourceType: TOPIC,
         resourceName: 'p-configs',
         configs: [
-          { name: 'retention.ms', configOperation: Op.DELETE, value: null },
+          { name: 'retention.ms', configOperation: Op.DELETE },
           { name: 'cleanup.policy', configOperation: Op.APPEND, value: 'compact' },
           { name: 'segment.ms', configOperation: Op.SET, value: '7200000' },
         ],
@@ -125,7 +125,7 @@ describe('@platformatic/kafka admin: topics, partitions and configs', () => {
     }
     assert.ok(result.totalBytes > 0n && result.usableBytes > 0n && result.usableBytes <= result.totalBytes);
 
-    const [deleted] = await admin.deleteRecords({ topics: [{ name: 'p-sized', partitions: [{ partitionIndex: 0, offset: 40n }] }] });
+    const [deleted] = await admin.deleteRecords({ topics: [{ name: 'p-sized', partitions: [{ partition: 0, offset: 40n }] }] });
     assert.deepEqual(deleted!.partitions, [{ partition: 0, lowWatermark: 40n }]);
     const [listed] = await admin.listOffsets({ topics: [{ name: 'p-sized', partitions: [{ partitionIndex: 0, timestamp: -2n }, { partitionIndex: 1, timestamp: -1n }] }] });
     assert.deepEqual(listed!.partitions.map((p) => [p.partitionIndex, p.offset]).sort(), [[0, 40n], [1, 100n]]);

@@ -108,3 +108,28 @@ export function batchOffsets(batch: Buffer): { baseOffset: number; lastOffset: n
   const baseOffset = readInt64(batch, 0);
   return { baseOffset, lastOffset: baseOffset + batch.readInt32BE(BatchLayout.LAST_OFFSET_DELTA) };
 }
+
+/** Every record of a log's batches (decompressed), with absolute offsets. */
+export async function readRecords(batches: readonly Buffer[]): Promise<{ offset: number; key: string | null; value: string | null; timestamp: number }[]> {
+  const { RecordCursor, decompressRecords } = await import('../../../src/storage/record-cursor.ts');
+  const out: { offset: number; key: string | null; value: string | null; timestamp: number }[] = [];
+  const cursor = new RecordCursor();
+  for (const b of batches) {
+    const attributes = b.readInt16BE(BatchLayout.ATTRIBUTES);
+    if ((attributes & 0x20) !== 0) continue;
+    const codec = attributes & 0x07;
+    const body = codec === 0 ? b.subarray(BatchLayout.RECORDS) : await decompressRecords(codec, b.subarray(BatchLayout.RECORDS));
+    const base = readInt64(b, 0);
+    const baseTs = readInt64(b, BatchLayout.BASE_TIMESTAMP);
+    cursor.reset(body, 0, body.length, b.readInt32BE(BatchLayout.RECORD_COUNT));
+    while (cursor.next()) {
+      out.push({
+        offset: base + cursor.offsetDelta,
+        key: cursor.keyLength < 0 ? null : body.toString('utf8', cursor.keyStart, cursor.keyStart + cursor.keyLength),
+        value: cursor.valueLength < 0 ? null : body.toString('utf8', cursor.valueStart, cursor.valueStart + cursor.valueLength),
+        timestamp: baseTs + cursor.timestampDelta,
+      });
+    }
+  }
+  return out;
+}

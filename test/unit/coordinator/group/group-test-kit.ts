@@ -134,3 +134,25 @@ export async function formGroup(h: Harness, groupId: string, n: number, assign?:
   await Promise.all(syncs);
   return { memberIds, generationId, leader };
 }
+
+/** A deterministic topic id (Kafka's base64 Uuid form) for a topic name. */
+export function topicId(name: string): string {
+  const b = Buffer.alloc(16, 7);
+  b.write(name.slice(0, 15), 1);
+  return b.toString('base64url');
+}
+
+/** A metadata image with the given topics (ids from {@link topicId}, replicas on broker 1 in rack r1). */
+export function imageWith(topics: { name: string; partitions: number }[]): MetadataImage {
+  const byName = new Map(topics.map((t) => [t.name, {
+    name: t.name,
+    id: topicId(t.name),
+    partitions: new Map(Array.from({ length: t.partitions }, (_, p) => [p, { replicas: [1], isr: [1], removingReplicas: [], addingReplicas: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: 0, partitionEpoch: 0 }])),
+  }]));
+  return {
+    ...EMPTY_IMAGE,
+    brokers: new Map([[1, { id: 1, epoch: 0n, incarnationId: 'x', endpoints: [], rack: 'r1', fenced: false, inControlledShutdown: false }]]),
+    topicsByName: byName,
+    topicsById: new Map([...byName.values()].map((t) => [t.id, t])),
+  };
+}

@@ -1,0 +1,101 @@
+// End-to-end latency (producer timestamp in the record -> consumer receipt) with bench/native/e2e-latency.c, a
+// small librdkafka program compiled here with cc: open-loop producer at 50 % of the produce throughput measured
+// in this run (1 KiB records, acks=1, linger.ms=1), consumer in the same process. Baseline: the same program at
+// a light 1,000 records/s in the same run.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTopics, deleteTopics } from '../lib/admin.ts';
+import { ensureInstalled } from '../lib/apt.ts';
+import type { BenchBroker } from '../lib/bench-broker.ts';
+import type { BenchContext } from '../lib/bench-context.ts';
+import type { Row } from '../lib/report.ts';
+import { fmt, median } from '../lib/stats.ts';
+
+const run = promisify(execFile);
+
+interface LatencyResult {
+  produced: number;
+  consumed: number;
+  deliveryErrors: number;
+  achievedRate: number;
+  measured: number;
+  e2eP50Us: number;
+  e2eP99Us: number;
+  e2eP999Us: number;
+  e2eMaxUs: number;
+  ackP50Us: number;
+  ackP99Us: number;
+  ackP999Us: number;
+}
+
+const RECORD_BYTES = 1024;
+const LIGHT_RATE = 1000;
+
+/** Compiles the probe into the scratch dir; returns its path, or a "skipped: ..." reason. */
+export async function buildLatencyProbe(ctx: BenchContext): Promise<{ binary?: string; skipped?: string }> {
+  const missing = ensureInstalled(['librdkafka-dev'], ['/usr/include/librdkafka/rdkafka.h']);
+  if (missing !== null) return { skipped: missing };
+  if (!existsSync('/usr/bin/cc')) return { skipped: 'skipped: no C compiler (cc)' };
+  const binary = join(ctx.scratch, 'e2e-latency');
+  try {
+    await run('cc', ['-O2', '-o', binary, join(ctx.repo, 'bench/native/e2e-latency.c'), '-lrdkafka', '-lpthread']);
+  } catch (e) {
+    return { skipped: `skipped: cc failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` };
+  }
+  return { binary };
+}
+
+async function latencyOnce(ctx: BenchContext, broker: BenchBroker, binary: string, rate: number, topic: string): Promise<LatencyResult> {
+  await createTopics(broker.bootstrap, [{ topic, numPartitions: 1 }]);
+  try {
+    const seconds = ctx.options.latencySec;
+    const warmup = Math.max(1, seconds / 5);
+    const { stdout } = await run(binary, [broker.bootstrap, topic, String(Math.round(rate)), String(RECORD_BYTES), String(seconds), String(warmup), '1', '1'], {
+      timeout: (seconds + warmup + 60) * 1000,
+    });
+    const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as LatencyResult;
+    if (r.deliveryErrors > 0 || r.consumed < r.produced) throw new Error(`latency run lost records: ${stdout}`);
+    return r;
+  } finally {
+    await deleteTopics(broker.bootstrap, [topic]);
+  }
+}
+
+/** Light-load baseline and loaded runs (`runs` each, interleaved); table rows with medians of the percentiles. */
+export async function runLatency(ctx: BenchContext, broker: BenchBroker): Promise<Row[]> {
+  const section = 'E2E latency (librdkafka)';
+  const probe = await buildLatencyProbe(ctx);
+  if (probe.binary === undefined) return [{ section, figure: 'p50 / p99 / p99.9', unit: '', text: probe.skipped }];
+  const maxMBps = ctx.measured.produceAcks1MBps;
+  // Without a produce figure (section skipped or failed), load at a nominal 50 MB/s and say so.
+  const loadMBps = maxMBps !== undefined ? maxMBps / 2 : 50;
+  const rate = (loadMBps * 1e6) / RECORD_BYTES;
+  const light: LatencyResult[] = [];
+  const loaded: LatencyResult[] = [];
+  for (let r = 0; r < ctx.options.runs; r++) {
+    light.push(await latencyOnce(ctx, broker, probe.binary, LIGHT_RATE, `latency-light-${r}`));
+    loaded.push(await latencyOnce(ctx, broker, probe.binary, rate, `latency-${r}`));
+    const l = loaded.at(-1)!;
+    ctx.progress('latency', `run ${r + 1}/${ctx.options.runs} at ${fmt(rate)} rec/s: p50 ${fmt(l.e2eP50Us / 1000, 2)} ms, p99 ${fmt(l.e2eP99Us / 1000, 2)} ms, p99.9 ${fmt(l.e2eP999Us / 1000, 2)} ms (light p50 ${fmt(light.at(-1)!.e2eP50Us / 1000, 2)} ms)`);
+  }
+  const m = (xs: LatencyResult[], f: (x: LatencyResult) => number): number => median(xs.map(f)) / 1000;
+  const loadNote = `${fmt(rate)} rec/s x 1 KiB = ${fmt(loadMBps)} MB/s (${maxMBps !== undefined ? '50 % of measured acks=1 max' : 'nominal: no produce figure'}), achieved ${fmt(median(loaded.map((x) => x.achievedRate)))} rec/s; ${ctx.options.latencySec} s per run`;
+  const pct = [
+    { name: 'p50', f: (x: LatencyResult) => x.e2eP50Us, target: 1 },
+    { name: 'p99', f: (x: LatencyResult) => x.e2eP99Us, target: 5 },
+    { name: 'p99.9', f: (x: LatencyResult) => x.e2eP999Us, target: undefined },
+  ];
+  const rows: Row[] = pct.map((p, i) => ({
+    section,
+    figure: `end-to-end ${p.name} at 50 % load`,
+    value: m(loaded, p.f),
+    unit: 'ms',
+    digits: 2,
+    baseline: { label: `same at ${fmt(LIGHT_RATE)} rec/s`, value: m(light, p.f) },
+    target: p.target === undefined ? undefined : { op: '<=', value: p.target },
+    note: i === 0 ? loadNote : i === 1 ? `produce ack (acks=1) p50 ${fmt(m(loaded, (x) => x.ackP50Us), 2)} ms, p99 ${fmt(m(loaded, (x) => x.ackP99Us), 2)} ms` : `max ${fmt(m(loaded, (x) => x.e2eMaxUs), 1)} ms`,
+  }));
+  return rows;
+}

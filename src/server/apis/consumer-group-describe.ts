@@ -1,0 +1,34 @@
+// ConsumerGroupDescribe (key 69): v0
+// Behaviour: describes KIP-848 consumer groups: state (Empty, Assigning, Reconciling, Stable), group and target
+// assignment epochs, assignor, and members with their current and target assignments (topic id and name).
+// Per group errors: GROUP_ID_NOT_FOUND (69) for unknown or classic groups, INVALID_GROUP_ID (24) for an empty id,
+// NOT_COORDINATOR (16), COORDINATOR_LOAD_IN_PROGRESS (14). Authorized operations: every group operation (no
+// authorizer yet) when asked for.
+// Version notes: v0 only.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { ConsumerGroupDescribeRequest } from '../../protocol/generated/messages/consumer-group-describe-request.ts';
+import type { ConsumerGroupDescribeResponse, DescribedGroup } from '../../protocol/generated/messages/consumer-group-describe-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import { groupRequestContext } from '../../coordinator/group/group-manager-context.ts';
+
+/** READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS (AclOperation codes 3, 6, 8, 10, 11). */
+const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
+const OPERATIONS_NOT_REQUESTED = -2147483648;
+
+export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeRequest, Input<ConsumerGroupDescribeResponse>>({
+  apiKey: ApiKeys.ConsumerGroupDescribe,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(services, request, { apiVersion, header, connection }) {
+    const valid = request.groupIds.filter((id) => id !== '');
+    const invalid: Input<DescribedGroup>[] = request.groupIds.filter((id) => id === '').map((groupId) => ({ groupId, errorCode: Errors.INVALID_GROUP_ID }));
+    const described = await services.groupCoordinator.consumerGroupDescribe(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), valid);
+    const groups = [...described, ...invalid].map((g) => ({
+      ...g,
+      authorizedOperations: request.includeAuthorizedOperations && (g.errorCode ?? Errors.NONE) === Errors.NONE ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    }));
+    return { throttleTimeMs: 0, groups };
+  },
+});

@@ -1,0 +1,417 @@
+import { unlink } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { crc32c } from '@node-rs/crc32';
+import type { Time } from '../common/time.ts';
+import type { Logger } from '../observability/logger.ts';
+import { BatchAttributes, BatchLayout } from '../protocol/records/record-batch.ts';
+import type { FileRecords } from './file-records.ts';
+import { readInt64, writeInt64 } from './int64.ts';
+import { LogFileUtils } from './log-file-utils.ts';
+import { LogSegment } from './log-segment.ts';
+import type { AbortedTxn } from './log-types.ts';
+import { RecordCursor, compressionCodecs, decompressRecords, varintSize, writeVarint, writeVarlong } from './record-cursor.ts';
+import type { UnifiedLog } from './unified-log.ts';
+
+/** Crash-test hooks: a hook that throws stops the clean there, leaving the files as a crash would. */
+export interface CleanerHooks {
+  /** After the `.cleaned` segment is complete, before the swap starts. */
+  afterCleanedWritten?(): Promise<void>;
+  /** After `.cleaned` became `.swap` and the old segments were retired, before the final rename. */
+  beforeFinalRename?(): Promise<void>;
+}
+
+/** Thrown when cleaning a log was aborted (log deleted, truncated, or the cleaner shut down). */
+export class LogCleaningAbortedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LogCleaningAbortedError';
+  }
+}
+
+/** Outcome of one clean (Kafka's CleanerStats, in part). */
+export interface CleanResult {
+  /** The new first dirty offset (checkpointed by LogCleaner). */
+  readonly endOffset: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly recordsRead: number;
+  readonly recordsRetained: number;
+  readonly segmentsCleaned: number;
+  /** Earliest delete horizon still pending on a retained tombstone (-1: none): when a re-clean can drop it. */
+  readonly nextDeleteHorizonMs: number;
+}
+
+type Stats = { -readonly [K in Exclude<keyof CleanResult, 'endOffset'>]: number };
+
+interface OffsetMap {
+  readonly map: Map<string, number>;
+  /** The last offset mapped (records above it were not seen and are always kept). */
+  latestOffset: number;
+}
+
+const HEADER = BatchLayout.HEADER_SIZE;
+
+/**
+ * Compacts one log (Kafka's Cleaner): builds a map of key -> latest offset over the dirty range, then rewrites
+ * the segments up to the end of that range, group by group, into `.cleaned` segments swapped in with the crash-safe
+ * protocol (LocalLog.replaceSegments). A record survives when it is the latest for its key (tombstones too, until
+ * their batch's delete horizon passes), or lies beyond the mapped range. Offsets are preserved: batches keep
+ * their base and last offsets, records their offset deltas.
+ *
+ * - Tombstones: the first clean that retains a tombstone stamps its batch with a delete horizon (KIP-534:
+ *   the baseTimestamp becomes now + delete.retention.ms and record timestamps are re-encoded against it); a later
+ *   clean past the horizon drops it.
+ * - Transactions: records of aborted transactions (per the transaction indexes) are dropped and never enter the
+ *   map; control batches (markers) are always kept; transaction index entries move to the cleaned segment.
+ *   Kafka also drops markers once their transaction's data is gone; this cleaner keeps them (consumers skip them).
+ * - The last batch of each group is kept, empty if need be, so the cleaned segment still ends at the same offset
+ *   (which is also what lets recovery know which old segments a `.swap` replaces).
+ * - Keyless records on a compacted log are dropped (as Kafka does); compressed batches are recompressed with
+ *   their codec. Kafka additionally keeps the last batch of each active producer (idempotence state); there is
+ *   no producer state here yet.
+ *
+ * Work is done in chunks of async reads with a yield between them, so the event loop keeps serving.
+ */
+export class Cleaner {
+  readonly #time: Time;
+  readonly #logger: Logger;
+  readonly #dedupeBufferSize: number;
+  readonly #ioBufferSize: number;
+  readonly #hooks: CleanerHooks;
+  readonly #isAborted: () => boolean;
+
+  constructor(options: { time: Time; logger: Logger; dedupeBufferSize: number; ioBufferSize: number; hooks?: CleanerHooks; isAborted: () => boolean }) {
+    this.#time = options.time;
+    this.#logger = options.logger;
+    this.#dedupeBufferSize = options.dedupeBufferSize;
+    this.#ioBufferSize = options.ioBufferSize;
+    this.#hooks = options.hooks ?? {};
+    this.#isAborted = options.isAborted;
+  }
+
+  /**
+   * Cleans `log` with the dirty range [firstDirtyOffset, firstUncleanableOffset).
+   * @throws LogCleaningAbortedError when aborted (the `.cleaned` files are removed).
+   */
+  async clean(log: UnifiedLog, firstDirtyOffset: number, firstUncleanableOffset: number): Promise<CleanResult> {
+    const now = this.#time.milliseconds();
+    const stats: Stats = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsRetained: 0, segmentsCleaned: 0, nextDeleteHorizonMs: -1 };
+    const offsetMap = await this.#buildOffsetMap(log, firstDirtyOffset, firstUncleanableOffset);
+    const endOffset = offsetMap.latestOffset + 1;
+    const config = log.config;
+    const segments = log.logSegments().filter((s) => s.baseOffset < endOffset && s !== log.activeSegment);
+    const groups = groupSegmentsBySize(segments, config.segmentBytes, config.segmentIndexBytes, firstUncleanableOffset);
+    this.#logger.info({ log: log.dir, firstDirtyOffset, endOffset, keys: offsetMap.map.size, groups: groups.length }, 'Cleaning log');
+    for (const group of groups) await this.#cleanSegments(log, group, offsetMap, now, stats);
+    return { endOffset, ...stats };
+  }
+
+  #checkAborted(log: UnifiedLog): void {
+    if (this.#isAborted()) throw new LogCleaningAbortedError(`Cleaning of ${log.dir} was aborted`);
+  }
+
+  /** Key -> last offset over the dirty range, within the dedupe buffer budget (Kafka's buildOffsetMap). */
+  async #buildOffsetMap(log: UnifiedLog, start: number, end: number): Promise<OffsetMap> {
+    const result: OffsetMap = { map: new Map(), latestOffset: start - 1 };
+    const aborted = abortedRanges(log, start, end);
+    const cursor = new RecordCursor();
+    let bytesUsed = 0;
+    const dirty = log.logSegments().filter((s, i, all) => s.baseOffset < end && (all[i + 1]?.baseOffset ?? Infinity) > start);
+    for (let i = 0; i < dirty.length; i++) {
+      const segment = dirty[i]!;
+      const from = segment.offsetIndex.lookup(start).position;
+      let full = false;
+      for await (const { buf, at, size } of batchesIn(segment.log, from, segment.size, this.#ioBufferSize, () => this.#checkAborted(log))) {
+        const baseOffset = readInt64(buf, at);
+        const lastOffset = baseOffset + buf.readInt32BE(at + BatchLayout.LAST_OFFSET_DELTA);
+        if (baseOffset >= end) break;
+        if (lastOffset < start) continue;
+        const attributes = buf.readInt16BE(at + BatchLayout.ATTRIBUTES);
+        const isAbortedData = (attributes & BatchAttributes.TRANSACTIONAL) !== 0 && isAborted(aborted, buf.readBigInt64BE(at + BatchLayout.PRODUCER_ID), baseOffset);
+        if ((attributes & BatchAttributes.CONTROL) === 0 && !isAbortedData) {
+          const plain = await batchRecords(buf, at, size, attributes);
+          cursor.reset(plain.buf, plain.start, plain.end, buf.readInt32BE(at + BatchLayout.RECORD_COUNT));
+          while (cursor.next()) {
+            const offset = baseOffset + cursor.offsetDelta;
+            if (cursor.keyLength < 0 || offset < start) continue;
+            const key = cursor.keyString();
+            if (!result.map.has(key)) {
+              if (bytesUsed >= this.#dedupeBufferSize) {
+                full = true;
+                break;
+              }
+              bytesUsed += 64 + key.length;
+            }
+            result.map.set(key, offset);
+          }
+        }
+        if (full) break;
+        result.latestOffset = Math.max(result.latestOffset, lastOffset);
+      }
+      if (full) {
+        this.#logger.debug({ log: log.dir, segment: segment.baseOffset }, 'Offset map is full; cleaning up to the mapped offset');
+        break;
+      }
+      // Offset gaps: the next segment starts the unmapped range.
+      result.latestOffset = Math.max(result.latestOffset, Math.min(dirty[i + 1]?.baseOffset ?? end, end) - 1);
+    }
+    return result;
+  }
+
+  /** Rewrites one group of segments into one `.cleaned` segment and swaps it in (Kafka's cleanSegments). */
+  async #cleanSegments(log: UnifiedLog, group: LogSegment[], offsetMap: OffsetMap, now: number, stats: Stats): Promise<void> {
+    const config = log.config;
+    const base = group[0]!.baseOffset;
+    for (const suffix of [LogFileUtils.LOG_FILE_SUFFIX, LogFileUtils.INDEX_FILE_SUFFIX, LogFileUtils.TIME_INDEX_FILE_SUFFIX, LogFileUtils.TXN_INDEX_FILE_SUFFIX]) {
+      await unlink(LogFileUtils.segmentFile(log.dir, base, suffix, LogFileUtils.CLEANED_FILE_SUFFIX)).catch(() => undefined);
+    }
+    const cleaned = await LogSegment.open({ dir: log.dir, baseOffset: base, config, now: () => this.#time.milliseconds(), create: true, suffix: LogFileUtils.CLEANED_FILE_SUFFIX });
+    try {
+      const aborted = abortedRanges(log, base, Infinity);
+      const out: Buffer[] = [];
+      let outBytes = 0;
+      let lastDropped: Buffer | null = null;
+      const flushOut = async (): Promise<void> => {
+        if (outBytes === 0) return;
+        await cleaned.append(out, outBytes);
+        stats.bytesWritten += outBytes;
+        out.length = 0;
+        outBytes = 0;
+      };
+      for (const segment of group) {
+        for await (const { buf, at, size } of batchesIn(segment.log, 0, segment.size, this.#ioBufferSize, () => this.#checkAborted(log))) {
+          stats.bytesRead += size;
+          const kept = await this.#filterBatch(buf, at, size, offsetMap, aborted, now, config.deleteRetentionMs, stats);
+          if (kept === null) {
+            lastDropped = Buffer.from(buf.subarray(at, at + HEADER));
+            continue;
+          }
+          lastDropped = null;
+          out.push(kept);
+          outBytes += kept.length;
+          if (outBytes >= this.#ioBufferSize) await flushOut();
+        }
+        for (const txn of segment.txnIndex.entries) {
+          const last = cleaned.txnIndex.entries.at(-1);
+          if (last === undefined || txn.lastOffset > last.lastOffset) await cleaned.txnIndex.append(txn);
+        }
+      }
+      if (lastDropped !== null) {
+        out.push(emptyBatch(lastDropped));
+        outBytes += HEADER;
+      }
+      await flushOut();
+      await cleaned.onBecomeInactiveSegment();
+      await cleaned.flush();
+      await cleaned.setLastModified(await group.at(-1)!.lastModified());
+      await this.#hooks.afterCleanedWritten?.();
+      this.#checkAborted(log);
+    } catch (e) {
+      if (e instanceof LogCleaningAbortedError) {
+        await cleaned.closeHandlers();
+        await cleaned.deleteIfExists();
+      }
+      throw e;
+    }
+    const swapped = await log.replaceSegments(cleaned, group, this.#hooks.beforeFinalRename);
+    if (!swapped) throw new LogCleaningAbortedError(`The segments of ${log.dir} changed while cleaning`);
+    stats.segmentsCleaned += group.length;
+  }
+
+  /** The batch as it survives cleaning: the same bytes, a rebuilt batch, or null when nothing is left. */
+  async #filterBatch(
+    buf: Buffer,
+    at: number,
+    size: number,
+    offsetMap: OffsetMap,
+    aborted: Map<bigint, AbortedTxn[]>,
+    now: number,
+    deleteRetentionMs: number,
+    stats: { recordsRead: number; recordsRetained: number; nextDeleteHorizonMs: number },
+  ): Promise<Buffer | null> {
+    const attributes = buf.readInt16BE(at + BatchLayout.ATTRIBUTES);
+    const count = buf.readInt32BE(at + BatchLayout.RECORD_COUNT);
+    stats.recordsRead += count;
+    if ((attributes & BatchAttributes.CONTROL) !== 0) {
+      stats.recordsRetained += count;
+      return Buffer.from(buf.subarray(at, at + size));
+    }
+    const baseOffset = readInt64(buf, at);
+    if ((attributes & BatchAttributes.TRANSACTIONAL) !== 0 && isAborted(aborted, buf.readBigInt64BE(at + BatchLayout.PRODUCER_ID), baseOffset)) return null;
+    const hasHorizon = (attributes & BatchAttributes.DELETE_HORIZON) !== 0;
+    const baseTimestamp = readInt64(buf, at + BatchLayout.BASE_TIMESTAMP);
+    const retainDeletes = !hasHorizon || now < baseTimestamp;
+    const plain = await batchRecords(buf, at, size, attributes);
+    const cursor = new RecordCursor().reset(plain.buf, plain.start, plain.end, count);
+    const kept: { start: number; end: number; tsEnd: number; ts: number }[] = [];
+    let tombstones = false;
+    while (cursor.next()) {
+      const offset = baseOffset + cursor.offsetDelta;
+      let retain: boolean;
+      if (offset > offsetMap.latestOffset) retain = true;
+      else if (cursor.keyLength < 0) retain = false;
+      else retain = offset >= (offsetMap.map.get(cursor.keyString()) ?? -1) && (cursor.valueLength >= 0 || retainDeletes);
+      if (!retain) continue;
+      if (cursor.valueLength < 0) tombstones = true;
+      kept.push({ start: cursor.start, end: cursor.recordEnd, tsEnd: cursor.timestampDeltaEnd, ts: baseTimestamp + cursor.timestampDelta });
+    }
+    stats.recordsRetained += kept.length;
+    if (kept.length === 0) return null;
+    const setHorizon = tombstones && !hasHorizon;
+    const horizon = setHorizon ? now + deleteRetentionMs : hasHorizon ? baseTimestamp : -1;
+    if (tombstones && horizon >= 0 && (stats.nextDeleteHorizonMs < 0 || horizon < stats.nextDeleteHorizonMs)) stats.nextDeleteHorizonMs = horizon;
+    if (kept.length === count && !setHorizon) return Buffer.from(buf.subarray(at, at + size));
+    return rebuildBatch(buf, at, attributes, plain.buf, kept, setHorizon ? horizon : null);
+  }
+}
+
+/** The records region of a batch (decompressed if needed) as a buffer range. */
+async function batchRecords(buf: Buffer, at: number, size: number, attributes: number): Promise<{ buf: Buffer; start: number; end: number }> {
+  const codec = attributes & BatchAttributes.COMPRESSION_MASK;
+  if (codec === 0) return { buf, start: at + HEADER, end: at + size };
+  const plain = await decompressRecords(codec, buf.subarray(at + HEADER, at + size));
+  return { buf: plain, start: 0, end: plain.length };
+}
+
+/**
+ * A batch with only the `kept` records (raw bytes from `records`), same offsets, producer fields and codec;
+ * with `horizon`, the delete-horizon flag is set and timestamps are re-encoded against it (KIP-534).
+ */
+async function rebuildBatch(src: Buffer, at: number, attributes: number, records: Buffer, kept: { start: number; end: number; tsEnd: number; ts: number }[], horizon: number | null): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let maxTimestamp = -1;
+  for (const r of kept) {
+    if (r.ts > maxTimestamp) maxTimestamp = r.ts;
+    if (horizon === null) {
+      parts.push(records.subarray(r.start, r.end));
+      continue;
+    }
+    const rest = records.subarray(r.tsEnd, r.end);
+    const delta = r.ts - horizon;
+    const bodyLength = 1 + varlongSizeOf(delta) + rest.length;
+    const rec = Buffer.alloc(varintSize(bodyLength) + bodyLength);
+    let p = writeVarint(rec, 0, bodyLength);
+    rec[p++] = 0;
+    p = writeVarlong(rec, p, delta);
+    rest.copy(rec, p);
+    parts.push(rec);
+  }
+  let body: Buffer = Buffer.concat(parts);
+  const codec = attributes & BatchAttributes.COMPRESSION_MASK;
+  if (codec !== 0) body = await (await compressionCodecs()).compress(codec as 1 | 2 | 3 | 4, body);
+  const out = Buffer.alloc(HEADER + body.length);
+  src.copy(out, 0, at, at + HEADER);
+  body.copy(out, HEADER);
+  out.writeInt32BE(out.length - BatchLayout.LOG_OVERHEAD, BatchLayout.BATCH_LENGTH);
+  out.writeInt16BE(horizon === null ? attributes : attributes | BatchAttributes.DELETE_HORIZON, BatchLayout.ATTRIBUTES);
+  if (horizon !== null) writeInt64(out, BatchLayout.BASE_TIMESTAMP, horizon);
+  if ((attributes & BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND) === 0) writeInt64(out, BatchLayout.MAX_TIMESTAMP, maxTimestamp);
+  out.writeInt32BE(kept.length, BatchLayout.RECORD_COUNT);
+  out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)) >>> 0, BatchLayout.CRC);
+  return out;
+}
+
+function varlongSizeOf(v: number): number {
+  let z = v >= 0 ? v * 2 : -v * 2 - 1;
+  let n = 1;
+  while (z >= 128) {
+    z = Math.floor(z / 128);
+    n++;
+  }
+  return n;
+}
+
+/** A batch header with no records that keeps the offsets and producer fields of `header` (writeEmptyHeader). */
+function emptyBatch(header: Buffer): Buffer {
+  const out = Buffer.from(header.subarray(0, HEADER));
+  const attributes = out.readInt16BE(BatchLayout.ATTRIBUTES) & ~BatchAttributes.COMPRESSION_MASK & ~BatchAttributes.DELETE_HORIZON;
+  out.writeInt32BE(HEADER - BatchLayout.LOG_OVERHEAD, BatchLayout.BATCH_LENGTH);
+  out.writeInt16BE(attributes, BatchLayout.ATTRIBUTES);
+  out.copy(out, BatchLayout.BASE_TIMESTAMP, BatchLayout.MAX_TIMESTAMP, BatchLayout.MAX_TIMESTAMP + 8);
+  out.writeInt32BE(0, BatchLayout.RECORD_COUNT);
+  out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)) >>> 0, BatchLayout.CRC);
+  return out;
+}
+
+/** Aborted transactions from the transaction indexes of the segments from `start` on, by producer. */
+function abortedRanges(log: UnifiedLog, start: number, end: number): Map<bigint, AbortedTxn[]> {
+  const out = new Map<bigint, AbortedTxn[]>();
+  for (const txn of log.collectAbortedTransactions(BigInt(start), end === Infinity ? BigInt(Number.MAX_SAFE_INTEGER) : BigInt(end))) {
+    const list = out.get(txn.producerId) ?? [];
+    list.push(txn);
+    out.set(txn.producerId, list);
+  }
+  return out;
+}
+
+function isAborted(aborted: Map<bigint, AbortedTxn[]>, producerId: bigint, baseOffset: number): boolean {
+  const list = aborted.get(producerId);
+  if (list === undefined) return false;
+  const offset = BigInt(baseOffset);
+  return list.some((t) => t.firstOffset <= offset && offset < t.lastOffset);
+}
+
+/**
+ * Whole batches of `records` in [start, end), read in chunks; a batch larger than a chunk gets its own read.
+ * Yields views valid until the next step; calls `check` (which may throw) and yields to the event loop between
+ * chunks. Stops at a torn or corrupt batch.
+ */
+async function* batchesIn(records: FileRecords, start: number, end: number, chunkBytes: number, check: () => void): AsyncGenerator<{ buf: Buffer; at: number; position: number; size: number }> {
+  let buf = Buffer.allocUnsafe(Math.max(HEADER, Math.min(chunkBytes, Math.max(end - start, HEADER))));
+  let pos = start;
+  while (pos < end) {
+    check();
+    const n = await records.readInto(buf, 0, Math.min(buf.length, end - pos), pos);
+    let at = 0;
+    while (at + BatchLayout.LOG_OVERHEAD <= n) {
+      const size = buf.readInt32BE(at + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
+      if (size < HEADER || pos + at + size > end) return;
+      if (at + size > n) break;
+      yield { buf, at, position: pos + at, size };
+      at += size;
+    }
+    if (at === 0) {
+      const size = n >= BatchLayout.LOG_OVERHEAD ? buf.readInt32BE(BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD : 0;
+      if (size <= buf.length) return;
+      buf = Buffer.allocUnsafe(size);
+      continue;
+    }
+    pos += at;
+    await yieldToEventLoop();
+  }
+}
+
+/**
+ * Groups consecutive segments whose log and index sizes add up to at most one segment's worth, and whose offsets
+ * fit a segment's int32 relative offsets (Kafka's groupSegmentsBySize).
+ */
+export function groupSegmentsBySize(segments: readonly LogSegment[], maxSize: number, maxIndexSize: number, firstUncleanableOffset: number): LogSegment[][] {
+  const groups: LogSegment[][] = [];
+  let i = 0;
+  while (i < segments.length) {
+    const group = [segments[i]!];
+    let logSize = segments[i]!.size;
+    let indexSize = segments[i]!.offsetIndex.sizeInBytes;
+    let timeIndexSize = segments[i]!.timeIndex.sizeInBytes;
+    i++;
+    while (i < segments.length) {
+      const s = segments[i]!;
+      const lastOffsetOfNext = i + 1 < segments.length ? segments[i + 1]!.baseOffset - 1 : firstUncleanableOffset - 1;
+      if (
+        logSize + s.size > maxSize ||
+        indexSize + s.offsetIndex.sizeInBytes > maxIndexSize ||
+        timeIndexSize + s.timeIndex.sizeInBytes > maxIndexSize ||
+        (s.size > 0 && lastOffsetOfNext - group[0]!.baseOffset > 0x7fffffff)
+      ) {
+        break;
+      }
+      group.push(s);
+      logSize += s.size;
+      indexSize += s.offsetIndex.sizeInBytes;
+      timeIndexSize += s.timeIndex.sizeInBytes;
+      i++;
+    }
+    groups.push(group);
+  }
+  return groups;
+}

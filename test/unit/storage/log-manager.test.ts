@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import { MockTime } from '../../../src/common/time.ts';
+import { logConfig } from '../../../src/storage/log-config.ts';
+import { CLEAN_SHUTDOWN_FILE, LogManager, logDeleteDirName } from '../../../src/storage/log-manager.ts';
+import { buildBatch, simpleRecords } from './batches.ts';
+
+let root: string;
+let n = 0;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'log-manager-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function capture(): { logger: pino.Logger; messages: () => string[] } {
+  const out: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.length > 0) out.push(JSON.parse(l).msg);
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), messages: () => out };
+}
+
+function dirs(k: number): string[] {
+  const base = join(root, `m${n++}`);
+  return Array.from({ length: k }, (_, i) => join(base, `d${i}`));
+}
+
+const config = logConfig({ segmentBytes: 2000, fileDeleteDelayMs: 0 });
+
+test('creates logs in the dir with the fewest logs; concurrent creation yields one log; partition.metadata', async () => {
+  const logDirs = dirs(2);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.startup();
+  const [a, b] = await Promise.all([m.getOrCreateLog({ topic: 'x', partition: 0 }, config, 'AAAAAAAAAAAAAAAAAAAAAA'), m.getOrCreateLog({ topic: 'x', partition: 0 })]);
+  assert.equal(a, b);
+  const c = await m.getOrCreateLog({ topic: 'x', partition: 1 });
+  assert.notEqual(m.logDirOf({ topic: 'x', partition: 0 }), m.logDirOf({ topic: 'x', partition: 1 }));
+  assert.equal(await readFile(join(a.dir, 'partition.metadata'), 'utf8'), 'version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA\n');
+  assert.equal(m.allLogs().length, 2);
+  assert.equal(m.getLog({ topic: 'x', partition: 1 }), c);
+  await m.shutdown();
+});
+
+test('clean shutdown writes checkpoints and the marker; the next startup loads without recovery and removes the marker', async () => {
+  const logDirs = dirs(1);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.startup();
+  const log = await m.getOrCreateLog({ topic: 'y', partition: 3 });
+  for (let i = 0; i < 20; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 100)), 4);
+  log.highWatermark = 30n;
+  await log.deleteRecordsBefore(10n);
+  await m.shutdown();
+  const d = logDirs[0]!;
+  assert.ok((await readdir(d)).includes(CLEAN_SHUTDOWN_FILE));
+  assert.equal(await readFile(join(d, 'recovery-point-offset-checkpoint'), 'utf8'), '0\n1\ny 3 40\n');
+  assert.equal(await readFile(join(d, 'replication-offset-checkpoint'), 'utf8'), '0\n1\ny 3 30\n');
+  assert.equal(await readFile(join(d, 'log-start-offset-checkpoint'), 'utf8'), '0\n1\ny 3 10\n');
+  assert.equal(await readFile(join(log.dir, 'leader-epoch-checkpoint'), 'utf8'), '0\n1\n4 10\n', 'the epoch entry moved up with the log start');
+
+  const { logger, messages } = capture();
+  const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, logger });
+  await m2.startup();
+  const again = m2.getLog({ topic: 'y', partition: 3 })!;
+  assert.deepEqual([again.logStartOffset, again.logEndOffset, again.highWatermark, again.recoveryPoint], [10n, 40n, 30n, 40n]);
+  assert.ok(!messages().includes('Recovering unflushed segment'));
+  assert.ok(!(await readdir(d)).includes(CLEAN_SHUTDOWN_FILE));
+  await m2.shutdown();
+});
+
+test('after an unclean shutdown only segments from the recovery point on are recovered', async () => {
+  const logDirs = dirs(1);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.startup();
+  const log = await m.getOrCreateLog({ topic: 'z', partition: 0 });
+  for (let i = 0; i < 40; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 100)), 0);
+  await log.flush();
+  await m.checkpointAll();
+  const flushedSegments = log.numberOfSegments;
+  for (let i = 0; i < 3; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 100)), 0);
+  await log.closeHandlers(); // a crash: nothing more is written, no marker
+  const { logger, messages } = capture();
+  const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, logger });
+  await m2.startup();
+  const again = m2.getLog({ topic: 'z', partition: 0 })!;
+  assert.equal(again.logEndOffset, 86n);
+  const recovered = messages().filter((x) => x === 'Recovering unflushed segment').length;
+  assert.ok(recovered >= 1 && recovered < flushedSegments, `recovered ${recovered} of ${again.numberOfSegments} segments`);
+  await m2.shutdown();
+});
+
+test('deleteLog renames to <topic>-<partition>.<uuid>-delete and removes it; leftovers go at startup', async () => {
+  const logDirs = dirs(1);
+  const d = logDirs[0]!;
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.startup();
+  const log = await m.getOrCreateLog({ topic: 'gone', partition: 2 });
+  await log.appendAsLeader(buildBatch(simpleRecords(2)), 0);
+  await m.deleteLog({ topic: 'gone', partition: 2 });
+  assert.equal(m.getLog({ topic: 'gone', partition: 2 }), undefined);
+  await m.awaitPendingDeletes();
+  assert.deepEqual((await readdir(d, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name), []);
+  assert.match(logDeleteDirName({ topic: 'gone', partition: 2 }), /^gone-2\.[0-9a-f]{32}-delete$/);
+  assert.ok(logDeleteDirName({ topic: 'x'.repeat(249), partition: 2 }).length <= 255);
+  await m.shutdown();
+  await mkdir(join(d, logDeleteDirName({ topic: 'old', partition: 0 })));
+  const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m2.startup();
+  await m2.awaitPendingDeletes();
+  assert.deepEqual((await readdir(d, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name), []);
+  await m2.shutdown();
+});
+
+test('a log dir locked by another live process is refused', async () => {
+  const logDirs = dirs(1);
+  await mkdir(logDirs[0]!, { recursive: true });
+  await writeFile(join(logDirs[0]!, '.lock'), `${process.ppid}\n`);
+  await assert.rejects(LogManager.create({ logDirs, defaultConfig: config, cleaner: false }), /Failed to acquire lock/);
+  await writeFile(join(logDirs[0]!, '.lock'), '999999999\n');
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.shutdown();
+});
+
+test('cleanupLogs applies retention; flushDirtyLogs honours flush.ms', async () => {
+  const time = new MockTime(1_700_000_000_000);
+  const logDirs = dirs(1);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, time });
+  await m.startup();
+  const log = await m.getOrCreateLog({ topic: 'r', partition: 0 }, logConfig({ segmentBytes: 1000, retentionMs: 1000, flushMs: 500, fileDeleteDelayMs: 0 }));
+  for (let i = 0; i < 10; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 100, 1_700_000_000_000)), 0);
+  log.highWatermark = log.logEndOffset;
+  await m.flushDirtyLogs();
+  assert.ok(log.recoveryPoint < log.logEndOffset, 'flush.ms not yet elapsed (only rolled segments were flushed)');
+  time.sleep(600);
+  await m.flushDirtyLogs();
+  assert.equal(log.recoveryPoint, log.logEndOffset);
+  time.sleep(1000);
+  assert.ok((await m.cleanupLogs()) > 0);
+  assert.equal(log.logStartOffset, log.logEndOffset);
+  assert.equal((await stat(log.dir)).isDirectory(), true);
+  await m.shutdown();
+});
