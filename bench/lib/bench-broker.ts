@@ -8,6 +8,19 @@ import { createInterface } from 'node:readline';
 import { testBrokerProps } from '../../test/helpers/broker.ts';
 import { cpuSeconds, rssBytes } from './proc-stat.ts';
 import type { EventLoopWindow } from './event-loop-probe.ts';
+import { freePort } from './server-process.ts';
+
+/** prom-client's event-loop timer period in the broker (metrics.ts eventLoopMonitoringPrecision), in ms. */
+const BROKER_LAG_PRECISION_MS = 10;
+
+/**
+ * A window of the probe's figures plus the broker's own event-loop delay metric for the same window
+ * (`nodejs_eventloop_lag_*_seconds` from its Prometheus endpoint, which prom-client resets at each scrape), in
+ * ms beyond the metric's 10 ms timer period; `metric` is absent when the broker serves no such metric.
+ */
+export interface LoopWindow extends EventLoopWindow {
+  metric?: { p50Ms: number; p99Ms: number; maxMs: number };
+}
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const PROBE = join(REPO, 'bench/lib/event-loop-probe.ts');
@@ -35,9 +48,10 @@ export class BenchBroker {
   readonly dataDir: string;
   readonly startMs: number;
   readonly #eventLoopFile: string;
+  readonly #metricsPort: number;
   readonly #exited: Promise<number | null>;
 
-  private constructor(child: ChildProcess, port: number, dataDir: string, startMs: number, eventLoopFile: string, exited: Promise<number | null>) {
+  private constructor(child: ChildProcess, port: number, dataDir: string, startMs: number, eventLoopFile: string, metricsPort: number, exited: Promise<number | null>) {
     this.child = child;
     this.pid = child.pid!;
     this.port = port;
@@ -45,6 +59,7 @@ export class BenchBroker {
     this.dataDir = dataDir;
     this.startMs = startMs;
     this.#eventLoopFile = eventLoopFile;
+    this.#metricsPort = metricsPort;
     this.#exited = exited;
   }
 
@@ -54,9 +69,11 @@ export class BenchBroker {
    */
   static async start(dataDir: string, options: BenchBrokerOptions = {}): Promise<BenchBroker> {
     const port = options.port ?? 0;
+    const metricsPort = await freePort();
     const props = testBrokerProps(dataDir, {
       listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:0`,
       'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+      'metrics.prometheus.listener': `127.0.0.1:${metricsPort}`,
       ...options.overrides,
     });
     mkdirSync(dataDir, { recursive: true });
@@ -92,7 +109,7 @@ export class BenchBroker {
         reject(new Error(`broker exited with ${code} before starting; stderr: ${stderr}; log: ${lastLines.join('\n')}`));
       });
     });
-    return new BenchBroker(child, bound, dataDir, performance.now() - t0, eventLoopFile, exited);
+    return new BenchBroker(child, bound, dataDir, performance.now() - t0, eventLoopFile, metricsPort, exited);
   }
 
   /** CPU seconds used by the broker process so far (all threads). */
@@ -106,18 +123,38 @@ export class BenchBroker {
   }
 
   /**
-   * Closes the current event-loop window (SIGUSR2 to the probe) and returns its figures; call once before the
-   * load (to start a window) and once after. Polls the probe's file with a 5 s deadline.
+   * Closes the current event-loop window (SIGUSR2 to the probe, and a scrape of the broker's /metrics) and
+   * returns its figures; call once before the load (to start a window) and once after. Polls the probe's file
+   * with a 5 s deadline.
    */
-  async eventLoopWindow(): Promise<EventLoopWindow> {
+  async eventLoopWindow(): Promise<LoopWindow> {
     const before = this.#windows().length;
     this.child.kill('SIGUSR2');
+    const metric = await this.#scrapeLag();
     const deadline = Date.now() + 5000;
     for (;;) {
       const windows = this.#windows();
-      if (windows.length > before) return windows[windows.length - 1]!;
+      if (windows.length > before) return { ...windows[windows.length - 1]!, metric };
       if (Date.now() > deadline) throw new Error('event-loop probe did not answer');
       await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async #scrapeLag(): Promise<LoopWindow['metric']> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.#metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) return undefined;
+      const text = await res.text();
+      const get = (name: string): number | undefined => {
+        const m = new RegExp(`^nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+        return m === null ? undefined : Math.max(0, Number(m[1]) * 1000 - BROKER_LAG_PRECISION_MS);
+      };
+      const p50Ms = get('p50');
+      const p99Ms = get('p99');
+      const maxMs = get('max');
+      return p50Ms === undefined || p99Ms === undefined || maxMs === undefined ? undefined : { p50Ms, p99Ms, maxMs };
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,6 +1,6 @@
 // What every bench section gets: options from the command line, a scratch directory, progress output, and the
 // figures earlier sections measured that later ones build on (e.g. latency runs at 50 % of measured produce).
-import type { EventLoopWindow } from './event-loop-probe.ts';
+import type { LoopWindow } from './bench-broker.ts';
 import type { TcpLimit } from './tcp-limit.ts';
 
 export interface BenchOptions {
@@ -29,7 +29,7 @@ export interface Measured {
   /** Median consume MB/s with sendfile (peers compare to it). */
   consumeSendfileMBps?: number;
   /** Broker event-loop windows: idle, and one per produce (1 KiB acks=1) and consume (sendfile) run. */
-  eventLoop: { idle?: EventLoopWindow; produce?: EventLoopWindow[]; consume?: EventLoopWindow[] };
+  eventLoop: { idle?: LoopWindow; produce?: LoopWindow[]; consume?: LoopWindow[] };
 }
 
 export interface BenchContext {

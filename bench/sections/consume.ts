@@ -5,9 +5,8 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopics } from '../lib/admin.ts';
-import type { BenchBroker } from '../lib/bench-broker.ts';
+import type { BenchBroker, LoopWindow } from '../lib/bench-broker.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
-import type { EventLoopWindow } from '../lib/event-loop-probe.ts';
 import { CONSUMER_DEFAULTS, PRODUCER_DEFAULTS, runKcat } from '../lib/kcat.ts';
 import type { Row } from '../lib/report.ts';
 import { fmt, median } from '../lib/stats.ts';
@@ -22,7 +21,7 @@ export interface ConsumeResult {
   mbPerSec: number[];
   brokerCpuSecPerGB: number[];
   clientCpuSec: number[];
-  eventLoop: EventLoopWindow[];
+  eventLoop: LoopWindow[];
 }
 
 /** Creates the consume topic and fills it with whole passes of the 1 KiB message file (>= consumeMiB). */
@@ -51,7 +50,7 @@ function lastLine(path: string): string {
   }
 }
 
-async function consumeOnce(ctx: BenchContext, broker: BenchBroker, records: number): Promise<{ wallSec: number; brokerCpu: number; clientCpu: number; eventLoop: EventLoopWindow }> {
+async function consumeOnce(ctx: BenchContext, broker: BenchBroker, records: number): Promise<{ wallSec: number; brokerCpu: number; clientCpu: number; eventLoop: LoopWindow }> {
   const out = join(ctx.scratch, 'consume-offsets.txt');
   await broker.eventLoopWindow();
   const cpu0 = broker.cpuSeconds();

@@ -3,9 +3,8 @@
 // see the same machine noise). Issue #7 item 4: 1 KiB records with acks=1/all x none/lz4, and 100-byte records.
 import { join } from 'node:path';
 import { createTopics, deleteTopics } from '../lib/admin.ts';
-import type { BenchBroker } from '../lib/bench-broker.ts';
+import type { BenchBroker, LoopWindow } from '../lib/bench-broker.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
-import type { EventLoopWindow } from '../lib/event-loop-probe.ts';
 import { PRODUCER_DEFAULTS, runKcat } from '../lib/kcat.ts';
 import { writeMessageFile } from '../lib/message-file.ts';
 import { measureRawAppend } from '../lib/raw-append.ts';
@@ -37,7 +36,7 @@ interface ProduceRun {
   storedBytes: number;
   /** Codec of the stored batches (3 = lz4); librdkafka silently falls back to none when it deems lz4 unsupported. */
   storedCodec: number;
-  eventLoop: EventLoopWindow;
+  eventLoop: LoopWindow;
 }
 
 /** The message file for `recordBytes` records and how many records one run sends. */

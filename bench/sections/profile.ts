@@ -1,7 +1,7 @@
-// Where the broker's CPU goes: the broker runs under `node --cpu-prof` for one produce load (1 KiB, acks=1) and,
-// restarted over the same data, one consume load (sendfile); each profile is written at its clean exit and
-// summarised over the load window only (self time by function and by file, share of busy time). Not part of the
-// timed figures (the profiler costs a few percent).
+// Where the broker's CPU goes: the broker runs under `node --cpu-prof` for one produce load (1 KiB, acks=1) and
+// then one consume load (sendfile) of the same records; the profile, written at its clean exit, is summarised
+// over each load's window (self time by function and by file, share of busy time). Not part of the timed figures
+// (the profiler costs a few percent).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopics } from '../lib/admin.ts';
@@ -23,38 +23,40 @@ function render(title: string, s: ProfileSummary, loadSec: number): string {
   return lines.join('\n');
 }
 
-async function profiled(ctx: BenchContext, dataDir: string, profDir: string, load: (b: BenchBroker) => Promise<void>): Promise<{ summary: ProfileSummary; loadSec: number }> {
-  mkdirSync(profDir, { recursive: true });
-  const broker = await BenchBroker.start(dataDir, { cpuProfileDir: profDir });
-  const fromUs = Number(process.hrtime.bigint() / 1000n);
-  let toUs = fromUs;
-  try {
-    await load(broker);
-    toUs = Number(process.hrtime.bigint() / 1000n);
-  } finally {
-    await broker.stop();
-  }
-  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-  if (file === undefined) throw new Error(`no .cpuprofile in ${profDir}`);
-  return { summary: summariseCpuProfile(join(profDir, file), ctx.repo, 15, { fromUs, toUs }), loadSec: (toUs - fromUs) / 1e6 };
-}
-
 /** Returns a markdown section with both profiles' summaries. */
 export async function runProfile(ctx: BenchContext): Promise<string> {
   const dir = mkdtempSync(join(ctx.scratch, 'profile-'));
   const file = messageFile(ctx, 1024);
   try {
-    const produce = await profiled(ctx, join(dir, 'data'), join(dir, 'produce'), async (b) => {
-      await createTopics(b.bootstrap, [{ topic: TOPIC, numPartitions: 1 }]);
-      await runKcat(['-P', '-b', b.bootstrap, '-t', TOPIC, '-p', '0', '-X', 'acks=1', ...PRODUCER_DEFAULTS, '-l', file.path]);
-    });
-    ctx.progress('profile', `produce profile: busy ${fmt(produce.summary.busyMs)} ms`);
-    const consume = await profiled(ctx, join(dir, 'data'), join(dir, 'consume'), async (b) => {
+    // One broker process, one profile, two windows: the produce load, then the consume load.
+    const profDir = join(dir, 'prof');
+    mkdirSync(profDir, { recursive: true });
+    const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+    const broker = await BenchBroker.start(join(dir, 'data'), { cpuProfileDir: profDir });
+    let produceWindow = { fromUs: 0, toUs: 0 };
+    let consumeWindow = { fromUs: 0, toUs: 0 };
+    try {
+      await createTopics(broker.bootstrap, [{ topic: TOPIC, numPartitions: 1 }]);
+      produceWindow = { fromUs: nowUs(), toUs: 0 };
+      await runKcat(['-P', '-b', broker.bootstrap, '-t', TOPIC, '-p', '0', '-X', 'acks=1', ...PRODUCER_DEFAULTS, '-l', file.path]);
+      produceWindow.toUs = nowUs();
+      consumeWindow = { fromUs: nowUs(), toUs: 0 };
       for (let i = 0; i < 4; i++) {
-        await runKcat(['-C', '-b', b.bootstrap, '-t', TOPIC, '-p', '0', '-o', 'beginning', '-e', '-q', '-c', String(file.count), ...CONSUMER_DEFAULTS, '-f', '%o\\n']);
+        await runKcat(['-C', '-b', broker.bootstrap, '-t', TOPIC, '-p', '0', '-o', 'beginning', '-e', '-q', '-c', String(file.count), ...CONSUMER_DEFAULTS, '-f', '%o\\n']);
       }
+      consumeWindow.toUs = nowUs();
+    } finally {
+      await broker.stop();
+    }
+    const profile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (profile === undefined) throw new Error(`no .cpuprofile in ${profDir}`);
+    const summary = (w: { fromUs: number; toUs: number }): { summary: ProfileSummary; loadSec: number } => ({
+      summary: summariseCpuProfile(join(profDir, profile), ctx.repo, 15, w),
+      loadSec: (w.toUs - w.fromUs) / 1e6,
     });
-    ctx.progress('profile', `consume profile: busy ${fmt(consume.summary.busyMs)} ms`);
+    const produce = summary(produceWindow);
+    const consume = summary(consumeWindow);
+    ctx.progress('profile', `produce: busy ${fmt(produce.summary.busyMs)} ms of ${fmt(produce.loadSec, 1)} s; consume: busy ${fmt(consume.summary.busyMs)} ms of ${fmt(consume.loadSec, 1)} s`);
     return [
       '## Broker CPU profile under load (`node --cpu-prof`, self time)',
       '',

@@ -29,7 +29,7 @@ export class MetadataLoader implements RaftClientListener {
   readonly #publishers: MetadataPublisher[] = [];
   readonly #logger: Logger;
   #waiters: { offset: bigint; resolve: () => void }[] = [];
-  #catchingUp = false;
+  #catchingUp = true;
   #catchUpDelta: MetadataDelta | null = null;
 
   constructor(logger: Logger) {

@@ -256,46 +256,18 @@ export class ReplicaManager implements MetadataPublisher {
           return { errorCode: code, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors };
         }
       };
-      return this.#chain(key, run);
+      const prev = this.#appendChains.get(key) ?? Promise.resolve();
+      const result = prev.then(run, run);
+      const tail = result.then(() => undefined);
+      this.#appendChains.set(key, tail);
+      void tail.then(() => {
+        if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
+      });
+      return result;
     });
     const all = Promise.all(results);
     if (requiredAcks !== -1) return all;
     return all.then((res) => this.#awaitReplication(params.entries, res, timeoutMs));
-  }
-
-  /** Runs `run` after every earlier append to the same partition (per-partition ordering of appends). */
-  #chain<T>(key: string, run: () => Promise<T>): Promise<T> {
-    const prev = this.#appendChains.get(key) ?? Promise.resolve();
-    const result = prev.then(run, run);
-    const tail = result.then(() => undefined, () => undefined);
-    this.#appendChains.set(key, tail);
-    void tail.then(() => {
-      if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
-    });
-    return result;
-  }
-
-  /**
-   * Appends batches the broker writes itself (coordinator records, transaction markers: Kafka's
-   * AppendOrigin.COORDINATOR): no client validation, ordered with client appends to the partition, resolved once
-   * the high watermark has passed them (acks=all).
-   * @throws ApiError UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER / NOT_ENOUGH_REPLICAS /
-   * REQUEST_TIMED_OUT (after `timeoutMs`), or the log's error.
-   */
-  async appendToLocalLog(tp: TopicPartition, batches: Buffer, timeoutMs: number): Promise<{ firstOffset: bigint; lastOffset: bigint }> {
-    const key = topicPartitionKey(tp);
-    const info = await this.#chain(key, async () => {
-      const partition = this.leaderPartition(tp);
-      const appended = await partition.appendRecordsToLeader(batches, -1, this.#options.minInsyncReplicas(tp.topic));
-      this.fetchPurgatory.checkAndComplete(key);
-      this.producePurgatory.checkAndComplete(key);
-      return appended;
-    });
-    const [result] = await this.#awaitReplication([{ topicPartition: tp }], [
-      { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] },
-    ], timeoutMs);
-    if (result!.errorCode !== Errors.NONE) throw new ApiError(result!.errorCode, result!.errorMessage ?? 'append failed');
-    return { firstOffset: info.firstOffset, lastOffset: info.lastOffset };
   }
 
   /** DelayedProduce: waits until every successfully appended partition's high watermark passes its records. */

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
+import type { TestContext } from 'node:test';
+import { requireGroupApis } from './coordinator-test-kit.ts';
 
 const NODE = process.execPath;
 const CHILD = new URL('./kafkajs-consumer-child.ts', import.meta.url).pathname;
@@ -38,8 +40,9 @@ function union(ts: Tracked[]): number[] {
 
 const ALL6 = [0, 1, 2, 3, 4, 5];
 
-async function withBroker(fn: (broker: TestBroker, kafka: Kafka) => Promise<void>): Promise<void> {
+async function withBroker(t: TestContext, fn: (broker: TestBroker, kafka: Kafka) => Promise<void>): Promise<void> {
   const broker = await startBroker();
+  if (!(await requireGroupApis(t, broker.port))) return broker.cleanup();
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
   try {
     await fn(broker, kafka);
@@ -55,8 +58,8 @@ async function createTopic(kafka: Kafka, topic: string, numPartitions: number): 
   await admin.disconnect();
 }
 
-test('kafkajs: 3 members get 2 of 6 partitions each; when one leaves the other two cover all 6', { timeout: 60_000 }, async () => {
-  await withBroker(async (_broker, kafka) => {
+test('kafkajs: 3 members get 2 of 6 partitions each; when one leaves the other two cover all 6', { timeout: 60_000 }, async (t) => {
+  await withBroker(t, async (_broker, kafka) => {
     await createTopic(kafka, 'spread', 6);
     const members: Tracked[] = [];
     for (let i = 0; i < 3; i++) members.push(await startConsumer(kafka, 'spread-group', 'spread'));
@@ -88,8 +91,8 @@ function lastAssigned(events: Record<string, unknown>[]): number[] | undefined {
   return undefined;
 }
 
-test('kafkajs: a member killed without LeaveGroup loses its partitions after session.timeout.ms', { timeout: 60_000 }, async () => {
-  await withBroker(async (broker, kafka) => {
+test('kafkajs: a member killed without LeaveGroup loses its partitions after session.timeout.ms', { timeout: 60_000 }, async (t) => {
+  await withBroker(t, async (broker, kafka) => {
     await createTopic(kafka, 'crash', 6);
     const a = await startConsumer(kafka, 'crash-group', 'crash');
     const { child, events } = spawnChild(broker.bootstrap, 'crash-group', 'crash');
@@ -107,8 +110,8 @@ test('kafkajs: a member killed without LeaveGroup loses its partitions after ses
   });
 });
 
-test('kafkajs: two groups read the same topic independently, each from its own committed offsets', { timeout: 60_000 }, async () => {
-  await withBroker(async (_broker, kafka) => {
+test('kafkajs: two groups read the same topic independently, each from its own committed offsets', { timeout: 60_000 }, async (t) => {
+  await withBroker(t, async (_broker, kafka) => {
     await createTopic(kafka, 'shared', 2);
     const producer = kafka.producer();
     await producer.connect();

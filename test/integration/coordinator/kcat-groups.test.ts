@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, waitFor } from '../../helpers/broker.ts';
+import { requireGroupApis } from './coordinator-test-kit.ts';
 
 interface KcatMember {
   child: ChildProcess;
@@ -31,8 +32,9 @@ function kcatMember(bootstrap: string, group: string, topic: string): KcatMember
   return m;
 }
 
-test('kcat -G: two members split the partitions; a killed member\'s partitions go to the other, resuming from commits', { timeout: 90_000 }, async () => {
+test('kcat -G: two members split the partitions; a killed member\'s partitions go to the other, resuming from commits', { timeout: 90_000 }, async (t) => {
   const broker = await startBroker();
+  if (!(await requireGroupApis(t, broker.port))) return broker.cleanup();
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const members: KcatMember[] = [];
   try {

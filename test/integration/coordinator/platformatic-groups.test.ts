@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Admin } from '@platformatic/kafka';
 import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
+import type { TestContext } from 'node:test';
+import { requireGroupApis } from './coordinator-test-kit.ts';
 
 const CHILD = new URL('./platformatic-consumer-child.ts', import.meta.url).pathname;
 const ALL6 = [0, 1, 2, 3, 4, 5];
@@ -31,8 +33,9 @@ function spawnConsumer(bootstrap: string, groupId: string, topic: string, instan
   };
 }
 
-async function withBroker(fn: (broker: TestBroker, admin: Admin, children: Child[]) => Promise<void>, overrides: Record<string, string> = {}): Promise<void> {
+async function withBroker(t: TestContext, fn: (broker: TestBroker, admin: Admin, children: Child[]) => Promise<void>, overrides: Record<string, string> = {}): Promise<void> {
   const broker = await startBroker({ overrides });
+  if (!(await requireGroupApis(t, broker.port))) return broker.cleanup();
   const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [broker.bootstrap] });
   const children: Child[] = [];
   try {
@@ -46,8 +49,8 @@ async function withBroker(fn: (broker: TestBroker, admin: Admin, children: Child
 
 const union = (cs: Child[]) => cs.flatMap((c) => c.assigned() ?? []).sort((a, b) => a - b);
 
-test('platformatic: a static member restarting within its session timeout gets the same partitions without a rebalance', { timeout: 90_000 }, async () => {
-  await withBroker(async (broker, admin, children) => {
+test('platformatic: a static member restarting within its session timeout gets the same partitions without a rebalance', { timeout: 90_000 }, async (t) => {
+  await withBroker(t, async (broker, admin, children) => {
     await admin.createTopics({ topics: ['static'], partitions: 6, replicas: 1 });
     const a = spawnConsumer(broker.bootstrap, 'static-group', 'static', 'instance-a', 'classic');
     const b = spawnConsumer(broker.bootstrap, 'static-group', 'static', 'instance-b', 'classic');
@@ -69,8 +72,8 @@ test('platformatic: a static member restarting within its session timeout gets t
   });
 });
 
-test('platformatic KIP-848: 3 members share 6 partitions; a leaving and a killed member are covered by the others', { timeout: 90_000 }, async () => {
-  await withBroker(async (broker, admin, children) => {
+test('platformatic KIP-848: 3 members share 6 partitions; a leaving and a killed member are covered by the others', { timeout: 90_000 }, async (t) => {
+  await withBroker(t, async (broker, admin, children) => {
     await admin.createTopics({ topics: ['kip848'], partitions: 6, replicas: 1 });
     const members = [0, 1, 2].map(() => spawnConsumer(broker.bootstrap, 'kip848-group', 'kip848', '-', 'consumer'));
     children.push(...members);

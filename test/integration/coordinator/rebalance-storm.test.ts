@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startBroker, waitFor } from '../../helpers/broker.ts';
+import { requireGroupApis } from './coordinator-test-kit.ts';
 
 const STORM_MS = Number(process.env.STORM_SECONDS ?? 60) * 1000;
 const SLOTS = 20;
@@ -22,8 +23,9 @@ function prng(seed: number): () => number {
   };
 }
 
-test('rebalance storm: 20 consumers joining and leaving at random lose no record and the group ends Stable', { timeout: STORM_MS + 90_000 }, async () => {
+test('rebalance storm: 20 consumers joining and leaving at random lose no record and the group ends Stable', { timeout: STORM_MS + 90_000 }, async (t) => {
   const broker = await startBroker();
+  if (!(await requireGroupApis(t, broker.port))) return broker.cleanup();
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
   const rand = prng(Number(process.env.STORM_SEED ?? 848));
   const consumed = new Set<string>();

@@ -12,7 +12,7 @@ import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
-import { startBroker, startBrokerProcess, type BrokerProcess } from '../../helpers/broker.ts';
+import { startBroker, startBrokerProcess, type BrokerProcess, type TestBroker } from '../../helpers/broker.ts';
 import { kcatConsumeAll, type KcatRecord } from '../../fixtures/e2e/kcat.ts';
 import { corpusLines } from '../../fixtures/e2e/license-corpus.ts';
 import { registerKafkajsCodecs } from '../../fixtures/e2e/kafkajs-codecs.ts';
@@ -213,8 +213,9 @@ describe('restarts lose nothing acknowledged', () => {
   });
   test('a topic deleted and re-created under the same name keeps its new records across restarts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kafka-e2e-recreate-'));
+    let broker: TestBroker | undefined;
     try {
-      let broker = await startBroker({ dataDir: dir });
+      broker = await startBroker({ dataDir: dir });
       let kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
       await admin.connect();
@@ -238,14 +239,16 @@ describe('restarts lose nothing acknowledged', () => {
         await broker.stop();
       }
     } finally {
+      await broker?.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   test('a partition directory whose topic is gone (a crash before its removal) is not served or revived', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kafka-e2e-stray-'));
+    let broker: TestBroker | undefined;
     try {
-      let broker = await startBroker({ dataDir: dir });
+      broker = await startBroker({ dataDir: dir });
       let kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
       let producer = kafka.producer();
       await producer.connect();
@@ -277,6 +280,7 @@ describe('restarts lose nothing acknowledged', () => {
       assert.deepEqual((await kcatConsumeAll(broker.bootstrap, 'ghost', 0)).map((r) => r.value!.toString()), ['a new topic']);
       await broker.stop();
     } finally {
+      await broker?.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });

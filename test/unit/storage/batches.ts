@@ -1,7 +1,7 @@
 // Test helper: builds v2 record batches (DefaultRecordBatch layout) without depending on the protocol layer's
 // builder, so storage tests control every header field.
+import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
-import { compressSync } from '../../../src/protocol/records/compression.ts';
 import { BatchLayout } from '../../../src/protocol/records/record-batch.ts';
 import { readInt64 } from '../../../src/storage/int64.ts';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from '../../../src/storage/record-cursor.ts';
@@ -57,6 +57,14 @@ export function encodeRecords(records: readonly TestRecord[], baseTimestamp: num
   return Buffer.concat(parts);
 }
 
+type CompressionModule = typeof import('../../../src/protocol/records/compression.ts');
+let compression: CompressionModule | null = null;
+/** The codecs, loaded on first use (their native bindings slow down the crash test's child start-up). */
+function codecs(): CompressionModule {
+  compression ??= createRequire(import.meta.url)('../../../src/protocol/records/compression.ts') as CompressionModule;
+  return compression;
+}
+
 /** One v2 batch holding `records`, with a valid CRC-32C. */
 export function buildBatch(records: readonly TestRecord[], opts: BatchOptions = {}): Buffer {
   const timestamps = records.map((r) => r.timestamp ?? opts.baseTimestamp ?? 1_700_000_000_000);
@@ -65,7 +73,7 @@ export function buildBatch(records: readonly TestRecord[], opts: BatchOptions = 
   const withTs = records.map((r, i) => ({ ...r, timestamp: timestamps[i] }));
   let body = encodeRecords(withTs, baseTimestamp);
   const compression = opts.compression ?? 0;
-  if (compression !== 0) body = compressSync(compression, body);
+  if (compression !== 0) body = codecs().compressSync(compression, body);
   const lastOffsetDelta = opts.lastOffsetDelta ?? Math.max(0, ...records.map((r, i) => r.offsetDelta ?? i));
   const buf = Buffer.alloc(BatchLayout.HEADER_SIZE + body.length);
   buf.writeBigInt64BE(BigInt(opts.baseOffset ?? 0), BatchLayout.BASE_OFFSET);

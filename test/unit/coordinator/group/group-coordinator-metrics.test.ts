@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { GroupCoordinator } from '../../../../src/coordinator/group/group-coordinator.ts';
+import { MockTime } from '../../../../src/common/time.ts';
+import { EMPTY_IMAGE } from '../../../../src/metadata/metadata-image.ts';
+import { InMemoryPartitionWriter } from '../../../../src/coordinator/runtime/in-memory-partition-writer.ts';
+import { commitReq, ctx, formGroup, type Harness } from './group-test-kit.ts';
+
+test('metrics: group counts by protocol and state, rebalances, offset commits and consumer lag', async () => {
+  const writer = new InMemoryPartitionWriter();
+  const time = new MockTime();
+  const coordinator = new GroupCoordinator({
+    config: { offsetsTopicNumPartitions: 1, classicGroupInitialRebalanceDelayMs: 0 },
+    time, writer, metadataImage: () => EMPTY_IMAGE, autoTimers: false,
+    logEndOffset: (tp) => (tp.topic === 't' ? 100n : null),
+  });
+  await coordinator.onPartitionLeadershipChange({ topic: '__consumer_offsets', partition: 0 }, true, 0);
+  const h: Harness = { time, writer, coordinator, config: { offsetsTopicNumPartitions: 1, classicGroupInitialRebalanceDelayMs: 0 }, image: EMPTY_IMAGE };
+  const { memberIds } = await formGroup(h, 'g', 2);
+  await coordinator.commitOffsets(ctx(), commitReq('g', memberIds[0]!, 1, [{ topic: 't', partition: 0, offset: 60n }, { topic: 'other', partition: 0, offset: 5n }]));
+  await coordinator.commitOffsets(ctx(), commitReq('simple', '', -1, [{ topic: 't', partition: 1, offset: 90n }]));
+  const registry = new Registry();
+  coordinator.registerMetrics(registry);
+  const text = await registry.metrics();
+  assert.match(text, /kafka_coordinator_group_group_count\{protocol="classic",state="Stable"\} 1/);
+  assert.match(text, /kafka_coordinator_group_group_count\{protocol="classic",state="Empty"\} 1/);
+  assert.match(text, /kafka_coordinator_group_rebalance_total\{protocol="classic"\} 1/);
+  assert.match(text, /kafka_coordinator_group_offset_commit_total 3/);
+  assert.match(text, /kafka_coordinator_group_num_offsets 3/);
+  assert.match(text, /kafka_consumergroup_lag\{consumergroup="g",topic="t",partition="0"\} 40/);
+  assert.match(text, /kafka_consumergroup_lag\{consumergroup="simple",topic="t",partition="1"\} 10/);
+  assert.doesNotMatch(text, /topic="other"/, 'no lag without a known log end offset');
+  coordinator.close();
+});
