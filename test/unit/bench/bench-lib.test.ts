@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, percentileSorted, ratio } from '../lib/stats.ts';
-import { renderTable } from '../lib/report.ts';
-import { writeMessageFile } from '../lib/message-file.ts';
-import { measureRawAppend } from '../lib/raw-append.ts';
-import { summariseCpuProfile } from '../lib/cpu-profile.ts';
-import { cpuSecondsFromStat } from '../lib/proc-stat.ts';
+import { median, percentileSorted, ratio } from '../../../bench/lib/stats.ts';
+import { renderTable } from '../../../bench/lib/report.ts';
+import { writeMessageFile } from '../../../bench/lib/message-file.ts';
+import { measureRawAppend } from '../../../bench/lib/raw-append.ts';
+import { summariseCpuProfile } from '../../../bench/lib/cpu-profile.ts';
+import { cpuSecondsFromStat } from '../../../bench/lib/proc-stat.ts';
 
 test('median and nearest-rank percentiles', () => {
   assert.equal(median([3, 1, 2]), 2);
