@@ -1,5 +1,5 @@
 import type { TopicPartition } from '../common/topic-partition.ts';
-import type { UnifiedLog } from '../storage/unified-log.ts';
+import type { LeaderAppendOptions, UnifiedLog } from '../storage/unified-log.ts';
 import type { PartitionRegistration } from '../metadata/metadata-image.ts';
 import { ApiError } from '../common/api-error.ts';
 import { Errors } from '../protocol/generated/errors.ts';
@@ -93,11 +93,13 @@ export class Partition {
   }
 
   /**
-   * Appends validated batches as leader (Kafka's `appendRecordsToLeader`).
+   * Appends validated batches as leader (Kafka's `appendRecordsToLeader`); `options` carry the append origin
+   * (client or coordinator) and a KIP-890 verification guard. A client's retried batch resolves with the offsets
+   * it was first written at.
    * @throws ApiError NOT_LEADER_OR_FOLLOWER (6) when not the leader; NOT_ENOUGH_REPLICAS (19) for acks=all when
-   * the ISR is smaller than min.insync.replicas.
+   * the ISR is smaller than min.insync.replicas; the log's producer state errors (45, 47, 48, 52).
    */
-  async appendRecordsToLeader(batches: Buffer, requiredAcks: number, minInsyncReplicas: number): Promise<LeaderAppendResult> {
+  async appendRecordsToLeader(batches: Buffer, requiredAcks: number, minInsyncReplicas: number, options: LeaderAppendOptions = {}): Promise<LeaderAppendResult> {
     if (!this.isLeader) {
       throw new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for partition ${this.topicPartition.topic}-${this.topicPartition.partition}`);
     }
@@ -107,7 +109,7 @@ export class Partition {
         `The size of the current ISR [${this.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minInsyncReplicas} for partition ${this.topicPartition.topic}-${this.topicPartition.partition}`,
       );
     }
-    const info = await this.log.appendAsLeader(batches, this.leaderEpoch);
+    const info = await this.log.appendAsLeader(batches, this.leaderEpoch, options);
     this.#maybeIncrementHighWatermark();
     return {
       firstOffset: info.firstOffset,

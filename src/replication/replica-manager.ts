@@ -12,6 +12,7 @@ import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
 import type { LogManager } from '../storage/log-manager.ts';
 import { LogFileUtils } from '../storage/log-file-utils.ts';
 import type { LogConfig } from '../storage/log-config.ts';
+import { RecordBatch } from '../protocol/records/record-batch.ts';
 import { Partition } from './partition.ts';
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
 
@@ -62,6 +63,17 @@ export type ProduceValidator = (
   produceVersion: number,
 ) => Promise<{ batches: Buffer; recordCount: number }>;
 
+/**
+ * KIP-890 part 1: asks the transaction coordinator whether `tp` is in the ongoing transaction of
+ * `transactionalId` with this producer id and epoch. Resolves with an error code already mapped for the produce
+ * response (NONE, INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH, NOT_ENOUGH_REPLICAS for retriable coordinator
+ * states, TRANSACTION_ABORTABLE when `supportsTransactionAbortable`); never rejects.
+ */
+export type TransactionVerifier = (transactionalId: string, producerId: bigint, producerEpoch: number, tp: TopicPartition, supportsTransactionAbortable?: boolean) => Promise<number>;
+
+/** The verifier used until a transaction coordinator is wired in: every partition is accepted. */
+export const ALWAYS_VERIFIED: TransactionVerifier = async () => Errors.NONE;
+
 export interface ReplicaManagerOptions {
   nodeId: number;
   logManager: LogManager;
@@ -72,6 +84,8 @@ export interface ReplicaManagerOptions {
   /** min.insync.replicas of a topic. */
   minInsyncReplicas(topic: string): number;
   validate: ProduceValidator;
+  /** The KIP-890 verification of transactional produce (default {@link ALWAYS_VERIFIED}). */
+  verifyTransaction?: TransactionVerifier;
 }
 
 const EMPTY_FETCH: Omit<FetchPartitionResult, 'errorCode'> = {
@@ -121,10 +135,16 @@ export class ReplicaManager implements MetadataPublisher {
   readonly #appendChains = new Map<string, Promise<unknown>>();
   readonly fetchPurgatory = new DelayedOperationPurgatory('Fetch');
   readonly producePurgatory = new DelayedOperationPurgatory('Produce');
+  /**
+   * Verifies a transaction's first batch on a partition (KIP-890). The broker wiring sets it once the
+   * transaction coordinator exists (it is built after this ReplicaManager).
+   */
+  transactionVerifier: TransactionVerifier;
   #firstImage = true;
 
   constructor(options: ReplicaManagerOptions) {
     this.#options = options;
+    this.transactionVerifier = options.verifyTransaction ?? ALWAYS_VERIFIED;
   }
 
   /** The hosted partition, or undefined. */
@@ -229,23 +249,36 @@ export class ReplicaManager implements MetadataPublisher {
   /**
    * Appends each partition's records (Kafka's `appendRecords`). Results are in input order.
    * Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), NOT_ENOUGH_REPLICAS (19),
-   * REQUEST_TIMED_OUT (7) for acks=-1 past `timeoutMs`, and the validator's codes (CORRUPT_MESSAGE 2,
-   * MESSAGE_TOO_LARGE 10, INVALID_TIMESTAMP 32, INVALID_RECORD 87, ...).
+   * REQUEST_TIMED_OUT (7) for acks=-1 past `timeoutMs`, the validator's codes (CORRUPT_MESSAGE 2,
+   * MESSAGE_TOO_LARGE 10, INVALID_TIMESTAMP 32, INVALID_RECORD 87, ...), the producer state's
+   * (OUT_OF_ORDER_SEQUENCE_NUMBER 45, INVALID_PRODUCER_EPOCH 47, INVALID_TXN_STATE 48) and the transaction
+   * verification's. A retried idempotent batch that is already in the log gets NONE and its original base offset.
+   *
+   * Transactional produce (`transactionalId` set, transactional batch): unless the producer's transaction is
+   * already open on the partition, the transaction coordinator must confirm the partition is in the transaction
+   * before the first batch is written (KIP-890 part 1, Kafka 3.6+ behaviour).
    */
   appendRecords(params: {
     requiredAcks: number;
     timeoutMs: number;
     produceVersion: number;
+    transactionalId?: string | null;
     entries: { topicPartition: TopicPartition; records: Buffer | null }[];
   }): Promise<ProducePartitionResult[]> {
     const { requiredAcks, timeoutMs, produceVersion } = params;
+    const transactionalId = params.transactionalId ?? null;
     const results = params.entries.map(({ topicPartition, records }) => {
       const key = topicPartitionKey(topicPartition);
       const run = async (): Promise<ProducePartitionResult> => {
         try {
           const partition = this.leaderPartition(topicPartition);
           const { batches } = await this.#options.validate(records, topicPartition, produceVersion);
-          const info = await partition.appendRecordsToLeader(batches, requiredAcks, this.#options.minInsyncReplicas(topicPartition.topic));
+          const verificationGuard = await this.#verifyTransaction(partition, transactionalId, batches, produceVersion);
+          if (typeof verificationGuard === 'number') {
+            const message = verificationGuard === Errors.INVALID_TXN_STATE ? 'Partition was not added to the transaction' : null;
+            return { errorCode: verificationGuard, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
+          }
+          const info = await partition.appendRecordsToLeader(batches, requiredAcks, this.#options.minInsyncReplicas(topicPartition.topic), { origin: 'client', verificationGuard });
           this.fetchPurgatory.checkAndComplete(key);
           this.producePurgatory.checkAndComplete(key);
           return { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: info.logStartOffset, recordErrors: [] };
@@ -256,18 +289,63 @@ export class ReplicaManager implements MetadataPublisher {
           return { errorCode: code, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors };
         }
       };
-      const prev = this.#appendChains.get(key) ?? Promise.resolve();
-      const result = prev.then(run, run);
-      const tail = result.then(() => undefined);
-      this.#appendChains.set(key, tail);
-      void tail.then(() => {
-        if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
-      });
-      return result;
+      return this.#chain(key, run);
     });
     const all = Promise.all(results);
     if (requiredAcks !== -1) return all;
     return all.then((res) => this.#awaitReplication(params.entries, res, timeoutMs));
+  }
+
+  /**
+   * KIP-890 verification of a transactional batch (Kafka's maybeSendPartitionsToTransactionCoordinator): the
+   * guard to append with (null: not transactional, or its transaction is already open here), or the error code
+   * that rejects the partition.
+   * @throws InvalidProducerEpochError when the batch's epoch is older than the partition's.
+   */
+  async #verifyTransaction(partition: Partition, transactionalId: string | null, batches: Buffer, produceVersion: number): Promise<object | null | number> {
+    if (transactionalId === null || batches.length < 61) return null;
+    const batch = new RecordBatch(batches, 0);
+    if (!batch.isTransactional || batch.producerId < 0n) return null;
+    const guard = partition.log.maybeStartTransactionVerification(batch.producerId, batch.baseSequence, batch.producerEpoch);
+    if (guard === null) return null;
+    // Produce v11+ clients understand TRANSACTION_ABORTABLE (KIP-890).
+    const code = await this.transactionVerifier(transactionalId, batch.producerId, batch.producerEpoch, partition.topicPartition, produceVersion >= 11);
+    return code === Errors.NONE ? guard : code;
+  }
+
+  /** Runs `run` after every earlier append to the same partition (per-partition ordering of appends). */
+  #chain<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const prev = this.#appendChains.get(key) ?? Promise.resolve();
+    const result = prev.then(run, run);
+    const tail = result.then(() => undefined, () => undefined);
+    this.#appendChains.set(key, tail);
+    void tail.then(() => {
+      if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
+    });
+    return result;
+  }
+
+  /**
+   * Appends batches the broker writes itself (coordinator records, transaction markers: Kafka's
+   * AppendOrigin.COORDINATOR): no client validation, ordered with client appends to the partition, resolved once
+   * the high watermark has passed them (acks=all).
+   * @throws ApiError UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER / NOT_ENOUGH_REPLICAS /
+   * REQUEST_TIMED_OUT (after `timeoutMs`), or the log's error.
+   */
+  async appendToLocalLog(tp: TopicPartition, batches: Buffer, timeoutMs: number): Promise<{ firstOffset: bigint; lastOffset: bigint }> {
+    const key = topicPartitionKey(tp);
+    const info = await this.#chain(key, async () => {
+      const partition = this.leaderPartition(tp);
+      const appended = await partition.appendRecordsToLeader(batches, -1, this.#options.minInsyncReplicas(tp.topic), { origin: 'coordinator' });
+      this.fetchPurgatory.checkAndComplete(key);
+      this.producePurgatory.checkAndComplete(key);
+      return appended;
+    });
+    const [result] = await this.#awaitReplication([{ topicPartition: tp }], [
+      { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] },
+    ], timeoutMs);
+    if (result!.errorCode !== Errors.NONE) throw new ApiError(result!.errorCode, result!.errorMessage ?? 'append failed');
+    return { firstOffset: info.firstOffset, lastOffset: info.lastOffset };
   }
 
   /** DelayedProduce: waits until every successfully appended partition's high watermark passes its records. */
@@ -316,17 +394,17 @@ export class ReplicaManager implements MetadataPublisher {
         const maxOffset = params.isolationLevel === 1 ? lastStableOffset : highWatermark;
         const limit = Math.min(req.partitionMaxBytes, Math.max(remaining, 0));
         let records: ExternalRecords | null = null;
+        // read_committed: the aborted transactions overlapping the bytes returned (an empty list without data).
+        let abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null = params.isolationLevel === 1 ? [] : null;
         if (req.fetchOffset < maxOffset && (limit > 0 || bytes === 0)) {
           const info = await log.read(req.fetchOffset, Math.max(limit, 1), maxOffset, bytes === 0);
           if (info.records !== null && info.records.sizeInBytes > 0) {
             records = info.records;
             bytes += info.records.sizeInBytes;
             remaining -= info.records.sizeInBytes;
+            if (abortedTransactions !== null) abortedTransactions = log.abortedTransactionsForRead(info).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
           }
         }
-        const abortedTransactions = params.isolationLevel === 1 && records !== null
-          ? (log.collectAbortedTransactions?.(req.fetchOffset, maxOffset) ?? [])
-          : null;
         results.push({ errorCode: Errors.NONE, highWatermark, lastStableOffset, logStartOffset, records, abortedTransactions });
       } catch (e) {
         hasError = true;

@@ -28,9 +28,14 @@ import { KafkaApis } from './kafka-apis.ts';
 import type { BrokerServices } from './broker-services.ts';
 import { FetchSessionCache } from './fetch-session-cache.ts';
 import { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
-import { ALL_HANDLERS } from './apis/index.ts';
+import { ALL_HANDLERS, KIP_848_HANDLERS } from './apis/index.ts';
 import { GroupCoordinator, GROUP_METADATA_TOPIC_NAME } from '../coordinator/group/group-coordinator.ts';
 import { ReplicaPartitionWriter } from './replica-partition-writer.ts';
+import { TransactionCoordinator, TRANSACTION_STATE_TOPIC_NAME } from '../coordinator/transaction/transaction-coordinator.ts';
+import { ProducerIdManager } from '../coordinator/transaction/producer-id-manager.ts';
+import { writeTxnMarkers, type TxnMarkerWriterDeps } from './apis/write-txn-markers.ts';
+import { Errors } from '../protocol/generated/errors.ts';
+import { topicPartitionKey } from '../common/topic-partition.ts';
 
 
 const SECURITY_PROTOCOL_IDS = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
@@ -65,6 +70,7 @@ export class BrokerServer {
   readonly #replicaManager: ReplicaManager;
   readonly #socketServer: SocketServer;
   readonly #groupCoordinator: GroupCoordinator;
+  readonly #transactionCoordinator: TransactionCoordinator;
   readonly #metricsServer: HttpServer | null;
   /** The broker's Prometheus metrics. */
   readonly metrics: BrokerMetrics;
@@ -82,6 +88,7 @@ export class BrokerServer {
     replicaManager: ReplicaManager;
     socketServer: SocketServer;
     groupCoordinator: GroupCoordinator;
+    transactionCoordinator: TransactionCoordinator;
     metrics: BrokerMetrics;
     metricsServer: HttpServer | null;
   }) {
@@ -96,6 +103,7 @@ export class BrokerServer {
     this.#replicaManager = parts.replicaManager;
     this.#socketServer = parts.socketServer;
     this.#groupCoordinator = parts.groupCoordinator;
+    this.#transactionCoordinator = parts.transactionCoordinator;
     this.metrics = parts.metrics;
     this.#metricsServer = parts.metricsServer;
   }
@@ -111,6 +119,10 @@ export class BrokerServer {
 
   get groupCoordinator(): GroupCoordinator {
     return this.#groupCoordinator;
+  }
+
+  get transactionCoordinator(): TransactionCoordinator {
+    return this.#transactionCoordinator;
   }
 
   get controller(): QuorumController {
@@ -265,6 +277,8 @@ export class BrokerServer {
         consumerGroupSessionTimeoutMs: config.getInt('group.consumer.session.timeout.ms'),
         consumerGroupHeartbeatIntervalMs: config.getInt('group.consumer.heartbeat.interval.ms'),
         consumerGroupMaxSize: config.getInt('group.consumer.max.size'),
+        groupCoordinatorRebalanceProtocols: config.getList('group.coordinator.rebalance.protocols'),
+        consumerGroupAssignors: config.getList('group.consumer.assignors'),
       },
     });
     groupCoordinator.registerMetrics(metrics.registry);
@@ -281,6 +295,58 @@ export class BrokerServer {
           if (!changes.changedPartitions.has(`${topic.id}:${partition}`)) continue;
           // Loading runs in the background; requests get COORDINATOR_LOAD_IN_PROGRESS until it is done.
           void groupCoordinator.onPartitionLeadershipChange({ topic: topic.name, partition }, registration.leader === nodeId, registration.leaderEpoch);
+        }
+      },
+    });
+
+    // Transaction coordinator: producer ids in blocks from the controller; markers written locally (single node: a
+    // partition led by another broker answers NOT_LEADER_OR_FOLLOWER and is retried, no inter-broker client yet).
+    const producerIdManager = new ProducerIdManager({
+      brokerId: nodeId,
+      brokerEpoch: () => loader.image.brokers.get(nodeId)?.epoch ?? -1n,
+      allocate: (brokerId, brokerEpoch) => controller.allocateProducerIds(brokerId, brokerEpoch),
+      logger: logger.child({ component: 'ProducerIdManager' }),
+    });
+    const requestTimeoutMs = config.getInt('request.timeout.ms');
+    const markerWriter = new ReplicaPartitionWriter(replicaManager, time, requestTimeoutMs);
+    const markerDeps: TxnMarkerWriterDeps = {
+      metadata: () => loader.image,
+      appendEndTransactionMarker: (tp, producer, coordinatorEpoch, commit) => markerWriter.appendEndTransactionMarker(tp, producer, coordinatorEpoch, commit),
+      completeTransaction: (tp, producer, coordinatorEpoch, commit) => groupCoordinator.completeTransaction(tp, producer, coordinatorEpoch, commit),
+    };
+    const transactionCoordinator = new TransactionCoordinator({
+      time,
+      writer: new ReplicaPartitionWriter(replicaManager, time, requestTimeoutMs),
+      producerIdManager,
+      metadataImage: () => loader.image,
+      markerSender: (brokerId, marker) => brokerId === nodeId
+        ? writeTxnMarkers(markerDeps, marker)
+        : Promise.resolve(new Map(marker.partitions.map((tp) => [topicPartitionKey(tp), Errors.NOT_LEADER_OR_FOLLOWER]))),
+      logger: logger.child({ component: 'TransactionCoordinator' }),
+      config: {
+        transactionLogNumPartitions: config.getInt('transaction.state.log.num.partitions'),
+        transactionalIdExpirationMs: config.getInt('transactional.id.expiration.ms'),
+        transactionMaxTimeoutMs: config.getInt('transaction.max.timeout.ms'),
+        abortTimedOutTransactionsIntervalMs: config.getInt('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+        removeExpiredTransactionalIdsIntervalMs: config.getInt('transaction.remove.expired.transaction.cleanup.interval.ms'),
+        transactionPartitionVerificationEnable: config.getBoolean('transaction.partition.verification.enable'),
+      },
+    });
+    // KIP-890: transactional produce checks the partition was added to the transaction.
+    replicaManager.transactionVerifier = transactionCoordinator.verifyTransaction;
+    loader.installPublisher({
+      name: 'TransactionCoordinatorPublisher',
+      onMetadataUpdate(image, changes) {
+        for (const [, t] of changes.deletedTopics) {
+          if (t.name !== TRANSACTION_STATE_TOPIC_NAME) continue;
+          for (const partition of t.partitions.keys()) void transactionCoordinator.onPartitionLeadershipChange({ topic: t.name, partition }, false, -1);
+        }
+        const topic = image.topicsByName.get(TRANSACTION_STATE_TOPIC_NAME);
+        if (topic === undefined) return;
+        for (const [partition, registration] of topic.partitions) {
+          if (!changes.changedPartitions.has(`${topic.id}:${partition}`)) continue;
+          // Loading runs in the background; requests get COORDINATOR_LOAD_IN_PROGRESS until it is done.
+          void transactionCoordinator.onPartitionLeadershipChange({ topic: topic.name, partition }, registration.leader === nodeId, registration.leaderEpoch);
         }
       },
     });
@@ -309,10 +375,14 @@ export class BrokerServer {
       fetchSessions,
       autoTopicCreation,
       groupCoordinator,
+      transactionCoordinator,
       apiVersions: () => kafkaApis!.apiVersions(),
       connectionClosed: (_ctx: RequestContext) => undefined,
     };
-    kafkaApis = new KafkaApis(services, ALL_HANDLERS, logger.child({ component: 'KafkaApis' }), metrics);
+    // KIP-848 APIs are advertised only when the consumer rebalance protocol is enabled, as Kafka does.
+    const kip848 = config.getList('group.coordinator.rebalance.protocols').includes('consumer');
+    const handlers = kip848 ? [...ALL_HANDLERS, ...KIP_848_HANDLERS] : ALL_HANDLERS;
+    kafkaApis = new KafkaApis(services, handlers, logger.child({ component: 'KafkaApis' }), metrics);
 
     await raft.start();
     await controller.bootstrap();
@@ -344,7 +414,7 @@ export class BrokerServer {
     }));
     await controller.registerBroker(nodeId, endpoints, config.getString('broker.rack'));
 
-    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, groupCoordinator, metrics, metricsServer });
+    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, groupCoordinator, transactionCoordinator, metrics, metricsServer });
     logger.info(
       { clusterId: resolvedClusterId, listeners: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), startupMs: Math.round(time.hiResClockMs() - startedAt) },
       'Kafka broker started',
@@ -360,6 +430,7 @@ export class BrokerServer {
     this.#stopped ??= (async () => {
       this.logger.info('Shutting down');
       await this.#socketServer.stopAccepting();
+      this.#transactionCoordinator.close();
       this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();
       await this.#socketServer.shutdown({ drainMs: 5000 });

@@ -9,6 +9,7 @@ import type { RequestContext } from '../network/request-handler.ts';
 import type { FetchSessionCache } from './fetch-session-cache.ts';
 import type { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.ts';
+import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.ts';
 
 /**
  * Everything the API handlers use, wired by BrokerServer. Handlers receive it as their first argument, so they
@@ -28,6 +29,7 @@ export interface BrokerServices {
   readonly fetchSessions: FetchSessionCache;
   readonly autoTopicCreation: AutoTopicCreationManager;
   readonly groupCoordinator: GroupCoordinator;
+  readonly transactionCoordinator: TransactionCoordinator;
   /** The versions ApiVersions advertises, derived from the registered handlers. */
   apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[];
   /** Per-connection cleanup hook (fetch sessions, ...). */

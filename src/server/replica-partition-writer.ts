@@ -1,7 +1,7 @@
 import type { TopicPartition } from '../common/topic-partition.ts';
 import { ApiError } from '../common/api-error.ts';
 import { Errors } from '../protocol/generated/errors.ts';
-import { buildRecordBatch } from '../protocol/records/record-batch-builder.ts';
+import { buildRecordBatchSync } from '../protocol/records/record-batch-builder.ts';
 import { encodeControlBatch, readEndTransactionMarker } from '../protocol/records/control-record.ts';
 import { iterateBatches } from '../protocol/records/batch-iterator.ts';
 import { readRecords } from '../protocol/records/record-iterator.ts';
@@ -21,7 +21,8 @@ const LOAD_CHUNK_BYTES = 1024 * 1024;
  * The coordinators' view of their internal topics (`__consumer_offsets`, `__transaction_state`), implemented
  * over the ReplicaManager (Kafka's `CoordinatorPartitionWriter` + the loader's log reads): appends are v2 batches
  * of key/value records written with AppendOrigin.COORDINATOR semantics (no client validation, acks=all), and a
- * load reads the partition from an offset to its high watermark, decoding records and transaction markers.
+ * load reads the partition from an offset to its log end offset (as Kafka's CoordinatorLoaderImpl does: after an
+ * unclean restart the checkpointed high watermark may lag the log), decoding records and transaction markers.
  */
 export class ReplicaPartitionWriter implements PartitionWriter {
   readonly #replicaManager: ReplicaManager;
@@ -37,7 +38,8 @@ export class ReplicaPartitionWriter implements PartitionWriter {
 
   async append(tp: TopicPartition, records: readonly CoordinatorRecordBytes[], options?: { readonly transactional?: TransactionalIdentity }): Promise<{ lastOffset: bigint }> {
     const txn = options?.transactional;
-    const batch = await buildRecordBatch({
+    // Built synchronously so that appends reach the partition's append chain in call order (the writer contract).
+    const batch = buildRecordBatchSync({
       baseOffset: 0n,
       // Coordinator records are compacted by key; compression.type=producer keeps them uncompressed here.
       defaultTimestamp: this.#time.milliseconds(),
@@ -65,7 +67,7 @@ export class ReplicaPartitionWriter implements PartitionWriter {
     if (partition === undefined) throw new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, `partition ${tp.topic}-${tp.partition} is not hosted here`);
     const log = partition.log;
     let offset = fromOffset < log.logStartOffset ? log.logStartOffset : fromOffset;
-    const end = partition.highWatermark;
+    const end = log.logEndOffset;
     while (offset < end) {
       const info = await log.read(offset, LOAD_CHUNK_BYTES, end, true);
       const bytes = await info.records.readInto();

@@ -10,6 +10,10 @@ export const StorageErrorCode = {
   CORRUPT_MESSAGE: 2,
   MESSAGE_TOO_LARGE: 10,
   RECORD_LIST_TOO_LARGE: 18,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  INVALID_PRODUCER_EPOCH: 47,
+  INVALID_TXN_STATE: 48,
+  TRANSACTION_COORDINATOR_FENCED: 52,
   KAFKA_STORAGE_ERROR: 56,
   INVALID_RECORD: 87,
 } as const;
@@ -60,6 +64,52 @@ export class KafkaStorageError extends ApiError {
     super(StorageErrorCode.KAFKA_STORAGE_ERROR, message);
     this.name = 'KafkaStorageError';
     if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** OUT_OF_ORDER_SEQUENCE_NUMBER (45): an idempotent batch whose sequence does not follow the producer's last one. */
+export class OutOfOrderSequenceError extends ApiError {
+  constructor(message: string) {
+    super(StorageErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message);
+    this.name = 'OutOfOrderSequenceError';
+  }
+}
+
+/**
+ * INVALID_PRODUCER_EPOCH (47): a batch whose producer epoch is older than the partition's (Kafka 2.7+ returns this
+ * instead of PRODUCER_FENCED on produce, KIP-588, so the client can abort and continue).
+ */
+export class InvalidProducerEpochError extends ApiError {
+  constructor(message: string) {
+    super(StorageErrorCode.INVALID_PRODUCER_EPOCH, message);
+    this.name = 'InvalidProducerEpochError';
+  }
+}
+
+/**
+ * INVALID_TXN_STATE (48): a non-transactional batch inside an ongoing transaction, or a transactional batch that
+ * the transaction coordinator did not verify (KIP-890).
+ */
+export class InvalidTxnStateError extends ApiError {
+  constructor(message: string) {
+    super(StorageErrorCode.INVALID_TXN_STATE, message);
+    this.name = 'InvalidTxnStateError';
+  }
+}
+
+/** TRANSACTION_COORDINATOR_FENCED (52): a transaction marker from a coordinator epoch older than the last one seen. */
+export class TransactionCoordinatorFencedError extends ApiError {
+  constructor(message: string) {
+    super(StorageErrorCode.TRANSACTION_COORDINATOR_FENCED, message);
+    this.name = 'TransactionCoordinatorFencedError';
+  }
+}
+
+/** A producer state snapshot that fails its CRC, version or schema check (Kafka's CorruptSnapshotException). */
+export class CorruptSnapshotError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptSnapshotError';
   }
 }
 

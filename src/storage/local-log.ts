@@ -153,6 +153,17 @@ export class LocalLog {
     return best.findOffsetByTimestamp(best.maxTimestampSoFar, startingOffset);
   }
 
+  /**
+   * An offset above every record of a read that ended at byte `endPosition` of the segment at `segmentBaseOffset`
+   * (Kafka's LogSegment.fetchUpperBoundOffset, falling back to the next segment's base offset or the log end).
+   */
+  fetchUpperBoundOffset(segmentBaseOffset: number, endPosition: number): number {
+    const segment = this.segments.get(segmentBaseOffset);
+    const entry = segment?.offsetIndex.fetchUpperBoundOffset(endPosition);
+    if (entry !== undefined && entry !== null) return entry.offset;
+    return this.segments.higherSegment(segmentBaseOffset)?.baseOffset ?? this.#nextOffset;
+  }
+
   /** Aborted transactions overlapping [startOffset, upperBoundOffset) from the transaction indexes. */
   collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
     const out: AbortedTxn[] = [];

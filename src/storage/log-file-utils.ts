@@ -10,6 +10,8 @@ export const LogFileUtils = {
   INDEX_FILE_SUFFIX: '.index',
   TIME_INDEX_FILE_SUFFIX: '.timeindex',
   TXN_INDEX_FILE_SUFFIX: '.txnindex',
+  /** Producer state snapshots, named by the offset they were taken at (ProducerStateManager). */
+  PRODUCER_SNAPSHOT_FILE_SUFFIX: '.snapshot',
   /** Segment files awaiting asynchronous deletion. */
   DELETED_FILE_SUFFIX: '.deleted',
   /** Output of the log cleaner before it is swapped in. */

@@ -8,6 +8,7 @@ import { flushDir, offsetCheckpointFile, type TopicPartitionOffset } from './che
 import { type LogConfig, LONG_MAX, isCompacted } from './log-config.ts';
 import { LogCleaner, type LogCleanerOptions } from './log-cleaner.ts';
 import { LogFileUtils } from './log-file-utils.ts';
+import type { ProducerStateManagerConfig } from './producer-state-manager.ts';
 import { UnifiedLog } from './unified-log.ts';
 
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
@@ -43,6 +44,10 @@ export interface LogManagerOptions {
   readonly flushSchedulerIntervalMs?: number;
   /** log.cleaner.* settings, or false for log.cleaner.enable=false. Default: enabled with defaults. */
   readonly cleaner?: LogCleanerOptions | false;
+  /** producer.id.expiration.ms and transaction.partition.verification.enable for every log. */
+  readonly producerStateConfig?: ProducerStateManagerConfig;
+  /** producer.id.expiration.check.interval.ms. Default 600000. */
+  readonly producerIdExpirationCheckIntervalMs?: number;
 }
 
 /**
@@ -119,6 +124,7 @@ export class LogManager {
     const flushEvery = o.flushSchedulerIntervalMs ?? LONG_MAX;
     this.#every(flushEvery < LONG_MAX ? flushEvery : 1000, 'flush', () => this.flushDirtyLogs());
     this.#every(Math.min(o.flushCheckpointIntervalMs ?? 60_000, o.flushStartOffsetCheckpointIntervalMs ?? 60_000), 'checkpoint', () => this.checkpointAll());
+    this.#every(o.producerIdExpirationCheckIntervalMs ?? 600_000, 'producer-expiration', async () => this.removeExpiredProducers());
     if (o.cleaner !== false) {
       this.#cleaner = new LogCleaner({ ...(o.cleaner ?? {}), time: this.#time, logger: this.#logger, logs: () => this.#compactedLogs() });
       this.#cleaner.startup();
@@ -162,6 +168,7 @@ export class LogManager {
           logStartOffset: logStartOffsets.get(key) ?? 0,
           highWatermark: highWatermarks.get(key) ?? 0,
           onFailure: (l, err) => this.#logger.error({ err, log: l.dir }, 'Log went offline'),
+          ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
         });
         this.#logs.set(key, log);
         this.#logDirOf.set(key, dir);
@@ -225,6 +232,7 @@ export class LogManager {
         logger: this.#options.logger,
         hadCleanShutdown: false,
         onFailure: (l, err) => this.#logger.error({ err, log: l.dir }, 'Log went offline'),
+        ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
       });
       if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
       await flushDir(dir);
@@ -315,6 +323,18 @@ export class LogManager {
       }
     }
     return deleted;
+  }
+
+  /**
+   * producer.id.expiration.ms (Kafka's per-log PeriodicProducerExpirationCheck, run every
+   * producer.id.expiration.check.interval.ms): forgets producers idle that long outside a transaction.
+   * @returns how many producer ids were removed.
+   */
+  removeExpiredProducers(): number {
+    const now = this.#time.milliseconds();
+    let removed = 0;
+    for (const log of this.allLogs()) if (!log.isOffline) removed += log.removeExpiredProducers(now);
+    return removed;
   }
 
   /** flush.ms: fsyncs logs whose last flush is older than their flush.ms (Kafka's flushDirtyLogs). */

@@ -66,6 +66,21 @@ export class OffsetIndex extends AbstractIndex {
     return this.entry(slot);
   }
 
+  /**
+   * The first entry whose position is at or after `position`, or null (Kafka's fetchUpperBoundOffset): its offset
+   * bounds the offsets of a read that ended at `position`.
+   */
+  fetchUpperBoundOffset(position: number): OffsetPosition | null {
+    let lo = 0;
+    let hi = this.entries;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.buf.readInt32BE(mid * ENTRY_SIZE + 4) < position) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.entries ? this.entry(lo) : null;
+  }
+
   /** Removes the entries with offset >= `offset` (Kafka's truncateTo). */
   truncateTo(offset: number): void {
     const slot = this.#largestLowerBoundSlot(offset);

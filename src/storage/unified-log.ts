@@ -6,15 +6,19 @@ import { rootLogger, type Logger } from '../observability/logger.ts';
 import { KafkaStorageError, OffsetOutOfRangeError } from './errors.ts';
 import { EMPTY_RECORDS } from './file-records-slice.ts';
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
-import { type LogConfig, isCompacted, isDeleteRetention } from './log-config.ts';
+import { type LogConfig, isDeleteRetention } from './log-config.ts';
 import { LogFileUtils } from './log-file-utils.ts';
 import { type LoadedLog, loadLog } from './log-loader.ts';
 import { LocalLog } from './local-log.ts';
 import type { LogSegment } from './log-segment.ts';
 import type { AbortedTxn, EpochEndOffset, FetchDataInfo, LogAppendInfo, LogOffsetMetadata, TimestampAndOffset } from './log-types.ts';
-import { type AnalyzedAppend, LogValidator } from './log-validator.ts';
+import { type AppendTask, LogAppender, MAX_GROUP_BYTES } from './log-appender.ts';
 import { LogRetention } from './log-retention.ts';
 import { LogTaskQueue } from './log-task-queue.ts';
+import type { AppendOrigin } from './producer-append-info.ts';
+import { DEFAULT_PRODUCER_STATE_CONFIG, ProducerStateManager, type ProducerStateManagerConfig } from './producer-state-manager.ts';
+import { ProducerSnapshotFile } from './producer-snapshot-file.ts';
+import { rebuildProducerState } from './rebuild-producer-state.ts';
 
 /** Options of {@link UnifiedLog.open}; the checkpoint values come from LogManager. */
 export interface UnifiedLogOptions {
@@ -30,21 +34,17 @@ export interface UnifiedLogOptions {
   readonly highWatermark?: number;
   /** Called once when an I/O error takes the log offline (Kafka's log dir failure channel). */
   readonly onFailure?: (log: UnifiedLog, error: Error) => void;
+  /** producer.id.expiration.ms and transaction.partition.verification.enable (default: 1 day, verification off). */
+  readonly producerStateConfig?: ProducerStateManagerConfig;
 }
 
-type AppendTask = {
-  records: Buffer;
-  bytes: number;
-  leaderEpoch: number;
-  follower: boolean;
-  resolve: (info: LogAppendInfo) => void;
-  reject: (e: unknown) => void;
-};
-type Pending = { task: AppendTask; info: AnalyzedAppend };
-
-/** Appends coalesced into one writev stop at this many bytes: multi-MiB writev calls were measured to hit
- * page-cache write throttling (2-5x slower than the same bytes in 1 MiB writes) on the project machine. */
-const MAX_GROUP_BYTES = 1024 * 1024;
+/** Options of a leader append: who appends (Kafka's AppendOrigin) and the KIP-890 verification it passed. */
+export interface LeaderAppendOptions {
+  /** Default 'client'. */
+  readonly origin?: Exclude<AppendOrigin, 'replication'>;
+  /** The guard from {@link UnifiedLog.maybeStartTransactionVerification}, for a transaction's first batch. */
+  readonly verificationGuard?: object | null;
+}
 
 /**
  * The log of one partition (Kafka's UnifiedLog + LocalLog): segments in `<dir>` = `<log.dir>/<topic>-<partition>`.
@@ -57,6 +57,11 @@ const MAX_GROUP_BYTES = 1024 * 1024;
  *   minOneMessage, KIP-74).
  * - Structural changes (roll, truncation, retention, cleaner swaps, close) run in the same queue.
  * - Offsets and timestamps are `bigint` in this API (the protocol's int64) and plain numbers inside.
+ * - Producer state (ProducerStateManager): every batch with a producer id is checked (epoch, sequence,
+ *   transaction) before it is written; a client's retry of one of a producer's last 5 batches is not written
+ *   again, its original offsets are returned. ABORT markers add an entry to the active segment's transaction
+ *   index; the last stable offset is min(first offset of an undecided transaction, high watermark). A producer
+ *   snapshot is written at every roll and at close, loaded on open, and the log after it replayed.
  *
  * An I/O error while appending takes the log offline: every later call fails with KAFKA_STORAGE_ERROR (56).
  */
@@ -67,10 +72,12 @@ export class UnifiedLog {
   readonly #time: Time;
   readonly #logger: Logger;
   readonly #epochs: LeaderEpochFileCache;
+  readonly #producerState: ProducerStateManager;
   readonly #onFailure: ((log: UnifiedLog, error: Error) => void) | undefined;
   #logStartOffset: number;
   #highWatermark: number;
-  readonly #queue: LogTaskQueue<AppendTask> = new LogTaskQueue((group) => this.#appendGroup(group), MAX_GROUP_BYTES);
+  readonly #appender: LogAppender;
+  readonly #queue: LogTaskQueue<AppendTask>;
   #failure: KafkaStorageError | null = null;
   #closed = false;
 
@@ -81,6 +88,7 @@ export class UnifiedLog {
     time: Time,
     logger: Logger,
     epochs: LeaderEpochFileCache,
+    producerState: ProducerStateManager,
     loaded: LoadedLog,
     options: UnifiedLogOptions,
   ) {
@@ -90,9 +98,28 @@ export class UnifiedLog {
     this.#time = time;
     this.#logger = logger;
     this.#epochs = epochs;
+    this.#producerState = producerState;
     this.#logStartOffset = loaded.logStartOffset;
     this.#highWatermark = clamp(options.highWatermark ?? 0, loaded.logStartOffset, loaded.logEndOffset);
+    producerState.onHighWatermarkUpdated(this.#highWatermark);
     this.#onFailure = options.onFailure;
+    const self = this;
+    this.#appender = new LogAppender({
+      topicPartition: tp,
+      local: this.#local,
+      epochs,
+      producerState,
+      time,
+      get logStartOffset() {
+        return self.#logStartOffset;
+      },
+      get failure() {
+        return self.#failure;
+      },
+      fail: (e) => this.#fail(e),
+      roll: (offset) => this.#roll(offset),
+    });
+    this.#queue = new LogTaskQueue((group) => this.#appender.appendGroup(group), MAX_GROUP_BYTES);
   }
 
   /**
@@ -117,7 +144,19 @@ export class UnifiedLog {
       leaderEpochCache: epochs,
     });
     logger.debug({ logStartOffset: loaded.logStartOffset, logEndOffset: loaded.logEndOffset, segments: loaded.segments.size }, 'Loaded log');
-    return new UnifiedLog(dir, topicPartition, config, time, logger, epochs, loaded, options);
+    const segments = loaded.segments.toArray();
+    const producerState = await ProducerStateManager.create(topicPartitionKey(topicPartition), dir, options.producerStateConfig ?? DEFAULT_PRODUCER_STATE_CONFIG, logger);
+    await producerState.removeStraySnapshots(segments.map((s) => s.baseOffset));
+    await rebuildProducerState({
+      producerStateManager: producerState,
+      segments,
+      logStartOffset: loaded.logStartOffset,
+      lastOffset: loaded.logEndOffset,
+      now: time.milliseconds(),
+      reloadFromCleanShutdown: options.hadCleanShutdown ?? false,
+      logger,
+    });
+    return new UnifiedLog(dir, topicPartition, config, time, logger, epochs, producerState, loaded, options);
   }
 
   get config(): LogConfig {
@@ -151,11 +190,54 @@ export class UnifiedLog {
   /** Sets the high watermark, clamped to [logStartOffset, logEndOffset] as Kafka's updateHighWatermark. */
   set highWatermark(offset: bigint) {
     this.#highWatermark = clamp(Number(offset), this.#logStartOffset, this.#local.logEndOffset);
+    this.#producerState.onHighWatermarkUpdated(this.#highWatermark);
   }
 
-  /** Without transactions every offset below the high watermark is stable (the transactions layer refines this). */
+  /**
+   * The first offset of an undecided transaction (or of one whose marker is not yet below the high watermark),
+   * at least logStartOffset; null when every offset is decided (Kafka's firstUnstableOffset).
+   */
+  get firstUnstableOffset(): bigint | null {
+    const first = this.#producerState.firstUnstableOffset;
+    return first === null ? null : BigInt(Math.max(first, this.#logStartOffset));
+  }
+
+  /**
+   * Kafka's lastStableOffset: the first unstable offset when it is below the high watermark, else the high
+   * watermark. read_committed consumers read up to it.
+   */
   get lastStableOffset(): bigint {
+    const first = this.#producerState.firstUnstableOffset;
+    if (first !== null) {
+      const unstable = Math.max(first, this.#logStartOffset);
+      if (unstable < this.#highWatermark) return BigInt(unstable);
+    }
     return BigInt(this.#highWatermark);
+  }
+
+  /** The partition's producer state (DescribeProducers, tests). */
+  get producerStateManager(): ProducerStateManager {
+    return this.#producerState;
+  }
+
+  /** True when `producerId` has a transaction open on this partition in `producerEpoch`. */
+  hasOngoingTransaction(producerId: bigint, producerEpoch: number): boolean {
+    return this.#producerState.hasOngoingTransaction(producerId, producerEpoch);
+  }
+
+  /**
+   * KIP-890: before a transactional produce is verified with the transaction coordinator (Kafka's
+   * maybeStartTransactionVerification). Null when the transaction is already open here (no verification needed),
+   * else the guard to pass to {@link appendAsLeader} once the coordinator confirmed.
+   * @throws InvalidProducerEpochError (47) when the epoch is older than the producer's.
+   */
+  maybeStartTransactionVerification(producerId: bigint, sequence: number, producerEpoch: number): object | null {
+    return this.#producerState.maybeStartTransactionVerification(producerId, sequence, producerEpoch, this.#time.milliseconds());
+  }
+
+  /** producer.id.expiration.ms: forgets idle producers outside transactions. @returns how many. */
+  removeExpiredProducers(now = this.#time.milliseconds()): number {
+    return this.#producerState.removeExpiredProducers(now);
   }
 
   /** Offsets below this are flushed to disk; recovery after a crash starts at its segment. */
@@ -204,12 +286,17 @@ export class UnifiedLog {
 
   /**
    * Appends validated v2 batches as leader: offsets from logEndOffset, `leaderEpoch` stamped, LogAppendTime
-   * applied for such topics. Safe to call concurrently; appends complete in call order.
+   * applied for such topics, producer state checked (see the class doc). Safe to call concurrently; appends
+   * complete in call order. A duplicate (a client's retry of a batch already written) resolves with the original
+   * batch's offsets and writes nothing.
    * @throws CorruptRecordError (2), RecordTooLargeError (10), RecordBatchTooLargeError (18), InvalidRecordError
-   * (87, keyless record on a compacted topic), KafkaStorageError (56).
+   * (87, keyless record on a compacted topic), OutOfOrderSequenceError (45), InvalidProducerEpochError (47),
+   * InvalidTxnStateError (48), TransactionCoordinatorFencedError (52), KafkaStorageError (56).
    */
-  appendAsLeader(records: Buffer, leaderEpoch: number): Promise<LogAppendInfo> {
-    return new Promise((resolve, reject) => this.#queue.append({ records, bytes: records.length, leaderEpoch, follower: false, resolve, reject }));
+  appendAsLeader(records: Buffer, leaderEpoch: number, options: LeaderAppendOptions = {}): Promise<LogAppendInfo> {
+    const origin = options.origin ?? 'client';
+    const verificationGuard = options.verificationGuard ?? null;
+    return new Promise((resolve, reject) => this.#queue.append({ records, bytes: records.length, leaderEpoch, follower: false, origin, verificationGuard, resolve, reject }));
   }
 
   /**
@@ -218,124 +305,12 @@ export class UnifiedLog {
    * {@link appendAsLeader} except INVALID_RECORD.
    */
   appendAsFollower(records: Buffer): Promise<LogAppendInfo> {
-    return new Promise((resolve, reject) => this.#queue.append({ records, bytes: records.length, leaderEpoch: -1, follower: true, resolve, reject }));
+    return new Promise((resolve, reject) => this.#queue.append({ records, bytes: records.length, leaderEpoch: -1, follower: true, origin: 'replication', verificationGuard: null, resolve, reject }));
   }
 
   /** Runs `fn` in the log's queue, after every append and operation queued before it. */
   runExclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.#queue.run(fn);
-  }
-
-  async #appendGroup(group: AppendTask[]): Promise<void> {
-    const now = this.#time.milliseconds();
-    const local = this.#local;
-    const config = local.config;
-    const compacted = isCompacted(config);
-    const vconfig = {
-      maxMessageBytes: config.maxMessageBytes,
-      segmentBytes: config.segmentBytes,
-      compacted,
-      logAppendTime: config.messageTimestampType === 'LogAppendTime',
-    };
-    let pending: Pending[] = [];
-    let pendingBytes = 0;
-    let nextOffset = local.logEndOffset;
-    let epochsChanged = false;
-    for (const task of group) {
-      if (this.#failure !== null) {
-        task.reject(this.#failure);
-        continue;
-      }
-      let info: AnalyzedAppend;
-      try {
-        const counts = LogValidator.checkFraming(task.records, vconfig);
-        if (task.follower) {
-          info = LogValidator.analyzeFollower(task.records, nextOffset, counts);
-        } else {
-          if (compacted) await LogValidator.checkKeys(task.records, topicPartitionKey(this.topicPartition));
-          info = LogValidator.assignOffsets(task.records, nextOffset, task.leaderEpoch, now, vconfig, counts);
-        }
-      } catch (e) {
-        task.reject(e);
-        continue;
-      }
-      const roll = local.activeSegment.shouldRoll({
-        maxSegmentBytes: config.segmentBytes,
-        maxSegmentMs: config.segmentMs,
-        messagesSize: info.sizeInBytes,
-        pendingBytes,
-        maxTimestampInMessages: info.maxTimestamp,
-        maxOffsetInMessages: info.lastOffset,
-        now,
-      });
-      if (roll) {
-        if (!(await this.#writePending(pending, pendingBytes, epochsChanged))) {
-          task.reject(this.#failure);
-          continue;
-        }
-        pending = [];
-        pendingBytes = 0;
-        epochsChanged = false;
-        try {
-          await local.roll(Math.max(info.firstOffset, local.logEndOffset));
-        } catch (e) {
-          this.#fail(e);
-          task.reject(this.#failure);
-          continue;
-        }
-      }
-      for (const { epoch, startOffset } of info.epochStarts) {
-        const latest = this.#epochs.latestEpoch;
-        if (latest === undefined || epoch > latest) epochsChanged = this.#epochs.assign(epoch, startOffset) || epochsChanged;
-      }
-      pending.push({ task, info });
-      pendingBytes += info.sizeInBytes;
-      nextOffset = info.lastOffset + 1;
-    }
-    await this.#writePending(pending, pendingBytes, epochsChanged);
-  }
-
-  /** Writes queued appends to the active segment, then publishes them. False if the log went offline. */
-  async #writePending(pending: Pending[], bytes: number, epochsChanged: boolean): Promise<boolean> {
-    if (pending.length === 0) return this.#failure === null;
-    try {
-      // The epoch file goes first: recovery drops epochs beyond the log end, never data beyond the epochs.
-      if (epochsChanged) await this.#epochs.flush();
-      await this.#local.append(
-        pending.map((p) => p.task.records),
-        bytes,
-        pending.at(-1)!.info.lastOffset,
-      );
-    } catch (e) {
-      this.#fail(e);
-      for (const p of pending) p.task.reject(this.#failure);
-      return false;
-    }
-    const local = this.#local;
-    if (local.logEndOffset - local.recoveryPoint >= local.config.flushMessages) {
-      try {
-        await local.flushUpTo(local.logEndOffset);
-      } catch (e) {
-        this.#fail(e);
-        for (const p of pending) p.task.reject(this.#failure);
-        return false;
-      }
-    }
-    const logStartOffset = BigInt(this.#logStartOffset);
-    for (const { task, info } of pending) {
-      task.resolve({
-        firstOffset: BigInt(info.firstOffset),
-        lastOffset: BigInt(info.lastOffset),
-        maxTimestamp: BigInt(info.maxTimestamp),
-        offsetOfMaxTimestamp: BigInt(info.offsetOfMaxTimestamp),
-        logAppendTime: BigInt(info.logAppendTime),
-        logStartOffset,
-        validBytes: info.sizeInBytes,
-        recordCount: info.recordCount,
-        batchCount: info.batchCount,
-      });
-    }
-    return true;
   }
 
   #fail(e: unknown): void {
@@ -348,7 +323,18 @@ export class UnifiedLog {
 
   /** Rolls a new active segment at the log end (in the queue). */
   roll(): Promise<void> {
-    return this.runExclusive(() => this.#local.roll(this.#local.logEndOffset));
+    return this.runExclusive(() => this.#roll(this.#local.logEndOffset));
+  }
+
+  /**
+   * Rolls at `offset` and snapshots the producer state there (Kafka's UnifiedLog.roll), so recovery of the new
+   * segment can start from it; the snapshot is fsynced in the background like the rolled segment.
+   */
+  async #roll(offset: number): Promise<void> {
+    await this.#local.roll(offset);
+    this.#producerState.updateMapEndOffset(this.#local.activeSegment.baseOffset);
+    const snapshot = await this.#producerState.takeSnapshot(false);
+    if (snapshot !== null) ProducerSnapshotFile.flush(snapshot).catch((e) => this.#logger.warn({ err: e, snapshot }, 'Could not flush a producer snapshot'));
   }
 
   /**
@@ -408,11 +394,20 @@ export class UnifiedLog {
   }
 
   /**
-   * Aborted transactions overlapping [startOffset, upperBoundOffset), from the segments' transaction indexes
-   * (Kafka's collectAbortedTransactions), for read_committed fetches.
+   * Aborted transactions overlapping [startOffset, upperBoundOffset): lastOffset >= startOffset and firstOffset <
+   * upperBoundOffset, from the transaction indexes of the segments from the one holding startOffset on, until
+   * an entry's recorded LSO reaches the bound (Kafka's collectAbortedTransactions), for read_committed fetches.
    */
   collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
     return this.#local.collectAbortedTransactions(startOffset, upperBoundOffset);
+  }
+
+  /** The aborted transactions a read_committed consumer needs with the bytes of `read` (Kafka's addAbortedTransactions). */
+  abortedTransactionsForRead(read: FetchDataInfo): AbortedTxn[] {
+    const m = read.fetchOffsetMetadata;
+    if (m.segmentBaseOffset < 0n) return [];
+    const upper = this.#local.fetchUpperBoundOffset(Number(m.segmentBaseOffset), m.relativePositionInSegment + read.records.sizeInBytes);
+    return this.#local.collectAbortedTransactions(m.messageOffset, BigInt(upper));
   }
   /**
    * Moves logStartOffset forward (Kafka's maybeIncrementLogStartOffset); segments wholly below it are deleted.
@@ -427,6 +422,7 @@ export class UnifiedLog {
       }
       if (target <= this.#logStartOffset) return false;
       this.#logStartOffset = target;
+      this.#producerState.onLogStartOffsetIncremented(target);
       if (this.#epochs.truncateFromStart(target)) await this.#epochs.flush();
       this.#logger.info({ logStartOffset: target, reason }, 'Incremented log start offset');
       await this.#deleteSegments(await LogRetention.logStartOffsetBreached(this.#local.segments.toArray(), target, this.#highWatermark, this.#local.logEndOffset), 'log start offset breach');
@@ -469,10 +465,12 @@ export class UnifiedLog {
   async #deleteSegments(deletable: LogSegment[], reason: string): Promise<number> {
     if (deletable.length === 0) return 0;
     const local = this.#local;
-    if (deletable.length === local.segments.size) await local.roll(local.logEndOffset);
+    if (deletable.length === local.segments.size) await this.#roll(local.logEndOffset);
     this.#logger.info({ segments: deletable.map((s) => s.baseOffset), reason }, 'Deleting segments');
     await local.removeAndDeleteSegments(deletable);
+    for (const s of deletable) await this.#producerState.deleteSnapshot(s.baseOffset);
     this.#logStartOffset = Math.max(this.#logStartOffset, local.segments.first!.baseOffset);
+    this.#producerState.onLogStartOffsetIncremented(this.#logStartOffset);
     if (this.#epochs.truncateFromStart(this.#logStartOffset)) await this.#epochs.flush();
     return deletable.length;
   }
@@ -496,6 +494,15 @@ export class UnifiedLog {
       this.#logStartOffset = Math.min(this.#logStartOffset, target);
       this.#highWatermark = Math.min(this.#highWatermark, target);
       if (this.#epochs.truncateFromEnd(target)) await this.#epochs.flush();
+      await rebuildProducerState({
+        producerStateManager: this.#producerState,
+        segments: local.segments.toArray(),
+        logStartOffset: this.#logStartOffset,
+        lastOffset: target,
+        now: this.#time.milliseconds(),
+        reloadFromCleanShutdown: false,
+        logger: this.#logger,
+      });
       return true;
     });
   }
@@ -507,6 +514,7 @@ export class UnifiedLog {
 
   async #truncateFullyAndStartAt(offset: number): Promise<void> {
     await this.#local.truncateFullyAndStartAt(offset);
+    await this.#producerState.truncateFullyAndStartAt(offset);
     this.#logStartOffset = offset;
     this.#highWatermark = offset;
     this.#epochs.clear();
@@ -537,7 +545,11 @@ export class UnifiedLog {
    * @returns false when the old segments changed meanwhile (the cleaned files are deleted).
    */
   replaceSegments(cleaned: LogSegment, oldSegments: readonly LogSegment[], beforeFinalRename?: () => Promise<void>): Promise<boolean> {
-    return this.runExclusive(() => this.#local.replaceSegments(cleaned, oldSegments, beforeFinalRename));
+    return this.runExclusive(async () => {
+      const replaced = await this.#local.replaceSegments(cleaned, oldSegments, beforeFinalRename);
+      if (replaced) for (const s of oldSegments) if (s.baseOffset !== cleaned.baseOffset) await this.#producerState.deleteSnapshot(s.baseOffset);
+      return replaced;
+    });
   }
 
   /**
@@ -549,6 +561,8 @@ export class UnifiedLog {
     try {
       await this.runExclusive(async () => {
         this.#markClosed();
+        // A snapshot at the log end spares the next start any replay (Kafka's close).
+        await this.#producerState.takeSnapshot(true);
         await this.#local.close();
       });
     } catch (e) {

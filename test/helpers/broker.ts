@@ -27,6 +27,7 @@ export function testBrokerProps(dataDir: string, overrides: Record<string, strin
     'transaction.state.log.min.isr': '1',
     'transaction.state.log.num.partitions': '3',
     'group.initial.rebalance.delay.ms': '0',
+    'group.coordinator.rebalance.protocols': 'classic,consumer',
     ...overrides,
   };
 }

@@ -31,7 +31,7 @@ export interface GroupCoordinatorConfig {
   readonly consumerGroupMaxSize: number;
   /** group.consumer.assignors (uniform, range): server-side assignors by name; the first is the default. */
   readonly consumerGroupAssignors: readonly string[];
-  /** group.coordinator.rebalance.protocols: 'classic' and/or 'consumer' (KIP-848 served only when listed). */
+  /** group.coordinator.rebalance.protocols ('classic'): add 'consumer' to serve KIP-848 (ConsumerGroupHeartbeat). */
   readonly groupCoordinatorRebalanceProtocols: readonly string[];
 }
 
@@ -51,5 +51,5 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerGroupHeartbeatIntervalMs: 5000,
   consumerGroupMaxSize: 2_147_483_647,
   consumerGroupAssignors: ['uniform', 'range'],
-  groupCoordinatorRebalanceProtocols: ['classic', 'consumer'],
+  groupCoordinatorRebalanceProtocols: ['classic'],
 };

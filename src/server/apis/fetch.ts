@@ -1,7 +1,9 @@
 // Fetch (key 1): v4-12
 // Behaviour: consumer fetches from partition leaders, served as file slices of the segments (zero-copy: the
 // records are never decoded or re-encoded), bounded by the high watermark or, with read_committed, the last
-// stable offset; long polling until min_bytes or max_wait_ms (the fetch purgatory is woken by appends);
+// stable offset (min of the first undecided transaction's offset and the high watermark), with the aborted
+// transactions overlapping the returned bytes (from the .txnindex files; control batches are returned as Kafka
+// does, clients skip them); long polling until min_bytes or max_wait_ms (the fetch purgatory is woken by appends);
 // max_bytes over the response and partition_max_bytes per partition, always at least one whole batch (KIP-74);
 // incremental fetch sessions (KIP-227). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6),
 // OFFSET_OUT_OF_RANGE (1), FENCED_LEADER_EPOCH (74), UNKNOWN_LEADER_EPOCH (75); top level:

@@ -25,6 +25,17 @@ import { describeGroupsHandler } from './describe-groups.ts';
 import { listGroupsHandler } from './list-groups.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
 import { offsetDeleteHandler } from './offset-delete.ts';
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.ts';
+import { consumerGroupDescribeHandler } from './consumer-group-describe.ts';
+import { initProducerIdHandler } from './init-producer-id.ts';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.ts';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.ts';
+import { endTxnHandler } from './end-txn.ts';
+import { writeTxnMarkersHandler } from './write-txn-markers.ts';
+import { txnOffsetCommitHandler } from './txn-offset-commit.ts';
+import { listTransactionsHandler } from './list-transactions.ts';
+import { describeTransactionsHandler } from './describe-transactions.ts';
+import { describeProducersHandler } from './describe-producers.ts';
 
 /** Every API this broker serves; ApiVersions advertises exactly these, with their version ranges. */
 export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
@@ -54,4 +65,16 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  listTransactionsHandler,
+  describeTransactionsHandler,
+  describeProducersHandler,
 ];
+
+/** The KIP-848 consumer group APIs, served when group.coordinator.rebalance.protocols includes 'consumer'. */
+export const KIP_848_HANDLERS: readonly ApiHandler<any, any>[] = [consumerGroupHeartbeatHandler, consumerGroupDescribeHandler];

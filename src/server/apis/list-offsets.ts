@@ -2,7 +2,8 @@
 // Behaviour: per partition, the offset for a timestamp: -1 latest (the high watermark, or the last stable offset
 // for read_committed), -2 earliest (log start offset), -3 the offset of the largest timestamp (v7+), -4 earliest
 // local (v8+, = earliest here, no tiered storage), -5 latest tiered (v9+, -1: nothing is tiered); a timestamp
-// T >= 0 gives the first offset whose timestamp is >= T (time index), or -1/-1 when there is none. Errors per
+// T >= 0 gives the first offset whose timestamp is >= T (time index), or -1/-1 when there is none or it is not
+// below the high watermark (the last stable offset for read_committed, as Kafka's fetchOffsetForTimestamp). Errors per
 // partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), FENCED_LEADER_EPOCH (74),
 // UNKNOWN_LEADER_EPOCH (75), INVALID_REQUEST (42) for a partition named twice.
 // Version notes: v0 answers with oldStyleOffsets (maxNumOffsets); v1 timestamp/offset; v2 isolation level;
@@ -24,18 +25,17 @@ const LATEST_TIERED = -5n;
 async function lookup(services: BrokerServices, topic: string, partition: number, currentLeaderEpoch: number, timestamp: bigint, isolationLevel: number): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
   const p = services.replicaManager.leaderPartition({ topic, partition }, currentLeaderEpoch);
   const log = p.log;
-  if (timestamp === LATEST) {
-    const offset = isolationLevel === 1 ? (log.lastStableOffset ?? p.highWatermark) : p.highWatermark;
-    return { offset, timestamp: -1n, leaderEpoch: p.leaderEpoch };
-  }
+  // What a consumer of this isolation level may read up to (Kafka's lastFetchableOffset).
+  const lastFetchableOffset = isolationLevel === 1 ? log.lastStableOffset : p.highWatermark;
+  if (timestamp === LATEST) return { offset: lastFetchableOffset, timestamp: -1n, leaderEpoch: p.leaderEpoch };
   if (timestamp === LATEST_TIERED) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
   if (timestamp < -5n) throw new ApiError(Errors.INVALID_REQUEST, `Invalid timestamp ${timestamp}`);
   const found = await log.fetchOffsetByTimestamp(timestamp);
   if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL) {
     return { offset: found?.offset ?? log.logStartOffset, timestamp: -1n, leaderEpoch: found?.leaderEpoch ?? -1 };
   }
-  // Consumers never see offsets at or past the high watermark.
-  if (found === null || found.offset >= p.highWatermark) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+  // Consumers never see offsets at or past the high watermark (the LSO for read_committed).
+  if (found === null || found.offset >= lastFetchableOffset) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
   return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.leaderEpoch ?? -1 };
 }
 

@@ -7,8 +7,13 @@
 // Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), CORRUPT_MESSAGE (2),
 // MESSAGE_TOO_LARGE (10), INVALID_TIMESTAMP (32), INVALID_RECORD (87) with record_errors, NOT_ENOUGH_REPLICAS (19),
 // INVALID_REQUIRED_ACKS (21), UNSUPPORTED_COMPRESSION_TYPE (76) for zstd before v7.
+// Idempotent and transactional producers (the log's ProducerStateManager): OUT_OF_ORDER_SEQUENCE_NUMBER (45) for a
+// sequence gap, INVALID_PRODUCER_EPOCH (47) for a stale epoch, INVALID_TXN_STATE (48) for a non-transactional
+// batch inside a transaction or a partition the transaction coordinator does not know (KIP-890 verification of a
+// transaction's first batch, with `transactionalId`); a retry of one of the producer's last 5 batches is not
+// written again and gets NONE with its original base offset. Unknown producers are accepted at any sequence
+// (Kafka 2.5+, KIP-360: no UNKNOWN_PRODUCER_ID from produce).
 // Produce v0-2 (old clients) carry magic 0/1 message sets, up-converted to a v2 batch before validation.
-// Not yet: idempotent/transactional producer state (sequence checks).
 // Version notes: v1 throttleTimeMs; v2 logAppendTimeMs; v3 transactionalId + magic 2 only; v5 logStartOffset;
 // v7 zstd; v8 recordErrors/errorMessage; v9 flexible; v10 current leader tags; v11 same as v10.
 import { defineHandler, NO_RESPONSE } from '../api-handler.ts';
@@ -60,6 +65,7 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
       requiredAcks: request.acks,
       timeoutMs: request.timeoutMs,
       produceVersion: apiVersion,
+      transactionalId: request.transactionalId,
       entries,
     });
     if (request.acks === 0) {

@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 
 const [bootstrap, groupId, topic] = process.argv.slice(2) as [string, string, string];
 const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING, clientId: 'child', retry: { retries: 50, initialRetryTime: 100, maxRetryTime: 1000 } });
-const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000 });
+const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 500 });
 consumer.on(consumer.events.GROUP_JOIN, (e) => {
   process.stdout.write(`${JSON.stringify({ assigned: [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b), memberId: e.payload.memberId })}\n`);
 });

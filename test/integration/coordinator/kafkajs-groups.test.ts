@@ -22,7 +22,7 @@ interface Tracked {
 }
 
 async function startConsumer(kafka: Kafka, groupId: string, topic: string, extra: Record<string, unknown> = {}): Promise<Tracked> {
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, ...extra } as Parameters<Kafka['consumer']>[0]);
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 500, ...extra } as Parameters<Kafka['consumer']>[0]);
   const t: Tracked = { consumer, assigned: [], joins: 0, seen: [] };
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     t.assigned = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);

@@ -9,6 +9,7 @@ import { Admin } from '@platformatic/kafka';
 import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
 import type { TestContext } from 'node:test';
 import { requireGroupApis } from './coordinator-test-kit.ts';
+import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 
 const CHILD = new URL('./platformatic-consumer-child.ts', import.meta.url).pathname;
 const ALL6 = [0, 1, 2, 3, 4, 5];
@@ -33,9 +34,9 @@ function spawnConsumer(bootstrap: string, groupId: string, topic: string, instan
   };
 }
 
-async function withBroker(t: TestContext, fn: (broker: TestBroker, admin: Admin, children: Child[]) => Promise<void>, overrides: Record<string, string> = {}): Promise<void> {
+async function withBroker(t: TestContext, fn: (broker: TestBroker, admin: Admin, children: Child[]) => Promise<void>, overrides: Record<string, string> = {}, apiKey: number = ApiKeys.JoinGroup): Promise<void> {
   const broker = await startBroker({ overrides });
-  if (!(await requireGroupApis(t, broker.port))) return broker.cleanup();
+  if (!(await requireGroupApis(t, broker.port, apiKey))) return broker.cleanup();
   const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [broker.bootstrap] });
   const children: Child[] = [];
   try {
@@ -85,5 +86,5 @@ test('platformatic KIP-848: 3 members share 6 partitions; a leaving and a killed
     // A crash: the partitions move when group.consumer.session.timeout.ms (8 s here) expires.
     rest[1]!.child.kill('SIGKILL');
     await waitFor('the survivor owns every partition', () => rest[0]!.assigned()?.length === 6, 40_000);
-  }, { 'group.consumer.min.session.timeout.ms': '6000', 'group.consumer.session.timeout.ms': '8000', 'group.consumer.min.heartbeat.interval.ms': '1000', 'group.consumer.heartbeat.interval.ms': '1000' });
+  }, { 'group.consumer.min.session.timeout.ms': '6000', 'group.consumer.session.timeout.ms': '8000', 'group.consumer.min.heartbeat.interval.ms': '1000', 'group.consumer.heartbeat.interval.ms': '1000', 'group.coordinator.rebalance.protocols': 'classic,consumer' }, ApiKeys.ConsumerGroupHeartbeat);
 });

@@ -34,7 +34,7 @@ test('rebalance storm: 20 consumers joining and leaving at random lose no record
   const stopping: Promise<void>[] = [];
   const assignments = new Map<Consumer, number[]>();
   const start = async (i: number): Promise<void> => {
-    const c = kafka.consumer({ groupId: 'storm', sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 20_000, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
+    const c = kafka.consumer({ groupId: 'storm', sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 20_000, maxWaitTimeInMs: 500, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
     slots[i] = c;
     c.on(c.events.GROUP_JOIN, (e) => assignments.set(c, [...(e.payload.memberAssignment.storm ?? [])]));
     await c.connect();

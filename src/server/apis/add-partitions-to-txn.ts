@@ -1,0 +1,85 @@
+// AddPartitionsToTxn (key 24): v0-5
+// Behaviour: adds partitions to the ongoing transaction of a transactional id (starting it: Ongoing), written to
+// __transaction_state before the answer. Every partition must exist (else UNKNOWN_TOPIC_OR_PARTITION (3) for it and
+// OPERATION_NOT_ATTEMPTED (55) for the others, nothing added); internal topics cannot be added by clients
+// (TOPIC_AUTHORIZATION_FAILED (29), as Kafka's authorizer filter does). One error for all partitions otherwise:
+// INVALID_PRODUCER_ID_MAPPING (49), PRODUCER_FENCED (90; INVALID_PRODUCER_EPOCH (47) before v2),
+// CONCURRENT_TRANSACTIONS (51) while the previous transaction completes, NOT_COORDINATOR (16),
+// COORDINATOR_LOAD_IN_PROGRESS (14), COORDINATOR_NOT_AVAILABLE (15).
+// v4+ (brokers' batched form, KIP-890) with verifyOnly checks instead of adding: per partition NONE or
+// TRANSACTION_ABORTABLE (120) when it is not in the transaction.
+// Not yet: authorization of the transactional id and topics.
+// Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible; v4 batches transactions and adds verifyOnly
+// (top-level errorCode); v5 same as v4.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { AddPartitionsToTxnRequest, AddPartitionsToTxnTopic } from '../../protocol/generated/messages/add-partitions-to-txn-request.ts';
+import type { AddPartitionsToTxnResponse, AddPartitionsToTxnTopicResult } from '../../protocol/generated/messages/add-partitions-to-txn-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import type { TopicPartition } from '../../common/topic-partition.ts';
+import type { BrokerServices } from '../broker-services.ts';
+
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+interface Transaction {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: readonly AddPartitionsToTxnTopic[];
+}
+
+/** The result of each partition, grouped by topic in request order. */
+function topicResults(partitions: readonly TopicPartition[], errorOf: (tp: TopicPartition, i: number) => number): Input<AddPartitionsToTxnTopicResult>[] {
+  const byTopic = new Map<string, { partitionIndex: number; partitionErrorCode: number }[]>();
+  partitions.forEach((tp, i) => {
+    let list = byTopic.get(tp.topic);
+    if (list === undefined) byTopic.set(tp.topic, (list = []));
+    list.push({ partitionIndex: tp.partition, partitionErrorCode: errorOf(tp, i) });
+  });
+  return [...byTopic].map(([name, resultsByPartition]) => ({ name, resultsByPartition }));
+}
+
+async function handleTransaction(services: BrokerServices, txn: Transaction, apiVersion: number): Promise<Input<AddPartitionsToTxnTopicResult>[]> {
+  const partitions = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+  const image = services.metadata();
+  const checks = partitions.map((tp) => {
+    if (apiVersion < 4 && INTERNAL_TOPICS.has(tp.topic)) return Errors.TOPIC_AUTHORIZATION_FAILED;
+    return image.topicsByName.get(tp.topic)?.partitions.has(tp.partition) === true ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+  });
+  if (checks.some((c) => c !== Errors.NONE)) {
+    return topicResults(partitions, (_tp, i) => (checks[i] === Errors.NONE ? Errors.OPERATION_NOT_ATTEMPTED : checks[i]!));
+  }
+  const coordinator = services.transactionCoordinator;
+  if (txn.verifyOnly) {
+    const codes = await coordinator.verifyPartitionsInTransaction(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
+    return topicResults(partitions, (_tp, i) => codes[i]!);
+  }
+  let error = await coordinator.addPartitionsToTransaction(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
+  if (apiVersion < 2 && error === Errors.PRODUCER_FENCED) error = Errors.INVALID_PRODUCER_EPOCH;
+  return topicResults(partitions, () => error);
+}
+
+export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest, Input<AddPartitionsToTxnResponse>>({
+  apiKey: ApiKeys.AddPartitionsToTxn,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(services, request, { apiVersion }) {
+    if (apiVersion < 4) {
+      const results = await handleTransaction(services, {
+        transactionalId: request.v3AndBelowTransactionalId,
+        producerId: request.v3AndBelowProducerId,
+        producerEpoch: request.v3AndBelowProducerEpoch,
+        verifyOnly: false,
+        topics: request.v3AndBelowTopics,
+      }, apiVersion);
+      return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results };
+    }
+    const resultsByTransaction = await Promise.all(request.transactions.map(async (t) => ({
+      transactionalId: t.transactionalId,
+      topicResults: await handleTransaction(services, t, apiVersion),
+    })));
+    return { throttleTimeMs: 0, errorCode: Errors.NONE, resultsByTransaction };
+  },
+});
