@@ -30,6 +30,8 @@ export interface ConnectionOptions {
 interface ResponseSlot {
   ready: boolean;
   chunks: OutputChunk[] | null;
+  /** Set when the connection gave up on this request (an earlier one failed): its response is never sent. */
+  dropped?: boolean;
 }
 
 /** The framed response being written and the index of its next chunk. */
@@ -265,7 +267,7 @@ export class Connection {
     try {
       result = this.#handler.handleRequest(frame, this.context);
     } catch (err) {
-      this.#handlerFailed(err);
+      this.#requestFailed(slot, err);
       return;
     }
     if (isPromiseLike<OutputChunk[] | null>(result)) {
@@ -277,12 +279,33 @@ export class Connection {
         },
         (err: unknown) => {
           this.#handling--;
-          this.#handlerFailed(err);
+          this.#requestFailed(slot, err);
         },
       );
     } else {
       this.#complete(slot, result);
     }
+  }
+
+  /**
+   * A request the handler could not process (Kafka closes such a connection): the responses of the requests
+   * before it are still written, in order, as Kafka (which handles a connection's requests one at a time) would
+   * have sent them; the requests after it get no response; then the connection closes.
+   */
+  #requestFailed(slot: ResponseSlot, err: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#logger.warn(
+      { connectionId: this.context.connectionId, clientAddress: this.context.clientAddress, err },
+      'closing connection: request handler failed',
+    );
+    const at = this.#slots.indexOf(slot);
+    if (at < 0) return;
+    for (const later of this.#slots.splice(at)) {
+      later.dropped = true;
+      if (later.chunks !== null) this.#releaseFrom(later.chunks, 0);
+      later.chunks = null;
+    }
+    void this.close();
   }
 
   #handlerFailed(err: unknown): void {
@@ -295,7 +318,7 @@ export class Connection {
   }
 
   #complete(slot: ResponseSlot, chunks: OutputChunk[] | null): void {
-    if (this.#state === 'closed') {
+    if (this.#state === 'closed' || slot.dropped === true) {
       if (chunks !== null) this.#releaseFrom(chunks, 0);
       return;
     }

@@ -178,6 +178,11 @@ export class BrokerServer {
       topicConfig: (topic: string) => logConfigFor(topic),
       time,
       logger,
+      producerStateConfig: {
+        producerIdExpirationMs: config.getInt('producer.id.expiration.ms'),
+        transactionVerificationEnabled: config.getBoolean('transaction.partition.verification.enable'),
+      },
+      producerIdExpirationCheckIntervalMs: config.getInt('producer.id.expiration.check.interval.ms'),
     });
     await logManager.startup();
 
