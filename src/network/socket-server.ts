@@ -49,7 +49,10 @@ interface BoundListener {
   readonly server: net.Server;
   port: number;
   connections: number;
-  /** Resolves when the listening socket and all its connections are closed (set by stopAccepting). */
+  /**
+   * Resolves when the listening socket is closed (set by stopAccepting); net.Server does not wait for the
+   * connections, which Connection adopted (shutdown() closes those itself).
+   */
   closed: Promise<void>;
 }
 
@@ -158,12 +161,13 @@ export class SocketServer {
     });
     await Promise.race([closed, timeout]);
     clearTimeout(timer);
-    // net.Server 'close' fires once its last connection is gone.
+    // net.Server 'close' fires once the listening socket is closed and any connection it still counts is gone.
     await Promise.all([...this.#listeners.values()].map((l) => l.closed));
   }
 
   #bind(config: ListenerConfig): Promise<void> {
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true });
+    // Paused on connect: the Connection adopts the socket's handle into one that reads straight into frames.
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, pauseOnConnect: true });
     const bound: BoundListener = { config, server, port: 0, connections: 0, closed: Promise.resolve() };
     server.on('connection', (socket) => this.#accept(bound, socket));
     return new Promise((resolve, reject) => {
@@ -202,6 +206,7 @@ export class SocketServer {
       maxInFlightRequests: this.#options.maxInFlightRequestsPerConnection ?? DEFAULT_MAX_IN_FLIGHT,
       idleTimeoutMs: this.#options.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS,
       sendfileAddon: this.#addon,
+      readIntoFrames: true,
       logger: this.#logger,
       onClose: (c) => {
         this.#connections.delete(c);

@@ -37,13 +37,37 @@ export class InvalidFrameError extends Error {
 }
 
 /**
+ * Below this many missing bytes a partial frame is completed through the read buffer (one syscall may then bring
+ * the following frames too) instead of by a read straight into the frame.
+ */
+const MIN_DIRECT_READ_BYTES = 16 * 1024;
+
+/** Size of the shared read buffer of {@link FrameDecoder.readBuffer} (libuv's own read size, 64 KiB). */
+export const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * One read buffer for every decoder in the process: a read is consumed (frames copied out) synchronously in the
+ * read callback, before the event loop can run another socket's read, so nothing ever holds on to it.
+ */
+let sharedReadBuffer: Buffer | null = null;
+
+/**
  * Splits a byte stream into Kafka frames (`int32 size` + `size` bytes; protocol guide, "Common Request and
- * Response Structure"), after Kafka's NetworkReceive.
+ * Response Structure"), after Kafka's NetworkReceive, which also reads the size first and then the payload
+ * straight into a buffer of exactly that size.
  *
- * `push(chunk)` returns the frames completed by that chunk, without their size prefix. A frame that lies inside
- * one chunk is returned as a view of it (no copy); a frame that spans chunks is assembled into one Buffer
- * allocated once its size is known (never a growing concat). The decoder keeps no reference to returned frames,
- * so they stay valid as long as the caller holds them.
+ * Two ways to feed it (do not mix them on one decoder):
+ * - `push(chunk)` (socket 'data' events): returns the frames completed by that chunk, without their size prefix.
+ *   A frame that lies inside one chunk is returned as a view of it (no copy); a frame that spans chunks is
+ *   assembled into one Buffer allocated once its size is known (never a growing concat).
+ * - `readBuffer()` + `commitRead(n)` (a socket created with `onread`): the socket reads into the Buffer that
+ *   `readBuffer()` returns. Between frames that is a 64 KiB buffer shared by all decoders: the frames completed
+ *   there are copied out, each into a Buffer of exactly its size, and so is the start of a frame that continues;
+ *   once a frame is known to miss at least 16 KiB, `readBuffer()` is the unfilled rest of that frame's own Buffer,
+ *   so the kernel writes the bytes in place and JS copies nothing (a 1 MB produce request is read with at most
+ *   64 KiB copied). `commitRead(n)` returns the frames that read completed.
+ *
+ * Returned frames are never reused by the decoder: they stay valid as long as the caller holds them.
  *
  * Errors (the stream cannot be resynchronised afterwards; the caller closes the connection):
  * - {@link FrameTooLargeError} when a size prefix exceeds `maxFrameBytes`, before allocating anything;
@@ -58,6 +82,8 @@ export class FrameDecoder {
   #partial: Buffer | null = null;
   #partialFill = 0;
   #failed: Error | null = null;
+  /** Whether the Buffer last returned by readBuffer() is the rest of #partial (else the shared read buffer). */
+  #readingDirect = false;
 
   /** @param maxFrameBytes largest accepted frame (excluding the 4-byte prefix), default 104857600. */
   constructor(maxFrameBytes: number = DEFAULT_SOCKET_REQUEST_MAX_BYTES) {
@@ -82,6 +108,42 @@ export class FrameDecoder {
    * After an error every later call rethrows it.
    */
   push(chunk: Buffer): Buffer[] {
+    return this.#consume(chunk, false);
+  }
+
+  /**
+   * Where the next socket read should put its bytes: the unfilled rest of the frame being assembled when at least
+   * 16 KiB of it are missing, else the shared 64 KiB read buffer. Follow every read with {@link commitRead}.
+   */
+  readBuffer(): Buffer {
+    const partial = this.#partial;
+    if (partial !== null && this.#failed === null && partial.length - this.#partialFill >= MIN_DIRECT_READ_BYTES) {
+      this.#readingDirect = true;
+      return partial.subarray(this.#partialFill);
+    }
+    this.#readingDirect = false;
+    return (sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES));
+  }
+
+  /**
+   * Accounts for `n` bytes read into the Buffer the last {@link readBuffer} call returned, and returns the frames
+   * they complete, in order (each its own Buffer: nothing refers to the shared read buffer afterwards).
+   * @throws FrameTooLargeError / InvalidFrameError as {@link push} does.
+   */
+  commitRead(n: number): Buffer[] {
+    if (this.#failed !== null) throw this.#failed;
+    if (!this.#readingDirect) return this.#consume(sharedReadBuffer!.subarray(0, n), true);
+    this.#partialFill += n;
+    const partial = this.#partial!;
+    if (this.#partialFill < partial.length) return [];
+    this.#partial = null;
+    this.#partialFill = 0;
+    this.#readingDirect = false;
+    return [partial];
+  }
+
+  /** Splits `chunk`; with `copy`, frames inside it are copied out (the chunk is about to be reused). */
+  #consume(chunk: Buffer, copy: boolean): Buffer[] {
     if (this.#failed !== null) throw this.#failed;
     const frames: Buffer[] = [];
     const end = chunk.length;
@@ -115,10 +177,16 @@ export class FrameDecoder {
       }
       this.#check(size);
       if (end - off >= size) {
-        frames.push(chunk.subarray(off, off + size));
+        if (copy) {
+          const f = Buffer.allocUnsafe(size);
+          chunk.copy(f, 0, off, off + size);
+          frames.push(f);
+        } else {
+          frames.push(chunk.subarray(off, off + size));
+        }
         off += size;
       } else {
-        // Allocated at its final size once, then filled by later chunks.
+        // Allocated at its final size once, then filled by later chunks (or reads straight into it).
         const partial = Buffer.allocUnsafe(size);
         chunk.copy(partial, 0, off, end);
         this.#partial = partial;

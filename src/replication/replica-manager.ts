@@ -269,7 +269,7 @@ export class ReplicaManager implements MetadataPublisher {
     const transactionalId = params.transactionalId ?? null;
     const results = params.entries.map(({ topicPartition, records }) => {
       const key = topicPartitionKey(topicPartition);
-      const run = async (): Promise<ProducePartitionResult> => {
+      const run = async (release: () => void): Promise<ProducePartitionResult> => {
         try {
           const partition = this.leaderPartition(topicPartition);
           const { batches } = await this.#options.validate(records, topicPartition, produceVersion);
@@ -278,7 +278,10 @@ export class ReplicaManager implements MetadataPublisher {
             const message = verificationGuard === Errors.INVALID_TXN_STATE ? 'Partition was not added to the transaction' : null;
             return { errorCode: verificationGuard, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
           }
-          const info = await partition.appendRecordsToLeader(batches, requiredAcks, this.#options.minInsyncReplicas(topicPartition.topic), { origin: 'client', verificationGuard });
+          const appended = partition.appendRecordsToLeader(batches, requiredAcks, this.#options.minInsyncReplicas(topicPartition.topic), { origin: 'client', verificationGuard });
+          // Queued in the log (synchronously, in order): the next request's validation may run during this write.
+          release();
+          const info = await appended;
           this.fetchPurgatory.checkAndComplete(key);
           this.producePurgatory.checkAndComplete(key);
           return { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: info.logStartOffset, recordErrors: [] };
@@ -313,11 +316,18 @@ export class ReplicaManager implements MetadataPublisher {
     return code === Errors.NONE ? guard : code;
   }
 
-  /** Runs `run` after every earlier append to the same partition (per-partition ordering of appends). */
-  #chain<T>(key: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `run` once every earlier append to the same partition has been queued in the log (per-partition ordering
+   * of appends). `run` calls `release` as soon as its own append is queued (the log's queue keeps the order from
+   * there, and coalesces the appends that wait behind a write into one writev); settling releases too.
+   */
+  #chain<T>(key: string, run: (release: () => void) => Promise<T>): Promise<T> {
     const prev = this.#appendChains.get(key) ?? Promise.resolve();
-    const result = prev.then(run, run);
-    const tail = result.then(() => undefined, () => undefined);
+    let release!: () => void;
+    const tail = new Promise<void>((resolve) => (release = resolve));
+    const start = (): Promise<T> => run(release);
+    const result = prev.then(start, start);
+    result.then(release, release);
     this.#appendChains.set(key, tail);
     void tail.then(() => {
       if (this.#appendChains.get(key) === tail) this.#appendChains.delete(key);
@@ -334,9 +344,11 @@ export class ReplicaManager implements MetadataPublisher {
    */
   async appendToLocalLog(tp: TopicPartition, batches: Buffer, timeoutMs: number): Promise<{ firstOffset: bigint; lastOffset: bigint }> {
     const key = topicPartitionKey(tp);
-    const info = await this.#chain(key, async () => {
+    const info = await this.#chain(key, async (release) => {
       const partition = this.leaderPartition(tp);
-      const appended = await partition.appendRecordsToLeader(batches, -1, this.#options.minInsyncReplicas(tp.topic), { origin: 'coordinator' });
+      const pending = partition.appendRecordsToLeader(batches, -1, this.#options.minInsyncReplicas(tp.topic), { origin: 'coordinator' });
+      release();
+      const appended = await pending;
       this.fetchPurgatory.checkAndComplete(key);
       this.producePurgatory.checkAndComplete(key);
       return appended;

@@ -9,6 +9,8 @@ import { Kafka, logLevel } from 'kafkajs';
 
 const [bootstrap, input, output, groupId, transactionalId] = process.argv.slice(2) as [string, string, string, string, string];
 const CHUNK = 20;
+/** Simulated processing time inside each transaction, so that kills often land inside one. */
+const WORK_MS = 20;
 const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING, clientId: 'copier', retry: { retries: 100, initialRetryTime: 50, maxRetryTime: 500 } });
 const producer = kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true, transactionTimeout: 30_000 });
 // A dead copier is noticed after sessionTimeout (the broker runs with group.min.session.timeout.ms=500).
@@ -28,6 +30,7 @@ await consumer.run({
       const txn = await producer.transaction();
       try {
         await txn.send({ topic: output, messages: chunk.map((m) => ({ partition: batch.partition, key: m.key, value: m.value })) });
+        await new Promise((r) => setTimeout(r, WORK_MS));
         await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }] }] });
         await txn.commit();
       } catch (err) {

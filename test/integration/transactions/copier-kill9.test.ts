@@ -27,6 +27,8 @@ function random(seed: number): () => number {
 interface Copier {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
+  /** Resolves at its first committed transaction (it is copying). */
+  readonly copying: Promise<void>;
   readonly exited: Promise<void>;
 }
 
@@ -35,17 +37,21 @@ function startCopier(bootstrap: string): Copier {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"ready"')) resolve();
+  const lines = createInterface({ input: child.stdout! });
+  const waitLine = (marker: string) => {
+    const p = new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => {
+        if (line.includes(marker)) resolve();
+      });
+      void exited.then(() => reject(new Error(`copier exited before printing ${marker}: ${stderr}`)));
     });
-    void exited.then(() => reject(new Error(`copier exited before it was ready: ${stderr}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready, exited };
+    p.catch(() => undefined);
+    return p;
+  };
+  return { child, ready: waitLine('"ready"'), copying: waitLine('"committed"'), exited };
 }
 
-test(`copier killed with SIGKILL ${KILLS} times: the output holds every input record once, in order (seed ${SEED})`, { timeout: 120_000 }, async () => {
+test(`copier killed with SIGKILL ${KILLS} times: the output holds every input record once, in order (seed ${SEED})`, { timeout: 120_000 }, async (t) => {
   const broker = await startBroker({ overrides: { 'group.min.session.timeout.ms': '500', 'num.partitions': String(PARTITIONS) } });
   const rand = random(SEED);
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 } });
@@ -77,9 +83,15 @@ test(`copier killed with SIGKILL ${KILLS} times: the output holds every input re
 
     for (let kill = 0; kill < KILLS; kill++) {
       copier = startCopier(broker.bootstrap);
-      await copier.ready;
-      // Anywhere in the copier's life: joining the group, fetching, inside a transaction, committing it.
-      await delay(Math.floor(rand() * 1500));
+      // Anywhere in the copier's life: every third kill while it starts (initializing the producer, joining the
+      // group), the others while it copies (inside a transaction, committing it, between two).
+      if (kill % 3 === 0) {
+        await copier.ready;
+        await delay(Math.floor(rand() * 1500));
+      } else {
+        await copier.copying;
+        await delay(Math.floor(rand() * 300));
+      }
       copier.child.kill('SIGKILL');
       await copier.exited;
       copier = null;
@@ -111,6 +123,7 @@ test(`copier killed with SIGKILL ${KILLS} times: the output holds every input re
     }
     // The kills must have hit open transactions (else the test proves little); the seed makes a failure reproducible.
     assert.ok(aborted > 0, 'some killed transactions were aborted');
+    t.diagnostic(`copied ${fed.join(' + ')} records; ${aborted} records of killed transactions were aborted`);
 
     // The same through a read_committed consumer (needs the read side: LSO and aborted transactions in Fetch).
     const reader = kafka.consumer({ groupId: 'copy-verifier', readUncommitted: false, maxWaitTimeInMs: 200 });

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Connection } from '../../../src/network/connection.ts';
+import { rootLogger } from '../../../src/observability/logger.ts';
 import type { RequestContext, RequestHandler } from '../../../src/network/request-handler.ts';
 import type { OutputChunk } from '../../../src/protocol/writer.ts';
 import { TestClient, deferred, startServer, waitFor, type Deferred } from './net-test-kit.ts';
@@ -280,4 +283,65 @@ test('a client that half-closes with more requests queued than the pipelining li
   client.socket.end();
   await client.waitClosed();
   assert.deepEqual(client.responses.map((b) => b.toString()), Array.from({ length: 7 }, (_, i) => `re:m${i}`));
+});
+
+test('requests are read into frames of their own: large ones intact at their exact size, kept ones never overwritten', async (t) => {
+  const kept: Buffer[] = [];
+  const handler: RequestHandler = {
+    handleRequest: (frame) => {
+      kept.push(frame);
+      return [Buffer.from(`len:${frame.length}`)];
+    },
+  };
+  const { server, port } = await startServer(handler);
+  t.after(() => server.shutdown({ drainMs: 0 }));
+  const client = await TestClient.connect(port);
+  const payloads: Buffer[] = [];
+  for (let i = 0; i < 40; i++) {
+    const size = i % 4 === 0 ? 1_000_000 + i : 10 + i * 37;
+    const p = Buffer.alloc(size);
+    for (let j = 0; j < size; j += 101) p[j] = (i * 31 + j) & 0xff;
+    payloads.push(p);
+    client.send(p);
+  }
+  const res = await client.waitResponses(40, 30000);
+  assert.deepEqual(res.map((b) => b.toString()), payloads.map((p) => `len:${p.length}`));
+  for (let i = 0; i < 40; i++) {
+    assert.ok(kept[i]!.equals(payloads[i]!), `request ${i} intact after all the later reads`);
+    if (payloads[i]!.length >= 1_000_000) assert.equal(kept[i]!.buffer.byteLength, payloads[i]!.length, `request ${i} has its own buffer`);
+  }
+  client.close();
+});
+
+test('a socket from a pauseOnConnect server is adopted for reads into frames, and still sees the client half-close', async (t) => {
+  const accepted = deferred<Connection>();
+  const closed = deferred<void>();
+  const srv = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
+    accepted.resolve(new Connection({
+      socket,
+      connectionId: 'c1',
+      listenerName: 'PLAINTEXT',
+      securityProtocol: 'PLAINTEXT',
+      handler: echo,
+      maxFrameBytes: 1 << 20,
+      maxInFlightRequests: 10,
+      idleTimeoutMs: 0,
+      sendfileAddon: null,
+      readIntoFrames: true,
+      logger: rootLogger.child({ component: 'test' }),
+      onClose: () => closed.resolve(),
+    }));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.after(() => srv.close());
+  const client = await TestClient.connect((srv.address() as { port: number }).port);
+  const connection = await accepted.promise;
+  assert.equal(connection.readsIntoFrames, true);
+  client.send('one');
+  client.send('two');
+  client.socket.end();
+  const res = await client.waitResponses(2);
+  assert.deepEqual(res.map((b) => b.toString()), ['re:one', 're:two']);
+  await closed.promise;
+  await client.waitClosed();
 });

@@ -253,6 +253,8 @@ test('[sendfile on] uses sendfile on the JS thread and in the threadpool; a stal
   const [r] = await client.waitResponses(1, 30000);
   assert.ok(r!.equals(Buffer.concat([Buffer.from('h'), file.data])));
   assert.ok(stats.tries > 0 && stats.jobs > 0);
+  // The threadpool job reports completion after its bytes are in the socket: the client may see them first.
+  await waitFor(() => counter.released === 1, 'the ExternalRecords released');
   assert.equal(counter.released, 1);
   client.close();
 });

@@ -193,3 +193,71 @@ test('random garbage yields frames or a typed error, never anything else (seeded
     }
   }
 });
+
+/** Feeds `stream` through readBuffer()/commitRead() as a socket with onread would, `sizes()` bytes per read. */
+function pullAll(d: FrameDecoder, stream: Buffer, sizes: () => number): { frames: Buffer[]; directReads: number } {
+  const frames: Buffer[] = [];
+  let directReads = 0;
+  let shared: ArrayBufferLike | undefined;
+  for (let off = 0; off < stream.length; ) {
+    const target = d.readBuffer();
+    shared ??= target.buffer;
+    if (target.buffer !== shared) directReads++;
+    const n = Math.min(target.length, sizes(), stream.length - off);
+    stream.copy(target, 0, off, off + n);
+    off += n;
+    frames.push(...d.commitRead(n));
+  }
+  return { frames, directReads };
+}
+
+test('readBuffer/commitRead: frames completed in the shared read buffer are copied out, each at its exact size', () => {
+  const stream = Buffer.concat(payloads().map(frame));
+  const d = new FrameDecoder();
+  const readBuffer = d.readBuffer();
+  assert.equal(readBuffer.length, 64 * 1024);
+  stream.copy(readBuffer);
+  const frames = d.commitRead(stream.length);
+  assert.deepEqual(frames, payloads());
+  for (const f of frames) assert.notEqual(f.buffer, readBuffer.buffer, 'no frame is a view of the shared read buffer');
+  readBuffer.fill(0xee);
+  assert.deepEqual(frames, payloads(), 'reusing the read buffer does not change returned frames');
+  assert.ok(d.atFrameBoundary);
+});
+
+test('readBuffer/commitRead: a large frame is read straight into its own buffer after its first read', () => {
+  const payload = Buffer.alloc(1_000_000);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
+  const d = new FrameDecoder();
+  const { frames, directReads } = pullAll(d, Buffer.concat([frame(payload), frame(Buffer.from('next'))]), () => 100_000);
+  assert.equal(frames.length, 2);
+  assert.ok(frames[0]!.equals(payload));
+  assert.equal(frames[0]!.buffer.byteLength, 1_000_000, 'one allocation at the final size');
+  assert.deepEqual(frames[1], Buffer.from('next'));
+  assert.ok(directReads >= 9, `${directReads} reads went straight into the frame`);
+});
+
+test('readBuffer/commitRead: random read sizes round-trip random frames (seeded), errors as with push', () => {
+  let seed = 777;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const ps: Buffer[] = [];
+  for (let i = 0; i < 300; i++) {
+    const p = Buffer.alloc(rnd(8) === 0 ? rnd(200_000) : rnd(3000));
+    for (let j = 0; j < p.length; j += 97) p[j] = rnd(256);
+    ps.push(p);
+  }
+  const d = new FrameDecoder();
+  const { frames } = pullAll(d, Buffer.concat(ps.map(frame)), () => 1 + rnd(90_000));
+  assert.equal(frames.length, ps.length);
+  for (let i = 0; i < ps.length; i++) assert.ok(frames[i]!.equals(ps[i]!), `frame ${i}`);
+  assert.ok(d.atFrameBoundary);
+
+  const small = new FrameDecoder(100);
+  const big = Buffer.alloc(4);
+  big.writeInt32BE(1000, 0);
+  assert.throws(() => pullAll(small, Buffer.concat([frame(Buffer.from('ok')), big]), () => 64), FrameTooLargeError);
+  assert.throws(() => small.commitRead(0), FrameTooLargeError, 'the decoder stays failed');
+});

@@ -150,7 +150,7 @@ test('after a crash the state is rebuilt from the roll snapshot plus a replay, w
 
 test('retention deletes the snapshots of deleted segments; truncation rebuilds the state below the truncation point', async () => {
   const dir = newDir();
-  const log = await open(dir, { segmentBytes: 300, retentionBytes: 700 });
+  const log = await open(dir, { segmentBytes: 300, retentionBytes: 400 });
   for (let i = 0; i < 10; i++) await log.appendAsLeader(data(1n, i * 2, 2), 0);
   log.highWatermark = log.logEndOffset;
   const deleted = await log.deleteOldSegments();
