@@ -1,7 +1,9 @@
 // End-to-end latency (producer timestamp in the record -> consumer receipt) with bench/native/e2e-latency.c, a
 // small librdkafka program compiled here with cc: open-loop producer at 50 % of the produce throughput measured
 // in this run (1 KiB records, acks=1, linger.ms=1), consumer in the same process. Baseline: the same program at
-// a light 1,000 records/s in the same run.
+// a light 1,000 records/s in the same run. A third series repeats the loaded run on a topic with fsync before
+// ack (flush.messages=1, flush.ms=0, the settings of Confluent's sync driver; the broker's group commit shares
+// one fdatasync among the appends that arrive while one runs).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,8 +49,11 @@ export async function buildLatencyProbe(ctx: BenchContext): Promise<{ binary?: s
   return { binary };
 }
 
-async function latencyOnce(ctx: BenchContext, broker: BenchBroker, binary: string, rate: number, topic: string): Promise<LatencyResult> {
-  await createTopics(broker.bootstrap, [{ topic, numPartitions: 1 }]);
+/** Topic configs of the fsync-before-ack series. */
+export const FSYNC_TOPIC_CONFIGS: Readonly<Record<string, string>> = { 'flush.messages': '1', 'flush.ms': '0' };
+
+async function latencyOnce(ctx: BenchContext, broker: BenchBroker, binary: string, rate: number, topic: string, configEntries?: Record<string, string>): Promise<LatencyResult> {
+  await createTopics(broker.bootstrap, [{ topic, numPartitions: 1, configEntries }]);
   try {
     const seconds = ctx.options.latencySec;
     const warmup = Math.max(1, seconds / 5);
@@ -74,11 +79,14 @@ export async function runLatency(ctx: BenchContext, broker: BenchBroker): Promis
   const rate = (loadMBps * 1e6) / RECORD_BYTES;
   const light: LatencyResult[] = [];
   const loaded: LatencyResult[] = [];
+  const synced: LatencyResult[] = [];
   for (let r = 0; r < ctx.options.runs; r++) {
     light.push(await latencyOnce(ctx, broker, probe.binary, LIGHT_RATE, `latency-light-${r}`));
     loaded.push(await latencyOnce(ctx, broker, probe.binary, rate, `latency-${r}`));
+    synced.push(await latencyOnce(ctx, broker, probe.binary, rate, `latency-fsync-${r}`, { ...FSYNC_TOPIC_CONFIGS }));
     const l = loaded.at(-1)!;
-    ctx.progress('latency', `run ${r + 1}/${ctx.options.runs} at ${fmt(rate)} rec/s: p50 ${fmt(l.e2eP50Us / 1000, 2)} ms, p99 ${fmt(l.e2eP99Us / 1000, 2)} ms, p99.9 ${fmt(l.e2eP999Us / 1000, 2)} ms (light p50 ${fmt(light.at(-1)!.e2eP50Us / 1000, 2)} ms)`);
+    const f = synced.at(-1)!;
+    ctx.progress('latency', `run ${r + 1}/${ctx.options.runs} at ${fmt(rate)} rec/s: p50 ${fmt(l.e2eP50Us / 1000, 2)} ms, p99 ${fmt(l.e2eP99Us / 1000, 2)} ms, p99.9 ${fmt(l.e2eP999Us / 1000, 2)} ms (light p50 ${fmt(light.at(-1)!.e2eP50Us / 1000, 2)} ms; fsync before ack: ack p99 ${fmt(f.ackP99Us / 1000, 2)} ms)`);
   }
   const m = (xs: LatencyResult[], f: (x: LatencyResult) => number): number => median(xs.map(f)) / 1000;
   const loadNote = `${fmt(rate)} rec/s x 1 KiB = ${fmt(loadMBps)} MB/s (${maxMBps !== undefined ? '50 % of measured acks=1 max' : 'nominal: no produce figure'}), achieved ${fmt(median(loaded.map((x) => x.achievedRate)))} rec/s; ${ctx.options.latencySec} s per run`;
@@ -97,5 +105,27 @@ export async function runLatency(ctx: BenchContext, broker: BenchBroker): Promis
     target: p.target === undefined ? undefined : { op: '<=', value: p.target },
     note: i === 0 ? loadNote : i === 1 ? `produce ack (acks=1) p50 ${fmt(m(loaded, (x) => x.ackP50Us), 2)} ms, p99 ${fmt(m(loaded, (x) => x.ackP99Us), 2)} ms` : `max ${fmt(m(loaded, (x) => x.e2eMaxUs), 1)} ms`,
   }));
+  const syncNote = `topic flush.messages=1, flush.ms=0 (fsync before ack, group commit); same load; achieved ${fmt(median(synced.map((x) => x.achievedRate)))} rec/s`;
+  rows.push(
+    {
+      section,
+      figure: 'produce ack p50 at 50 % load, fsync before ack',
+      value: m(synced, (x) => x.ackP50Us),
+      unit: 'ms',
+      digits: 2,
+      baseline: { label: 'same without fsync', value: m(loaded, (x) => x.ackP50Us) },
+      note: syncNote,
+    },
+    {
+      section,
+      figure: 'produce ack p99 at 50 % load, fsync before ack',
+      value: m(synced, (x) => x.ackP99Us),
+      unit: 'ms',
+      digits: 2,
+      baseline: { label: 'same without fsync', value: m(loaded, (x) => x.ackP99Us) },
+      target: { op: '<=', value: 15 },
+      note: `end-to-end p99 ${fmt(m(synced, (x) => x.e2eP99Us), 2)} ms, p99.9 ${fmt(m(synced, (x) => x.e2eP999Us), 2)} ms`,
+    },
+  );
   return rows;
 }

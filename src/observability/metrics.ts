@@ -1,6 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The labelled children of one API version's request metrics (see {@link BrokerMetrics.requestMetrics}). */
+export interface RequestMetrics {
+  readonly count: Counter.Internal;
+  readonly latency: Histogram.Internal<'request'>;
+}
+
+/** The labelled children of one topic's produce metrics (see {@link BrokerMetrics.topicIn}). */
+export interface TopicInMetrics {
+  readonly bytes: Counter.Internal;
+  readonly messages: Counter.Internal;
+}
+
 /**
  * The broker's Prometheus metrics (prom-client), named after Kafka's JMX beans where one exists
  * (`kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec` → `kafka_server_brokertopicmetrics_bytes_in_total`).
@@ -21,6 +33,8 @@ export class BrokerMetrics {
   readonly requestLatency: Histogram<'request'>;
   /** Open client connections, per listener. */
   readonly connections: Gauge<'listener'>;
+  readonly #requestChildren = new Map<string, RequestMetrics[]>();
+  readonly #topicChildren = new Map<string, TopicInMetrics>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
@@ -37,6 +51,29 @@ export class BrokerMetrics {
       registers,
     });
     this.connections = new Gauge({ name: 'kafka_server_socket_server_metrics_connection_count', help: 'Open connections', labelNames: ['listener'], registers });
+  }
+
+  /**
+   * {@link requests} and {@link requestLatency} for one API (`request` = its name) and version, created once and
+   * cached: a labelled `inc({...})` makes prom-client hash the label values on every request.
+   */
+  requestMetrics(request: string, version: number): RequestMetrics {
+    let byVersion = this.#requestChildren.get(request);
+    if (byVersion === undefined) this.#requestChildren.set(request, (byVersion = []));
+    return (byVersion[version] ??= {
+      count: this.requests.labels(request, String(version)),
+      latency: this.requestLatency.labels(request),
+    });
+  }
+
+  /** {@link bytesIn} and {@link messagesIn} for one topic, created once and cached (as {@link requestMetrics}). */
+  topicIn(topic: string): TopicInMetrics {
+    let children = this.#topicChildren.get(topic);
+    if (children === undefined) {
+      children = { bytes: this.bytesIn.labels(topic), messages: this.messagesIn.labels(topic) };
+      this.#topicChildren.set(topic, children);
+    }
+    return children;
   }
 }
 

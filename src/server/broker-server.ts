@@ -239,8 +239,9 @@ export class BrokerServer {
           messageTimestampAfterMaxMs: c.messageTimestampAfterMaxMs,
           compacted: c.compact,
         }, produceVersion, time.milliseconds());
-        metrics.bytesIn.inc({ topic: tp.topic }, validated.batches.length);
-        metrics.messagesIn.inc({ topic: tp.topic }, validated.recordCount);
+        const topicIn = metrics.topicIn(tp.topic);
+        topicIn.bytes.inc(validated.batches.length);
+        topicIn.messages.inc(validated.recordCount);
         return validated;
       },
     });

@@ -86,8 +86,9 @@ export class KafkaApis implements RequestHandler {
       return this.#encode(apiKey, apiVersion, correlationId, result);
     }
     const name = msg.name;
-    metrics.requests.inc({ request: name, version: String(apiVersion) });
-    const timer = metrics.requestLatency.startTimer({ request: name });
+    const children = metrics.requestMetrics(name, apiVersion);
+    children.count.inc();
+    const timer = children.latency.startTimer();
     if (result instanceof Promise) {
       return result.then((res) => {
         timer();

@@ -3,7 +3,9 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { crc32c } from '@node-rs/crc32';
 import type { Time } from '../common/time.ts';
 import type { Logger } from '../observability/logger.ts';
-import { BatchAttributes, BatchLayout } from '../protocol/records/record-batch.ts';
+import { readEndTransactionMarker } from '../protocol/records/control-record.ts';
+import { BatchAttributes, BatchLayout, RecordBatch } from '../protocol/records/record-batch.ts';
+import { CleanedTransactionMetadata } from './cleaned-transaction-metadata.ts';
 import type { FileRecords } from './file-records.ts';
 import { readInt64, writeInt64 } from './int64.ts';
 import { LogFileUtils } from './log-file-utils.ts';
@@ -61,14 +63,16 @@ const HEADER = BatchLayout.HEADER_SIZE;
  * - Tombstones: the first clean that retains a tombstone stamps its batch with a delete horizon (KIP-534:
  *   the baseTimestamp becomes now + delete.retention.ms and record timestamps are re-encoded against it); a later
  *   clean past the horizon drops it.
- * - Transactions: records of aborted transactions (per the transaction indexes) are dropped and never enter the
- *   map; control batches (markers) are always kept; transaction index entries move to the cleaned segment.
- *   Kafka also drops markers once their transaction's data is gone; this cleaner keeps them (consumers skip them).
+ * - Transactions (CleanedTransactionMetadata): records of aborted transactions (per the transaction indexes) are
+ *   dropped and never enter the map. A marker stays while its transaction still has data in the log; once it
+ *   has none, the marker gets a delete horizon (now + delete.retention.ms, like a tombstone) and a later clean
+ *   past it drops the marker (KIP-534). The cleaned segment's transaction index lists the ABORT markers kept.
+ * - The last batch of each active producer is kept, emptied if its records go, so its sequence and epoch
+ *   survive for duplicate detection; for a producer whose last write is a marker, that marker is kept.
  * - The last batch of each group is kept, empty if need be, so the cleaned segment still ends at the same offset
  *   (which is also what lets recovery know which old segments a `.swap` replaces).
  * - Keyless records on a compacted log are dropped (as Kafka does); compressed batches are recompressed with
- *   their codec. Kafka additionally keeps the last batch of each active producer (idempotence state); there is
- *   no producer state here yet.
+ *   their codec.
  *
  * Work is done in chunks of async reads with a yield between them, so the event loop keeps serving.
  */
@@ -102,7 +106,8 @@ export class Cleaner {
     const segments = log.logSegments().filter((s) => s.baseOffset < endOffset && s !== log.activeSegment);
     const groups = groupSegmentsBySize(segments, config.segmentBytes, config.segmentIndexBytes, firstUncleanableOffset);
     this.#logger.info({ log: log.dir, firstDirtyOffset, endOffset, keys: offsetMap.map.size, groups: groups.length }, 'Cleaning log');
-    for (const group of groups) await this.#cleanSegments(log, group, offsetMap, now, stats);
+    const txns = new CleanedTransactionMetadata();
+    for (const group of groups) await this.#cleanSegments(log, group, offsetMap, txns, now, stats);
     return { endOffset, ...stats };
   }
 
@@ -159,7 +164,7 @@ export class Cleaner {
   }
 
   /** Rewrites one group of segments into one `.cleaned` segment and swaps it in (Kafka's cleanSegments). */
-  async #cleanSegments(log: UnifiedLog, group: LogSegment[], offsetMap: OffsetMap, now: number, stats: Stats): Promise<void> {
+  async #cleanSegments(log: UnifiedLog, group: LogSegment[], offsetMap: OffsetMap, txns: CleanedTransactionMetadata, now: number, stats: Stats): Promise<void> {
     const config = log.config;
     const base = group[0]!.baseOffset;
     for (const suffix of [LogFileUtils.LOG_FILE_SUFFIX, LogFileUtils.INDEX_FILE_SUFFIX, LogFileUtils.TIME_INDEX_FILE_SUFFIX, LogFileUtils.TXN_INDEX_FILE_SUFFIX]) {
@@ -167,7 +172,8 @@ export class Cleaner {
     }
     const cleaned = await LogSegment.open({ dir: log.dir, baseOffset: base, config, now: () => this.#time.milliseconds(), create: true, suffix: LogFileUtils.CLEANED_FILE_SUFFIX });
     try {
-      const aborted = abortedRanges(log, base, Infinity);
+      const producers = lastRecordsOfActiveProducers(log);
+      const retainedAborts: AbortedTxn[] = [];
       const out: Buffer[] = [];
       let outBytes = 0;
       let lastDropped: Buffer | null = null;
@@ -178,10 +184,15 @@ export class Cleaner {
         out.length = 0;
         outBytes = 0;
       };
-      for (const segment of group) {
+      for (let i = 0; i < group.length; i++) {
+        const segment = group[i]!;
+        // Kafka collects aborted transactions per segment range (their data may sit in earlier segments).
+        const upper = group[i + 1]?.baseOffset ?? (await segment.readNextOffset());
+        txns.addAbortedTransactions(log.collectAbortedTransactions(BigInt(segment.baseOffset), BigInt(upper)));
         for await (const { buf, at, size } of batchesIn(segment.log, 0, segment.size, this.#ioBufferSize, () => this.#checkAborted(log))) {
           stats.bytesRead += size;
-          const kept = await this.#filterBatch(buf, at, size, offsetMap, aborted, now, config.deleteRetentionMs, stats);
+          const ctx = { offsetMap, txns, producers, retainedAborts, now, deleteRetentionMs: config.deleteRetentionMs, stats };
+          const kept = await this.#filterBatch(buf, at, size, ctx);
           if (kept === null) {
             lastDropped = Buffer.from(buf.subarray(at, at + HEADER));
             continue;
@@ -191,7 +202,7 @@ export class Cleaner {
           outBytes += kept.length;
           if (outBytes >= this.#ioBufferSize) await flushOut();
         }
-        for (const txn of segment.txnIndex.entries) {
+        for (const txn of retainedAborts.splice(0)) {
           const last = cleaned.txnIndex.entries.at(-1);
           if (last === undefined || txn.lastOffset > last.lastOffset) await cleaned.txnIndex.append(txn);
         }
@@ -218,29 +229,37 @@ export class Cleaner {
     stats.segmentsCleaned += group.length;
   }
 
-  /** The batch as it survives cleaning: the same bytes, a rebuilt batch, or null when nothing is left. */
-  async #filterBatch(
-    buf: Buffer,
-    at: number,
-    size: number,
-    offsetMap: OffsetMap,
-    aborted: Map<bigint, AbortedTxn[]>,
-    now: number,
-    deleteRetentionMs: number,
-    stats: { recordsRead: number; recordsRetained: number; nextDeleteHorizonMs: number },
-  ): Promise<Buffer | null> {
+  /**
+   * The batch as it survives cleaning (Kafka's checkBatchRetention + shouldRetainRecord): the same bytes, a
+   * rebuilt batch, an empty batch (an active producer's last batch whose records all go), or null.
+   */
+  async #filterBatch(buf: Buffer, at: number, size: number, ctx: FilterContext): Promise<Buffer | null> {
+    const { offsetMap, txns, stats } = ctx;
     const attributes = buf.readInt16BE(at + BatchLayout.ATTRIBUTES);
     const count = buf.readInt32BE(at + BatchLayout.RECORD_COUNT);
     stats.recordsRead += count;
-    if ((attributes & BatchAttributes.CONTROL) !== 0) {
-      stats.recordsRetained += count;
-      return Buffer.from(buf.subarray(at, at + size));
-    }
     const baseOffset = readInt64(buf, at);
-    if ((attributes & BatchAttributes.TRANSACTIONAL) !== 0 && isAborted(aborted, buf.readBigInt64BE(at + BatchLayout.PRODUCER_ID), baseOffset)) return null;
+    const lastOffset = baseOffset + buf.readInt32BE(at + BatchLayout.LAST_OFFSET_DELTA);
+    const producerId = buf.readBigInt64BE(at + BatchLayout.PRODUCER_ID);
+    const isControl = (attributes & BatchAttributes.CONTROL) !== 0;
     const hasHorizon = (attributes & BatchAttributes.DELETE_HORIZON) !== 0;
     const baseTimestamp = readInt64(buf, at + BatchLayout.BASE_TIMESTAMP);
-    const retainDeletes = !hasHorizon || now < baseTimestamp;
+    let discardRecords: boolean;
+    let emptyTxnMarker = false;
+    if (isControl) {
+      const verdict = txns.onControlBatchRead(producerId, markerType(buf, at, size, count), lastOffset);
+      if (verdict.retainedAbort !== null) ctx.retainedAborts.push(verdict.retainedAbort);
+      emptyTxnMarker = verdict.discardable;
+      // Markers of transactions without data go once their delete horizon passed, as tombstones do.
+      discardRecords = verdict.discardable && hasHorizon && baseTimestamp <= ctx.now;
+    } else {
+      discardRecords = txns.onBatchRead(producerId, (attributes & BatchAttributes.TRANSACTIONAL) !== 0, lastOffset);
+    }
+    // An active producer's last batch keeps its header (sequence, epoch) even when its records go.
+    const last = producerId >= 0n ? ctx.producers.get(producerId) : undefined;
+    const retainEmpty = last !== undefined && (last.lastDataOffset >= 0 ? last.lastDataOffset === lastOffset : isControl && last.producerEpoch === buf.readInt16BE(at + BatchLayout.PRODUCER_EPOCH));
+    if (discardRecords) return retainEmpty ? emptyBatch(buf.subarray(at, at + HEADER)) : null;
+    const retainDeletes = !hasHorizon || ctx.now < baseTimestamp;
     const plain = await batchRecords(buf, at, size, attributes);
     const cursor = new RecordCursor().reset(plain.buf, plain.start, plain.end, count);
     const kept: { start: number; end: number; tsEnd: number; ts: number }[] = [];
@@ -248,20 +267,50 @@ export class Cleaner {
     while (cursor.next()) {
       const offset = baseOffset + cursor.offsetDelta;
       let retain: boolean;
-      if (offset > offsetMap.latestOffset) retain = true;
+      if (isControl || offset > offsetMap.latestOffset) retain = true;
       else if (cursor.keyLength < 0) retain = false;
       else retain = offset >= (offsetMap.map.get(cursor.keyString()) ?? -1) && (cursor.valueLength >= 0 || retainDeletes);
       if (!retain) continue;
-      if (cursor.valueLength < 0) tombstones = true;
+      if (cursor.valueLength < 0 && !isControl) tombstones = true;
       kept.push({ start: cursor.start, end: cursor.recordEnd, tsEnd: cursor.timestampDeltaEnd, ts: baseTimestamp + cursor.timestampDelta });
     }
     stats.recordsRetained += kept.length;
-    if (kept.length === 0) return null;
-    const setHorizon = tombstones && !hasHorizon;
-    const horizon = setHorizon ? now + deleteRetentionMs : hasHorizon ? baseTimestamp : -1;
-    if (tombstones && horizon >= 0 && (stats.nextDeleteHorizonMs < 0 || horizon < stats.nextDeleteHorizonMs)) stats.nextDeleteHorizonMs = horizon;
+    if (kept.length === 0) return retainEmpty ? emptyBatch(buf.subarray(at, at + HEADER)) : null;
+    const needsHorizon = tombstones || emptyTxnMarker;
+    const setHorizon = needsHorizon && !hasHorizon;
+    const horizon = setHorizon ? ctx.now + ctx.deleteRetentionMs : hasHorizon ? baseTimestamp : -1;
+    if (needsHorizon && horizon >= 0 && (stats.nextDeleteHorizonMs < 0 || horizon < stats.nextDeleteHorizonMs)) stats.nextDeleteHorizonMs = horizon;
     if (kept.length === count && !setHorizon) return Buffer.from(buf.subarray(at, at + size));
     return rebuildBatch(buf, at, attributes, plain.buf, kept, setHorizon ? horizon : null);
+  }
+}
+
+/** What {@link Cleaner} filters batches with during one group. */
+interface FilterContext {
+  readonly offsetMap: OffsetMap;
+  readonly txns: CleanedTransactionMetadata;
+  readonly producers: ReadonlyMap<bigint, { lastDataOffset: number; producerEpoch: number }>;
+  /** ABORT markers kept in this segment, for the cleaned transaction index. */
+  readonly retainedAborts: AbortedTxn[];
+  readonly now: number;
+  readonly deleteRetentionMs: number;
+  readonly stats: { recordsRead: number; recordsRetained: number; nextDeleteHorizonMs: number };
+}
+
+/** The last data offset (-1: none) and epoch of each producer with state (Kafka's lastRecordsOfActiveProducers). */
+function lastRecordsOfActiveProducers(log: UnifiedLog): Map<bigint, { lastDataOffset: number; producerEpoch: number }> {
+  const out = new Map<bigint, { lastDataOffset: number; producerEpoch: number }>();
+  for (const [id, e] of log.producerStateManager.activeProducers) out.set(id, { lastDataOffset: e.lastDataOffset, producerEpoch: e.producerEpoch });
+  return out;
+}
+
+/** The transaction marker type of a control batch, 'empty' when it has no record, null for other control records. */
+function markerType(buf: Buffer, at: number, size: number, count: number): 'ABORT' | 'COMMIT' | 'empty' | null {
+  if (count === 0) return 'empty';
+  try {
+    return readEndTransactionMarker(new RecordBatch(Buffer.from(buf.subarray(at, at + size)), 0))?.type ?? null;
+  } catch {
+    return null;
   }
 }
 

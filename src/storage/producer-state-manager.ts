@@ -35,6 +35,10 @@ export interface AbortedTxnToIndex {
 
 type CompletedTxnMetadata = StartedTxn & { readonly lastOffset: number };
 
+const EMPTY_UPDATES: ReadonlyMap<bigint, ProducerAppendInfo> = new Map();
+const NO_COMPLETED_TXNS: readonly CompletedTxn[] = [];
+const NO_ABORTED: readonly AbortedTxnToIndex[] = [];
+
 /**
  * The idempotent and transactional producer state of one partition (Kafka's ProducerStateManager): per producer
  * id its epoch, last batches, coordinator epoch and open transaction; the open transactions ordered by first
@@ -186,16 +190,19 @@ export class ProducerStateManager {
    * TransactionCoordinatorFencedError (52).
    */
   analyzeAppend(records: Buffer, origin: AppendOrigin, verificationGuard: object | null): AppendAnalysis {
-    const updatedProducers = new Map<bigint, ProducerAppendInfo>();
-    const completedTxns: CompletedTxn[] = [];
+    // Allocated on the first batch with a producer id: plain appends stay allocation-free.
+    let updatedProducers: Map<bigint, ProducerAppendInfo> | null = null;
+    let completedTxns: CompletedTxn[] | null = null;
     for (let at = 0; at < records.length; ) {
-      const batch = new RecordBatch(records, at);
+      const batchStart = at;
       at += records.readInt32BE(at + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
+      if (records.readBigInt64BE(batchStart + BatchLayout.PRODUCER_ID) < 0n) continue;
+      const batch = new RecordBatch(records, batchStart);
       const producerId = batch.producerId;
-      if (producerId < 0n) continue;
+      updatedProducers ??= new Map();
       if (origin === 'client') {
         const duplicate = this.#producers.get(producerId)?.findDuplicateBatch(batch.producerEpoch, batch.baseSequence, batch.lastSequence);
-        if (duplicate !== undefined) return { duplicate, updatedProducers, completedTxns };
+        if (duplicate !== undefined) return { duplicate, updatedProducers: EMPTY_UPDATES, completedTxns: NO_COMPLETED_TXNS };
         // KIP-890: a transaction's first batch is written only if the coordinator confirmed the partition is in
         // it. The coordinator's own transactional appends (offset commits) are trusted.
         if (batch.isTransactional && !this.hasOngoingTransaction(producerId, batch.producerEpoch)) {
@@ -214,17 +221,18 @@ export class ProducerStateManager {
         updatedProducers.set(producerId, info);
       }
       const completed = appendBatch(info, batch);
-      if (completed !== null) completedTxns.push(completed);
+      if (completed !== null) (completedTxns ??= []).push(completed);
       if (batch.isTransactional) this.#verification.delete(producerId);
     }
-    return { duplicate: null, updatedProducers, completedTxns };
+    return { duplicate: null, updatedProducers: updatedProducers ?? EMPTY_UPDATES, completedTxns: completedTxns ?? NO_COMPLETED_TXNS };
   }
 
   /**
    * Applies an analysed append (Kafka's update + completeTxn): producer entries, opened and completed
    * transactions. @returns the aborted transactions with their last stable offsets, for the transaction index.
    */
-  applyAppend(analysis: AppendAnalysis): AbortedTxnToIndex[] {
+  applyAppend(analysis: AppendAnalysis): readonly AbortedTxnToIndex[] {
+    if (analysis.updatedProducers.size === 0) return NO_ABORTED;
     for (const info of analysis.updatedProducers.values()) this.update(info);
     const aborted: AbortedTxnToIndex[] = [];
     for (const txn of analysis.completedTxns) {

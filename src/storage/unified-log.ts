@@ -207,12 +207,8 @@ export class UnifiedLog {
    * watermark. read_committed consumers read up to it.
    */
   get lastStableOffset(): bigint {
-    const first = this.#producerState.firstUnstableOffset;
-    if (first !== null) {
-      const unstable = Math.max(first, this.#logStartOffset);
-      if (unstable < this.#highWatermark) return BigInt(unstable);
-    }
-    return BigInt(this.#highWatermark);
+    const unstable = this.firstUnstableOffset;
+    return unstable !== null && unstable < BigInt(this.#highWatermark) ? unstable : BigInt(this.#highWatermark);
   }
 
   /** The partition's producer state (DescribeProducers, tests). */
@@ -503,6 +499,7 @@ export class UnifiedLog {
         reloadFromCleanShutdown: false,
         logger: this.#logger,
       });
+      this.#producerState.onHighWatermarkUpdated(this.#highWatermark);
       return true;
     });
   }

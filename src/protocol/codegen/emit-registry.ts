@@ -55,18 +55,44 @@ export function emitApiKeys(apis: readonly Api[]): string {
   return b.toString();
 }
 
-/** `api-messages.ts`: the API_MESSAGES registry and the request/response header version rules. */
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/**
+ * `api-messages.ts`: the API_MESSAGES registry and the request/response header version rules. The codecs are
+ * wrappers that load their message module on first use (see the generated `lazy`).
+ */
 export function emitApiMessages(apis: readonly Api[]): string {
   const b = new CodeBuffer();
   b.line(BANNER);
   b.line('// Registry of every API: versions, listeners and the codecs of its request and response bodies.');
   b.line();
+  b.line("import { createRequire } from 'node:module';");
   b.line("import type { Reader } from '../reader.ts';");
   b.line("import type { Writer } from '../writer.ts';");
   b.line("import type { Input } from '../message-input.ts';");
   for (const a of apis) {
     for (const m of [a.request, a.response]) {
-      b.line(`import { decode${m.name}, encode${m.name}, size${m.name} } from './messages/${kebabCase(m.fileName)}.ts';`);
+      b.line(`import type { ${m.name} } from './messages/${kebabCase(m.fileName)}.ts';`);
+    }
+  }
+  b.line();
+  b.line('const require = createRequire(import.meta.url);');
+  b.line();
+  b.line('/**');
+  b.line(' * A message module loaded on its first use, with a synchronous require() of the ES module (Node >= 22.12):');
+  b.line(' * start-up does not compile the codecs of the APIs no client calls (tens of thousands of lines).');
+  b.line(' */');
+  b.block('function lazy<M>(path: string): () => M', () => {
+    b.line('let loaded: M | undefined;');
+    b.line('return () => (loaded ??= require(path) as M);');
+  });
+  b.line();
+  for (const a of apis) {
+    for (const m of [a.request, a.response]) {
+      const path = `./messages/${kebabCase(m.fileName)}.ts`;
+      b.line(`const ${lowerFirst(m.name)} = lazy<typeof import('${path}')>('${path}');`);
     }
   }
   b.line();
@@ -106,12 +132,13 @@ export function emitApiMessages(apis: readonly Api[]): string {
     b.line(`flexibleFrom: ${flexibleFrom(a.request)},`);
     b.line(`latestVersionUnstable: ${a.request.latestVersionUnstable},`);
     b.line(`listeners: [${a.request.listeners.map(tsString).join(', ')}],`);
-    b.line(`decodeRequest: decode${q},`);
-    b.line(`encodeRequest: encode${q},`);
-    b.line(`sizeRequest: size${q},`);
-    b.line(`decodeResponse: decode${s},`);
-    b.line(`encodeResponse: encode${s},`);
-    b.line(`sizeResponse: size${s},`);
+    for (const m of [q, s]) {
+      const kind = m === q ? 'Request' : 'Response';
+      const mod = lowerFirst(m);
+      b.line(`decode${kind}: (r: Reader, version: number) => ${mod}().decode${m}(r, version),`);
+      b.line(`encode${kind}: (w: Writer, version: number, value: Input<${m}>) => ${mod}().encode${m}(w, version, value),`);
+      b.line(`size${kind}: (version: number, value: Input<${m}>) => ${mod}().size${m}(version, value),`);
+    }
     b.dedent();
     b.line('}],');
   }

@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c, crc32cAsync } from './crc32c.ts';
 
 /**
  * RecordBatch v2 (magic 2) layout, as in Kafka's DefaultRecordBatch. All offsets are bytes from the batch start.
@@ -157,6 +157,14 @@ export class RecordBatch {
   /** CRC-32C of the bytes from `attributes` to the end of the batch. */
   computeChecksum(): number {
     return crc32c(this.buf.subarray(this.offset + BatchLayout.ATTRIBUTES, this.offset + this.sizeInBytes)) >>> 0;
+  }
+
+  /**
+   * {@link computeChecksum} in the libuv threadpool for a large batch (see crc32cAsync), so validating a 1 MB
+   * batch does not hold the event loop. The batch must not change until the promise settles.
+   */
+  computeChecksumAsync(): Promise<number> {
+    return crc32cAsync(this.buf.subarray(this.offset + BatchLayout.ATTRIBUTES, this.offset + this.sizeInBytes));
   }
 
   /** True when the stored CRC matches the bytes it covers. */

@@ -68,6 +68,16 @@ function reject(errorCode: number, message: string, recordErrors = NO_RECORD_ERR
 
 /** Header checks in Kafka's order (ByteBufferLogInputStream, ProduceRequest, UnifiedLog, LogValidator). */
 function checkHeader(batch: RecordBatch, o: ValidateBatchOptions): BatchValidation | null {
+  return checkFraming(batch, o) ?? checkCrc(batch, batch.computeChecksum()) ?? checkCounts(batch, o);
+}
+
+/** {@link checkHeader} with the CRC-32C computed in the threadpool for a large batch. */
+async function checkHeaderAsync(batch: RecordBatch, o: ValidateBatchOptions): Promise<BatchValidation | null> {
+  return checkFraming(batch, o) ?? checkCrc(batch, await batch.computeChecksumAsync()) ?? checkCounts(batch, o);
+}
+
+/** The checks before the CRC: sizes, magic, codec, baseOffset, max.message.bytes. */
+function checkFraming(batch: RecordBatch, o: ValidateBatchOptions): BatchValidation | null {
   const available = batch.buf.length - batch.offset;
   if (available < BatchLayout.LOG_OVERHEAD) return reject(CORRUPT_MESSAGE, 'truncated batch header');
   const batchLength = batch.batchLength;
@@ -102,10 +112,17 @@ function checkHeader(batch: RecordBatch, o: ValidateBatchOptions): BatchValidati
   if (o.maxMessageBytes !== undefined && size > o.maxMessageBytes) {
     return reject(MESSAGE_TOO_LARGE, `batch of ${size} bytes exceeds max.message.bytes ${o.maxMessageBytes}`);
   }
-  if (!batch.isValid()) {
-    const computed = batch.computeChecksum();
-    return reject(CORRUPT_MESSAGE, `record is corrupt (stored crc = ${batch.crc}, computed crc = ${computed})`);
-  }
+  return null;
+}
+
+function checkCrc(batch: RecordBatch, computed: number): BatchValidation | null {
+  if (computed === batch.crc) return null;
+  return reject(CORRUPT_MESSAGE, `record is corrupt (stored crc = ${batch.crc}, computed crc = ${computed})`);
+}
+
+/** The checks after the CRC: count and offsets, control batches and sequences from clients. */
+function checkCounts(batch: RecordBatch, o: ValidateBatchOptions): BatchValidation | null {
+  const client = (o.origin ?? 'client') === 'client';
   const count = batch.recordCount;
   if (client) {
     const lastOffsetDelta = batch.lastOffsetDelta;
@@ -232,7 +249,10 @@ function walkRecords(batch: RecordBatch, bytes: Buffer, o: ValidateBatchOptions)
  * A compressed batch's records are left to {@link validateBatchFully}.
  */
 export function validateBatch(batch: RecordBatch, options: ValidateBatchOptions = {}): BatchValidation {
-  const headerError = checkHeader(batch, options);
+  return validateAfterHeader(batch, options, checkHeader(batch, options));
+}
+
+function validateAfterHeader(batch: RecordBatch, options: ValidateBatchOptions, headerError: BatchValidation | null): BatchValidation {
   if (headerError !== null) return headerError;
   if (options.checkRecords === false || batch.compression !== CompressionType.none) {
     return {
@@ -251,12 +271,14 @@ export function validateBatch(batch: RecordBatch, options: ValidateBatchOptions 
  * {@link validateBatch} plus, for a compressed batch, decompression (capped by `maxDecompressedBytes`; failures
  * give the CompressionError's code: CORRUPT_MESSAGE, MESSAGE_TOO_LARGE) and the same record walk over the
  * decompressed bytes. This is what the produce path runs, as Kafka's LogValidator iterates compressed records.
+ * The CRC-32C of a large batch is computed in the libuv threadpool (the event loop serves other connections
+ * meanwhile); the batch must not change until the promise settles.
  */
 export async function validateBatchFully(
   batch: RecordBatch,
   options: ValidateBatchOptions = {},
 ): Promise<BatchValidation> {
-  const result = validateBatch(batch, options);
+  const result = validateAfterHeader(batch, options, await checkHeaderAsync(batch, options));
   if (result.errorCode !== 0 || result.recordsChecked || options.checkRecords === false) return result;
   let bytes: Buffer;
   try {
