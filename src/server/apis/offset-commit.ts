@@ -11,27 +11,18 @@
 // groupInstanceId; v8 flexible; v9 member epoch for KIP-848 groups.
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
-import { Errors } from '../../protocol/generated/errors.ts';
-import type { OffsetCommitRequest, OffsetCommitRequestTopic } from '../../protocol/generated/messages/offset-commit-request.ts';
-import type { OffsetCommitResponse, OffsetCommitResponseTopic } from '../../protocol/generated/messages/offset-commit-response.ts';
+import type { OffsetCommitRequest } from '../../protocol/generated/messages/offset-commit-request.ts';
+import type { OffsetCommitResponse } from '../../protocol/generated/messages/offset-commit-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 import { groupRequestContext } from '../../coordinator/group/group-manager-context.ts';
+import { splitKnownPartitions } from '../known-partitions.ts';
 
 export const offsetCommitHandler = defineHandler<OffsetCommitRequest, Input<OffsetCommitResponse>>({
   apiKey: ApiKeys.OffsetCommit,
   minVersion: 1,
   maxVersion: 9,
   async handle(services, request, { apiVersion, header, connection }) {
-    const image = services.metadata();
-    const errors: Input<OffsetCommitResponseTopic>[] = [];
-    const valid: OffsetCommitRequestTopic[] = [];
-    for (const t of request.topics) {
-      const topic = image.topicsByName.get(t.name);
-      const known = t.partitions.filter((p) => topic?.partitions.has(p.partitionIndex) === true);
-      const unknown = t.partitions.filter((p) => topic?.partitions.has(p.partitionIndex) !== true);
-      if (unknown.length > 0) errors.push({ name: t.name, partitions: unknown.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: Errors.UNKNOWN_TOPIC_OR_PARTITION })) });
-      if (known.length > 0) valid.push({ ...t, partitions: known });
-    }
+    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics);
     if (valid.length === 0) return { throttleTimeMs: 0, topics: errors };
     const response = await services.groupCoordinator.commitOffsets(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), { ...request, topics: valid });
     return { throttleTimeMs: 0, topics: [...(response.topics ?? []), ...errors] };

@@ -8,26 +8,18 @@
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
-import type { OffsetDeleteRequest, OffsetDeleteRequestTopic } from '../../protocol/generated/messages/offset-delete-request.ts';
-import type { OffsetDeleteResponse, OffsetDeleteResponseTopic } from '../../protocol/generated/messages/offset-delete-response.ts';
+import type { OffsetDeleteRequest } from '../../protocol/generated/messages/offset-delete-request.ts';
+import type { OffsetDeleteResponse } from '../../protocol/generated/messages/offset-delete-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 import { groupRequestContext } from '../../coordinator/group/group-manager-context.ts';
+import { splitKnownPartitions } from '../known-partitions.ts';
 
 export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, Input<OffsetDeleteResponse>>({
   apiKey: ApiKeys.OffsetDelete,
   minVersion: 0,
   maxVersion: 0,
   async handle(services, request, { apiVersion, header, connection }) {
-    const image = services.metadata();
-    const errors: Input<OffsetDeleteResponseTopic>[] = [];
-    const valid: OffsetDeleteRequestTopic[] = [];
-    for (const t of request.topics) {
-      const topic = image.topicsByName.get(t.name);
-      const known = t.partitions.filter((p) => topic?.partitions.has(p.partitionIndex) === true);
-      const unknown = t.partitions.filter((p) => topic?.partitions.has(p.partitionIndex) !== true);
-      if (unknown.length > 0) errors.push({ name: t.name, partitions: unknown.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: Errors.UNKNOWN_TOPIC_OR_PARTITION })) });
-      if (known.length > 0) valid.push({ ...t, partitions: known });
-    }
+    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics);
     const response = await services.groupCoordinator.deleteOffsets(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), { ...request, topics: valid });
     const errorCode = response.errorCode ?? Errors.NONE;
     if (errorCode !== Errors.NONE) return { errorCode, throttleTimeMs: 0, topics: [] };

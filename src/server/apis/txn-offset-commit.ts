@@ -13,10 +13,11 @@
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
-import type { TxnOffsetCommitRequest, TxnOffsetCommitRequestTopic } from '../../protocol/generated/messages/txn-offset-commit-request.ts';
+import type { TxnOffsetCommitRequest } from '../../protocol/generated/messages/txn-offset-commit-request.ts';
 import type { TxnOffsetCommitResponse, TxnOffsetCommitResponseTopic } from '../../protocol/generated/messages/txn-offset-commit-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 import { groupRequestContext } from '../../coordinator/group/group-manager-context.ts';
+import { splitKnownPartitions } from '../known-partitions.ts';
 import type { BrokerServices } from '../broker-services.ts';
 
 /** KIP-890: the group's __consumer_offsets partition must be in the transaction (Kafka's CoordinatorPartitionWriter verification). */
@@ -38,16 +39,7 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, Inpu
   minVersion: 0,
   maxVersion: 4,
   async handle(services, request, { apiVersion, header, connection }) {
-    const image = services.metadata();
-    const errors: Input<TxnOffsetCommitResponseTopic>[] = [];
-    const valid: TxnOffsetCommitRequestTopic[] = [];
-    for (const t of request.topics) {
-      const topic = image.topicsByName.get(t.name);
-      const known = t.partitions.filter((p) => topic?.partitions.has(p.partitionIndex) === true);
-      const unknown = t.partitions.filter((p) => topic?.partitions.has(p.partitionIndex) !== true);
-      if (unknown.length > 0) errors.push({ name: t.name, partitions: unknown.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: Errors.UNKNOWN_TOPIC_OR_PARTITION })) });
-      if (known.length > 0) valid.push({ ...t, partitions: known });
-    }
+    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics);
     let topics: Input<TxnOffsetCommitResponseTopic>[] = errors;
     if (valid.length > 0) {
       const verified = request.groupId === '' ? Errors.NONE : await verify(services, request, apiVersion);
