@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { coordinatorAppendError } from '../runtime/append-error.ts';
 import { ApiError } from '../../common/api-error.ts';
 import type { Time } from '../../common/time.ts';
 import type { TopicPartition } from '../../common/topic-partition.ts';
@@ -363,22 +364,8 @@ export class GroupCoordinator {
       this.#logger.error({ err, operation }, 'group coordinator operation hit an unexpected exception');
       return Errors.UNKNOWN_SERVER_ERROR;
     }
-    switch (err.code) {
-      case Errors.NETWORK_EXCEPTION:
-        return Errors.COORDINATOR_LOAD_IN_PROGRESS;
-      case Errors.UNKNOWN_TOPIC_OR_PARTITION:
-      case Errors.NOT_ENOUGH_REPLICAS:
-      case Errors.REQUEST_TIMED_OUT:
-        return Errors.COORDINATOR_NOT_AVAILABLE;
-      case Errors.NOT_LEADER_OR_FOLLOWER:
-      case Errors.KAFKA_STORAGE_ERROR:
-        return Errors.NOT_COORDINATOR;
-      case Errors.MESSAGE_TOO_LARGE:
-      case Errors.RECORD_LIST_TOO_LARGE:
-      case Errors.INVALID_FETCH_SIZE:
-        return Errors.UNKNOWN_SERVER_ERROR;
-      default:
-        return err.code;
-    }
+    // NETWORK_EXCEPTION: the shard was unloaded mid-operation (Kafka maps it to a retriable load error).
+    if (err.code === Errors.NETWORK_EXCEPTION) return Errors.COORDINATOR_LOAD_IN_PROGRESS;
+    return coordinatorAppendError(err);
   }
 }

@@ -13,7 +13,8 @@ import { TransactionLogRecordSerde, type TransactionLogRecord } from './transact
 import { TransactionMarkerChannelManager, type TxnMarkerSender } from './transaction-marker-channel-manager.ts';
 import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from './transaction-metadata.ts';
 import { transactionStateFromName, type TransactionStateName } from './transaction-state.ts';
-import { coordinatorAppendError, TransactionStateShard, type PendingCompleteTxn, type TxnOutcome } from './transaction-state-shard.ts';
+import { TransactionStateShard, type PendingCompleteTxn, type TxnOutcome } from './transaction-state-shard.ts';
+import { coordinatorAppendError } from '../runtime/append-error.ts';
 
 /** The internal topic of the transaction coordinator. */
 export const TRANSACTION_STATE_TOPIC_NAME = '__transaction_state';

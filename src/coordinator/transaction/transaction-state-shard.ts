@@ -1,4 +1,4 @@
-import { ApiError } from '../../common/api-error.ts';
+import { coordinatorAppendError } from '../runtime/append-error.ts';
 import type { TopicPartition } from '../../common/topic-partition.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -42,25 +42,6 @@ export interface TxnOutcome {
 const ABORT_TIMED_OUT_KEY = 'abort-timed-out-transactions';
 const EXPIRE_IDS_KEY = 'remove-expired-transactional-ids';
 
-/** Kafka's mapping of append errors to coordinator errors (TransactionStateManager.appendTransactionToLog). */
-export function coordinatorAppendError(err: unknown): number {
-  const code = err instanceof ApiError ? err.code : Errors.UNKNOWN_SERVER_ERROR;
-  switch (code) {
-    case Errors.UNKNOWN_TOPIC_OR_PARTITION:
-    case Errors.NOT_ENOUGH_REPLICAS:
-    case Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case Errors.REQUEST_TIMED_OUT:
-      return Errors.COORDINATOR_NOT_AVAILABLE;
-    case Errors.NOT_LEADER_OR_FOLLOWER:
-    case Errors.KAFKA_STORAGE_ERROR:
-      return Errors.NOT_COORDINATOR;
-    case Errors.MESSAGE_TOO_LARGE:
-    case Errors.RECORD_LIST_TOO_LARGE:
-      return Errors.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
-}
 
 /**
  * The transactional ids of one `__transaction_state` partition, after the per-partition cache of Kafka's

@@ -1,3 +1,4 @@
+import { coordinatorAppendError } from '../../runtime/append-error.ts';
 import { ApiError } from '../../../common/api-error.ts';
 import { Errors } from '../../../protocol/generated/errors.ts';
 import type { JoinGroupRequest } from '../../../protocol/generated/messages/join-group-request.ts';
@@ -531,20 +532,5 @@ export class ClassicGroupManager {
 
 /** Kafka's `appendGroupMetadataErrorToResponseError`: the error a client gets when a group write failed. */
 export function appendErrorToResponseError(err: Error): number {
-  const code = err instanceof ApiError ? err.code : Errors.UNKNOWN_SERVER_ERROR;
-  switch (code) {
-    case Errors.UNKNOWN_TOPIC_OR_PARTITION:
-    case Errors.NOT_ENOUGH_REPLICAS:
-    case Errors.REQUEST_TIMED_OUT:
-      return Errors.COORDINATOR_NOT_AVAILABLE;
-    case Errors.NOT_LEADER_OR_FOLLOWER:
-    case Errors.KAFKA_STORAGE_ERROR:
-      return Errors.NOT_COORDINATOR;
-    case Errors.MESSAGE_TOO_LARGE:
-    case Errors.RECORD_LIST_TOO_LARGE:
-    case Errors.INVALID_FETCH_SIZE:
-      return Errors.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
+  return coordinatorAppendError(err);
 }
