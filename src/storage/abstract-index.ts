@@ -3,6 +3,8 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { CorruptIndexError } from './errors.ts';
 
 const INITIAL_ENTRIES = 64;
+/** The entries of an index that has none: the memory is allocated with the first entry (most partitions idle). */
+const NO_ENTRIES = Buffer.alloc(0);
 
 /**
  * Shared machinery of the offset and time indexes (Kafka's AbstractIndex): fixed-size entries of a segment,
@@ -41,7 +43,7 @@ export abstract class AbstractIndex {
     this.entrySize = entrySize;
     this.#maxIndexSize = roundDown(maxIndexSize, entrySize);
     this.#maxEntries = this.#maxIndexSize / entrySize;
-    this.buf = Buffer.alloc(Math.min(INITIAL_ENTRIES, Math.max(this.#maxEntries, 1)) * entrySize);
+    this.buf = NO_ENTRIES;
   }
 
   get path(): string {
@@ -83,7 +85,7 @@ export abstract class AbstractIndex {
       throw new CorruptIndexError(`Index file ${this.#path} is corrupt: length ${data.length} is not a multiple of ${this.entrySize}`);
     }
     const n = data.length / this.entrySize;
-    this.buf = Buffer.alloc(Math.max(n, Math.min(INITIAL_ENTRIES, this.#maxEntries), 1) * this.entrySize);
+    this.buf = n === 0 ? NO_ENTRIES : Buffer.alloc(Math.max(n, Math.min(INITIAL_ENTRIES, this.#maxEntries)) * this.entrySize);
     data.copy(this.buf);
     this.#entries = n;
     this.#persisted = n;
@@ -102,7 +104,7 @@ export abstract class AbstractIndex {
   protected ensureCapacity(): void {
     const need = (this.#entries + 1) * this.entrySize;
     if (need <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(need, this.buf.length * 2));
+    const next = Buffer.alloc(Math.max(need, this.buf.length * 2, Math.min(INITIAL_ENTRIES, this.#maxEntries) * this.entrySize));
     this.buf.copy(next, 0, 0, this.#entries * this.entrySize);
     this.buf = next;
   }
