@@ -1,5 +1,6 @@
+import { renameIfExists, unlinkIfExists } from './missing-ok.ts';
 import { constants as fsConstants } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { CorruptIndexError } from './errors.ts';
 
 const INITIAL_ENTRIES = 64;
@@ -164,11 +165,7 @@ export abstract class AbstractIndex {
 
   async renameTo(path: string): Promise<void> {
     await this.#serial(async () => {
-      try {
-        await rename(this.#path, path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
+      await renameIfExists(this.#path, path);
       this.#path = path;
     });
   }
@@ -176,11 +173,7 @@ export abstract class AbstractIndex {
   async deleteIfExists(): Promise<void> {
     this.#deleted = true;
     await this.#serial(async () => {
-      try {
-        await unlink(this.#path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
+      await unlinkIfExists(this.#path);
     });
   }
 

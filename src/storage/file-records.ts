@@ -1,5 +1,6 @@
+import { unlinkIfExists } from './missing-ok.ts';
 import { constants as fsConstants } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { BatchLayout } from '../protocol/records/record-batch.ts';
 import { FileRecordsSlice, type SliceSource } from './file-records-slice.ts';
 import { readInt64 } from './int64.ts';
@@ -197,11 +198,7 @@ export class FileRecords implements SliceSource {
 
   /** Removes the file from its directory (ENOENT ignored) and closes it once unreferenced. */
   async deleteFile(): Promise<void> {
-    try {
-      await unlink(this.#path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    await unlinkIfExists(this.#path);
     await this.close();
   }
 

@@ -1,4 +1,5 @@
-import { readdir, unlink } from 'node:fs/promises';
+import { unlinkIfExists } from './missing-ok.ts';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 import { CorruptIndexError } from './errors.ts';
@@ -163,12 +164,4 @@ async function completeSwap(p: LogLoadParams, segments: LogSegments, base: numbe
   }
   await swap.changeFileSuffixes(LogFileUtils.SWAP_FILE_SUFFIX, '');
   segments.add(swap);
-}
-
-async function unlinkIfExists(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
 }

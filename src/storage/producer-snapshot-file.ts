@@ -1,4 +1,5 @@
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { unlinkIfExists } from './missing-ok.ts';
+import { open, readdir, readFile, rename } from 'node:fs/promises';
 import { crc32c } from '@node-rs/crc32';
 import { CorruptSnapshotError } from './errors.ts';
 import { LogFileUtils } from './log-file-utils.ts';
@@ -138,10 +139,6 @@ export const ProducerSnapshotFile = {
   },
 
   async deleteIfExists(path: string): Promise<void> {
-    try {
-      await unlink(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    await unlinkIfExists(path);
   },
 } as const;
