@@ -267,7 +267,9 @@ export class ReplicaManager implements MetadataPublisher {
   }): Promise<ProducePartitionResult[]> {
     const { requiredAcks, timeoutMs, produceVersion } = params;
     const transactionalId = params.transactionalId ?? null;
-    const results = params.entries.map(({ topicPartition, records }) => {
+    // For acks=-1: the offset the high watermark must reach for each appended partition (last offset + 1).
+    const requiredOffsets = params.entries.map(() => -1n);
+    const results = params.entries.map(({ topicPartition, records }, index) => {
       const key = topicPartitionKey(topicPartition);
       const run = async (release: () => void): Promise<ProducePartitionResult> => {
         try {
@@ -282,6 +284,7 @@ export class ReplicaManager implements MetadataPublisher {
           // Queued in the log (synchronously, in order): the next request's validation may run during this write.
           release();
           const info = await appended;
+          requiredOffsets[index] = info.lastOffset + 1n;
           this.fetchPurgatory.checkAndComplete(key);
           this.producePurgatory.checkAndComplete(key);
           return { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: info.logStartOffset, recordErrors: [] };
@@ -296,7 +299,7 @@ export class ReplicaManager implements MetadataPublisher {
     });
     const all = Promise.all(results);
     if (requiredAcks !== -1) return all;
-    return all.then((res) => this.#awaitReplication(params.entries, res, timeoutMs));
+    return all.then((res) => this.#awaitReplication(params.entries, res, requiredOffsets, timeoutMs));
   }
 
   /**
@@ -355,17 +358,20 @@ export class ReplicaManager implements MetadataPublisher {
     });
     const [result] = await this.#awaitReplication([{ topicPartition: tp }], [
       { errorCode: Errors.NONE, errorMessage: null, baseOffset: info.firstOffset, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] },
-    ], timeoutMs);
+    ], [info.lastOffset + 1n], timeoutMs);
     if (result!.errorCode !== Errors.NONE) throw new ApiError(result!.errorCode, result!.errorMessage ?? 'append failed');
     return { firstOffset: info.firstOffset, lastOffset: info.lastOffset };
   }
 
-  /** DelayedProduce: waits until every successfully appended partition's high watermark passes its records. */
-  #awaitReplication(entries: { topicPartition: TopicPartition }[], results: ProducePartitionResult[], timeoutMs: number): Promise<ProducePartitionResult[]> {
+  /**
+   * DelayedProduce: waits until every successfully appended partition's high watermark reaches
+   * `requiredOffsets[i]` (its last appended offset + 1), as Kafka's DelayedProduce does.
+   */
+  #awaitReplication(entries: { topicPartition: TopicPartition }[], results: ProducePartitionResult[], requiredOffsets: readonly bigint[], timeoutMs: number): Promise<ProducePartitionResult[]> {
     const pending = (): number[] => results.flatMap((r, i) => {
       if (r.errorCode !== Errors.NONE) return [];
       const p = this.getPartition(entries[i]!.topicPartition);
-      return p !== undefined && p.highWatermark > r.baseOffset ? [] : [i];
+      return p !== undefined && p.highWatermark >= requiredOffsets[i]! ? [] : [i];
     });
     if (pending().length === 0) return Promise.resolve(results);
     return new Promise((resolve) => {

@@ -172,9 +172,10 @@ export class BrokerServer {
       return values;
     };
 
+    const brokerLogDefaults = toLogConfigValues(LogConfig.fromProps({}, config));
     const logManager = await LogManager.create({
       logDirs,
-      defaultConfig: toLogConfigValues(LogConfig.fromProps({}, config)),
+      defaultConfig: brokerLogDefaults,
       topicConfig: (topic: string) => logConfigFor(topic),
       time,
       logger,
@@ -189,7 +190,7 @@ export class BrokerServer {
     const metadataUnifiedLog = await UnifiedLog.open(
       join(metadataLogDir, METADATA_LOG_DIR_NAME),
       { topic: '__cluster_metadata', partition: 0 },
-      { ...toLogConfigValues(LogConfig.fromProps({}, config)), segmentBytes: 100 * 1024 * 1024, retentionMs: -1, retentionBytes: -1 },
+      { ...brokerLogDefaults, segmentBytes: 100 * 1024 * 1024, retentionMs: -1, retentionBytes: -1 },
       { time, logger },
     );
     const raft = new KafkaRaftClient({
