@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { testBrokerProps } from '../../test/helpers/broker.ts';
+import { BROKER_NODE_FLAGS } from '../../src/observability/tune-process.ts';
 import { cpuSeconds, rssBytes } from './proc-stat.ts';
 import type { EventLoopWindow } from './event-loop-probe.ts';
 import { freePort } from './server-process.ts';
@@ -79,7 +80,7 @@ export class BenchBroker {
     mkdirSync(dataDir, { recursive: true });
     const eventLoopFile = join(dataDir, 'event-loop.jsonl');
     writeFileSync(eventLoopFile, '');
-    const nodeFlags = ['--import', PROBE];
+    const nodeFlags = [...BROKER_NODE_FLAGS, '--import', PROBE];
     if (options.cpuProfileDir !== undefined) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
     const args = [...nodeFlags, join(REPO, 'bin/kafka-broker.js'), 'start', ...Object.entries(props).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
     const t0 = performance.now();

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
 import { FrameDecoder, frameChunks } from '../protocol/framing.ts';
+import type { FramePool } from './frame-pool.ts';
 import type { ExternalRecords, OutputChunk } from '../protocol/writer.ts';
 import { adoptDirectReadSocket } from './adopt-direct-read-socket.ts';
 import { FileRegionSender } from './file-region-sender.ts';
@@ -27,6 +28,8 @@ export interface ConnectionOptions {
    * from a server with `pauseOnConnect: true`. Falls back to 'data' events when the socket cannot be adopted.
    */
   readonly readIntoFrames?: boolean;
+  /** Where request frames are allocated (recycled by the handler through the same pool); default: plain Buffers. */
+  readonly framePool?: FramePool;
   readonly logger: Logger;
   /** Called exactly once, when the connection is closed. */
   readonly onClose: (connection: Connection) => void;
@@ -115,7 +118,8 @@ export class Connection {
   #readEnded = false;
 
   constructor(options: ConnectionOptions) {
-    const decoder = new FrameDecoder(options.maxFrameBytes);
+    const pool = options.framePool;
+    const decoder = new FrameDecoder(options.maxFrameBytes, pool === undefined ? undefined : (size) => pool.allocate(size));
     const adopted = options.readIntoFrames === true
       ? adoptDirectReadSocket(options.socket, { buffer: () => decoder.readBuffer(), callback: (n) => this.#onRead(n) }, true)
       : null;

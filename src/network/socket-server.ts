@@ -2,6 +2,7 @@ import net from 'node:net';
 import { rootLogger, type Logger } from '../observability/logger.ts';
 import { DEFAULT_SOCKET_REQUEST_MAX_BYTES } from '../protocol/framing.ts';
 import { Connection } from './connection.ts';
+import type { FramePool } from './frame-pool.ts';
 import type { RequestHandler, SecurityProtocol } from './request-handler.ts';
 import { loadSendfileAddon, type SendfileAddon } from './sendfile-native.ts';
 
@@ -37,6 +38,8 @@ export interface SocketServerOptions {
   readonly maxInFlightRequestsPerConnection?: number;
   /** default 'auto'. */
   readonly sendfile?: SendfileMode;
+  /** Memory for request frames, shared with the handler that releases it (see FramePool); default: none. */
+  readonly framePool?: FramePool;
   readonly logger?: Logger;
   readonly metrics?: SocketServerMetrics;
 }
@@ -207,6 +210,7 @@ export class SocketServer {
       idleTimeoutMs: this.#options.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS,
       sendfileAddon: this.#addon,
       readIntoFrames: true,
+      ...(this.#options.framePool === undefined ? {} : { framePool: this.#options.framePool }),
       logger: this.#logger,
       onClose: (c) => {
         this.#connections.delete(c);

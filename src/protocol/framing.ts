@@ -67,7 +67,8 @@ let sharedReadBuffer: Buffer | null = null;
  *   so the kernel writes the bytes in place and JS copies nothing (a 1 MB produce request is read with at most
  *   64 KiB copied). `commitRead(n)` returns the frames that read completed.
  *
- * Returned frames are never reused by the decoder: they stay valid as long as the caller holds them.
+ * Returned frames are never reused by the decoder: they stay valid as long as the caller holds them (memory from
+ * an `allocate` pool returns to it only when the caller releases it there).
  *
  * Errors (the stream cannot be resynchronised afterwards; the caller closes the connection):
  * - {@link FrameTooLargeError} when a size prefix exceeds `maxFrameBytes`, before allocating anything;
@@ -85,8 +86,15 @@ export class FrameDecoder {
   /** Whether the Buffer last returned by readBuffer() is the rest of #partial (else the shared read buffer). */
   #readingDirect = false;
 
-  /** @param maxFrameBytes largest accepted frame (excluding the 4-byte prefix), default 104857600. */
-  constructor(maxFrameBytes: number = DEFAULT_SOCKET_REQUEST_MAX_BYTES) {
+  readonly #allocate: (size: number) => Buffer;
+
+  /**
+   * @param maxFrameBytes largest accepted frame (excluding the 4-byte prefix), default 104857600.
+   * @param allocate where the Buffers of frames come from (a recycling pool, see network/FramePool), default
+   *   `Buffer.allocUnsafe`; must return a Buffer of exactly `size` bytes that nothing else uses.
+   */
+  constructor(maxFrameBytes: number = DEFAULT_SOCKET_REQUEST_MAX_BYTES, allocate: (size: number) => Buffer = Buffer.allocUnsafe) {
+    this.#allocate = allocate;
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 0) {
       throw new RangeError(`maxFrameBytes must be a non-negative integer, got ${maxFrameBytes}`);
     }
@@ -178,7 +186,7 @@ export class FrameDecoder {
       this.#check(size);
       if (end - off >= size) {
         if (copy) {
-          const f = Buffer.allocUnsafe(size);
+          const f = this.#allocate(size);
           chunk.copy(f, 0, off, off + size);
           frames.push(f);
         } else {
@@ -187,7 +195,7 @@ export class FrameDecoder {
         off += size;
       } else {
         // Allocated at its final size once, then filled by later chunks (or reads straight into it).
-        const partial = Buffer.allocUnsafe(size);
+        const partial = this.#allocate(size);
         chunk.copy(partial, 0, off, end);
         this.#partial = partial;
         this.#partialFill = end - off;

@@ -11,6 +11,12 @@ export interface RequestInfo {
   /** The request's api version (also `header.requestApiVersion`). */
   readonly apiVersion: number;
   readonly connection: RequestContext;
+  /**
+   * Gives the request's frame memory back to the network layer's FramePool for reuse. Call it only once nothing
+   * refers to the request or any Buffer decoded from it (e.g. produce records: after every append of the request
+   * completed), at most once; without it the frame is left to the GC. A no-op when the broker has no pool.
+   */
+  recycleFrame(): void;
 }
 
 /**

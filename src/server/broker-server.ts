@@ -25,6 +25,8 @@ import { QuorumController } from '../controller/quorum-controller.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
 import { KafkaApis } from './kafka-apis.ts';
+import { HOT_API_KEYS, preloadCodecs } from './preload-codecs.ts';
+import { FramePool, type FramePoolOptions } from '../network/frame-pool.ts';
 import type { BrokerServices } from './broker-services.ts';
 import { FetchSessionCache } from './fetch-session-cache.ts';
 import { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
@@ -49,6 +51,8 @@ export interface BrokerServerOptions {
    * Kafka's does ("run kafka-broker format").
    */
   formatClusterId?: string;
+  /** The request frame pool, or its options (tests poison recycled memory); default: FramePool's defaults. */
+  framePool?: FramePool | FramePoolOptions;
 }
 
 /**
@@ -366,6 +370,7 @@ export class BrokerServer {
     });
 
     let kafkaApis: KafkaApis | undefined;
+    const framePool = options.framePool instanceof FramePool ? options.framePool : new FramePool(options.framePool);
     const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
     const services: BrokerServices = {
       nodeId,
@@ -389,7 +394,7 @@ export class BrokerServer {
     // KIP-848 APIs are advertised only when the consumer rebalance protocol is enabled, as Kafka does.
     const kip848 = config.getList('group.coordinator.rebalance.protocols').includes('consumer');
     const handlers = kip848 ? [...ALL_HANDLERS, ...KIP_848_HANDLERS] : ALL_HANDLERS;
-    kafkaApis = new KafkaApis(services, handlers, logger.child({ component: 'KafkaApis' }), metrics);
+    kafkaApis = new KafkaApis(services, handlers, logger.child({ component: 'KafkaApis' }), metrics, framePool);
 
     await raft.start();
     await controller.bootstrap();
@@ -402,6 +407,7 @@ export class BrokerServer {
       socketRequestMaxBytes: config.getInt('socket.request.max.bytes'),
       connectionsMaxIdleMs: config.getLong('connections.max.idle.ms'),
       sendfile: config.getString('socket.sendfile.enable') as 'auto' | 'on' | 'off',
+      framePool,
       logger: logger.child({ component: 'SocketServer' }),
       metrics: {
         connectionOpened: (listener) => metrics.connections.inc({ listener }),
@@ -426,6 +432,7 @@ export class BrokerServer {
       { clusterId: resolvedClusterId, listeners: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), startupMs: Math.round(time.hiResClockMs() - startedAt) },
       'Kafka broker started',
     );
+    void preloadCodecs(HOT_API_KEYS, logger);
     return server;
   }
 

@@ -1,3 +1,4 @@
+import type { FramePool } from '../network/frame-pool.ts';
 import type { RequestContext, RequestHandler } from '../network/request-handler.ts';
 import { Reader } from '../protocol/reader.ts';
 import { Writer, type OutputChunk } from '../protocol/writer.ts';
@@ -11,6 +12,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { BrokerMetrics } from '../observability/metrics.ts';
 import { NO_RESPONSE, type ApiHandler } from './api-handler.ts';
 import type { BrokerServices } from './broker-services.ts';
+
+const noRecycle = (): void => undefined;
 
 /** Thrown for a request Kafka answers by closing the connection (unknown key, unsupported version, bad body). */
 export class InvalidRequestError extends Error {
@@ -37,8 +40,14 @@ export class KafkaApis implements RequestHandler {
   readonly #services: BrokerServices;
   readonly #logger: Logger;
   readonly #metrics: BrokerMetrics | undefined;
+  readonly #framePool: FramePool | undefined;
 
-  constructor(services: BrokerServices, handlers: readonly ApiHandler<any, any>[], logger: Logger, metrics?: BrokerMetrics) {
+  /**
+   * @param framePool the pool the network layer allocates request frames from (the same instance): handlers give
+   *   frames back through `RequestInfo.recycleFrame`.
+   */
+  constructor(services: BrokerServices, handlers: readonly ApiHandler<any, any>[], logger: Logger, metrics?: BrokerMetrics, framePool?: FramePool) {
+    this.#framePool = framePool;
     this.#services = services;
     this.#logger = logger;
     this.#metrics = metrics;
@@ -79,7 +88,9 @@ export class KafkaApis implements RequestHandler {
     const r = new Reader(frame);
     const header = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
     const request = msg.decodeRequest(r, apiVersion);
-    const result = handler.handle(this.#services, request, { header, apiVersion, connection: ctx });
+    const pool = this.#framePool;
+    const recycleFrame = pool === undefined ? noRecycle : (): void => void pool.release(frame);
+    const result = handler.handle(this.#services, request, { header, apiVersion, connection: ctx, recycleFrame });
     const metrics = this.#metrics;
     if (metrics === undefined) {
       if (result instanceof Promise) return result.then((res) => this.#encode(apiKey, apiVersion, correlationId, res));

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { KafkaConfig } from '../../src/config/kafka-config.ts';
 import { BrokerServer } from '../../src/server/broker-server.ts';
+import { BROKER_NODE_FLAGS } from '../../src/observability/tune-process.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 
@@ -51,7 +52,9 @@ export interface TestBroker {
 export async function startBroker(options: { overrides?: Record<string, string>; dataDir?: string } = {}): Promise<TestBroker> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kafka-broker-test-')));
   const config = KafkaConfig.fromProps(testBrokerProps(dataDir, options.overrides));
-  const server = await BrokerServer.start(config, { formatClusterId: 'test-cluster-id-00000A' });
+  // Every request frame comes from the pool and recycled memory is poisoned: a code path that kept using a produce
+  // request's bytes after recycling them would read 0xEE garbage and fail the test that exercised it.
+  const server = await BrokerServer.start(config, { formatClusterId: 'test-cluster-id-00000A', framePool: { poison: true, minPooledBytes: 1 } });
   const port = server.boundPort('PLAINTEXT');
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -93,7 +96,7 @@ export async function startBrokerProcess(dataDir: string, options: { port?: numb
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
     ...options.overrides,
   });
-  const args = [join(REPO, 'bin/kafka-broker.js'), 'start', ...Object.entries(props).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const args = [...BROKER_NODE_FLAGS, join(REPO, 'bin/kafka-broker.js'), 'start', ...Object.entries(props).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
   const child = spawn(process.execPath, args, {
     cwd: dataDir,
     env: { ...process.env, CLUSTER_ID: 'test-cluster-id-00000A', LOG_LEVEL: 'info', NODE_TEST_CONTEXT: undefined },

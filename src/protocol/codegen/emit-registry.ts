@@ -115,6 +115,8 @@ export function emitApiMessages(apis: readonly Api[]): string {
     b.line('decodeResponse(r: Reader, version: number): Res;');
     b.line('encodeResponse(w: Writer, version: number, value: Input<Res>): void;');
     b.line('sizeResponse(version: number, value: Input<Res>): number;');
+    b.line('/** Loads the request and response codec modules now (otherwise loaded on first use). */');
+    b.line('load(): void;');
   });
   b.line();
   b.line('/** Every API by key. */');
@@ -139,6 +141,7 @@ export function emitApiMessages(apis: readonly Api[]): string {
       b.line(`encode${kind}: (w: Writer, version: number, value: Input<${m}>) => ${mod}().encode${m}(w, version, value),`);
       b.line(`size${kind}: (version: number, value: Input<${m}>) => ${mod}().size${m}(version, value),`);
     }
+    b.line(`load: () => void (${lowerFirst(q)}(), ${lowerFirst(s)}()),`);
     b.dedent();
     b.line('}],');
   }

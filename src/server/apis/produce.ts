@@ -28,7 +28,7 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
   apiKey: ApiKeys.Produce,
   minVersion: 0,
   maxVersion: 11,
-  handle(services, request, { apiVersion, connection }) {
+  handle(services, request, { apiVersion, connection, recycleFrame }) {
     const entries: { topicPartition: TopicPartition; records: Buffer | null }[] = [];
     for (const t of request.topicData) {
       for (const p of t.partitionData) {
@@ -58,6 +58,7 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
       return { responses, throttleTimeMs: 0 };
     };
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
+      recycleFrame();
       return respond(entries.map(() => ({ errorCode: Errors.INVALID_REQUIRED_ACKS, errorMessage: 'Produce request specified an invalid value for required acks.', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] })));
     }
     // Started synchronously: pipelined produce requests of one connection append in arrival order.
@@ -68,6 +69,9 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
       transactionalId: request.transactionalId,
       entries,
     });
+    // Every append of the request has completed (written, or failed before writing) once this settles (it never
+    // rejects): the record bytes, views of the request frame, are no longer read, so its memory can be reused.
+    void appended.then(recycleFrame, recycleFrame);
     if (request.acks === 0) {
       void appended.then((results) => {
         if (results.some((r) => r.errorCode !== Errors.NONE)) {

@@ -35,3 +35,28 @@ test('NODE_DISABLE_COMPILE_CACHE=1 leaves the compile cache off', () => {
   const tuning = tuneInChild({ NODE_DISABLE_COMPILE_CACHE: '1' });
   assert.equal(tuning.compileCacheDir, null);
 });
+
+test('every broker launcher passes BROKER_NODE_FLAGS (shebang, npm start, Docker image)', async () => {
+  const { BROKER_NODE_FLAGS } = await import(MODULE);
+  const { readFileSync } = await import('node:fs');
+  const repo = new URL('../../../', import.meta.url).pathname;
+  const flags = (BROKER_NODE_FLAGS as string[]).join(' ');
+  const shebang = readFileSync(join(repo, 'bin/kafka-broker.js'), 'utf8').split('\n')[0];
+  assert.equal(shebang, `#!/usr/bin/env -S node ${flags}`);
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+  assert.equal(pkg.scripts.start, `node ${flags} bin/kafka-broker.js start`);
+  const entrypoint = readFileSync(join(repo, 'docker/Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT'));
+  assert.equal(entrypoint, `ENTRYPOINT ${JSON.stringify(['node', ...BROKER_NODE_FLAGS, 'bin/kafka-broker.js'])}`.replace(/","/g, '", "'));
+});
+
+test('the flags take effect: a launched process has a young generation capped at 16 MB semi-spaces', async () => {
+  const { BROKER_NODE_FLAGS } = await import(MODULE);
+  // V8 reports new space capacity as semi-space size x 3 at most (two semi-spaces + one being grown into); a
+  // burst of short-lived allocations grows it to its maximum.
+  const script = `let keep = []; for (let i = 0; i < 3e6; i++) { keep.push({ i }); if (keep.length > 2e5) keep = []; }
+const v8 = await import('node:v8');
+const ns = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+process.stdout.write(String(ns.space_size));`;
+  const capped = Number(execFileSync(process.execPath, [...BROKER_NODE_FLAGS, '--input-type=module', '-e', script], { encoding: 'utf8' }));
+  assert.ok(capped <= 3 * 16 * 1024 * 1024, `new space ${capped} bytes`);
+});
