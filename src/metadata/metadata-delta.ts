@@ -20,6 +20,27 @@ export interface MetadataChanges {
   readonly brokersChanged: boolean;
 }
 
+/** The replica list of no replica (removingReplicas and addingReplicas outside reassignments). */
+const NO_REPLICAS: readonly number[] = Object.freeze([]);
+/** Interned replica lists, by their ids joined with ','. Bounded: past it, lists are only copied to size. */
+const replicaLists = new Map<string, readonly number[]>();
+const MAX_INTERNED_LISTS = 10_000;
+
+/**
+ * A frozen list equal to `ids`, shared by every partition with the same one: a cluster has few distinct replica
+ * sets and ISRs, while an image holds four lists per partition (decoded arrays are also over-allocated, a
+ * 17-slot backing store for one broker id).
+ */
+function replicaList(ids: readonly number[]): readonly number[] {
+  if (ids.length === 0) return NO_REPLICAS;
+  const key = ids.length === 1 ? String(ids[0]) : ids.join(',');
+  const found = replicaLists.get(key);
+  if (found !== undefined) return found;
+  const list = Object.freeze(ids.slice());
+  if (replicaLists.size < MAX_INTERNED_LISTS) replicaLists.set(key, list);
+  return list;
+}
+
 interface MutableTopic {
   name: string;
   id: string;
@@ -94,10 +115,10 @@ export class MetadataDelta {
       case 'PartitionRecord': {
         const d = record.data;
         this.#topic(d.topicId).partitions.set(d.partitionId, {
-          replicas: d.replicas,
-          isr: d.isr,
-          removingReplicas: d.removingReplicas,
-          addingReplicas: d.addingReplicas,
+          replicas: replicaList(d.replicas),
+          isr: replicaList(d.isr),
+          removingReplicas: replicaList(d.removingReplicas),
+          addingReplicas: replicaList(d.addingReplicas),
           leader: d.leader,
           leaderRecoveryState: d.leaderRecoveryState,
           leaderEpoch: d.leaderEpoch,
@@ -114,10 +135,10 @@ export class MetadataDelta {
         // Leader -2 means "unchanged"; a leader change bumps the leader epoch (Kafka's PartitionRegistration.merge).
         const leaderChanged = d.leader !== -2 && d.leader !== p.leader;
         t.partitions.set(d.partitionId, {
-          replicas: d.replicas ?? p.replicas,
-          isr: d.isr ?? p.isr,
-          removingReplicas: d.removingReplicas ?? p.removingReplicas,
-          addingReplicas: d.addingReplicas ?? p.addingReplicas,
+          replicas: d.replicas === null ? p.replicas : replicaList(d.replicas),
+          isr: d.isr === null ? p.isr : replicaList(d.isr),
+          removingReplicas: d.removingReplicas === null ? p.removingReplicas : replicaList(d.removingReplicas),
+          addingReplicas: d.addingReplicas === null ? p.addingReplicas : replicaList(d.addingReplicas),
           leader: d.leader === -2 ? p.leader : d.leader,
           leaderRecoveryState: d.leaderRecoveryState === -1 ? p.leaderRecoveryState : d.leaderRecoveryState,
           leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch,

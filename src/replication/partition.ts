@@ -4,6 +4,8 @@ import type { PartitionRegistration } from '../metadata/metadata-image.ts';
 import { ApiError } from '../common/api-error.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Result of appending one partition's records as leader. */
 export interface LeaderAppendResult {
   firstOffset: bigint;
@@ -74,15 +76,20 @@ export class Partition {
     const wasLeader = this.isLeader;
     this.#registration = registration;
     if (this.isLeader && (!wasLeader || registration.leaderEpoch !== wasLeaderEpoch || this.log.latestEpoch === undefined)) {
-      this.makeLeader();
+      void this.makeLeader();
     }
   }
 
-  /** Starts this node's leadership in the current leader epoch. */
-  makeLeader(): void {
+  /**
+   * Starts this node's leadership in the current leader epoch: the epoch starts at the log end offset
+   * (leader-epoch-checkpoint) and the high watermark is recomputed, both at once in memory.
+   * @returns a promise of the checkpoint write (never rejected; a failure is logged by the log).
+   */
+  makeLeader(): Promise<void> {
     const latest = this.log.latestEpoch;
-    if (latest === undefined || latest < this.leaderEpoch) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
+    const written = latest === undefined || latest < this.leaderEpoch ? this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset) : RESOLVED;
     this.#maybeIncrementHighWatermark();
+    return written;
   }
 
   #maybeIncrementHighWatermark(): void {

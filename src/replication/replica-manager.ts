@@ -7,7 +7,7 @@ import { ApiError } from '../common/api-error.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 import type { ExternalRecords, RecordsData } from '../protocol/writer.ts';
 import type { MetadataChanges } from '../metadata/metadata-delta.ts';
-import type { MetadataImage } from '../metadata/metadata-image.ts';
+import type { MetadataImage, PartitionRegistration, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
 import type { LogManager } from '../storage/log-manager.ts';
 import { LogFileUtils } from '../storage/log-file-utils.ts';
@@ -109,6 +109,30 @@ async function recordedTopicId(logDir: string): Promise<string | null> {
   }
 }
 
+/** Logs created at once by one metadata update (see onMetadataUpdate). */
+const LOG_CREATION_CONCURRENCY = 16;
+
+/**
+ * Runs `fn` over `items` with at most `concurrency` calls in flight. Every item is tried; the first error is
+ * rethrown once all are done.
+ */
+async function forEachConcurrently<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
+}
+
 function errorOf(e: unknown): { code: number; message: string | null } {
   if (e instanceof ApiError) return { code: e.code, message: e.message };
   const code = (e as { errorCode?: unknown }).errorCode;
@@ -192,25 +216,28 @@ export class ReplicaManager implements MetadataPublisher {
         logger.info({ topicPartition: key }, 'Deleted partition log of removed topic');
       }
     }
+    const toCreate: { tp: TopicPartition; key: string; topic: TopicImage; registration: PartitionRegistration }[] = [];
     for (const id of changes.changedPartitions) {
       const sep = id.lastIndexOf(':');
       const topic = image.topicsById.get(id.slice(0, sep));
       if (topic === undefined) continue;
       const partitionId = Number(id.slice(sep + 1));
       const registration = topic.partitions.get(partitionId)!;
+      if (!registration.replicas.includes(nodeId)) continue;
       const tp = { topic: topic.name, partition: partitionId };
       const key = topicPartitionKey(tp);
-      if (!registration.replicas.includes(nodeId)) continue;
       const existing = this.#partitions.get(key);
-      if (existing !== undefined) {
-        existing.update(registration);
-        continue;
-      }
+      if (existing !== undefined) existing.update(registration);
+      else toCreate.push({ tp, key, topic, registration });
+    }
+    // New partitions' logs (a CreateTopics of thousands of partitions): a few at a time, so the file operations
+    // keep the libuv pool busy without queueing thousands of them, each becoming leader once its log exists.
+    await forEachConcurrently(toCreate, LOG_CREATION_CONCURRENCY, async ({ tp, key, topic, registration }) => {
       const log = await logManager.getOrCreateLog(tp, this.#options.logConfig(topic.name), topic.id);
       const p = new Partition(tp, topic.id, log, nodeId, registration);
       this.#partitions.set(key, p);
-      if (p.isLeader) p.makeLeader();
-    }
+      if (p.isLeader) await p.makeLeader();
+    });
     for (const key of changes.changedConfigs) {
       const [type, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
       if (type !== '2' && type !== '4') continue;

@@ -35,11 +35,12 @@ export abstract class AbstractIndex {
   #fileLength = -1;
   /** Set once the file was deleted: later writes (a racing flush) must not recreate it. */
   #deleted = false;
-  /** Serializes this index's file operations. */
-  #io: Promise<unknown> = Promise.resolve();
+  /** The last file operation queued, null when none is pending (see #serial). */
+  #io: Promise<unknown> | null = null;
 
   constructor(path: string, baseOffset: number, maxIndexSize: number, entrySize: number) {
-    this.#path = path;
+    // Flat: a path built by concatenation is a tree of string pieces, kept for the segment's life.
+    this.#path = Buffer.from(path, 'utf8').toString('utf8');
     this.baseOffset = baseOffset;
     this.entrySize = entrySize;
     this.#maxIndexSize = roundDown(maxIndexSize, entrySize);
@@ -200,9 +201,14 @@ export abstract class AbstractIndex {
     if (generation === this.#generation) this.#persisted = Math.max(this.#persisted, toEntries);
   }
 
+  /** Runs this index's file operations one at a time, in call order; an idle index keeps no promise. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#io.then(fn, fn);
-    this.#io = run.catch(() => undefined);
+    const run = this.#io === null ? fn() : this.#io.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.#io = tail;
+    void tail.then(() => {
+      if (this.#io === tail) this.#io = null;
+    });
     return run;
   }
 }

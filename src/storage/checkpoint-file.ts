@@ -1,6 +1,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TopicPartition } from '../common/topic-partition.ts';
+import { SharedRuns } from './shared-runs.ts';
 
 /** How entries of one checkpoint kind map to the text lines of the file. */
 export interface CheckpointFormatter<T> {
@@ -19,6 +20,21 @@ export async function flushDir(dir: string): Promise<void> {
   }
 }
 
+const dirSyncs = new SharedRuns<string>(flushDir);
+
+/**
+ * {@link flushDir} shared by concurrent callers (see SharedRuns): a call waits for an fsync of `dir` that starts
+ * after the call. So the first appends of a thousand new partition directories cost their log dir a few fsyncs,
+ * not a thousand, with the same guarantee as flushDir.
+ * @throws the fs error of the shared fsync.
+ */
+export function flushDirShared(dir: string): Promise<void> {
+  return dirSyncs.run(dir);
+}
+
+/** Pending writes per path: writers of one file, even through different objects, never share the temp file. */
+const writesByPath = new Map<string, Promise<unknown>>();
+
 /**
  * A checkpoint file in Kafka's text format (server-common CheckpointFile):
  * ```
@@ -27,11 +43,9 @@ export async function flushDir(dir: string): Promise<void> {
  * <entry>            (one per line, fields separated by spaces)
  * ```
  * Writes are atomic: the content goes to `<file>.tmp`, is fsynced, renamed over the file, and the directory is
- * fsynced. A file that does not exist reads as empty; a malformed one throws.
+ * fsynced. A file that does not exist, or is empty, reads as empty (as Kafka's CheckpointReadBuffer: a crash may
+ * leave the empty file of a write that never reached the disk); a malformed one throws.
  */
-/** Pending writes per path: writers of one file, even through different objects, never share the temp file. */
-const writesByPath = new Map<string, Promise<unknown>>();
-
 export class CheckpointFile<T> {
   readonly path: string;
   readonly version: number;
@@ -43,12 +57,16 @@ export class CheckpointFile<T> {
     this.#formatter = formatter;
   }
 
-  /** Replaces the file's entries (writes to one path are serialized). */
+  /**
+   * Replaces the file's entries (writes to one path are serialized).
+   * @throws the fs error.
+   */
   async write(entries: readonly T[]): Promise<void> {
-    const lines = [String(this.version), String(entries.length), ...entries.map((e) => this.#formatter.toLine(e))];
-    const text = lines.join('\n') + '\n';
+    let text = `${this.version}\n${entries.length}\n`;
+    for (const e of entries) text += `${this.#formatter.toLine(e)}\n`;
+    const path = this.path;
     const run = async (): Promise<void> => {
-      const tmp = `${this.path}.tmp`;
+      const tmp = `${path}.tmp`;
       const fh = await open(tmp, 'w', 0o644);
       try {
         await fh.writeFile(text);
@@ -56,20 +74,20 @@ export class CheckpointFile<T> {
       } finally {
         await fh.close();
       }
-      await rename(tmp, this.path);
-      await flushDir(dirname(this.path));
+      await rename(tmp, path);
+      await flushDir(dirname(path));
     };
-    const p = (writesByPath.get(this.path) ?? Promise.resolve()).then(run, run);
+    const p = (writesByPath.get(path) ?? Promise.resolve()).then(run, run);
     const tail = p.catch(() => undefined);
-    writesByPath.set(this.path, tail);
+    writesByPath.set(path, tail);
     void tail.then(() => {
-      if (writesByPath.get(this.path) === tail) writesByPath.delete(this.path);
+      if (writesByPath.get(path) === tail) writesByPath.delete(path);
     });
     await p;
   }
 
   /**
-   * The entries, or [] when the file does not exist.
+   * The entries, or [] when the file does not exist or is empty (or holds only the version line, as Kafka reads it).
    * @throws Error "Malformed line in checkpoint file" for an unknown version, a bad line or a wrong count.
    */
   async read(): Promise<T[]> {
@@ -83,11 +101,12 @@ export class CheckpointFile<T> {
     const lines = text.split('\n');
     if (lines.at(-1) === '') lines.pop();
     const malformed = (why: string): Error => new Error(`Malformed line in checkpoint file (${this.path}): ${why}`);
-    if (lines.length < 2) throw malformed('missing header');
+    if (lines.length === 0) return [];
     const version = Number(lines[0]);
-    if (version !== this.version) throw malformed(`unrecognized version ${lines[0]}`);
+    if (version !== this.version || lines[0] === '') throw malformed(`unrecognized version ${lines[0]}`);
+    if (lines.length === 1) return [];
     const count = Number(lines[1]);
-    if (!Number.isInteger(count) || count < 0) throw malformed(`bad entry count ${lines[1]}`);
+    if (!Number.isInteger(count) || count < 0 || lines[1] === '') throw malformed(`bad entry count ${lines[1]}`);
     const entries: T[] = [];
     for (let i = 2; i < lines.length; i++) {
       const entry = this.#formatter.fromLine(lines[i]!);
@@ -105,19 +124,22 @@ export interface TopicPartitionOffset {
   readonly offset: number;
 }
 
+/** Lines `<topic> <partition> <offset>`; one formatter shared by every offset checkpoint. */
+const OFFSET_FORMATTER: CheckpointFormatter<TopicPartitionOffset> = Object.freeze({
+  toLine: (e: TopicPartitionOffset) => `${e.topicPartition.topic} ${e.topicPartition.partition} ${e.offset}`,
+  fromLine: (line: string): TopicPartitionOffset | null => {
+    const parts = line.split(' ');
+    if (parts.length !== 3) return null;
+    const partition = Number(parts[1]);
+    const offset = Number(parts[2]);
+    if (!Number.isInteger(partition) || !Number.isInteger(offset) || parts[0] === '') return null;
+    return { topicPartition: { topic: parts[0]!, partition }, offset };
+  },
+});
+
 /** Kafka's OffsetCheckpointFile: version 0, lines `<topic> <partition> <offset>`. */
 export function offsetCheckpointFile(path: string): CheckpointFile<TopicPartitionOffset> {
-  return new CheckpointFile<TopicPartitionOffset>(path, 0, {
-    toLine: (e) => `${e.topicPartition.topic} ${e.topicPartition.partition} ${e.offset}`,
-    fromLine: (line) => {
-      const parts = line.split(' ');
-      if (parts.length !== 3) return null;
-      const partition = Number(parts[1]);
-      const offset = Number(parts[2]);
-      if (!Number.isInteger(partition) || !Number.isInteger(offset) || parts[0] === '') return null;
-      return { topicPartition: { topic: parts[0]!, partition }, offset };
-    },
-  });
+  return new CheckpointFile<TopicPartitionOffset>(path, 0, OFFSET_FORMATTER);
 }
 
 /** A leader epoch and the first offset written in it (Kafka's EpochEntry). */
@@ -126,17 +148,20 @@ export interface EpochEntry {
   readonly startOffset: number;
 }
 
+/** Lines `<epoch> <startOffset>`; shared by every partition's leader epoch checkpoint. */
+const EPOCH_FORMATTER: CheckpointFormatter<EpochEntry> = Object.freeze({
+  toLine: (e: EpochEntry) => `${e.epoch} ${e.startOffset}`,
+  fromLine: (line: string): EpochEntry | null => {
+    const parts = line.split(' ');
+    if (parts.length !== 2) return null;
+    const epoch = Number(parts[0]);
+    const startOffset = Number(parts[1]);
+    if (!Number.isInteger(epoch) || !Number.isInteger(startOffset)) return null;
+    return { epoch, startOffset };
+  },
+});
+
 /** Kafka's LeaderEpochCheckpointFile: version 0, lines `<epoch> <startOffset>`. */
 export function leaderEpochCheckpointFile(path: string): CheckpointFile<EpochEntry> {
-  return new CheckpointFile<EpochEntry>(path, 0, {
-    toLine: (e) => `${e.epoch} ${e.startOffset}`,
-    fromLine: (line) => {
-      const parts = line.split(' ');
-      if (parts.length !== 2) return null;
-      const epoch = Number(parts[0]);
-      const startOffset = Number(parts[1]);
-      if (!Number.isInteger(epoch) || !Number.isInteger(startOffset)) return null;
-      return { epoch, startOffset };
-    },
-  });
+  return new CheckpointFile<EpochEntry>(path, 0, EPOCH_FORMATTER);
 }

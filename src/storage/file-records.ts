@@ -180,13 +180,21 @@ export class FileRecords implements SliceSource {
     return removed;
   }
 
-  /** fdatasync(2) of the data; a no-op once closed (a concurrent deletion won the race). */
+  /**
+   * fdatasync(2) of the data (Kafka's FileRecords.flush forces metadata too; fdatasync skips only what reading
+   * the data back does not need, such as mtime: a grown file length is still synced). A no-op once closed (a
+   * concurrent deletion won the race); the reference held meanwhile keeps a deletion from closing the handle
+   * under the sync.
+   * @throws the fs error, unless the file was closed or deleted meanwhile.
+   */
   async flush(): Promise<void> {
-    if (this.#closed) return;
+    if (!this.tryRetain()) return;
     try {
       await this.#fh.datasync();
     } catch (e) {
-      if (!this.#closed) throw e;
+      if (!this.#closeRequested) throw e;
+    } finally {
+      this.release();
     }
   }
 

@@ -6,6 +6,13 @@ interface Waiter {
 }
 
 /**
+ * Flushes what durability of the offsets below `offset` needs and resolves with the offset below which every
+ * record is now durable: at least `offset`, unless a truncation raced with the flush (the bytes it synced may
+ * not be the ones written since), in which case the waiters it does not cover wait for the next flush.
+ */
+export type DataFlush = (offset: number) => Promise<number>;
+
+/**
  * Group commit for a log with `flush.messages` (Kafka's "fsync after this many messages"; 1 = every append is
  * acknowledged only once fsynced, the setting Confluent's sync driver uses with flush.ms=0): appends wait for an
  * fsync that covers them, and one fsync covers every append written before it started. At most one flush runs at
@@ -13,17 +20,17 @@ interface Waiter {
  * writing meanwhile (the log's queue does not wait for the disk), so throughput is not bounded by one fsync per
  * append and no thread, least of all the event loop, blocks on the disk.
  *
- * `flush(offset)` must make every byte of the offsets below `offset` durable (LocalLog.flushUpTo: fdatasync of
- * the segments holding them, and of the directory after a roll); `logEndOffset()` is the offset below which
- * everything has been written to the file (the log end, advanced after each write completed).
+ * `flush` is LocalLog.flushDataUpTo: fdatasync of the `.log` files holding the offsets (and of the directory
+ * after a roll), not the indexes, which recovery rebuilds from the recovery point on; `logEndOffset()` is the
+ * offset below which everything has been written to the file (the log end, advanced after each write completed).
  */
 export class GroupCommit {
-  readonly #flush: (offset: number) => Promise<void>;
+  readonly #flush: DataFlush;
   readonly #logEndOffset: () => number;
   #waiters: Waiter[] = [];
   #flushing = false;
 
-  constructor(flush: (offset: number) => Promise<void>, logEndOffset: () => number) {
+  constructor(flush: DataFlush, logEndOffset: () => number) {
     this.#flush = flush;
     this.#logEndOffset = logEndOffset;
   }
@@ -34,7 +41,7 @@ export class GroupCommit {
   }
 
   /**
-   * Resolves once a flush covering the offsets below `offset` completed (they must already be written).
+   * Resolves once a flush made the offsets below `offset` durable (they must already be written).
    * Rejects with the flush's error if that flush failed (the caller takes the log offline).
    */
   waitFor(offset: number): Promise<void> {
@@ -50,13 +57,13 @@ export class GroupCommit {
     // Everything written so far: waiters that arrive during this flush need the next one.
     const target = this.#logEndOffset();
     this.#flush(target).then(
-      () => {
+      (durable) => {
         this.#flushing = false;
         const still: Waiter[] = [];
         const done: Waiter[] = [];
         // A waiter above the log end was truncated away meanwhile (leadership moved): no flush can cover it.
         const end = this.#logEndOffset();
-        for (const w of this.#waiters) (w.offset <= target || w.offset > end ? done : still).push(w);
+        for (const w of this.#waiters) (w.offset <= durable || w.offset > end ? done : still).push(w);
         this.#waiters = still;
         for (const w of done) w.resolve();
         this.#maybeFlush();

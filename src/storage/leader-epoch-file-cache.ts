@@ -1,5 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
-import { type CheckpointFile, type EpochEntry, leaderEpochCheckpointFile } from './checkpoint-file.ts';
+import { type EpochEntry, leaderEpochCheckpointFile } from './checkpoint-file.ts';
+
+const NO_EPOCHS: readonly EpochEntry[] = Object.freeze([]);
 
 /**
  * The leader epoch history of a partition (Kafka's LeaderEpochFileCache): for each leader epoch, the first offset
@@ -8,28 +10,35 @@ import { type CheckpointFile, type EpochEntry, leaderEpochCheckpointFile } from 
  * divergent logs.
  *
  * Mutations change memory only; the owner (UnifiedLog) calls {@link flush} afterwards, as Kafka flushes on each
- * change. Entries are kept sorted by epoch with strictly increasing start offsets.
+ * change. Entries are kept sorted by epoch with strictly increasing start offsets, in an array replaced (never
+ * grown in place) on change: most partitions hold one entry for their whole life.
  */
 export class LeaderEpochFileCache {
-  readonly #file: CheckpointFile<EpochEntry>;
+  readonly #path: string;
   readonly #logger: Logger;
-  #epochs: EpochEntry[] = [];
+  #epochs: readonly EpochEntry[] = NO_EPOCHS;
 
   private constructor(path: string, logger: Logger) {
-    this.#file = leaderEpochCheckpointFile(path);
+    // Flat: a path built by concatenation is a tree of string pieces, kept for the log's life.
+    this.#path = Buffer.from(path, 'utf8').toString('utf8');
     this.#logger = logger;
   }
 
-  /** Loads the cache from `path` (empty when the file does not exist). */
+  /** Loads the cache from `path` (empty when the file does not exist or is empty). */
   static async load(path: string, logger: Logger): Promise<LeaderEpochFileCache> {
     const cache = new LeaderEpochFileCache(path, logger);
-    const entries = await cache.#file.read();
+    const entries = await leaderEpochCheckpointFile(path).read();
     for (const e of entries) cache.#assignEntry(e);
     return cache;
   }
 
+  /** An empty cache for a new log directory, whose `path` does not exist yet: nothing is read. */
+  static empty(path: string, logger: Logger): LeaderEpochFileCache {
+    return new LeaderEpochFileCache(path, logger);
+  }
+
   get path(): string {
-    return this.#file.path;
+    return this.#path;
   }
 
   /** All entries, oldest first. */
@@ -69,7 +78,7 @@ export class LeaderEpochFileCache {
       this.#logger.warn({ removed, entry }, 'Leader epoch cache: removing entries that are not monotonic with the new one');
       this.#epochs = this.#epochs.filter((e) => !(e.epoch >= entry.epoch || e.startOffset >= entry.startOffset));
     }
-    this.#epochs.push(entry);
+    this.#epochs = this.#epochs.length === 0 ? [entry] : [...this.#epochs, entry];
   }
 
   /**
@@ -122,11 +131,14 @@ export class LeaderEpochFileCache {
 
   /** Removes every entry. */
   clear(): void {
-    this.#epochs = [];
+    this.#epochs = NO_EPOCHS;
   }
 
-  /** Writes the checkpoint file (atomic replace). */
+  /**
+   * Writes the checkpoint file (atomic replace, fsynced; Kafka's writeToFile).
+   * @throws the fs error.
+   */
   async flush(): Promise<void> {
-    await this.#file.write(this.#epochs);
+    await leaderEpochCheckpointFile(this.#path).write(this.#epochs);
   }
 }

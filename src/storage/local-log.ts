@@ -12,7 +12,18 @@ import type { AbortedTxn } from './log-types.ts';
 /**
  * The segment layer of a partition log (Kafka's LocalLog): the segments of one directory, the log end offset
  * and recovery point, rolling, flushing, reading, truncation, segment deletion and cleaner swaps. It has no
- * queue of its own: UnifiedLog calls every mutating method from its queue, one at a time. Offsets are numbers.
+ * queue of its own: UnifiedLog calls every mutating method from its queue, one at a time (flushes excepted:
+ * they run beside the queue and check {@link #generation} before publishing). Offsets are numbers.
+ *
+ * Two flush levels, with recoveryPoint <= dataDurableOffset <= logEndOffset:
+ * - dataDurableOffset: every record below it is on disk (its segments' `.log` files fdatasynced, and the
+ *   directory after a roll). The group commit (flush.messages) acknowledges appends on it alone, via
+ *   {@link flushDataUpTo}: recovery (LogLoader) rescans every segment from the recovery point's on and rebuilds
+ *   their indexes, so the indexes add nothing to the records' durability.
+ * - recoveryPoint: the segments below it also have their indexes on disk, so recovery may skip them. It
+ *   advances only after the indexes were flushed, as Kafka's flush does (segments' log and indexes, then the
+ *   recovery point): by {@link flushUpTo} (roll, flush.ms, shutdown, LogManager), or by the background index
+ *   flush that each data flush schedules.
  */
 export class LocalLog {
   readonly dir: string;
@@ -23,8 +34,15 @@ export class LocalLog {
   readonly #logger: Logger;
   #nextOffset: number;
   #recoveryPoint: number;
+  #dataDurableOffset: number;
   #lastFlushTime: number;
+  /** A segment was created since the directory was last fsynced. */
   #dirDirty = false;
+  /** The directory fsync in flight: a flush that finds the flag already cleared must still wait for it. */
+  #dirFlush: Promise<void> | null = null;
+  /** The background index flush in flight (at most one), and whether another was asked for meanwhile. */
+  #indexFlush: Promise<void> | null = null;
+  #indexFlushAgain = false;
   /** Bumped by every truncation and swap: cached positions and racing flushes check it. */
   #generation = 0;
   #closed = false;
@@ -39,6 +57,7 @@ export class LocalLog {
     this.#logger = logger;
     this.segments = segments;
     this.#recoveryPoint = recoveryPoint;
+    this.#dataDurableOffset = recoveryPoint;
     this.#nextOffset = logEndOffset;
     this.#lastFlushTime = time.milliseconds();
   }
@@ -47,8 +66,14 @@ export class LocalLog {
     return this.#nextOffset;
   }
 
+  /** Segments below the one holding it are flushed with their indexes (the recovery-point-offset-checkpoint). */
   get recoveryPoint(): number {
     return this.#recoveryPoint;
+  }
+
+  /** Every record below this offset was fdatasynced (>= recoveryPoint; its indexes may not be on disk yet). */
+  get dataDurableOffset(): number {
+    return this.#dataDurableOffset;
   }
 
   get lastFlushTime(): number {
@@ -91,18 +116,117 @@ export class LocalLog {
     this.flushUpTo(newBaseOffset).catch((e) => this.#logger.warn({ err: e }, 'Background flush after roll failed'));
   }
 
-  /** fsyncs the segments holding offsets below `offset` (and the directory), then advances the recovery point. */
+  /**
+   * Full flush (Kafka's LocalLog.flush then markFlushed): fdatasyncs the `.log` files and the indexes of the
+   * segments holding offsets from the recovery point to `offset`, and the directory when a segment was created,
+   * then advances the data-durable offset and the recovery point to `offset` (capped at the log end). A closed
+   * log is not flushed; a truncation or swap while it runs keeps both offsets where they are.
+   * @throws the fs error (the caller takes the log offline or logs it).
+   */
   async flushUpTo(offset: number): Promise<void> {
     const generation = this.#generation;
     if (offset > this.#recoveryPoint && !this.#closed) {
       for (const segment of this.segments.inRange(this.#recoveryPoint, offset)) await segment.flush();
-      if (this.#dirDirty) {
-        this.#dirDirty = false;
-        await flushDir(this.dir);
+      await this.#flushDirIfDirty();
+      if (generation === this.#generation && !this.#closed) {
+        const flushed = Math.min(offset, this.#nextOffset);
+        if (flushed > this.#dataDurableOffset) this.#dataDurableOffset = flushed;
+        if (flushed > this.#recoveryPoint) this.#recoveryPoint = flushed;
       }
-      if (generation === this.#generation && offset > this.#recoveryPoint) this.#recoveryPoint = Math.min(offset, this.#nextOffset);
     }
     this.#lastFlushTime = this.#time.milliseconds();
+  }
+
+  /**
+   * Data-only flush for the group commit (flush.messages): fdatasyncs the `.log` files of the segments holding
+   * offsets from the data-durable offset to `offset` (in parallel; two only right after a roll), and the
+   * directory when a segment was created, then advances the data-durable offset. The indexes and the recovery
+   * point follow in the background ({@link #scheduleIndexFlush}), never holding up the acknowledgement.
+   * @returns the data-durable offset: every record below it is on disk. Below `offset` only when a truncation or
+   * swap raced with the flush (the caller flushes again). A closed log is not flushed and returns `offset`: a
+   * clean shutdown flushed it before closing, a deleted log keeps nothing.
+   * @throws the fs error (the caller takes the log offline).
+   */
+  async flushDataUpTo(offset: number): Promise<number> {
+    if (this.#closed) return offset;
+    const generation = this.#generation;
+    if (offset > this.#dataDurableOffset) {
+      const segments = this.segments.inRange(this.#dataDurableOffset, offset);
+      await (segments.length === 1 ? segments[0]!.flushLog() : Promise.all(segments.map((s) => s.flushLog())));
+      await this.#flushDirIfDirty();
+      if (generation !== this.#generation) return this.#dataDurableOffset;
+      if (this.#closed) return offset;
+      const flushed = Math.min(offset, this.#nextOffset);
+      if (flushed > this.#dataDurableOffset) this.#dataDurableOffset = flushed;
+    }
+    this.#scheduleIndexFlush();
+    return this.#dataDurableOffset;
+  }
+
+  /** fsyncs the directory if a segment was created since the last time, or waits for the fsync in flight. */
+  async #flushDirIfDirty(): Promise<void> {
+    if (!this.#dirDirty) {
+      // Another flush cleared the flag and is syncing: the entry is not durable until that sync returns.
+      if (this.#dirFlush !== null) await this.#dirFlush;
+      return;
+    }
+    this.#dirDirty = false;
+    const sync = flushDir(this.dir);
+    this.#dirFlush = sync;
+    try {
+      await sync;
+    } catch (e) {
+      this.#dirDirty = true;
+      throw e;
+    } finally {
+      if (this.#dirFlush === sync) this.#dirFlush = null;
+    }
+  }
+
+  /**
+   * Asks for a background flush of the indexes below the data-durable offset, which then advances the recovery
+   * point to it. Coalesced: at most one runs; asked while one runs, one more follows it, covering every data
+   * flush completed meanwhile. Its I/O error is logged and leaves the recovery point where it was (the next
+   * full flush, or recovery after a crash, covers the segments again).
+   */
+  #scheduleIndexFlush(): void {
+    if (this.#closed || this.#dataDurableOffset <= this.#recoveryPoint) return;
+    if (this.#indexFlush !== null) {
+      this.#indexFlushAgain = true;
+      return;
+    }
+    this.#indexFlush = this.#runIndexFlushes().finally(() => {
+      this.#indexFlush = null;
+    });
+  }
+
+  async #runIndexFlushes(): Promise<void> {
+    do {
+      this.#indexFlushAgain = false;
+      try {
+        await this.#flushIndexes();
+      } catch (e) {
+        if (!this.#closed) this.#logger.warn({ err: e }, 'Background flush of the indexes failed');
+        return;
+      }
+    } while (this.#indexFlushAgain && !this.#closed);
+  }
+
+  /** Flushes the indexes of the segments from the recovery point to the data-durable offset captured first. */
+  async #flushIndexes(): Promise<void> {
+    const generation = this.#generation;
+    const target = this.#dataDurableOffset;
+    if (target <= this.#recoveryPoint) return;
+    for (const segment of this.segments.inRange(this.#recoveryPoint, target)) {
+      // A segment closed or deleted meanwhile is skipped by its indexes (a deleted one is never recreated).
+      if (this.#closed) return;
+      await segment.flushIndexes();
+    }
+    // A truncation meanwhile may have moved the log end below `target`: the recovery point stays put then.
+    if (generation === this.#generation && !this.#closed && target > this.#recoveryPoint) {
+      this.#recoveryPoint = Math.min(target, this.#nextOffset);
+      this.#lastFlushTime = this.#time.milliseconds();
+    }
   }
 
   /**
@@ -216,6 +340,7 @@ export class LocalLog {
     await this.activeSegment.truncateTo(target);
     this.#nextOffset = target;
     this.#recoveryPoint = Math.min(this.#recoveryPoint, target);
+    this.#dataDurableOffset = Math.min(this.#dataDurableOffset, target);
   }
 
   /** Replaces every segment with one empty segment at `offset`. */
@@ -227,6 +352,7 @@ export class LocalLog {
     this.#dirDirty = true;
     this.#nextOffset = offset;
     this.#recoveryPoint = offset;
+    this.#dataDurableOffset = offset;
   }
 
   /**
@@ -250,10 +376,14 @@ export class LocalLog {
     return true;
   }
 
-  /** Clean close: indexes trimmed, files closed, pending deletions done now. */
+  /**
+   * Clean close: indexes trimmed, files closed, pending deletions done now. A background index flush in flight
+   * is waited for (it stops at the next segment), so no flush touches the files once this resolves.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#indexFlush;
     for (const s of this.segments.toArray()) await s.close();
     const pending = [...this.#pendingDeletes];
     this.#pendingDeletes.clear();
@@ -266,6 +396,7 @@ export class LocalLog {
   /** Closes the files without writing anything (deleted or offline log, simulated crash). */
   async closeHandlers(): Promise<void> {
     this.#closed = true;
+    await this.#indexFlush;
     for (const s of this.segments.toArray()) await s.closeHandlers();
     for (const [s, timer] of this.#pendingDeletes) {
       clearTimeout(timer);

@@ -59,7 +59,7 @@ export class LogAppender {
 
   constructor(host: LogAppenderHost) {
     this.#host = host;
-    this.#groupCommit = new GroupCommit((offset) => host.local.flushUpTo(offset), () => host.local.logEndOffset);
+    this.#groupCommit = new GroupCommit((offset) => host.local.flushDataUpTo(offset), () => host.local.logEndOffset);
   }
 
   async appendGroup(group: AppendTask[]): Promise<void> {
@@ -181,10 +181,10 @@ export class LogAppender {
       return false;
     }
     const local = h.local;
-    if (local.logEndOffset - local.recoveryPoint >= local.config.flushMessages) {
+    if (local.logEndOffset - local.dataDurableOffset >= local.config.flushMessages) {
       // Group commit (flush.messages; 1 = fsync before every ack, as Kafka's append does): these appends are
-      // answered once an fsync covering them completes, while the queue goes on writing; the appends written
-      // meanwhile share the next fsync.
+      // answered once an fdatasync of the .log covering them completes (the indexes follow in the background:
+      // recovery rebuilds them), while the queue goes on writing; the appends written meanwhile share the next.
       this.#groupCommit.waitFor(local.logEndOffset).then(
         () => this.#publish(pending),
         (e: unknown) => {

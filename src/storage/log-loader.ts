@@ -1,48 +1,113 @@
 import { unlinkIfExists } from './missing-ok.ts';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Time } from '../common/time.ts';
 import type { Logger } from '../observability/logger.ts';
 import { CorruptIndexError } from './errors.ts';
-import type { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
+import { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
 import { LogFileUtils } from './log-file-utils.ts';
 import { LogSegment, type SegmentConfig } from './log-segment.ts';
 import { LogSegments } from './log-segments.ts';
+import { ProducerStateManager, type ProducerStateManagerConfig } from './producer-state-manager.ts';
+import { rebuildProducerState } from './rebuild-producer-state.ts';
 
 /** Inputs of {@link loadLog}: the directory, config, and what the checkpoints said about this log. */
 export interface LogLoadParams {
   readonly dir: string;
+  /** `<topic>-<partition>`, for the producer state and messages. */
+  readonly topicPartition: string;
   readonly config: SegmentConfig;
-  readonly now: () => number;
+  readonly time: Time;
+  /** Kept by the leader epoch cache and the producer state manager. */
   readonly logger: Logger;
+  /** Takes the messages of the loading itself (default `logger`). */
+  readonly loadLogger?: Logger;
   /** True when the log directory had a clean-shutdown marker: no segment is scanned. */
   readonly hadCleanShutdown: boolean;
   /** recovery-point-offset-checkpoint entry (0 when none): segments from the one holding it on are recovered. */
   readonly recoveryPointCheckpoint: number;
   /** log-start-offset-checkpoint entry (0 when none). */
   readonly logStartOffsetCheckpoint: number;
-  readonly leaderEpochCache: LeaderEpochFileCache;
+  readonly producerStateConfig: ProducerStateManagerConfig;
+  /**
+   * The directory was just created by the caller (so it is empty): the log starts with one new segment at the
+   * log start offset, without listing, recovering or writing anything else.
+   */
+  readonly newDir?: boolean;
 }
 
-/** A loaded log: its segments (the last one active, indexes preallocated) and offsets. */
-export interface LoadedLog {
+/** One `now` function per clock, shared by the segments of every log. */
+const nowFunctions = new WeakMap<Time, () => number>();
+
+function nowOf(time: Time): () => number {
+  let now = nowFunctions.get(time);
+  if (now === undefined) nowFunctions.set(time, (now = () => time.milliseconds()));
+  return now;
+}
+
+/** Segments (the last one active, indexes preallocated) and offsets of a log directory. */
+interface LoadedSegments {
   readonly segments: LogSegments;
   readonly logStartOffset: number;
   readonly recoveryPoint: number;
   readonly logEndOffset: number;
 }
 
+/** A loaded log: its segments and offsets, leader epochs and producer state. */
+export interface LoadedLog extends LoadedSegments {
+  readonly leaderEpochCache: LeaderEpochFileCache;
+  readonly producerState: ProducerStateManager;
+}
+
 /**
- * Opens a partition directory and makes it consistent (Kafka's LogLoader):
+ * Opens a partition directory and makes it consistent (Kafka's LogLoader, with the leader epoch cache and
+ * producer state manager that Kafka's UnifiedLog.apply creates around it):
  * 1. deletes `.deleted` and `.cleaned` leftovers and completes interrupted cleaner swaps (`.swap` files replace
  *    the segments they cover, then lose the suffix);
  * 2. opens every segment; indexes of segments before the recovery point are loaded and sanity-checked, and a
  *    missing or corrupt index is rebuilt from its segment (with a warning);
  * 3. after an unclean shutdown, scans every segment from the recovery point on batch by batch (length, CRC-32C,
  *    offset order), truncates the first invalid batch and everything after it, and rebuilds their indexes;
- * 4. drops leader epochs beyond the log end or before the log start.
+ * 4. drops leader epochs beyond the log end or before the log start;
+ * 5. loads the producer state (snapshot, then replay of the log after it: see rebuildProducerState).
+ *
+ * A new directory (`newDir`) only gets its first, empty segment (`.log`, `.index`, `.timeindex` created, as
+ * Kafka's new logs have): a handful of file operations, which topic creation does per partition.
+ * @throws the fs error (corrupt indexes and snapshots are rebuilt or dropped with a warning, not thrown).
  */
 export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
-  const { dir, logger } = p;
+  const epochPath = join(p.dir, LogFileUtils.LEADER_EPOCH_CHECKPOINT_FILE);
+  if (p.newDir === true) {
+    const leaderEpochCache = LeaderEpochFileCache.empty(epochPath, p.logger);
+    const segments = new LogSegments();
+    const start = p.logStartOffsetCheckpoint;
+    segments.add(await LogSegment.open({ dir: p.dir, baseOffset: start, config: p.config, now: nowOf(p.time), create: true }));
+    // Nothing to load: the state rebuildProducerState leaves on an empty log.
+    const producerState = ProducerStateManager.createEmpty(p.topicPartition, p.dir, p.producerStateConfig, p.logger);
+    producerState.onLogStartOffsetIncremented(start);
+    return { segments, logStartOffset: start, recoveryPoint: start, logEndOffset: start, leaderEpochCache, producerState };
+  }
+  const logger = p.loadLogger ?? p.logger;
+  const leaderEpochCache = await LeaderEpochFileCache.load(epochPath, p.logger);
+  const loaded = await loadSegments(p, logger, leaderEpochCache);
+  logger.debug({ logStartOffset: loaded.logStartOffset, logEndOffset: loaded.logEndOffset, segments: loaded.segments.size }, 'Loaded log');
+  const segments = loaded.segments.toArray();
+  const producerState = await ProducerStateManager.create(p.topicPartition, p.dir, p.producerStateConfig, p.logger);
+  await producerState.removeStraySnapshots(segments.map((s) => s.baseOffset));
+  await rebuildProducerState({
+    producerStateManager: producerState,
+    segments,
+    logStartOffset: loaded.logStartOffset,
+    lastOffset: loaded.logEndOffset,
+    now: p.time.milliseconds(),
+    reloadFromCleanShutdown: p.hadCleanShutdown,
+    logger,
+  });
+  return { ...loaded, leaderEpochCache, producerState };
+}
+
+async function loadSegments(p: LogLoadParams, logger: Logger, epochs: LeaderEpochFileCache): Promise<LoadedSegments> {
+  const { dir } = p;
   const names = await readdir(dir);
   const swapBases: number[] = [];
   const logBases: number[] = [];
@@ -76,16 +141,16 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
   const segments = new LogSegments();
   logBases.sort((a, b) => a - b);
   for (const base of logBases) {
-    segments.add(await LogSegment.open({ dir, baseOffset: base, config: p.config, now: p.now, create: false }));
+    segments.add(await LogSegment.open({ dir, baseOffset: base, config: p.config, now: nowOf(p.time), create: false }));
   }
 
   swapBases.sort((a, b) => a - b);
-  for (const base of swapBases) await completeSwap(p, segments, base);
+  for (const base of swapBases) await completeSwap(p, logger, epochs, segments, base);
 
   const recoveryFloor = p.hadCleanShutdown ? Infinity : (segments.floorSegment(p.recoveryPointCheckpoint)?.baseOffset ?? -Infinity);
   for (const segment of segments.toArray()) {
     if (segment.baseOffset >= recoveryFloor) continue;
-    await loadOrRebuildIndexes(segment, logger, p.leaderEpochCache, txnIndexes.has(segment.baseOffset));
+    await loadOrRebuildIndexes(segment, logger, epochs, txnIndexes.has(segment.baseOffset));
   }
 
   if (!p.hadCleanShutdown) {
@@ -93,7 +158,7 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
     for (let i = 0; i < unflushed.length; i++) {
       const segment = unflushed[i]!;
       logger.info({ segment: segment.baseOffset, remaining: unflushed.length - i }, 'Recovering unflushed segment');
-      const truncated = await segment.recover(logger, p.leaderEpochCache);
+      const truncated = await segment.recover(logger, epochs);
       if (truncated > 0) {
         const rest = unflushed.slice(i + 1);
         logger.warn({ segment: segment.baseOffset, deletedSegments: rest.map((s) => s.baseOffset) }, 'Corruption found in segment, truncating it and deleting the segments after it');
@@ -116,7 +181,7 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
     }
   }
   if (segments.isEmpty) {
-    const segment = await LogSegment.open({ dir, baseOffset: logStartOffset, config: p.config, now: p.now, create: true });
+    const segment = await LogSegment.open({ dir, baseOffset: logStartOffset, config: p.config, now: nowOf(p.time), create: true });
     segments.add(segment);
     logEndOffset = logStartOffset;
   }
@@ -126,7 +191,6 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
   logStartOffset = Math.max(logStartOffset, segments.first!.baseOffset);
   const recoveryPoint = p.hadCleanShutdown ? logEndOffset : Math.min(p.recoveryPointCheckpoint, logEndOffset);
 
-  const epochs = p.leaderEpochCache;
   const changedEnd = epochs.truncateFromEnd(logEndOffset);
   const changedStart = epochs.truncateFromStart(logStartOffset);
   if (changedEnd || changedStart || !p.hadCleanShutdown) await epochs.flush();
@@ -152,12 +216,12 @@ async function loadOrRebuildIndexes(segment: LogSegment, logger: Logger, epochs:
  * Finishes a swap that a crash interrupted (Kafka's LogLoader swap handling): the `.swap` segment replaces the
  * segments whose base offsets fall in its offset range, then takes the normal file names.
  */
-async function completeSwap(p: LogLoadParams, segments: LogSegments, base: number): Promise<void> {
-  const swap = await LogSegment.open({ dir: p.dir, baseOffset: base, config: p.config, now: p.now, create: false, suffix: LogFileUtils.SWAP_FILE_SUFFIX });
-  await loadOrRebuildIndexes(swap, p.logger, p.leaderEpochCache);
+async function completeSwap(p: LogLoadParams, logger: Logger, epochs: LeaderEpochFileCache, segments: LogSegments, base: number): Promise<void> {
+  const swap = await LogSegment.open({ dir: p.dir, baseOffset: base, config: p.config, now: nowOf(p.time), create: false, suffix: LogFileUtils.SWAP_FILE_SUFFIX });
+  await loadOrRebuildIndexes(swap, logger, epochs);
   const next = await swap.readNextOffset();
   const replaced = segments.toArray().filter((s) => s.baseOffset >= base && s.baseOffset < Math.max(next, base + 1));
-  p.logger.info({ swap: swap.log.path, replaced: replaced.map((s) => s.baseOffset) }, 'Completing interrupted swap of a cleaned segment');
+  logger.info({ swap: swap.log.path, replaced: replaced.map((s) => s.baseOffset) }, 'Completing interrupted swap of a cleaned segment');
   for (const old of replaced) {
     segments.remove(old.baseOffset, old);
     await old.deleteIfExists();

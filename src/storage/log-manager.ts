@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { SystemTime, type Time } from '../common/time.ts';
 import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
-import { flushDir, offsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.ts';
+import { flushDir, flushDirShared, offsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.ts';
 import { type LogConfig, LONG_MAX, isCompacted } from './log-config.ts';
 import { LogCleaner, type LogCleanerOptions } from './log-cleaner.ts';
 import { LogFileUtils } from './log-file-utils.ts';
+import { SharedRuns } from './shared-runs.ts';
 import type { ProducerStateManagerConfig } from './producer-state-manager.ts';
 import { UnifiedLog } from './unified-log.ts';
 
@@ -73,7 +74,18 @@ export class LogManager {
   readonly #logger: Logger;
   readonly #logs = new Map<string, UnifiedLog>();
   readonly #logDirOf = new Map<string, string>();
+  /** Logs per log dir, counting those being created (kept up to date, so picking a dir is O(dirs)). */
+  readonly #logCounts = new Map<string, number>();
   readonly #creating = new Map<string, Promise<UnifiedLog>>();
+  /**
+   * The checkpoint writes of each log dir, shared by concurrent callers (see SharedRuns): deleting a topic of a
+   * thousand partitions writes the dir's checkpoints a few times, not a thousand.
+   */
+  readonly #checkpoints = new SharedRuns<string>((dir) => this.#checkpointDir(dir));
+  /** One callback for every log (Kafka's log dir failure channel). */
+  readonly #onLogFailure = (log: UnifiedLog, err: Error): void => {
+    this.#logger.error({ err, log: log.dir }, 'Log went offline');
+  };
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #busy = new Set<string>();
   readonly #pendingDirDeletes = new Set<Promise<void>>();
@@ -86,6 +98,7 @@ export class LogManager {
     this.#options = options;
     this.#time = options.time ?? SystemTime;
     this.#logger = (options.logger ?? rootLogger).child({ component: 'LogManager' });
+    for (const dir of options.logDirs) this.#logCounts.set(dir, 0);
   }
 
   /**
@@ -167,15 +180,23 @@ export class LogManager {
           recoveryPoint: recoveryPoints.get(key) ?? 0,
           logStartOffset: logStartOffsets.get(key) ?? 0,
           highWatermark: highWatermarks.get(key) ?? 0,
-          onFailure: (l, err) => this.#logger.error({ err, log: l.dir }, 'Log went offline'),
+          onFailure: this.#onLogFailure,
           ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
         });
-        this.#logs.set(key, log);
-        this.#logDirOf.set(key, dir);
+        this.#addLog(key, log, dir);
       }
     };
     await Promise.all(Array.from({ length: threads }, worker));
+    // A log created just before a crash was never fsynced (UnifiedLog syncs a new log before its first append):
+    // its entry in this dir is made durable here, its own directory by loadLog's leader epoch flush.
+    if (!hadCleanShutdown) await flushDir(dir);
     await unlink(marker).catch(() => undefined);
+  }
+
+  #addLog(key: string, log: UnifiedLog, dir: string): void {
+    this.#logs.set(key, log);
+    this.#logDirOf.set(key, dir);
+    this.#logCounts.set(dir, (this.#logCounts.get(dir) ?? 0) + 1);
   }
 
   async #readCheckpoint(dir: string, file: string, hadCleanShutdown: boolean): Promise<Map<string, number>> {
@@ -213,8 +234,11 @@ export class LogManager {
   }
 
   /**
-   * The log of `tp`, created empty (in the log dir with the fewest logs) if it does not exist yet. Concurrent
-   * calls for one partition share one creation. A `topicId` is recorded in `partition.metadata` as Kafka does.
+   * The log of `tp`, created empty (in the log dir with the fewest logs) if it does not exist yet (Kafka's
+   * getOrCreateLog). Concurrent calls for one partition share one creation. A `topicId` is recorded in
+   * `partition.metadata` as Kafka does. Like Kafka's, a new log is created without fsync: its files survive a
+   * process crash at once, and UnifiedLog makes them durable before its first append.
+   * @throws Error when shut down; the fs error when the directory or its files cannot be created.
    */
   getOrCreateLog(tp: TopicPartition, config?: LogConfig, topicId?: string): Promise<UnifiedLog> {
     const key = topicPartitionKey(tp);
@@ -222,34 +246,41 @@ export class LogManager {
     if (existing !== undefined) return Promise.resolve(existing);
     const inFlight = this.#creating.get(key);
     if (inFlight !== undefined) return inFlight;
+    if (this.#shutdown) return Promise.reject(new Error('LogManager is shut down'));
+    // Counted from now, so concurrent creations spread over the dirs.
+    const dir = this.#nextLogDir();
+    this.#logCounts.set(dir, this.#logCounts.get(dir)! + 1);
     const create = async (): Promise<UnifiedLog> => {
-      if (this.#shutdown) throw new Error('LogManager is shut down');
-      const dir = this.#nextLogDir();
       const logDir = join(dir, LogFileUtils.logDirName(tp));
       // A new directory holds nothing to recover; one left over (created before startup) is scanned.
       const log = await UnifiedLog.open(logDir, tp, config ?? this.#configFor(tp.topic), {
         time: this.#time,
         logger: this.#options.logger,
         hadCleanShutdown: false,
-        onFailure: (l, err) => this.#logger.error({ err, log: l.dir }, 'Log went offline'),
+        onFailure: this.#onLogFailure,
         ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
       });
       if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
-      await flushDir(dir);
       this.#logs.set(key, log);
       this.#logDirOf.set(key, dir);
       this.#logger.info({ topicPartition: key, dir }, 'Created log');
       return log;
     };
-    const p = create().finally(() => this.#creating.delete(key));
+    const p = create()
+      .catch((e: unknown) => {
+        this.#logCounts.set(dir, this.#logCounts.get(dir)! - 1);
+        throw e;
+      })
+      .finally(() => this.#creating.delete(key));
     this.#creating.set(key, p);
     return p;
   }
 
+  /** The log dir with the fewest logs (the first such in log.dirs order). */
   #nextLogDir(): string {
-    const counts = new Map<string, number>(this.logDirs.map((d) => [d, 0]));
-    for (const d of this.#logDirOf.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
-    return [...counts.entries()].sort((a, b) => a[1] - b[1])[0]![0];
+    let best = this.logDirs[0]!;
+    for (const d of this.logDirs) if (this.#logCounts.get(d)! < this.#logCounts.get(best)!) best = d;
+    return best;
   }
 
   /**
@@ -263,16 +294,18 @@ export class LogManager {
     this.#logs.delete(key);
     const dir = this.#logDirOf.get(key)!;
     this.#logDirOf.delete(key);
+    this.#logCounts.set(dir, this.#logCounts.get(dir)! - 1);
     this.#cleaner?.abortCleaning(tp);
     await this.#cleaner?.removeCheckpoint(log).catch((e) => this.#logger.warn({ err: e }, 'Could not update the cleaner checkpoint'));
     await log.runExclusive(async () => undefined).catch(() => undefined);
     await log.closeHandlers();
     const deleteDir = join(dir, logDeleteDirName(tp));
     await rename(log.dir, deleteDir);
-    await flushDir(dir);
+    // Shared with the other logs deleted meanwhile (a topic's partitions go together), as the checkpoints are.
+    await flushDirShared(dir);
     this.#logger.info({ topicPartition: key, deleteDir }, 'Log renamed for deletion');
     this.#removeDirLater(deleteDir, log.config.fileDeleteDelayMs);
-    await this.#checkpointDir(dir);
+    await this.#checkpoints.run(dir);
   }
 
   #removeDirLater(path: string, delayMs: number): void {
@@ -291,7 +324,7 @@ export class LogManager {
 
   /** Writes every log dir's recovery-point, log-start-offset and replication-offset checkpoints. */
   async checkpointAll(): Promise<void> {
-    await Promise.all(this.logDirs.map((d) => this.#checkpointDir(d)));
+    await Promise.all(this.logDirs.map((d) => this.#checkpoints.run(d)));
   }
 
   async #checkpointDir(dir: string): Promise<void> {

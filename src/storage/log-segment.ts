@@ -395,9 +395,28 @@ export class LogSegment {
     return next;
   }
 
-  /** fsync of the `.log` file and the indexes (Kafka's flush). */
+  /** fdatasync of the `.log` file, then the indexes written and fdatasynced (Kafka's LogSegment.flush order). */
   async flush(): Promise<void> {
+    await this.flushLog();
+    await this.flushIndexes();
+  }
+
+  /**
+   * fdatasync of the `.log` file only: what the durability of its records needs, since recovery rebuilds the
+   * indexes of every segment from the recovery point on (the group commit's flush). A no-op once the file was
+   * closed or deleted.
+   * @throws the fs error.
+   */
+  async flushLog(): Promise<void> {
     await this.log.flush();
+  }
+
+  /**
+   * Writes the unwritten entries of the offset, time and transaction indexes and fdatasyncs them, one after the
+   * other (a background flush then holds at most one thread of the libuv pool). A deleted index is skipped.
+   * @throws the fs error.
+   */
+  async flushIndexes(): Promise<void> {
     await this.offsetIndex.flush();
     await this.timeIndex.flush();
     await this.txnIndex.flush();

@@ -7,27 +7,36 @@ export interface QueuedAppend {
 type OpTask = { kind: 'op'; fn: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 type AppendTask<A> = { kind: 'append'; append: A };
 
+/** Writes a group of queued appends, settling each (the log's write path). */
+export interface AppendGroupWriter<A> {
+  appendGroup(group: A[]): Promise<void>;
+}
+
+/** The task list of every idle queue (frozen, shared): a queue allocates its own with its first task. */
+const NO_TASKS = Object.freeze([]) as unknown as never[];
+
 /**
  * The per-log queue that serializes every mutation of a UnifiedLog (Kafka takes the log's lock instead): tasks
  * run one at a time in call order; consecutive appends are handed over together (up to `maxGroupBytes`) so
  * they can be written with one writev while the previous write was in flight. Once `failure` is set (the log
- * went offline), queued and new tasks are rejected with it.
+ * went offline), queued and new tasks are rejected with it. An idle queue holds no task list.
  */
 export class LogTaskQueue<A extends QueuedAppend> {
-  readonly #appendGroup: (group: A[]) => Promise<void>;
+  readonly #writer: AppendGroupWriter<A>;
   readonly #maxGroupBytes: number;
-  #tasks: (OpTask | AppendTask<A>)[] = [];
+  #tasks: (OpTask | AppendTask<A>)[] = NO_TASKS;
   #head = 0;
   #draining = false;
   /** The error every task gets once the log is offline or closed. */
   failure: Error | null = null;
 
-  constructor(appendGroup: (group: A[]) => Promise<void>, maxGroupBytes: number) {
-    this.#appendGroup = appendGroup;
+  /** `writer.appendGroup` gets consecutive appends (in order, at most `maxGroupBytes` unless one is larger). */
+  constructor(writer: AppendGroupWriter<A>, maxGroupBytes: number) {
+    this.#writer = writer;
     this.#maxGroupBytes = maxGroupBytes;
   }
 
-  /** Queues an append; `appendGroup` settles it. */
+  /** Queues an append; the writer's `appendGroup` settles it. */
   append(a: A): void {
     if (this.failure !== null) return a.reject(this.failure);
     this.#push({ kind: 'append', append: a });
@@ -42,7 +51,8 @@ export class LogTaskQueue<A extends QueuedAppend> {
   }
 
   #push(task: OpTask | AppendTask<A>): void {
-    this.#tasks.push(task);
+    if (this.#tasks === NO_TASKS) this.#tasks = [task];
+    else this.#tasks.push(task);
     if (!this.#draining) void this.#drain();
   }
 
@@ -73,7 +83,7 @@ export class LogTaskQueue<A extends QueuedAppend> {
             for (const a of group) a.reject(this.failure);
           } else {
             try {
-              await this.#appendGroup(group);
+              await this.#writer.appendGroup(group);
             } catch (e) {
               // appendGroup settles its appends; if it threw instead, none may be left hanging.
               for (const a of group) a.reject(e);
@@ -85,7 +95,7 @@ export class LogTaskQueue<A extends QueuedAppend> {
           this.#head = 0;
         }
       }
-      this.#tasks = [];
+      this.#tasks = NO_TASKS;
       this.#head = 0;
     } finally {
       this.#draining = false;

@@ -36,6 +36,9 @@ export interface AbortedTxnToIndex {
 type CompletedTxnMetadata = StartedTxn & { readonly lastOffset: number };
 
 const EMPTY_UPDATES: ReadonlyMap<bigint, ProducerAppendInfo> = new Map();
+const NO_PRODUCERS: ReadonlyMap<bigint, ProducerStateEntry> = new Map();
+/** The empty list of every idle partition (frozen, shared): lists only grow through insertSorted, which replaces it. */
+const NONE = Object.freeze([]) as unknown as never[];
 const NO_COMPLETED_TXNS: readonly CompletedTxn[] = [];
 const NO_ABORTED: readonly AbortedTxnToIndex[] = [];
 
@@ -50,20 +53,22 @@ const NO_ABORTED: readonly AbortedTxnToIndex[] = [];
  * the offset the in-memory state is complete up to (exclusive).
  *
  * The owner (UnifiedLog) calls every mutating method from its append queue; offsets are plain numbers.
+ *
+ * Most partitions never see a producer id: the maps and lists are allocated on first use.
  */
 export class ProducerStateManager {
   readonly topicPartition: string;
   readonly dir: string;
   config: ProducerStateManagerConfig;
-  readonly #logger: Logger;
-  readonly #producers = new Map<bigint, ProducerStateEntry>();
-  readonly #verification = new Map<bigint, VerificationStateEntry>();
+  readonly #parentLogger: Logger;
+  #producers: Map<bigint, ProducerStateEntry> | null = null;
+  #verification: Map<bigint, VerificationStateEntry> | null = null;
   /** Ongoing transactions, ascending by first offset. */
-  #ongoing: StartedTxn[] = [];
+  #ongoing: StartedTxn[] = NONE;
   /** Completed transactions whose marker is at or above the high watermark, ascending by first offset. */
-  #unreplicated: CompletedTxnMetadata[] = [];
+  #unreplicated: CompletedTxnMetadata[] = NONE;
   /** Offsets of the snapshot files on disk, ascending. */
-  #snapshots: number[] = [];
+  #snapshots: number[] = NONE;
   #lastMapOffset = 0;
   #lastSnapOffset = 0;
 
@@ -71,27 +76,41 @@ export class ProducerStateManager {
     this.topicPartition = topicPartition;
     this.dir = dir;
     this.config = config;
-    this.#logger = logger;
+    this.#parentLogger = logger;
   }
 
   /** A manager for the partition directory `dir`, knowing the snapshot files there (none loaded yet). */
   static async create(topicPartition: string, dir: string, config: ProducerStateManagerConfig, logger: Logger): Promise<ProducerStateManager> {
-    const m = new ProducerStateManager(topicPartition, dir, config, logger.child({ component: 'ProducerStateManager' }));
+    const m = new ProducerStateManager(topicPartition, dir, config, logger);
     m.#snapshots = await ProducerSnapshotFile.list(dir);
     return m;
   }
 
+  /** A manager for a directory just created (no snapshot files: nothing is read). */
+  static createEmpty(topicPartition: string, dir: string, config: ProducerStateManagerConfig, logger: Logger): ProducerStateManager {
+    return new ProducerStateManager(topicPartition, dir, config, logger);
+  }
+
+  /** A child logger per message, not kept: this manager logs rarely (snapshot loads and problems). */
+  get #logger(): Logger {
+    return this.#parentLogger.child({ component: 'ProducerStateManager' });
+  }
+
+  #producerMap(): Map<bigint, ProducerStateEntry> {
+    return (this.#producers ??= new Map());
+  }
+
   /** The producers with state, by id. */
   get activeProducers(): ReadonlyMap<bigint, ProducerStateEntry> {
-    return this.#producers;
+    return this.#producers ?? NO_PRODUCERS;
   }
 
   get producerIdCount(): number {
-    return this.#producers.size;
+    return this.#producers?.size ?? 0;
   }
 
   get isEmpty(): boolean {
-    return this.#producers.size === 0 && this.#unreplicated.length === 0;
+    return this.producerIdCount === 0 && this.#unreplicated.length === 0;
   }
 
   /** The offset the state is complete up to (exclusive). */
@@ -104,7 +123,7 @@ export class ProducerStateManager {
   }
 
   lastEntry(producerId: bigint): ProducerStateEntry | undefined {
-    return this.#producers.get(producerId);
+    return this.#producers?.get(producerId);
   }
 
   /** The snapshot offsets on disk, ascending. */
@@ -149,7 +168,7 @@ export class ProducerStateManager {
 
   /** True when `producerId` has an open transaction in `producerEpoch`. */
   hasOngoingTransaction(producerId: bigint, producerEpoch: number): boolean {
-    const e = this.#producers.get(producerId);
+    const e = this.#producers?.get(producerId);
     return e !== undefined && e.currentTxnFirstOffset !== null && e.producerEpoch === producerEpoch;
   }
 
@@ -160,26 +179,26 @@ export class ProducerStateManager {
    * @throws InvalidProducerEpochError when `producerEpoch` is older than the producer's.
    */
   maybeStartTransactionVerification(producerId: bigint, sequence: number, producerEpoch: number, now: number): object | null {
-    const entry = this.#producers.get(producerId);
+    const entry = this.#producers?.get(producerId);
     if (entry !== undefined && producerEpoch < entry.producerEpoch) {
       throw new InvalidProducerEpochError(`Epoch of producer ${producerId} is ${producerEpoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`);
     }
     if (this.hasOngoingTransaction(producerId, producerEpoch)) return null;
-    const existing = this.#verification.get(producerId);
+    const existing = this.#verification?.get(producerId);
     if (existing !== undefined && producerEpoch >= existing.epoch) {
       existing.lowestSequence = existing.epoch === producerEpoch ? Math.min(existing.lowestSequence, sequence) : sequence;
       existing.epoch = producerEpoch;
       return existing.guard;
     }
     const created: VerificationStateEntry = { guard: {}, timestamp: now, lowestSequence: sequence, epoch: producerEpoch };
-    this.#verification.set(producerId, created);
+    (this.#verification ??= new Map()).set(producerId, created);
     return created.guard;
   }
 
   /** A fresh append-info for `producerId` (Kafka's prepareUpdate). */
   prepareUpdate(producerId: bigint, origin: AppendOrigin): ProducerAppendInfo {
-    const current = this.#producers.get(producerId) ?? ProducerStateEntry.empty(producerId);
-    return new ProducerAppendInfo(this.topicPartition, producerId, current, origin, this.#verification.get(producerId));
+    const current = this.#producers?.get(producerId) ?? ProducerStateEntry.empty(producerId);
+    return new ProducerAppendInfo(this.topicPartition, producerId, current, origin, this.#verification?.get(producerId));
   }
 
   /**
@@ -201,16 +220,16 @@ export class ProducerStateManager {
       const producerId = batch.producerId;
       updatedProducers ??= new Map();
       if (origin === 'client') {
-        const duplicate = this.#producers.get(producerId)?.findDuplicateBatch(batch.producerEpoch, batch.baseSequence, batch.lastSequence);
+        const duplicate = this.#producers?.get(producerId)?.findDuplicateBatch(batch.producerEpoch, batch.baseSequence, batch.lastSequence);
         if (duplicate !== undefined) return { duplicate, updatedProducers: EMPTY_UPDATES, completedTxns: NO_COMPLETED_TXNS };
         // KIP-890: a transaction's first batch is written only if the coordinator confirmed the partition is in
         // it. The coordinator's own transactional appends (offset commits) are trusted.
         if (batch.isTransactional && !this.hasOngoingTransaction(producerId, batch.producerEpoch)) {
-          const entry = this.#producers.get(producerId);
+          const entry = this.#producers?.get(producerId);
           if (entry !== undefined && batch.producerEpoch < entry.producerEpoch) {
             throw new InvalidProducerEpochError(`Epoch of producer ${producerId} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`);
           }
-          if (this.config.transactionVerificationEnabled && !batch.isControl && (verificationGuard === null || this.#verification.get(producerId)?.guard !== verificationGuard)) {
+          if (this.config.transactionVerificationEnabled && !batch.isControl && (verificationGuard === null || this.#verification?.get(producerId)?.guard !== verificationGuard)) {
             throw new InvalidTxnStateError('Record was not part of an ongoing transaction');
           }
         }
@@ -222,7 +241,7 @@ export class ProducerStateManager {
       }
       const completed = appendBatch(info, batch);
       if (completed !== null) (completedTxns ??= []).push(completed);
-      if (batch.isTransactional) this.#verification.delete(producerId);
+      if (batch.isTransactional) this.#verification?.delete(producerId);
     }
     return { duplicate: null, updatedProducers: updatedProducers ?? EMPTY_UPDATES, completedTxns: completedTxns ?? NO_COMPLETED_TXNS };
   }
@@ -246,10 +265,11 @@ export class ProducerStateManager {
   /** Folds an append-info into the producer map and opens its transactions (Kafka's update). */
   update(info: ProducerAppendInfo): void {
     const next = info.toEntry();
-    const current = this.#producers.get(info.producerId);
+    const producers = this.#producerMap();
+    const current = producers.get(info.producerId);
     if (current !== undefined) current.update(next);
-    else this.#producers.set(info.producerId, next);
-    for (const txn of info.startedTransactions) insertSorted(this.#ongoing, txn);
+    else producers.set(info.producerId, next);
+    for (const txn of info.startedTransactions) this.#ongoing = insertSorted(this.#ongoing, txn);
   }
 
   /**
@@ -266,13 +286,13 @@ export class ProducerStateManager {
     const i = this.#ongoing.findIndex((t) => t.firstOffset === txn.firstOffset);
     if (i < 0) throw new Error(`Attempted to complete transaction ${JSON.stringify({ ...txn, producerId: String(txn.producerId) })} on partition ${this.topicPartition} which was not started`);
     this.#ongoing.splice(i, 1);
-    insertSorted(this.#unreplicated, { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset });
+    this.#unreplicated = insertSorted(this.#unreplicated, { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset });
   }
 
   /** Adds an entry read from a snapshot (Kafka's loadProducerEntry). */
   loadProducerEntry(entry: ProducerStateEntry): void {
-    this.#producers.set(entry.producerId, entry);
-    if (entry.currentTxnFirstOffset !== null) insertSorted(this.#ongoing, { producerId: entry.producerId, firstOffset: entry.currentTxnFirstOffset });
+    this.#producerMap().set(entry.producerId, entry);
+    if (entry.currentTxnFirstOffset !== null) this.#ongoing = insertSorted(this.#ongoing, { producerId: entry.producerId, firstOffset: entry.currentTxnFirstOffset });
   }
 
   #isExpired(now: number, e: ProducerStateEntry): boolean {
@@ -282,13 +302,21 @@ export class ProducerStateManager {
   /** Forgets producers idle for producer.id.expiration.ms outside a transaction (Kafka's removeExpiredProducers). */
   removeExpiredProducers(now: number): number {
     let removed = 0;
-    for (const [id, e] of this.#producers) {
-      if (this.#isExpired(now, e)) {
-        this.#producers.delete(id);
-        removed++;
+    const producers = this.#producers;
+    if (producers !== null) {
+      for (const [id, e] of producers) {
+        if (this.#isExpired(now, e)) {
+          producers.delete(id);
+          removed++;
+        }
       }
+      if (producers.size === 0) this.#producers = null;
     }
-    for (const [id, v] of this.#verification) if (now - v.timestamp >= this.config.producerIdExpirationMs) this.#verification.delete(id);
+    const verification = this.#verification;
+    if (verification !== null) {
+      for (const [id, v] of verification) if (now - v.timestamp >= this.config.producerIdExpirationMs) verification.delete(id);
+      if (verification.size === 0) this.#verification = null;
+    }
     return removed;
   }
 
@@ -302,9 +330,9 @@ export class ProducerStateManager {
       if (offset > logEndOffset || offset <= logStartOffset) await this.#removeAndDeleteSnapshot(offset);
     }
     if (logEndOffset !== this.#lastMapOffset) {
-      this.#producers.clear();
-      this.#ongoing = [];
-      this.#unreplicated = [];
+      this.#producers = null;
+      this.#ongoing = NONE;
+      this.#unreplicated = NONE;
       await this.#loadFromSnapshot(logStartOffset, now);
     } else {
       this.onLogStartOffsetIncremented(logStartOffset);
@@ -344,11 +372,11 @@ export class ProducerStateManager {
     const offset = this.#lastMapOffset;
     if (offset <= this.#lastSnapOffset) return null;
     const path = ProducerSnapshotFile.path(this.dir, offset);
-    const data = ProducerSnapshotFile.encode(this.#producers.values());
+    const data = ProducerSnapshotFile.encode(this.activeProducers.values());
     await ProducerSnapshotFile.write(path, data, sync);
-    if (!this.#snapshots.includes(offset)) insertSortedNumber(this.#snapshots, offset);
+    if (!this.#snapshots.includes(offset)) this.#snapshots = insertSortedNumber(this.#snapshots, offset);
     this.#lastSnapOffset = Math.max(this.#lastSnapOffset, offset);
-    this.#logger.debug({ topicPartition: this.topicPartition, offset, producers: this.#producers.size }, 'Wrote producer snapshot');
+    if (this.#parentLogger.isLevelEnabled('debug')) this.#logger.debug({ topicPartition: this.topicPartition, offset, producers: this.producerIdCount }, 'Wrote producer snapshot');
     return path;
   }
 
@@ -361,10 +389,10 @@ export class ProducerStateManager {
 
   /** Forgets everything and deletes every snapshot; the state restarts empty at `offset`. */
   async truncateFullyAndStartAt(offset: number): Promise<void> {
-    this.#producers.clear();
-    this.#verification.clear();
-    this.#ongoing = [];
-    this.#unreplicated = [];
+    this.#producers = null;
+    this.#verification = null;
+    this.#ongoing = NONE;
+    this.#unreplicated = NONE;
     for (const o of [...this.#snapshots]) await this.#removeAndDeleteSnapshot(o);
     this.#lastSnapOffset = 0;
     this.#lastMapOffset = offset;
@@ -421,7 +449,9 @@ export function appendBatch(info: ProducerAppendInfo, batch: RecordBatch): Compl
   return null;
 }
 
-function insertSorted<T extends { readonly firstOffset: number }>(list: T[], item: T): void {
+/** Inserts `item` by first offset (replacing an entry with the same one); returns the list (a new one when empty). */
+function insertSorted<T extends { readonly firstOffset: number }>(list: T[], item: T): T[] {
+  if (list.length === 0) return [item];
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -431,10 +461,14 @@ function insertSorted<T extends { readonly firstOffset: number }>(list: T[], ite
   }
   if (list[lo]?.firstOffset === item.firstOffset) list[lo] = item;
   else list.splice(lo, 0, item);
+  return list;
 }
 
-function insertSortedNumber(list: number[], n: number): void {
+/** Inserts `n` in ascending order; returns the list (a new one when empty). */
+function insertSortedNumber(list: number[], n: number): number[] {
+  if (list.length === 0) return [n];
   let i = list.length;
   while (i > 0 && list[i - 1]! > n) i--;
   list.splice(i, 0, n);
+  return list;
 }

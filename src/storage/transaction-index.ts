@@ -7,6 +7,8 @@ import type { AbortedTxn } from './log-types.ts';
 /** Bytes of one entry: version int16 | producerId int64 | firstOffset int64 | lastOffset int64 | lastStableOffset int64. */
 export const ABORTED_TXN_SIZE = 34;
 const CURRENT_VERSION = 0;
+/** The entries of every index without any (nearly all: aborted transactions are rare). */
+const NO_ENTRIES = Object.freeze([]) as unknown as AbortedTxn[];
 
 /** Aborted transactions overlapping a fetch, and whether the search can stop here (Kafka's TxnIndexSearchResult). */
 export interface TxnIndexSearchResult {
@@ -18,17 +20,21 @@ export interface TxnIndexSearchResult {
  * The aborted-transaction index of a segment (`<baseOffset>.txnindex`), Kafka's TransactionIndex: one 34-byte
  * entry per transaction aborted within the segment, in order of the ABORT marker's offset. Read-committed fetches
  * use it to tell consumers which producer ranges to drop. The file exists only once an entry was appended (the
- * transactions layer appends them); entries are kept in memory (they are few).
+ * transactions layer appends them), so an idle segment has no file and no file handle; entries are kept in memory
+ * (they are few).
  */
 export class TransactionIndex {
   #path: string;
   readonly startOffset: number;
-  #entries: AbortedTxn[] = [];
-  #io: Promise<unknown> = Promise.resolve();
+  /** NO_ENTRIES (frozen, shared) until the first entry. */
+  #entries: AbortedTxn[] = NO_ENTRIES;
+  /** The last file operation queued, null when none is pending (see #serial). */
+  #io: Promise<unknown> | null = null;
   #deleted = false;
 
   constructor(path: string, startOffset: number) {
-    this.#path = path;
+    // Flat: a path built by concatenation is a tree of string pieces, kept for the segment's life.
+    this.#path = Buffer.from(path, 'utf8').toString('utf8');
     this.startOffset = startOffset;
   }
 
@@ -51,7 +57,7 @@ export class TransactionIndex {
       data = await readFile(this.#path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.#entries = [];
+        this.#entries = NO_ENTRIES;
         return;
       }
       throw e;
@@ -75,7 +81,7 @@ export class TransactionIndex {
       }
       entries.push(txn);
     }
-    this.#entries = entries;
+    this.#entries = entries.length === 0 ? NO_ENTRIES : entries;
   }
 
   /**
@@ -87,7 +93,8 @@ export class TransactionIndex {
     if (prev !== undefined && txn.lastOffset <= prev.lastOffset) {
       throw new RangeError(`The last offset of appended transactions must increase sequentially, but ${txn.lastOffset} is not greater than ${prev.lastOffset} in ${this.#path}`);
     }
-    this.#entries.push(txn);
+    if (this.#entries === NO_ENTRIES) this.#entries = [txn];
+    else this.#entries.push(txn);
     const buf = Buffer.alloc(ABORTED_TXN_SIZE);
     buf.writeInt16BE(CURRENT_VERSION, 0);
     buf.writeBigInt64BE(txn.producerId, 2);
@@ -124,13 +131,13 @@ export class TransactionIndex {
     const target = BigInt(offset);
     const keep = this.#entries.findIndex((t) => t.lastOffset >= target);
     if (keep < 0) return;
-    this.#entries = this.#entries.slice(0, keep);
+    this.#entries = keep === 0 ? NO_ENTRIES : this.#entries.slice(0, keep);
     await this.#rewriteLength();
   }
 
   /** Removes every entry and the file's contents. */
   async reset(): Promise<void> {
-    this.#entries = [];
+    this.#entries = NO_ENTRIES;
     await this.#rewriteLength();
   }
 
@@ -179,9 +186,14 @@ export class TransactionIndex {
     });
   }
 
+  /** Runs file operations one at a time, in call order; an idle index keeps no promise. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#io.then(fn, fn);
-    this.#io = run.catch(() => undefined);
+    const run = this.#io === null ? fn() : this.#io.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.#io = tail;
+    void tail.then(() => {
+      if (this.#io === tail) this.#io = null;
+    });
     return run;
   }
 }

@@ -1,22 +1,23 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { SystemTime, type Time } from '../common/time.ts';
 import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
+import { flushDir, flushDirShared } from './checkpoint-file.ts';
 import { KafkaStorageError, OffsetOutOfRangeError } from './errors.ts';
 import { EMPTY_RECORDS } from './file-records-slice.ts';
-import { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
+import { lazyLogger } from './lazy-logger.ts';
+import type { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
 import { type LogConfig, isDeleteRetention } from './log-config.ts';
-import { LogFileUtils } from './log-file-utils.ts';
 import { type LoadedLog, loadLog } from './log-loader.ts';
 import { LocalLog } from './local-log.ts';
 import type { LogSegment } from './log-segment.ts';
 import type { AbortedTxn, EpochEndOffset, FetchDataInfo, LogAppendInfo, LogOffsetMetadata, TimestampAndOffset } from './log-types.ts';
-import { type AppendTask, LogAppender, MAX_GROUP_BYTES } from './log-appender.ts';
+import { type AppendTask, LogAppender, type LogAppenderHost, MAX_GROUP_BYTES } from './log-appender.ts';
 import { LogRetention } from './log-retention.ts';
 import { LogTaskQueue } from './log-task-queue.ts';
 import type { AppendOrigin } from './producer-append-info.ts';
-import { DEFAULT_PRODUCER_STATE_CONFIG, ProducerStateManager, type ProducerStateManagerConfig } from './producer-state-manager.ts';
+import { DEFAULT_PRODUCER_STATE_CONFIG, type ProducerStateManager, type ProducerStateManagerConfig } from './producer-state-manager.ts';
 import { ProducerSnapshotFile } from './producer-snapshot-file.ts';
 import { rebuildProducerState } from './rebuild-producer-state.ts';
 
@@ -64,6 +65,11 @@ export interface LeaderAppendOptions {
  *   snapshot is written at every roll and at close, loaded on open, and the log after it replayed.
  *
  * An I/O error while appending takes the log offline: every later call fails with KAFKA_STORAGE_ERROR (56).
+ *
+ * A new log (its directory created by {@link open}) is created without any fsync, as Kafka creates one: its
+ * files survive a process crash, and what a power loss needs (the leader epoch checkpoint, the new directory and
+ * its entry in the log dir) is written and synced once, in the queue before its first records, so none can be
+ * acknowledged before its log is durable. An idle partition thus costs a few file operations and no fsync.
  */
 export class UnifiedLog {
   readonly dir: string;
@@ -76,22 +82,60 @@ export class UnifiedLog {
   readonly #onFailure: ((log: UnifiedLog, error: Error) => void) | undefined;
   #logStartOffset: number;
   #highWatermark: number;
-  readonly #appender: LogAppender;
   readonly #queue: LogTaskQueue<AppendTask>;
   #failure: KafkaStorageError | null = null;
   #closed = false;
+  /** Created by open and not yet made durable (see the class doc and #syncNewLog). */
+  #newLogUnsynced = false;
 
-  private constructor(
-    dir: string,
-    tp: TopicPartition,
-    config: LogConfig,
-    time: Time,
-    logger: Logger,
-    epochs: LeaderEpochFileCache,
-    producerState: ProducerStateManager,
-    loaded: LoadedLog,
-    options: UnifiedLogOptions,
-  ) {
+  /**
+   * The LogAppender's view of a log (live views of its private state) and the queue's writer: the appender is
+   * created by the first append, so an idle log has neither it nor its group commit.
+   */
+  static readonly #AppenderHost = class implements LogAppenderHost {
+    readonly log: UnifiedLog;
+    readonly topicPartition: TopicPartition;
+    readonly local: LocalLog;
+    readonly epochs: LeaderEpochFileCache;
+    readonly producerState: ProducerStateManager;
+    readonly time: Time;
+    #appender: LogAppender | null = null;
+
+    constructor(log: UnifiedLog) {
+      this.log = log;
+      this.topicPartition = log.topicPartition;
+      this.local = log.#local;
+      this.epochs = log.#epochs;
+      this.producerState = log.#producerState;
+      this.time = log.#time;
+    }
+
+    get logStartOffset(): number {
+      return this.log.#logStartOffset;
+    }
+
+    get failure(): KafkaStorageError | null {
+      return this.log.#failure;
+    }
+
+    fail(e: unknown): void {
+      this.log.#fail(e);
+    }
+
+    roll(offset: number): Promise<void> {
+      return this.log.#roll(offset);
+    }
+
+    appendGroup(group: AppendTask[]): Promise<void> {
+      const appender = (this.#appender ??= new LogAppender(this));
+      if (!this.log.#newLogUnsynced) return appender.appendGroup(group);
+      // A failed sync takes the log offline: the appender then rejects the whole group.
+      return this.log.#syncNewLog().then(() => appender.appendGroup(group));
+    }
+  };
+
+  private constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, loaded: LoadedLog, options: UnifiedLogOptions) {
+    const { leaderEpochCache: epochs, producerState } = loaded;
     this.dir = dir;
     this.topicPartition = tp;
     this.#local = new LocalLog(dir, tp, config, time, logger, loaded.segments, loaded.recoveryPoint, loaded.logEndOffset);
@@ -103,60 +147,41 @@ export class UnifiedLog {
     this.#highWatermark = clamp(options.highWatermark ?? 0, loaded.logStartOffset, loaded.logEndOffset);
     producerState.onHighWatermarkUpdated(this.#highWatermark);
     this.#onFailure = options.onFailure;
-    const self = this;
-    this.#appender = new LogAppender({
-      topicPartition: tp,
-      local: this.#local,
-      epochs,
-      producerState,
-      time,
-      get logStartOffset() {
-        return self.#logStartOffset;
-      },
-      get failure() {
-        return self.#failure;
-      },
-      fail: (e) => this.#fail(e),
-      roll: (offset) => this.#roll(offset),
-    });
-    this.#queue = new LogTaskQueue((group) => this.#appender.appendGroup(group), MAX_GROUP_BYTES);
+    this.#queue = new LogTaskQueue(new UnifiedLog.#AppenderHost(this), MAX_GROUP_BYTES);
   }
 
   /**
    * Opens (creating if needed) the log in `dir` and makes it consistent (see loadLog): temp files cleaned,
    * swaps completed, indexes checked or rebuilt, and after an unclean shutdown every segment from the recovery
-   * point on is scanned and its invalid tail truncated.
+   * point on is scanned and its invalid tail truncated. A directory that does not exist yet is created with one
+   * empty segment and nothing else is read or written (see the class doc for its durability).
    * @throws the fs error if the directory cannot be read or written.
    */
   static async open(dir: string, topicPartition: TopicPartition, config: LogConfig, options: UnifiedLogOptions = {}): Promise<UnifiedLog> {
     const time = options.time ?? SystemTime;
-    const logger = (options.logger ?? rootLogger).child({ component: 'UnifiedLog', topicPartition: topicPartitionKey(topicPartition) });
-    await mkdir(dir, { recursive: true });
-    const epochs = await LeaderEpochFileCache.load(join(dir, LogFileUtils.LEADER_EPOCH_CHECKPOINT_FILE), logger);
+    // Kept for the log's life: one flat string rather than the pieces a path.join leaves.
+    const logDir = Buffer.from(dir, 'utf8').toString('utf8');
+    const key = topicPartitionKey(topicPartition);
+    const parentLogger = options.logger ?? rootLogger;
+    const logger = lazyLogger(parentLogger, { component: 'UnifiedLog', topicPartition: key });
+    const created = (await mkdir(logDir, { recursive: true })) !== undefined;
     const loaded = await loadLog({
-      dir,
+      dir: logDir,
+      topicPartition: key,
       config,
-      now: () => time.milliseconds(),
+      time,
       logger,
+      // Loading logs a few lines per partition: a transient child, not the lazy one the log keeps.
+      ...(created ? {} : { loadLogger: parentLogger.child({ component: 'UnifiedLog', topicPartition: key }) }),
       hadCleanShutdown: options.hadCleanShutdown ?? false,
       recoveryPointCheckpoint: options.recoveryPoint ?? 0,
       logStartOffsetCheckpoint: options.logStartOffset ?? 0,
-      leaderEpochCache: epochs,
+      producerStateConfig: options.producerStateConfig ?? DEFAULT_PRODUCER_STATE_CONFIG,
+      newDir: created,
     });
-    logger.debug({ logStartOffset: loaded.logStartOffset, logEndOffset: loaded.logEndOffset, segments: loaded.segments.size }, 'Loaded log');
-    const segments = loaded.segments.toArray();
-    const producerState = await ProducerStateManager.create(topicPartitionKey(topicPartition), dir, options.producerStateConfig ?? DEFAULT_PRODUCER_STATE_CONFIG, logger);
-    await producerState.removeStraySnapshots(segments.map((s) => s.baseOffset));
-    await rebuildProducerState({
-      producerStateManager: producerState,
-      segments,
-      logStartOffset: loaded.logStartOffset,
-      lastOffset: loaded.logEndOffset,
-      now: time.milliseconds(),
-      reloadFromCleanShutdown: options.hadCleanShutdown ?? false,
-      logger,
-    });
-    return new UnifiedLog(dir, topicPartition, config, time, logger, epochs, producerState, loaded, options);
+    const log = new UnifiedLog(logDir, topicPartition, config, time, logger, loaded, options);
+    log.#newLogUnsynced = created;
+    return log;
   }
 
   get config(): LogConfig {
@@ -302,6 +327,25 @@ export class UnifiedLog {
    */
   appendAsFollower(records: Buffer): Promise<LogAppendInfo> {
     return new Promise((resolve, reject) => this.#queue.append({ records, bytes: records.length, leaderEpoch: -1, follower: true, origin: 'replication', verificationGuard: null, resolve, reject }));
+  }
+
+  /**
+   * Makes a new log durable, in the queue before its first records are written: the leader epoch checkpoint
+   * (not written so far, see assignEpochStartOffset) with its directory, or the directory alone, then the
+   * directory's entry in the log dir (an fsync shared with the other new logs of that dir). Kafka's
+   * LocalLog.flush syncs a new log's directory at its first flush; here a group commit may acknowledge records
+   * after the `.log` fdatasync alone, so this comes first. An I/O error takes the log offline.
+   */
+  async #syncNewLog(): Promise<void> {
+    // Cleared first: an epoch assigned from now on is written by assignEpochStartOffset itself.
+    this.#newLogUnsynced = false;
+    try {
+      if (this.#epochs.entries.length > 0) await this.#epochs.flush();
+      else await flushDir(this.dir);
+      await flushDirShared(dirname(this.dir));
+    } catch (e) {
+      this.#fail(e);
+    }
   }
 
   /** Runs `fn` in the log's queue, after every append and operation queued before it. */
@@ -528,12 +572,16 @@ export class UnifiedLog {
   }
 
   /**
-   * Records that `leaderEpoch` starts at `offset` (a new leader, before its first append). Memory now; the
-   * checkpoint file is written in the log's queue.
+   * Records that `leaderEpoch` starts at `offset` (a new leader, before its first append; Kafka's
+   * maybeAssignEpochStartOffset). Memory now; the checkpoint file is written in the log's queue. A new log's is
+   * written with its first records instead (#syncNewLog): until then the log is empty, and every load drops an
+   * epoch that starts at the log end (LogLoader's truncateFromEnd, as Kafka's), so the file would hold nothing
+   * that a restart uses; topic creation saves a file per partition.
+   * @returns a promise of that write (never rejected: a failed write is logged).
    */
-  assignEpochStartOffset(leaderEpoch: number, offset: bigint): void {
-    if (!this.#epochs.assign(leaderEpoch, Number(offset))) return;
-    this.runExclusive(() => this.#epochs.flush()).catch((e) => this.#logger.warn({ err: e }, 'Could not write the leader epoch checkpoint'));
+  assignEpochStartOffset(leaderEpoch: number, offset: bigint): Promise<void> {
+    if (!this.#epochs.assign(leaderEpoch, Number(offset)) || this.#newLogUnsynced) return Promise.resolve();
+    return this.runExclusive(() => this.#epochs.flush()).catch((e) => this.#logger.warn({ err: e }, 'Could not write the leader epoch checkpoint'));
   }
 
   /**

@@ -49,3 +49,15 @@ test('truncation from the end and the start; flush and reload', async () => {
   const reloaded = await LeaderEpochFileCache.load(path, rootLogger);
   assert.deepEqual(reloaded.entries, [{ epoch: 2, startOffset: 12 }]);
 });
+
+test('an empty cache for a new directory reads nothing; a flush writes the file', async () => {
+  const path = join(dir, 'new-dir-cache');
+  const cache = LeaderEpochFileCache.empty(path, rootLogger);
+  assert.deepEqual([cache.entries, cache.latestEpoch, cache.path], [[], undefined, path]);
+  assert.equal(cache.assign(2, 0), true);
+  await cache.flush();
+  assert.deepEqual((await LeaderEpochFileCache.load(path, rootLogger)).entries, [{ epoch: 2, startOffset: 0 }]);
+  cache.clear();
+  assert.equal(cache.assign(1, 5), true, 'a cleared cache takes entries again');
+  assert.deepEqual(cache.entries, [{ epoch: 1, startOffset: 5 }]);
+});

@@ -149,3 +149,39 @@ test('cleanupLogs applies retention; flushDirtyLogs honours flush.ms', async () 
   assert.equal((await stat(log.dir)).isDirectory(), true);
   await m.shutdown();
 });
+
+test('concurrent creations spread over the log dirs by their log counts; a deleted log frees its place', async () => {
+  const logDirs = dirs(3);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.startup();
+  const logs = await Promise.all(Array.from({ length: 30 }, (_, p) => m.getOrCreateLog({ topic: 'spread', partition: p })));
+  const perDir = (): number[] => logDirs.map((d) => m.allLogs().filter((l) => m.logDirOf(l.topicPartition) === d).length);
+  assert.deepEqual(perDir(), [10, 10, 10]);
+  const inFirst = logs.filter((l) => m.logDirOf(l.topicPartition) === logDirs[0]).slice(0, 2);
+  for (const l of inFirst) await m.deleteLog(l.topicPartition);
+  assert.deepEqual(perDir(), [8, 10, 10]);
+  await m.getOrCreateLog({ topic: 'spread', partition: 100 });
+  await m.getOrCreateLog({ topic: 'spread', partition: 101 });
+  assert.deepEqual(perDir(), [10, 10, 10], 'new logs go to the dir that lost two');
+  await m.shutdown();
+});
+
+test('logs created and never written come back empty after a crash right after their creation', async () => {
+  const logDirs = dirs(1);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.startup();
+  const created = await Promise.all(Array.from({ length: 20 }, (_, p) => m.getOrCreateLog({ topic: 'fresh', partition: p }, config, 'AAAAAAAAAAAAAAAAAAAAAA')));
+  await Promise.all(created.map((l) => l.assignEpochStartOffset(0, 0n)));
+  for (const l of created) await l.closeHandlers(); // kill -9: no checkpoint, no marker
+  const { logger, messages } = capture();
+  const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, logger });
+  await m2.startup();
+  assert.equal(m2.allLogs().length, 20);
+  for (const l of m2.allLogs()) assert.deepEqual([l.logStartOffset, l.logEndOffset], [0n, 0n]);
+  assert.equal(await readFile(join(m2.getLog({ topic: 'fresh', partition: 7 })!.dir, 'partition.metadata'), 'utf8'), 'version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA\n');
+  assert.ok(messages().includes('No clean shutdown marker: recovering logs from their recovery points'));
+  const log = m2.getLog({ topic: 'fresh', partition: 3 })!;
+  log.assignEpochStartOffset(1, 0n);
+  assert.equal((await log.appendAsLeader(buildBatch(simpleRecords(2)), 1)).lastOffset, 1n);
+  await m2.shutdown();
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -174,4 +174,22 @@ test('shouldRoll: by size, by segment.ms from the first batch timestamp, by a fu
   assert.equal(segment.offsetIndex.isFull, true);
   assert.equal(segment.shouldRoll(p), true);
   await segment.close();
+});
+
+test('flushLog syncs only the .log; flushIndexes writes the index entries; both are no-ops once the segment is deleted', async () => {
+  const segment = await newSegment(0);
+  await fillRandom(segment, 7, 40);
+  assert.ok(segment.offsetIndex.entries > 0);
+  const firstEntry = async (): Promise<number> => (await readFile(segment.offsetIndex.path)).readInt32BE(4);
+  await segment.flushLog();
+  assert.equal(await firstEntry(), 0, 'flushLog leaves the preallocated index untouched');
+  await segment.flushIndexes();
+  assert.ok((await firstEntry()) > 0, 'flushIndexes wrote the entries');
+  const dir = join(segment.log.path, '..');
+  const racing = Promise.all([segment.flushLog(), segment.flushIndexes()]);
+  await segment.deleteIfExists();
+  await racing;
+  await segment.flushLog();
+  await segment.flushIndexes();
+  assert.deepEqual(await readdir(dir), [], 'no file recreated by a flush after deletion');
 });

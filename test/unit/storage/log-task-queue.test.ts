@@ -12,10 +12,12 @@ interface A {
 test('tasks run one at a time in call order; appends queued behind a write are grouped up to the byte limit', async () => {
   const events: string[] = [];
   let release: (() => void) | null = null;
-  const q = new LogTaskQueue<A>(async (group) => {
-    events.push(`group ${group.map((a) => a.id).join(',')}`);
-    if (group[0]!.id === 0) await new Promise<void>((r) => (release = r));
-    for (const a of group) a.resolve();
+  const q = new LogTaskQueue<A>({
+    async appendGroup(group) {
+      events.push(`group ${group.map((a) => a.id).join(',')}`);
+      if (group[0]!.id === 0) await new Promise<void>((r) => (release = r));
+      for (const a of group) a.resolve();
+    },
   }, 25);
   const done: Promise<void>[] = [];
   const append = (id: number, bytes: number): void => {
@@ -34,9 +36,11 @@ test('tasks run one at a time in call order; appends queued behind a write are g
 });
 
 test('after a failure every queued and new task is rejected with it', async () => {
-  const q = new LogTaskQueue<A>(async () => {
-    q.failure = new Error('disk gone');
-    throw q.failure;
+  const q = new LogTaskQueue<A>({
+    async appendGroup() {
+      q.failure = new Error('disk gone');
+      throw q.failure;
+    },
   }, 100);
   const first = q.run(async () => 1);
   const p = new Promise<void>((resolve, reject) => q.append({ id: 1, bytes: 1, resolve, reject }));

@@ -275,6 +275,8 @@ test('flush advances the recovery point; flush.messages flushes on append; a cle
   await log.appendAsLeader(buildBatch(simpleRecords(3)), 0);
   assert.equal(log.recoveryPoint, 0n);
   await log.appendAsLeader(buildBatch(simpleRecords(3)), 0);
+  // The append waited for the .log fdatasync; the indexes, then the recovery point, follow in the background.
+  for (const deadline = Date.now() + 5000; (log.recoveryPoint as bigint) !== 6n && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
   assert.equal(log.recoveryPoint, 6n);
   await log.appendAsLeader(buildBatch(simpleRecords(1)), 1);
   await log.flush();
