@@ -30,6 +30,7 @@ export class LocalLog {
   readonly topicPartition: TopicPartition;
   readonly segments: LogSegments;
   config: LogConfig;
+  readonly #onRollFlushed: (() => void) | undefined;
   readonly #time: Time;
   readonly #logger: Logger;
   #nextOffset: number;
@@ -49,7 +50,12 @@ export class LocalLog {
   readonly #pendingDeletes = new Map<LogSegment, NodeJS.Timeout>();
   #maxPositionCache: { offset: number; segment: LogSegment; position: number; generation: number } | null = null;
 
-  constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, segments: LogSegments, recoveryPoint: number, logEndOffset: number) {
+  /**
+   * @param onRollFlushed called after the background flush of a rolled segment advanced the recovery point (the
+   *   LogManager then checkpoints it soon, so a crash does not recover what that flush made durable).
+   */
+  constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, segments: LogSegments, recoveryPoint: number, logEndOffset: number, onRollFlushed?: () => void) {
+    this.#onRollFlushed = onRollFlushed;
     this.dir = dir;
     this.topicPartition = tp;
     this.config = config;
@@ -113,7 +119,10 @@ export class LocalLog {
     this.#dirDirty = true;
     this.#logger.info({ baseOffset: newBaseOffset, previous: active.baseOffset, previousSize: active.size }, 'Rolled new log segment');
     // Kafka schedules this flush ("flush-log"): the rolled segment reaches disk without holding up appends.
-    this.flushUpTo(newBaseOffset).catch((e) => this.#logger.warn({ err: e }, 'Background flush after roll failed'));
+    this.flushUpTo(newBaseOffset).then(
+      () => this.#onRollFlushed?.(),
+      (e: unknown) => this.#logger.warn({ err: e }, 'Background flush after roll failed'),
+    );
   }
 
   /**

@@ -12,6 +12,9 @@ import { SharedRuns } from './shared-runs.ts';
 import type { ProducerStateManagerConfig } from './producer-state-manager.ts';
 import { UnifiedLog } from './unified-log.ts';
 
+/** How soon after a segment roll's flush the log dir's recovery points are checkpointed, in ms. */
+export const ROLL_CHECKPOINT_DELAY_MS = 1000;
+
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
@@ -86,6 +89,24 @@ export class LogManager {
   readonly #onLogFailure = (log: UnifiedLog, err: Error): void => {
     this.#logger.error({ err, log: log.dir }, 'Log went offline');
   };
+  /**
+   * After the background flush of a rolled segment, the dir's recovery points are checkpointed within
+   * {@link ROLL_CHECKPOINT_DELAY_MS} (one write for all the rolls of that window), not only every
+   * log.flush.offset.checkpoint.interval.ms: a kill -9 then recovers at most the active segments and the last
+   * second's rolls, not every segment written since the last periodic checkpoint (10 GiB of them took 6 s).
+   */
+  readonly #onRollFlushed = (log: UnifiedLog): void => {
+    const dir = this.#logDirOf.get(topicPartitionKey(log.topicPartition));
+    if (dir === undefined || this.#shutdown || this.#rollCheckpointTimers.has(dir)) return;
+    const timer = setTimeout(() => {
+      this.#rollCheckpointTimers.delete(dir);
+      if (this.#shutdown) return;
+      this.#checkpoints.run(dir).catch((e: unknown) => this.#logger.warn({ err: e, dir }, 'Could not write the checkpoints after a segment roll'));
+    }, ROLL_CHECKPOINT_DELAY_MS);
+    timer.unref();
+    this.#rollCheckpointTimers.set(dir, timer);
+  };
+  readonly #rollCheckpointTimers = new Map<string, NodeJS.Timeout>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #busy = new Set<string>();
   readonly #pendingDirDeletes = new Set<Promise<void>>();
@@ -181,6 +202,7 @@ export class LogManager {
           logStartOffset: logStartOffsets.get(key) ?? 0,
           highWatermark: highWatermarks.get(key) ?? 0,
           onFailure: this.#onLogFailure,
+          onRollFlushed: this.#onRollFlushed,
           ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
         });
         this.#addLog(key, log, dir);
@@ -258,6 +280,7 @@ export class LogManager {
         logger: this.#options.logger,
         hadCleanShutdown: false,
         onFailure: this.#onLogFailure,
+        onRollFlushed: this.#onRollFlushed,
         ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
       });
       if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
@@ -402,6 +425,8 @@ export class LogManager {
     if (this.#shutdown) return;
     this.#shutdown = true;
     for (const t of this.#timers) clearInterval(t);
+    for (const t of this.#rollCheckpointTimers.values()) clearTimeout(t);
+    this.#rollCheckpointTimers.clear();
     await this.#cleaner?.shutdown();
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     const uncleanDirs = new Set<string>();

@@ -35,6 +35,8 @@ export interface UnifiedLogOptions {
   readonly highWatermark?: number;
   /** Called once when an I/O error takes the log offline (Kafka's log dir failure channel). */
   readonly onFailure?: (log: UnifiedLog, error: Error) => void;
+  /** Called when the background flush after a roll advanced the recovery point (LogManager checkpoints it). */
+  readonly onRollFlushed?: (log: UnifiedLog) => void;
   /** producer.id.expiration.ms and transaction.partition.verification.enable (default: 1 day, verification off). */
   readonly producerStateConfig?: ProducerStateManagerConfig;
 }
@@ -138,7 +140,8 @@ export class UnifiedLog {
     const { leaderEpochCache: epochs, producerState } = loaded;
     this.dir = dir;
     this.topicPartition = tp;
-    this.#local = new LocalLog(dir, tp, config, time, logger, loaded.segments, loaded.recoveryPoint, loaded.logEndOffset);
+    const onRollFlushed = options.onRollFlushed;
+    this.#local = new LocalLog(dir, tp, config, time, logger, loaded.segments, loaded.recoveryPoint, loaded.logEndOffset, onRollFlushed === undefined ? undefined : () => onRollFlushed(this));
     this.#time = time;
     this.#logger = logger;
     this.#epochs = epochs;

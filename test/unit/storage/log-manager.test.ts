@@ -185,3 +185,31 @@ test('logs created and never written come back empty after a crash right after t
   assert.equal((await log.appendAsLeader(buildBatch(simpleRecords(2)), 1)).lastOffset, 1n);
   await m2.shutdown();
 });
+
+test('the recovery points are checkpointed soon after a rolled segment is flushed, without waiting for the periodic checkpoint', async () => {
+  const logDirs = dirs(1);
+  // The periodic checkpoint task never fires during the test (one hour).
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, flushCheckpointIntervalMs: 3_600_000, flushStartOffsetCheckpointIntervalMs: 3_600_000 });
+  await m.startup();
+  const log = await m.getOrCreateLog({ topic: 'r', partition: 0 });
+  for (let i = 0; i < 30; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 100)), 0);
+  assert.ok(log.numberOfSegments > 2, 'segment.bytes=2000 rolled several times');
+  const file = join(logDirs[0]!, 'recovery-point-offset-checkpoint');
+  const checkpointed = async (): Promise<bigint> => {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const line = text.split('\n').find((l) => l.startsWith('r 0 '));
+    return line === undefined ? -1n : BigInt(line.split(' ')[2]!);
+  };
+  const deadline = Date.now() + 10_000;
+  while ((await checkpointed()) <= 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const point = await checkpointed();
+  assert.ok(point > 0n && point <= log.recoveryPoint, `checkpointed recovery point ${point}, log's ${log.recoveryPoint}`);
+  await log.closeHandlers(); // a crash: no clean shutdown
+  const { logger, messages } = capture();
+  const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, logger });
+  await m2.startup();
+  assert.equal(m2.getLog({ topic: 'r', partition: 0 })!.logEndOffset, 60n);
+  const recovered = messages().filter((x) => x === 'Recovering unflushed segment').length;
+  assert.ok(recovered < m2.getLog({ topic: 'r', partition: 0 })!.numberOfSegments, `recovered ${recovered} segments`);
+  await m2.shutdown();
+});
