@@ -50,6 +50,7 @@ export async function runMemory(ctx: BenchContext): Promise<Row[]> {
     rows.push({ section, figure: 'broker idle', value: idle / MB, unit: 'MB', baseline: { label: 'bare node process', value: bare / MB } });
     let created = 0;
     let topicNo = 0;
+    let previous: { partitions: number; rss: number } | null = null;
     for (const target of ctx.options.partitionCounts) {
       const topics = [];
       while (created + topics.length * PARTITIONS_PER_TOPIC < target) {
@@ -82,8 +83,20 @@ export async function runMemory(ctx: BenchContext): Promise<Row[]> {
         unit: 'KiB',
         digits: 1,
         target: { op: '<=', value: 16 },
-        note: '(RSS - idle RSS) / partitions',
+        note: '(RSS - idle RSS) / partitions; includes one-time costs of the first creations (V8 young generation grown to its 16 MB semi-spaces, code of the admin paths)',
       });
+      if (previous !== null) {
+        rows.push({
+          section,
+          figure: `per idle partition, marginal (${fmt(previous.partitions)} -> ${fmt(target)})`,
+          value: (rss - previous.rss) / 1024 / (target - previous.partitions),
+          unit: 'KiB',
+          digits: 1,
+          target: { op: '<=', value: 16 },
+          note: 'RSS growth / partitions added: the cost of one more partition',
+        });
+      }
+      previous = { partitions: target, rss };
     }
   } finally {
     await broker.stop();
