@@ -26,6 +26,8 @@ interface Entry {
 export class DelayedOperationPurgatory {
   readonly #watchers = new Map<string, Set<Entry>>();
   readonly #name: string;
+  /** checkAndComplete calls so far, on any key (see {@link version}). */
+  #version = 0;
 
   constructor(name: string) {
     this.#name = name;
@@ -43,10 +45,21 @@ export class DelayedOperationPurgatory {
   }
 
   /**
-   * Watches `op` on `keys` until it completes or `timeoutMs` passes. The caller has already tried to complete it
-   * once (as Kafka's tryCompleteElseWatch does).
+   * A counter that every {@link checkAndComplete} call advances. A caller reads it before its first attempt to
+   * complete an operation and passes it to {@link watch}: a change in between means a completion check ran while
+   * the operation was not yet watched (the attempt is asynchronous), and watch then evaluates it at once.
    */
-  watch(op: DelayedOperation, keys: readonly string[], timeoutMs: number): void {
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Watches `op` on `keys` until it completes or `timeoutMs` passes. The caller has already tried to complete it
+   * once; when `versionBeforeAttempt` (the {@link version} read before that attempt) is no longer current, a
+   * completion check was missed meanwhile and the operation is evaluated again right away (Kafka's
+   * tryCompleteElseWatch tries once more after watching, for the same reason).
+   */
+  watch(op: DelayedOperation, keys: readonly string[], timeoutMs: number, versionBeforeAttempt = this.#version): void {
     const entry: Entry = { op, keys, timer: undefined, done: false, checking: false, recheck: false };
     for (const key of keys) {
       let set = this.#watchers.get(key);
@@ -58,6 +71,7 @@ export class DelayedOperationPurgatory {
       this.#finish(entry);
       void op.onExpiration();
     }, Math.max(0, timeoutMs));
+    if (versionBeforeAttempt !== this.#version) void this.#evaluate(entry);
   }
 
   #finish(entry: Entry): void {
@@ -99,6 +113,7 @@ export class DelayedOperationPurgatory {
 
   /** Re-evaluates every operation watching `key`. */
   checkAndComplete(key: string): void {
+    this.#version++;
     const set = this.#watchers.get(key);
     if (set === undefined) return;
     for (const entry of [...set]) void this.#evaluate(entry);

@@ -478,6 +478,7 @@ export class ReplicaManager implements MetadataPublisher {
    * `fetchMessages` + DelayedFetch). Results are in request order.
    */
   async fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
+    const versionBeforeRead = this.fetchPurgatory.version;
     const first = await this.#readFromLocalLog(params);
     if (params.maxWaitMs <= 0 || first.bytes >= params.minBytes || first.hasError || params.partitions.length === 0) {
       return first.results;
@@ -511,6 +512,9 @@ export class ReplicaManager implements MetadataPublisher {
         },
         params.partitions.map((p) => topicPartitionKey(p.topicPartition)),
         params.maxWaitMs,
+        // An append that completed during the first read found nothing to wake: this fetch then re-reads now
+        // instead of waiting for the next append or maxWaitMs.
+        versionBeforeRead,
       );
     });
   }

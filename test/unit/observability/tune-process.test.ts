@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const MODULE = new URL('../../../src/observability/tune-process.ts', import.meta.url).href;
 
 /** Runs tuneProcess() in a fresh process (it changes process-wide state), then imports a module. */
-function tuneInChild(env: Record<string, string>): { compileCacheDir: string | null; externalMemoryInGlobalLimit: boolean } {
+function tuneInChild(env: Record<string, string>): { compileCacheDir: string | null; externalMemoryInGlobalLimit: boolean; threadpoolSize: number } {
   const script = `const { tuneProcess } = await import(${JSON.stringify(MODULE)});
 const first = tuneProcess();
 const again = tuneProcess();
@@ -59,4 +59,21 @@ const ns = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')
 process.stdout.write(String(ns.space_size));`;
   const capped = Number(execFileSync(process.execPath, [...BROKER_NODE_FLAGS, '--input-type=module', '-e', script], { encoding: 'utf8' }));
   assert.ok(capped <= 3 * 16 * 1024 * 1024, `new space ${capped} bytes`);
+});
+
+test('the libuv threadpool gets DEFAULT_THREADPOOL_SIZE threads unless UV_THREADPOOL_SIZE is set', async () => {
+  const { DEFAULT_THREADPOOL_SIZE } = await import(MODULE);
+  assert.equal(tuneInChild({ UV_THREADPOOL_SIZE: '' }).threadpoolSize, DEFAULT_THREADPOOL_SIZE);
+  assert.equal(tuneInChild({ UV_THREADPOOL_SIZE: '3' }).threadpoolSize, 3);
+  // The threads libuv actually started, once a few fs calls ran after tuneProcess.
+  const script = `const { tuneProcess } = await import(${JSON.stringify(MODULE)});
+tuneProcess();
+const fs = await import('node:fs');
+await Promise.all(Array.from({ length: 32 }, () => fs.promises.stat('/')));
+const names = fs.readdirSync('/proc/self/task').map((t) => fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim());
+process.stdout.write(String(names.filter((n) => n.startsWith('libuv-worker')).length));`;
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.UV_THREADPOOL_SIZE;
+  const workers = Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' }));
+  assert.equal(workers, DEFAULT_THREADPOOL_SIZE);
 });
