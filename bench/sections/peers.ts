@@ -60,18 +60,27 @@ export async function runPeers(ctx: BenchContext): Promise<Row[]> {
     }
     const produce: PeerRun[] = [];
     const consume: PeerRun[] = [];
+    /** A peer's consume run that failed (its own client or server): reported, and the other figures kept. */
+    let consumeFailure: string | null = null;
     const peer = await spec.start();
     try {
       for (let r = 0; r < ctx.options.runs; r++) {
         produce.push(await peer.produce(payload, file.count));
-        consume.push(await peer.consume(file.count));
-        ctx.progress('peers', `${spec.name} run ${r + 1}/${ctx.options.runs}: produce ${fmt(file.payloadBytes / 1e6 / produce.at(-1)!.seconds)} MB/s, consume ${fmt(file.payloadBytes / 1e6 / consume.at(-1)!.seconds)} MB/s`);
+        let c: string;
+        try {
+          consume.push(await peer.consume(file.count));
+          c = `${fmt(file.payloadBytes / 1e6 / consume.at(-1)!.seconds)} MB/s`;
+        } catch (e) {
+          consumeFailure = e instanceof Error ? e.message : String(e);
+          c = `failed (${consumeFailure})`;
+        }
+        ctx.progress('peers', `${spec.name} run ${r + 1}/${ctx.options.runs}: produce ${fmt(file.payloadBytes / 1e6 / produce.at(-1)!.seconds)} MB/s, consume ${c}`);
       }
     } finally {
       await peer.stop();
     }
     const pMBps = median(produce.map((x) => file.payloadBytes / 1e6 / x.seconds));
-    const cMBps = median(consume.map((x) => file.payloadBytes / 1e6 / x.seconds));
+    const cMBps = consume.length === 0 ? NaN : median(consume.map((x) => file.payloadBytes / 1e6 / x.seconds));
     const cpuPerGB = (xs: PeerRun[]): number => median(xs.map((x) => x.serverCpuSec / (file.payloadBytes / 1e9)));
     rows.push({
       section,
@@ -82,13 +91,17 @@ export async function runPeers(ctx: BenchContext): Promise<Row[]> {
       target: { op: '>=', value: 2, on: 'ratio' },
       note: `${spec.produceHow}; ${fmt(file.count)} x 1 KiB; server ${fmt(cpuPerGB(produce), 2)} CPU-s/GB`,
     });
+    if (consume.length === 0) {
+      rows.push({ section, figure: `our consume (sendfile) vs ${spec.name}`, unit: '', text: `failed: ${consumeFailure}` });
+      continue;
+    }
     rows.push({
       section,
       figure: `our consume (sendfile) vs ${spec.name}`,
       value: ctx.measured.consumeSendfileMBps,
       unit: 'MB/s',
       baseline: { label: spec.name, value: cMBps },
-      note: `${spec.consumeHow}; server ${fmt(cpuPerGB(consume), 2)} CPU-s/GB`,
+      note: `${spec.consumeHow}; ${consume.length} of ${ctx.options.runs} runs${consumeFailure === null ? '' : ` (a run failed: ${consumeFailure})`}; server ${fmt(cpuPerGB(consume), 2)} CPU-s/GB`,
     });
   }
   return rows;
