@@ -10,7 +10,7 @@ import { LogCleaner, type LogCleanerOptions } from './log-cleaner.ts';
 import { LogFileUtils } from './log-file-utils.ts';
 import { SharedRuns } from './shared-runs.ts';
 import type { ProducerStateManagerConfig } from './producer-state-manager.ts';
-import { UnifiedLog } from './unified-log.ts';
+import { UnifiedLog, type UnifiedLogOptions } from './unified-log.ts';
 
 /** How soon after a segment roll's flush the log dir's recovery points are checkpointed, in ms. */
 export const ROLL_CHECKPOINT_DELAY_MS = 1000;
@@ -194,16 +194,11 @@ export class LogManager {
         const { name, tp } = todo[next++]!;
         const key = topicPartitionKey(tp);
         if (this.#logs.has(key)) throw new Error(`Duplicate log directories for ${key} are found in both ${this.#logDirOf.get(key)} and ${dir}`);
-        const log = await UnifiedLog.open(join(dir, name), tp, this.#configFor(tp.topic), {
-          time: this.#time,
-          logger: this.#options.logger,
+        const log = await this.#openLog(join(dir, name), tp, this.#configFor(tp.topic), {
           hadCleanShutdown,
           recoveryPoint: recoveryPoints.get(key) ?? 0,
           logStartOffset: logStartOffsets.get(key) ?? 0,
           highWatermark: highWatermarks.get(key) ?? 0,
-          onFailure: this.#onLogFailure,
-          onRollFlushed: this.#onRollFlushed,
-          ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
         });
         this.#addLog(key, log, dir);
       }
@@ -213,6 +208,18 @@ export class LogManager {
     // its entry in this dir is made durable here, its own directory by loadLog's leader epoch flush.
     if (!hadCleanShutdown) await flushDir(dir);
     await unlink(marker).catch(() => undefined);
+  }
+
+  /** Opens a log with this manager's clock, logger, callbacks and producer state config, plus `recovery`. */
+  #openLog(logDir: string, tp: TopicPartition, config: LogConfig, recovery: Pick<UnifiedLogOptions, 'hadCleanShutdown' | 'recoveryPoint' | 'logStartOffset' | 'highWatermark'>): Promise<UnifiedLog> {
+    return UnifiedLog.open(logDir, tp, config, {
+      ...recovery,
+      time: this.#time,
+      logger: this.#options.logger,
+      onFailure: this.#onLogFailure,
+      onRollFlushed: this.#onRollFlushed,
+      ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
+    });
   }
 
   #addLog(key: string, log: UnifiedLog, dir: string): void {
@@ -275,14 +282,7 @@ export class LogManager {
     const create = async (): Promise<UnifiedLog> => {
       const logDir = join(dir, LogFileUtils.logDirName(tp));
       // A new directory holds nothing to recover; one left over (created before startup) is scanned.
-      const log = await UnifiedLog.open(logDir, tp, config ?? this.#configFor(tp.topic), {
-        time: this.#time,
-        logger: this.#options.logger,
-        hadCleanShutdown: false,
-        onFailure: this.#onLogFailure,
-        onRollFlushed: this.#onRollFlushed,
-        ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
-      });
+      const log = await this.#openLog(logDir, tp, config ?? this.#configFor(tp.topic), { hadCleanShutdown: false });
       if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
       this.#logs.set(key, log);
       this.#logDirOf.set(key, dir);
