@@ -545,3 +545,38 @@ test('an unstable latest version is used only when the caller names it', async (
   // An API whose only version is unstable has no usable version by default.
   await assert.rejects(client.send(node(peer.port), ApiKeys.ShareFetch, {}, {}), UnsupportedVersionError);
 });
+
+test('random and truncated response bytes fail requests with typed errors, never an escaped exception (seeded fuzz)', async (t) => {
+  const random = new SeededRandom(2024);
+  const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => random.nextInt(256)));
+  let mode = 0;
+  const garbage = (r: PeerRequest): void => {
+    const payload = bytes(random.nextInt(64));
+    // Half of the frames carry the right correlation id, so the body decoder sees the garbage.
+    if (payload.length >= 4 && random.nextInt(2) === 0) payload.writeInt32BE(r.header.correlationId, 0);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(random.nextInt(8) === 0 ? payload.length + 10 : payload.length, 0);
+    r.raw(Buffer.concat([size, payload]));
+    if (random.nextInt(4) === 0) r.socket.end();
+  };
+  const peer = await startPeer(t, {
+    onApiVersions: (r) => {
+      if (mode % 2 === 0) return false;
+      garbage(r);
+      return true;
+    },
+    onRequest: garbage,
+  });
+  const client = newClient(t, { reconnectBackoffMs: 0, reconnectBackoffMaxMs: 0, requestTimeoutMs: 50 });
+  const outcomes = new Map<string, number>();
+  for (mode = 0; mode < 200; mode++) {
+    const outcome = await client.send(node(peer.port), ApiKeys.Metadata, {}, metadataFor('x')).then(
+      () => 'response',
+      (e: unknown) => (e as Error).name,
+    );
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    if (client.connectionStatus(1)!.state === 'READY' && random.nextInt(2) === 0) client.disconnect(1);
+  }
+  for (const name of outcomes.keys()) assert.ok(['response', 'DisconnectException', 'RequestTimeoutError'].includes(name), `unexpected outcome ${name}`);
+  assert.ok((outcomes.get('DisconnectException') ?? 0) > 100, JSON.stringify([...outcomes]));
+});
