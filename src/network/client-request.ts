@@ -18,17 +18,8 @@ export interface ClientResponse<T extends object = Record<string, unknown>> {
   readonly latencyMs: number;
 }
 
-/** What a {@link ClientRequest} carries; `minVersion..maxVersion` is already cut down to this client's codecs. */
-export interface ClientRequestFields {
-  readonly nodeId: number;
-  readonly apiKey: number;
-  readonly minVersion: number;
-  readonly maxVersion: number;
-  readonly body: RequestBody;
-  readonly timeoutMs: number;
-  /** Monotonic ms (Time.hiResClockMs) when the request was accepted. */
-  readonly createdMs: number;
-}
+/** What a {@link ClientRequest} is made of; `minVersion..maxVersion` is already cut down to this client's codecs. */
+export type ClientRequestFields = Pick<ClientRequest, 'nodeId' | 'apiKey' | 'minVersion' | 'maxVersion' | 'body' | 'timeoutMs' | 'createdMs'>;
 
 /**
  * One request of a {@link NetworkClient} from acceptance to completion, after Kafka's `ClientRequest` +
@@ -44,6 +35,7 @@ export class ClientRequest implements Deadline {
   readonly maxVersion: number;
   readonly body: RequestBody;
   readonly timeoutMs: number;
+  /** Monotonic ms (Time.hiResClockMs) when the request was accepted. */
   readonly createdMs: number;
   readonly deadlineMs: number;
   deadlineIndex = -1;

@@ -126,7 +126,8 @@ function checkInt(name: string, value: number, min: number): number {
  *   after its own retry backoff (Kafka: `NetworkClient.ready()` false, InterBrokerSendThread fails unsent
  *   requests of a disconnected node). A connection that is not up within the setup timeout
  *   (`socket.connection.setup.timeout.ms`, doubling up to `.max.ms`) is closed.
- * - Deadlines use the injected Time (`hiResClockMs`) and one timer for the whole client ({@link DeadlineQueue}).
+ * - Deadlines use the injected Time (`hiResClockMs`) and one timer for the whole client ({@link DeadlineQueue});
+ *   {@link poll} expires them at once (for MockTime).
  *
  * Not implemented: TLS and SASL (the socket factory is the seam for TLS, issue 18), client-side throttling on
  * `throttle_time_ms` (KIP-219), idle-connection expiry (`connections.max.idle.ms`; the peer's expiry is handled
@@ -264,6 +265,14 @@ export class NetworkClient {
     this.#closed = true;
     for (const [nodeId, entry] of this.#nodes) entry.connection?.close(new DisconnectException(nodeId, 'the client is closed'));
     this.#deadlines.close();
+  }
+
+  /**
+   * Expires now the requests and connection setups whose deadline has passed by the injected Time. The client's
+   * own timer does this on the real clock; a test driving a MockTime calls it after advancing the clock.
+   */
+  poll(): void {
+    if (!this.#closed) this.#deadlines.poll();
   }
 
   /** Whether the connection to `nodeId` is READY (ApiVersions done): a send is written without waiting. */

@@ -163,7 +163,7 @@ export class NodeConnection {
         else this.#onTransportReady();
       });
     } catch (err) {
-      this.#close(this.#disconnect('could not be established', err));
+      this.#close(this.#disconnect(`could not be established: ${(err as Error).message}`, err));
       return;
     }
     this.#socket = socket;
@@ -172,7 +172,9 @@ export class NodeConnection {
       this.#writable = true;
       this.#dispatch();
     });
-    socket.on('error', (err) => this.#close(this.#disconnect(this.#state === 'CONNECTING' ? 'could not be established' : 'connection failed', err)));
+    socket.on('error', (err) =>
+      this.#close(this.#disconnect(`${this.#state === 'CONNECTING' ? 'could not be established' : 'connection failed'}: ${err.message}`, err)),
+    );
     socket.on('close', () => this.#close(this.#disconnect('connection closed by the peer')));
     if (readyEarly) this.#onTransportReady();
   }

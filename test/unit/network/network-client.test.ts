@@ -580,3 +580,20 @@ test('random and truncated response bytes fail requests with typed errors, never
   for (const name of outcomes.keys()) assert.ok(['response', 'DisconnectException', 'RequestTimeoutError'].includes(name), `unexpected outcome ${name}`);
   assert.ok((outcomes.get('DisconnectException') ?? 0) > 100, JSON.stringify([...outcomes]));
 });
+
+test('with a MockTime, requests expire when the clock passes their deadline and poll() is called', async (t) => {
+  const time = new MockTime();
+  const peer = await startPeer(t);
+  const client = newClient(t, { time, requestTimeoutMs: 30_000 });
+  const pending = client.send(node(peer.port), ApiKeys.Metadata, {}, metadataFor('a')).then(() => null, (e: unknown) => e);
+  await waitFor(() => peer.apiRequests.length === 1, 'request in flight');
+  time.sleep(29_999);
+  client.poll();
+  assert.ok(client.isReady(1), 'not yet');
+  time.sleep(1);
+  client.poll();
+  const err = await pending;
+  assert.ok(err instanceof RequestTimeoutError);
+  assert.equal(err.timeoutMs, 30_000);
+  assert.equal(client.connectionStatus(1)!.state, 'DISCONNECTED');
+});
