@@ -163,7 +163,7 @@ export class BrokerServer {
 
     const configHolder = { current: config };
     const logConfigCache = new Map<string, LogConfigValues>();
-    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }));
+    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), faultHandler);
     const logConfigFor = (topic: string): LogConfigValues => {
       let values = logConfigCache.get(topic);
       if (values === undefined) {
