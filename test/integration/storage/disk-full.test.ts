@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { kafkaErrorNames, withKafkaError } from '../../fixtures/e2e/client-errors.ts';
 import { kcatConsumeAll } from '../../fixtures/e2e/kcat.ts';
@@ -65,21 +65,32 @@ async function assertAcknowledgedRecordsBack(dataDir: string, overrides: Record<
   }
 }
 
-test('a full disk takes its log dir offline while the other dir goes on; SIGTERM still stops the broker cleanly (exit 0, locks released)', { timeout: 180_000 }, async (t) => {
+/**
+ * Runs `fn` with a fresh data dir holding `small`, a 4 MB tmpfs, then kills what is left and removes both;
+ * skips the test when a tmpfs cannot be mounted.
+ */
+async function withSmallDisk(t: TestContext, fn: (dataDir: string, small: string, tmpfs: { resize(sizeMb: number): void }, brokers: SpawnedBroker[]) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'disk-full-'));
   const small = join(dataDir, 'small');
-  const logs = join(dataDir, 'logs');
   const tmpfs = await mountTmpfs(small, 4);
-  if ('skip' in tmpfs) {
-    t.skip(tmpfs.skip);
-    await rm(dataDir, { recursive: true, force: true });
-    return;
-  }
-  // The full dir is the first, so the first topic's log goes there; the metadata log is on the other one.
-  const overrides = { 'log.dirs': `${small},${logs}`, 'metadata.log.dir': logs };
-  let broker: SpawnedBroker | undefined;
+  const brokers: SpawnedBroker[] = [];
   try {
-    broker = spawnBroker(dataDir, { overrides });
+    if ('skip' in tmpfs) t.skip(tmpfs.skip);
+    else await fn(dataDir, small, tmpfs, brokers);
+  } finally {
+    for (const b of brokers) await b.stop('SIGKILL');
+    if (!('skip' in tmpfs)) tmpfs.unmount();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+test('a full disk takes its log dir offline while the other dir goes on; SIGTERM still stops the broker cleanly (exit 0, locks released)', { timeout: 180_000 }, (t) =>
+  withSmallDisk(t, async (dataDir, small, tmpfs, brokers) => {
+    const logs = join(dataDir, 'logs');
+    // The full dir is the first, so the first topic's log goes there; the metadata log is on the other one.
+    const overrides = { 'log.dirs': `${small},${logs}`, 'metadata.log.dir': logs };
+    const broker = spawnBroker(dataDir, { overrides });
+    brokers.push(broker);
     const port = await broker.started();
     const kafka = kafkaAt(port);
     await createTopics(kafka, ['fill']);
@@ -109,26 +120,14 @@ test('a full disk takes its log dir offline while the other dir goes on; SIGTERM
     // A new process takes both locks (and, with space freed, every acknowledged record is back).
     tmpfs.resize(64);
     await assertAcknowledgedRecordsBack(dataDir, overrides, acked);
-  } finally {
-    await broker?.stop('SIGKILL');
-    tmpfs.unmount();
-    await rm(dataDir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('when the only log dir fills up the broker halts (exit 1, "all log dirs have failed"); a restart after space is freed has every acknowledged record', { timeout: 180_000 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'disk-full-only-'));
-  const small = join(dataDir, 'small');
-  const tmpfs = await mountTmpfs(small, 4);
-  if ('skip' in tmpfs) {
-    t.skip(tmpfs.skip);
-    await rm(dataDir, { recursive: true, force: true });
-    return;
-  }
-  const overrides = { 'log.dirs': small };
-  let broker: SpawnedBroker | undefined;
-  try {
-    broker = spawnBroker(dataDir, { overrides });
+test('when the only log dir fills up the broker halts (exit 1, "all log dirs have failed"); a restart after space is freed has every acknowledged record', { timeout: 180_000 }, (t) =>
+  withSmallDisk(t, async (dataDir, small, tmpfs, brokers) => {
+    const overrides = { 'log.dirs': small };
+    const broker = spawnBroker(dataDir, { overrides });
+    brokers.push(broker);
     const kafka = kafkaAt(await broker.started());
     await createTopics(kafka, ['fill']);
     const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
@@ -142,9 +141,5 @@ test('when the only log dir fills up the broker halts (exit 1, "all log dirs hav
 
     tmpfs.resize(64);
     await assertAcknowledgedRecordsBack(dataDir, overrides, acked);
-  } finally {
-    await broker?.stop('SIGKILL');
-    tmpfs.unmount();
-    await rm(dataDir, { recursive: true, force: true });
-  }
-});
+  }),
+);

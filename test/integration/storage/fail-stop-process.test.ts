@@ -11,6 +11,7 @@ import { buildRecordBatchSync } from '../../../src/protocol/records/record-batch
 import { logConfig } from '../../../src/storage/log-config.ts';
 import { METADATA_LOG_DIR_NAME } from '../../../src/storage/log-manager.ts';
 import { UnifiedLog } from '../../../src/storage/unified-log.ts';
+import { partitionRecordData } from '../../fixtures/metadata/partition-record.ts';
 import { logRecords, spawnBroker } from './fail-stop-kit.ts';
 
 const FATAL = 60;
@@ -18,24 +19,7 @@ const PRELOAD = new URL('../../fixtures/storage/uncaught-on-signal.ts', import.m
 
 /** A PartitionRecord of a topic id no TopicRecord created: it decodes, and cannot be applied. */
 function partitionOfUnknownTopic(): Buffer {
-  return encodeMetadataRecord({
-    type: 'PartitionRecord',
-    data: {
-      partitionId: 0,
-      topicId: 'BBBBBBBBBBBBBBBBBBBBBQ',
-      replicas: [1],
-      isr: [1],
-      removingReplicas: [],
-      addingReplicas: [],
-      leader: 1,
-      leaderRecoveryState: 0,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-      directories: [],
-      eligibleLeaderReplicas: null,
-      lastKnownElr: null,
-    },
-  });
+  return encodeMetadataRecord({ type: 'PartitionRecord', data: partitionRecordData('BBBBBBBBBBBBBBBBBBBBBQ', 0) });
 }
 
 /**

@@ -6,6 +6,7 @@ import { encodeMetadataRecord } from '../../../src/metadata/metadata-record-serd
 import type { MetadataImage } from '../../../src/metadata/metadata-image.ts';
 import { rootLogger } from '../../../src/observability/logger.ts';
 import type { RaftBatch } from '../../../src/raft/replicated-log.ts';
+import { partitionRecordData } from '../../fixtures/metadata/partition-record.ts';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const UNKNOWN_TOPIC_ID = 'BBBBBBBBBBBBBBBBBBBBBQ';
@@ -15,24 +16,7 @@ function topicRecord(name: string, topicId = TOPIC_ID): Buffer {
 }
 
 function partitionRecord(partitionId: number, topicId = TOPIC_ID): Buffer {
-  return encodeMetadataRecord({
-    type: 'PartitionRecord',
-    data: {
-      partitionId,
-      topicId,
-      replicas: [1],
-      isr: [1],
-      removingReplicas: [],
-      addingReplicas: [],
-      leader: 1,
-      leaderRecoveryState: 0,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-      directories: [],
-      eligibleLeaderReplicas: null,
-      lastKnownElr: null,
-    },
-  });
+  return encodeMetadataRecord({ type: 'PartitionRecord', data: partitionRecordData(topicId, partitionId) });
 }
 
 let nextOffset = 0n;
