@@ -9,9 +9,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { RecordingFaultHandler } from '../../../src/common/fault-handler.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
 import { BrokerServer } from '../../../src/server/broker-server.ts';
-import { FileSync } from '../../../src/storage/file-sync.ts';
 import { METADATA_LOG_DIR_NAME } from '../../../src/storage/log-manager.ts';
 import { testBrokerProps, waitFor } from '../../helpers/broker.ts';
+import { failSyncs } from '../../fixtures/storage/fail-syncs.ts';
 
 test('an fsync error of the metadata log goes to the fault handler: the metadata log dir failed', { timeout: 60_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'metadata-log-failure-'));
@@ -21,10 +21,7 @@ test('an fsync error of the metadata log goes to the fault handler: the metadata
   const props = testBrokerProps(dataDir, { 'log.dirs': `${logs},${join(dataDir, 'logs2')}` });
   const server = await BrokerServer.start(KafkaConfig.fromProps(props), { formatClusterId: 'test-cluster-id-00000A', faultHandler: faults });
   const metadataDir = join(logs, METADATA_LOG_DIR_NAME) + sep;
-  const restore = FileSync.replace((system) => async (handle, path, mode) => {
-    if (!path.startsWith(metadataDir)) return system(handle, path, mode);
-    throw Object.assign(new Error('EIO: i/o error, fdatasync'), { errno: -5, code: 'EIO', syscall: 'fdatasync' });
-  });
+  const { restore } = failSyncs((path) => path.startsWith(metadataDir));
   const admin = new Kafka({ brokers: [`127.0.0.1:${server.boundPort()}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   try {
     await admin.connect();

@@ -8,10 +8,10 @@ import { join, sep } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { RecordingFaultHandler } from '../../../src/common/fault-handler.ts';
 import { KafkaStorageError } from '../../../src/storage/errors.ts';
-import { FileSync } from '../../../src/storage/file-sync.ts';
 import { logConfig, type LogConfig } from '../../../src/storage/log-config.ts';
 import { CLEAN_SHUTDOWN_FILE, LogManager, RECOVERY_POINT_CHECKPOINT_FILE, type LogManagerOptions } from '../../../src/storage/log-manager.ts';
 import type { UnifiedLog } from '../../../src/storage/unified-log.ts';
+import { failSyncs as injectSyncFailures } from '../../fixtures/storage/fail-syncs.ts';
 import { buildBatch, simpleRecords } from './batches.ts';
 
 let root: string;
@@ -28,15 +28,11 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Makes every sync of a path matching `fails` throw EIO, as fdatasync(2)/fsync(2) report a write-back error. */
+/** EIO for the syncs of the paths matching `fails`, until the test ends (or restoreSync is called). */
 function failSyncs(fails: (path: string) => boolean): { failedPaths: string[] } {
-  const failedPaths: string[] = [];
-  restoreSync = FileSync.replace((system) => async (handle, path, mode) => {
-    if (!fails(path)) return system(handle, path, mode);
-    failedPaths.push(path);
-    throw Object.assign(new Error(`EIO: i/o error, ${mode === 'data' ? 'fdatasync' : 'fsync'}`), { errno: -5, code: 'EIO', syscall: mode === 'data' ? 'fdatasync' : 'fsync' });
-  });
-  return { failedPaths };
+  const injected = injectSyncFailures(fails);
+  restoreSync = injected.restore;
+  return injected;
 }
 
 function dirs(k: number): string[] {
