@@ -6,6 +6,7 @@ import { DEFAULT_SERVER_PROPERTIES } from '../config/default-server-properties.t
 import { configFromEnv } from '../config/config-from-env.ts';
 import { KafkaConfig } from '../config/kafka-config.ts';
 import { ConfigException } from '../config/config-exception.ts';
+import { ProcessTerminatingFaultHandler } from '../common/fault-handler.ts';
 import { rootLogger, setLogLevel } from '../observability/logger.ts';
 import { formatDirectories } from '../metadata/meta-properties.ts';
 import { BrokerServer, randomClusterId } from '../server/broker-server.ts';
@@ -48,7 +49,20 @@ function isSingleNodeQuorum(config: KafkaConfig): boolean {
   return voters.length === 1 && voters[0]!.id === config.nodeId && config.isController && config.isBroker;
 }
 
+/**
+ * An error no code caught ends the broker deliberately, with one fatal log line carrying the error and exit code 1,
+ * instead of running on in an unknown state. One listener sees both kinds: with no 'unhandledRejection' listener
+ * Node raises an unhandled rejection as an uncaught exception whose origin says so.
+ */
+function haltOnUncaughtErrors(): void {
+  const fault = new ProcessTerminatingFaultHandler(rootLogger);
+  process.on('uncaughtException', (err, origin) => {
+    fault.handleFault(origin === 'unhandledRejection' ? 'Unhandled promise rejection' : 'Uncaught exception', err);
+  });
+}
+
 async function start(options: { config?: string; override: Record<string, string> }): Promise<void> {
+  haltOnUncaughtErrors();
   const { config, clusterId } = await loadConfig(options.config, options.override, process.env);
   setLogLevel(config.getString('log.level') ?? 'info');
   const formatClusterId = clusterId ?? (isSingleNodeQuorum(config) ? randomClusterId() : undefined);

@@ -1,3 +1,4 @@
+import type { FaultHandler } from '../common/fault-handler.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RaftBatch } from '../raft/replicated-log.ts';
 import type { RaftClientListener } from '../raft/kafka-raft-client.ts';
@@ -15,25 +16,37 @@ export interface MetadataPublisher {
 /**
  * Turns committed `__cluster_metadata` batches into images and hands them to the publishers, after Kafka's
  * `MetadataLoader`: one delta per committed batch (a controller operation is one batch, so publishers never see
- * half an operation). A record that fails to decode or apply is an invariant break: it is logged and thrown,
- * which stops the node rather than serving a wrong image.
+ * half an operation).
  *
  * While catching up (replaying the log present at start-up, until the Raft client calls `handleCaughtUp`) every
  * batch goes into one delta and nothing is published; the publishers then get the resulting image at once, as
  * Kafka's loader does. So they never act on history: a topic deleted (and perhaps re-created under the same
  * name) before the restart is never opened and then deleted again, which would take the current topic's files
  * with it.
+ *
+ * Fail-stop (Kafka's loader FaultHandler, fatal on a node with the controller role): a committed record that
+ * fails to decode or to apply, an image that cannot be built, or a publisher that throws goes to the injected
+ * {@link FaultHandler}. The broker's ends the process (ProcessTerminatingFaultHandler); with any other the loader
+ * stops for good: the failing call and every later one reject, and no image is published again, so the node
+ * never serves an image that skipped a committed batch, and the Raft client sees that the batch was not
+ * applied. (Kafka's loader logs and goes on when the node is a broker only; here the image would silently lack
+ * the batch, so every role stops.)
  */
 export class MetadataLoader implements RaftClientListener {
   #image: MetadataImage = EMPTY_IMAGE;
   readonly #publishers: MetadataPublisher[] = [];
   readonly #logger: Logger;
-  #waiters: { offset: bigint; resolve: () => void }[] = [];
+  readonly #faultHandler: FaultHandler;
+  #waiters: { offset: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
   #catchingUp = true;
   #catchUpDelta: MetadataDelta | null = null;
+  /** The error returned by the fault handler for the first fault; set, the loader applies nothing more. */
+  #fault: Error | null = null;
 
-  constructor(logger: Logger) {
+  /** @param faultHandler what a fault goes to (see the class doc). */
+  constructor(logger: Logger, faultHandler: FaultHandler) {
     this.#logger = logger;
+    this.#faultHandler = faultHandler;
   }
 
   /** The newest image. */
@@ -50,7 +63,12 @@ export class MetadataLoader implements RaftClientListener {
     return this.#catchingUp;
   }
 
+  /**
+   * Applies a committed batch (and publishes it once caught up).
+   * @throws the fault handler's error after a fault in this batch or an earlier one.
+   */
   async handleCommit(batch: RaftBatch): Promise<void> {
+    if (this.#fault !== null) throw this.#fault;
     if (batch.records.length === 0) return;
     if (this.#catchingUp) {
       this.#replay((this.#catchUpDelta ??= new MetadataDelta(this.#image)), batch);
@@ -61,8 +79,12 @@ export class MetadataLoader implements RaftClientListener {
     await this.#publish(delta);
   }
 
-  /** Publishes everything replayed while catching up as one image, then handles each commit as it comes. */
+  /**
+   * Publishes everything replayed while catching up as one image, then handles each commit as it comes.
+   * @throws the fault handler's error after a fault.
+   */
   async handleCaughtUp(): Promise<void> {
+    if (this.#fault !== null) throw this.#fault;
     if (!this.#catchingUp) return;
     this.#catchingUp = false;
     const delta = this.#catchUpDelta;
@@ -73,27 +95,42 @@ export class MetadataLoader implements RaftClientListener {
     }
   }
 
+  /** Hands a fault to the handler (which may end the process) and stops the loader. @returns the error to throw. */
+  #handleFault(message: string, cause: unknown): Error {
+    const fault = this.#faultHandler.handleFault(message, cause);
+    this.#fault = fault;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(fault);
+    return fault;
+  }
+
   #replay(delta: MetadataDelta, batch: RaftBatch): void {
     let offset = batch.baseOffset;
     for (const value of batch.records) {
       try {
         delta.replay(decodeMetadataRecord(value), offset, batch.epoch);
       } catch (e) {
-        this.#logger.fatal({ err: e, offset: String(offset) }, 'Cannot apply metadata record');
-        throw e;
+        throw this.#handleFault(`Error loading metadata log record from offset ${offset} (batch ${batch.baseOffset}-${batch.lastOffset}, epoch ${batch.epoch})`, e);
       }
       offset++;
     }
   }
 
   async #publish(delta: MetadataDelta): Promise<void> {
-    const { image, changes } = delta.apply();
+    let next: ReturnType<MetadataDelta['apply']>;
+    try {
+      next = delta.apply();
+    } catch (e) {
+      throw this.#handleFault(`Error generating new metadata image from metadata delta between offset ${this.#image.offset} and ${delta.offset}`, e);
+    }
+    const { image, changes } = next;
     this.#image = image;
     for (const p of this.#publishers) {
       try {
         await p.onMetadataUpdate(image, changes);
       } catch (e) {
-        this.#logger.error({ err: e, publisher: p.name, offset: String(image.offset) }, 'Metadata publisher failed');
+        throw this.#handleFault(`Unhandled error publishing the new metadata image ending at ${image.offset} with publisher ${p.name}`, e);
       }
     }
     const ready = this.#waiters.filter((w) => w.offset <= image.offset);
@@ -101,9 +138,13 @@ export class MetadataLoader implements RaftClientListener {
     for (const w of ready) w.resolve();
   }
 
-  /** Resolves once an image at or past `offset` has been published. */
+  /**
+   * Resolves once an image at or past `offset` has been published.
+   * @throws the fault handler's error once the loader stopped on a fault (see the class doc).
+   */
   waitForOffset(offset: bigint): Promise<void> {
     if (this.#image.offset >= offset) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ offset, resolve }));
+    if (this.#fault !== null) return Promise.reject(this.#fault);
+    return new Promise((resolve, reject) => this.#waiters.push({ offset, resolve, reject }));
   }
 }

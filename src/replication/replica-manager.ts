@@ -10,6 +10,7 @@ import type { MetadataChanges } from '../metadata/metadata-delta.ts';
 import type { MetadataImage, PartitionRegistration, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
 import type { LogManager } from '../storage/log-manager.ts';
+import { KafkaStorageError } from '../storage/errors.ts';
 import { LogFileUtils } from '../storage/log-file-utils.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 import { RecordBatch } from '../protocol/records/record-batch.ts';
@@ -156,6 +157,8 @@ export class ReplicaManager implements MetadataPublisher {
   readonly name = 'ReplicaManager';
   readonly #options: ReplicaManagerOptions;
   readonly #partitions = new Map<string, Partition>();
+  /** Assigned partitions whose log could not be created because its log dir failed (Kafka's HostedPartition.Offline). */
+  readonly #offlinePartitions = new Set<string>();
   readonly #appendChains = new Map<string, Promise<unknown>>();
   readonly fetchPurgatory = new DelayedOperationPurgatory('Fetch');
   readonly producePurgatory = new DelayedOperationPurgatory('Produce');
@@ -184,10 +187,14 @@ export class ReplicaManager implements MetadataPublisher {
   /**
    * The partition if this node leads it.
    * @throws ApiError UNKNOWN_TOPIC_OR_PARTITION (3) when not hosted, NOT_LEADER_OR_FOLLOWER (6) when not leader,
-   * FENCED_LEADER_EPOCH (74) / UNKNOWN_LEADER_EPOCH (75) when `currentLeaderEpoch` (if >= 0) is older / newer.
+   * FENCED_LEADER_EPOCH (74) / UNKNOWN_LEADER_EPOCH (75) when `currentLeaderEpoch` (if >= 0) is older / newer,
+   * KAFKA_STORAGE_ERROR (56) when its log dir failed (Kafka's getPartitionOrException for an offline partition).
    */
   leaderPartition(tp: TopicPartition, currentLeaderEpoch = -1): Partition {
     const p = this.getPartition(tp);
+    if (p?.log.isOffline === true || (p === undefined && this.#offlinePartitions.has(topicPartitionKey(tp)))) {
+      throw new ApiError(Errors.KAFKA_STORAGE_ERROR, `Partition ${topicPartitionKey(tp)} is in an offline log directory`);
+    }
     if (p === undefined) throw new ApiError(Errors.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     if (currentLeaderEpoch >= 0) {
       if (currentLeaderEpoch < p.leaderEpoch) throw new ApiError(Errors.FENCED_LEADER_EPOCH, `The leader epoch in the request (${currentLeaderEpoch}) is older than the current one (${p.leaderEpoch}).`);
@@ -207,6 +214,7 @@ export class ReplicaManager implements MetadataPublisher {
       for (const partitionId of topic.partitions.keys()) {
         const tp = { topic: topic.name, partition: partitionId };
         const key = topicPartitionKey(tp);
+        this.#offlinePartitions.delete(key);
         const p = this.#partitions.get(key);
         // Only this incarnation's log: a partition of the same name may already belong to a re-created topic.
         if (p === undefined || p.topicId !== topic.id) continue;
@@ -233,7 +241,17 @@ export class ReplicaManager implements MetadataPublisher {
     // New partitions' logs (a CreateTopics of thousands of partitions): a few at a time, so the file operations
     // keep the libuv pool busy without queueing thousands of them, each becoming leader once its log exists.
     await forEachConcurrently(toCreate, LOG_CREATION_CONCURRENCY, async ({ tp, key, topic, registration }) => {
-      const log = await logManager.getOrCreateLog(tp, this.#options.logConfig(topic.name), topic.id);
+      let log;
+      try {
+        log = await logManager.getOrCreateLog(tp, this.#options.logConfig(topic.name), topic.id);
+      } catch (e) {
+        // Kafka's makeLeader on a KafkaStorageException: the partition is offline, the other ones go on.
+        if (!(e instanceof KafkaStorageError)) throw e;
+        this.#offlinePartitions.add(key);
+        logger.error({ err: e, topicPartition: key }, 'Cannot create the log of a partition: its log dir failed; the partition is offline');
+        return;
+      }
+      this.#offlinePartitions.delete(key);
       const p = new Partition(tp, topic.id, log, nodeId, registration);
       this.#partitions.set(key, p);
       if (p.isLeader) await p.makeLeader();

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ProcessTerminatingFaultHandler, type FaultHandler } from '../common/fault-handler.ts';
 import { SystemTime, type Time } from '../common/time.ts';
 import { randomUuid } from '../common/uuid.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
@@ -53,14 +54,21 @@ export interface BrokerServerOptions {
   formatClusterId?: string;
   /** The request frame pool, or its options (tests poison recycled memory); default: FramePool's defaults. */
   framePool?: FramePool | FramePoolOptions;
+  /**
+   * Where faults the node must not carry past go (a metadata record that does not apply, a publisher that
+   * throws, every log dir or the metadata log dir failed). Default: a ProcessTerminatingFaultHandler (fatal log
+   * line, exit code 1), as Kafka's fatal fault handlers.
+   */
+  faultHandler?: FaultHandler;
 }
 
 /**
  * One node: a broker and (in combined mode) the KRaft controller, after Kafka's `BrokerServer` +
- * `ControllerServer` + `KafkaRaftServer`. Start-up order: meta.properties check (formatting when allowed) → log
- * recovery (LogManager) → metadata log replay into the MetadataLoader (ReplicaManager opens the partition logs
- * it is assigned) → leadership of the metadata quorum → bootstrap records → socket server bound → broker
- * registration with the bound advertised endpoints. Shutdown reverses it and leaves a clean-shutdown marker.
+ * `ControllerServer` + `KafkaRaftServer`. Start-up order: log dir locks (LogManager.create) → meta.properties
+ * check (formatting when allowed) → log recovery (LogManager.startup) → metadata log replay into the
+ * MetadataLoader (ReplicaManager opens the partition logs it is assigned) → leadership of the metadata quorum →
+ * bootstrap records → socket server bound → broker registration with the bound advertised endpoints. Shutdown
+ * reverses it and leaves a clean-shutdown marker.
  */
 export class BrokerServer {
   readonly config: KafkaConfig;
@@ -151,22 +159,11 @@ export class BrokerServer {
     const logDirs = config.logDirs;
     const metadataLogDir = config.metadataLogDir;
     const allDirs = [...new Set([...logDirs, metadataLogDir])];
-
-    let { clusterId, unformatted } = await loadClusterId(allDirs, nodeId);
-    if (unformatted.length > 0) {
-      const id = clusterId ?? options.formatClusterId;
-      if (id === undefined) {
-        throw new Error(`No meta.properties found in ${unformatted.join(', ')}: format the log directories first (kafka-broker format --cluster-id <id> --config <file>)`);
-      }
-      await formatDirectories(unformatted, id, nodeId, false);
-      logger.info({ clusterId: id, dirs: unformatted }, 'Formatted log directories');
-      clusterId = id;
-    }
-    const resolvedClusterId = clusterId!;
+    const faultHandler = options.faultHandler ?? new ProcessTerminatingFaultHandler(logger);
 
     const configHolder = { current: config };
     const logConfigCache = new Map<string, LogConfigValues>();
-    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }));
+    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), faultHandler);
     const logConfigFor = (topic: string): LogConfigValues => {
       let values = logConfigCache.get(topic);
       if (values === undefined) {
@@ -177,6 +174,7 @@ export class BrokerServer {
     };
 
     const brokerLogDefaults = toLogConfigValues(LogConfig.fromProps({}, config));
+    // Every dir is locked (flock) before anything reads or writes it, meta.properties included.
     const logManager = await LogManager.create({
       logDirs,
       defaultConfig: brokerLogDefaults,
@@ -188,14 +186,34 @@ export class BrokerServer {
         transactionVerificationEnabled: config.getBoolean('transaction.partition.verification.enable'),
       },
       producerIdExpirationCheckIntervalMs: config.getInt('producer.id.expiration.check.interval.ms'),
+      metadataLogDir,
+      faultHandler,
     });
-    await logManager.startup();
+    let resolvedClusterId: string;
+    try {
+      let { clusterId, unformatted } = await loadClusterId(allDirs, nodeId);
+      if (unformatted.length > 0) {
+        const id = clusterId ?? options.formatClusterId;
+        if (id === undefined) {
+          throw new Error(`No meta.properties found in ${unformatted.join(', ')}: format the log directories first (kafka-broker format --cluster-id <id> --config <file>)`);
+        }
+        await formatDirectories(unformatted, id, nodeId, false);
+        logger.info({ clusterId: id, dirs: unformatted }, 'Formatted log directories');
+        clusterId = id;
+      }
+      resolvedClusterId = clusterId!;
+      await logManager.startup();
+    } catch (e) {
+      await logManager.abandon();
+      throw e;
+    }
 
     const metadataUnifiedLog = await UnifiedLog.open(
       join(metadataLogDir, METADATA_LOG_DIR_NAME),
       { topic: '__cluster_metadata', partition: 0 },
       { ...brokerLogDefaults, segmentBytes: 100 * 1024 * 1024, retentionMs: -1, retentionBytes: -1 },
-      { time, logger },
+      // An I/O error in the metadata log fails its dir, which ends the process (Kafka's ReplicaManager halts).
+      { time, logger, onFailure: (log, err) => logManager.handleLogDirFailure(metadataLogDir, `I/O error in the metadata log ${log.dir}`, err) },
     );
     const raft = new KafkaRaftClient({
       nodeId,

@@ -2,6 +2,7 @@ import { renameIfExists, unlinkIfExists } from './missing-ok.ts';
 import { constants as fsConstants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { CorruptIndexError } from './errors.ts';
+import { FileSync } from './file-sync.ts';
 
 const INITIAL_ENTRIES = 64;
 /** The entries of an index that has none: the memory is allocated with the first entry (most partitions idle). */
@@ -194,7 +195,7 @@ export abstract class AbstractIndex {
       } else if (to > this.#fileLength && this.#fileLength >= 0) {
         this.#fileLength = to;
       }
-      if (sync) await fh.datasync();
+      if (sync) await FileSync.force(fh, this.#path, 'data');
     } finally {
       await fh.close();
     }

@@ -1,6 +1,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TopicPartition } from '../common/topic-partition.ts';
+import { FileSync } from './file-sync.ts';
 import { SharedRuns } from './shared-runs.ts';
 
 /** How entries of one checkpoint kind map to the text lines of the file. */
@@ -14,13 +15,33 @@ export interface CheckpointFormatter<T> {
 export async function flushDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
-    await fh.sync();
+    await FileSync.force(fh, dir, 'all');
   } finally {
     await fh.close();
   }
 }
 
 const dirSyncs = new SharedRuns<string>(flushDir);
+
+/**
+ * Replaces the file at `path` atomically and durably, as Kafka writes its checkpoint files: the content goes to
+ * `<path>.tmp`, which is fsynced, renamed over `path`, and the directory is fsynced. A crash leaves the old file
+ * or the new one, never a torn or empty one; a failure (ENOSPC on a full disk) leaves the old file and may leave
+ * the `.tmp`, which no reader looks at.
+ * @throws the fs error.
+ */
+export async function atomicWriteFile(path: string, data: string | Buffer): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await FileSync.force(fh, tmp, 'all');
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  await flushDir(dirname(path));
+}
 
 /**
  * {@link flushDir} shared by concurrent callers (see SharedRuns): a call waits for an fsync of `dir` that starts
@@ -42,8 +63,8 @@ const writesByPath = new Map<string, Promise<unknown>>();
  * <number of entries>
  * <entry>            (one per line, fields separated by spaces)
  * ```
- * Writes are atomic: the content goes to `<file>.tmp`, is fsynced, renamed over the file, and the directory is
- * fsynced. A file that does not exist, or is empty, reads as empty (as Kafka's CheckpointReadBuffer: a crash may
+ * Writes are atomic ({@link atomicWriteFile}: a `.tmp` file fsynced, renamed over the file, the directory
+ * fsynced). A file that does not exist, or is empty, reads as empty (as Kafka's CheckpointReadBuffer: a crash may
  * leave the empty file of a write that never reached the disk); a malformed one throws.
  */
 export class CheckpointFile<T> {
@@ -65,18 +86,7 @@ export class CheckpointFile<T> {
     let text = `${this.version}\n${entries.length}\n`;
     for (const e of entries) text += `${this.#formatter.toLine(e)}\n`;
     const path = this.path;
-    const run = async (): Promise<void> => {
-      const tmp = `${path}.tmp`;
-      const fh = await open(tmp, 'w', 0o644);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
-      await flushDir(dirname(path));
-    };
+    const run = (): Promise<void> => atomicWriteFile(path, text);
     const p = (writesByPath.get(path) ?? Promise.resolve()).then(run, run);
     const tail = p.catch(() => undefined);
     writesByPath.set(path, tail);

@@ -67,6 +67,15 @@ export class KafkaStorageError extends ApiError {
   }
 }
 
+/**
+ * True for an error of the file system (Node's system errors carry the failed `syscall`: EIO from fsync, ENOSPC
+ * from write, ...): what Kafka's code sees as an IOException and answers by taking the log dir offline
+ * (LogDirFailureChannel). Errors of the storage logic itself (ApiError, CorruptIndexError, ...) are not.
+ */
+export function isIoError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
 /** OUT_OF_ORDER_SEQUENCE_NUMBER (45): an idempotent batch whose sequence does not follow the producer's last one. */
 export class OutOfOrderSequenceError extends ApiError {
   constructor(message: string) {

@@ -3,6 +3,7 @@ import { constants as fsConstants } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { BatchLayout } from '../protocol/records/record-batch.ts';
 import { FileRecordsSlice, type SliceSource } from './file-records-slice.ts';
+import { FileSync } from './file-sync.ts';
 import { readInt64 } from './int64.ts';
 
 /**
@@ -190,7 +191,7 @@ export class FileRecords implements SliceSource {
   async flush(): Promise<void> {
     if (!this.tryRetain()) return;
     try {
-      await this.#fh.datasync();
+      await FileSync.force(this.#fh, this.#path, 'data');
     } catch (e) {
       if (!this.#closeRequested) throw e;
     } finally {

@@ -31,6 +31,7 @@ export class LocalLog {
   readonly segments: LogSegments;
   config: LogConfig;
   readonly #onRollFlushed: (() => void) | undefined;
+  readonly #onFlushFailure: ((error: unknown) => void) | undefined;
   readonly #time: Time;
   readonly #logger: Logger;
   #nextOffset: number;
@@ -51,11 +52,15 @@ export class LocalLog {
   #maxPositionCache: { offset: number; segment: LogSegment; position: number; generation: number } | null = null;
 
   /**
-   * @param onRollFlushed called after the background flush of a rolled segment advanced the recovery point (the
-   *   LogManager then checkpoints it soon, so a crash does not recover what that flush made durable).
+   * @param callbacks.onRollFlushed called after the background flush of a rolled segment advanced the recovery
+   *   point (the LogManager then checkpoints it soon, so a crash does not recover what that flush made durable).
+   * @param callbacks.onFlushFailure called with the I/O error of a background flush (after a roll, or of the
+   *   indexes): the recovery point stayed where it was, and the caller takes the log offline, as Kafka's
+   *   scheduled "flush-log" task does through its log dir failure channel.
    */
-  constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, segments: LogSegments, recoveryPoint: number, logEndOffset: number, onRollFlushed?: () => void) {
-    this.#onRollFlushed = onRollFlushed;
+  constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, segments: LogSegments, recoveryPoint: number, logEndOffset: number, callbacks: { onRollFlushed?: () => void; onFlushFailure?: (error: unknown) => void } = {}) {
+    this.#onRollFlushed = callbacks.onRollFlushed;
+    this.#onFlushFailure = callbacks.onFlushFailure;
     this.dir = dir;
     this.topicPartition = tp;
     this.config = config;
@@ -121,7 +126,7 @@ export class LocalLog {
     // Kafka schedules this flush ("flush-log"): the rolled segment reaches disk without holding up appends.
     this.flushUpTo(newBaseOffset).then(
       () => this.#onRollFlushed?.(),
-      (e: unknown) => this.#logger.warn({ err: e }, 'Background flush after roll failed'),
+      (e: unknown) => this.#backgroundFlushFailed(e, 'Background flush after roll failed'),
     );
   }
 
@@ -195,8 +200,8 @@ export class LocalLog {
   /**
    * Asks for a background flush of the indexes below the data-durable offset, which then advances the recovery
    * point to it. Coalesced: at most one runs; asked while one runs, one more follows it, covering every data
-   * flush completed meanwhile. Its I/O error is logged and leaves the recovery point where it was (the next
-   * full flush, or recovery after a crash, covers the segments again).
+   * flush completed meanwhile. Its I/O error leaves the recovery point where it was and goes to onFlushFailure
+   * (the log goes offline: no later flush may pretend the lost pages reached the disk).
    */
   #scheduleIndexFlush(): void {
     if (this.#closed || this.#dataDurableOffset <= this.#recoveryPoint) return;
@@ -215,10 +220,17 @@ export class LocalLog {
       try {
         await this.#flushIndexes();
       } catch (e) {
-        if (!this.#closed) this.#logger.warn({ err: e }, 'Background flush of the indexes failed');
+        this.#backgroundFlushFailed(e, 'Background flush of the indexes failed');
         return;
       }
     } while (this.#indexFlushAgain && !this.#closed);
+  }
+
+  /** A background flush failed: a closed log (deleted, or already offline) has nothing to report. */
+  #backgroundFlushFailed(e: unknown, message: string): void {
+    if (this.#closed) return;
+    if (this.#onFlushFailure !== undefined) this.#onFlushFailure(e);
+    else this.#logger.error({ err: e }, message);
   }
 
   /** Flushes the indexes of the segments from the recovery point to the data-durable offset captured first. */

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ProcessTerminatingFaultHandler, type FaultHandler } from '../common/fault-handler.ts';
 import { SystemTime, type Time } from '../common/time.ts';
 import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
-import { flushDir, flushDirShared, offsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.ts';
+import { atomicWriteFile, flushDir, flushDirShared, offsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.ts';
+import { isIoError, KafkaStorageError } from './errors.ts';
+import { FileLock } from './file-lock.ts';
 import { type LogConfig, LONG_MAX, isCompacted } from './log-config.ts';
 import { LogCleaner, type LogCleanerOptions } from './log-cleaner.ts';
 import { LogFileUtils } from './log-file-utils.ts';
@@ -19,7 +22,6 @@ export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
-export const LOCK_FILE = '.lock';
 /** Directory of the KRaft metadata log (`__cluster_metadata-0`), which LogManager does not load. */
 export const METADATA_LOG_DIR_NAME = '__cluster_metadata-0';
 
@@ -52,6 +54,16 @@ export interface LogManagerOptions {
   readonly producerStateConfig?: ProducerStateManagerConfig;
   /** producer.id.expiration.check.interval.ms. Default 600000. */
   readonly producerIdExpirationCheckIntervalMs?: number;
+  /**
+   * metadata.log.dir: locked with the log dirs (when it is not one of them, as Kafka's KafkaRaftManager locks
+   * it); its failure ends the process. Default: none.
+   */
+  readonly metadataLogDir?: string;
+  /**
+   * Ends the process when every log dir, or the metadata log dir, has failed (Kafka's Exit.halt in
+   * LogManager/ReplicaManager.handleLogDirFailure). Default: a ProcessTerminatingFaultHandler.
+   */
+  readonly faultHandler?: FaultHandler;
 }
 
 /**
@@ -65,7 +77,16 @@ export interface LogManagerOptions {
  *   (LogCleaner), in Kafka's text format.
  * - `.kafka_cleanshutdown`: written last by a clean shutdown, deleted once the logs are loaded. Without it,
  *   every log is recovered from its recovery point.
- * - `.lock`: holds the owning process id, so two brokers cannot share a directory.
+ * - `.lock`: flocked for the process lifetime (FileLock), so two brokers cannot share a directory; the
+ *   metadata log dir is locked too.
+ *
+ * Log dir failure (Kafka's LogDirFailureChannel and handleLogDirFailure): an I/O error in a log (a write, an
+ * fsync of a segment, index or producer snapshot, a read) or in a dir's checkpoint files takes the whole dir
+ * offline: its logs answer KAFKA_STORAGE_ERROR (56) from then on and their files are closed, its checkpoints and
+ * clean-shutdown marker are no longer written (so no recovery point moves past what a failed sync covered), no
+ * new log is placed in it, and its lock is released. The other dirs go on. When no log dir is left, or the
+ * metadata log dir failed, the fault handler ends the process, as Kafka halts; during a shutdown a failure only
+ * keeps the dir from being marked clean.
  *
  * Deleting a log renames its directory to `<topic>-<partition>.<uuid>-delete` and removes it in the background
  * after file.delete.delay.ms; directories left in that state are removed at the next startup.
@@ -85,9 +106,9 @@ export class LogManager {
    * thousand partitions writes the dir's checkpoints a few times, not a thousand.
    */
   readonly #checkpoints = new SharedRuns<string>((dir) => this.#checkpointDir(dir));
-  /** One callback for every log (Kafka's log dir failure channel). */
+  /** One callback for every log (Kafka's log dir failure channel): the log's dir goes offline with it. */
   readonly #onLogFailure = (log: UnifiedLog, err: Error): void => {
-    this.#logger.error({ err, log: log.dir }, 'Log went offline');
+    this.handleLogDirFailure(dirname(log.dir), `I/O error in log ${log.dir}`, err);
   };
   /**
    * After the background flush of a rolled segment, the dir's recovery points are checkpointed within
@@ -107,6 +128,10 @@ export class LogManager {
     this.#rollCheckpointTimers.set(dir, timer);
   };
   readonly #rollCheckpointTimers = new Map<string, NodeJS.Timeout>();
+  /** The held locks, by dir (log dirs and the metadata log dir); a failed dir's is released. */
+  readonly #locks = new Map<string, FileLock>();
+  readonly #offlineDirs = new Set<string>();
+  readonly #faultHandler: FaultHandler;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #busy = new Set<string>();
   readonly #pendingDirDeletes = new Set<Promise<void>>();
@@ -119,22 +144,83 @@ export class LogManager {
     this.#options = options;
     this.#time = options.time ?? SystemTime;
     this.#logger = (options.logger ?? rootLogger).child({ component: 'LogManager' });
+    this.#faultHandler = options.faultHandler ?? new ProcessTerminatingFaultHandler(this.#logger);
     for (const dir of options.logDirs) this.#logCounts.set(dir, 0);
   }
 
   /**
-   * Creates the manager: makes the log dirs and takes their locks. Call {@link startup} to load the logs.
-   * @throws Error for no or duplicate log dirs, or a dir locked by another live process.
+   * Creates the manager: makes the log dirs (and the metadata log dir) and locks them. Call {@link startup} to
+   * load the logs.
+   * @throws Error for no or duplicate log dirs, or "Failed to acquire lock on file .lock in <dir>. A Kafka
+   * instance in another process or thread is using this directory." (the locks taken are released then).
    */
   static async create(options: LogManagerOptions): Promise<LogManager> {
     if (options.logDirs.length === 0) throw new Error('log.dirs must name at least one directory');
     if (new Set(options.logDirs).size !== options.logDirs.length) throw new Error(`Duplicate log directory found: ${options.logDirs.join(', ')}`);
     const manager = new LogManager(options);
-    for (const dir of options.logDirs) {
-      await mkdir(dir, { recursive: true });
-      await lockDir(dir);
+    const dirs = options.metadataLogDir === undefined ? options.logDirs : [...new Set([...options.logDirs, options.metadataLogDir])];
+    try {
+      for (const dir of dirs) {
+        await mkdir(dir, { recursive: true });
+        manager.#locks.set(dir, await FileLock.lockDataDir(dir));
+      }
+    } catch (e) {
+      await manager.#releaseLocks();
+      throw e;
     }
     return manager;
+  }
+
+  /** The log dirs that have not failed. */
+  get liveLogDirs(): string[] {
+    return this.logDirs.filter((d) => !this.#offlineDirs.has(d));
+  }
+
+  /** False once an I/O error took `dir` offline. */
+  isLogDirOnline(dir: string): boolean {
+    return !this.#offlineDirs.has(dir);
+  }
+
+  /**
+   * Takes a log dir offline after an I/O error in it (Kafka's LogDirFailureChannel.maybeAddOfflineLogDir, then
+   * ReplicaManager/LogManager.handleLogDirFailure); see the class doc. Also called for the metadata log dir by
+   * the owner of the metadata log. Once per dir; returns at once (the logs' files close in the background).
+   * Calls the fault handler when no log dir is left or `dir` is the metadata log dir, unless shutting down.
+   */
+  handleLogDirFailure(dir: string, reason: string, cause: unknown): void {
+    if (this.#offlineDirs.has(dir)) return;
+    this.#offlineDirs.add(dir);
+    const failure = cause instanceof KafkaStorageError ? cause : new KafkaStorageError(`Log dir ${dir} is offline: ${reason}`, { cause });
+    const offline: string[] = [];
+    for (const [key, log] of this.#logs) {
+      if (this.#logDirOf.get(key) !== dir) continue;
+      offline.push(key);
+      log.markOffline(failure).catch((e: unknown) => this.#logger.warn({ err: e, log: log.dir }, 'Could not close the files of an offline log'));
+    }
+    this.#logger.error({ err: cause, dir, reason, offlinePartitions: offline }, 'Stopping serving logs in a failed log directory');
+    const timer = this.#rollCheckpointTimers.get(dir);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#rollCheckpointTimers.delete(dir);
+    const lock = this.#locks.get(dir);
+    this.#locks.delete(dir);
+    lock?.destroy().catch((e: unknown) => this.#logger.warn({ err: e, dir }, 'Could not release the lock of a failed log dir'));
+    if (this.#shutdown) return;
+    if (this.liveLogDirs.length === 0) {
+      this.#faultHandler.handleFault(`Shutdown broker because all log dirs in ${this.logDirs.join(', ')} have failed`, cause);
+    } else if (dir === this.#options.metadataLogDir) {
+      this.#faultHandler.handleFault(`Shutdown broker because the metadata log dir ${dir} has failed`, cause);
+    }
+  }
+
+  /** Runs `fn` (I/O in log dir `dir`); an I/O error takes the dir offline and is rethrown as KafkaStorageError. */
+  async #guardDir<T>(dir: string, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isIoError(e)) throw e;
+      this.handleLogDirFailure(dir, what, e);
+      throw new KafkaStorageError(`${what} in log dir ${dir} failed: ${e.message}`, { cause: e });
+    }
   }
 
   /** The log cleaner, when enabled. */
@@ -276,20 +362,33 @@ export class LogManager {
     const inFlight = this.#creating.get(key);
     if (inFlight !== undefined) return inFlight;
     if (this.#shutdown) return Promise.reject(new Error('LogManager is shut down'));
+    let dir: string;
+    try {
+      dir = this.#nextLogDir();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     // Counted from now, so concurrent creations spread over the dirs.
-    const dir = this.#nextLogDir();
     this.#logCounts.set(dir, this.#logCounts.get(dir)! + 1);
     const create = async (): Promise<UnifiedLog> => {
       const logDir = join(dir, LogFileUtils.logDirName(tp));
       // A new directory holds nothing to recover; one left over (created before startup) is scanned.
       const log = await this.#openLog(logDir, tp, config ?? this.#configFor(tp.topic), { hadCleanShutdown: false });
-      if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
+      try {
+        if (topicId !== undefined) await writeFile(join(logDir, LogFileUtils.PARTITION_METADATA_FILE), `version: 0\ntopic_id: ${topicId}\n`);
+      } catch (e) {
+        await log.closeHandlers();
+        throw e;
+      }
       this.#logs.set(key, log);
       this.#logDirOf.set(key, dir);
+      // The dir failed while the log was being created: it is offline with the others.
+      if (this.#offlineDirs.has(dir)) await log.markOffline(new KafkaStorageError(`Log dir ${dir} is offline`));
       this.#logger.info({ topicPartition: key, dir }, 'Created log');
       return log;
     };
-    const p = create()
+    // Kafka's getOrCreateLog: an I/O error creating the log takes its dir offline (KAFKA_STORAGE_ERROR).
+    const p = this.#guardDir(dir, `Creating the log of ${key}`, create)
       .catch((e: unknown) => {
         this.#logCounts.set(dir, this.#logCounts.get(dir)! - 1);
         throw e;
@@ -299,16 +398,20 @@ export class LogManager {
     return p;
   }
 
-  /** The log dir with the fewest logs (the first such in log.dirs order). */
+  /** The live log dir with the fewest logs (the first such in log.dirs order). @throws KafkaStorageError if none. */
   #nextLogDir(): string {
-    let best = this.logDirs[0]!;
-    for (const d of this.logDirs) if (this.#logCounts.get(d)! < this.#logCounts.get(best)!) best = d;
+    const live = this.liveLogDirs;
+    if (live.length === 0) throw new KafkaStorageError(`No log directory is online: ${this.logDirs.join(', ')} have failed`);
+    let best = live[0]!;
+    for (const d of live) if (this.#logCounts.get(d)! < this.#logCounts.get(best)!) best = d;
     return best;
   }
 
   /**
    * Removes the log of `tp`: it stops serving at once, its directory is renamed to
    * `<topic>-<partition>.<uuid>-delete` and removed after file.delete.delay.ms (open reads keep their files).
+   * A log in a failed dir is only forgotten: its files stay until a start finds them stray.
+   * @throws KafkaStorageError (56) when the rename or the dir's checkpoints fail (the dir goes offline).
    */
   async deleteLog(tp: TopicPartition): Promise<void> {
     const key = topicPartitionKey(tp);
@@ -322,10 +425,13 @@ export class LogManager {
     await this.#cleaner?.removeCheckpoint(log).catch((e) => this.#logger.warn({ err: e }, 'Could not update the cleaner checkpoint'));
     await log.runExclusive(async () => undefined).catch(() => undefined);
     await log.closeHandlers();
+    if (this.#offlineDirs.has(dir)) return;
     const deleteDir = join(dir, logDeleteDirName(tp));
-    await rename(log.dir, deleteDir);
-    // Shared with the other logs deleted meanwhile (a topic's partitions go together), as the checkpoints are.
-    await flushDirShared(dir);
+    await this.#guardDir(dir, `Deleting the log of ${key}`, async () => {
+      await rename(log.dir, deleteDir);
+      // Shared with the other logs deleted meanwhile (a topic's partitions go together), as the checkpoints are.
+      await flushDirShared(dir);
+    });
     this.#logger.info({ topicPartition: key, deleteDir }, 'Log renamed for deletion');
     this.#removeDirLater(deleteDir, log.config.fileDeleteDelayMs);
     await this.#checkpoints.run(dir);
@@ -345,12 +451,19 @@ export class LogManager {
     void p.then(() => this.#pendingDirDeletes.delete(p));
   }
 
-  /** Writes every log dir's recovery-point, log-start-offset and replication-offset checkpoints. */
+  /**
+   * Writes every live log dir's recovery-point, log-start-offset and replication-offset checkpoints.
+   * @throws KafkaStorageError (56) when a dir's write failed (that dir goes offline; the others are written).
+   */
   async checkpointAll(): Promise<void> {
-    await Promise.all(this.logDirs.map((d) => this.#checkpoints.run(d)));
+    const results = await Promise.allSettled(this.liveLogDirs.map((d) => this.#checkpoints.run(d)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
+  /** A failed dir's checkpoints are left as they were: no recovery point moves past a failed sync. */
   async #checkpointDir(dir: string): Promise<void> {
+    if (this.#offlineDirs.has(dir)) return;
     const recovery: TopicPartitionOffset[] = [];
     const starts: TopicPartitionOffset[] = [];
     const hws: TopicPartitionOffset[] = [];
@@ -362,9 +475,11 @@ export class LogManager {
       const first = log.logSegments()[0];
       if (first !== undefined && Number(log.logStartOffset) > first.baseOffset) starts.push({ topicPartition: tp, offset: Number(log.logStartOffset) });
     }
-    await offsetCheckpointFile(join(dir, RECOVERY_POINT_CHECKPOINT_FILE)).write(recovery);
-    await offsetCheckpointFile(join(dir, LOG_START_OFFSET_CHECKPOINT_FILE)).write(starts);
-    await offsetCheckpointFile(join(dir, REPLICATION_OFFSET_CHECKPOINT_FILE)).write(hws);
+    await this.#guardDir(dir, 'Writing the checkpoint files', async () => {
+      await offsetCheckpointFile(join(dir, RECOVERY_POINT_CHECKPOINT_FILE)).write(recovery);
+      await offsetCheckpointFile(join(dir, LOG_START_OFFSET_CHECKPOINT_FILE)).write(starts);
+      await offsetCheckpointFile(join(dir, REPLICATION_OFFSET_CHECKPOINT_FILE)).write(hws);
+    });
   }
 
   /** Retention pass over every log (Kafka's cleanupLogs). @returns the number of segments deleted. */
@@ -418,39 +533,67 @@ export class LogManager {
   }
 
   /**
-   * Clean shutdown (Kafka's LogManager.shutdown): stops the tasks and the cleaner, flushes and closes every log,
-   * writes the checkpoints, then the clean-shutdown marker of each dir, and releases the locks.
+   * Clean shutdown (Kafka's LogManager.shutdown): stops the tasks and the cleaner, flushes and closes every log of
+   * the live dirs, writes their checkpoints, then the clean-shutdown marker of each dir whose logs all closed, and
+   * releases the locks. A failed dir is skipped (the next start recovers it). An I/O error now takes its dir
+   * offline as it would have while running (without ending the process) and never fails the shutdown: a broker
+   * with a full disk still stops cleanly, as Kafka's does.
    */
   async shutdown(): Promise<void> {
     if (this.#shutdown) return;
-    this.#shutdown = true;
-    for (const t of this.#timers) clearInterval(t);
-    for (const t of this.#rollCheckpointTimers.values()) clearTimeout(t);
-    this.#rollCheckpointTimers.clear();
+    this.#stopBackgroundWork();
     await this.#cleaner?.shutdown();
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     const uncleanDirs = new Set<string>();
     for (const [key, log] of this.#logs) {
+      const dir = this.#logDirOf.get(key)!;
       try {
-        if (log.isOffline) throw new Error('log is offline');
+        if (this.#offlineDirs.has(dir) || log.isOffline) throw new Error('log is offline');
         await log.flush();
         await log.close();
       } catch (e) {
-        uncleanDirs.add(this.#logDirOf.get(key)!);
-        this.#logger.error({ err: e, log: log.dir }, 'Could not flush and close a log on shutdown; its dir will be recovered at the next start');
+        uncleanDirs.add(dir);
+        if (!this.#offlineDirs.has(dir)) this.#logger.error({ err: e, log: log.dir }, 'Could not flush and close a log on shutdown; its dir will be recovered at the next start');
         await log.closeHandlers().catch(() => undefined);
       }
     }
-    await this.checkpointAll();
-    for (const dir of this.logDirs) {
+    await this.checkpointAll().catch((e: unknown) => this.#logger.error({ err: e }, 'Could not write the checkpoints on shutdown'));
+    for (const dir of this.liveLogDirs) {
       // The marker promises that every log of the dir was flushed and closed; otherwise the next start recovers.
-      if (!uncleanDirs.has(dir)) {
-        await writeFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }));
-        await flushDir(dir);
-      }
-      await unlink(join(dir, LOCK_FILE)).catch(() => undefined);
+      if (uncleanDirs.has(dir)) continue;
+      await atomicWriteFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 })).catch((e: unknown) => {
+        this.#logger.error({ err: e, dir }, 'Could not write the clean shutdown marker; the dir will be recovered at the next start');
+      });
     }
+    await this.#releaseLocks();
     this.#logger.info('Shut down cleanly');
+  }
+
+  /**
+   * Closes every log's files and releases the locks without flushing or writing anything more: what a crash
+   * leaves on disk, so the next start recovers every dir. For a start that failed half-way (BrokerServer) and for
+   * tests that simulate kill -9 in-process.
+   */
+  async abandon(): Promise<void> {
+    if (this.#shutdown) return;
+    this.#stopBackgroundWork();
+    await this.#cleaner?.shutdown();
+    await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
+    for (const log of this.#logs.values()) await log.closeHandlers().catch(() => undefined);
+    await this.#releaseLocks();
+  }
+
+  #stopBackgroundWork(): void {
+    this.#shutdown = true;
+    for (const t of this.#timers) clearInterval(t);
+    for (const t of this.#rollCheckpointTimers.values()) clearTimeout(t);
+    this.#rollCheckpointTimers.clear();
+  }
+
+  async #releaseLocks(): Promise<void> {
+    const locks = [...this.#locks.values()];
+    this.#locks.clear();
+    await Promise.all(locks.map((l) => l.destroy().catch((e: unknown) => this.#logger.warn({ err: e, lock: l.path }, 'Could not release a log dir lock'))));
   }
 
   /** Waits for background directory removals (tests). */
@@ -471,31 +614,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * Takes `<dir>/.lock`: the file holds the owner's pid; a lock left by a dead process (kill -9) is taken over.
- * @throws Error when another live process holds it.
- */
-async function lockDir(dir: string): Promise<void> {
-  const path = join(dir, LOCK_FILE);
-  try {
-    const owner = Number((await readFile(path, 'utf8')).trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-      throw new Error(`Failed to acquire lock on file .lock in ${dir}. A Kafka instance in another process (pid ${owner}) is using this directory.`);
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  await writeFile(path, `${process.pid}\n`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

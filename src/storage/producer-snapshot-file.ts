@@ -2,6 +2,7 @@ import { unlinkIfExists } from './missing-ok.ts';
 import { open, readdir, readFile, rename } from 'node:fs/promises';
 import { crc32c } from '@node-rs/crc32';
 import { CorruptSnapshotError } from './errors.ts';
+import { FileSync } from './file-sync.ts';
 import { LogFileUtils } from './log-file-utils.ts';
 import { ProducerStateEntry } from './producer-state-entry.ts';
 
@@ -115,7 +116,7 @@ export const ProducerSnapshotFile = {
     const fh = await open(tmp, 'w', 0o644);
     try {
       await fh.writeFile(data);
-      if (sync) await fh.datasync();
+      if (sync) await FileSync.force(fh, tmp, 'data');
     } finally {
       await fh.close();
     }
@@ -132,7 +133,7 @@ export const ProducerSnapshotFile = {
       throw e;
     }
     try {
-      await fh.datasync();
+      await FileSync.force(fh, path, 'data');
     } finally {
       await fh.close();
     }

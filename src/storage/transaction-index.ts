@@ -2,6 +2,7 @@ import { renameIfExists, unlinkIfExists } from './missing-ok.ts';
 import { constants as fsConstants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { CorruptIndexError } from './errors.ts';
+import { FileSync } from './file-sync.ts';
 import type { AbortedTxn } from './log-types.ts';
 
 /** Bytes of one entry: version int16 | producerId int64 | firstOffset int64 | lastOffset int64 | lastStableOffset int64. */
@@ -146,7 +147,7 @@ export class TransactionIndex {
       try {
         const fh = await open(this.#path, 'r+');
         try {
-          await fh.datasync();
+          await FileSync.force(fh, this.#path, 'data');
         } finally {
           await fh.close();
         }

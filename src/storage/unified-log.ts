@@ -4,7 +4,7 @@ import { SystemTime, type Time } from '../common/time.ts';
 import { topicPartitionKey, type TopicPartition } from '../common/topic-partition.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
 import { flushDir, flushDirShared } from './checkpoint-file.ts';
-import { KafkaStorageError, OffsetOutOfRangeError } from './errors.ts';
+import { KafkaStorageError, OffsetOutOfRangeError, isIoError } from './errors.ts';
 import { EMPTY_RECORDS } from './file-records-slice.ts';
 import { lazyLogger } from './lazy-logger.ts';
 import type { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
@@ -66,7 +66,10 @@ export interface LeaderAppendOptions {
  *   index; the last stable offset is min(first offset of an undecided transaction, high watermark). A producer
  *   snapshot is written at every roll and at close, loaded on open, and the log after it replayed.
  *
- * An I/O error while appending takes the log offline: every later call fails with KAFKA_STORAGE_ERROR (56).
+ * An I/O error takes the log offline (Kafka's maybeHandleIOException): in an append, a flush (foreground or
+ * background: after a roll, of the indexes, of a producer snapshot), a read, or a structural change in the queue.
+ * Every later call then fails with KAFKA_STORAGE_ERROR (56), the recovery point stays below whatever a failed
+ * sync covered, and `onFailure` tells the LogManager, which takes the whole log dir offline.
  *
  * A new log (its directory created by {@link open}) is created without any fsync, as Kafka creates one: its
  * files survive a process crash, and what a power loss needs (the leader epoch checkpoint, the new directory and
@@ -141,7 +144,10 @@ export class UnifiedLog {
     this.dir = dir;
     this.topicPartition = tp;
     const onRollFlushed = options.onRollFlushed;
-    this.#local = new LocalLog(dir, tp, config, time, logger, loaded.segments, loaded.recoveryPoint, loaded.logEndOffset, onRollFlushed === undefined ? undefined : () => onRollFlushed(this));
+    this.#local = new LocalLog(dir, tp, config, time, logger, loaded.segments, loaded.recoveryPoint, loaded.logEndOffset, {
+      ...(onRollFlushed === undefined ? {} : { onRollFlushed: () => onRollFlushed(this) }),
+      onFlushFailure: (e) => this.#fail(e),
+    });
     this.#time = time;
     this.#logger = logger;
     this.#epochs = epochs;
@@ -351,9 +357,35 @@ export class UnifiedLog {
     }
   }
 
-  /** Runs `fn` in the log's queue, after every append and operation queued before it. */
+  /**
+   * Runs `fn` in the log's queue, after every append and operation queued before it. An I/O error in it takes the
+   * log offline and is rethrown as the KafkaStorageError (56).
+   */
   runExclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#queue.run(fn);
+    return this.#queue.run(() => this.#guardIo(fn));
+  }
+
+  /** Runs `fn`; an I/O error takes the log offline and becomes its KafkaStorageError (Kafka's maybeHandleIOException). */
+  async #guardIo<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isIoError(e)) throw e;
+      this.#fail(e);
+      throw this.#failure ?? e;
+    }
+  }
+
+  /**
+   * Takes the log offline because its log dir failed (LogManager, Kafka's handleLogDirFailure): every later call
+   * fails with `failure` (KAFKA_STORAGE_ERROR), and the files are closed without writing anything more.
+   */
+  async markOffline(failure: KafkaStorageError): Promise<void> {
+    if (this.#failure === null) {
+      this.#failure = failure;
+      this.#queue.failure = failure;
+    }
+    await this.closeHandlers();
   }
 
   #fail(e: unknown): void {
@@ -377,17 +409,17 @@ export class UnifiedLog {
     await this.#local.roll(offset);
     this.#producerState.updateMapEndOffset(this.#local.activeSegment.baseOffset);
     const snapshot = await this.#producerState.takeSnapshot(false);
-    if (snapshot !== null) ProducerSnapshotFile.flush(snapshot).catch((e) => this.#logger.warn({ err: e, snapshot }, 'Could not flush a producer snapshot'));
+    if (snapshot !== null) ProducerSnapshotFile.flush(snapshot).catch((e: unknown) => this.#fail(e));
   }
 
   /**
    * fsyncs every segment up to `offset` (default: the log end) and advances the recovery point to it.
-   * @throws KafkaStorageError when the log is offline.
+   * @throws KafkaStorageError when the log is offline, or goes offline because the flush failed.
    */
   async flush(offset?: bigint): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
     const leo = this.#local.logEndOffset;
-    await this.#local.flushUpTo(offset === undefined ? leo : Math.min(Number(offset), leo));
+    await this.#guardIo(() => this.#local.flushUpTo(offset === undefined ? leo : Math.min(Number(offset), leo)));
   }
 
   /**
@@ -406,7 +438,7 @@ export class UnifiedLog {
       throw new OffsetOutOfRangeError(`Received request for offset ${start} for partition ${topicPartitionKey(this.topicPartition)}, but we only have log segments in the range ${this.#logStartOffset} to ${leo}.`);
     }
     const upper = maxOffset === null ? leo : Math.min(Number(maxOffset), leo);
-    const found = start < upper ? await this.#local.read(start, maxBytes, upper, minOneMessage) : null;
+    const found = start < upper ? await this.#guardIo(() => this.#local.read(start, maxBytes, upper, minOneMessage)) : null;
     if (found === null) {
       const metadata = start === leo ? this.logEndOffsetMetadata : { messageOffset: startOffset, segmentBaseOffset: -1n, relativePositionInSegment: -1 };
       return { fetchOffsetMetadata: metadata, records: EMPTY_RECORDS, firstEntryIncomplete: false };
@@ -432,7 +464,7 @@ export class UnifiedLog {
     }
     if (ts === -1) return { timestamp: -1n, offset: BigInt(this.#local.logEndOffset), leaderEpoch: this.#epochs.latestEpoch ?? null };
     if (ts === -5) return { timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-    const found = ts === -3 ? await this.#local.searchMaxTimestamp(this.#logStartOffset) : ts >= 0 ? await this.#local.searchByTimestamp(ts, this.#logStartOffset) : null;
+    const found = ts === -3 ? await this.#guardIo(() => this.#local.searchMaxTimestamp(this.#logStartOffset)) : ts >= 0 ? await this.#guardIo(() => this.#local.searchByTimestamp(ts, this.#logStartOffset)) : null;
     return found === null ? null : { timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), leaderEpoch: found.leaderEpoch >= 0 ? found.leaderEpoch : null };
   }
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { MetadataDelta } from '../../../src/metadata/metadata-delta.ts';
 import { EMPTY_IMAGE } from '../../../src/metadata/metadata-image.ts';
 import type { MetadataRecord } from '../../../src/metadata/metadata-record-serde.ts';
+import { partitionRecordData } from '../../fixtures/metadata/partition-record.ts';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
@@ -11,25 +12,7 @@ function topicRecord(name: string, topicId: string): MetadataRecord {
 }
 
 function partitionRecord(partitionId: number, replicas: number[], isr: number[]): MetadataRecord {
-  return {
-    type: 'PartitionRecord',
-    version: 2,
-    data: {
-      partitionId,
-      topicId: TOPIC_ID,
-      replicas,
-      isr,
-      removingReplicas: [],
-      addingReplicas: [],
-      leader: replicas[0]!,
-      leaderRecoveryState: 0,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-      directories: [],
-      eligibleLeaderReplicas: null,
-      lastKnownElr: null,
-    },
-  };
+  return { type: 'PartitionRecord', version: 2, data: partitionRecordData(TOPIC_ID, partitionId, replicas, isr) };
 }
 
 test('partitions with equal replica lists share one frozen list; empty lists are one shared list', () => {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { RecordingFaultHandler } from '../../../src/common/fault-handler.ts';
 import type { TopicPartition } from '../../../src/common/topic-partition.ts';
 import { SystemTime } from '../../../src/common/time.ts';
 import { MetadataDelta } from '../../../src/metadata/metadata-delta.ts';
@@ -10,6 +11,7 @@ import { EMPTY_IMAGE } from '../../../src/metadata/metadata-image.ts';
 import { rootLogger } from '../../../src/observability/logger.ts';
 import { ReplicaManager } from '../../../src/replication/replica-manager.ts';
 import { logConfig } from '../../../src/storage/log-config.ts';
+import { KafkaStorageError } from '../../../src/storage/errors.ts';
 import { LogManager } from '../../../src/storage/log-manager.ts';
 import type { UnifiedLog } from '../../../src/storage/unified-log.ts';
 import { buildBatch, simpleRecords } from '../storage/batches.ts';
@@ -27,8 +29,9 @@ after(async () => {
 });
 
 /** A LogManager whose getOrCreateLog counts the creations in flight and can fail some partitions. */
-async function countingLogManager(fail: (tp: TopicPartition) => boolean = () => false): Promise<{ manager: LogManager; maxInFlight: () => number }> {
-  const manager = await LogManager.create({ logDirs: [join(root, `dir-${n++}`)], defaultConfig: config, cleaner: false });
+async function countingLogManager(fail: (tp: TopicPartition) => boolean = () => false, error = (tp: TopicPartition): Error => new Error(`no disk for ${tp.topic}-${tp.partition}`)): Promise<{ manager: LogManager; maxInFlight: () => number }> {
+  // A recording fault handler: a test that fails the only log dir would otherwise end this process.
+  const manager = await LogManager.create({ logDirs: [join(root, `dir-${n++}`)], defaultConfig: config, cleaner: false, faultHandler: new RecordingFaultHandler() });
   await manager.startup();
   let inFlight = 0;
   let max = 0;
@@ -36,7 +39,7 @@ async function countingLogManager(fail: (tp: TopicPartition) => boolean = () => 
   manager.getOrCreateLog = async (tp, cfg, topicId): Promise<UnifiedLog> => {
     max = Math.max(max, ++inFlight);
     try {
-      if (fail(tp)) throw new Error(`no disk for ${tp.topic}-${tp.partition}`);
+      if (fail(tp)) throw error(tp);
       return await create(tp, cfg, topicId);
     } finally {
       inFlight--;
@@ -99,5 +102,20 @@ test('a partition whose log cannot be created does not stop the others; the erro
   await assert.rejects(replicas.onMetadataUpdate(image, changes), /no disk for many-5/);
   assert.equal([...replicas.allPartitions()].length, 39);
   assert.equal(replicas.getPartition({ topic: 'many', partition: 5 }), undefined);
+  await manager.shutdown();
+});
+
+test('a partition whose log dir failed is offline: KAFKA_STORAGE_ERROR for it, the update goes on (Kafka marks it offline)', async () => {
+  const { manager } = await countingLogManager((tp) => tp.partition === 5, () => new KafkaStorageError('Creating the log in log dir /x failed: ENOSPC'));
+  const replicas = replicaManager(manager);
+  const { image, changes } = topicDelta(10);
+  await replicas.onMetadataUpdate(image, changes);
+  assert.equal([...replicas.allPartitions()].length, 9);
+  assert.throws(() => replicas.leaderPartition({ topic: 'many', partition: 5 }), { code: 56, message: 'Partition many-5 is in an offline log directory' });
+  // A hosted partition whose log went offline answers the same, before any leadership check.
+  const p = replicas.leaderPartition({ topic: 'many', partition: 3 });
+  manager.handleLogDirFailure(manager.logDirs[0]!, 'test', new KafkaStorageError('EIO'));
+  assert.ok(p.log.isOffline);
+  assert.throws(() => replicas.leaderPartition({ topic: 'many', partition: 3 }, 99), { code: 56 });
   await manager.shutdown();
 });

@@ -87,7 +87,7 @@ test('after an unclean shutdown only segments from the recovery point on are rec
   await m.checkpointAll();
   const flushedSegments = log.numberOfSegments;
   for (let i = 0; i < 3; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 100)), 0);
-  await log.closeHandlers(); // a crash: nothing more is written, no marker
+  await m.abandon(); // a crash: nothing more is written, no marker, the locks go with the process
   const { logger, messages } = capture();
   const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, logger });
   await m2.startup();
@@ -120,14 +120,18 @@ test('deleteLog renames to <topic>-<partition>.<uuid>-delete and removes it; lef
   await m2.shutdown();
 });
 
-test('a log dir locked by another live process is refused', async () => {
+test('a log dir locked by another LogManager is refused until it shuts down; a stale .lock file is no lock', async () => {
   const logDirs = dirs(1);
   await mkdir(logDirs[0]!, { recursive: true });
+  // A pid file left by an earlier version, naming a live process: only the OS lock counts.
   await writeFile(join(logDirs[0]!, '.lock'), `${process.ppid}\n`);
-  await assert.rejects(LogManager.create({ logDirs, defaultConfig: config, cleaner: false }), /Failed to acquire lock/);
-  await writeFile(join(logDirs[0]!, '.lock'), '999999999\n');
   const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await assert.rejects(LogManager.create({ logDirs, defaultConfig: config, cleaner: false }), {
+    message: `Failed to acquire lock on file .lock in ${logDirs[0]}. A Kafka instance in another process or thread is using this directory.`,
+  });
   await m.shutdown();
+  const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m2.shutdown();
 });
 
 test('cleanupLogs applies retention; flushDirtyLogs honours flush.ms', async () => {
@@ -172,7 +176,7 @@ test('logs created and never written come back empty after a crash right after t
   await m.startup();
   const created = await Promise.all(Array.from({ length: 20 }, (_, p) => m.getOrCreateLog({ topic: 'fresh', partition: p }, config, 'AAAAAAAAAAAAAAAAAAAAAA')));
   await Promise.all(created.map((l) => l.assignEpochStartOffset(0, 0n)));
-  for (const l of created) await l.closeHandlers(); // kill -9: no checkpoint, no marker
+  await m.abandon(); // kill -9: no checkpoint, no marker
   const { logger, messages } = capture();
   const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, logger });
   await m2.startup();
@@ -204,7 +208,7 @@ test('the recovery points are checkpointed soon after a rolled segment is flushe
   while ((await checkpointed()) <= 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const point = await checkpointed();
   assert.ok(point > 0n && point <= log.recoveryPoint, `checkpointed recovery point ${point}, log's ${log.recoveryPoint}`);
-  await log.closeHandlers(); // a crash: no clean shutdown
+  await m.abandon(); // a crash: no clean shutdown
   const { logger, messages } = capture();
   const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false, logger });
   await m2.startup();
