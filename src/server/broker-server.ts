@@ -380,6 +380,7 @@ export class BrokerServer {
       },
       time,
       logger,
+      metrics,
       metadata: () => loader.image,
       controller,
       replicaManager,
