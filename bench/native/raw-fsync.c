@@ -1,0 +1,158 @@
+/*
+ * Raw group-commit baseline for the fsync-before-ack latency rows of `npm run bench` (bench/sections/latency.ts
+ * compiles it with `cc -O2 raw-fsync.c -lpthread`): what acknowledging records only once they are on disk costs
+ * on this file system, without Kafka, the network or Node.
+ *
+ * Open loop, as bench/native/e2e-latency.c: record i of `record bytes` is due at start + i / rate. A writer thread
+ * appends the records as they fall due (one write(2) for all those due since its last one) to a new file; a sync
+ * thread runs fdatasync(2) back to back, each covering what was written before it started, and acknowledges those
+ * records when it returns. The records written during one fdatasync share the next: the ideal group commit, the
+ * least any fsync-before-ack broker can do (writes never wait for the disk, one fdatasync at a time).
+ * Latency = acknowledgement - due time, so a slow fdatasync delays every record due meanwhile (no coordinated
+ * omission). Records due during the warm-up are not counted. The file is removed at the end.
+ *
+ * Usage: raw-fsync <file> <records/s> <record bytes> <seconds> <warm-up seconds>
+ * Prints one JSON line: counts, achieved rate, fdatasync calls and their p50/p99/max duration, and the records'
+ * latency percentiles, all in microseconds.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+typedef struct {
+  int64_t *v;
+  size_t n, cap;
+} samples_t;
+
+static void push(samples_t *s, int64_t x) {
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 1 << 16;
+    s->v = realloc(s->v, s->cap * sizeof(int64_t));
+    if (!s->v) abort();
+  }
+  s->v[s->n++] = x;
+}
+
+static int cmp64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile in microseconds of sorted samples (ns). */
+static double pct_us(const samples_t *s, double p) {
+  if (s->n == 0) return -1;
+  size_t rank = (size_t)((p / 100.0) * (double)s->n + 0.999999);
+  if (rank < 1) rank = 1;
+  if (rank > s->n) rank = s->n;
+  return (double)s->v[rank - 1] / 1000.0;
+}
+
+static int fd;
+static double rate;
+static size_t size;
+static long long total;
+static int64_t start, measure_from;
+/* Records written so far (writer -> sync thread), and whether the writer failed. */
+static volatile long long written = 0;
+static volatile int write_failed = 0;
+
+static void *writer(void *arg) {
+  (void)arg;
+  /* Room for one second of records per write: a longer stall writes in several chunks. */
+  size_t chunk_records = (size_t)rate + 1;
+  char *buf = malloc(chunk_records * size);
+  if (!buf) abort();
+  memset(buf, 'x', chunk_records * size);
+  long long done = 0;
+  while (done < total) {
+    long long due = (long long)((double)(now_ns() - start) * rate / 1e9) + 1;
+    if (due > total) due = total;
+    if (due <= done) {
+      struct timespec nap = {0, 20000}; /* 20 us: the next record is not due yet */
+      nanosleep(&nap, NULL);
+      continue;
+    }
+    while (done < due) {
+      long long n = due - done < (long long)chunk_records ? due - done : (long long)chunk_records;
+      size_t bytes = (size_t)n * size;
+      if (write(fd, buf, bytes) != (ssize_t)bytes) {
+        perror("raw-fsync: write");
+        write_failed = 1;
+        return NULL;
+      }
+      done += n;
+      __atomic_store_n(&written, done, __ATOMIC_RELEASE);
+    }
+  }
+  free(buf);
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 6) {
+    fprintf(stderr, "usage: %s file rate record-bytes seconds warmup\n", argv[0]);
+    return 2;
+  }
+  rate = atof(argv[2]);
+  size = (size_t)atol(argv[3]);
+  double seconds = atof(argv[4]), warmup = atof(argv[5]);
+  if (rate <= 0 || size == 0) return 2;
+  fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  if (fd < 0) {
+    perror("raw-fsync: open");
+    return 1;
+  }
+  total = (long long)(rate * (warmup + seconds));
+  samples_t lat = {0}, sync_ns = {0};
+  start = now_ns();
+  measure_from = start + (int64_t)(warmup * 1e9);
+  pthread_t th;
+  pthread_create(&th, NULL, writer, NULL);
+  long long acked = 0;
+  while (acked < total && !write_failed) {
+    long long target = __atomic_load_n(&written, __ATOMIC_ACQUIRE);
+    if (target == acked) {
+      struct timespec nap = {0, 20000}; /* nothing new written yet */
+      nanosleep(&nap, NULL);
+      continue;
+    }
+    int64_t s0 = now_ns();
+    if (fdatasync(fd) != 0) {
+      perror("raw-fsync: fdatasync");
+      return 1;
+    }
+    int64_t done = now_ns();
+    push(&sync_ns, done - s0);
+    for (long long i = acked; i < target; i++) {
+      int64_t due_at = start + (int64_t)((double)i * 1e9 / rate);
+      if (due_at >= measure_from) push(&lat, done - due_at);
+    }
+    acked = target;
+  }
+  pthread_join(th, NULL);
+  if (write_failed) return 1;
+  int64_t end = now_ns();
+  close(fd);
+  unlink(argv[1]);
+  qsort(lat.v, lat.n, sizeof(int64_t), cmp64);
+  qsort(sync_ns.v, sync_ns.n, sizeof(int64_t), cmp64);
+  printf("{\"records\":%lld,\"measured\":%zu,\"achievedRate\":%.1f,\"fdatasyncs\":%zu,"
+         "\"syncP50Us\":%.1f,\"syncP99Us\":%.1f,\"syncMaxUs\":%.1f,"
+         "\"ackP50Us\":%.1f,\"ackP99Us\":%.1f,\"ackP999Us\":%.1f,\"ackMaxUs\":%.1f}\n",
+         total, lat.n, (double)total / ((double)(end - start) / 1e9), sync_ns.n, pct_us(&sync_ns, 50), pct_us(&sync_ns, 99),
+         sync_ns.n ? (double)sync_ns.v[sync_ns.n - 1] / 1000.0 : -1, pct_us(&lat, 50), pct_us(&lat, 99), pct_us(&lat, 99.9),
+         lat.n ? (double)lat.v[lat.n - 1] / 1000.0 : -1);
+  return 0;
+}
