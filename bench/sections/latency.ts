@@ -4,9 +4,13 @@
 // a light 1,000 records/s in the same run. A third series repeats the loaded run on a topic with fsync before
 // ack (flush.messages=1, flush.ms=0, the settings of Confluent's sync driver; the broker's group commit shares
 // one fdatasync among the appends that arrive while one runs). Its baseline is bench/native/raw-fsync.c, the
-// same open-loop rate of 1 KiB records acknowledged by an ideal group commit (write + fdatasync) to a file of the
-// same file system, run just before and just after each broker run: the same dirty page state (the fill data of
-// earlier runs being written back, which slows any fdatasync), so the ratio is the broker's own cost.
+// same open-loop rate of 1 KiB records acknowledged by an ideal group commit (writes never wait, one fdatasync at a
+// time covering what was written before it) to a file of the same file system, run just before and just after
+// each broker run. Each of these runs starts from the same page cache state: `sync -f` first writes back the dirty
+// data of the earlier runs. Otherwise the kernel writes that data back 30 s after it was written
+// (vm.dirty_expire_centisecs), in the middle of whichever run comes then, and every fdatasync waits behind it:
+// measured on the project machine, the raw baseline's p99 was 19-31 ms just before a broker run and 178-500 ms just
+// after it, 30 s after the loaded run. The ratio is then the broker's own cost.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +83,16 @@ async function buildRawFsync(ctx: BenchContext): Promise<{ binary?: string; skip
   return { binary };
 }
 
+/**
+ * Writes back the dirty page cache of the scratch dir's file system (`sync -f`, syncfs(2)) so that the next run
+ * starts without earlier runs' data waiting to be written; returns how many MB were dirty before.
+ */
+async function writeBackDirtyPages(ctx: BenchContext): Promise<number> {
+  const dirty = dirtyPageCache().dirtyMB;
+  await run('sync', ['-f', ctx.scratch], { timeout: 300_000 });
+  return dirty;
+}
+
 /** One raw group-commit run at `rate` 1 KiB records/s in the scratch dir (the broker's file system). */
 async function rawFsyncOnce(ctx: BenchContext, binary: string, rate: number): Promise<RawFsyncResult> {
   const seconds = ctx.options.latencySec;
@@ -124,20 +138,19 @@ export async function runLatency(ctx: BenchContext, broker: BenchBroker): Promis
   const loaded: LatencyResult[] = [];
   const synced: LatencyResult[] = [];
   const rawRuns: RawFsyncResult[] = [];
-  // Dirty page cache (MB) as each raw and each broker fsync run starts: the state both are measured in.
-  const dirtyAtRaw: number[] = [];
-  const dirtyAtBroker: number[] = [];
+  // Dirty page cache (MB) written back before each raw and each broker fsync run (see the header).
+  const writtenBack: number[] = [];
   const rawOnce = async (): Promise<void> => {
     if (raw.binary === undefined) return;
-    dirtyAtRaw.push(dirtyPageCache().dirtyMB);
+    writtenBack.push(await writeBackDirtyPages(ctx));
     rawRuns.push(await rawFsyncOnce(ctx, raw.binary, rate));
   };
   for (let r = 0; r < ctx.options.runs; r++) {
     light.push(await latencyOnce(ctx, broker, probe.binary, LIGHT_RATE, `latency-light-${r}`));
     loaded.push(await latencyOnce(ctx, broker, probe.binary, rate, `latency-${r}`));
-    // The raw baseline brackets the broker run: the page cache state drifts (earlier runs' data is written back).
+    // The raw baseline brackets the broker run, each from a clean page cache (see the header).
     await rawOnce();
-    dirtyAtBroker.push(dirtyPageCache().dirtyMB);
+    writtenBack.push(await writeBackDirtyPages(ctx));
     synced.push(await latencyOnce(ctx, broker, probe.binary, rate, `latency-fsync-${r}`, { ...FSYNC_TOPIC_CONFIGS }));
     await rawOnce();
     const l = loaded.at(-1)!;
@@ -169,7 +182,7 @@ export async function runLatency(ctx: BenchContext, broker: BenchBroker): Promis
   const rawNote = rawRuns.length === 0
     ? `raw baseline ${raw.skipped ?? 'not run'}`
     : `raw: ${fmt(median(rawRuns.map((x) => x.fdatasyncs)))} fdatasyncs per run (p50 ${fmt(rawMs((x) => x.syncP50Us), 2)} ms, p99 ${fmt(rawMs((x) => x.syncP99Us), 2)} ms, max ${fmt(rawMs((x) => x.syncMaxUs), 1)} ms); ` +
-      `dirty page cache at the starts (median): raw ${fmt(median(dirtyAtRaw))} MB, broker ${fmt(median(dirtyAtBroker))} MB`;
+      `each fsync run starts clean (sync -f wrote back a median ${fmt(median(writtenBack))} MB of earlier runs' data)`;
   const rawBaseline = (f: (x: RawFsyncResult) => number): Row['baseline'] => (rawRuns.length === 0 ? undefined : { label: rawLabel, value: rawMs(f) });
   rows.push(
     {
