@@ -4,14 +4,15 @@
  * on this file system, without Kafka, the network or Node.
  *
  * Open loop, as bench/native/e2e-latency.c: record i of `record bytes` is due at start + i / rate. A writer thread
- * appends the records as they fall due (one write(2) for all those due since its last one) to a new file; a sync
+ * appends the records as they fall due, batched as the producer of the broker runs batches them (one write(2) of
+ * all those due, then a pause of `linger ms`, librdkafka's linger.ms), to a new file; a sync
  * thread runs fdatasync(2) back to back, each covering what was written before it started, and acknowledges those
  * records when it returns. The records written during one fdatasync share the next: the ideal group commit, the
  * least any fsync-before-ack broker can do (writes never wait for the disk, one fdatasync at a time).
  * Latency = acknowledgement - due time, so a slow fdatasync delays every record due meanwhile (no coordinated
  * omission). Records due during the warm-up are not counted. The file is removed at the end.
  *
- * Usage: raw-fsync <file> <records/s> <record bytes> <seconds> <warm-up seconds>
+ * Usage: raw-fsync <file> <records/s> <record bytes> <seconds> <warm-up seconds> <linger ms>
  * Prints one JSON line: counts, achieved rate, fdatasync calls and their p50/p99/max duration, and the records'
  * latency percentiles, all in microseconds.
  */
@@ -67,6 +68,8 @@ static int64_t start, measure_from;
 /* Records written so far (writer -> sync thread), and whether the writer failed. */
 static volatile long long written = 0;
 static volatile int write_failed = 0;
+/* Pause of the writer once it has written every record due: the batching interval of the producer. */
+static struct timespec linger;
 
 static void *writer(void *arg) {
   (void)arg;
@@ -80,8 +83,7 @@ static void *writer(void *arg) {
     long long due = (long long)((double)(now_ns() - start) * rate / 1e9) + 1;
     if (due > total) due = total;
     if (due <= done) {
-      struct timespec nap = {0, 20000}; /* 20 us: the next record is not due yet */
-      nanosleep(&nap, NULL);
+      nanosleep(&linger, NULL);
       continue;
     }
     while (done < due) {
@@ -101,10 +103,13 @@ static void *writer(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: %s file rate record-bytes seconds warmup\n", argv[0]);
+  if (argc != 7) {
+    fprintf(stderr, "usage: %s file rate record-bytes seconds warmup linger-ms\n", argv[0]);
     return 2;
   }
+  double linger_ms = atof(argv[6]);
+  linger.tv_sec = (time_t)(linger_ms / 1000);
+  linger.tv_nsec = (long)((linger_ms - (double)linger.tv_sec * 1000) * 1e6);
   rate = atof(argv[2]);
   size = (size_t)atol(argv[3]);
   double seconds = atof(argv[4]), warmup = atof(argv[5]);

@@ -41,6 +41,8 @@ interface LatencyResult {
 }
 
 const RECORD_BYTES = 1024;
+/** linger.ms of the probe's producer; the raw baseline batches its writes the same way. */
+const LINGER_MS = 1;
 const LIGHT_RATE = 1000;
 
 /** Compiles the probe into the scratch dir; returns its path, or a "skipped: ..." reason. */
@@ -97,7 +99,7 @@ async function writeBackDirtyPages(ctx: BenchContext): Promise<number> {
 async function rawFsyncOnce(ctx: BenchContext, binary: string, rate: number): Promise<RawFsyncResult> {
   const seconds = ctx.options.latencySec;
   const warmup = Math.max(1, seconds / 5);
-  const { stdout } = await run(binary, [join(ctx.scratch, `raw-fsync-${process.pid}.dat`), String(Math.round(rate)), String(RECORD_BYTES), String(seconds), String(warmup)], {
+  const { stdout } = await run(binary, [join(ctx.scratch, `raw-fsync-${process.pid}.dat`), String(Math.round(rate)), String(RECORD_BYTES), String(seconds), String(warmup), String(LINGER_MS)], {
     timeout: (seconds + warmup + 60) * 1000,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as RawFsyncResult;
@@ -111,7 +113,7 @@ async function latencyOnce(ctx: BenchContext, broker: BenchBroker, binary: strin
   try {
     const seconds = ctx.options.latencySec;
     const warmup = Math.max(1, seconds / 5);
-    const { stdout } = await run(binary, [broker.bootstrap, topic, String(Math.round(rate)), String(RECORD_BYTES), String(seconds), String(warmup), '1', '1'], {
+    const { stdout } = await run(binary, [broker.bootstrap, topic, String(Math.round(rate)), String(RECORD_BYTES), String(seconds), String(warmup), '1', String(LINGER_MS)], {
       timeout: (seconds + warmup + 60) * 1000,
     });
     const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as LatencyResult;

@@ -15,7 +15,7 @@ test('raw-fsync acknowledges every record of the open-loop rate after an fdatasy
     const binary = join(dir, 'raw-fsync');
     execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', binary, SOURCE, '-lpthread']);
     const rate = 2000;
-    const out = execFileSync(binary, [join(dir, 'data.log'), String(rate), '1024', '1', '0.5'], { encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(binary, [join(dir, 'data.log'), String(rate), '1024', '1', '0.5', '1'], { encoding: 'utf8', timeout: 60_000 });
     const r = JSON.parse(out) as Record<string, number>;
     assert.equal(r.records, rate * 1.5);
     // Records due in the warm-up (the first 0.5 s) are not measured.
