@@ -184,7 +184,7 @@ export async function runLatency(ctx: BenchContext, broker: BenchBroker): Promis
   const rawNote = rawRuns.length === 0
     ? `raw baseline ${raw.skipped ?? 'not run'}`
     : `raw: ${fmt(median(rawRuns.map((x) => x.fdatasyncs)))} fdatasyncs per run (p50 ${fmt(rawMs((x) => x.syncP50Us), 2)} ms, p99 ${fmt(rawMs((x) => x.syncP99Us), 2)} ms, max ${fmt(rawMs((x) => x.syncMaxUs), 1)} ms); ` +
-      `each fsync run starts clean (sync -f wrote back a median ${fmt(median(writtenBack))} MB of earlier runs' data)`;
+      `each fsync run starts clean (sync -f wrote back up to ${fmt(Math.max(...writtenBack))} MB of earlier runs' data)`;
   const rawBaseline = (f: (x: RawFsyncResult) => number): Row['baseline'] => (rawRuns.length === 0 ? undefined : { label: rawLabel, value: rawMs(f) });
   rows.push(
     {
