@@ -64,7 +64,7 @@ export const CRC32C_IMPLEMENTATIONS: readonly Crc32cImplementation[] = (() => {
  * CRC-32C (Castagnoli; Kafka's Crc32C, the checksum of v2 record batches and of producer-state snapshots) of
  * `bytes`, unsigned 32-bit, on the calling thread: the native addon (SSE4.2 crc32 instructions) when it was built,
  * else @node-rs/crc32. Which is faster depends on the CPU (the addon was 1.6x @node-rs/crc32 on an AMD EPYC host;
- * on an Intel Xeon with VPCLMULQDQ @node-rs/crc32 was 1.3-1.6x the addon on 1 MB, the addon faster on 1 KB:
+ * on an Intel Xeon with VPCLMULQDQ @node-rs/crc32 was 1.1-2x the addon on 1 MB, the addon faster on 1 KB:
  * `bench/records.bench.ts` prints both); the addon is kept first for {@link crc32cAsync}, which has no
  * @node-rs/crc32 equivalent.
  */
