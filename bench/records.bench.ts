@@ -1,9 +1,9 @@
 // Produce hot path of protocol/records: validating and decoding a 1 MB uncompressed v2 batch (1000 x 1 KB
 // records), against the raw limit measured in the same run: CRC-32C over the same bytes (which any validation must
-// do). Also decompression of the same records per codec, against a plain copy. Prints medians of 7 runs.
+// do). Also each CRC-32C implementation against the portable one, and decompression of the same records per codec, against a plain copy. Prints medians of 7 runs.
 // Run: node bench/records.bench.ts
-import { crc32c } from '@node-rs/crc32';
 import { compressSync, decompress } from '../src/protocol/records/compression.ts';
+import { CRC32C_IMPLEMENTATIONS, crc32c } from '../src/protocol/records/crc32c.ts';
 import { buildRecordBatchSync } from '../src/protocol/records/record-batch-builder.ts';
 import { RecordBatch } from '../src/protocol/records/record-batch.ts';
 import { RecordIterator } from '../src/protocol/records/record-iterator.ts';
@@ -33,6 +33,12 @@ async function mbps(bytes: number, iterations: number, fn: () => unknown): Promi
 
 const rows: [string, number, string, number][] = [];
 const crcBaseline = await mbps(batchBytes.length, 200, () => crc32c(batchBytes.subarray(21)));
+// The broker's CRC-32C (crc32c.ts picks the first available) beside every other implementation it could fall back to.
+const portable = CRC32C_IMPLEMENTATIONS.at(-1)!;
+const portableMbps = await mbps(batchBytes.length, 200, () => portable.crc32c(batchBytes.subarray(21)));
+for (const impl of CRC32C_IMPLEMENTATIONS.slice(0, -1)) {
+  rows.push([`CRC-32C ${impl.name} (native/crc32c.c)`, await mbps(batchBytes.length, 200, () => impl.crc32c(batchBytes.subarray(21))), 'CRC-32C portable (@node-rs/crc32)', portableMbps]);
+}
 rows.push(['validateBatch (header + CRC)', await mbps(batchBytes.length, 200, () => validateBatch(batch, { checkRecords: false })), 'CRC-32C alone', crcBaseline]);
 rows.push(['validateBatch (+ record walk)', await mbps(batchBytes.length, 200, () => validateBatch(batch)), 'CRC-32C alone', crcBaseline]);
 const copyBaseline = await mbps(recordsBytes.length, 200, () => Buffer.from(recordsBytes));

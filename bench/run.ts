@@ -3,10 +3,11 @@
 // benches to bench/results/<date>.md, and exits 0 unless a section crashed.
 //
 //   node bench/run.ts [--runs 3] [--big] [--quick] [--sections limits,produce,consume,latency,peers,memory,startup,
-//                     event-loop,profile,layers] [--no-save]
+//                     event-loop,profile,layers] [--load-mbps N] [--no-save]
 //
 // --big: 10 GiB log for the start-up figures (default 1 GiB). --quick: one run each, smaller sizes (a smoke run;
-// saved as <date>-partial.md, like any run of a subset of sections).
+// saved as <date>-partial.md, like any run of a subset of sections). --load-mbps: load of the latency runs
+// (default half the produce figure; `--sections latency --load-mbps 167` runs that section alone at a set load).
 // Load comes from kcat / librdkafka (C), never from the broker's own code; the broker runs as a child process so
 // its CPU is read from procfs. Peers (nats-server, redis-server) and librdkafka-dev are installed with apt-get when
 // missing and running as root; otherwise their rows say "skipped: not installed".
@@ -33,6 +34,13 @@ import { runStartup } from './sections/startup.ts';
 const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'profile', 'layers'];
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
+/** Parses a flag's value as a number > 0. @throws Error naming the flag. */
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a number > 0, got '${value}'`);
+  return n;
+}
+
 function options(): { opts: BenchOptions; save: boolean; partial: boolean; flags: string } {
   const { values } = parseArgs({
     options: {
@@ -40,6 +48,7 @@ function options(): { opts: BenchOptions; save: boolean; partial: boolean; flags
       big: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       sections: { type: 'string' },
+      'load-mbps': { type: 'string' },
       'no-save': { type: 'boolean', default: false },
     },
   });
@@ -53,6 +62,7 @@ function options(): { opts: BenchOptions; save: boolean; partial: boolean; flags
     consumeMiB: quick ? 256 : 1024,
     startupGiB: values.big === true ? 10 : 1,
     latencySec: quick ? 3 : 8,
+    latencyLoadMBps: values['load-mbps'] !== undefined ? positiveNumber('--load-mbps', values['load-mbps']) : undefined,
     partitionCounts: quick ? [1000] : [1000, 10_000],
     sections: new Set(sections),
   };

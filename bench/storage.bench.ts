@@ -11,7 +11,7 @@
 // disk and a few minutes on the project machine); the default 1 GiB keeps the bench inside the suite's time
 // budget. The page cache is warm (the log was just written): dropping caches would disturb the other users of
 // the machine, so recovery figures are page-cache figures.
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../src/protocol/records/crc32c.ts';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

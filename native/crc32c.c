@@ -8,6 +8,9 @@
  *   crc32cAsync(bytes, cb(crc))
  *     The same in the libuv threadpool (napi_async_work), so checking a 1 MB produce batch takes no event-loop
  *     time. The Buffer is kept referenced (and must not be modified) until `cb` runs.
+ *
+ *   crc32cTable(bytes) -> number
+ *     Always the slicing-by-8 table (the path of CPUs without SSE4.2), so tests can check it on any machine.
  */
 #include <node_api.h>
 #include <stddef.h>
@@ -98,7 +101,8 @@ static int get_bytes(napi_env env, napi_value v, const uint8_t** data, size_t* l
   return 1;
 }
 
-static napi_value Crc32c(napi_env env, napi_callback_info info) {
+/* The synchronous entry points: `table_only` selects crc_sw whatever the CPU has. */
+static napi_value crc32c_sync(napi_env env, napi_callback_info info, int table_only) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -109,9 +113,13 @@ static napi_value Crc32c(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value out;
-  CHECK(env, napi_create_uint32(env, crc32c(data, length), &out));
+  CHECK(env, napi_create_uint32(env, table_only ? crc_sw(0, data, length) : crc32c(data, length), &out));
   return out;
 }
+
+static napi_value Crc32c(napi_env env, napi_callback_info info) { return crc32c_sync(env, info, 0); }
+
+static napi_value Crc32cTable(napi_env env, napi_callback_info info) { return crc32c_sync(env, info, 1); }
 
 typedef struct {
   napi_async_work work;
@@ -188,6 +196,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(env, napi_set_named_property(env, exports, "crc32c", fn));
   CHECK(env, napi_create_function(env, "crc32cAsync", NAPI_AUTO_LENGTH, Crc32cAsync, NULL, &fn));
   CHECK(env, napi_set_named_property(env, exports, "crc32cAsync", fn));
+  CHECK(env, napi_create_function(env, "crc32cTable", NAPI_AUTO_LENGTH, Crc32cTable, NULL, &fn));
+  CHECK(env, napi_set_named_property(env, exports, "crc32cTable", fn));
   CHECK(env, napi_get_boolean(env, use_hw != 0, &hw));
   CHECK(env, napi_set_named_property(env, exports, "hardware", hw));
   return exports;

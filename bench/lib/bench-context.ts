@@ -16,6 +16,8 @@ export interface BenchOptions {
   startupGiB: number;
   /** Seconds measured per latency run (after a warm-up of a fifth of it, at least 1 s). */
   latencySec: number;
+  /** Load of the latency runs in MB/s (--load-mbps); by default half the produce figure of the run. */
+  latencyLoadMBps?: number;
   /** Partition counts for the memory figures. */
   partitionCounts: number[];
   /** Sections to run (all by default). */

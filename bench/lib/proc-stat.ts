@@ -34,3 +34,24 @@ function statFields(text: string): string[] {
   const head = text.slice(0, text.indexOf('(')).trim();
   return [head, text.slice(text.indexOf('(') + 1, close), ...text.slice(close + 2).trim().split(' ')];
 }
+
+/** Dirty and under-writeback page cache, in MB (10^6 bytes), from the text of /proc/meminfo; NaN when missing. */
+export function dirtyPageCacheFromMeminfo(text: string): { dirtyMB: number; writebackMB: number } {
+  const kb = (name: string): number => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text);
+    return m === null ? Number.NaN : Number(m[1]);
+  };
+  return { dirtyMB: (kb('Dirty') * 1024) / 1e6, writebackMB: (kb('Writeback') * 1024) / 1e6 };
+}
+
+/**
+ * The machine's dirty page cache now (see {@link dirtyPageCacheFromMeminfo}): data written and not yet on disk,
+ * which the kernel writes back in the background and which slows every fdatasync meanwhile. NaN off Linux.
+ */
+export function dirtyPageCache(): { dirtyMB: number; writebackMB: number } {
+  try {
+    return dirtyPageCacheFromMeminfo(readFileSync('/proc/meminfo', 'utf8'));
+  } catch {
+    return { dirtyMB: Number.NaN, writebackMB: Number.NaN };
+  }
+}

@@ -7,10 +7,30 @@ export interface RequestMetrics {
   readonly latency: Histogram.Internal<'request'>;
 }
 
-/** The labelled children of one topic's produce metrics (see {@link BrokerMetrics.topicIn}). */
+/**
+ * One topic's series of a BrokerTopicMetrics counter together with the series without a topic label, the total
+ * over every topic (Kafka's `allTopicsStats`, the JMX bean without a `topic` tag): `inc` counts into both.
+ */
+export class TopicCounter {
+  readonly #topic: Counter.Internal;
+  readonly #allTopics: Counter.Internal;
+
+  constructor(counter: Counter<'topic'>, topic: string) {
+    this.#topic = counter.labels(topic);
+    this.#allTopics = counter.labels({});
+  }
+
+  /** Adds `value` (>= 0) to the topic's series and to the all-topics series. */
+  inc(value: number): void {
+    this.#topic.inc(value);
+    this.#allTopics.inc(value);
+  }
+}
+
+/** The counters of one topic's produce metrics (see {@link BrokerMetrics.topicIn}). */
 export interface TopicInMetrics {
-  readonly bytes: Counter.Internal;
-  readonly messages: Counter.Internal;
+  readonly bytes: TopicCounter;
+  readonly messages: TopicCounter;
 }
 
 /**
@@ -21,11 +41,14 @@ export interface TopicInMetrics {
  */
 export class BrokerMetrics {
   readonly registry = new Registry();
-  /** Bytes of record batches appended by producers, per topic. */
+  /** Bytes of record batches appended by producers, per topic and in all (BytesInPerSec). */
   readonly bytesIn: Counter<'topic'>;
-  /** Bytes of records sent to consumers, per topic. */
+  /**
+   * Bytes of records in Fetch responses to consumers, per topic and in all (BytesOutPerSec: the records' size as
+   * stored, however they are sent, sendfile included; follower fetches would count as replication bytes instead).
+   */
   readonly bytesOut: Counter<'topic'>;
-  /** Records appended by producers, per topic. */
+  /** Records appended by producers, per topic and in all (MessagesInPerSec). */
   readonly messagesIn: Counter<'topic'>;
   /** Requests handled, per API name and version. */
   readonly requests: Counter<'request' | 'version'>;
@@ -35,13 +58,15 @@ export class BrokerMetrics {
   readonly connections: Gauge<'listener'>;
   readonly #requestChildren = new Map<string, RequestMetrics[]>();
   readonly #topicChildren = new Map<string, TopicInMetrics>();
+  readonly #topicOutChildren = new Map<string, TopicCounter>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     const registers = [this.registry];
-    this.bytesIn = new Counter({ name: 'kafka_server_brokertopicmetrics_bytes_in_total', help: 'Bytes appended by producers', labelNames: ['topic'], registers });
-    this.bytesOut = new Counter({ name: 'kafka_server_brokertopicmetrics_bytes_out_total', help: 'Bytes sent to consumers', labelNames: ['topic'], registers });
-    this.messagesIn = new Counter({ name: 'kafka_server_brokertopicmetrics_messages_in_total', help: 'Records appended by producers', labelNames: ['topic'], registers });
+    const allTopics = ' (without a topic label: all topics)';
+    this.bytesIn = new Counter({ name: 'kafka_server_brokertopicmetrics_bytes_in_total', help: `Bytes appended by producers${allTopics}`, labelNames: ['topic'], registers });
+    this.bytesOut = new Counter({ name: 'kafka_server_brokertopicmetrics_bytes_out_total', help: `Record bytes sent to consumers${allTopics}`, labelNames: ['topic'], registers });
+    this.messagesIn = new Counter({ name: 'kafka_server_brokertopicmetrics_messages_in_total', help: `Records appended by producers${allTopics}`, labelNames: ['topic'], registers });
     this.requests = new Counter({ name: 'kafka_network_requestmetrics_requests_total', help: 'Requests handled', labelNames: ['request', 'version'], registers });
     this.requestLatency = new Histogram({
       name: 'kafka_network_requestmetrics_total_time_seconds',
@@ -70,10 +95,17 @@ export class BrokerMetrics {
   topicIn(topic: string): TopicInMetrics {
     let children = this.#topicChildren.get(topic);
     if (children === undefined) {
-      children = { bytes: this.bytesIn.labels(topic), messages: this.messagesIn.labels(topic) };
+      children = { bytes: new TopicCounter(this.bytesIn, topic), messages: new TopicCounter(this.messagesIn, topic) };
       this.#topicChildren.set(topic, children);
     }
     return children;
+  }
+
+  /** {@link bytesOut} for one topic, created once and cached (as {@link requestMetrics}). */
+  topicBytesOut(topic: string): TopicCounter {
+    let counter = this.#topicOutChildren.get(topic);
+    if (counter === undefined) this.#topicOutChildren.set(topic, (counter = new TopicCounter(this.bytesOut, topic)));
+    return counter;
   }
 }
 

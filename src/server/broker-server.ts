@@ -398,6 +398,7 @@ export class BrokerServer {
       },
       time,
       logger,
+      metrics,
       metadata: () => loader.image,
       controller,
       replicaManager,

@@ -1,5 +1,6 @@
 import type { Time } from '../common/time.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { BrokerMetrics } from '../observability/metrics.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import type { QuorumController } from '../controller/quorum-controller.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
@@ -21,6 +22,8 @@ export interface BrokerServices {
   readonly config: KafkaConfig;
   readonly time: Time;
   readonly logger: Logger;
+  /** The broker's Prometheus metrics (BrokerTopicMetrics, ...). */
+  readonly metrics: BrokerMetrics;
   /** The newest published metadata image. */
   metadata(): MetadataImage;
   readonly controller: QuorumController;

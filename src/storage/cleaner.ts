@@ -1,6 +1,6 @@
 import { unlink } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc32c.ts';
 import type { Time } from '../common/time.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readEndTransactionMarker } from '../protocol/records/control-record.ts';
@@ -356,7 +356,7 @@ async function rebuildBatch(src: Buffer, at: number, attributes: number, records
   if (horizon !== null) writeInt64(out, BatchLayout.BASE_TIMESTAMP, horizon);
   if ((attributes & BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND) === 0) writeInt64(out, BatchLayout.MAX_TIMESTAMP, maxTimestamp);
   out.writeInt32BE(kept.length, BatchLayout.RECORD_COUNT);
-  out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)) >>> 0, BatchLayout.CRC);
+  out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)), BatchLayout.CRC);
   return out;
 }
 
@@ -378,7 +378,7 @@ function emptyBatch(header: Buffer): Buffer {
   out.writeInt16BE(attributes, BatchLayout.ATTRIBUTES);
   out.copy(out, BatchLayout.BASE_TIMESTAMP, BatchLayout.MAX_TIMESTAMP, BatchLayout.MAX_TIMESTAMP + 8);
   out.writeInt32BE(0, BatchLayout.RECORD_COUNT);
-  out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)) >>> 0, BatchLayout.CRC);
+  out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)), BatchLayout.CRC);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { stat, utimes } from 'node:fs/promises';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc32c.ts';
 import type { Logger } from '../observability/logger.ts';
 import { BatchAttributes, BatchLayout } from '../protocol/records/record-batch.ts';
 import { EMPTY_RECORDS, type FileRecordsSlice } from './file-records-slice.ts';
@@ -522,7 +522,7 @@ function checkBatch(buf: Buffer, at: number, size: number, nextOffset: number, i
   const magic = buf.readInt8(at + BatchLayout.MAGIC);
   if (magic !== 2) return `unsupported magic ${magic}`;
   const crc = buf.readUInt32BE(at + BatchLayout.CRC);
-  if ((crc32c(buf.subarray(at + BatchLayout.ATTRIBUTES, at + size)) >>> 0) !== crc) return 'CRC-32C mismatch';
+  if (crc32c(buf.subarray(at + BatchLayout.ATTRIBUTES, at + size)) !== crc) return 'CRC-32C mismatch';
   const delta = buf.readInt32BE(at + BatchLayout.LAST_OFFSET_DELTA);
   if (delta < 0) return `negative lastOffsetDelta ${delta}`;
   const baseOffset = readInt64(buf, at);

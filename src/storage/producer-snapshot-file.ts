@@ -1,6 +1,6 @@
 import { unlinkIfExists } from './missing-ok.ts';
 import { open, readdir, readFile, rename } from 'node:fs/promises';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc32c.ts';
 import { CorruptSnapshotError } from './errors.ts';
 import { FileSync } from './file-sync.ts';
 import { LogFileUtils } from './log-file-utils.ts';
@@ -66,7 +66,7 @@ export const ProducerSnapshotFile = {
       buf.writeBigInt64BE(BigInt(e.currentTxnFirstOffset ?? -1), at + 38);
       at += ENTRY_SIZE;
     }
-    buf.writeUInt32BE(crc32c(buf.subarray(ENTRIES_OFFSET)) >>> 0, CRC_OFFSET);
+    buf.writeUInt32BE(crc32c(buf.subarray(ENTRIES_OFFSET)), CRC_OFFSET);
     return buf;
   },
 
@@ -79,7 +79,7 @@ export const ProducerSnapshotFile = {
     const version = buf.readInt16BE(0);
     if (version !== VERSION) throw new CorruptSnapshotError(`Snapshot ${name} contained an unknown file version ${version}`);
     const stored = buf.readUInt32BE(CRC_OFFSET);
-    const computed = crc32c(buf.subarray(ENTRIES_OFFSET)) >>> 0;
+    const computed = crc32c(buf.subarray(ENTRIES_OFFSET));
     if (stored !== computed) throw new CorruptSnapshotError(`Snapshot ${name} is corrupt (CRC is no longer valid). Stored crc: ${stored}. Computed crc: ${computed}`);
     const count = buf.readInt32BE(ENTRIES_OFFSET);
     if (count < 0 || buf.length !== ENTRIES_OFFSET + 4 + count * ENTRY_SIZE) {

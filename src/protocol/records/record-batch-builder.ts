@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc32c.ts';
 import { compress, compressSync } from './compression.ts';
 import { sizeOfRecordBody, writeDefaultRecord } from './default-record.ts';
 import type { EncodedHeader } from './default-record.ts';
@@ -195,7 +195,7 @@ export class RecordBatchBuilder {
     out.writeInt32BE(prepared.length, BatchLayout.RECORD_COUNT);
     if (blob === null) writeRecords(out, BatchLayout.RECORDS, prepared);
     else blob.copy(out, BatchLayout.RECORDS);
-    out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)) >>> 0, BatchLayout.CRC);
+    out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)), BatchLayout.CRC);
     return out;
   }
 }

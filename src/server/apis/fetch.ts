@@ -19,11 +19,13 @@ import { Errors } from '../../protocol/generated/errors.ts';
 import type { FetchRequest } from '../../protocol/generated/messages/fetch-request.ts';
 import type { FetchResponse, FetchableTopicResponse, PartitionData } from '../../protocol/generated/messages/fetch-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
+import { recordsSize } from '../../protocol/writer.ts';
 import { INVALID_SESSION_ID, type CachedPartition } from '../fetch-session-cache.ts';
 import type { FetchPartitionResult } from '../../replication/replica-manager.ts';
 import type { FileRecordsSlice } from '../../storage/file-records-slice.ts';
 import { convertV2ToLegacy } from '../../protocol/records/legacy-conversion.ts';
 import { RecordsError } from '../../protocol/records/records-error.ts';
+import type { BrokerMetrics } from '../../observability/metrics.ts';
 
 const EMPTY_RECORDS = Buffer.alloc(0);
 
@@ -43,6 +45,19 @@ async function downConvert(results: FetchPartitionResult[], partitions: CachedPa
       r.errorCode = e instanceof RecordsError ? e.errorCode : Errors.UNKNOWN_SERVER_ERROR;
     }
   }));
+}
+
+/**
+ * BytesOutPerSec of a consumer fetch, per topic and in all: the size of each partition's records in the response
+ * (a file slice's length, sent by sendfile or copied, or the down-converted bytes), as Kafka's
+ * BrokerTopicStats.updateBytesOut counts FetchResponse.recordsSize. Follower fetches are replication bytes, not
+ * counted here.
+ */
+function countBytesOut(metrics: BrokerMetrics, partitions: readonly CachedPartition[], results: readonly FetchPartitionResult[]): void {
+  results.forEach((r, i) => {
+    const bytes = recordsSize(r.records);
+    if (bytes > 0) metrics.topicBytesOut(partitions[i]!.topic).inc(bytes);
+  });
 }
 
 export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
@@ -113,6 +128,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
         records: r.records ?? EMPTY_RECORDS,
       });
     });
+    if (request.replicaId < 0) countBytesOut(services.metrics, partitions, results);
     return {
       throttleTimeMs: 0,
       errorCode: Errors.NONE,

@@ -10,7 +10,7 @@ import { renderTable } from '../../../bench/lib/report.ts';
 import { writeMessageFile } from '../../../bench/lib/message-file.ts';
 import { measureRawAppend } from '../../../bench/lib/raw-append.ts';
 import { summariseCpuProfile } from '../../../bench/lib/cpu-profile.ts';
-import { cpuSecondsFromStat } from '../../../bench/lib/proc-stat.ts';
+import { cpuSecondsFromStat, dirtyPageCacheFromMeminfo } from '../../../bench/lib/proc-stat.ts';
 
 test('median and nearest-rank percentiles', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -115,4 +115,10 @@ test('CPU seconds from a stat line include children only when asked', () => {
   const stat = `123 (my (odd) name) ${fields.join(' ')}`;
   assert.equal(cpuSecondsFromStat(stat, false), 3);
   assert.equal(cpuSecondsFromStat(stat, true), 4.3);
+});
+
+test('dirty and writeback page cache from /proc/meminfo, in MB', () => {
+  const text = 'MemTotal:       24684292 kB\nDirty:            468720 kB\nWriteback:            8 kB\nWritebackTmp:          0 kB\n';
+  assert.deepEqual(dirtyPageCacheFromMeminfo(text), { dirtyMB: (468720 * 1024) / 1e6, writebackMB: (8 * 1024) / 1e6 });
+  assert.ok(Number.isNaN(dirtyPageCacheFromMeminfo('MemTotal: 1 kB\n').dirtyMB));
 });

@@ -22,5 +22,19 @@ test('requestMetrics and topicIn are cached labelled children that count into th
   assert.match(text, /^kafka_network_requestmetrics_total_time_seconds_count\{request="Produce"\} 1$/m);
   assert.match(text, /^kafka_server_brokertopicmetrics_bytes_in_total\{topic="orders"\} 1000$/m);
   assert.match(text, /^kafka_server_brokertopicmetrics_messages_in_total\{topic="orders"\} 3$/m);
+  assert.match(text, /^kafka_server_brokertopicmetrics_bytes_in_total 1000$/m, 'all-topics series');
   assert.match(text, /^nodejs_eventloop_lag_p99_seconds /m, 'event-loop delay is exported');
+});
+
+test('topicBytesOut counts into the topic series and the all-topics series (no topic label), as Kafka\'s allTopicsStats', async () => {
+  const metrics = new BrokerMetrics();
+  const a = metrics.topicBytesOut('a');
+  assert.equal(metrics.topicBytesOut('a'), a, 'cached');
+  a.inc(100);
+  metrics.topicBytesOut('b').inc(20);
+  a.inc(1);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^kafka_server_brokertopicmetrics_bytes_out_total\{topic="a"\} 101$/m);
+  assert.match(text, /^kafka_server_brokertopicmetrics_bytes_out_total\{topic="b"\} 20$/m);
+  assert.match(text, /^kafka_server_brokertopicmetrics_bytes_out_total 121$/m);
 });

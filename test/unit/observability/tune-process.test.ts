@@ -44,7 +44,8 @@ test('every broker launcher passes BROKER_NODE_FLAGS (shebang, npm start, Docker
   const shebang = readFileSync(join(repo, 'bin/kafka-broker.js'), 'utf8').split('\n')[0];
   assert.equal(shebang, `#!/usr/bin/env -S node ${flags}`);
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
-  assert.equal(pkg.scripts.start, `node ${flags} bin/kafka-broker.js start`);
+  // exec: the shell npm runs the script in becomes the broker, so npm's SIGTERM reaches it (test/integration/cli).
+  assert.equal(pkg.scripts.start, `exec node ${flags} bin/kafka-broker.js start`);
   const entrypoint = readFileSync(join(repo, 'docker/Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT'));
   assert.equal(entrypoint, `ENTRYPOINT ${JSON.stringify(['node', ...BROKER_NODE_FLAGS, 'bin/kafka-broker.js'])}`.replace(/","/g, '", "'));
 });

@@ -1,7 +1,7 @@
 // Test helper: builds v2 record batches (DefaultRecordBatch layout) without depending on the protocol layer's
 // builder, so storage tests control every header field.
 import { createRequire } from 'node:module';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../../../src/protocol/records/crc32c.ts';
 import { BatchLayout } from '../../../src/protocol/records/record-batch.ts';
 import { readInt64 } from '../../../src/storage/int64.ts';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from '../../../src/storage/record-cursor.ts';
@@ -89,7 +89,7 @@ export function buildBatch(records: readonly TestRecord[], opts: BatchOptions = 
   buf.writeInt32BE(opts.baseSequence ?? -1, BatchLayout.BASE_SEQUENCE);
   buf.writeInt32BE(records.length, BatchLayout.RECORD_COUNT);
   body.copy(buf, BatchLayout.RECORDS);
-  buf.writeUInt32BE(crc32c(buf.subarray(BatchLayout.ATTRIBUTES)) >>> 0, BatchLayout.CRC);
+  buf.writeUInt32BE(crc32c(buf.subarray(BatchLayout.ATTRIBUTES)), BatchLayout.CRC);
   return buf;
 }
 

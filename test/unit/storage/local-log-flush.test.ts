@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MockTime } from '../../../src/common/time.ts';
 import { rootLogger } from '../../../src/observability/logger.ts';
-import { LocalLog } from '../../../src/storage/local-log.ts';
+import { INDEX_FLUSH_INTERVAL_MS, LocalLog } from '../../../src/storage/local-log.ts';
 import { logConfig } from '../../../src/storage/log-config.ts';
 import { LogSegment } from '../../../src/storage/log-segment.ts';
 import { LogSegments } from '../../../src/storage/log-segments.ts';
@@ -22,6 +22,9 @@ after(async () => {
 
 const config = logConfig({ fileDeleteDelayMs: 0, indexIntervalBytes: 128 });
 
+/** The clock of each LocalLog made by {@link newLocal}. */
+const clocks = new WeakMap<LocalLog, MockTime>();
+
 /** A LocalLog over fresh segments at `bases`, each but the last holding `perSegment` one-record batches. */
 async function newLocal(bases: readonly number[] = [0], perSegment = 0): Promise<LocalLog> {
   const dir = join(root, `t-${n++}`);
@@ -37,7 +40,15 @@ async function newLocal(bases: readonly number[] = [0], perSegment = 0): Promise
     }
     segments.add(segment);
   }
-  return new LocalLog(dir, { topic: 't', partition: 0 }, config, new MockTime(), rootLogger, segments, bases[0]!, bases.at(-1)!);
+  const time = new MockTime();
+  const local = new LocalLog(dir, { topic: 't', partition: 0 }, config, time, rootLogger, segments, bases[0]!, bases.at(-1)!);
+  clocks.set(local, time);
+  return local;
+}
+
+/** Lets the interval between two background index flushes pass on `local`'s clock. */
+function afterIndexFlushInterval(local: LocalLog): void {
+  clocks.get(local)!.sleep(INDEX_FLUSH_INTERVAL_MS);
 }
 
 async function appendN(local: LocalLog, from: number, count: number): Promise<void> {
@@ -93,6 +104,43 @@ test('flushDataUpTo advances the data-durable offset at once, the recovery point
   await local.close();
 });
 
+test('a burst of data flushes starts one background index flush, then one more covering the rest once INDEX_FLUSH_INTERVAL_MS has passed', async () => {
+  const local = await newLocal();
+  const g = gate();
+  const counts = blockIndexFlushes(local.activeSegment, g);
+  // A burst of group commits, as flush.messages=1 does under load: not one index flush per fdatasync.
+  for (let i = 0; i < 20; i++) {
+    await appendN(local, i, 1);
+    assert.equal(await local.flushDataUpTo(i + 1), i + 1);
+  }
+  await eventually(() => counts.started === 1, 'the first index flush');
+  assert.equal(local.dataDurableOffset, 20);
+  afterIndexFlushInterval(local);
+  g.open();
+  await eventually(() => local.recoveryPoint === 20, 'the recovery point, by the index flush that follows');
+  assert.equal(counts.started, 2, 'index flushes for 20 data flushes');
+  await local.close();
+});
+
+test('a data flush within INDEX_FLUSH_INTERVAL_MS of the last index flush gets its index flush later, on a timer; close cancels a pending one', async () => {
+  const local = await newLocal();
+  await appendN(local, 0, 5);
+  await local.flushDataUpTo(5);
+  await eventually(() => local.recoveryPoint === 5, 'the first index flush');
+  await appendN(local, 5, 5);
+  await local.flushDataUpTo(10);
+  assert.equal(local.recoveryPoint, 5, 'not at once: the clock has not moved');
+  // The timer waits INDEX_FLUSH_INTERVAL_MS of real time (the MockTime does not move).
+  await eventually(() => local.recoveryPoint === 10, 'the delayed index flush');
+
+  await appendN(local, 10, 5);
+  await local.flushDataUpTo(15);
+  await local.close();
+  // Nothing to poll for: wait past the moment the cancelled timer would have fired.
+  await new Promise((r) => setTimeout(r, INDEX_FLUSH_INTERVAL_MS + 50));
+  assert.equal(local.recoveryPoint, 10, 'no index flush after close');
+});
+
 test('the indexes reach the file only through the index flush', async () => {
   const local = await newLocal();
   await appendN(local, 0, 20);
@@ -123,6 +171,7 @@ test('a truncation during the background index flush keeps the recovery point at
   g.open();
   await eventually(() => counts.finished === 1, 'the stale index flush to end');
   assert.equal(local.recoveryPoint, 0, 'the stale flush (target 10) did not advance the recovery point');
+  afterIndexFlushInterval(local);
   assert.equal(await local.flushDataUpTo(12), 12);
   await eventually(() => local.recoveryPoint === 12, 'the recovery point after a fresh flush');
   await local.close();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../../../src/protocol/records/crc32c.ts';
 import { ProducerSnapshotFile } from '../../../src/storage/producer-snapshot-file.ts';
 import { ProducerStateEntry } from '../../../src/storage/producer-state-entry.ts';
 import { CorruptSnapshotError } from '../../../src/storage/errors.ts';
@@ -26,7 +26,7 @@ function kafkaSnapshot(entries: { pid: bigint; epoch: number; seq: number; offse
   }
   const head = Buffer.alloc(6);
   head.writeInt16BE(1, 0);
-  head.writeUInt32BE(crc32c(body) >>> 0, 2);
+  head.writeUInt32BE(crc32c(body), 2);
   return Buffer.concat([head, body]);
 }
 

@@ -1,5 +1,5 @@
 // Shared test helpers: kafkajs internals (its own record/message encoders and decoders) and a seeded PRNG.
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../../../../src/protocol/records/crc32c.ts';
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import * as lz4 from 'lz4-napi';
@@ -148,7 +148,7 @@ export function randomBytes(rand: () => number, n: number): Buffer {
 /** Rewrites a v2 batch's CRC after a test edited it (so the check under test is not the CRC one). */
 export function fixCrc(buf: Buffer, at = 0): Buffer {
   const size = buf.readInt32BE(at + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
-  buf.writeUInt32BE(crc32c(buf.subarray(at + BatchLayout.ATTRIBUTES, at + size)) >>> 0, at + BatchLayout.CRC);
+  buf.writeUInt32BE(crc32c(buf.subarray(at + BatchLayout.ATTRIBUTES, at + size)), at + BatchLayout.CRC);
   return buf;
 }
 
