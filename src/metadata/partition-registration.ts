@@ -3,7 +3,8 @@ import type { PartitionChangeRecord } from '../protocol/generated/records/partit
 
 /**
  * Replica assignment and leadership of one partition (PartitionRecord + PartitionChangeRecords), after Kafka's
- * `org.apache.kafka.metadata.PartitionRegistration`. Lists are frozen and shared between partitions.
+ * `org.apache.kafka.metadata.PartitionRegistration`. Lists are frozen and shared between partitions. The image's
+ * registrations serve the rarely set lists through getters: read fields by name (a spread copy loses them).
  */
 export interface PartitionRegistration {
   readonly replicas: readonly number[];
