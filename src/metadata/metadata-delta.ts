@@ -120,7 +120,8 @@ const SHUTDOWN_CHANGES = new Map<number, boolean | undefined>([[0, undefined], [
  *
  * Loading a snapshot (KIP-630): {@link beginSnapshot}, replay every record of the snapshot, then
  * {@link finishSnapshot}; {@link apply} then gives exactly the snapshot's content, and changes relative to the
- * base image (topics the snapshot lacks are deleted, and so on). A delta is applied once.
+ * base image (topics the snapshot lacks are deleted, and so on). Log records that follow the snapshot may be
+ * replayed into the same delta after finishSnapshot (a loader catching up publishes once). A delta is applied once.
  */
 export class MetadataDelta {
   readonly base: MetadataImage;
@@ -191,6 +192,7 @@ export class MetadataDelta {
 
   /**
    * Ends a snapshot (Kafka's MetadataDelta.finishSnapshot): what the base holds and the snapshot lacks is removed.
+   * Records replayed afterwards are the log that follows the snapshot.
    * @param lastContainedOffset the snapshot's end offset - 1 (its id's offset - 1, Kafka's SnapshotManifest).
    * @param lastContainedEpoch the snapshot id's epoch.
    * @throws Error without a {@link beginSnapshot}, for a snapshot without metadata.version, or when the snapshot
@@ -209,7 +211,6 @@ export class MetadataDelta {
 
   #checkOpen(): void {
     if (this.#applied) throw new Error('MetadataDelta was already applied');
-    if (this.#snapshot === 'finished') throw new Error('MetadataDelta holds a finished snapshot');
   }
 
   #brokerForChange(id: number, epoch: bigint, action: string): BrokerRegistration {
@@ -228,7 +229,7 @@ export class MetadataDelta {
   replay(record: MetadataRecord, offset: bigint, epoch: number): void {
     this.#checkOpen();
     this.#replayed = true;
-    if (this.#snapshot === 'no') {
+    if (this.#snapshot !== 'loading') {
       this.#offset = offset;
       this.#epoch = epoch;
     }

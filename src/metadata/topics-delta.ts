@@ -48,9 +48,12 @@ export class TopicsDelta {
     this.#baseByName = baseByName;
   }
 
-  /** The live topic `id` of the base (while loading a snapshot the base's topics are not live until read). */
+  /**
+   * The live topic `id` of the base: while a snapshot loads, none is (until the snapshot names it); once it is
+   * finished, those the snapshot kept as they were.
+   */
   #liveBase(id: string): TopicImage | undefined {
-    return this.#snapshot === 'no' && !this.#removed.has(id) ? this.#baseById.get(id) : undefined;
+    return this.#snapshot !== 'loading' && !this.#removed.has(id) ? this.#baseById.get(id) : undefined;
   }
 
   #topic(id: string): MutableTopic {
@@ -64,7 +67,7 @@ export class TopicsDelta {
   }
 
   #changed(topicId: string, partitionId: number): void {
-    if (this.#snapshot === 'no') this.#changedPartitions.add(`${topicId}:${partitionId}`);
+    if (this.#snapshot !== 'loading') this.#changedPartitions.add(`${topicId}:${partitionId}`);
   }
 
   replayTopic(d: TopicRecord): void {
@@ -94,7 +97,7 @@ export class TopicsDelta {
     if (last === undefined) throw new Error(`RemoveTopicRecord for unknown topic id ${id}`);
     this.#topics.delete(id);
     // A topic created within this delta leaves no trace; one of the base is reported with its last content.
-    if (!this.#created.delete(id) && this.#snapshot === 'no') this.#removed.set(id, last);
+    if (!this.#created.delete(id) && this.#snapshot !== 'loading') this.#removed.set(id, last);
     return last.name;
   }
 
