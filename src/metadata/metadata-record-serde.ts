@@ -10,36 +10,59 @@ import * as RegisterBrokerRecordMsg from '../protocol/generated/records/register
 import * as UnregisterBrokerRecordMsg from '../protocol/generated/records/unregister-broker-record.ts';
 import * as FenceBrokerRecordMsg from '../protocol/generated/records/fence-broker-record.ts';
 import * as UnfenceBrokerRecordMsg from '../protocol/generated/records/unfence-broker-record.ts';
+import * as BrokerRegistrationChangeRecordMsg from '../protocol/generated/records/broker-registration-change-record.ts';
+import * as RegisterControllerRecordMsg from '../protocol/generated/records/register-controller-record.ts';
 import * as FeatureLevelRecordMsg from '../protocol/generated/records/feature-level-record.ts';
 import * as ProducerIdsRecordMsg from '../protocol/generated/records/producer-ids-record.ts';
+import * as ClientQuotaRecordMsg from '../protocol/generated/records/client-quota-record.ts';
+import * as AccessControlEntryRecordMsg from '../protocol/generated/records/access-control-entry-record.ts';
+import * as RemoveAccessControlEntryRecordMsg from '../protocol/generated/records/remove-access-control-entry-record.ts';
+import * as UserScramCredentialRecordMsg from '../protocol/generated/records/user-scram-credential-record.ts';
+import * as RemoveUserScramCredentialRecordMsg from '../protocol/generated/records/remove-user-scram-credential-record.ts';
+import * as DelegationTokenRecordMsg from '../protocol/generated/records/delegation-token-record.ts';
+import * as RemoveDelegationTokenRecordMsg from '../protocol/generated/records/remove-delegation-token-record.ts';
 import * as NoOpRecordMsg from '../protocol/generated/records/no-op-record.ts';
-import * as RegisterControllerRecordMsg from '../protocol/generated/records/register-controller-record.ts';
-import * as BrokerRegistrationChangeRecordMsg from '../protocol/generated/records/broker-registration-change-record.ts';
+import * as ZkMigrationStateRecordMsg from '../protocol/generated/records/zk-migration-record.ts';
+import * as BeginTransactionRecordMsg from '../protocol/generated/records/begin-transaction-record.ts';
+import * as EndTransactionRecordMsg from '../protocol/generated/records/end-transaction-record.ts';
+import * as AbortTransactionRecordMsg from '../protocol/generated/records/abort-transaction-record.ts';
+
+/** The metadata record types this broker decodes (every type of Kafka's Oct-2024 definitions), by name. */
+interface RecordTypes {
+  TopicRecord: TopicRecordMsg.TopicRecord;
+  PartitionRecord: PartitionRecordMsg.PartitionRecord;
+  PartitionChangeRecord: PartitionChangeRecordMsg.PartitionChangeRecord;
+  RemoveTopicRecord: RemoveTopicRecordMsg.RemoveTopicRecord;
+  ConfigRecord: ConfigRecordMsg.ConfigRecord;
+  RegisterBrokerRecord: RegisterBrokerRecordMsg.RegisterBrokerRecord;
+  UnregisterBrokerRecord: UnregisterBrokerRecordMsg.UnregisterBrokerRecord;
+  FenceBrokerRecord: FenceBrokerRecordMsg.FenceBrokerRecord;
+  UnfenceBrokerRecord: UnfenceBrokerRecordMsg.UnfenceBrokerRecord;
+  BrokerRegistrationChangeRecord: BrokerRegistrationChangeRecordMsg.BrokerRegistrationChangeRecord;
+  RegisterControllerRecord: RegisterControllerRecordMsg.RegisterControllerRecord;
+  FeatureLevelRecord: FeatureLevelRecordMsg.FeatureLevelRecord;
+  ProducerIdsRecord: ProducerIdsRecordMsg.ProducerIdsRecord;
+  ClientQuotaRecord: ClientQuotaRecordMsg.ClientQuotaRecord;
+  AccessControlEntryRecord: AccessControlEntryRecordMsg.AccessControlEntryRecord;
+  RemoveAccessControlEntryRecord: RemoveAccessControlEntryRecordMsg.RemoveAccessControlEntryRecord;
+  UserScramCredentialRecord: UserScramCredentialRecordMsg.UserScramCredentialRecord;
+  RemoveUserScramCredentialRecord: RemoveUserScramCredentialRecordMsg.RemoveUserScramCredentialRecord;
+  DelegationTokenRecord: DelegationTokenRecordMsg.DelegationTokenRecord;
+  RemoveDelegationTokenRecord: RemoveDelegationTokenRecordMsg.RemoveDelegationTokenRecord;
+  NoOpRecord: NoOpRecordMsg.NoOpRecord;
+  ZkMigrationStateRecord: ZkMigrationStateRecordMsg.ZkMigrationStateRecord;
+  BeginTransactionRecord: BeginTransactionRecordMsg.BeginTransactionRecord;
+  EndTransactionRecord: EndTransactionRecordMsg.EndTransactionRecord;
+  AbortTransactionRecord: AbortTransactionRecordMsg.AbortTransactionRecord;
+}
 
 /**
- * The metadata records this broker applies, as a tagged union: `type` is the record's name, `version` the schema
- * version it was written with, `data` the decoded message.
+ * A metadata record as a tagged union: `type` is the record's name, `version` the schema version it was written
+ * with, `data` the decoded message. `Unknown` is an api key this build has no definition of (Kafka 4.4's
+ * ClearElrRecord and UnregisterControllerRecord among them): replay refuses it, as Kafka's MetadataRecordType does.
  */
 export type MetadataRecord =
-  | { type: 'TopicRecord'; version: number; data: TopicRecordMsg.TopicRecord }
-  | { type: 'PartitionRecord'; version: number; data: PartitionRecordMsg.PartitionRecord }
-  | { type: 'PartitionChangeRecord'; version: number; data: PartitionChangeRecordMsg.PartitionChangeRecord }
-  | { type: 'RemoveTopicRecord'; version: number; data: RemoveTopicRecordMsg.RemoveTopicRecord }
-  | { type: 'ConfigRecord'; version: number; data: ConfigRecordMsg.ConfigRecord }
-  | { type: 'RegisterBrokerRecord'; version: number; data: RegisterBrokerRecordMsg.RegisterBrokerRecord }
-  | { type: 'UnregisterBrokerRecord'; version: number; data: UnregisterBrokerRecordMsg.UnregisterBrokerRecord }
-  | { type: 'FenceBrokerRecord'; version: number; data: FenceBrokerRecordMsg.FenceBrokerRecord }
-  | { type: 'UnfenceBrokerRecord'; version: number; data: UnfenceBrokerRecordMsg.UnfenceBrokerRecord }
-  | { type: 'FeatureLevelRecord'; version: number; data: FeatureLevelRecordMsg.FeatureLevelRecord }
-  | { type: 'ProducerIdsRecord'; version: number; data: ProducerIdsRecordMsg.ProducerIdsRecord }
-  | { type: 'NoOpRecord'; version: number; data: NoOpRecordMsg.NoOpRecord }
-  | { type: 'RegisterControllerRecord'; version: number; data: RegisterControllerRecordMsg.RegisterControllerRecord }
-  | {
-      type: 'BrokerRegistrationChangeRecord';
-      version: number;
-      data: BrokerRegistrationChangeRecordMsg.BrokerRegistrationChangeRecord;
-    }
-  /** A record type this broker does not apply (ACLs, SCRAM, quotas, ...): kept so replay can skip it. */
+  | { [T in keyof RecordTypes]: { type: T; version: number; data: RecordTypes[T] } }[keyof RecordTypes]
   | { type: 'Unknown'; version: number; apiKey: number; data: null };
 
 interface Codec {
@@ -69,11 +92,22 @@ const CODECS: readonly Codec[] = [
   codec('UnregisterBrokerRecord', UnregisterBrokerRecordMsg.UnregisterBrokerRecordMeta, UnregisterBrokerRecordMsg.decodeUnregisterBrokerRecord, UnregisterBrokerRecordMsg.encodeUnregisterBrokerRecord),
   codec('FenceBrokerRecord', FenceBrokerRecordMsg.FenceBrokerRecordMeta, FenceBrokerRecordMsg.decodeFenceBrokerRecord, FenceBrokerRecordMsg.encodeFenceBrokerRecord),
   codec('UnfenceBrokerRecord', UnfenceBrokerRecordMsg.UnfenceBrokerRecordMeta, UnfenceBrokerRecordMsg.decodeUnfenceBrokerRecord, UnfenceBrokerRecordMsg.encodeUnfenceBrokerRecord),
+  codec('BrokerRegistrationChangeRecord', BrokerRegistrationChangeRecordMsg.BrokerRegistrationChangeRecordMeta, BrokerRegistrationChangeRecordMsg.decodeBrokerRegistrationChangeRecord, BrokerRegistrationChangeRecordMsg.encodeBrokerRegistrationChangeRecord),
+  codec('RegisterControllerRecord', RegisterControllerRecordMsg.RegisterControllerRecordMeta, RegisterControllerRecordMsg.decodeRegisterControllerRecord, RegisterControllerRecordMsg.encodeRegisterControllerRecord),
   codec('FeatureLevelRecord', FeatureLevelRecordMsg.FeatureLevelRecordMeta, FeatureLevelRecordMsg.decodeFeatureLevelRecord, FeatureLevelRecordMsg.encodeFeatureLevelRecord),
   codec('ProducerIdsRecord', ProducerIdsRecordMsg.ProducerIdsRecordMeta, ProducerIdsRecordMsg.decodeProducerIdsRecord, ProducerIdsRecordMsg.encodeProducerIdsRecord),
+  codec('ClientQuotaRecord', ClientQuotaRecordMsg.ClientQuotaRecordMeta, ClientQuotaRecordMsg.decodeClientQuotaRecord, ClientQuotaRecordMsg.encodeClientQuotaRecord),
+  codec('AccessControlEntryRecord', AccessControlEntryRecordMsg.AccessControlEntryRecordMeta, AccessControlEntryRecordMsg.decodeAccessControlEntryRecord, AccessControlEntryRecordMsg.encodeAccessControlEntryRecord),
+  codec('RemoveAccessControlEntryRecord', RemoveAccessControlEntryRecordMsg.RemoveAccessControlEntryRecordMeta, RemoveAccessControlEntryRecordMsg.decodeRemoveAccessControlEntryRecord, RemoveAccessControlEntryRecordMsg.encodeRemoveAccessControlEntryRecord),
+  codec('UserScramCredentialRecord', UserScramCredentialRecordMsg.UserScramCredentialRecordMeta, UserScramCredentialRecordMsg.decodeUserScramCredentialRecord, UserScramCredentialRecordMsg.encodeUserScramCredentialRecord),
+  codec('RemoveUserScramCredentialRecord', RemoveUserScramCredentialRecordMsg.RemoveUserScramCredentialRecordMeta, RemoveUserScramCredentialRecordMsg.decodeRemoveUserScramCredentialRecord, RemoveUserScramCredentialRecordMsg.encodeRemoveUserScramCredentialRecord),
+  codec('DelegationTokenRecord', DelegationTokenRecordMsg.DelegationTokenRecordMeta, DelegationTokenRecordMsg.decodeDelegationTokenRecord, DelegationTokenRecordMsg.encodeDelegationTokenRecord),
+  codec('RemoveDelegationTokenRecord', RemoveDelegationTokenRecordMsg.RemoveDelegationTokenRecordMeta, RemoveDelegationTokenRecordMsg.decodeRemoveDelegationTokenRecord, RemoveDelegationTokenRecordMsg.encodeRemoveDelegationTokenRecord),
   codec('NoOpRecord', NoOpRecordMsg.NoOpRecordMeta, NoOpRecordMsg.decodeNoOpRecord, NoOpRecordMsg.encodeNoOpRecord),
-  codec('RegisterControllerRecord', RegisterControllerRecordMsg.RegisterControllerRecordMeta, RegisterControllerRecordMsg.decodeRegisterControllerRecord, RegisterControllerRecordMsg.encodeRegisterControllerRecord),
-  codec('BrokerRegistrationChangeRecord', BrokerRegistrationChangeRecordMsg.BrokerRegistrationChangeRecordMeta, BrokerRegistrationChangeRecordMsg.decodeBrokerRegistrationChangeRecord, BrokerRegistrationChangeRecordMsg.encodeBrokerRegistrationChangeRecord),
+  codec('ZkMigrationStateRecord', ZkMigrationStateRecordMsg.ZkMigrationStateRecordMeta, ZkMigrationStateRecordMsg.decodeZkMigrationStateRecord, ZkMigrationStateRecordMsg.encodeZkMigrationStateRecord),
+  codec('BeginTransactionRecord', BeginTransactionRecordMsg.BeginTransactionRecordMeta, BeginTransactionRecordMsg.decodeBeginTransactionRecord, BeginTransactionRecordMsg.encodeBeginTransactionRecord),
+  codec('EndTransactionRecord', EndTransactionRecordMsg.EndTransactionRecordMeta, EndTransactionRecordMsg.decodeEndTransactionRecord, EndTransactionRecordMsg.encodeEndTransactionRecord),
+  codec('AbortTransactionRecord', AbortTransactionRecordMsg.AbortTransactionRecordMeta, AbortTransactionRecordMsg.decodeAbortTransactionRecord, AbortTransactionRecordMsg.encodeAbortTransactionRecord),
 ];
 
 const BY_KEY = new Map(CODECS.map((c) => [c.apiKey, c]));
@@ -106,7 +140,7 @@ export function encodeMetadataRecord(record: MetadataRecordInput): Buffer {
 
 /**
  * Decodes one metadata record value (see {@link encodeMetadataRecord}). Unknown api keys decode to
- * `{ type: 'Unknown' }` so replay can skip them, as a broker does for records of features it lacks.
+ * `{ type: 'Unknown' }`, which MetadataDelta refuses: the caller decides how to fail.
  * @throws DecodeError on a bad frame version, a truncated message or trailing garbage.
  */
 export function decodeMetadataRecord(value: Buffer): MetadataRecord {

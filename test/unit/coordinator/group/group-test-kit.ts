@@ -147,11 +147,11 @@ export function imageWith(topics: { name: string; partitions: number }[]): Metad
   const byName = new Map(topics.map((t) => [t.name, {
     name: t.name,
     id: topicId(t.name),
-    partitions: new Map(Array.from({ length: t.partitions }, (_, p) => [p, { replicas: [1], isr: [1], removingReplicas: [], addingReplicas: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: 0, partitionEpoch: 0 }])),
+    partitions: new Map(Array.from({ length: t.partitions }, (_, p) => [p, { replicas: [1], isr: [1], removingReplicas: [], addingReplicas: [], directories: [], elr: [], lastKnownElr: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: 0, partitionEpoch: 0 }])),
   }]));
   return {
     ...EMPTY_IMAGE,
-    brokers: new Map([[1, { id: 1, epoch: 0n, incarnationId: 'x', endpoints: [], rack: 'r1', fenced: false, inControlledShutdown: false }]]),
+    brokers: new Map([[1, { id: 1, epoch: 0n, incarnationId: 'x', endpoints: [], supportedFeatures: [], rack: 'r1', fenced: false, inControlledShutdown: false, isMigratingZkBroker: false, directories: [] }]]),
     topicsByName: byName,
     topicsById: new Map([...byName.values()].map((t) => [t.id, t])),
   };

@@ -2,7 +2,7 @@
 // MockTime, a scripted marker sender and a metadata image with a few topics on broker 1.
 import { MockTime } from '../../../../src/common/time.ts';
 import { topicPartitionKey, type TopicPartition } from '../../../../src/common/topic-partition.ts';
-import { EMPTY_IMAGE, type MetadataImage, type TopicImage } from '../../../../src/metadata/metadata-image.ts';
+import { EMPTY_IMAGE, type MetadataImage, type PartitionRegistration, type TopicImage } from '../../../../src/metadata/metadata-image.ts';
 import { rootLogger } from '../../../../src/observability/logger.ts';
 import { Errors } from '../../../../src/protocol/generated/errors.ts';
 import { InMemoryPartitionWriter } from '../../../../src/coordinator/runtime/in-memory-partition-writer.ts';
@@ -17,13 +17,13 @@ export function imageWith(topics: Record<string, number>): MetadataImage {
   const byName = new Map<string, TopicImage>();
   let n = 0;
   for (const [name, count] of Object.entries(topics)) {
-    const partitions = new Map<number, { replicas: number[]; isr: number[]; removingReplicas: number[]; addingReplicas: number[]; leader: number; leaderRecoveryState: number; leaderEpoch: number; partitionEpoch: number }>();
-    for (let p = 0; p < count; p++) partitions.set(p, { replicas: [1], isr: [1], removingReplicas: [], addingReplicas: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: 0, partitionEpoch: 0 });
+    const partitions = new Map<number, PartitionRegistration>();
+    for (let p = 0; p < count; p++) partitions.set(p, { replicas: [1], isr: [1], removingReplicas: [], addingReplicas: [], directories: [], elr: [], lastKnownElr: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: 0, partitionEpoch: 0 });
     byName.set(name, { name, id: `topic-id-${n++}`, partitions });
   }
   return {
     ...EMPTY_IMAGE,
-    brokers: new Map([[1, { id: 1, epoch: 1n, incarnationId: 'x', endpoints: [], rack: null, fenced: false, inControlledShutdown: false }]]),
+    brokers: new Map([[1, { id: 1, epoch: 1n, incarnationId: 'x', endpoints: [], supportedFeatures: [], rack: null, fenced: false, inControlledShutdown: false, isMigratingZkBroker: false, directories: [] }]]),
     topicsByName: byName,
     topicsById: new Map([...byName.values()].map((t) => [t.id, t])),
   };
