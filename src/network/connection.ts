@@ -91,7 +91,8 @@ function releaseRecords(records: ExternalRecords, logger: Logger): void {
  *   refused, the connection stops reading (muted, as Kafka's KafkaChannel mutes itself when its MemoryPool is out
  *   of memory) until the pool reserved the memory, then resumes. The reservation ends when the request completes
  *   (its handler's result settled), or earlier if the handler recycles the frame; frames dropped unhandled give
- *   theirs back at once.
+ *   theirs back at once. A muted connection reads nothing, so it notices its client leaving only once it reads
+ *   again, or after connections.max.idle.ms (as in Kafka).
  * - Dispatches frames to the handler in arrival order without waiting for earlier ones (at most
  *   `maxInFlightRequests` unanswered or unwritten; reading pauses beyond that).
  * - Writes responses strictly in request order; `null` responses are skipped. Consecutive Buffers go out in
