@@ -5,6 +5,7 @@
 
 import { atLeast, defineBroker as def, listOf, oneOf } from './config-def.ts';
 import { listenerListValidator, SECURITY_PROTOCOLS, securityProtocolMapValidator } from './endpoint.ts';
+import { maxConnectionsPerIpOverridesValidator } from './max-connections-per-ip-overrides.ts';
 import { bootstrapServersValidator, quorumVotersValidator } from './quorum-voter.ts';
 import { metadataVersionString } from './topic-configs.ts';
 
@@ -112,7 +113,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('socket.listen.backlog.size', 'INT', '50', 'Maximum queue of pending connections on a listening socket.', { v: atLeast(1) }),
   def('max.connections.per.ip', 'INT', INT_MAX, 'Maximum connections accepted from one IP address.', { v: atLeast(0), dyn: CLUSTER }),
   def('max.connections.per.ip.overrides', 'STRING', '', 'Per-IP or per-hostname overrides of max.connections.per.ip (host:count,...).', {
-    dyn: CLUSTER,
+    v: maxConnectionsPerIpOverridesValidator, dyn: CLUSTER,
   }),
   def('max.connections', 'INT', INT_MAX, 'Maximum connections accepted by the broker at any time.', { v: atLeast(0), dyn: CLUSTER }),
   def('max.connection.creation.rate', 'INT', INT_MAX, 'Maximum new connections per second accepted by the broker.', {

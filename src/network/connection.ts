@@ -1,12 +1,13 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
 import { FrameDecoder, frameChunks } from '../protocol/framing.ts';
-import type { FramePool } from './frame-pool.ts';
+import type { FramePool, MemoryWait } from './frame-pool.ts';
 import type { ExternalRecords, OutputChunk } from '../protocol/writer.ts';
 import { adoptDirectReadSocket } from './adopt-direct-read-socket.ts';
 import { FileRegionSender } from './file-region-sender.ts';
 import type { RequestContext, RequestHandler, SecurityProtocol } from './request-handler.ts';
 import type { SendfileAddon } from './sendfile-native.ts';
+import { socketFd } from './socket-options-native.ts';
 
 /** Construction parameters of a {@link Connection} (the SocketServer fills them from its config). */
 export interface ConnectionOptions {
@@ -17,7 +18,15 @@ export interface ConnectionOptions {
   readonly handler: RequestHandler;
   /** socket.request.max.bytes: largest request frame, in bytes. */
   readonly maxFrameBytes: number;
-  /** Requests dispatched but whose response is not yet written; reading pauses at this count. */
+  /**
+   * Largest frame accepted before the handler accepted a first request of this connection (default
+   * `maxFrameBytes`): see {@link Connection}.
+   */
+  readonly firstRequestMaxBytes?: number;
+  /**
+   * queued.max.requests: requests read and not yet answered (waiting to be dispatched, being handled, or whose
+   * response is not yet written); reading pauses at this count.
+   */
   readonly maxInFlightRequests: number;
   /** connections.max.idle.ms: close after this long without reads, writes or handler work. */
   readonly idleTimeoutMs: number;
@@ -28,7 +37,10 @@ export interface ConnectionOptions {
    * from a server with `pauseOnConnect: true`. Falls back to 'data' events when the socket cannot be adopted.
    */
   readonly readIntoFrames?: boolean;
-  /** Where request frames are allocated (recycled by the handler through the same pool); default: plain Buffers. */
+  /**
+   * Where request frames are allocated (recycled by the handler through the same pool) and the broker-wide budget of
+   * request bytes (queued.max.request.bytes) they are admitted against; default: plain Buffers, no budget.
+   */
   readonly framePool?: FramePool;
   readonly logger: Logger;
   /** Called exactly once, when the connection is closed. */
@@ -71,6 +83,16 @@ function releaseRecords(records: ExternalRecords, logger: Logger): void {
  *   the connection (Kafka's InvalidReceiveException). With `readIntoFrames` the socket reads with `onread`: the
  *   kernel writes a large request straight into the Buffer of its frame (Kafka's NetworkReceive does the same),
  *   with no 64 KiB chunk allocated per read and no copy in JS beyond a frame's first read.
+ * - Until the handler accepted one request (handleRequest returned without throwing: its header is valid), frames
+ *   are limited to `firstRequestMaxBytes`: a peer that is not a Kafka client (or sends garbage) cannot make the
+ *   broker hold a large frame. Kafka applies such a limit before authentication (sasl.server.max.receive.size,
+ *   512 KiB, in SaslServerAuthenticator); real clients open with ApiVersions, a few hundred bytes.
+ * - Every frame is admitted by the `framePool` budget (queued.max.request.bytes) when its size is read: when
+ *   refused, the connection stops reading (muted, as Kafka's KafkaChannel mutes itself when its MemoryPool is out
+ *   of memory) until the pool reserved the memory, then resumes. The reservation ends when the request completes
+ *   (its handler's result settled), or earlier if the handler recycles the frame; frames dropped unhandled give
+ *   theirs back at once. A muted connection reads nothing, so it notices its client leaving only once it reads
+ *   again, or after connections.max.idle.ms (as in Kafka).
  * - Dispatches frames to the handler in arrival order without waiting for earlier ones (at most
  *   `maxInFlightRequests` unanswered or unwritten; reading pauses beyond that).
  * - Writes responses strictly in request order; `null` responses are skipped. Consecutive Buffers go out in
@@ -92,6 +114,13 @@ export class Connection {
   readonly #socket: Socket;
   readonly #handler: RequestHandler;
   readonly #decoder: FrameDecoder;
+  readonly #pool: FramePool | undefined;
+  readonly #maxFrameBytes: number;
+  /** Whether the handler accepted a request of this connection (the first-request frame limit is lifted). */
+  #acceptedRequest = false;
+  /** Waiting for the pool to admit the decoder's next frame (reading is paused meanwhile). */
+  #memoryWait: MemoryWait | null = null;
+  #lastActivityMs = Date.now();
   readonly #maxInFlight: number;
   readonly #idleTimeoutMs: number;
   readonly #logger: Logger;
@@ -119,7 +148,8 @@ export class Connection {
 
   constructor(options: ConnectionOptions) {
     const pool = options.framePool;
-    const decoder = new FrameDecoder(options.maxFrameBytes, pool === undefined ? undefined : (size) => pool.allocate(size));
+    const firstMax = Math.min(options.firstRequestMaxBytes ?? options.maxFrameBytes, options.maxFrameBytes);
+    const decoder = new FrameDecoder(firstMax, pool);
     const adopted = options.readIntoFrames === true
       ? adoptDirectReadSocket(options.socket, { buffer: () => decoder.readBuffer(), callback: (n) => this.#onRead(n) }, true)
       : null;
@@ -128,6 +158,8 @@ export class Connection {
     this.#socket = socket;
     this.#handler = options.handler;
     this.#decoder = decoder;
+    this.#pool = pool;
+    this.#maxFrameBytes = options.maxFrameBytes;
     this.#maxInFlight = Math.max(1, options.maxInFlightRequests);
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#logger = options.logger;
@@ -173,6 +205,21 @@ export class Connection {
     return this.#slots.length + (this.#current === null ? 0 : 1);
   }
 
+  /** Date.now() of the last bytes read, or response written (Kafka's least recently used order of channels). */
+  get lastActivityMs(): number {
+    return this.#lastActivityMs;
+  }
+
+  /** The socket's raw descriptor (diagnostics: socket options), -1 once closed. */
+  get socketFd(): number {
+    return socketFd(this.#socket);
+  }
+
+  /** Whether reading is paused until the frame pool admits the next frame (muted for memory). */
+  get waitingForMemory(): boolean {
+    return this.#memoryWait !== null;
+  }
+
   /** Whether the connection is closed (no more reads or writes). */
   get closed(): boolean {
     return this.#state === 'closed';
@@ -189,7 +236,8 @@ export class Connection {
     });
     if (this.#state === 'open') {
       this.#state = 'draining';
-      this.#dropPendingFrames();
+      this.#discardPendingFrames();
+      this.#cancelMemoryWait();
       this.#pump();
     }
     return done;
@@ -203,32 +251,59 @@ export class Connection {
   /** onread callback: `n` bytes landed in the decoder's read buffer. False stops reading (connection closed). */
   #onRead(n: number): boolean {
     if (this.#state !== 'open') return false;
-    let frames: Buffer[];
-    try {
-      frames = this.#decoder.commitRead(n);
-    } catch (err) {
-      this.#invalidFrame(err);
-      return false;
-    }
-    if (frames.length > 0) this.#framesReceived(frames);
+    this.#lastActivityMs = Date.now();
+    this.#decoded(() => this.#decoder.commitRead(n));
     return this.#state === 'open';
   }
 
   #onData(chunk: Buffer): void {
     if (this.#state !== 'open') return;
+    this.#lastActivityMs = Date.now();
+    this.#decoded(() => this.#decoder.push(chunk));
+  }
+
+  /** Runs one step of the decoder, queues the frames it completed, and waits for memory if it has to. */
+  #decoded(step: () => Buffer[]): void {
     let frames: Buffer[];
     try {
-      frames = this.#decoder.push(chunk);
+      frames = step();
     } catch (err) {
       this.#invalidFrame(err);
       return;
     }
+    if (this.#decoder.memoryWaitBytes > 0) this.#waitForMemory();
     if (frames.length > 0) this.#framesReceived(frames);
+    else if (this.#memoryWait !== null) this.#updateReading();
+  }
+
+  #waitForMemory(): void {
+    if (this.#memoryWait !== null || this.#pool === undefined) return;
+    const size = this.#decoder.memoryWaitBytes;
+    this.#logger.debug({ connectionId: this.context.connectionId, frameBytes: size }, 'muted: no request memory for the next frame');
+    this.#memoryWait = this.#pool.waitForMemory(size, () => {
+      this.#memoryWait = null;
+      if (this.#state !== 'open') {
+        this.#pool!.cancelReservation(size);
+        return;
+      }
+      this.#decoded(() => this.#decoder.reserved());
+      this.#pump();
+    });
+  }
+
+  #cancelMemoryWait(): void {
+    this.#memoryWait?.cancel();
+    this.#memoryWait = null;
   }
 
   #invalidFrame(err: unknown): void {
     this.#logger.warn(
-      { connectionId: this.context.connectionId, clientAddress: this.context.clientAddress, err },
+      {
+        connectionId: this.context.connectionId,
+        clientAddress: this.context.clientAddress,
+        beforeFirstRequest: !this.#acceptedRequest,
+        err,
+      },
       'closing connection: invalid request frame',
     );
     this.#destroy();
@@ -285,7 +360,8 @@ export class Connection {
       this.#pumping = false;
     }
     this.#updateReading();
-    const noMoreRequests = this.#state === 'draining' || (this.#readEnded && this.#pendingCount === 0);
+    const noMoreRequests =
+      this.#state === 'draining' || (this.#readEnded && this.#pendingCount === 0 && this.#memoryWait === null);
     if (noMoreRequests && this.#slots.length === 0 && this.#current === null) this.#endGracefully();
   }
 
@@ -307,29 +383,44 @@ export class Connection {
     this.#pendingHead = 0;
   }
 
+  /** Drops the frames not yet dispatched; nothing else has seen them, so their memory and reservations go back. */
+  #discardPendingFrames(): void {
+    for (let i = this.#pendingHead; i < this.#pendingFrames.length; i++) this.#pool?.release(this.#pendingFrames[i]!);
+    this.#dropPendingFrames();
+  }
+
   #dispatch(frame: Buffer): void {
     const slot: ResponseSlot = { ready: false, chunks: null };
     this.#slots.push(slot);
+    const pool = this.#pool;
     let result: ReturnType<RequestHandler['handleRequest']>;
     try {
       result = this.#handler.handleRequest(frame, this.context);
     } catch (err) {
+      pool?.requestCompleted(frame);
       this.#requestFailed(slot, err);
       return;
+    }
+    if (!this.#acceptedRequest) {
+      this.#acceptedRequest = true;
+      this.#decoder.maxFrameBytes = this.#maxFrameBytes;
     }
     if (isPromiseLike<OutputChunk[] | null>(result)) {
       this.#handling++;
       result.then(
         (chunks) => {
           this.#handling--;
+          pool?.requestCompleted(frame);
           this.#complete(slot, chunks);
         },
         (err: unknown) => {
           this.#handling--;
+          pool?.requestCompleted(frame);
           this.#requestFailed(slot, err);
         },
       );
     } else {
+      pool?.requestCompleted(frame);
       this.#complete(slot, result);
     }
   }
@@ -390,6 +481,7 @@ export class Connection {
         return;
       }
       this.#current = { chunks: framed, index: 0 };
+      this.#lastActivityMs = Date.now();
       this.#writeCurrent();
     }
   }
@@ -450,6 +542,7 @@ export class Connection {
     const shouldRead =
       this.#state === 'open' &&
       !this.#readEnded &&
+      this.#memoryWait === null &&
       this.#pendingCount === 0 &&
       this.inFlightRequests < this.#maxInFlight &&
       !this.#waitingDrain;
@@ -472,7 +565,9 @@ export class Connection {
   #destroy(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#dropPendingFrames();
+    this.#discardPendingFrames();
+    this.#cancelMemoryWait();
+    this.#decoder.dispose();
     const current = this.#current;
     this.#current = null;
     if (current !== null) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type { ExternalRecords, FileRegion } from '../protocol/writer.ts';
 import type { SendfileAddon } from './sendfile-native.ts';
+import { socketFd } from './socket-options-native.ts';
 
 /** Bytes of each pooled buffer used by the read + write fallback (fs.read into it, then socket.write). */
 export const FALLBACK_BUFFER_BYTES = 256 * 1024;
@@ -93,12 +94,6 @@ function coalesce(regions: readonly FileRegion[]): FileRegion[] {
     }
   }
   return out;
-}
-
-function socketFd(socket: Socket): number {
-  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
-  const fd = handle?.fd;
-  return typeof fd === 'number' ? fd : -1;
 }
 
 const EMPTY = Buffer.alloc(0);

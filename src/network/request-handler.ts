@@ -50,6 +50,11 @@ export interface RequestContext {
  *   waiting for earlier ones to complete (pipelining, at most `maxInFlightRequestsPerConnection` outstanding);
  *   the handler is responsible for ordering side effects (e.g. appends) if it needs to; responses are
  *   always written in request order by the connection.
+ * - must reject a request whose header is not valid by throwing synchronously: until a connection's first request
+ *   returned without throwing, the connection accepts only small frames (Connection's first-request limit).
+ * - the frame's bytes count against the broker's request memory budget (queued.max.request.bytes, FramePool)
+ *   until the result settles, or until the handler recycles the frame through the pool if that comes first: a
+ *   handler that keeps using the frame after its result settled (acks=0 appends) settles only once done with it.
  * - throwing or rejecting closes that connection (Kafka closes a connection whose request cannot be parsed);
  *   the error is logged; other connections are unaffected. To answer a malformed request with an error code
  *   instead (e.g. INVALID_REQUEST for a parsed header), return an encoded error response.

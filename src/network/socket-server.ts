@@ -2,9 +2,11 @@ import net from 'node:net';
 import { rootLogger, type Logger } from '../observability/logger.ts';
 import { DEFAULT_SOCKET_REQUEST_MAX_BYTES } from '../protocol/framing.ts';
 import { Connection } from './connection.ts';
+import { ConnectionQuotas, UNLIMITED_CONNECTION_QUOTAS, type ConnectionQuotaConfig } from './connection-quotas.ts';
 import type { FramePool } from './frame-pool.ts';
 import type { RequestHandler, SecurityProtocol } from './request-handler.ts';
 import { loadSendfileAddon, type SendfileAddon } from './sendfile-native.ts';
+import { loadSocketOptionsAddon, socketFd, type SocketOptionsAddon } from './socket-options-native.ts';
 
 /** One entry of `listeners` (+ `listener.security.protocol.map`): where to accept and with what protocol. */
 export interface ListenerConfig {
@@ -32,26 +34,51 @@ export interface SocketServerOptions {
   readonly handler: RequestHandler;
   /** socket.request.max.bytes, default 104857600. */
   readonly socketRequestMaxBytes?: number;
+  /**
+   * Largest frame a connection may send before its first request was accepted (see Connection), default 524288
+   * (Kafka's pre-authentication limit, sasl.server.max.receive.size).
+   */
+  readonly firstRequestMaxBytes?: number;
   /** connections.max.idle.ms, default 600000; 0 or less disables the idle timeout. */
   readonly connectionsMaxIdleMs?: number;
-  /** Pipelining depth per connection before reading pauses, default 100. */
+  /**
+   * queued.max.requests, default 500: requests of one connection read and not yet answered before reading from it
+   * pauses. Kafka bounds its RequestChannel queue (requests waiting for an I/O thread, all connections together);
+   * here a request is handled as soon as it is read, so that queue does not exist: what is bounded is the
+   * pipelining depth of each connection (the broker-wide bound on request memory is queued.max.request.bytes).
+   */
   readonly maxInFlightRequestsPerConnection?: number;
   /** default 'auto'. */
   readonly sendfile?: SendfileMode;
-  /** Memory for request frames, shared with the handler that releases it (see FramePool); default: none. */
+  /**
+   * Memory for request frames, shared with the handler that releases it, and the budget of request bytes held
+   * (queued.max.request.bytes; see FramePool); default: none.
+   */
   readonly framePool?: FramePool;
+  /** socket.send.buffer.bytes: SO_SNDBUF of accepted sockets, -1 (default) for the OS default. */
+  readonly socketSendBufferBytes?: number;
+  /** socket.receive.buffer.bytes: SO_RCVBUF of the listening sockets (inherited by accepted ones), -1 (default) for the OS default. */
+  readonly socketReceiveBufferBytes?: number;
+  /** socket.listen.backlog.size, default 50: the listen(2) backlog, and connections waiting for a quota per listener. */
+  readonly listenBacklogSize?: number;
+  /** Connection limits (max.connections, per IP, creation rate), read again when the object changes; default none. */
+  readonly connectionQuotas?: () => ConnectionQuotaConfig;
   readonly logger?: Logger;
   readonly metrics?: SocketServerMetrics;
 }
 
 const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 600000;
-const DEFAULT_MAX_IN_FLIGHT = 100;
+/** Kafka's queued.max.requests default. */
+const DEFAULT_MAX_IN_FLIGHT = 500;
+/** Kafka's sasl.server.max.receive.size default. */
+const DEFAULT_FIRST_REQUEST_MAX_BYTES = 524288;
+/** Kafka's socket.listen.backlog.size default. */
+const DEFAULT_LISTEN_BACKLOG = 50;
 
 interface BoundListener {
   readonly config: ListenerConfig;
   readonly server: net.Server;
   port: number;
-  connections: number;
   /**
    * Resolves when the listening socket is closed (set by stopAccepting); net.Server does not wait for the
    * connections, which Connection adopted (shutdown() closes those itself).
@@ -61,7 +88,11 @@ interface BoundListener {
 
 /**
  * Accepts TCP connections on the configured listeners and runs one {@link Connection} per socket, after Kafka's
- * SocketServer (Acceptor + Processors; here the event loop is the one processor).
+ * SocketServer (Acceptor + Processors; here the event loop is the one processor). Every accepted socket passes
+ * {@link ConnectionQuotas} first (max.connections, per IP, creation rate). Socket buffers as Kafka's acceptor sets
+ * them: SO_RCVBUF on the listening socket (accepted sockets inherit it, and the TCP window scale is chosen from
+ * it), SO_SNDBUF on each accepted socket; both through the native socket-options addon (Node has no TCP API for
+ * them): without it a size other than -1 cannot be applied, and start() logs an error saying so.
  *
  * Lifecycle: `start()` binds every listener (rejects if any cannot bind, or a listener's security protocol is
  * not implemented: only PLAINTEXT for now) -> `stopAccepting()` closes the listening sockets, connections carry
@@ -74,10 +105,15 @@ export class SocketServer {
   readonly #listeners = new Map<string, BoundListener>();
   readonly #connections = new Set<Connection>();
   readonly #addon: SendfileAddon | null;
+  readonly #socketOptions: SocketOptionsAddon | null;
+  readonly #quotas: ConnectionQuotas;
   #nextConnectionIndex = 0;
   #started = false;
 
-  /** @throws Error on duplicate listener names, or sendfile 'on' without a loadable addon. */
+  /**
+   * @throws Error on duplicate listener names, sendfile 'on' without a loadable addon, or a socket buffer size that
+   *   is neither -1 nor positive.
+   */
   constructor(options: SocketServerOptions) {
     this.#options = options;
     this.#logger = options.logger ?? rootLogger.child({ component: 'SocketServer' });
@@ -91,6 +127,19 @@ export class SocketServer {
     if (mode === 'on' && this.#addon === null) {
       throw new Error("sendfile is 'on' but the native addon (native/build/Release/sendfile.node) is not available");
     }
+    for (const [name, value] of [['socket.send.buffer.bytes', options.socketSendBufferBytes], ['socket.receive.buffer.bytes', options.socketReceiveBufferBytes]] as const) {
+      // Kafka passes anything but -1 to Socket.set{Send,Receive}BufferSize, which refuses sizes <= 0.
+      if (value !== undefined && value !== -1 && value <= 0) throw new Error(`${name} must be -1 (the OS default) or positive, got ${value}`);
+    }
+    const wantsBuffers = (options.socketSendBufferBytes ?? -1) > 0 || (options.socketReceiveBufferBytes ?? -1) > 0;
+    this.#socketOptions = wantsBuffers ? loadSocketOptionsAddon() : null;
+    this.#quotas = new ConnectionQuotas({
+      listenerNames: options.listeners.map((l) => l.name),
+      config: options.connectionQuotas ?? (() => UNLIMITED_CONNECTION_QUOTAS),
+      maxWaitingPerListener: options.listenBacklogSize ?? DEFAULT_LISTEN_BACKLOG,
+      closeLeastRecentlyUsed: (protectedListener) => this.#closeLeastRecentlyUsed(protectedListener),
+      logger: this.#logger,
+    });
   }
 
   /** Whether ExternalRecords go out with sendfile(2) (else the read + write fallback). */
@@ -105,7 +154,17 @@ export class SocketServer {
 
   /** Open connections accepted on one listener (0 for an unknown name). */
   connectionCountFor(listenerName: string): number {
-    return this.#listeners.get(listenerName)?.connections ?? 0;
+    return this.#quotas.count(listenerName);
+  }
+
+  /** The connection limits in force (counts per listener and address, waiting sockets). */
+  get connectionQuotas(): ConnectionQuotas {
+    return this.#quotas;
+  }
+
+  /** The open connections (for tests and diagnostics). */
+  get connections(): ReadonlySet<Connection> {
+    return this.#connections;
   }
 
   /**
@@ -120,7 +179,17 @@ export class SocketServer {
         throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet (only PLAINTEXT)`);
       }
     }
+    const sendBytes = this.#options.socketSendBufferBytes ?? -1;
+    const receiveBytes = this.#options.socketReceiveBufferBytes ?? -1;
+    if ((sendBytes >= 0 || receiveBytes >= 0) && this.#socketOptions === null) {
+      this.#logger.error(
+        { socketSendBufferBytes: sendBytes, socketReceiveBufferBytes: receiveBytes },
+        'socket.send.buffer.bytes / socket.receive.buffer.bytes are NOT applied: the native socket-options addon ' +
+          '(native/build/Release/socket_options.node) is not built; sockets keep the OS defaults',
+      );
+    }
     try {
+      await this.#quotas.start();
       for (const config of this.#options.listeners) await this.#bind(config);
     } catch (err) {
       this.stopAccepting();
@@ -140,6 +209,7 @@ export class SocketServer {
    * Idempotent.
    */
   stopAccepting(): void {
+    this.#quotas.close();
     for (const l of this.#listeners.values()) {
       if (l.server.listening) {
         l.closed = new Promise((resolve) => l.server.close(() => resolve()));
@@ -171,14 +241,16 @@ export class SocketServer {
   #bind(config: ListenerConfig): Promise<void> {
     // Paused on connect: the Connection adopts the socket's handle into one that reads straight into frames.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, pauseOnConnect: true });
-    const bound: BoundListener = { config, server, port: 0, connections: 0, closed: Promise.resolve() };
+    const bound: BoundListener = { config, server, port: 0, closed: Promise.resolve() };
     server.on('connection', (socket) => this.#accept(bound, socket));
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(new Error(`listener ${config.name}: cannot bind ${config.host}:${config.port}: ${err.message}`, { cause: err }));
       server.once('error', onError);
       const host = config.host === '' ? undefined : config.host;
-      server.listen({ port: config.port, host }, () => {
+      server.listen({ port: config.port, host, backlog: this.#options.listenBacklogSize ?? DEFAULT_LISTEN_BACKLOG }, () => {
         server.off('error', onError);
+        // Before any connection is served: the listening socket's SO_RCVBUF is what accepted sockets inherit.
+        this.#setBufferSizes(server, -1, this.#options.socketReceiveBufferBytes ?? -1);
         server.on('error', (err) => this.#logger.error({ err, listener: config.name }, 'listener error'));
         const addr = server.address();
         bound.port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
@@ -189,16 +261,33 @@ export class SocketServer {
     });
   }
 
+  /** setsockopt through the addon; a failure is logged (Kafka logs the sizes it got, and serves the socket anyway). */
+  #setBufferSizes(socketOrServer: net.Socket | net.Server, sendBytes: number, receiveBytes: number): void {
+    if (this.#socketOptions === null || (sendBytes < 0 && receiveBytes < 0)) return;
+    const fd = socketFd(socketOrServer);
+    if (fd < 0) return;
+    try {
+      this.#socketOptions.setBufferSizes(fd, sendBytes, receiveBytes);
+    } catch (err) {
+      this.#logger.warn({ err, sendBytes, receiveBytes }, 'cannot set socket buffer sizes');
+    }
+  }
+
   #accept(listener: BoundListener, socket: net.Socket): void {
     if (socket.remoteAddress === undefined) {
       // Reset before we saw it: nothing to serve.
       socket.destroy();
       return;
     }
+    this.#setBufferSizes(socket, this.#options.socketSendBufferBytes ?? -1, -1);
+    this.#quotas.accept(listener.config.name, socket, (admitted, address) => this.#serve(listener, admitted, address));
+  }
+
+  /** Starts a Connection on a socket the quotas admitted. */
+  #serve(listener: BoundListener, socket: net.Socket, address: string): void {
     const index = this.#nextConnectionIndex++;
     // Kafka's connection id: localHost:localPort-remoteHost:remotePort-index (Selector.generateConnectionId).
     const connectionId = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${index}`;
-    listener.connections++;
     const connection = new Connection({
       socket,
       connectionId,
@@ -206,6 +295,7 @@ export class SocketServer {
       securityProtocol: listener.config.securityProtocol,
       handler: this.#options.handler,
       maxFrameBytes: this.#options.socketRequestMaxBytes ?? DEFAULT_SOCKET_REQUEST_MAX_BYTES,
+      firstRequestMaxBytes: this.#options.firstRequestMaxBytes ?? DEFAULT_FIRST_REQUEST_MAX_BYTES,
       maxInFlightRequests: this.#options.maxInFlightRequestsPerConnection ?? DEFAULT_MAX_IN_FLIGHT,
       idleTimeoutMs: this.#options.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS,
       sendfileAddon: this.#addon,
@@ -214,11 +304,24 @@ export class SocketServer {
       logger: this.#logger,
       onClose: (c) => {
         this.#connections.delete(c);
-        listener.connections--;
         this.#options.metrics?.connectionClosed?.(listener.config.name);
+        this.#quotas.connectionClosed(listener.config.name, address);
       },
     });
     this.#connections.add(connection);
     this.#options.metrics?.connectionOpened?.(listener.config.name);
+  }
+
+  /** Closes the least recently active connection not on `protectedListener`; false when there is none. */
+  #closeLeastRecentlyUsed(protectedListener: string): boolean {
+    let lru: Connection | null = null;
+    for (const c of this.#connections) {
+      if (c.closed || c.context.listenerName === protectedListener) continue;
+      if (lru === null || c.lastActivityMs < lru.lastActivityMs) lru = c;
+    }
+    if (lru === null) return false;
+    this.#logger.info({ connectionId: lru.context.connectionId }, 'closing the least recently used connection: max.connections exceeded');
+    lru.destroy();
+    return true;
   }
 }

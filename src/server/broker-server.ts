@@ -13,6 +13,7 @@ import { KafkaConfig as KafkaConfigClass } from '../config/kafka-config.ts';
 import { TOPIC_CONFIG_KEYS } from '../config/topic-configs.ts';
 import { BROKER_CONFIG_KEYS } from '../config/broker-configs.ts';
 import { SocketServer } from '../network/socket-server.ts';
+import { connectionQuotaConfig, socketServerSettings } from './socket-server-config.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import { LogManager, METADATA_LOG_DIR_NAME } from '../storage/log-manager.ts';
 import { UnifiedLog } from '../storage/unified-log.ts';
@@ -388,7 +389,9 @@ export class BrokerServer {
     });
 
     let kafkaApis: KafkaApis | undefined;
-    const framePool = options.framePool instanceof FramePool ? options.framePool : new FramePool(options.framePool);
+    const framePool = options.framePool instanceof FramePool
+      ? options.framePool
+      : new FramePool({ ...options.framePool, maxQueuedBytes: config.getLong('queued.max.request.bytes') });
     const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
     const services: BrokerServices = {
       nodeId,
@@ -420,11 +423,12 @@ export class BrokerServer {
 
     const controllerNames = new Set(config.controllerListenerNames);
     const brokerListeners = config.listeners.filter((l) => !controllerNames.has(l.listenerName));
+    const brokerListenerNames = brokerListeners.map((l) => l.listenerName);
     const socketServer = new SocketServer({
       listeners: brokerListeners.map((l) => ({ name: l.listenerName, host: l.host ?? '', port: l.port, securityProtocol: l.securityProtocol })),
       handler: kafkaApis,
-      socketRequestMaxBytes: config.getInt('socket.request.max.bytes'),
-      connectionsMaxIdleMs: config.getLong('connections.max.idle.ms'),
+      ...socketServerSettings(config),
+      connectionQuotas: () => connectionQuotaConfig(configHolder.current, brokerListenerNames),
       sendfile: config.getString('socket.sendfile.enable') as 'auto' | 'on' | 'off',
       framePool,
       logger: logger.child({ component: 'SocketServer' }),

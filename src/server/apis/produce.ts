@@ -73,13 +73,16 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
     // rejects): the record bytes, views of the request frame, are no longer read, so its memory can be reused.
     void appended.then(recycleFrame, recycleFrame);
     if (request.acks === 0) {
-      void appended.then((results) => {
+      // No response, but the request completes only once its appends did (as in Kafka, whose handler thread appends
+      // before taking the next request): until then its bytes count against queued.max.request.bytes and its slot
+      // against queued.max.requests, so an acks=0 producer cannot queue appends without bound.
+      return appended.then((results) => {
         if (results.some((r) => r.errorCode !== Errors.NONE)) {
           services.logger.debug({ connectionId: connection.connectionId }, 'acks=0 produce failed; closing the connection as Kafka does');
           connection.closeConnection();
         }
+        return NO_RESPONSE;
       });
-      return NO_RESPONSE;
     }
     return appended.then(respond);
   },

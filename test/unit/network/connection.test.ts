@@ -297,12 +297,15 @@ test('requests are read into frames of their own: large ones intact at their exa
   t.after(() => server.shutdown({ drainMs: 0 }));
   const client = await TestClient.connect(port);
   const payloads: Buffer[] = [];
+  // The first request is small and answered before the rest are sent, as a client's ApiVersions: larger frames are
+  // accepted once the handler accepted a request (see Connection).
   for (let i = 0; i < 40; i++) {
-    const size = i % 4 === 0 ? 1_000_000 + i : 10 + i * 37;
+    const size = i % 4 === 1 ? 1_000_000 + i : 10 + i * 37;
     const p = Buffer.alloc(size);
     for (let j = 0; j < size; j += 101) p[j] = (i * 31 + j) & 0xff;
     payloads.push(p);
     client.send(p);
+    if (i === 0) await client.waitResponses(1);
   }
   const res = await client.waitResponses(40, 30000);
   assert.deepEqual(res.map((b) => b.toString()), payloads.map((p) => `len:${p.length}`));

@@ -5,8 +5,10 @@ import {
   FrameDecoder,
   FrameTooLargeError,
   InvalidFrameError,
+  LARGE_FRAME_BYTES,
   chunksSize,
   frameChunks,
+  type FrameAllocator,
 } from '../../../src/protocol/framing.ts';
 import type { ExternalRecords } from '../../../src/protocol/writer.ts';
 
@@ -260,4 +262,151 @@ test('readBuffer/commitRead: random read sizes round-trip random frames (seeded)
   big.writeInt32BE(1000, 0);
   assert.throws(() => pullAll(small, Buffer.concat([frame(Buffer.from('ok')), big]), () => 64), FrameTooLargeError);
   assert.throws(() => small.commitRead(0), FrameTooLargeError, 'the decoder stays failed');
+});
+
+/** An allocator that counts memory handed out and taken back, with a budget of `limit` reserved bytes. */
+class CountingAllocator implements FrameAllocator {
+  limit: number;
+  reservedBytes = 0;
+  outstandingBytes = 0;
+  peakOutstandingBytes = 0;
+  readonly completed: Buffer[] = [];
+
+  constructor(limit = Number.POSITIVE_INFINITY) {
+    this.limit = limit;
+  }
+
+  tryReserve(size: number): boolean {
+    if (this.reservedBytes + size > this.limit) return false;
+    this.reservedBytes += size;
+    return true;
+  }
+
+  cancelReservation(size: number): void {
+    this.reservedBytes -= size;
+  }
+
+  allocate(size: number): Buffer {
+    this.outstandingBytes += size;
+    this.peakOutstandingBytes = Math.max(this.peakOutstandingBytes, this.outstandingBytes);
+    return Buffer.alloc(size, 0xcc);
+  }
+
+  release(buffer: Buffer): void {
+    this.outstandingBytes -= buffer.length;
+  }
+
+  frameCompleted(frame: Buffer): void {
+    this.completed.push(frame);
+  }
+}
+
+function patterned(size: number, seed: number): Buffer {
+  const p = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) p[i] = (i * 13 + seed) & 0xff;
+  return p;
+}
+
+test('a frame above LARGE_FRAME_BYTES gets memory as its bytes arrive, then is assembled into one Buffer', () => {
+  const alloc = new CountingAllocator();
+  const d = new FrameDecoder(64 * 1024 * 1024, alloc);
+  const payload = patterned(5 * LARGE_FRAME_BYTES + 12345, 3);
+  const stream = frame(payload);
+  assert.deepEqual(d.push(stream.subarray(0, 4 + 100)), []);
+  assert.equal(alloc.reservedBytes, payload.length, 'the whole announced size is reserved at once');
+  assert.equal(alloc.outstandingBytes, LARGE_FRAME_BYTES, 'but only one chunk of memory exists after 100 bytes');
+  assert.deepEqual(d.push(stream.subarray(104, 4 + 2 * LARGE_FRAME_BYTES + 1)), []);
+  assert.equal(alloc.outstandingBytes, 3 * LARGE_FRAME_BYTES, 'a stalled sender costs what it sent, rounded up to a chunk');
+  const out = d.push(stream.subarray(4 + 2 * LARGE_FRAME_BYTES + 1));
+  assert.equal(out.length, 1);
+  assert.ok(out[0]!.equals(payload));
+  assert.equal(out[0]!.length, payload.length);
+  assert.equal(alloc.outstandingBytes, payload.length, 'the chunks went back once copied into the frame');
+  assert.deepEqual(alloc.completed, [out[0]], 'the frame holds the reservation');
+  assert.ok(d.atFrameBoundary);
+});
+
+test('readBuffer/commitRead: a large frame is read straight into its chunks, and a small one into its own Buffer', () => {
+  const alloc = new CountingAllocator();
+  const d = new FrameDecoder(64 * 1024 * 1024, alloc);
+  const big = patterned(3 * LARGE_FRAME_BYTES + 777, 9);
+  const small = patterned(300_000, 1);
+  const { frames, directReads } = pullAll(d, Buffer.concat([frame(big), frame(small), frame(Buffer.from('tail'))]), () => 200_000);
+  assert.equal(frames.length, 3);
+  assert.ok(frames[0]!.equals(big));
+  assert.ok(frames[1]!.equals(small));
+  assert.deepEqual(frames[2], Buffer.from('tail'));
+  assert.ok(directReads >= 15, `${directReads} reads went straight into chunks and frames`);
+  assert.ok(alloc.peakOutstandingBytes <= 2 * big.length + LARGE_FRAME_BYTES, `peak ${alloc.peakOutstandingBytes}`);
+});
+
+test('a frame the allocator refuses waits with the bytes read behind it; reserved() resumes in order', () => {
+  const alloc = new CountingAllocator(1000);
+  const d = new FrameDecoder(1 << 20, alloc);
+  const a = patterned(600, 1);
+  const b = patterned(700, 2);
+  const c = patterned(50, 3);
+  const stream = Buffer.concat([frame(a), frame(b), frame(c)]);
+  assert.deepEqual(d.push(stream.subarray(0, 700)), [a], 'b does not fit next to a');
+  assert.equal(d.memoryWaitBytes, 700);
+  assert.equal(d.atFrameBoundary, false);
+  assert.deepEqual(d.push(stream.subarray(700)), [], 'bytes pushed while waiting are kept, not decoded');
+  assert.throws(() => new FrameDecoder(10, alloc).reserved(), /without a frame waiting/);
+  alloc.cancelReservation(600); // a's request completed
+  assert.equal(alloc.tryReserve(700), true); // what the pool does for a waiting connection
+  assert.deepEqual(d.reserved(), [b, c]);
+  assert.equal(d.memoryWaitBytes, 0);
+  assert.ok(d.atFrameBoundary);
+  assert.equal(alloc.reservedBytes, 750);
+});
+
+test('readBuffer/commitRead: a refused frame copies what the shared read buffer held behind it', () => {
+  const alloc = new CountingAllocator(100);
+  const d = new FrameDecoder(1 << 20, alloc);
+  const a = patterned(60, 1);
+  const b = patterned(80, 2);
+  const target = d.readBuffer();
+  const stream = Buffer.concat([frame(a), frame(b)]);
+  stream.copy(target);
+  assert.deepEqual(d.commitRead(stream.length), [a]);
+  assert.equal(d.memoryWaitBytes, 80);
+  target.fill(0xee); // the next socket read reuses the shared buffer
+  alloc.cancelReservation(60);
+  assert.equal(alloc.tryReserve(80), true);
+  assert.deepEqual(d.reserved(), [b]);
+});
+
+test('maxFrameBytes can be raised: a first-request limit applies to the prefixes read before the change only', () => {
+  const d = new FrameDecoder(100);
+  assert.deepEqual(d.push(frame(Buffer.alloc(100, 1))), [Buffer.alloc(100, 1)]);
+  d.maxFrameBytes = 1000;
+  assert.equal(d.maxFrameBytes, 1000);
+  assert.deepEqual(d.push(frame(Buffer.alloc(1000, 2))), [Buffer.alloc(1000, 2)]);
+  assert.throws(() => (d.maxFrameBytes = -1), RangeError);
+  const first = new FrameDecoder(100);
+  assert.throws(() => first.push(frame(Buffer.alloc(101))), FrameTooLargeError);
+});
+
+test('dispose gives back the memory and the reservation of a partly received frame', () => {
+  const alloc = new CountingAllocator();
+  const d = new FrameDecoder(64 * 1024 * 1024, alloc);
+  const payload = patterned(4 * LARGE_FRAME_BYTES, 5);
+  d.push(frame(payload).subarray(0, 4 + 2 * LARGE_FRAME_BYTES + 10));
+  assert.equal(alloc.outstandingBytes, 3 * LARGE_FRAME_BYTES);
+  d.dispose();
+  d.dispose();
+  assert.equal(alloc.outstandingBytes, 0);
+  assert.equal(alloc.reservedBytes, 0);
+  assert.throws(() => d.push(Buffer.alloc(1)), /disposed/);
+});
+
+test('zero-size frames need no reservation; a frame inside a pushed chunk is a view that holds its reservation', () => {
+  const alloc = new CountingAllocator(10);
+  const d = new FrameDecoder(100, alloc);
+  const stream = Buffer.concat([frame(Buffer.alloc(0)), frame(Buffer.from('0123456789'))]);
+  const out = d.push(stream);
+  assert.deepEqual(out, [Buffer.alloc(0), Buffer.from('0123456789')]);
+  assert.equal(out[1]!.buffer, stream.buffer);
+  assert.equal(alloc.reservedBytes, 10);
+  assert.deepEqual(alloc.completed, [out[1]]);
 });

@@ -1,0 +1,120 @@
+/** One sample window of a {@link RateQuotaSensor} (Kafka's SampledStat.Sample). */
+interface Sample {
+  value: number;
+  startTimeMs: number;
+  lastEventMs: number;
+}
+
+/** Options of a {@link RateQuotaSensor}. */
+export interface RateQuotaOptions {
+  /** Upper bound of the rate, in events per second. */
+  readonly quota: number;
+  /** Length of one sample window in ms (`quota.window.size.seconds` x 1000). */
+  readonly windowMs: number;
+  /** Windows kept (`quota.window.num`, at least 1). */
+  readonly samples: number;
+}
+
+/**
+ * An event rate with an upper-bound quota, as Kafka's ConnectionQuotas measures connection creation: a Sensor
+ * with a `Rate` over a `WindowedSum` (SampledStat: `samples` windows of `windowMs`, plus one overlapping) and a
+ * `Quota(quota, upper)`. Recording an event counts it, then measures the rate; above the quota the caller is told
+ * how long to wait, QuotaUtils.throttleTime: `(rate - quota) / quota * windowSize`, the delay that brings the
+ * observed rate back to the quota if nothing else is recorded, capped at `maxThrottleMs`.
+ *
+ * The rate divides the events of the retained windows by the elapsed time since the oldest one, but never by less
+ * than `samples - 1` full windows (Rate.windowSize): with 11 windows of 1 s, a fresh sensor allows a burst of about
+ * ten seconds' worth of events before it throttles, exactly as Kafka does.
+ */
+export class RateQuotaSensor {
+  #quota: number;
+  readonly #windowMs: number;
+  readonly #samples: number;
+  /** Up to samples + 1 windows (Kafka keeps one extra for the window overlapping the monitored period). */
+  readonly #windows: Sample[] = [];
+  #current = 0;
+
+  /** @throws RangeError on a non-positive window or sample count. */
+  constructor(options: RateQuotaOptions) {
+    if (!(options.windowMs > 0) || !(options.samples >= 1)) {
+      throw new RangeError(`invalid quota window: ${options.samples} x ${options.windowMs} ms`);
+    }
+    this.#quota = options.quota;
+    this.#windowMs = options.windowMs;
+    this.#samples = options.samples;
+  }
+
+  /** The bound, in events per second. */
+  get quota(): number {
+    return this.#quota;
+  }
+
+  /** A new bound (Kafka's updateConnectionRateQuota): recorded events are kept. */
+  set quota(value: number) {
+    this.#quota = value;
+  }
+
+  /**
+   * Records one event at `timeMs` and returns how long, in ms, the caller should delay it to stay within the quota
+   * (0 when within it), at most `maxThrottleMs` (Sensor.record with quota check + QuotaUtils.boundedThrottleTime).
+   */
+  record(timeMs: number, maxThrottleMs: number): number {
+    let sample = this.#currentSample(timeMs);
+    if (timeMs - sample.startTimeMs >= this.#windowMs) sample = this.#advance(timeMs);
+    sample.value += 1;
+    sample.lastEventMs = timeMs;
+    const rate = this.measure(timeMs);
+    if (rate <= this.#quota) return 0;
+    const throttleMs = Math.round(((rate - this.#quota) / this.#quota) * this.#windowSize(timeMs));
+    return Math.min(throttleMs, maxThrottleMs);
+  }
+
+  /** The rate at `timeMs`, in events per second (Rate.measure). */
+  measure(timeMs: number): number {
+    this.#purgeObsolete(timeMs);
+    let total = 0;
+    for (const s of this.#windows) total += s.value;
+    return total / (this.#windowSize(timeMs) / 1000);
+  }
+
+  #currentSample(timeMs: number): Sample {
+    if (this.#windows.length === 0) this.#windows.push({ value: 0, startTimeMs: timeMs, lastEventMs: timeMs });
+    return this.#windows[this.#current]!;
+  }
+
+  #advance(timeMs: number): Sample {
+    this.#current = (this.#current + 1) % (this.#samples + 1);
+    if (this.#current >= this.#windows.length) {
+      const s = { value: 0, startTimeMs: timeMs, lastEventMs: timeMs };
+      this.#windows.push(s);
+      return s;
+    }
+    const s = this.#windows[this.#current]!;
+    RateQuotaSensor.#reset(s, timeMs);
+    return s;
+  }
+
+  static #reset(s: Sample, timeMs: number): void {
+    s.value = 0;
+    s.startTimeMs = timeMs;
+    s.lastEventMs = timeMs;
+  }
+
+  /** Windows without an event for the whole monitored period start over (SampledStat.purgeObsoleteSamples). */
+  #purgeObsolete(timeMs: number): void {
+    const expireAgeMs = this.#samples * this.#windowMs;
+    for (const s of this.#windows) if (timeMs - s.lastEventMs >= expireAgeMs) RateQuotaSensor.#reset(s, timeMs);
+  }
+
+  /** Rate.windowSize: elapsed time since the oldest window, at least samples - 1 full windows, at least 1 ms. */
+  #windowSize(timeMs: number): number {
+    this.#purgeObsolete(timeMs);
+    let oldest = this.#currentSample(timeMs).startTimeMs;
+    for (const s of this.#windows) oldest = Math.min(oldest, s.startTimeMs);
+    let totalElapsedMs = timeMs - oldest;
+    const fullWindows = Math.floor(totalElapsedMs / this.#windowMs);
+    const minFullWindows = this.#samples - 1;
+    if (fullWindows < minFullWindows) totalElapsedMs += (minFullWindows - fullWindows) * this.#windowMs;
+    return Math.max(totalElapsedMs, 1);
+  }
+}
