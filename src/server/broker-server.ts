@@ -14,6 +14,7 @@ import { BROKER_CONFIG_KEYS } from '../config/broker-configs.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import { LogManager, METADATA_LOG_DIR_NAME } from '../storage/log-manager.ts';
+import { logManagerSettings } from './log-manager-settings.ts';
 import { UnifiedLog } from '../storage/unified-log.ts';
 import { KafkaMetadataLog } from '../raft/kafka-metadata-log.ts';
 import { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
@@ -188,13 +189,20 @@ export class BrokerServer {
         transactionVerificationEnabled: config.getBoolean('transaction.partition.verification.enable'),
       },
       producerIdExpirationCheckIntervalMs: config.getInt('producer.id.expiration.check.interval.ms'),
+      ...logManagerSettings(config),
     });
     await logManager.startup();
 
     const metadataUnifiedLog = await UnifiedLog.open(
       join(metadataLogDir, METADATA_LOG_DIR_NAME),
       { topic: '__cluster_metadata', partition: 0 },
-      { ...brokerLogDefaults, segmentBytes: 100 * 1024 * 1024, retentionMs: -1, retentionBytes: -1 },
+      {
+        ...brokerLogDefaults,
+        segmentBytes: config.getInt('metadata.log.segment.bytes'),
+        segmentMs: config.getLong('metadata.log.segment.ms'),
+        retentionMs: -1,
+        retentionBytes: -1,
+      },
       { time, logger },
     );
     const raft = new KafkaRaftClient({
@@ -227,6 +235,7 @@ export class BrokerServer {
     });
 
     const metrics = new BrokerMetrics();
+    logManager.cleaner?.registerMetrics(metrics.registry, logDirs);
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
@@ -262,6 +271,7 @@ export class BrokerServer {
             perBroker: Object.fromEntries(image.configs.get(brokerKey) ?? []),
             clusterDefault: Object.fromEntries(image.configs.get(defaultKey) ?? []),
           });
+          logManager.reconfigure(logManagerSettings(configHolder.current));
         }
         logConfigCache.clear();
       },
