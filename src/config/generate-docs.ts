@@ -5,7 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { BROKER_CONFIGS } from './broker-configs.ts';
 import { BROKER_COORDINATOR_CONFIGS } from './broker-coordinator-configs.ts';
+import { BROKER_KAFKA4_CONFIGS } from './broker-kafka4-configs.ts';
 import { BROKER_LOG_CONFIGS } from './broker-log-configs.ts';
 import { BROKER_SECURITY_CONFIGS } from './broker-security-configs.ts';
 import { BROKER_SERVER_CONFIGS } from './broker-server-configs.ts';
@@ -24,8 +26,20 @@ function defaultCell(key: ConfigKey): string {
   return code(key.default);
 }
 
+/** The classification note of a config (see `ConfigSupport`): nothing for an implemented one. */
+function supportText(key: ConfigKey): string | null {
+  const because = key.supportNote === undefined ? '' : `: ${key.supportNote}`;
+  if (key.support === 'inactive') return `**Accepted, no effect yet**${because}.`;
+  if (key.support === 'refused') return `**Refused** when set to anything but the default${because}.`;
+  const partly = key.partlyInactive;
+  if (partly !== undefined) return `**Accepted, no effect yet** for ${partly.values.map(code).join(', ')}: ${partly.note}.`;
+  return null;
+}
+
 function description(key: ConfigKey): string {
   const notes: string[] = [];
+  const support = supportText(key);
+  if (support !== null) notes.push(support);
   if (key.extension === true) notes.push('**Extension of this broker** (not in Apache Kafka).');
   if (key.internal === true) notes.push('Internal in Kafka.');
   if (key.deprecated !== undefined) notes.push(`Deprecated: ${key.deprecated}.`);
@@ -64,6 +78,12 @@ function topicTable(keys: readonly TopicConfigKey[]): string {
   ].join('\n');
 }
 
+/** "N implemented, N inactive, N refused" of a table. */
+function counts(keys: readonly ConfigKey[]): string {
+  const n = (support: ConfigKey['support']): number => keys.filter((k) => k.support === support).length;
+  return `${keys.length} (${n('implemented')} implemented, ${n('inactive')} accepted without effect yet, ${n('refused')} refused)`;
+}
+
 /** The whole of docs/configuration.md, generated from the config tables. */
 export function generateConfigDocs(): string {
   return [
@@ -71,8 +91,8 @@ export function generateConfigDocs(): string {
     '',
     '# Configuration',
     '',
-    'The broker takes Apache Kafka\'s configuration names, types and defaults (Kafka 3.9; the few configs that Kafka 4.0',
-    'removed are marked deprecated). A setting comes from a properties file (without one, the built-in single-node',
+    'The broker takes Apache Kafka\'s configuration names, types and defaults (Kafka 3.9, plus the names Kafka 4.x',
+    'added; the few configs that Kafka 4.0 removed are marked deprecated). A setting comes from a properties file (without one, the built-in single-node',
     'settings, identical to `config/server.properties`), `KAFKA_*` environment variables, or a dynamic config set with',
     'AlterConfigs / IncrementalAlterConfigs; otherwise the default below applies. Unknown names are rejected at',
     'startup with the closest known name as a hint.',
@@ -92,12 +112,27 @@ export function generateConfigDocs(): string {
     '* **Topic configs** override, per topic, the broker configs listed as their synonyms; when a topic does not set a',
     '  config, the first synonym set on the broker applies, else the topic default.',
     '',
+    '## What each config does here',
+    '',
+    'Every config is in one of three classes, marked in the descriptions below:',
+    '',
+    '* implemented (no mark): it acts as in Apache Kafka;',
+    '* **Accepted, no effect yet**: the name and value are accepted and validated, but the feature behind it is not',
+    '  built yet (or, where said, Kafka ignores it too). One warning at start-up lists every such config that is set',
+    '  to a value other than its default, and a dynamic update of one is refused;',
+    '* **Refused**: ignoring it would weaken security or durability (authorization, TLS, SASL, plug-in classes,',
+    '  tiered storage), so any value other than the default stops the start with the reason, and is refused as a',
+    '  dynamic update. Listeners whose security protocol is not PLAINTEXT are refused the same way.',
+    '',
+    `Counts: ${counts(BROKER_CONFIGS)} broker configs; ${counts(TOPIC_CONFIGS)} topic configs.`,
+    '',
     '## Broker configs',
     '',
     brokerTable('Node, KRaft, network and replication', BROKER_SERVER_CONFIGS),
     brokerTable('Logs and log cleaner', BROKER_LOG_CONFIGS),
     brokerTable('Group and transaction coordinators, quotas, metrics', BROKER_COORDINATOR_CONFIGS),
     brokerTable('Security', BROKER_SECURITY_CONFIGS),
+    brokerTable('Added by Kafka 4.x (accepted so that Kafka 4.x files start unchanged)', BROKER_KAFKA4_CONFIGS),
     '## Topic configs',
     '',
     topicTable(TOPIC_CONFIGS),

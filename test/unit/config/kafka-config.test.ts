@@ -225,10 +225,9 @@ test('source() and synonyms() follow the precedence of DescribeConfigs', () => {
 });
 
 test('describe() hides passwords, marks read-only configs and lists listener overrides', () => {
-  const config = withProps({
-    'sasl.enabled.mechanisms': 'PLAIN',
-    'listener.name.plaintext.plain.sasl.jaas.config': 'secret',
-    'listener.name.plaintext.max.connections': '10',
+  // SASL settings are refused at start; stored dynamic ones (written by an older broker) are still described.
+  const config = withProps({ 'listener.name.plaintext.max.connections': '10' }).withDynamicConfigs({
+    perBroker: { 'sasl.enabled.mechanisms': 'PLAIN', 'listener.name.plaintext.plain.sasl.jaas.config': 'secret' },
   });
   const entries = new Map(config.describe().map((e) => [e.name, e]));
   const jaas = entries.get('listener.name.plaintext.plain.sasl.jaas.config');
@@ -281,6 +280,11 @@ test('validateDynamicUpdate rejects read-only, per-broker-at-cluster-level, unkn
   ]);
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'ssl.keystore.location': '/x' }, false), [
     'Cannot update these configs at default cluster level, broker id must be specified: [ssl.keystore.location]',
+    'ssl.keystore.location=/x is refused: TLS (SSL listeners) is not supported yet',
+  ]);
+  assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'ssl.keystore.location': null, 'ssl.client.auth': 'none' }, true), []);
+  assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'background.threads': '4' }, true), [
+    'background.threads is accepted but has no effect in this broker yet (requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE)',
   ]);
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'message.max.bytes': '-1' }, true), [
     'Invalid value -1 for configuration message.max.bytes: Value must be at least 0',
