@@ -169,7 +169,7 @@ test('listener consistency is checked as Kafka does', () => {
   );
   assert.match(errorsOf(() => withProps({ listeners: 'PLAINTEXT:/9092' }))[0], /Unable to parse PLAINTEXT:\/9092 to a broker endpoint/);
   assert.match(
-    errorsOf(() => withProps({ 'security.inter.broker.protocol': 'PLAINTEXT' })).join('\n'),
+    errorsOf(() => withProps({ 'inter.broker.listener.name': 'PLAINTEXT', 'security.inter.broker.protocol': 'PLAINTEXT' })).join('\n'),
     /Only one of inter.broker.listener.name and security.inter.broker.protocol should be set/,
   );
 });
