@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ConfigException } from '../../../src/config/config-exception.ts';
 import { DEFAULT_SERVER_PROPERTIES } from '../../../src/config/default-server-properties.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
-
-const withProps = (extra: Record<string, string>): KafkaConfig => KafkaConfig.fromProps({ ...DEFAULT_SERVER_PROPERTIES, ...extra });
-
-function errorsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigException) return e.errors;
-    throw e;
-  }
-  return [];
-}
+import { configErrors as errorsOf, withProps } from './config-errors.ts';
 
 test('refused configs stop the configuration only when set to something other than their default', () => {
   assert.deepEqual(errorsOf(() => withProps({ 'authorizer.class.name': '', 'allow.everyone.if.no.acl.found': 'false', 'ssl.client.auth': 'none', 'ssl.keystore.location': '' })), []);

@@ -6,19 +6,15 @@ import { LONG_MAX_VALUE } from '../../../src/config/config-def.ts';
 import { ConfigException } from '../../../src/config/config-exception.ts';
 import { DEFAULT_SERVER_PROPERTIES } from '../../../src/config/default-server-properties.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
+import { configErrors, withProps } from './config-errors.ts';
 
 const base = DEFAULT_SERVER_PROPERTIES;
-const withProps = (extra: Record<string, string>): KafkaConfig => KafkaConfig.fromProps({ ...base, ...extra });
 
-/** The messages of the ConfigException thrown by `fn`. */
+/** The messages of the ConfigException thrown by `fn` (which must throw one). */
 function errorsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigException) return e.errors;
-    throw e;
-  }
-  assert.fail('expected a ConfigException');
+  const errors = configErrors(fn);
+  assert.ok(errors.length > 0, 'expected a ConfigException');
+  return errors;
 }
 
 test('the built-in single-node settings form a valid combined-mode config', () => {
