@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 
 import { LONG_MAX_VALUE } from '../../../src/config/config-def.ts';
-import { ConfigException } from '../../../src/config/config-exception.ts';
 import { DEFAULT_SERVER_PROPERTIES } from '../../../src/config/default-server-properties.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
 import { configErrors, withProps } from './config-errors.ts';
