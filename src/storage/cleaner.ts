@@ -231,18 +231,27 @@ export class Cleaner {
       await cleaned.onBecomeInactiveSegment();
       await cleaned.flush();
       await cleaned.setLastModified(await group.at(-1)!.lastModified());
-      await this.#hooks.afterCleanedWritten?.();
-      this.#checkAborted(log);
     } catch (e) {
       // Nothing was swapped in yet: the half-written `.cleaned` files go, whether the clean was aborted or failed
       // (a failed log is then marked uncleanable and left as it was).
-      await cleaned.closeHandlers().catch(() => undefined);
-      await cleaned.deleteIfExists().catch((err: unknown) => this.#logger.warn({ err, log: log.dir }, 'Could not delete a .cleaned segment'));
+      await this.#discard(log, cleaned);
       throw e;
+    }
+    // A crash simulated here leaves the `.cleaned` files, as a real crash would (recovery removes them).
+    await this.#hooks.afterCleanedWritten?.();
+    if (this.#isAborted()) {
+      await this.#discard(log, cleaned);
+      this.#checkAborted(log);
     }
     const swapped = await log.replaceSegments(cleaned, group, this.#hooks.beforeFinalRename);
     if (!swapped) throw new LogCleaningAbortedError(`The segments of ${log.dir} changed while cleaning`);
     stats.segmentsCleaned += group.length;
+  }
+
+  /** Closes and deletes a `.cleaned` segment that will not be swapped in. */
+  async #discard(log: UnifiedLog, cleaned: LogSegment): Promise<void> {
+    await cleaned.closeHandlers().catch(() => undefined);
+    await cleaned.deleteIfExists().catch((err: unknown) => this.#logger.warn({ err, log: log.dir }, 'Could not delete a .cleaned segment'));
   }
 
   /**
