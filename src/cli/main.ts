@@ -7,8 +7,9 @@ import { configFromEnv } from '../config/config-from-env.ts';
 import { KafkaConfig } from '../config/kafka-config.ts';
 import { ConfigException } from '../config/config-exception.ts';
 import { ProcessTerminatingFaultHandler } from '../common/fault-handler.ts';
-import { rootLogger, setLogLevel } from '../observability/logger.ts';
-import { formatDirectories } from '../metadata/meta-properties.ts';
+import { checkClusterId } from '../config/cluster-id.ts';
+import { levelFromEnv, rootLogger, setLogLevel } from '../observability/logger.ts';
+import { formatDirectories, readMetaProperties } from '../metadata/meta-properties.ts';
 import { BrokerServer, randomClusterId } from '../server/broker-server.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
@@ -21,25 +22,47 @@ function parseOverride(arg: string, acc: Record<string, string>): Record<string,
   return acc;
 }
 
+/** What {@link loadConfig} returns. */
+export interface LoadedConfig {
+  readonly config: KafkaConfig;
+  /** CLUSTER_ID from the environment. */
+  readonly clusterId: string | undefined;
+  /** KAFKA_* variables ignored because they map to no broker config (Kubernetes service links...). */
+  readonly unknownEnv: readonly string[];
+}
+
 /**
  * The configuration a command runs with: the file given by --config (else the embedded single-node default,
  * the same as config/server.properties), then KAFKA_* environment variables (as the Apache Kafka Docker image
- * maps them), then --override key=value arguments. Validated by KafkaConfig (unknown names and bad values stop
- * the command with every problem listed).
+ * maps them; those that name no config are ignored and returned in `unknownEnv`), then --override key=value
+ * arguments. Validated by KafkaConfig: unknown names in the file or the overrides, bad values and refused settings
+ * stop the command with every problem listed.
  */
-export async function loadConfig(file: string | undefined, overrides: Record<string, string>, env: NodeJS.ProcessEnv): Promise<{ config: KafkaConfig; clusterId: string | undefined }> {
+export async function loadConfig(file: string | undefined, overrides: Record<string, string>, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
   const base = file === undefined ? { ...DEFAULT_SERVER_PROPERTIES } : parseProperties(await readFile(file, 'utf8'));
-  const fromEnv = configFromEnv(env);
-  const envProps = { ...fromEnv.props };
-  // The image derives listeners from KAFKA_ADVERTISED_LISTENERS only for a config made from the environment
-  // alone; listeners given by the file (or the embedded default) stay unless KAFKA_LISTENERS names others.
-  if ((env.KAFKA_LISTENERS ?? '') === '' && base.listeners !== undefined) delete envProps.listeners;
-  const props = { ...base, ...envProps, ...overrides };
+  const fromEnv = configFromEnv(env, base.listeners);
+  const props = { ...base, ...fromEnv.props, ...overrides };
   try {
-    return { config: KafkaConfig.fromProps(props), clusterId: fromEnv.clusterId };
+    return { config: KafkaConfig.fromProps(props), clusterId: fromEnv.clusterId, unknownEnv: fromEnv.unknown };
   } catch (e) {
     if (e instanceof ConfigException) throw new Error(`invalid configuration${file === undefined ? '' : ` in ${file}`}:\n  ${e.message.split('\n').join('\n  ')}`);
     throw e;
+  }
+}
+
+/**
+ * The log level a command runs with: log.level when set (file, KAFKA_LOG_LEVEL, --override), else LOG_LEVEL,
+ * else info. An unusable LOG_LEVEL is reported once the logger runs.
+ */
+function applyLogLevel(loaded: LoadedConfig, env: NodeJS.ProcessEnv): void {
+  const { config } = loaded;
+  const fromEnv = levelFromEnv(env.LOG_LEVEL);
+  setLogLevel(config.isSet('log.level') ? (config.getString('log.level') ?? 'info') : (fromEnv ?? 'info'));
+  if (env.LOG_LEVEL !== undefined && fromEnv === undefined) {
+    rootLogger.warn(`LOG_LEVEL=${env.LOG_LEVEL} names no level (trace, debug, info, warn, error, fatal, silent): ignored`);
+  }
+  if (loaded.unknownEnv.length > 0) {
+    rootLogger.warn({ variables: loaded.unknownEnv }, `Ignored environment variables that name no broker config: ${loaded.unknownEnv.join(', ')}`);
   }
 }
 
@@ -63,8 +86,9 @@ function haltOnUncaughtErrors(): void {
 
 async function start(options: { config?: string; override: Record<string, string> }): Promise<void> {
   haltOnUncaughtErrors();
-  const { config, clusterId } = await loadConfig(options.config, options.override, process.env);
-  setLogLevel(config.getString('log.level') ?? 'info');
+  const loaded = await loadConfig(options.config, options.override, process.env);
+  const { config, clusterId } = loaded;
+  applyLogLevel(loaded, process.env);
   const formatClusterId = clusterId ?? (isSingleNodeQuorum(config) ? randomClusterId() : undefined);
   const server = await BrokerServer.start(config, { formatClusterId });
   let stopping = false;
@@ -84,11 +108,27 @@ async function start(options: { config?: string; override: Record<string, string
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/**
+ * `kafka-broker format`, as `kafka-storage format`: writes meta.properties into every log directory. The cluster id
+ * must be a Kafka Uuid (base64url, 16 bytes). A formatted directory stops the command unless --ignore-formatted,
+ * which skips it and says so.
+ */
 async function format(options: { config?: string; override: Record<string, string>; clusterId: string; ignoreFormatted?: boolean }): Promise<void> {
-  const { config } = await loadConfig(options.config, options.override, process.env);
+  const loaded = await loadConfig(options.config, options.override, process.env);
+  applyLogLevel(loaded, process.env);
+  const { config } = loaded;
+  const invalid = checkClusterId(options.clusterId);
+  if (invalid !== null) throw new Error(invalid);
   const dirs = [...new Set([...config.logDirs, config.metadataLogDir])];
+  const formatted = new Set<string>();
+  for (const dir of dirs) if ((await readMetaProperties(dir)) !== null) formatted.add(dir);
   await formatDirectories(dirs, options.clusterId, config.nodeId, options.ignoreFormatted === true);
-  console.log(`Formatted ${dirs.join(', ')} with cluster.id ${options.clusterId} and node.id ${config.nodeId}.`);
+  for (const dir of dirs) {
+    console.log(formatted.has(dir)
+      ? `Skipped ${dir}: already formatted.`
+      : `Formatted ${dir} with cluster.id ${options.clusterId} and node.id ${config.nodeId}.`);
+  }
+  if (formatted.size === dirs.length) console.log('All of the log directories are already formatted.');
 }
 
 /** Runs the `kafka-broker` command line (argv as in process.argv). */

@@ -1,7 +1,9 @@
-// The full broker config table (Kafka's `AbstractKafkaConfig.CONFIG_DEF` minus ZooKeeper, tiered storage
-// internals, delegation tokens and share groups, plus this broker's extensions), with name types for typed getters.
+// The full broker config table: Kafka 3.9's `AbstractKafkaConfig.CONFIG_DEF` minus ZooKeeper, plus the configs
+// Kafka 4.x added and this broker's extensions, with name types for typed getters. Every entry is classified
+// (implemented, inactive or refused: `ConfigKey.support`).
 
 import { BROKER_COORDINATOR_CONFIGS } from './broker-coordinator-configs.ts';
+import { BROKER_KAFKA4_CONFIGS } from './broker-kafka4-configs.ts';
 import { BROKER_LOG_CONFIGS } from './broker-log-configs.ts';
 import { BROKER_SECURITY_CONFIGS } from './broker-security-configs.ts';
 import { BROKER_SERVER_CONFIGS } from './broker-server-configs.ts';
@@ -13,6 +15,7 @@ export const BROKER_CONFIGS = [
   ...BROKER_LOG_CONFIGS,
   ...BROKER_COORDINATOR_CONFIGS,
   ...BROKER_SECURITY_CONFIGS,
+  ...BROKER_KAFKA4_CONFIGS,
 ] as const;
 
 /** A broker config name. */

@@ -7,6 +7,8 @@ import { BROKER_COMPRESSION_TYPES, gzipLevel, lz4Level, metadataVersionString, z
 
 const LONG_MAX = '9223372036854775807';
 const CLUSTER = 'cluster-wide';
+const TIERED = 'applies to tiered storage, which is not supported (remote.log.storage.system.enable is refused)';
+const POLICY = 'policies are Java plug-in classes, which this broker cannot load: every request would be allowed';
 
 /** Broker configs about logs, segments, retention, flushing and the log cleaner. */
 export const BROKER_LOG_CONFIGS = [
@@ -72,7 +74,7 @@ export const BROKER_LOG_CONFIGS = [
   def('log.flush.start.offset.checkpoint.interval.ms', 'INT', '60000', 'How often in ms log-start-offset checkpoints are written.', {
     v: atLeast(0), imp: 'HIGH',
   }),
-  def('log.preallocate', 'BOOLEAN', 'false', 'Whether new segment files are preallocated by default.', { dyn: CLUSTER }),
+  def('log.preallocate', 'BOOLEAN', 'false', 'Whether new segment files are preallocated by default.', { dyn: CLUSTER, inactive: true }),
   def('num.recovery.threads.per.data.dir', 'INT', '1', 'Threads per log directory used to load logs at startup and flush at shutdown.', {
     v: atLeast(1), imp: 'HIGH', dyn: CLUSTER,
   }),
@@ -81,7 +83,7 @@ export const BROKER_LOG_CONFIGS = [
     v: atLeast(1), imp: 'HIGH', dyn: CLUSTER,
   }),
   def('log.message.format.version', 'STRING', '3.0-IV1', 'Default message format version of topics; ignored since 3.0.', {
-    v: metadataVersionString, deprecated: 'removed in Kafka 4.0',
+    v: metadataVersionString, deprecated: 'removed in Kafka 4.0', inactive: 'ignored since Kafka 3.0, as in Kafka',
   }),
   def('log.message.timestamp.type', 'STRING', 'CreateTime', 'Default timestamp type of topics: CreateTime or LogAppendTime.', {
     v: oneOf('CreateTime', 'LogAppendTime'), dyn: CLUSTER,
@@ -95,39 +97,39 @@ export const BROKER_LOG_CONFIGS = [
   def('log.message.timestamp.after.max.ms', 'LONG', LONG_MAX, 'Default bound in ms on how far ahead a CreateTime timestamp may be.', {
     v: atLeast(0), dyn: CLUSTER,
   }),
-  def('create.topic.policy.class.name', 'CLASS', null, 'Class validating topic creation requests (not supported here).', {
-    imp: 'LOW',
+  def('create.topic.policy.class.name', 'CLASS', null, 'Class validating topic creation requests.', {
+    imp: 'LOW', refused: POLICY,
   }),
-  def('alter.config.policy.class.name', 'CLASS', null, 'Class validating alter-config requests (not supported here).', {
-    imp: 'LOW',
+  def('alter.config.policy.class.name', 'CLASS', null, 'Class validating alter-config requests.', {
+    imp: 'LOW', refused: POLICY,
   }),
   def('log.message.downconversion.enable', 'BOOLEAN', 'true', 'Whether old fetch versions get down-converted records by default.', {
-    imp: 'LOW', dyn: CLUSTER, deprecated: 'removed in Kafka 4.0',
+    imp: 'LOW', dyn: CLUSTER, deprecated: 'removed in Kafka 4.0', inactive: true,
   }),
   def('log.dir.failure.timeout.ms', 'LONG', '30000', 'Time in ms to wait for a failed log directory to be handled before shutting down.', {
-    v: atLeast(1), imp: 'LOW',
+    v: atLeast(1), imp: 'LOW', inactive: true,
   }),
   def('log.initial.task.delay.ms', 'LONG', '30000', 'Delay in ms before the first retention and flush tasks run after startup.', {
     v: atLeast(0), imp: 'LOW', internal: true,
   }),
   def('log.local.retention.ms', 'LONG', '-2', 'Default local retention in ms for tiered topics (-2: use the retention time).', {
-    v: atLeast(-2), dyn: CLUSTER,
+    v: atLeast(-2), dyn: CLUSTER, inactive: TIERED,
   }),
   def('log.local.retention.bytes', 'LONG', '-2', 'Default local retention in bytes for tiered topics (-2: use the retention size).', {
-    v: atLeast(-2), dyn: CLUSTER,
+    v: atLeast(-2), dyn: CLUSTER, inactive: TIERED,
   }),
-  def('remote.log.storage.system.enable', 'BOOLEAN', 'false', 'Whether tiered storage is enabled on the broker (not supported here).'),
+  def('remote.log.storage.system.enable', 'BOOLEAN', 'false', 'Whether tiered storage is enabled on the broker.', { refused: 'tiered storage is not supported yet' }),
   def('message.max.bytes', 'INT', '1048588', 'Default largest record batch in bytes the broker accepts (topic: max.message.bytes).', {
     v: atLeast(0), imp: 'HIGH', dyn: CLUSTER,
   }),
   def('compression.type', 'STRING', 'producer', "Default codec batches are stored with; 'producer' keeps the producer's codec.", {
     v: oneOf(...BROKER_COMPRESSION_TYPES), imp: 'HIGH', dyn: CLUSTER,
   }),
-  def('compression.gzip.level', 'INT', '-1', 'Default gzip level when compression.type is gzip.', { v: gzipLevel, dyn: CLUSTER }),
-  def('compression.lz4.level', 'INT', '9', 'Default lz4 level when compression.type is lz4.', { v: lz4Level, dyn: CLUSTER }),
-  def('compression.zstd.level', 'INT', '3', 'Default zstd level when compression.type is zstd.', { v: zstdLevel, dyn: CLUSTER }),
+  def('compression.gzip.level', 'INT', '-1', 'Default gzip level when compression.type is gzip.', { v: gzipLevel, dyn: CLUSTER, inactive: true }),
+  def('compression.lz4.level', 'INT', '9', 'Default lz4 level when compression.type is lz4.', { v: lz4Level, dyn: CLUSTER, inactive: true }),
+  def('compression.zstd.level', 'INT', '3', 'Default zstd level when compression.type is zstd.', { v: zstdLevel, dyn: CLUSTER, inactive: true }),
   def('unclean.leader.election.enable', 'BOOLEAN', 'false', 'Whether replicas outside the ISR may be elected leader as a last resort.', {
-    imp: 'HIGH', dyn: CLUSTER,
+    imp: 'HIGH', dyn: CLUSTER, inactive: 'replication between brokers is not built yet',
   }),
   def('log.cleaner.threads', 'INT', '1', 'Number of log cleaner threads.', { v: atLeast(0), dyn: CLUSTER }),
   def('log.cleaner.io.max.bytes.per.second', 'DOUBLE', '1.7976931348623157E308', 'Throttle in bytes per second on the cleaner\'s combined reads and writes.', {

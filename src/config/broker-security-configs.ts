@@ -8,111 +8,118 @@ import { defineBroker as def, oneOf, validator } from './config-def.ts';
 
 const PER_BROKER = 'per-broker';
 
+/** Why the configs of this file stop the start when set to anything but their default. */
+const ACLS = 'ACL authorization is not supported yet: every client would be allowed everything';
+const TLS = 'TLS (SSL listeners) is not supported yet';
+const SASL = 'SASL authentication is not supported yet';
+const TLS_SASL = 'TLS and SASL are not supported yet';
+const PRINCIPALS = 'principal builders are Java plug-in classes, which this broker cannot load';
+
 /** Kafka's `ConfigDef.NonNullValidator`. */
 const nonNull = validator('non-null string', () => null);
 
 /** SSL, SASL and authorization configs. */
 export const BROKER_SECURITY_CONFIGS = [
   def('authorizer.class.name', 'STRING', '', 'Authorizer class; org.apache.kafka.metadata.authorizer.StandardAuthorizer enables ACLs.', {
-    v: nonNull, imp: 'LOW',
+    v: nonNull, imp: 'LOW', refused: ACLS,
   }),
   def('super.users', 'STRING', null, 'Semicolon-separated principals (User:name) that bypass ACLs; read by the StandardAuthorizer.', {
-    imp: 'LOW',
+    imp: 'LOW', refused: ACLS,
   }),
   def('allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', 'Whether a resource without any ACL is open to everyone; read by the StandardAuthorizer.', {
-    imp: 'LOW',
+    imp: 'LOW', refused: ACLS,
   }),
-  def('connections.max.reauth.ms', 'LONG', '0', 'Maximum SASL session lifetime in ms before re-authentication is required (0: none).'),
-  def('sasl.server.max.receive.size', 'INT', '524288', 'Largest SASL message in bytes accepted before authentication completes.'),
-  def('security.providers', 'STRING', null, 'Security provider creator classes (Java only; ignored here).', { imp: 'LOW' }),
+  def('connections.max.reauth.ms', 'LONG', '0', 'Maximum SASL session lifetime in ms before re-authentication is required (0: none).', { refused: SASL }),
+  def('sasl.server.max.receive.size', 'INT', '524288', 'Largest SASL message in bytes accepted before authentication completes.', { refused: SASL }),
+  def('security.providers', 'STRING', null, 'Security provider creator classes (Java).', { imp: 'LOW', refused: TLS_SASL }),
   def('principal.builder.class', 'CLASS', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder',
-    'Class that builds the principal of a connection (only the default is supported here).', { dyn: PER_BROKER }),
+    'Class that builds the principal of a connection.', { dyn: PER_BROKER, refused: PRINCIPALS }),
   def('ssl.client.auth', 'STRING', 'none', 'Whether TLS client certificates are required, requested or not asked for.', {
-    v: oneOf('required', 'requested', 'none'), dyn: PER_BROKER,
+    v: oneOf('required', 'requested', 'none'), dyn: PER_BROKER, refused: TLS,
   }),
-  def('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', 'Rules mapping a certificate distinguished name to a principal name.', { imp: 'LOW' }),
-  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW' }),
-  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW' }),
-  def('ssl.protocol', 'STRING', 'TLSv1.3', 'TLS protocol used to create the TLS context.', { dyn: PER_BROKER }),
-  def('ssl.provider', 'STRING', null, 'Security provider of TLS connections (Java only).', { dyn: PER_BROKER }),
-  def('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', 'TLS protocol versions accepted.', { dyn: PER_BROKER }),
-  def('ssl.keystore.type', 'STRING', 'JKS', 'Format of the key store: JKS, PKCS12 or PEM.', { dyn: PER_BROKER }),
-  def('ssl.keystore.location', 'STRING', null, 'Path of the key store file.', { dyn: PER_BROKER }),
-  def('ssl.keystore.password', 'PASSWORD', null, 'Password of the key store file.', { dyn: PER_BROKER }),
-  def('ssl.key.password', 'PASSWORD', null, 'Password of the private key.', { dyn: PER_BROKER }),
-  def('ssl.keystore.key', 'PASSWORD', null, 'PEM private key given inline (ssl.keystore.type=PEM).', { dyn: PER_BROKER }),
+  def('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', 'Rules mapping a certificate distinguished name to a principal name.', { imp: 'LOW', refused: TLS }),
+  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW', refused: TLS }),
+  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW', refused: TLS }),
+  def('ssl.protocol', 'STRING', 'TLSv1.3', 'TLS protocol used to create the TLS context.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.provider', 'STRING', null, 'Security provider of TLS connections (Java only).', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', 'TLS protocol versions accepted.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.keystore.type', 'STRING', 'JKS', 'Format of the key store: JKS, PKCS12 or PEM.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.keystore.location', 'STRING', null, 'Path of the key store file.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.keystore.password', 'PASSWORD', null, 'Password of the key store file.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.key.password', 'PASSWORD', null, 'Password of the private key.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.keystore.key', 'PASSWORD', null, 'PEM private key given inline (ssl.keystore.type=PEM).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.keystore.certificate.chain', 'PASSWORD', null, 'PEM certificate chain given inline (ssl.keystore.type=PEM).', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: TLS,
   }),
-  def('ssl.truststore.type', 'STRING', 'JKS', 'Format of the trust store: JKS, PKCS12 or PEM.', { dyn: PER_BROKER }),
-  def('ssl.truststore.location', 'STRING', null, 'Path of the trust store file.', { dyn: PER_BROKER }),
-  def('ssl.truststore.password', 'PASSWORD', null, 'Password of the trust store file.', { dyn: PER_BROKER }),
+  def('ssl.truststore.type', 'STRING', 'JKS', 'Format of the trust store: JKS, PKCS12 or PEM.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.truststore.location', 'STRING', null, 'Path of the trust store file.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.truststore.password', 'PASSWORD', null, 'Password of the trust store file.', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.truststore.certificates', 'PASSWORD', null, 'PEM trusted certificates given inline (ssl.truststore.type=PEM).', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: TLS,
   }),
-  def('ssl.keymanager.algorithm', 'STRING', 'SunX509', 'Key manager algorithm (Java only).', { dyn: PER_BROKER }),
-  def('ssl.trustmanager.algorithm', 'STRING', 'PKIX', 'Trust manager algorithm (Java only).', { dyn: PER_BROKER }),
+  def('ssl.keymanager.algorithm', 'STRING', 'SunX509', 'Key manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.trustmanager.algorithm', 'STRING', 'PKIX', 'Trust manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.endpoint.identification.algorithm', 'STRING', 'https', 'Host name verification of peer certificates (https, or empty to disable).', {
-    imp: 'LOW', dyn: PER_BROKER,
+    imp: 'LOW', dyn: PER_BROKER, refused: TLS,
   }),
   def('ssl.secure.random.implementation', 'STRING', null, 'SecureRandom implementation for TLS (Java only).', {
-    imp: 'LOW', dyn: PER_BROKER,
+    imp: 'LOW', dyn: PER_BROKER, refused: TLS,
   }),
-  def('ssl.cipher.suites', 'LIST', '', 'Cipher suites allowed (empty: all supported).', { dyn: PER_BROKER }),
-  def('ssl.engine.factory.class', 'CLASS', null, 'Custom SSLEngine factory class (Java only).', { imp: 'LOW', dyn: PER_BROKER }),
-  def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used between brokers.', { dyn: PER_BROKER }),
+  def('ssl.cipher.suites', 'LIST', '', 'Cipher suites allowed (empty: all supported).', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.engine.factory.class', 'CLASS', null, 'Custom SSLEngine factory class (Java only).', { imp: 'LOW', dyn: PER_BROKER, refused: TLS }),
+  def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used between brokers.', { dyn: PER_BROKER, refused: SASL }),
   def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts (e.g. PLAIN, SCRAM-SHA-256, SCRAM-SHA-512).', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
-  def('sasl.server.callback.handler.class', 'CLASS', null, 'Custom SASL server callback handler class (not supported here).'),
+  def('sasl.server.callback.handler.class', 'CLASS', null, 'Custom SASL server callback handler class.', { refused: SASL }),
   def('sasl.kerberos.principal.to.local.rules', 'LIST', 'DEFAULT', 'Rules mapping Kerberos principals to short names.', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
-  def('sasl.jaas.config', 'PASSWORD', null, 'JAAS login context for SASL, usually set per listener and mechanism.', { dyn: PER_BROKER }),
-  def('sasl.client.callback.handler.class', 'CLASS', null, 'SASL client callback handler class (Java only).'),
-  def('sasl.login.class', 'CLASS', null, 'Login class for SASL (Java only).'),
-  def('sasl.login.callback.handler.class', 'CLASS', null, 'SASL login callback handler class (Java only).'),
-  def('sasl.kerberos.service.name', 'STRING', null, 'Kerberos principal name the broker runs as.', { dyn: PER_BROKER }),
-  def('sasl.kerberos.kinit.cmd', 'STRING', '/usr/bin/kinit', 'Path of the kinit command.', { dyn: PER_BROKER }),
+  def('sasl.jaas.config', 'PASSWORD', null, 'JAAS login context for SASL, usually set per listener and mechanism.', { dyn: PER_BROKER, refused: SASL }),
+  def('sasl.client.callback.handler.class', 'CLASS', null, 'SASL client callback handler class (Java only).', { refused: SASL }),
+  def('sasl.login.class', 'CLASS', null, 'Login class for SASL (Java only).', { refused: SASL }),
+  def('sasl.login.callback.handler.class', 'CLASS', null, 'SASL login callback handler class (Java only).', { refused: SASL }),
+  def('sasl.kerberos.service.name', 'STRING', null, 'Kerberos principal name the broker runs as.', { dyn: PER_BROKER, refused: SASL }),
+  def('sasl.kerberos.kinit.cmd', 'STRING', '/usr/bin/kinit', 'Path of the kinit command.', { dyn: PER_BROKER, refused: SASL }),
   def('sasl.kerberos.ticket.renew.window.factor', 'DOUBLE', '0.8', 'Fraction of a ticket lifetime after which it is renewed.', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
   def('sasl.kerberos.ticket.renew.jitter', 'DOUBLE', '0.05', 'Random jitter fraction added to the ticket renewal time.', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
-  def('sasl.kerberos.min.time.before.relogin', 'LONG', '60000', 'Minimum time in ms between Kerberos relogins.', { dyn: PER_BROKER }),
+  def('sasl.kerberos.min.time.before.relogin', 'LONG', '60000', 'Minimum time in ms between Kerberos relogins.', { dyn: PER_BROKER, refused: SASL }),
   def('sasl.login.refresh.window.factor', 'DOUBLE', '0.8', 'Fraction of a credential lifetime after which it is refreshed.', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
   def('sasl.login.refresh.window.jitter', 'DOUBLE', '0.05', 'Random jitter fraction added to the credential refresh time.', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
   def('sasl.login.refresh.min.period.seconds', 'SHORT', '60', 'Minimum time in seconds between credential refreshes.', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
   def('sasl.login.refresh.buffer.seconds', 'SHORT', '300', 'Time in seconds before credential expiry to keep when refreshing.', {
-    dyn: PER_BROKER,
+    dyn: PER_BROKER, refused: SASL,
   }),
-  def('sasl.login.connect.timeout.ms', 'INT', null, 'Connect timeout in ms of the OAuth login provider.', { imp: 'LOW' }),
-  def('sasl.login.read.timeout.ms', 'INT', null, 'Read timeout in ms of the OAuth login provider.', { imp: 'LOW' }),
-  def('sasl.login.retry.backoff.max.ms', 'LONG', '10000', 'Maximum backoff in ms between OAuth login attempts.', { imp: 'LOW' }),
-  def('sasl.login.retry.backoff.ms', 'LONG', '100', 'Initial backoff in ms between OAuth login attempts.', { imp: 'LOW' }),
-  def('sasl.oauthbearer.scope.claim.name', 'STRING', 'scope', 'JWT claim holding the OAuth scopes.', { imp: 'LOW' }),
-  def('sasl.oauthbearer.sub.claim.name', 'STRING', 'sub', 'JWT claim holding the OAuth subject.', { imp: 'LOW' }),
-  def('sasl.oauthbearer.token.endpoint.url', 'STRING', null, 'URL of the OAuth token endpoint.'),
-  def('sasl.oauthbearer.jwks.endpoint.url', 'STRING', null, 'URL of the JWKS endpoint used to verify OAuth tokens.'),
-  def('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'LONG', '3600000', 'How often in ms the JWKS keys are refreshed.', { imp: 'LOW' }),
+  def('sasl.login.connect.timeout.ms', 'INT', null, 'Connect timeout in ms of the OAuth login provider.', { imp: 'LOW', refused: SASL }),
+  def('sasl.login.read.timeout.ms', 'INT', null, 'Read timeout in ms of the OAuth login provider.', { imp: 'LOW', refused: SASL }),
+  def('sasl.login.retry.backoff.max.ms', 'LONG', '10000', 'Maximum backoff in ms between OAuth login attempts.', { imp: 'LOW', refused: SASL }),
+  def('sasl.login.retry.backoff.ms', 'LONG', '100', 'Initial backoff in ms between OAuth login attempts.', { imp: 'LOW', refused: SASL }),
+  def('sasl.oauthbearer.scope.claim.name', 'STRING', 'scope', 'JWT claim holding the OAuth scopes.', { imp: 'LOW', refused: SASL }),
+  def('sasl.oauthbearer.sub.claim.name', 'STRING', 'sub', 'JWT claim holding the OAuth subject.', { imp: 'LOW', refused: SASL }),
+  def('sasl.oauthbearer.token.endpoint.url', 'STRING', null, 'URL of the OAuth token endpoint.', { refused: SASL }),
+  def('sasl.oauthbearer.jwks.endpoint.url', 'STRING', null, 'URL of the JWKS endpoint used to verify OAuth tokens.', { refused: SASL }),
+  def('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'LONG', '3600000', 'How often in ms the JWKS keys are refreshed.', { imp: 'LOW', refused: SASL }),
   def('sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 'LONG', '100', 'Initial backoff in ms between JWKS fetch attempts.', {
-    imp: 'LOW',
+    imp: 'LOW', refused: SASL,
   }),
   def('sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 'LONG', '10000', 'Maximum backoff in ms between JWKS fetch attempts.', {
-    imp: 'LOW',
+    imp: 'LOW', refused: SASL,
   }),
   def('sasl.oauthbearer.clock.skew.seconds', 'INT', '30', 'Clock skew in seconds tolerated when checking OAuth token times.', {
-    imp: 'LOW',
+    imp: 'LOW', refused: SASL,
   }),
-  def('sasl.oauthbearer.expected.audience', 'LIST', null, 'Audiences an OAuth token must name.', { imp: 'LOW' }),
-  def('sasl.oauthbearer.expected.issuer', 'STRING', null, 'Issuer an OAuth token must name.', { imp: 'LOW' }),
+  def('sasl.oauthbearer.expected.audience', 'LIST', null, 'Audiences an OAuth token must name.', { imp: 'LOW', refused: SASL }),
+  def('sasl.oauthbearer.expected.issuer', 'STRING', null, 'Issuer an OAuth token must name.', { imp: 'LOW', refused: SASL }),
 ] as const;
 
 /**

@@ -13,6 +13,17 @@ const CLUSTER = 'cluster-wide';
 const PER_BROKER = 'per-broker';
 const INT_MAX = '2147483647';
 
+/** Why the inactive configs of this file have no effect yet (docs and the start-up warning say so). */
+const THREADS = 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE';
+const OUTGOING = 'this node opens no connections to other nodes yet';
+const CLUSTER_ONLY = 'applies to a cluster of several nodes, which is not built yet';
+const REPLICATION = 'replication between brokers is not built yet';
+const SNAPSHOTS = 'metadata snapshots are not built yet: the metadata log is kept whole';
+const PURGATORY = 'completed requests leave the purgatories at once: there is nothing to purge';
+/** Why the refused configs of this file stop the start. */
+const SASL = 'SASL authentication is not supported yet';
+const TLS_SASL = 'only PLAINTEXT is supported: TLS and SASL are not built yet';
+
 /** Kafka's default listener.security.protocol.map (the order of Java's HashMap over the protocol names). */
 export const DEFAULT_LISTENER_SECURITY_PROTOCOL_MAP = 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT';
 
@@ -20,83 +31,83 @@ export const DEFAULT_LISTENER_SECURITY_PROTOCOL_MAP = 'SASL_SSL:SASL_SSL,PLAINTE
 export const BROKER_SERVER_CONFIGS = [
   // ServerConfigs
   def('broker.id', 'INT', '-1', 'Legacy name of node.id; when set it must equal node.id.', { imp: 'HIGH' }),
-  def('num.io.threads', 'INT', '8', 'Number of request handler threads (the event loop serves requests here; kept for compatibility).', {
-    v: atLeast(1), imp: 'HIGH', dyn: CLUSTER,
+  def('num.io.threads', 'INT', '8', 'Number of request handler threads.', {
+    v: atLeast(1), imp: 'HIGH', dyn: CLUSTER, inactive: THREADS,
   }),
   def('num.replica.alter.log.dirs.threads', 'INT', null, 'Threads moving replicas between log directories (default: one per directory).', {
-    imp: 'HIGH',
+    imp: 'HIGH', inactive: true,
   }),
-  def('background.threads', 'INT', '10', 'Threads for background tasks such as deleting files.', { v: atLeast(1), imp: 'HIGH', dyn: CLUSTER }),
+  def('background.threads', 'INT', '10', 'Threads for background tasks such as deleting files.', { v: atLeast(1), imp: 'HIGH', dyn: CLUSTER, inactive: THREADS }),
   def('request.timeout.ms', 'INT', '30000', 'Timeout in ms of requests this node sends to other nodes.', { imp: 'HIGH' }),
-  def('socket.connection.setup.timeout.ms', 'LONG', '10000', 'Time in ms an outgoing connection may take to establish.'),
-  def('socket.connection.setup.timeout.max.ms', 'LONG', '30000', 'Upper bound in ms of the exponential connection setup timeout.'),
-  def('early.start.listeners', 'STRING', null, 'Listeners started before the authorizer has loaded its ACLs.', { imp: 'HIGH' }),
+  def('socket.connection.setup.timeout.ms', 'LONG', '10000', 'Time in ms an outgoing connection may take to establish.', { inactive: OUTGOING }),
+  def('socket.connection.setup.timeout.max.ms', 'LONG', '30000', 'Upper bound in ms of the exponential connection setup timeout.', { inactive: OUTGOING }),
+  def('early.start.listeners', 'STRING', null, 'Listeners started before the authorizer has loaded its ACLs.', { imp: 'HIGH', inactive: true }),
   def('broker.rack', 'STRING', null, 'Rack of this broker, used for rack-aware replica placement and fetch-from-follower.'),
-  def('controlled.shutdown.max.retries', 'INT', '3', 'Attempts at a controlled shutdown before an unclean one.'),
-  def('controlled.shutdown.retry.backoff.ms', 'LONG', '5000', 'Wait in ms between controlled shutdown attempts.'),
-  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.'),
+  def('controlled.shutdown.max.retries', 'INT', '3', 'Attempts at a controlled shutdown before an unclean one.', { inactive: true }),
+  def('controlled.shutdown.retry.backoff.ms', 'LONG', '5000', 'Wait in ms between controlled shutdown attempts.', { inactive: true }),
+  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.', { inactive: true }),
   def('delete.topic.enable', 'BOOLEAN', 'true', 'Whether DeleteTopics requests are allowed.', { imp: 'HIGH' }),
   def('max.incremental.fetch.session.cache.slots', 'INT', '1000', 'Maximum number of incremental fetch sessions kept (KIP-227).', {
     v: atLeast(0),
   }),
   def('fetch.max.bytes', 'INT', '57671680', 'Upper bound in bytes of the data returned by one Fetch request.', { v: atLeast(1024) }),
   def('max.request.partition.size.limit', 'INT', '2000', 'Maximum number of partitions a single request may name.', {
-    v: atLeast(1),
+    v: atLeast(1), inactive: 'bounds DescribeTopicPartitions, which is not served yet',
   }),
   def('unstable.api.versions.enable', 'BOOLEAN', 'false', 'Whether unreleased API versions are advertised.', {
-    imp: 'HIGH', internal: true,
+    imp: 'HIGH', internal: true, inactive: 'no unreleased API version is served',
   }),
   def('unstable.feature.versions.enable', 'BOOLEAN', 'false', 'Whether unreleased feature versions may be enabled.', {
-    imp: 'HIGH', internal: true,
+    imp: 'HIGH', internal: true, inactive: true,
   }),
   // KRaftConfigs
   def('process.roles', 'LIST', '', 'Roles of this node: broker, controller, or both (combined mode).', {
     v: listOf('broker', 'controller'), imp: 'HIGH',
   }),
   def('node.id', 'INT', '-1', 'Unique id of this node in the cluster; required.', { imp: 'HIGH' }),
-  def('initial.broker.registration.timeout.ms', 'INT', '60000', 'Time in ms a broker waits for its first registration before giving up.'),
-  def('broker.heartbeat.interval.ms', 'INT', '2000', 'Time in ms between broker heartbeats to the controller.'),
-  def('broker.session.timeout.ms', 'INT', '9000', 'Time in ms without heartbeat after which the controller fences a broker.'),
+  def('initial.broker.registration.timeout.ms', 'INT', '60000', 'Time in ms a broker waits for its first registration before giving up.', { inactive: CLUSTER_ONLY }),
+  def('broker.heartbeat.interval.ms', 'INT', '2000', 'Time in ms between broker heartbeats to the controller.', { inactive: CLUSTER_ONLY }),
+  def('broker.session.timeout.ms', 'INT', '9000', 'Time in ms without heartbeat after which the controller fences a broker.', { inactive: CLUSTER_ONLY }),
   def('controller.listener.names', 'STRING', null, 'Comma-separated names of the listeners used by the controller.', { imp: 'HIGH' }),
-  def('sasl.mechanism.controller.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used to talk to controllers.', { imp: 'HIGH' }),
+  def('sasl.mechanism.controller.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used to talk to controllers.', { imp: 'HIGH', refused: SASL }),
   def('metadata.log.dir', 'STRING', null, 'Directory of the metadata log (default: the first log directory).', { imp: 'HIGH' }),
   def('metadata.log.segment.bytes', 'INT', '1073741824', 'Segment size in bytes of the metadata log.', { v: atLeast(12), imp: 'HIGH' }),
   def('metadata.log.segment.min.bytes', 'INT', '8388608', 'Lower bound of metadata.log.segment.bytes (for tests).', {
-    v: atLeast(12), imp: 'HIGH', internal: true,
+    v: atLeast(12), imp: 'HIGH', internal: true, inactive: true,
   }),
   def('metadata.log.segment.ms', 'LONG', '604800000', 'Time in ms before a metadata log segment rolls.', { imp: 'HIGH' }),
   def('metadata.max.retention.bytes', 'LONG', '104857600', 'Metadata log bytes kept before old snapshots and segments are deleted.', {
-    imp: 'HIGH',
+    imp: 'HIGH', inactive: SNAPSHOTS,
   }),
-  def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH' }),
+  def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH', inactive: SNAPSHOTS }),
   def('metadata.log.max.record.bytes.between.snapshots', 'LONG', '20971520', 'Metadata bytes appended before a new snapshot is taken.', {
-    v: atLeast(1), imp: 'HIGH',
+    v: atLeast(1), imp: 'HIGH', inactive: SNAPSHOTS,
   }),
   def('metadata.log.max.snapshot.interval.ms', 'LONG', '3600000', 'Maximum time in ms between metadata snapshots (0: no time trigger).', {
-    v: atLeast(0), imp: 'HIGH',
+    v: atLeast(0), imp: 'HIGH', inactive: SNAPSHOTS,
   }),
   def('metadata.max.idle.interval.ms', 'INT', '500', 'Interval in ms at which an idle active controller appends a no-op record.', {
-    v: atLeast(0), imp: 'LOW',
+    v: atLeast(0), imp: 'LOW', inactive: true,
   }),
   def('server.max.startup.time.ms', 'LONG', '9223372036854775807', 'Maximum time in ms a node may take to catch up with metadata at startup.', {
-    v: atLeast(0), internal: true,
+    v: atLeast(0), internal: true, inactive: true,
   }),
-  def('eligible.leader.replicas.enable', 'BOOLEAN', 'false', 'Whether eligible leader replicas (KIP-966) are used.', { imp: 'HIGH' }),
+  def('eligible.leader.replicas.enable', 'BOOLEAN', 'false', 'Whether eligible leader replicas (KIP-966) are used.', { imp: 'HIGH', inactive: REPLICATION }),
   // QuorumConfig
   def('controller.quorum.voters', 'LIST', '', 'Static controller quorum as id@host:port entries.', { v: quorumVotersValidator, imp: 'HIGH' }),
   def('controller.quorum.bootstrap.servers', 'LIST', '', 'Controller addresses (host:port) used to discover a dynamic quorum.', {
-    v: bootstrapServersValidator, imp: 'HIGH',
+    v: bootstrapServersValidator, imp: 'HIGH', inactive: 'the dynamic quorum (KIP-853) is not supported yet: controller.quorum.voters is required',
   }),
   def('controller.quorum.election.timeout.ms', 'INT', '1000', 'Time in ms without a leader before a voter starts an election.', {
-    imp: 'HIGH',
+    imp: 'HIGH', inactive: CLUSTER_ONLY,
   }),
   def('controller.quorum.fetch.timeout.ms', 'INT', '2000', 'Time in ms without a successful fetch before a follower becomes a candidate.', {
-    imp: 'HIGH',
+    imp: 'HIGH', inactive: CLUSTER_ONLY,
   }),
-  def('controller.quorum.election.backoff.max.ms', 'INT', '1000', 'Maximum backoff in ms before a new election.', { imp: 'HIGH' }),
-  def('controller.quorum.append.linger.ms', 'INT', '25', 'Time in ms the quorum leader waits to batch writes before flushing.'),
-  def('controller.quorum.request.timeout.ms', 'INT', '2000', 'Timeout in ms of quorum requests.'),
-  def('controller.quorum.retry.backoff.ms', 'INT', '20', 'Wait in ms before retrying a failed quorum request.', { imp: 'LOW' }),
+  def('controller.quorum.election.backoff.max.ms', 'INT', '1000', 'Maximum backoff in ms before a new election.', { imp: 'HIGH', inactive: CLUSTER_ONLY }),
+  def('controller.quorum.append.linger.ms', 'INT', '25', 'Time in ms the quorum leader waits to batch writes before flushing.', { inactive: true }),
+  def('controller.quorum.request.timeout.ms', 'INT', '2000', 'Timeout in ms of quorum requests.', { inactive: CLUSTER_ONLY }),
+  def('controller.quorum.retry.backoff.ms', 'INT', '20', 'Wait in ms before retrying a failed quorum request.', { imp: 'LOW', inactive: CLUSTER_ONLY }),
   // SocketServerConfigs
   def('listeners', 'STRING', 'PLAINTEXT://:9092', 'Addresses to listen on, as NAME://host:port; an empty host binds all interfaces.', {
     v: listenerListValidator, imp: 'HIGH', dyn: PER_BROKER,
@@ -121,55 +132,55 @@ export const BROKER_SERVER_CONFIGS = [
   }),
   def('connections.max.idle.ms', 'LONG', '600000', 'Time in ms after which idle connections are closed.'),
   def('connection.failed.authentication.delay.ms', 'INT', '100', 'Delay in ms before closing a connection that failed authentication.', {
-    v: atLeast(0), imp: 'LOW',
+    v: atLeast(0), imp: 'LOW', inactive: 'applies to failed SASL authentication, which is not supported yet',
   }),
   def('queued.max.requests', 'INT', '500', 'Requests queued per connection before the broker stops reading from it.', {
     v: atLeast(1), imp: 'HIGH',
   }),
   def('queued.max.request.bytes', 'LONG', '-1', 'Bytes of queued requests before the broker stops reading (-1: no limit).'),
-  def('num.network.threads', 'INT', '3', 'Number of network threads (the event loop serves sockets here; kept for compatibility).', {
-    v: atLeast(1), imp: 'HIGH', dyn: CLUSTER,
+  def('num.network.threads', 'INT', '3', 'Number of network threads.', {
+    v: atLeast(1), imp: 'HIGH', dyn: CLUSTER, inactive: THREADS,
   }),
   // ReplicationConfigs
-  def('controller.socket.timeout.ms', 'INT', '30000', 'Socket timeout in ms of controller-to-broker channels.'),
+  def('controller.socket.timeout.ms', 'INT', '30000', 'Socket timeout in ms of controller-to-broker channels.', { inactive: CLUSTER_ONLY }),
   def('default.replication.factor', 'INT', '1', 'Default replication factor of topics created without one.'),
-  def('replica.lag.time.max.ms', 'LONG', '30000', 'Time in ms a follower may lag before it is removed from the ISR.', { imp: 'HIGH' }),
-  def('replica.socket.timeout.ms', 'INT', '30000', 'Socket timeout in ms of follower fetch requests.', { imp: 'HIGH' }),
-  def('replica.socket.receive.buffer.bytes', 'INT', '65536', 'Socket receive buffer in bytes of follower connections.', { imp: 'HIGH' }),
-  def('replica.fetch.max.bytes', 'INT', '1048576', 'Bytes a follower fetches per partition per request.', { v: atLeast(0) }),
-  def('replica.fetch.wait.max.ms', 'INT', '500', 'Maximum time in ms a follower fetch waits for data.', { imp: 'HIGH' }),
-  def('replica.fetch.backoff.ms', 'INT', '1000', 'Time in ms a follower waits after a fetch error.', { v: atLeast(0) }),
-  def('replica.fetch.min.bytes', 'INT', '1', 'Minimum bytes a follower fetch waits for.', { imp: 'HIGH' }),
+  def('replica.lag.time.max.ms', 'LONG', '30000', 'Time in ms a follower may lag before it is removed from the ISR.', { imp: 'HIGH', inactive: REPLICATION }),
+  def('replica.socket.timeout.ms', 'INT', '30000', 'Socket timeout in ms of follower fetch requests.', { imp: 'HIGH', inactive: REPLICATION }),
+  def('replica.socket.receive.buffer.bytes', 'INT', '65536', 'Socket receive buffer in bytes of follower connections.', { imp: 'HIGH', inactive: REPLICATION }),
+  def('replica.fetch.max.bytes', 'INT', '1048576', 'Bytes a follower fetches per partition per request.', { v: atLeast(0), inactive: REPLICATION }),
+  def('replica.fetch.wait.max.ms', 'INT', '500', 'Maximum time in ms a follower fetch waits for data.', { imp: 'HIGH', inactive: REPLICATION }),
+  def('replica.fetch.backoff.ms', 'INT', '1000', 'Time in ms a follower waits after a fetch error.', { v: atLeast(0), inactive: REPLICATION }),
+  def('replica.fetch.min.bytes', 'INT', '1', 'Minimum bytes a follower fetch waits for.', { imp: 'HIGH', inactive: REPLICATION }),
   def('replica.fetch.response.max.bytes', 'INT', '10485760', 'Bytes a follower expects in one whole fetch response.', {
-    v: atLeast(0),
+    v: atLeast(0), inactive: REPLICATION,
   }),
-  def('num.replica.fetchers', 'INT', '1', 'Fetcher connections per source broker used by followers.', { imp: 'HIGH', dyn: CLUSTER }),
+  def('num.replica.fetchers', 'INT', '1', 'Fetcher connections per source broker used by followers.', { imp: 'HIGH', dyn: CLUSTER, inactive: REPLICATION }),
   def('replica.high.watermark.checkpoint.interval.ms', 'LONG', '5000', 'How often in ms high watermarks are checkpointed to disk.', {
-    imp: 'HIGH',
+    imp: 'HIGH', inactive: 'high watermarks are checkpointed with the recovery points (log.flush.offset.checkpoint.interval.ms)',
   }),
-  def('fetch.purgatory.purge.interval.requests', 'INT', '1000', 'Purge interval (in requests) of the fetch purgatory.'),
-  def('producer.purgatory.purge.interval.requests', 'INT', '1000', 'Purge interval (in requests) of the produce purgatory.'),
-  def('delete.records.purgatory.purge.interval.requests', 'INT', '1', 'Purge interval (in requests) of the delete-records purgatory.'),
+  def('fetch.purgatory.purge.interval.requests', 'INT', '1000', 'Purge interval (in requests) of the fetch purgatory.', { inactive: PURGATORY }),
+  def('producer.purgatory.purge.interval.requests', 'INT', '1000', 'Purge interval (in requests) of the produce purgatory.', { inactive: PURGATORY }),
+  def('delete.records.purgatory.purge.interval.requests', 'INT', '1', 'Purge interval (in requests) of the delete-records purgatory.', { inactive: PURGATORY }),
   def('auto.leader.rebalance.enable', 'BOOLEAN', 'true', 'Whether the controller moves leadership back to preferred replicas.', {
-    imp: 'HIGH',
+    imp: 'HIGH', inactive: REPLICATION,
   }),
   def('leader.imbalance.per.broker.percentage', 'INT', '10', 'Leader imbalance percentage per broker that triggers a rebalance.', {
-    imp: 'HIGH',
+    imp: 'HIGH', inactive: REPLICATION,
   }),
   def('leader.imbalance.check.interval.seconds', 'LONG', '300', 'How often in seconds the controller checks leader imbalance.', {
-    v: atLeast(1), imp: 'HIGH',
+    v: atLeast(1), imp: 'HIGH', inactive: REPLICATION,
   }),
   def('unclean.leader.election.interval.ms', 'LONG', '300000', 'How often in ms the controller tries unclean leader elections.', {
-    v: atLeast(1), internal: true,
+    v: atLeast(1), internal: true, inactive: REPLICATION,
   }),
   def('security.inter.broker.protocol', 'STRING', 'PLAINTEXT', 'Security protocol between brokers (exclusive with inter.broker.listener.name).', {
-    v: oneOf(...SECURITY_PROTOCOLS),
+    v: oneOf(...SECURITY_PROTOCOLS), refused: TLS_SASL,
   }),
   def('inter.broker.protocol.version', 'STRING', '3.9-IV0', 'Inter-broker protocol version; ignored in KRaft mode (metadata.version governs).', {
-    v: metadataVersionString,
+    v: metadataVersionString, inactive: 'ignored in KRaft mode (metadata.version governs), as in Kafka',
   }),
-  def('inter.broker.listener.name', 'STRING', null, 'Listener used between brokers (default: from security.inter.broker.protocol).'),
-  def('replica.selector.class', 'STRING', null, 'ReplicaSelector class for fetch-from-follower (KIP-392).'),
+  def('inter.broker.listener.name', 'STRING', null, 'Listener used between brokers (default: from security.inter.broker.protocol).', { inactive: REPLICATION }),
+  def('replica.selector.class', 'STRING', null, 'ReplicaSelector class for fetch-from-follower (KIP-392).', { inactive: REPLICATION }),
   // Extensions of this broker.
   def('log.level', 'STRING', 'info', 'Level of the broker\'s own (pino) logger.', {
     v: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), imp: 'LOW', extension: true,

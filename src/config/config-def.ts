@@ -39,10 +39,23 @@ export interface Validator {
 }
 
 /**
+ * What this broker does with a config (every configuration is honest):
+ * - `implemented`: read by code and acting as in Kafka (a test walks the tables and checks the code reads it);
+ * - `inactive`: accepted and validated but without effect yet; a start-up warning lists the inactive configs
+ *   set to a value other than their default, docs/configuration.md marks them "accepted, no effect yet", and a
+ *   dynamic update of one is refused;
+ * - `refused`: its silent absence would weaken security or durability, so a value other than the default
+ *   stops the start (and is refused as a dynamic update) with the reason.
+ */
+export type ConfigSupport = 'implemented' | 'inactive' | 'refused';
+
+/**
  * One config definition. `default` is Kafka's default in its canonical string form (exactly what
  * DescribeConfigs reports, e.g. '9223372036854775807' for Long.MAX_VALUE), or null where Kafka has none.
  * `doc` is one sentence of our own. `internal` marks Kafka's `defineInternal` configs; `extension` marks
- * configs that only this broker has; `deprecated` says what replaces a deprecated config.
+ * configs that only this broker has; `deprecated` says what replaces a deprecated config. `support` classifies
+ * it ({@link ConfigSupport}); `supportNote` says why it is refused (always given) or inactive (when the reason
+ * is not simply "not built yet").
  */
 export interface ConfigKey<N extends string = string, T extends ConfigType = ConfigType> {
   readonly name: N;
@@ -54,6 +67,42 @@ export interface ConfigKey<N extends string = string, T extends ConfigType = Con
   readonly internal?: boolean;
   readonly extension?: boolean;
   readonly deprecated?: string;
+  readonly support: ConfigSupport;
+  readonly supportNote?: string;
+  /** For an implemented LIST or STRING config: values accepted without effect yet, and why. */
+  readonly partlyInactive?: PartlyInactive;
+}
+
+/** Values of an implemented config that are accepted without effect (listed by the start-up warning). */
+export interface PartlyInactive {
+  readonly values: readonly string[];
+  readonly note: string;
+}
+
+/**
+ * The classification options shared by the table builders: `inactive: true` (or the reason it has no effect)
+ * for an accepted config without effect, `refused: reason` for one whose non-default values stop the start.
+ */
+export interface SupportOptions {
+  readonly inactive?: true | string;
+  readonly refused?: string;
+  readonly partlyInactive?: PartlyInactive;
+}
+
+/** The `support`, `supportNote` and `partlyInactive` fields of a key from its {@link SupportOptions}. */
+export function supportOf(opts: SupportOptions): { support: ConfigSupport; supportNote?: string; partlyInactive?: PartlyInactive } {
+  if (opts.refused !== undefined) return { support: 'refused', supportNote: opts.refused };
+  if (opts.inactive !== undefined) return { support: 'inactive', ...(opts.inactive === true ? {} : { supportNote: opts.inactive }) };
+  return { support: 'implemented', ...(opts.partlyInactive === undefined ? {} : { partlyInactive: opts.partlyInactive }) };
+}
+
+/**
+ * Whether `raw` (a set value of `key`) differs from the key's default: compared in canonical form, so
+ * `1.0`/`1` or ` 5` and `5` are the same; for a config without default an empty value counts as unset.
+ */
+export function differsFromDefault(key: ConfigKey, raw: string): boolean {
+  if (key.default === null) return raw.trim() !== '';
+  return canonicalConfigString(key, raw) !== canonicalConfigString(key, key.default);
 }
 
 /** A broker config: a {@link ConfigKey} plus how it may be updated dynamically. */
@@ -261,7 +310,7 @@ export function configTypeId(type: ConfigType): number {
 }
 
 /** Options of {@link defineBroker}: validator, importance (default MEDIUM), dynamic mode (default read-only), flags. */
-export interface BrokerConfigOptions {
+export interface BrokerConfigOptions extends SupportOptions {
   readonly v?: Validator;
   readonly imp?: Importance;
   readonly dyn?: DynamicUpdateMode;
@@ -285,6 +334,7 @@ export function defineBroker<const N extends string, const T extends ConfigType>
     importance: opts.imp ?? 'MEDIUM',
     doc,
     dynamic: opts.dyn ?? 'read-only',
+    ...supportOf(opts),
     ...(opts.v !== undefined ? { validator: opts.v } : {}),
     ...(opts.internal === true ? { internal: true } : {}),
     ...(opts.extension === true ? { extension: true } : {}),

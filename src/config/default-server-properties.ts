@@ -11,7 +11,6 @@ export const DEFAULT_SERVER_PROPERTIES: Readonly<Record<string, string>> = Objec
   listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093',
   'advertised.listeners': 'PLAINTEXT://localhost:9092',
   'controller.listener.names': 'CONTROLLER',
-  'inter.broker.listener.name': 'PLAINTEXT',
   'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
   'log.dirs': './data/kraft-combined-logs',
   'num.partitions': '1',

@@ -5,7 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { BROKER_CONFIGS } from './broker-configs.ts';
 import { BROKER_COORDINATOR_CONFIGS } from './broker-coordinator-configs.ts';
+import { BROKER_KAFKA4_CONFIGS } from './broker-kafka4-configs.ts';
 import { BROKER_LOG_CONFIGS } from './broker-log-configs.ts';
 import { BROKER_SECURITY_CONFIGS } from './broker-security-configs.ts';
 import { BROKER_SERVER_CONFIGS } from './broker-server-configs.ts';
@@ -24,8 +26,20 @@ function defaultCell(key: ConfigKey): string {
   return code(key.default);
 }
 
+/** The classification note of a config (see `ConfigSupport`): nothing for an implemented one. */
+function supportText(key: ConfigKey): string | null {
+  const because = key.supportNote === undefined ? '' : `: ${key.supportNote}`;
+  if (key.support === 'inactive') return `**Accepted, no effect yet**${because}.`;
+  if (key.support === 'refused') return `**Refused** when set to anything but the default${because}.`;
+  const partly = key.partlyInactive;
+  if (partly !== undefined) return `**Accepted, no effect yet** for ${partly.values.map(code).join(', ')}: ${partly.note}.`;
+  return null;
+}
+
 function description(key: ConfigKey): string {
   const notes: string[] = [];
+  const support = supportText(key);
+  if (support !== null) notes.push(support);
   if (key.extension === true) notes.push('**Extension of this broker** (not in Apache Kafka).');
   if (key.internal === true) notes.push('Internal in Kafka.');
   if (key.deprecated !== undefined) notes.push(`Deprecated: ${key.deprecated}.`);
@@ -64,6 +78,12 @@ function topicTable(keys: readonly TopicConfigKey[]): string {
   ].join('\n');
 }
 
+/** "N implemented, N inactive, N refused" of a table. */
+function counts(keys: readonly ConfigKey[]): string {
+  const n = (support: ConfigKey['support']): number => keys.filter((k) => k.support === support).length;
+  return `${keys.length} (${n('implemented')} implemented, ${n('inactive')} accepted without effect yet, ${n('refused')} refused)`;
+}
+
 /** The whole of docs/configuration.md, generated from the config tables. */
 export function generateConfigDocs(): string {
   return [
@@ -71,19 +91,25 @@ export function generateConfigDocs(): string {
     '',
     '# Configuration',
     '',
-    'The broker takes Apache Kafka\'s configuration names, types and defaults (Kafka 3.9; the few configs that Kafka 4.0',
-    'removed are marked deprecated). A setting comes from a properties file (without one, the built-in single-node',
-    'settings, identical to `config/server.properties`), `KAFKA_*` environment variables, or a dynamic config set with',
-    'AlterConfigs / IncrementalAlterConfigs; otherwise the default below applies. Unknown names are rejected at',
-    'startup with the closest known name as a hint.',
+    'The broker takes Apache Kafka\'s configuration names, types and defaults (Kafka 3.9, plus the names Kafka 4.x',
+    'added; the few configs that Kafka 4.0 removed are marked deprecated). A setting comes from a properties file',
+    '(without one, the built-in single-node settings, identical to `config/server.properties`), `KAFKA_*` environment',
+    'variables, `--override`, or a dynamic config set with AlterConfigs / IncrementalAlterConfigs; otherwise the default',
+    'below applies. Unknown names in a file or `--override` are rejected at startup with the closest known name as a',
+    'hint.',
     '',
     '* **Properties files** use Java `.properties` syntax (`#`/`!` comments, `=`, `:` or space separators, `\\`',
     '  line continuation, `\\t \\n \\uXXXX \\\\` escapes). Relative paths resolve against the working directory.',
     '* **Environment variables** follow the official `apache/kafka` Docker image: `KAFKA_FOO_BAR=x` sets',
     '  `foo.bar=x`; in the variable name `__` stands for `_` and `___` for `-`. JVM and log4j variables',
-    '  (`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_LOG4J_*`, `KAFKA_JMX_*`, ...) are ignored. When `KAFKA_LISTENERS` is',
-    '  unset, listeners are derived from `KAFKA_ADVERTISED_LISTENERS` bound to `0.0.0.0`. `CLUSTER_ID` is the',
-    '  cluster id used to format the log directories (`cluster.id` is not a config: it lives in `meta.properties`).',
+    '  (`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_LOG4J_*`, `KAFKA_JMX_*`, ...) are ignored; so are, with one warning',
+    '  naming them, `KAFKA_*` variables that map to no config, such as the `KAFKA_PORT`, `KAFKA_SERVICE_HOST`,',
+    '  `KAFKA_PORT_9092_TCP...` that Kubernetes defines for a Service named `kafka`. When `KAFKA_LISTENERS` is unset,',
+    '  every listener named in `KAFKA_ADVERTISED_LISTENERS` listens on `0.0.0.0` at its advertised port (as the image',
+    '  derives listeners); the other listeners of the file or built-in settings (such as `CONTROLLER`) stay. `CLUSTER_ID`',
+    '  is the cluster id used to format the log directories (`cluster.id` is not a config: it lives in `meta.properties`).',
+    '* **Log level**: `log.level` when set (file, `KAFKA_LOG_LEVEL`, `--override`), else the `LOG_LEVEL` environment',
+    '  variable (any case; `OFF` is `silent`), else `info`.',
     '* **Listener overrides**: any broker config may be set for one listener as',
     '  `listener.name.<listener>.<config>`; SASL login settings per mechanism as',
     '  `listener.name.<listener>.<mechanism>.<config>` (e.g. `listener.name.sasl_plaintext.plain.sasl.jaas.config`).',
@@ -92,12 +118,27 @@ export function generateConfigDocs(): string {
     '* **Topic configs** override, per topic, the broker configs listed as their synonyms; when a topic does not set a',
     '  config, the first synonym set on the broker applies, else the topic default.',
     '',
+    '## What each config does here',
+    '',
+    'Every config is in one of three classes, marked in the descriptions below:',
+    '',
+    '* implemented (no mark): it acts as in Apache Kafka;',
+    '* **Accepted, no effect yet**: the name and value are accepted and validated, but the feature behind it is not',
+    '  built yet (or, where said, Kafka ignores it too). One warning at start-up lists every such config that is set',
+    '  to a value other than its default, and a dynamic update of one is refused;',
+    '* **Refused**: ignoring it would weaken security or durability (authorization, TLS, SASL, plug-in classes,',
+    '  tiered storage), so any value other than the default stops the start with the reason, and is refused as a',
+    '  dynamic update. Listeners whose security protocol is not PLAINTEXT are refused the same way.',
+    '',
+    `Counts: ${counts(BROKER_CONFIGS)} broker configs; ${counts(TOPIC_CONFIGS)} topic configs.`,
+    '',
     '## Broker configs',
     '',
     brokerTable('Node, KRaft, network and replication', BROKER_SERVER_CONFIGS),
     brokerTable('Logs and log cleaner', BROKER_LOG_CONFIGS),
     brokerTable('Group and transaction coordinators, quotas, metrics', BROKER_COORDINATOR_CONFIGS),
     brokerTable('Security', BROKER_SECURITY_CONFIGS),
+    brokerTable('Added by Kafka 4.x (accepted so that Kafka 4.x files start unchanged)', BROKER_KAFKA4_CONFIGS),
     '## Topic configs',
     '',
     topicTable(TOPIC_CONFIGS),

@@ -10,8 +10,10 @@ import {
   type BrokerConfigName,
   type BrokerConfigNameOfType,
 } from './broker-configs.ts';
+import { brokerConfigKey, LISTENER_PREFIX } from './broker-config-key.ts';
 import { LISTENER_MECHANISM_CONFIGS } from './broker-security-configs.ts';
 import { closestConfigName } from './closest-config-name.ts';
+import { configSupport, inactivityOf, refusalOf, type InactiveSetting } from './config-support.ts';
 import {
   canonicalConfigString,
   configTypeId,
@@ -35,8 +37,6 @@ export interface DynamicBrokerConfigs {
   readonly clusterDefault?: Readonly<Record<string, string>>;
 }
 
-const LISTENER_PREFIX = /^listener\.name\.([^.]*)\.(.+)$/;
-
 /** Kafka's `DynamicBrokerConfig.brokerConfigSynonyms`: names that set the same broker value, by precedence. */
 function brokerSynonymNames(name: string): string[] {
   switch (name) {
@@ -59,24 +59,6 @@ function brokerSynonymNames(name: string): string[] {
     return [name, mechanismConfig ?? m[2]];
   }
   return [name];
-}
-
-/**
- * The definition a listener-prefixed name (`listener.name.<l>.<config>` or `listener.name.<l>.<mechanism>.<config>`
- * for SASL login settings) refers to, or undefined.
- */
-function listenerOverrideKey(name: string): BrokerConfigKey | undefined {
-  const m = LISTENER_PREFIX.exec(name);
-  if (m === null) return undefined;
-  const direct = BROKER_CONFIG_KEYS.get(m[2]);
-  if (direct !== undefined) return direct;
-  const mechanismConfig = LISTENER_MECHANISM_CONFIGS.find((c) => m[2].endsWith(`.${c}`));
-  return mechanismConfig === undefined ? undefined : BROKER_CONFIG_KEYS.get(mechanismConfig);
-}
-
-/** The type a (possibly listener-prefixed) name has, as Kafka's `KafkaConfig.configType`. */
-function keyFor(name: string): BrokerConfigKey | undefined {
-  return BROKER_CONFIG_KEYS.get(name) ?? listenerOverrideKey(name);
 }
 
 /** The error for a name that is not a broker config, with the closest known name as a hint. */
@@ -120,7 +102,7 @@ export class KafkaConfig {
     this.#merged = Object.freeze({ ...this.originals, ...this.dynamicDefaultConfigs, ...this.dynamicBrokerConfigs });
     const errors: string[] = [];
     for (const [name, raw] of Object.entries(this.#merged)) {
-      const key = keyFor(name);
+      const key = brokerConfigKey(name);
       if (key === undefined) {
         errors.push(unknownNameError(name));
         continue;
@@ -143,7 +125,8 @@ export class KafkaConfig {
     const brokerIdSet = this.#merged['broker.id'] !== undefined;
     if (brokerIdSet && !nodeIdSet) this.#alias('node.id', 'broker.id');
     if (nodeIdSet && !brokerIdSet) this.#alias('broker.id', 'node.id');
-    const crossErrors = crossCheck ? validateKafkaConfig(this) : [];
+    // Settings this broker would otherwise silently ignore, where that weakens security or durability.
+    const crossErrors = crossCheck ? [...validateKafkaConfig(this), ...configSupport(this).refusals] : [];
     if (brokerIdSet && nodeIdSet && this.#values.get('broker.id') !== this.#values.get('node.id')) {
       crossErrors.unshift('You must set `node.id` to the same value as `broker.id`.');
     }
@@ -284,7 +267,7 @@ export class KafkaConfig {
    */
   synonyms(name: string): ConfigSynonym[] {
     const names = brokerSynonymNames(name);
-    const sensitive = keyFor(name)?.type === 'PASSWORD' || keyFor(name) === undefined;
+    const sensitive = brokerConfigKey(name)?.type === 'PASSWORD' || brokerConfigKey(name) === undefined;
     const layers: [Readonly<Record<string, string>>, ConfigSourceName][] = [
       [this.dynamicBrokerConfigs, 'DYNAMIC_BROKER_CONFIG'],
       [this.dynamicDefaultConfigs, 'DYNAMIC_DEFAULT_BROKER_CONFIG'],
@@ -320,7 +303,7 @@ export class KafkaConfig {
             ...Object.keys(this.#merged).filter((n) => !BROKER_CONFIG_KEYS.has(n)),
           ];
     return [...new Set(names)].sort().map((name) => {
-      const key = keyFor(name);
+      const key = brokerConfigKey(name);
       const sensitive = key === undefined || key.type === 'PASSWORD';
       const defined = BROKER_CONFIG_KEYS.get(name);
       let value: string | null;
@@ -349,12 +332,13 @@ export class KafkaConfig {
    * Errors for a dynamic update of broker configs (IncrementalAlterConfigs / AlterConfigs on a BROKER resource),
    * after Kafka's `DynamicBrokerConfig.validateConfigs`: unknown names, read-only configs, per-broker configs set as
    * a cluster default (`perBroker` false), and bad values. A null value deletes the config and is not type-checked.
-   * Empty when valid; handlers return INVALID_CONFIG (40) otherwise.
+   * A value that this broker would not act on is refused as well: a refused config set to a non-default value,
+   * or an inactive one (see `ConfigSupport`). Empty when valid; handlers return INVALID_CONFIG (40) otherwise.
    */
   static validateDynamicUpdate(props: Readonly<Record<string, string | null>>, perBroker: boolean): string[] {
     const errors: string[] = [];
     for (const [name, raw] of Object.entries(props)) {
-      const key = keyFor(name);
+      const key = brokerConfigKey(name);
       if (key === undefined) {
         errors.push(unknownNameError(name));
         continue;
@@ -370,10 +354,25 @@ export class KafkaConfig {
         } catch (e) {
           if (!(e instanceof ConfigException)) throw e;
           errors.push(e.message.replace(`for configuration ${key.name}:`, `for configuration ${name}:`));
+          continue;
+        }
+        const refusal = refusalOf(name, raw);
+        const inactive = inactivityOf(name, raw);
+        if (refusal !== null) errors.push(refusal);
+        else if (inactive !== null) {
+          errors.push(`${inactive.name} is accepted but has no effect in this broker yet${inactive.note === null ? '' : ` (${inactive.note})`}`);
         }
       }
     }
     return errors;
+  }
+
+  /**
+   * The settings of every layer that are accepted without effect (inactive configs set to a value other than
+   * their default), for the one start-up warning.
+   */
+  inactiveSettings(): InactiveSetting[] {
+    return configSupport(this).inactive;
   }
 
   // ---- Derived values (Kafka's KafkaConfig accessors) ----
@@ -514,7 +513,7 @@ export class KafkaConfig {
   /** All configs set (every layer merged) with PASSWORD values replaced by '[hidden]', for startup logs. */
   redactedConfigs(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.#merged)) out[k] = keyFor(k)?.type === 'PASSWORD' ? '[hidden]' : v;
+    for (const [k, v] of Object.entries(this.#merged)) out[k] = brokerConfigKey(k)?.type === 'PASSWORD' ? '[hidden]' : v;
     return out;
   }
 

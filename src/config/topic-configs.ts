@@ -10,7 +10,9 @@ import {
   validator,
   type ConfigKey,
   type ConfigType,
+  supportOf,
   type Importance,
+  type SupportOptions,
   type Validator,
 } from './config-def.ts';
 
@@ -34,7 +36,7 @@ function topic<const N extends string, const T extends ConfigType>(
   defaultValue: string | null,
   synonyms: readonly (string | ServerSynonym)[],
   doc: string,
-  opts: { validator?: Validator; importance?: Importance; deprecated?: string } = {},
+  opts: { validator?: Validator; importance?: Importance; deprecated?: string } & SupportOptions = {},
 ): TopicConfigKey<N, T> {
   return {
     name,
@@ -45,8 +47,12 @@ function topic<const N extends string, const T extends ConfigType>(
     serverSynonyms: synonyms.map((s) => (typeof s === 'string' ? { name: s } : s)),
     ...(opts.validator !== undefined ? { validator: opts.validator } : {}),
     ...(opts.deprecated !== undefined ? { deprecated: opts.deprecated } : {}),
+    ...supportOf(opts),
   };
 }
+
+const REPLICATION = 'replication between brokers is not built yet';
+const TIERED = 'applies to tiered storage, which is not supported (remote.storage.enable is refused)';
 
 /** LegacyRecord.RECORD_OVERHEAD_V0: the smallest segment Kafka accepts. */
 const RECORD_OVERHEAD_V0 = 14;
@@ -60,10 +66,41 @@ const throttledReplicas = validator('[partitionId]:[brokerId],[partitionId]:[bro
     : "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...";
 });
 
-/** Kafka's `MetadataVersionValidator`, loosely: a version string such as 2.8, 3.0-IV1 or 0.10.2. */
-export const metadataVersionString = validator('[0.8.0, ..., 3.9-IV0]', (v) =>
-  /^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(v as string) ? null : `Unknown metadata.version '${String(v)}'`,
-);
+/**
+ * The inter-broker protocol versions of Kafka 3.9 (`MetadataVersion`): every `release-IVn` (and the plain
+ * release of the versions before 0.10), the production ones also by their release alone (3.9 means 3.9-IV0).
+ */
+const IBP_VERSIONS: ReadonlySet<string> = (() => {
+  const ivs: [string, number][] = [
+    ['0.10.0', 2], ['0.10.1', 3], ['0.10.2', 1], ['0.11.0', 3], ['1.0', 1], ['1.1', 1], ['2.0', 2], ['2.1', 3],
+    ['2.2', 2], ['2.3', 2], ['2.4', 2], ['2.5', 1], ['2.6', 1], ['2.7', 3], ['2.8', 2], ['3.0', 2], ['3.1', 1],
+    ['3.2', 1], ['3.3', 4], ['3.4', 1], ['3.5', 3], ['3.6', 3], ['3.7', 5], ['3.8', 1], ['3.9', 1], ['4.0', 2],
+  ];
+  const out = new Set(['0.8.0', '0.8.1', '0.8.2', '0.9.0']);
+  for (const [release, count] of ivs) {
+    for (let i = 0; i < count; i++) out.add(`${release}-IV${i}`);
+    // 4.0 is not a production version of 3.9: only its IVs are known.
+    if (release !== '4.0') out.add(release);
+  }
+  return out;
+})();
+
+/**
+ * Kafka 3.9's `MetadataVersion.fromVersionString` as a check: a version keeps its first three dot-separated parts
+ * when it starts with "0." and two otherwise, so `0.10.0.0` reads as 0.10.0 and `2.8.1` as 2.8; the rest must be
+ * a known version. Returns Kafka's message, or null.
+ */
+export function checkMetadataVersionString(version: string): string | null {
+  const segments = version.split('.');
+  // Java's String.split drops trailing empty strings.
+  while (segments.length > 1 && segments.at(-1) === '') segments.pop();
+  const keep = version.startsWith('0.') ? 3 : 2;
+  const key = keep >= segments.length ? version : segments.slice(0, keep).join('.');
+  return IBP_VERSIONS.has(key) ? null : `Version ${version} is not a valid version`;
+}
+
+/** Kafka's `MetadataVersionValidator` (message.format.version, log.message.format.version, inter.broker.protocol.version). */
+export const metadataVersionString = validator('[0.8.0, ..., 3.9-IV0]', (v) => checkMetadataVersionString(v as string));
 
 /** Kafka's broker compression type names, in `BrokerCompressionType` order. */
 export const BROKER_COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
@@ -118,23 +155,24 @@ export const TOPIC_CONFIGS = [
   topic('cleanup.policy', 'LIST', 'delete', ['log.cleanup.policy'],
     'Retention policy for old segments: delete, compact, or both.', { validator: listOf('compact', 'delete') }),
   topic('unclean.leader.election.enable', 'BOOLEAN', 'false', ['unclean.leader.election.enable'],
-    'Whether a replica outside the ISR may become leader, at the risk of losing data.'),
+    'Whether a replica outside the ISR may become leader, at the risk of losing data.', { inactive: REPLICATION }),
   topic('min.insync.replicas', 'INT', '1', ['min.insync.replicas'],
     'Minimum ISR size for a produce with acks=all to succeed.', { validator: atLeast(1) }),
   topic('compression.type', 'STRING', 'producer', ['compression.type'],
     "Codec batches are stored with; 'producer' keeps the producer's codec.", { validator: oneOf(...BROKER_COMPRESSION_TYPES) }),
   topic('compression.gzip.level', 'INT', '-1', ['compression.gzip.level'],
-    'Compression level used when compression.type is gzip.', { validator: gzipLevel }),
+    'Compression level used when compression.type is gzip.', { validator: gzipLevel, inactive: true }),
   topic('compression.lz4.level', 'INT', '9', ['compression.lz4.level'],
-    'Compression level used when compression.type is lz4.', { validator: lz4Level }),
+    'Compression level used when compression.type is lz4.', { validator: lz4Level, inactive: true }),
   topic('compression.zstd.level', 'INT', '3', ['compression.zstd.level'],
-    'Compression level used when compression.type is zstd.', { validator: zstdLevel }),
+    'Compression level used when compression.type is zstd.', { validator: zstdLevel, inactive: true }),
   topic('preallocate', 'BOOLEAN', 'false', ['log.preallocate'],
-    'Whether new segment files are preallocated to their full size on disk.'),
+    'Whether new segment files are preallocated to their full size on disk.', { inactive: true }),
   topic('message.format.version', 'STRING', '3.0-IV1', ['log.message.format.version'],
     'Record format version of the topic\'s messages; ignored since 3.0.', {
       validator: metadataVersionString,
       deprecated: 'removed in Kafka 4.0',
+      inactive: 'ignored since Kafka 3.0, as in Kafka',
     }),
   topic('message.timestamp.type', 'STRING', 'CreateTime', ['log.message.timestamp.type'],
     'Whether stored timestamps are the producer\'s (CreateTime) or the broker\'s append time (LogAppendTime).',
@@ -149,22 +187,24 @@ export const TOPIC_CONFIGS = [
   topic('message.timestamp.after.max.ms', 'LONG', LONG_MAX, ['log.message.timestamp.after.max.ms'],
     'How far in ms a CreateTime timestamp may lie in the future of the broker clock.', { validator: atLeast(0) }),
   topic('leader.replication.throttled.replicas', 'LIST', '', [],
-    "Replicas whose leader-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas }),
+    "Replicas whose leader-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas, inactive: REPLICATION }),
   topic('follower.replication.throttled.replicas', 'LIST', '', [],
-    "Replicas whose follower-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas }),
+    "Replicas whose follower-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas, inactive: REPLICATION }),
   topic('message.downconversion.enable', 'BOOLEAN', 'true', ['log.message.downconversion.enable'],
     'Whether old fetch versions get records down-converted to their message format.', {
       importance: 'LOW',
       deprecated: 'removed in Kafka 4.0',
+      inactive: true,
     }),
-  topic('remote.storage.enable', 'BOOLEAN', 'false', [], 'Whether tiered storage is enabled for the topic (not supported here).'),
+  topic('remote.storage.enable', 'BOOLEAN', 'false', [],
+    'Whether tiered storage is enabled for the topic; true is refused, as Kafka does while remote.log.storage.system.enable is false.'),
   topic('local.retention.ms', 'LONG', '-2', ['log.local.retention.ms'],
-    'Time in ms local segments are kept when tiered storage is on (-2: use retention.ms).', { validator: atLeast(-2) }),
+    'Time in ms local segments are kept when tiered storage is on (-2: use retention.ms).', { validator: atLeast(-2), inactive: TIERED }),
   topic('local.retention.bytes', 'LONG', '-2', ['log.local.retention.bytes'],
-    'Bytes of local segments kept when tiered storage is on (-2: use retention.bytes).', { validator: atLeast(-2) }),
-  topic('remote.log.copy.disable', 'BOOLEAN', 'false', [], 'Whether tiered data of the topic becomes read-only.'),
+    'Bytes of local segments kept when tiered storage is on (-2: use retention.bytes).', { validator: atLeast(-2), inactive: TIERED }),
+  topic('remote.log.copy.disable', 'BOOLEAN', 'false', [], 'Whether tiered data of the topic becomes read-only.', { inactive: TIERED }),
   topic('remote.log.delete.on.disable', 'BOOLEAN', 'false', [],
-    'Whether remote data is deleted when tiered storage is turned off for the topic.'),
+    'Whether remote data is deleted when tiered storage is turned off for the topic.', { inactive: TIERED }),
 ] as const;
 
 /** A topic config name. */

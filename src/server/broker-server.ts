@@ -16,6 +16,9 @@ import { SocketServer } from '../network/socket-server.ts';
 import { connectionQuotaConfig, socketServerSettings } from './socket-server-config.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import { LogManager, METADATA_LOG_DIR_NAME } from '../storage/log-manager.ts';
+import { logManagerSettings } from './log-manager-settings.ts';
+import { startRefusals } from './start-refusals.ts';
+import { checkClusterId } from '../config/cluster-id.ts';
 import { UnifiedLog } from '../storage/unified-log.ts';
 import { KafkaMetadataLog } from '../raft/kafka-metadata-log.ts';
 import { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
@@ -148,14 +151,25 @@ export class BrokerServer {
   }
 
   /**
-   * Starts a node from a validated config.
-   * @throws Error when the log directories are unformatted and no cluster id is given, belong to another
-   * cluster or node, or a listener cannot be bound.
+   * Starts a node from a validated config. Nothing is written before the refusals are checked, so a refused start
+   * leaves unformatted directories unformatted. The inactive settings (accepted, without effect yet) are listed in
+   * one warning.
+   * @throws Error when the node's shape is not supported yet (see startRefusals), the log directories are
+   * unformatted and no valid cluster id is given, belong to another cluster or node, or a listener cannot be bound.
    */
   static async start(config: KafkaConfig, options: BrokerServerOptions = {}): Promise<BrokerServer> {
     const time = options.time ?? SystemTime;
     const logger = (options.logger ?? rootLogger).child({ nodeId: config.nodeId });
     const startedAt = time.hiResClockMs();
+    const inactive = config.inactiveSettings();
+    if (inactive.length > 0) {
+      logger.warn(
+        { configs: Object.fromEntries(inactive.map((s) => [s.name, s.note ?? 'not built yet'])) },
+        `These configs are accepted but have no effect yet in this broker: ${inactive.map((s) => s.name).join(', ')}`,
+      );
+    }
+    const refusals = startRefusals(config);
+    if (refusals.length > 0) throw new Error(`cannot start this node:\n  ${refusals.join('\n  ')}`);
     const nodeId = config.nodeId;
     const logDirs = config.logDirs;
     const metadataLogDir = config.metadataLogDir;
@@ -189,6 +203,7 @@ export class BrokerServer {
       producerIdExpirationCheckIntervalMs: config.getInt('producer.id.expiration.check.interval.ms'),
       metadataLogDir,
       faultHandler,
+      ...logManagerSettings(config),
     });
     let resolvedClusterId: string;
     try {
@@ -198,6 +213,9 @@ export class BrokerServer {
         if (id === undefined) {
           throw new Error(`No meta.properties found in ${unformatted.join(', ')}: format the log directories first (kafka-broker format --cluster-id <id> --config <file>)`);
         }
+        // A new cluster id must be one Kafka accepts; one already in meta.properties is kept as it is.
+        const invalid = clusterId === null ? checkClusterId(id) : null;
+        if (invalid !== null) throw new Error(invalid);
         await formatDirectories(unformatted, id, nodeId, false);
         logger.info({ clusterId: id, dirs: unformatted }, 'Formatted log directories');
         clusterId = id;
@@ -212,7 +230,13 @@ export class BrokerServer {
     const metadataUnifiedLog = await UnifiedLog.open(
       join(metadataLogDir, METADATA_LOG_DIR_NAME),
       { topic: '__cluster_metadata', partition: 0 },
-      { ...brokerLogDefaults, segmentBytes: 100 * 1024 * 1024, retentionMs: -1, retentionBytes: -1 },
+      {
+        ...brokerLogDefaults,
+        segmentBytes: config.getInt('metadata.log.segment.bytes'),
+        segmentMs: config.getLong('metadata.log.segment.ms'),
+        retentionMs: -1,
+        retentionBytes: -1,
+      },
       // An I/O error in the metadata log fails its dir, which ends the process (Kafka's ReplicaManager halts).
       { time, logger, onFailure: (log, err) => logManager.handleLogDirFailure(metadataLogDir, `I/O error in the metadata log ${log.dir}`, err) },
     );
@@ -246,6 +270,7 @@ export class BrokerServer {
     });
 
     const metrics = new BrokerMetrics();
+    logManager.cleaner?.registerMetrics(metrics.registry, logDirs);
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
@@ -281,6 +306,7 @@ export class BrokerServer {
             perBroker: Object.fromEntries(image.configs.get(brokerKey) ?? []),
             clusterDefault: Object.fromEntries(image.configs.get(defaultKey) ?? []),
           });
+          logManager.reconfigure(logManagerSettings(configHolder.current));
         }
         logConfigCache.clear();
       },

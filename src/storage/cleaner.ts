@@ -12,6 +12,7 @@ import { LogFileUtils } from './log-file-utils.ts';
 import { LogSegment } from './log-segment.ts';
 import type { AbortedTxn } from './log-types.ts';
 import { RecordCursor, compressionCodecs, decompressRecords, varintSize, writeVarint, writeVarlong } from './record-cursor.ts';
+import type { Throttler } from './throttler.ts';
 import type { UnifiedLog } from './unified-log.ts';
 
 /** Crash-test hooks: a hook that throws stops the clean there, leaving the files as a crash would. */
@@ -83,12 +84,20 @@ export class Cleaner {
   readonly #ioBufferSize: number;
   readonly #hooks: CleanerHooks;
   readonly #isAborted: () => boolean;
+  readonly #throttler: Throttler | undefined;
 
-  constructor(options: { time: Time; logger: Logger; dedupeBufferSize: number; ioBufferSize: number; hooks?: CleanerHooks; isAborted: () => boolean }) {
+  /**
+   * @param options.dedupeBufferSize bytes the key map may use (the cleaner's share of log.cleaner.dedupe.buffer.size
+   *   times log.cleaner.io.buffer.load.factor); the clean stops mapping keys beyond it.
+   * @param options.ioBufferSize bytes read at a time, and written at a time.
+   * @param options.throttler log.cleaner.io.max.bytes.per.second, shared with the other cleans; told of every read and write.
+   */
+  constructor(options: { time: Time; logger: Logger; dedupeBufferSize: number; ioBufferSize: number; throttler?: Throttler; hooks?: CleanerHooks; isAborted: () => boolean }) {
     this.#time = options.time;
     this.#logger = options.logger;
     this.#dedupeBufferSize = options.dedupeBufferSize;
     this.#ioBufferSize = options.ioBufferSize;
+    this.#throttler = options.throttler;
     this.#hooks = options.hooks ?? {};
     this.#isAborted = options.isAborted;
   }
@@ -127,6 +136,7 @@ export class Cleaner {
       const from = segment.offsetIndex.lookup(start).position;
       let full = false;
       for await (const { buf, at, size } of batchesIn(segment.log, from, segment.size, this.#ioBufferSize, () => this.#checkAborted(log))) {
+        await this.#throttler?.maybeThrottle(size);
         const baseOffset = readInt64(buf, at);
         const lastOffset = baseOffset + buf.readInt32BE(at + BatchLayout.LAST_OFFSET_DELTA);
         if (baseOffset >= end) break;
@@ -154,6 +164,10 @@ export class Cleaner {
         result.latestOffset = Math.max(result.latestOffset, lastOffset);
       }
       if (full) {
+        // Without one mapped batch the clean would make no progress, and be picked again and again.
+        if (result.latestOffset < start) {
+          throw new Error(`The log cleaner's dedupe buffer (${Math.floor(this.#dedupeBufferSize)} bytes) cannot hold the keys of one batch of ${log.dir}: raise log.cleaner.dedupe.buffer.size`);
+        }
         this.#logger.debug({ log: log.dir, segment: segment.baseOffset }, 'Offset map is full; cleaning up to the mapped offset');
         break;
       }
@@ -180,6 +194,7 @@ export class Cleaner {
       const flushOut = async (): Promise<void> => {
         if (outBytes === 0) return;
         await cleaned.append(out, outBytes);
+        await this.#throttler?.maybeThrottle(outBytes);
         stats.bytesWritten += outBytes;
         out.length = 0;
         outBytes = 0;
@@ -191,6 +206,7 @@ export class Cleaner {
         txns.addAbortedTransactions(log.collectAbortedTransactions(BigInt(segment.baseOffset), BigInt(upper)));
         for await (const { buf, at, size } of batchesIn(segment.log, 0, segment.size, this.#ioBufferSize, () => this.#checkAborted(log))) {
           stats.bytesRead += size;
+          await this.#throttler?.maybeThrottle(size);
           const ctx = { offsetMap, txns, producers, retainedAborts, now, deleteRetentionMs: config.deleteRetentionMs, stats };
           const kept = await this.#filterBatch(buf, at, size, ctx);
           if (kept === null) {
@@ -215,18 +231,27 @@ export class Cleaner {
       await cleaned.onBecomeInactiveSegment();
       await cleaned.flush();
       await cleaned.setLastModified(await group.at(-1)!.lastModified());
-      await this.#hooks.afterCleanedWritten?.();
-      this.#checkAborted(log);
     } catch (e) {
-      if (e instanceof LogCleaningAbortedError) {
-        await cleaned.closeHandlers();
-        await cleaned.deleteIfExists();
-      }
+      // Nothing was swapped in yet: the half-written `.cleaned` files go, whether the clean was aborted or failed
+      // (a failed log is then marked uncleanable and left as it was).
+      await this.#discard(log, cleaned);
       throw e;
+    }
+    // A crash simulated here leaves the `.cleaned` files, as a real crash would (recovery removes them).
+    await this.#hooks.afterCleanedWritten?.();
+    if (this.#isAborted()) {
+      await this.#discard(log, cleaned);
+      this.#checkAborted(log);
     }
     const swapped = await log.replaceSegments(cleaned, group, this.#hooks.beforeFinalRename);
     if (!swapped) throw new LogCleaningAbortedError(`The segments of ${log.dir} changed while cleaning`);
     stats.segmentsCleaned += group.length;
+  }
+
+  /** Closes and deletes a `.cleaned` segment that will not be swapped in. */
+  async #discard(log: UnifiedLog, cleaned: LogSegment): Promise<void> {
+    await cleaned.closeHandlers().catch(() => undefined);
+    await cleaned.deleteIfExists().catch((err: unknown) => this.#logger.warn({ err, log: log.dir }, 'Could not delete a .cleaned segment'));
   }
 
   /**

@@ -15,6 +15,9 @@ import { SharedRuns } from './shared-runs.ts';
 import type { ProducerStateManagerConfig } from './producer-state-manager.ts';
 import { UnifiedLog, type UnifiedLogOptions } from './unified-log.ts';
 
+/** The checkpoint files written together: recovery points with high watermarks, and log start offsets. */
+type CheckpointKind = 'recovery' | 'log-start';
+
 /** How soon after a segment roll's flush the log dir's recovery points are checkpointed, in ms. */
 export const ROLL_CHECKPOINT_DELAY_MS = 1000;
 
@@ -35,7 +38,10 @@ export interface LogManagerOptions {
   readonly topicConfig?: (topic: string) => LogConfig;
   readonly time?: Time;
   readonly logger?: Logger;
-  /** num.recovery.threads.per.data.dir: logs loaded concurrently per directory. Default 1. */
+  /**
+   * num.recovery.threads.per.data.dir: logs loaded (at startup) and flushed and closed (at shutdown) concurrently
+   * per directory. Default 1. May change at run time ({@link LogManager.reconfigure}).
+   */
   readonly recoveryThreadsPerDataDir?: number;
   /** log.flush.offset.checkpoint.interval.ms (recovery points and high watermarks). Default 60000. */
   readonly flushCheckpointIntervalMs?: number;
@@ -43,6 +49,11 @@ export interface LogManagerOptions {
   readonly flushStartOffsetCheckpointIntervalMs?: number;
   /** log.retention.check.interval.ms. Default 300000. */
   readonly retentionCheckIntervalMs?: number;
+  /**
+   * log.initial.task.delay.ms: delay before the first run of the retention, flush and checkpoint tasks (Kafka's
+   * default 30000). Default here: one interval of each task.
+   */
+  readonly initialTaskDelayMs?: number;
   /**
    * log.flush.scheduler.interval.ms. Default Long.MAX; then logs whose flush.ms is set are still checked every
    * second (Kafka would need this config set for flush.ms to take effect).
@@ -93,7 +104,7 @@ export interface LogManagerOptions {
  */
 export class LogManager {
   readonly logDirs: readonly string[];
-  readonly #options: LogManagerOptions;
+  #options: LogManagerOptions;
   readonly #time: Time;
   readonly #logger: Logger;
   readonly #logs = new Map<string, UnifiedLog>();
@@ -105,7 +116,10 @@ export class LogManager {
    * The checkpoint writes of each log dir, shared by concurrent callers (see SharedRuns): deleting a topic of a
    * thousand partitions writes the dir's checkpoints a few times, not a thousand.
    */
-  readonly #checkpoints = new SharedRuns<string>((dir) => this.#checkpointDir(dir));
+  readonly #checkpoints = new SharedRuns<string>((key) => {
+    const [dir, kind] = key.split('\0') as [string, CheckpointKind];
+    return kind === 'recovery' ? this.#checkpointRecoveryPoints(dir) : this.#checkpointLogStartOffsets(dir);
+  });
   /** One callback for every log (Kafka's log dir failure channel): the log's dir goes offline with it. */
   readonly #onLogFailure = (log: UnifiedLog, err: Error): void => {
     this.handleLogDirFailure(dirname(log.dir), `I/O error in log ${log.dir}`, err);
@@ -122,7 +136,7 @@ export class LogManager {
     const timer = setTimeout(() => {
       this.#rollCheckpointTimers.delete(dir);
       if (this.#shutdown) return;
-      this.#checkpoints.run(dir).catch((e: unknown) => this.#logger.warn({ err: e, dir }, 'Could not write the checkpoints after a segment roll'));
+      this.#checkpoint(dir, 'recovery').catch((e: unknown) => this.#logger.warn({ err: e, dir }, 'Could not write the checkpoints after a segment roll'));
     }, ROLL_CHECKPOINT_DELAY_MS);
     timer.unref();
     this.#rollCheckpointTimers.set(dir, timer);
@@ -240,15 +254,28 @@ export class LogManager {
     await Promise.all(this.logDirs.map((dir) => this.#loadLogsInDir(dir)));
     this.#logger.info({ logs: this.#logs.size, durationMs: this.#time.milliseconds() - started }, 'Loaded logs');
     const o = this.#options;
+    // Kafka's LogManager.startupSchedulers: each task first runs after log.initial.task.delay.ms.
     this.#every(o.retentionCheckIntervalMs ?? 300_000, 'retention', () => this.cleanupLogs());
     const flushEvery = o.flushSchedulerIntervalMs ?? LONG_MAX;
     this.#every(flushEvery < LONG_MAX ? flushEvery : 1000, 'flush', () => this.flushDirtyLogs());
-    this.#every(Math.min(o.flushCheckpointIntervalMs ?? 60_000, o.flushStartOffsetCheckpointIntervalMs ?? 60_000), 'checkpoint', () => this.checkpointAll());
+    this.#every(o.flushCheckpointIntervalMs ?? 60_000, 'recovery-point-checkpoint', () => this.#checkpointAllDirs('recovery'));
+    this.#every(o.flushStartOffsetCheckpointIntervalMs ?? 60_000, 'log-start-offset-checkpoint', () => this.#checkpointAllDirs('log-start'));
     this.#every(o.producerIdExpirationCheckIntervalMs ?? 600_000, 'producer-expiration', async () => this.removeExpiredProducers());
     if (o.cleaner !== false) {
       this.#cleaner = new LogCleaner({ ...(o.cleaner ?? {}), time: this.#time, logger: this.#logger, logs: () => this.#compactedLogs() });
       this.#cleaner.startup();
     }
+  }
+
+  /**
+   * Applies the settings a dynamic broker config update may change (Kafka's reconfigurable LogManager and
+   * LogCleaner): num.recovery.threads.per.data.dir (used at shutdown from now on) and the log.cleaner.* settings.
+   * log.cleaner.enable cannot change at run time (as in Kafka): with the cleaner off, cleaner settings are kept
+   * for nothing.
+   */
+  reconfigure(settings: Pick<LogManagerOptions, 'recoveryThreadsPerDataDir' | 'cleaner'>): void {
+    if (settings.recoveryThreadsPerDataDir !== undefined) this.#options = { ...this.#options, recoveryThreadsPerDataDir: settings.recoveryThreadsPerDataDir };
+    if (settings.cleaner !== undefined && settings.cleaner !== false) this.#cleaner?.reconfigure(settings.cleaner);
   }
 
   async #loadLogsInDir(dir: string): Promise<void> {
@@ -273,27 +300,34 @@ export class LogManager {
       if (tp === null) continue;
       todo.push({ name: e.name, tp });
     }
-    const threads = Math.max(1, this.#options.recoveryThreadsPerDataDir ?? 1);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < todo.length) {
-        const { name, tp } = todo[next++]!;
-        const key = topicPartitionKey(tp);
-        if (this.#logs.has(key)) throw new Error(`Duplicate log directories for ${key} are found in both ${this.#logDirOf.get(key)} and ${dir}`);
-        const log = await this.#openLog(join(dir, name), tp, this.#configFor(tp.topic), {
-          hadCleanShutdown,
-          recoveryPoint: recoveryPoints.get(key) ?? 0,
-          logStartOffset: logStartOffsets.get(key) ?? 0,
-          highWatermark: highWatermarks.get(key) ?? 0,
-        });
-        this.#addLog(key, log, dir);
-      }
-    };
-    await Promise.all(Array.from({ length: threads }, worker));
+    await this.#perThread(todo, async ({ name, tp }) => {
+      const key = topicPartitionKey(tp);
+      if (this.#logs.has(key)) throw new Error(`Duplicate log directories for ${key} are found in both ${this.#logDirOf.get(key)} and ${dir}`);
+      const log = await this.#openLog(join(dir, name), tp, this.#configFor(tp.topic), {
+        hadCleanShutdown,
+        recoveryPoint: recoveryPoints.get(key) ?? 0,
+        logStartOffset: logStartOffsets.get(key) ?? 0,
+        highWatermark: highWatermarks.get(key) ?? 0,
+      });
+      this.#addLog(key, log, dir);
+    });
     // A log created just before a crash was never fsynced (UnifiedLog syncs a new log before its first append):
     // its entry in this dir is made durable here, its own directory by loadLog's leader epoch flush.
     if (!hadCleanShutdown) await flushDir(dir);
     await unlink(marker).catch(() => undefined);
+  }
+
+  /**
+   * Runs `task` over `items` with num.recovery.threads.per.data.dir tasks at a time (Kafka's recovery thread pool
+   * of a log dir); the first failure is thrown once the running tasks are done.
+   */
+  async #perThread<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+    const threads = Math.max(1, this.#options.recoveryThreadsPerDataDir ?? 1);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) await task(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(threads, items.length) }, worker));
   }
 
   /** Opens a log with this manager's clock, logger, callbacks and producer state config, plus `recovery`. */
@@ -434,7 +468,7 @@ export class LogManager {
     });
     this.#logger.info({ topicPartition: key, deleteDir }, 'Log renamed for deletion');
     this.#removeDirLater(deleteDir, log.config.fileDeleteDelayMs);
-    await this.#checkpoints.run(dir);
+    await this.#checkpointDir(dir);
   }
 
   #removeDirLater(path: string, delayMs: number): void {
@@ -456,29 +490,55 @@ export class LogManager {
    * @throws KafkaStorageError (56) when a dir's write failed (that dir goes offline; the others are written).
    */
   async checkpointAll(): Promise<void> {
-    const results = await Promise.allSettled(this.liveLogDirs.map((d) => this.#checkpoints.run(d)));
+    const results = await Promise.allSettled(this.liveLogDirs.map((d) => this.#checkpointDir(d)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /** One kind of checkpoint of every live dir (the periodic tasks); a failed dir goes offline, the others are written. */
+  async #checkpointAllDirs(kind: CheckpointKind): Promise<void> {
+    const results = await Promise.allSettled(this.liveLogDirs.map((d) => this.#checkpoint(d, kind)));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }
 
   /** A failed dir's checkpoints are left as they were: no recovery point moves past a failed sync. */
   async #checkpointDir(dir: string): Promise<void> {
+    await Promise.all([this.#checkpoint(dir, 'recovery'), this.#checkpoint(dir, 'log-start')]);
+  }
+
+  /** One write of a kind of checkpoint of `dir`, shared with concurrent callers (each file has one writer at a time). */
+  #checkpoint(dir: string, kind: CheckpointKind): Promise<void> {
+    return this.#checkpoints.run(`${dir}\0${kind}`);
+  }
+
+  /** The online logs of `dir`. */
+  #logsIn(dir: string): UnifiedLog[] {
+    const out: UnifiedLog[] = [];
+    for (const [key, log] of this.#logs) if (this.#logDirOf.get(key) === dir && !log.isOffline) out.push(log);
+    return out;
+  }
+
+  /** Kafka's checkpointLogRecoveryOffsetsInDir, with the high watermarks (ReplicaManager's checkpoint in Kafka). */
+  async #checkpointRecoveryPoints(dir: string): Promise<void> {
     if (this.#offlineDirs.has(dir)) return;
-    const recovery: TopicPartitionOffset[] = [];
+    const logs = this.#logsIn(dir);
+    await this.#guardDir(dir, 'Writing the recovery point checkpoints', async () => {
+      await offsetCheckpointFile(join(dir, RECOVERY_POINT_CHECKPOINT_FILE)).write(logs.map((l) => ({ topicPartition: l.topicPartition, offset: Number(l.recoveryPoint) })));
+      await offsetCheckpointFile(join(dir, REPLICATION_OFFSET_CHECKPOINT_FILE)).write(logs.map((l) => ({ topicPartition: l.topicPartition, offset: Number(l.highWatermark) })));
+    });
+  }
+
+  /** Kafka's checkpointLogStartOffsetsInDir: only logs whose start offset is past their first segment's base. */
+  async #checkpointLogStartOffsets(dir: string): Promise<void> {
+    if (this.#offlineDirs.has(dir)) return;
     const starts: TopicPartitionOffset[] = [];
-    const hws: TopicPartitionOffset[] = [];
-    for (const [key, log] of this.#logs) {
-      if (this.#logDirOf.get(key) !== dir || log.isOffline) continue;
-      const tp = log.topicPartition;
-      recovery.push({ topicPartition: tp, offset: Number(log.recoveryPoint) });
-      hws.push({ topicPartition: tp, offset: Number(log.highWatermark) });
+    for (const log of this.#logsIn(dir)) {
       const first = log.logSegments()[0];
-      if (first !== undefined && Number(log.logStartOffset) > first.baseOffset) starts.push({ topicPartition: tp, offset: Number(log.logStartOffset) });
+      if (first !== undefined && Number(log.logStartOffset) > first.baseOffset) starts.push({ topicPartition: log.topicPartition, offset: Number(log.logStartOffset) });
     }
-    await this.#guardDir(dir, 'Writing the checkpoint files', async () => {
-      await offsetCheckpointFile(join(dir, RECOVERY_POINT_CHECKPOINT_FILE)).write(recovery);
+    await this.#guardDir(dir, 'Writing the log start offset checkpoint', async () => {
       await offsetCheckpointFile(join(dir, LOG_START_OFFSET_CHECKPOINT_FILE)).write(starts);
-      await offsetCheckpointFile(join(dir, REPLICATION_OFFSET_CHECKPOINT_FILE)).write(hws);
     });
   }
 
@@ -519,17 +579,28 @@ export class LogManager {
     }
   }
 
+  /**
+   * Runs `task` every `intervalMs`, the first time after log.initial.task.delay.ms (default: one interval); a run
+   * still going when the next is due skips it. An interval of 0 or Long.MAX_VALUE means never.
+   */
   #every(intervalMs: number, name: string, task: () => Promise<unknown>): void {
     if (!(intervalMs > 0) || intervalMs >= LONG_MAX) return;
-    const timer = setInterval(() => {
+    const run = (): void => {
       if (this.#busy.has(name) || this.#shutdown) return;
       this.#busy.add(name);
       task()
         .catch((e) => this.#logger.warn({ err: e, task: name }, 'Background task failed'))
         .finally(() => this.#busy.delete(name));
-    }, Math.min(intervalMs, 2 ** 31 - 1));
-    timer.unref();
-    this.#timers.push(timer);
+    };
+    const periodMs = Math.min(intervalMs, 2 ** 31 - 1);
+    const first = setTimeout(() => {
+      run();
+      const timer = setInterval(run, periodMs);
+      timer.unref();
+      this.#timers.push(timer);
+    }, Math.min(this.#options.initialTaskDelayMs ?? periodMs, 2 ** 31 - 1));
+    first.unref();
+    this.#timers.push(first);
   }
 
   /**
@@ -545,8 +616,8 @@ export class LogManager {
     await this.#cleaner?.shutdown();
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     const uncleanDirs = new Set<string>();
-    for (const [key, log] of this.#logs) {
-      const dir = this.#logDirOf.get(key)!;
+    // Each dir's logs are flushed and closed num.recovery.threads.per.data.dir at a time, the dirs in parallel.
+    await Promise.all(this.logDirs.map((dir) => this.#perThread([...this.#logs].filter(([key]) => this.#logDirOf.get(key) === dir), async ([, log]) => {
       try {
         if (this.#offlineDirs.has(dir) || log.isOffline) throw new Error('log is offline');
         await log.flush();
@@ -556,7 +627,7 @@ export class LogManager {
         if (!this.#offlineDirs.has(dir)) this.#logger.error({ err: e, log: log.dir }, 'Could not flush and close a log on shutdown; its dir will be recovered at the next start');
         await log.closeHandlers().catch(() => undefined);
       }
-    }
+    })));
     await this.checkpointAll().catch((e: unknown) => this.#logger.error({ err: e }, 'Could not write the checkpoints on shutdown'));
     for (const dir of this.liveLogDirs) {
       // The marker promises that every log of the dir was flushed and closed; otherwise the next start recovers.

@@ -4,7 +4,8 @@
 // stable offset (min of the first undecided transaction's offset and the high watermark), with the aborted
 // transactions overlapping the returned bytes (from the .txnindex files; control batches are returned as Kafka
 // does, clients skip them); long polling until min_bytes or max_wait_ms (the fetch purgatory is woken by appends);
-// max_bytes over the response and partition_max_bytes per partition, always at least one whole batch (KIP-74);
+// max_bytes over the response (capped by the broker's fetch.max.bytes) and partition_max_bytes per partition,
+// always at least one whole batch (KIP-74);
 // incremental fetch sessions (KIP-227). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6),
 // OFFSET_OUT_OF_RANGE (1), FENCED_LEADER_EPOCH (74), UNKNOWN_LEADER_EPOCH (75); top level:
 // FETCH_SESSION_ID_NOT_FOUND (70), INVALID_FETCH_SESSION_EPOCH (71).
@@ -87,12 +88,15 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
       return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: INVALID_SESSION_ID, responses: [] };
     }
     const partitions: CachedPartition[] = context.partitions;
+    // The broker's fetch.max.bytes caps the response whatever the client asks (Kafka's KafkaApis.handleFetchRequest),
+    // and min_bytes cannot exceed that cap.
+    const fetchMaxBytes = Math.min(request.maxBytes, services.config.getInt('fetch.max.bytes'));
     const results = await services.replicaManager.fetchMessages({
       replicaId: request.replicaId,
       // An incremental fetch with nothing to report waits like any other (the client relies on long polling).
       maxWaitMs: request.maxWaitMs,
-      minBytes: request.minBytes,
-      maxBytes: request.maxBytes,
+      minBytes: Math.min(request.minBytes, fetchMaxBytes),
+      maxBytes: fetchMaxBytes,
       isolationLevel: request.isolationLevel,
       partitions: partitions.map((p) => ({
         topicPartition: { topic: p.topic, partition: p.partition },

@@ -24,6 +24,7 @@ const key = (type: ConfigType, extra: Partial<ConfigKey> = {}): ConfigKey => ({
   default: null,
   importance: 'LOW',
   doc: '',
+  support: 'implemented',
   ...extra,
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { configFromEnv, envNameToConfigName } from '../../../src/config/config-from-env.ts';
+import { configFromEnv, envNameToConfigName, listenersFromAdvertised } from '../../../src/config/config-from-env.ts';
 import { ConfigException } from '../../../src/config/config-exception.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
 
@@ -90,4 +90,18 @@ test('the single-node docker-compose example of the Kafka image yields a valid c
   ]);
   assert.equal(config.getInt('group.initial.rebalance.delay.ms'), 0);
   assert.deepEqual(config.logDirs, ['/tmp/kraft-combined-logs']);
+});
+
+test('derived listeners replace only the listeners of the names KAFKA_ADVERTISED_LISTENERS gives', () => {
+  assert.equal(listenersFromAdvertised('PLAINTEXT://h:19092', 'PLAINTEXT://:9092,CONTROLLER://:9093'), 'PLAINTEXT://0.0.0.0:19092,CONTROLLER://:9093');
+  assert.equal(listenersFromAdvertised('PLAINTEXT://h:1,EXTERNAL://e:2', undefined), 'PLAINTEXT://0.0.0.0:1,EXTERNAL://0.0.0.0:2');
+  assert.equal(configFromEnv({ KAFKA_ADVERTISED_LISTENERS: 'PLAINTEXT://h:19092' }, 'PLAINTEXT://:9092,CONTROLLER://:9093').props.listeners, 'PLAINTEXT://0.0.0.0:19092,CONTROLLER://:9093');
+});
+
+test('Kubernetes service links and other names that map to no config are set aside as unknown', () => {
+  const result = configFromEnv({ KAFKA_SERVICE_PORT: '9092', KAFKA_PORT_9092_TCP_PROTO: 'tcp', KAFKA_NODE_ID: '1', KAFKA_FOO_BAR: 'x' });
+  assert.deepEqual(result.props, { 'node.id': '1' });
+  assert.deepEqual(result.unknown, ['KAFKA_FOO_BAR', 'KAFKA_PORT_9092_TCP_PROTO', 'KAFKA_SERVICE_PORT']);
+  // A name with a known meaning goes on, to be refused with its reason (cluster.id lives in meta.properties).
+  assert.deepEqual(configFromEnv({ KAFKA_CLUSTER_ID: 'x' }).props, { 'cluster.id': 'x' });
 });

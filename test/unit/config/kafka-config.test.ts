@@ -3,22 +3,17 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 
 import { LONG_MAX_VALUE } from '../../../src/config/config-def.ts';
-import { ConfigException } from '../../../src/config/config-exception.ts';
 import { DEFAULT_SERVER_PROPERTIES } from '../../../src/config/default-server-properties.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
+import { configErrors, withProps } from './config-errors.ts';
 
 const base = DEFAULT_SERVER_PROPERTIES;
-const withProps = (extra: Record<string, string>): KafkaConfig => KafkaConfig.fromProps({ ...base, ...extra });
 
-/** The messages of the ConfigException thrown by `fn`. */
+/** The messages of the ConfigException thrown by `fn` (which must throw one). */
 function errorsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigException) return e.errors;
-    throw e;
-  }
-  assert.fail('expected a ConfigException');
+  const errors = configErrors(fn);
+  assert.ok(errors.length > 0, 'expected a ConfigException');
+  return errors;
 }
 
 test('the built-in single-node settings form a valid combined-mode config', () => {
@@ -169,7 +164,7 @@ test('listener consistency is checked as Kafka does', () => {
   );
   assert.match(errorsOf(() => withProps({ listeners: 'PLAINTEXT:/9092' }))[0], /Unable to parse PLAINTEXT:\/9092 to a broker endpoint/);
   assert.match(
-    errorsOf(() => withProps({ 'security.inter.broker.protocol': 'PLAINTEXT' })).join('\n'),
+    errorsOf(() => withProps({ 'inter.broker.listener.name': 'PLAINTEXT', 'security.inter.broker.protocol': 'PLAINTEXT' })).join('\n'),
     /Only one of inter.broker.listener.name and security.inter.broker.protocol should be set/,
   );
 });
@@ -225,10 +220,9 @@ test('source() and synonyms() follow the precedence of DescribeConfigs', () => {
 });
 
 test('describe() hides passwords, marks read-only configs and lists listener overrides', () => {
-  const config = withProps({
-    'sasl.enabled.mechanisms': 'PLAIN',
-    'listener.name.plaintext.plain.sasl.jaas.config': 'secret',
-    'listener.name.plaintext.max.connections': '10',
+  // SASL settings are refused at start; stored dynamic ones (written by an older broker) are still described.
+  const config = withProps({ 'listener.name.plaintext.max.connections': '10' }).withDynamicConfigs({
+    perBroker: { 'sasl.enabled.mechanisms': 'PLAIN', 'listener.name.plaintext.plain.sasl.jaas.config': 'secret' },
   });
   const entries = new Map(config.describe().map((e) => [e.name, e]));
   const jaas = entries.get('listener.name.plaintext.plain.sasl.jaas.config');
@@ -281,6 +275,11 @@ test('validateDynamicUpdate rejects read-only, per-broker-at-cluster-level, unkn
   ]);
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'ssl.keystore.location': '/x' }, false), [
     'Cannot update these configs at default cluster level, broker id must be specified: [ssl.keystore.location]',
+    'ssl.keystore.location=/x is refused: TLS (SSL listeners) is not supported yet',
+  ]);
+  assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'ssl.keystore.location': null, 'ssl.client.auth': 'none' }, true), []);
+  assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'background.threads': '4' }, true), [
+    'background.threads is accepted but has no effect in this broker yet (requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE)',
   ]);
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'message.max.bytes': '-1' }, true), [
     'Invalid value -1 for configuration message.max.bytes: Value must be at least 0',

@@ -217,3 +217,48 @@ test('the recovery points are checkpointed soon after a rolled segment is flushe
   assert.ok(recovered < m2.getLog({ topic: 'r', partition: 0 })!.numberOfSegments, `recovered ${recovered} segments`);
   await m2.shutdown();
 });
+
+test('retention runs every log.retention.check.interval.ms from log.initial.task.delay.ms; log start offsets are checkpointed on their own interval', async () => {
+  const logDirs = dirs(1);
+  const m = await LogManager.create({
+    logDirs,
+    defaultConfig: logConfig({ segmentBytes: 2000, retentionBytes: 2000, retentionMs: -1, fileDeleteDelayMs: 0 }),
+    cleaner: false,
+    retentionCheckIntervalMs: 20,
+    initialTaskDelayMs: 0,
+    flushCheckpointIntervalMs: 3_600_000,
+    flushStartOffsetCheckpointIntervalMs: 20,
+  });
+  await m.startup();
+  const log = await m.getOrCreateLog({ topic: 'kept', partition: 0 });
+  for (let i = 0; i < 30; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 100)), 0);
+  log.highWatermark = log.logEndOffset;
+  const deadline = Date.now() + 10_000;
+  while (log.logStartOffset === 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(log.logStartOffset > 0n, 'the retention task deleted the oldest segments by itself');
+  // DeleteRecords moves the log start offset inside the remaining segment: the offset to checkpoint.
+  for (let i = 0; i < 3; i++) await log.appendAsLeader(buildBatch(simpleRecords(2, 10)), 0);
+  log.highWatermark = log.logEndOffset;
+  await log.deleteRecordsBefore(log.logEndOffset - 1n);
+  const file = join(logDirs[0]!, 'log-start-offset-checkpoint');
+  const expected = `kept 0 ${log.logStartOffset}`;
+  while (!(await readFile(file, 'utf8').catch(() => '')).includes(expected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.match(await readFile(file, 'utf8'), new RegExp(expected));
+  await m.shutdown();
+});
+
+test('log.cleaner.threads changes at run time: a cleaner with no threads starts cleaning once reconfigured', async () => {
+  const logDirs = dirs(1);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: { threads: 0, backoffMs: 10 } });
+  await m.startup();
+  const log = await m.getOrCreateLog({ topic: 'compacted', partition: 0 }, logConfig({ cleanupPolicy: 'compact', segmentBytes: 1500, fileDeleteDelayMs: 0 }));
+  for (let i = 0; i < 60; i++) await log.appendAsLeader(buildBatch([{ key: `k${i % 5}`, value: `v${i}` }]), 0);
+  log.highWatermark = log.logEndOffset;
+  const before = log.size;
+  assert.equal(m.cleaner!.manager.inProgress.size, 0);
+  m.reconfigure({ cleaner: { threads: 1, backoffMs: 10 } });
+  const deadline = Date.now() + 10_000;
+  while (log.size >= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(log.size < before, 'compacted after the update');
+  await m.shutdown();
+});

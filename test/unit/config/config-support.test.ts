@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { DEFAULT_SERVER_PROPERTIES } from '../../../src/config/default-server-properties.ts';
+import { KafkaConfig } from '../../../src/config/kafka-config.ts';
+import { configErrors as errorsOf, withProps } from './config-errors.ts';
+
+test('refused configs stop the configuration only when set to something other than their default', () => {
+  assert.deepEqual(errorsOf(() => withProps({ 'authorizer.class.name': '', 'allow.everyone.if.no.acl.found': 'false', 'ssl.client.auth': 'none', 'ssl.keystore.location': '' })), []);
+  assert.deepEqual(errorsOf(() => withProps({ 'allow.everyone.if.no.acl.found': 'true', 'listener.name.plaintext.ssl.keystore.location': '/ks' })), [
+    'allow.everyone.if.no.acl.found=true is refused: ACL authorization is not supported yet: every client would be allowed everything',
+    'listener.name.plaintext.ssl.keystore.location=/ks is refused: TLS (SSL listeners) is not supported yet',
+  ]);
+  assert.deepEqual(errorsOf(() => withProps({ 'remote.log.storage.system.enable': 'true', 'create.topic.policy.class.name': 'com.example.Policy' })), [
+    'remote.log.storage.system.enable=true is refused: tiered storage is not supported yet',
+    'create.topic.policy.class.name=com.example.Policy is refused: policies are Java plug-in classes, which this broker cannot load: every request would be allowed',
+  ]);
+});
+
+test('a listener or controller listener whose protocol is not PLAINTEXT is refused', () => {
+  assert.deepEqual(errorsOf(() => withProps({ listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093,SSL://:9094' })), [
+    'listener SSL uses security protocol SSL: only PLAINTEXT listeners are supported (TLS and SASL are not built yet)',
+  ]);
+  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:SSL,PLAINTEXT:PLAINTEXT' })), [
+    'listener CONTROLLER uses security protocol SSL: only PLAINTEXT listeners are supported (TLS and SASL are not built yet)',
+  ]);
+});
+
+test('inactive settings are the inactive configs set to a non-default value, plus the values of a config that have no effect', () => {
+  const config = withProps({
+    'num.io.threads': '8',
+    'background.threads': '4',
+    'listener.name.plaintext.max.connections': '10',
+    'group.coordinator.rebalance.protocols': 'classic,consumer,share',
+  }).withDynamicConfigs({ clusterDefault: { 'quota.window.num': '20' } });
+  assert.deepEqual(config.inactiveSettings(), [
+    { name: 'background.threads', note: 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE' },
+    { name: 'group.coordinator.rebalance.protocols (share)', note: 'share and streams groups are not built yet' },
+    { name: 'listener.name.plaintext.max.connections', note: null },
+    { name: 'quota.window.num', note: 'client and replication quotas are not built yet' },
+  ]);
+  assert.deepEqual(KafkaConfig.fromProps(DEFAULT_SERVER_PROPERTIES).inactiveSettings(), [], 'the built-in settings are all honoured');
+  // (The inter-broker listener defaults to the one of security.inter.broker.protocol, PLAINTEXT: the built-in
+  // settings do not name it, so that a single node starts without a warning.)
+});
