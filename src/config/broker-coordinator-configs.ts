@@ -116,13 +116,13 @@ export const BROKER_COORDINATOR_CONFIGS = [
     v: atLeast(1), imp: 'LOW',
   }),
   // Quotas
-  def('quota.window.num', 'INT', '11', 'Samples kept for client quotas.', { v: atLeast(1), imp: 'LOW', inactive: QUOTAS }),
+  def('quota.window.num', 'INT', '11', 'Samples kept for client quotas and the connection creation rate.', { v: atLeast(1), imp: 'LOW' }),
   def('replication.quota.window.num', 'INT', '11', 'Samples kept for replication quotas.', { v: atLeast(1), imp: 'LOW', inactive: QUOTAS }),
   def('alter.log.dirs.replication.quota.window.num', 'INT', '11', 'Samples kept for alter-log-dirs replication quotas.', {
     v: atLeast(1), imp: 'LOW', inactive: QUOTAS,
   }),
   def('controller.quota.window.num', 'INT', '11', 'Samples kept for controller mutation quotas.', { v: atLeast(1), imp: 'LOW', inactive: QUOTAS }),
-  def('quota.window.size.seconds', 'INT', '1', 'Length in seconds of a client quota sample.', { v: atLeast(1), imp: 'LOW', inactive: QUOTAS }),
+  def('quota.window.size.seconds', 'INT', '1', 'Length in seconds of a client quota or connection creation rate sample.', { v: atLeast(1), imp: 'LOW' }),
   def('replication.quota.window.size.seconds', 'INT', '1', 'Length in seconds of a replication quota sample.', {
     v: atLeast(1), imp: 'LOW', inactive: QUOTAS,
   }),

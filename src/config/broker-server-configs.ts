@@ -179,7 +179,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('inter.broker.protocol.version', 'STRING', '3.9-IV0', 'Inter-broker protocol version; ignored in KRaft mode (metadata.version governs).', {
     v: metadataVersionString, inactive: 'ignored in KRaft mode (metadata.version governs), as in Kafka',
   }),
-  def('inter.broker.listener.name', 'STRING', null, 'Listener used between brokers (default: from security.inter.broker.protocol).', { inactive: REPLICATION }),
+  def('inter.broker.listener.name', 'STRING', null, 'Listener used between brokers (default: from security.inter.broker.protocol).'),
   def('replica.selector.class', 'STRING', null, 'ReplicaSelector class for fetch-from-follower (KIP-392).', { inactive: REPLICATION }),
   // Extensions of this broker.
   def('log.level', 'STRING', 'info', 'Level of the broker\'s own (pino) logger.', {
