@@ -12,6 +12,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { kafkaErrorNames, withKafkaError } from '../../fixtures/e2e/client-errors.ts';
 import { kcatConsumeAll } from '../../fixtures/e2e/kcat.ts';
 import { logRecords, mountTmpfs, spawnBroker, type SpawnedBroker } from './fail-stop-kit.ts';
+import { waitFor } from '../../helpers/broker.ts';
 
 const FATAL = 60;
 const ERROR = 50;
@@ -103,9 +104,10 @@ test('a full disk takes its log dir offline while the other dir goes on; SIGTERM
     const { acked, error } = await fillUntilFailure(producer);
     assert.ok(acked > 10, `${acked} records of ${VALUE_BYTES} bytes before the 4 MB disk was full`);
     assert.ok(kafkaErrorNames(error).includes('KAFKA_STORAGE_ERROR'), `${String(error)}: ${kafkaErrorNames(error).join(', ')}`);
-    const failure = logRecords(broker.lines, ERROR).find((r) => r.msg === 'Stopping serving logs in a failed log directory');
-    assert.equal(failure?.dir, small);
-    assert.match(JSON.stringify(failure?.err), /ENOSPC/);
+    // The error reaches the client as soon as the append fails; the log line may be read from stdout a little later.
+    const failure = await waitFor('the log dir failure line', () => logRecords(broker.lines, ERROR).find((r) => r.msg === 'Stopping serving logs in a failed log directory'));
+    assert.equal(failure.dir, small);
+    assert.match(JSON.stringify(failure.err), /ENOSPC/);
 
     // The failed dir stays offline; the broker and its other dir go on.
     await assert.rejects(producer.send({ topic: 'fill', acks: -1, messages: [{ value: 'after' }] }), withKafkaError('KAFKA_STORAGE_ERROR'));

@@ -182,7 +182,7 @@ test('a failed checkpoint write takes its log dir offline', async () => {
   const log = await m.getOrCreateLog({ topic: 'cp', partition: 0 }, durable);
   await append(log);
   failSyncs((path) => path === join(logDirs[0]!, `${RECOVERY_POINT_CHECKPOINT_FILE}.tmp`));
-  await assert.rejects(m.checkpointAll(), (e: unknown) => e instanceof KafkaStorageError && /Writing the checkpoint files in log dir/.test(e.message));
+  await assert.rejects(m.checkpointAll(), (e: unknown) => e instanceof KafkaStorageError && /Writing the recovery point checkpoints in log dir/.test(e.message));
   assert.equal(m.isLogDirOnline(logDirs[0]!), false);
   assert.equal(m.isLogDirOnline(logDirs[1]!), true);
   await waitUntil('the log of that dir to be offline', () => log.isOffline);
