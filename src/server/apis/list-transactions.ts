@@ -19,4 +19,8 @@ export const listTransactionsHandler = defineHandler<ListTransactionsRequest, In
     const result = services.transactionCoordinator.listTransactions(request.stateFilters, request.producerIdFilters, request.durationFilter);
     return { throttleTimeMs: 0, ...result };
   },
+  // Kafka's ListTransactionsRequest.getErrorResponse: the top-level error, no transactions.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, transactionStates: [] };
+  },
 });
