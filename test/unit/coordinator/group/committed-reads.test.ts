@@ -20,26 +20,27 @@ async function activeAgain(h: Harness): Promise<void> {
   assert.equal(h.coordinator.shardState(h.coordinator.partitionFor('g')), 'active');
 }
 
-test('OffsetFetch: a held offset commit is not returned until it commits', async () => {
+/** Offset 5 committed, then a commit of 9 held back by the writer and an OffsetFetch scheduled behind it. */
+async function heldCommit() {
   const h = await harness();
   const tp = h.coordinator.topicPartitionFor('g');
   await h.coordinator.commitOffsets(ctx(8), commitReq('g', '', -1, [{ topic: 't', partition: 0, offset: 5n }]));
   h.writer.pause(tp);
   const commit = h.coordinator.commitOffsets(ctx(8), commitReq('g', '', -1, [{ topic: 't', partition: 0, offset: 9n }]));
   const fetched = h.coordinator.fetchOffsets(ctx(8), fetchT0, false);
-  assert.equal(await isSettled(fetched), false);
+  assert.equal(await isSettled(fetched), false, 'no answer while the commit of 9 is held back');
+  return { h, tp, commit, fetched };
+}
+
+test('OffsetFetch: a held offset commit is not returned until it commits', async () => {
+  const { h, tp, commit, fetched } = await heldCommit();
   h.writer.resume(tp);
   await commit;
   assert.equal(committedOffset(await fetched), 9n);
 });
 
 test('OffsetFetch: a held offset commit that fails is never returned; the committed offset is', async () => {
-  const h = await harness();
-  const tp = h.coordinator.topicPartitionFor('g');
-  await h.coordinator.commitOffsets(ctx(8), commitReq('g', '', -1, [{ topic: 't', partition: 0, offset: 5n }]));
-  h.writer.pause(tp);
-  const commit = h.coordinator.commitOffsets(ctx(8), commitReq('g', '', -1, [{ topic: 't', partition: 0, offset: 9n }]));
-  const fetched = h.coordinator.fetchOffsets(ctx(8), fetchT0, false);
+  const { h, tp, commit, fetched } = await heldCommit();
   h.writer.failHeld(tp);
   assert.notEqual((await commit).topics![0]!.partitions![0]!.errorCode, Errors.NONE);
   assert.equal(committedOffset(await fetched), Errors.NOT_COORDINATOR, 'a retriable error, never the reverted offset 9');
