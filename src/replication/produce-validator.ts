@@ -47,8 +47,11 @@ const CODEC_BY_NAME: Record<string, CompressionTypeId> = {
  * (INVALID_RECORD 87), its size against `max.message.bytes` (MESSAGE_TOO_LARGE 10), CRC-32C (CORRUPT_MESSAGE 2),
  * record count and offsets, keys on compacted topics and timestamps (INVALID_TIMESTAMP 32). Compressed batches
  * are decompressed for the record checks, as Kafka does, but re-compressed only when the topic's
- * compression.type names another codec (or the offsets need rewriting). With LogAppendTime the batch's
- * maxTimestamp is set to `nowMs` (CRC rewritten). Offsets are assigned later by the log. Produce v0-2 message
+ * compression.type names another codec (or the offsets need rewriting). The header's maxTimestamp is then set
+ * as Kafka's LogValidator sets it: `nowMs` with LogAppendTime; with CreateTime the largest record timestamp
+ * (-1 when every record has -1), when the client's header says otherwise (a wrong value, or -1 as some clients
+ * leave it), so that the time index and ListOffsets by timestamp use it; the CRC is recomputed only when the
+ * header changed (a correct batch is appended byte for byte). Offsets are assigned later by the log. Produce v0-2 message
  * sets (magic 0/1) are first up-converted to a v2 batch.
  * @returns the bytes to append (a view of the request's buffer unless re-compressed) and the record count.
  * @throws RecordValidationError / ApiError carrying the Kafka error code.
@@ -94,7 +97,10 @@ export async function validateProduceRecords(
   if (target !== batch.compression || !result.offsetsInOrder) {
     batch = new RecordBatch(await recompress(batch, target), 0);
   }
-  if (config.messageTimestampType === 'LogAppendTime') batch.setLogAppendTime(BigInt(nowMs));
+  // LogValidator: the header's maxTimestamp is the append time (LogAppendTime), or the largest record timestamp
+  // (CreateTime, whatever the client wrote there, -1 included); the CRC is recomputed only if that changed it.
+  if (config.messageTimestampType === 'LogAppendTime') batch.setMaxTimestamp('LogAppendTime', BigInt(nowMs));
+  else batch.setMaxTimestamp('CreateTime', result.maxTimestamp);
   return { batches: batch.bytes, recordCount: batch.recordCount };
 }
 

@@ -20,16 +20,36 @@ export interface RequestInfo {
 }
 
 /**
- * One API of the broker: its key, the version range it serves (ApiVersions is derived from these), and the
- * function that turns a decoded request into a response object for the generated encoder. A handler must start
- * its side effects synchronously (before its first await) so that pipelined requests of one connection take
- * effect in arrival order (Kafka processes a connection's requests one at a time).
+ * What a handler that threw (or whose promise rejected) answers with, after Kafka's `ApiError.fromThrowable`:
+ * `code` is the `ApiError`'s code (or a records error's), else UNKNOWN_SERVER_ERROR (-1); `message` is the
+ * exception's message for an `ApiError`, and null for UNKNOWN_SERVER_ERROR so that internals do not leak to clients.
+ */
+export interface HandlerError {
+  readonly code: number;
+  readonly message: string | null;
+}
+
+/**
+ * One API of the broker: its key, the version range it serves (ApiVersions is derived from these), the function
+ * that turns a decoded request into a response object for the generated encoder, and the one that builds the
+ * response to a request whose handling failed. A handler must start its side effects synchronously (before its
+ * first await) so that pipelined requests of one connection take effect in arrival order (Kafka processes a
+ * connection's requests one at a time).
  */
 export interface ApiHandler<Req = unknown, Res = unknown> {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
   handle(services: BrokerServices, request: Req, info: RequestInfo): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
+  /**
+   * Kafka's `AbstractRequest.getErrorResponse` for this API: the response KafkaApis sends when `handle` threw or
+   * rejected, carrying `error.code` in the API's error fields. Every topic / partition / group / resource entry of
+   * the request gets an entry with that code, exactly where Kafka's version of this function puts them (some APIs
+   * only have a top-level error); `apiVersion` is the request's. Pure: no services, no I/O. Returning
+   * NO_RESPONSE (Produce with acks=0, whose client reads no response) makes KafkaApis close the connection
+   * instead, as Kafka's `RequestHandlerHelper.sendErrorOrCloseConnection` does, so that the client notices.
+   */
+  errorResponse(request: Req, error: HandlerError, apiVersion: number): Res | typeof NO_RESPONSE;
 }
 
 /** Identity helper that infers request/response types for a handler module. */

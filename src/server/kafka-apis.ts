@@ -10,10 +10,26 @@ import { Errors } from '../protocol/generated/errors.ts';
 import { encodeApiVersionsResponse } from '../protocol/generated/messages/api-versions-response.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BrokerMetrics } from '../observability/metrics.ts';
-import { NO_RESPONSE, type ApiHandler } from './api-handler.ts';
+import { ApiError } from '../common/api-error.ts';
+import { RecordsError } from '../protocol/records/records-error.ts';
+import { NO_RESPONSE, type ApiHandler, type HandlerError } from './api-handler.ts';
 import type { BrokerServices } from './broker-services.ts';
 
 const noRecycle = (): void => undefined;
+
+/** Kafka's `ApiError.fromThrowable`: the code of an ApiError (or records error), else UNKNOWN_SERVER_ERROR without a message. */
+function handlerErrorOf(err: unknown): HandlerError {
+  if (err instanceof ApiError) return { code: err.code, message: err.message };
+  if (err instanceof RecordsError) return { code: err.errorCode, message: err.message };
+  return { code: Errors.UNKNOWN_SERVER_ERROR, message: null };
+}
+
+/** Counts one request of `api` at `apiVersion` and starts its latency timer; the returned function stops it. */
+function startRequestTimer(metrics: BrokerMetrics, api: string, apiVersion: number): () => void {
+  const children = metrics.requestMetrics(api, apiVersion);
+  children.count.inc();
+  return children.latency.startTimer();
+}
 
 /** Thrown for a request Kafka answers by closing the connection (unknown key, unsupported version, bad body). */
 export class InvalidRequestError extends Error {
@@ -34,6 +50,11 @@ export class InvalidRequestError extends Error {
  *   client retries at a version we support (KIP-511).
  * - Any other unsupported version, an unknown api key, or a body that does not decode: the connection is closed
  *   (the network layer closes it when this handler throws) and the event is logged.
+ * - A handler that throws or rejects (a bug, a failing component): logged at error level with the API name and
+ *   correlation id, and answered with the handler's `errorResponse` (UNKNOWN_SERVER_ERROR, or an ApiError's code,
+ *   on every entry of the request, as Kafka's `getErrorResponse`); the connection stays open. Produce with acks=0
+ *   has no response to carry the error, so its connection is closed, as Kafka does. Only requests that cannot be
+ *   decoded (or are not served) make `handleRequest` throw.
  */
 export class KafkaApis implements RequestHandler {
   readonly #handlers = new Map<number, ApiHandler>();
@@ -90,24 +111,42 @@ export class KafkaApis implements RequestHandler {
     const request = msg.decodeRequest(r, apiVersion);
     const pool = this.#framePool;
     const recycleFrame = pool === undefined ? noRecycle : (): void => void pool.release(frame);
-    const result = handler.handle(this.#services, request, { header, apiVersion, connection: ctx, recycleFrame });
     const metrics = this.#metrics;
-    if (metrics === undefined) {
-      if (result instanceof Promise) return result.then((res) => this.#encode(apiKey, apiVersion, correlationId, res));
-      return this.#encode(apiKey, apiVersion, correlationId, result);
+    const timer = metrics === undefined ? undefined : startRequestTimer(metrics, msg.name, apiVersion);
+    const done = (response: unknown): OutputChunk[] | null => {
+      timer?.();
+      return this.#encode(apiKey, apiVersion, correlationId, response);
+    };
+    const failed = (err: unknown): OutputChunk[] | null => {
+      timer?.();
+      return this.#answerFailure(handler, request, header.clientId, apiVersion, correlationId, ctx, err);
+    };
+    let result: ReturnType<ApiHandler['handle']>;
+    try {
+      result = handler.handle(this.#services, request, { header, apiVersion, connection: ctx, recycleFrame });
+    } catch (err) {
+      return failed(err);
     }
-    const name = msg.name;
-    const children = metrics.requestMetrics(name, apiVersion);
-    children.count.inc();
-    const timer = children.latency.startTimer();
-    if (result instanceof Promise) {
-      return result.then((res) => {
-        timer();
-        return this.#encode(apiKey, apiVersion, correlationId, res);
-      });
+    return result instanceof Promise ? result.then(done, failed) : done(result);
+  }
+
+  /**
+   * Kafka's `KafkaApis.handleError` + `RequestHandlerHelper.sendErrorOrCloseConnection`: a handler that threw or
+   * rejected is logged at error level and its request answered with the API's error response (the connection
+   * stays open); an API whose error response is NO_RESPONSE (Produce acks=0) closes the connection instead.
+   */
+  #answerFailure(handler: ApiHandler, request: unknown, clientId: string | null, apiVersion: number, correlationId: number, ctx: RequestContext, err: unknown): OutputChunk[] | null {
+    const error = handlerErrorOf(err);
+    this.#logger.error(
+      { err, api: API_KEY_NAMES[handler.apiKey], apiVersion, correlationId, clientId, connectionId: ctx.connectionId, errorCode: error.code },
+      'unexpected error handling request; answered with the error response',
+    );
+    const response = handler.errorResponse(request, error, apiVersion);
+    if (response === NO_RESPONSE) {
+      ctx.closeConnection();
+      return null;
     }
-    timer();
-    return this.#encode(apiKey, apiVersion, correlationId, result);
+    return this.#encode(handler.apiKey, apiVersion, correlationId, response);
   }
 
   #encode(apiKey: number, apiVersion: number, correlationId: number, response: unknown): OutputChunk[] | null {

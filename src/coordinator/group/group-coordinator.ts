@@ -221,7 +221,8 @@ export class GroupCoordinator {
   }
 
   /**
-   * OffsetFetch of one group (v8 form; topics null = all). Never rejects: errors become the group's errorCode.
+   * OffsetFetch of one group (v8 form; topics null = all), from committed state (see CoordinatorRuntime: a read
+   * waits for the appends in flight). Never rejects: errors become the group's errorCode.
    * `requireStable`: partitions with a pending transactional commit get UNSTABLE_OFFSET_COMMIT (88).
    */
   async fetchOffsets(_context: GroupRequestContext, request: OffsetFetchGroupRequest, requireStable: boolean): Promise<Input<OffsetFetchResponseGroup>> {
@@ -243,7 +244,7 @@ export class GroupCoordinator {
     }
   }
 
-  /** ListGroups over every loaded partition. Never rejects. */
+  /** ListGroups over the committed state of every loaded partition. Never rejects. */
   async listGroups(_context: GroupRequestContext, statesFilter: readonly string[], typesFilter: readonly string[]): Promise<{ errorCode: number; groups: Input<ListedGroup>[] }> {
     try {
       const perShard = await this.#runtime.scheduleReadAllOperation('list-groups', (shard) => shard.groups.listGroups(statesFilter, typesFilter));
@@ -253,7 +254,10 @@ export class GroupCoordinator {
     }
   }
 
-  /** DescribeGroups, grouped by partition. Never rejects: a partition's error is given to each of its groups. */
+  /**
+   * DescribeGroups from committed state, grouped by partition. Never rejects: a partition's error is given to
+   * each of its groups.
+   */
   async describeGroups(_context: GroupRequestContext, groupIds: readonly string[]): Promise<Input<DescribedGroup>[]> {
     return this.#perPartition(groupIds, async (tp, ids) => {
       try {
@@ -286,7 +290,7 @@ export class GroupCoordinator {
     }
   }
 
-  /** ConsumerGroupDescribe (KIP-848). Never rejects. */
+  /** ConsumerGroupDescribe (KIP-848) from committed state. Never rejects. */
   async consumerGroupDescribe(_context: GroupRequestContext, groupIds: readonly string[]): Promise<Input<ConsumerDescribedGroup>[]> {
     return this.#perPartition(groupIds, async (tp, ids) => {
       try {

@@ -29,7 +29,20 @@ interface ShardEntry<S, R> {
   nextOffset: bigint;
   /** Settles (never rejects) when every append issued so far has settled. */
   tail: Promise<void>;
+  /** Appends issued and not yet settled (committed or failed). */
   pendingWrites: number;
+  /**
+   * Operations waiting behind a read that waits for the in-flight appends to settle, in call order (outside
+   * {@link CoordinatorRuntime} internals: empty, or headed by a read while `pendingWrites > 0`).
+   */
+  readonly queue: QueuedOperation[];
+}
+
+/** An operation deferred by the read barrier: `run` starts it (its outcome settles the caller's promise). */
+interface QueuedOperation {
+  readonly isRead: boolean;
+  readonly run: () => void;
+  readonly reject: (err: unknown) => void;
 }
 
 export interface CoordinatorRuntimeOptions<S extends CoordinatorShard<R>, R> {
@@ -55,11 +68,27 @@ export interface CoordinatorRuntimeOptions<S extends CoordinatorShard<R>, R> {
  * runs operations against the shard, appends the records they return through the {@link PartitionWriter},
  * replays them, and answers once they are committed. Everything runs on the event loop, so an operation
  * (the synchronous `op` callback) sees and changes the shard state atomically; appends of one partition are
- * issued in operation order. Read operations see the state as of their call and answer once the writes
- * issued before them are committed (read-your-writes).
+ * issued in operation order.
  *
- * If an append whose records were already replayed fails, the in-memory state is ahead of the log: the shard
- * is reloaded from the log (Kafka reverts to its last committed snapshot; reloading reaches the same state).
+ * Writes see the latest state: their records are replayed into the shard as soon as the operation returns,
+ * before the append commits, so the next write of the partition validates against them (Kafka's writes run at
+ * the last written offset).
+ *
+ * Reads answer from committed state only (Kafka's reads run at the last committed offset): a read runs when no
+ * append of its partition is in flight, i.e. when the shard holds exactly the committed records. A read
+ * scheduled while appends are in flight waits for them to settle, and every operation scheduled after it
+ * (reads, writes, timer tasks) queues behind it, so that a steady stream of writes cannot postpone it forever:
+ * a read waits at most for the appends issued before it. Kafka reaches the same guarantee with versioned
+ * (timeline) data structures read at the committed offset, which answer at once; this runtime trades at most
+ * one commit latency per read (and a bubble in the write pipeline behind it) for shards made of plain maps and
+ * objects. Classic groups keep their membership as soft state outside the records (`replayRecords: false`,
+ * as in Kafka), which reads see as it is once the appends before them settled.
+ *
+ * A failed append whose records were already replayed leaves the shard ahead of the log: the shard is unloaded
+ * at once (operations queued on it, and new ones, fail with NOT_COORDINATOR, which clients retry) and loaded
+ * again from the log once every append issued before the failure has settled, so it reflects exactly the records
+ * the log holds. This is Kafka's revert to the last committed snapshot, reached by reloading; no read ever runs
+ * on the reverted state, since reads wait for the failed append to settle and the shard is gone by then.
  */
 export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
   readonly #options: CoordinatorRuntimeOptions<S, R>;
@@ -116,41 +145,34 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
    */
   scheduleWriteOperation<T>(name: string, tp: TopicPartition, op: (shard: S) => CoordinatorResult<T, R>): Promise<T> {
     let entry: ShardEntry<S, R>;
-    let result: CoordinatorResult<T, R>;
     try {
       entry = this.#activeEntry(tp);
-      result = op(entry.shard);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#withTimeout(this.#commit(entry, name, result));
+    return this.#withTimeout(this.#schedule(entry, false, () => this.#commit(entry, name, op(entry.shard))));
   }
 
   /**
-   * Runs a read operation: `op` sees the current state now; the result is returned once the writes issued
-   * before it are committed. @throws (rejects) like {@link scheduleWriteOperation}.
+   * Runs a read operation on the committed state of `tp`'s shard: now when no append of the partition is in
+   * flight, else once the appends issued before it have settled (see the class comment).
+   * @throws (rejects) like {@link scheduleWriteOperation}; NOT_COORDINATOR when the shard is unloaded (or
+   *   reverted after a failed append) while the read waits.
    */
   scheduleReadOperation<T>(_name: string, tp: TopicPartition, op: (shard: S) => T): Promise<T> {
     try {
       const entry = this.#activeEntry(tp);
-      const value = op(entry.shard);
-      return entry.tail.then(() => value);
+      return this.#schedule(entry, true, () => op(entry.shard));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** Runs a read operation on every active shard (ListGroups). */
+  /** Runs a read operation on the committed state of every active shard (ListGroups, ListTransactions). */
   scheduleReadAllOperation<T>(_name: string, op: (shard: S) => T): Promise<T[]> {
     const results: Promise<T>[] = [];
     for (const e of this.#entries.values()) {
-      if (e.state !== 'active') continue;
-      try {
-        const value = op(e.shard);
-        results.push(e.tail.then(() => value));
-      } catch (err) {
-        results.push(Promise.reject(err));
-      }
+      if (e.state === 'active') results.push(this.#schedule(e, true, () => op(e.shard)));
     }
     return Promise.all(results);
   }
@@ -163,13 +185,15 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     let entry: ShardEntry<S, R>;
     try {
       entry = this.#activeEntry(tp);
-      entry.shard.replayEndTransactionMarker(producer.producerId, commit);
     } catch (e) {
       return Promise.reject(e);
     }
-    entry.nextOffset++;
-    const append = this.#options.writer.appendEndTransactionMarker(tp, producer, coordinatorEpoch, commit);
-    return this.#withTimeout(this.#track(entry, append, true).then(() => undefined));
+    return this.#withTimeout(this.#schedule(entry, false, () => {
+      entry.shard.replayEndTransactionMarker(producer.producerId, commit);
+      entry.nextOffset++;
+      const append = this.#options.writer.appendEndTransactionMarker(tp, producer, coordinatorEpoch, commit);
+      return this.#track(entry, append, true);
+    }));
   }
 
   /** Runs the timer tasks that are due (also called by the armed Node timeout). */
@@ -191,16 +215,20 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
       for (const task of entry.timer.expired(now)) {
         ran = true;
         if (entry.state !== 'active') break;
-        try {
-          const result = task.run();
-          if (result !== null) {
-            this.#commit(entry, `timer ${task.key}`, result).catch((err: unknown) => {
-              this.#log.warn({ err, task: task.key }, 'records of a timer task could not be written');
-            });
+        // A write like any other: behind a waiting read, it runs when the read has run.
+        this.#schedule(entry, false, () => {
+          let result: CoordinatorResult<void, R> | null;
+          try {
+            result = task.run();
+          } catch (err) {
+            this.#log.error({ err, task: task.key }, 'timer task failed');
+            return;
           }
-        } catch (err) {
-          this.#log.error({ err, task: task.key }, 'timer task failed');
-        }
+          if (result === null) return;
+          this.#commit(entry, `timer ${task.key}`, result).catch((err: unknown) => {
+            this.#log.warn({ err, task: task.key }, 'records of a timer task could not be written');
+          });
+        }).catch(noop);
       }
     }
     return ran;
@@ -221,6 +249,37 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     for (const e of [...this.#entries.values()]) this.#unload(e);
     if (this.#wakeHandle !== null) clearTimeout(this.#wakeHandle);
     this.#wakeHandle = null;
+  }
+
+  /**
+   * Runs `run` now, unless operations are queued, or it is a read and appends are in flight: then it is queued
+   * and run (in call order) by {@link #drain}. The promise settles with `run`'s outcome.
+   */
+  #schedule<T>(entry: ShardEntry<S, R>, isRead: boolean, run: () => T | Promise<T>): Promise<T> {
+    if (entry.queue.length === 0 && (!isRead || entry.pendingWrites === 0)) {
+      try {
+        return Promise.resolve(run());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      entry.queue.push({ isRead, run: () => resolve(run()), reject });
+    });
+  }
+
+  /** Runs the queued operations in order, stopping at a read while appends are in flight. */
+  #drain(entry: ShardEntry<S, R>): void {
+    while (entry.queue.length > 0 && entry.state === 'active') {
+      const next = entry.queue[0]!;
+      if (next.isRead && entry.pendingWrites > 0) return;
+      entry.queue.shift();
+      try {
+        next.run();
+      } catch (err) {
+        next.reject(err);
+      }
+    }
   }
 
   #activeEntry(tp: TopicPartition): ShardEntry<S, R> {
@@ -264,20 +323,14 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     }
     const options = result.transactional === undefined ? undefined : { transactional: result.transactional };
     const append = this.#options.writer.append(entry.tp, bytes, options);
-    return this.#track(entry, append, replay).then(
-      () => {
-        result.onAppendComplete?.(null);
-        return result.response;
-      },
-      (err: unknown) => {
-        result.onAppendComplete?.(err as Error);
-        throw err;
-      },
-    );
+    return this.#track(entry, append, replay, result.onAppendComplete).then(() => result.response);
   }
 
-  /** Chains an append behind the earlier ones; on failure of replayed records the shard is reloaded. */
-  #track(entry: ShardEntry<S, R>, append: Promise<{ lastOffset: bigint }>, replayed: boolean): Promise<void> {
+  /**
+   * Chains an append behind the earlier ones: `onSettled` runs once it and every earlier append settled (in
+   * append order), before reads waiting for them run; on failure of replayed records the shard is reloaded.
+   */
+  #track(entry: ShardEntry<S, R>, append: Promise<{ lastOffset: bigint }>, replayed: boolean, onSettled?: (error: Error | null) => void): Promise<void> {
     const previous = entry.tail;
     entry.pendingWrites++;
     const settled = append.then(
@@ -292,10 +345,18 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
         throw err;
       },
     );
-    entry.tail = Promise.all([previous, settled]).then(noop, noop).finally(() => {
-      entry.pendingWrites--;
+    // `previous` never rejects: this settles after every earlier append, with this append's outcome.
+    const done = previous.then(() => settled).then(
+      () => onSettled?.(null),
+      (err: unknown) => {
+        onSettled?.(err as Error);
+        throw err;
+      },
+    );
+    entry.tail = done.then(noop, noop).finally(() => {
+      if (--entry.pendingWrites === 0) this.#drain(entry);
     });
-    return Promise.all([previous, settled]).then(noop);
+    return done;
   }
 
   #withTimeout<T>(promise: Promise<T>): Promise<T> {
@@ -316,7 +377,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     const timer = new CoordinatorTimer<R>(this.#options.time, (deadline) => this.#scheduleWake(deadline));
     const logger = this.#log.child({ partition: key });
     const shard = this.#options.shardFactory({ topicPartition: tp, time: this.#options.time, timer, logger });
-    const entry: ShardEntry<S, R> = { tp, epoch, state: 'loading', shard, timer, nextOffset: 0n, tail: Promise.resolve(), pendingWrites: 0 };
+    const entry: ShardEntry<S, R> = { tp, epoch, state: 'loading', shard, timer, nextOffset: 0n, tail: Promise.resolve(), pendingWrites: 0, queue: [] };
     this.#entries.set(key, entry);
     const startMs = this.#options.time.hiResClockMs();
     return (async () => {
@@ -350,6 +411,8 @@ export class CoordinatorRuntime<S extends CoordinatorShard<R>, R> {
     const wasActive = entry.state === 'active';
     entry.state = 'closed';
     entry.timer.clear();
+    const queued = entry.queue.splice(0);
+    for (const q of queued) q.reject(new ApiError(Errors.NOT_COORDINATOR, `This broker no longer coordinates ${topicPartitionKey(entry.tp)}`));
     if (this.#entries.get(topicPartitionKey(entry.tp)) === entry) this.#entries.delete(topicPartitionKey(entry.tp));
     if (wasActive) {
       try {

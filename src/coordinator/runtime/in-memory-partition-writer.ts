@@ -6,12 +6,14 @@ import type { CoordinatorRecordBytes, LoadedEntry, PartitionWriter, Transactiona
 /**
  * A {@link PartitionWriter} over in-memory logs, for tests and simulations: every append is committed at once
  * (resolved on the next microtask) unless the partition is paused ({@link pause}), in which case appends stay
- * pending until {@link resume}, or fail with {@link failNextAppends}. Logs survive across coordinator
+ * written but pending until {@link resume} commits them or {@link failHeld} fails them (and truncates them away),
+ * or fail with {@link failNextAppends}. Logs survive across coordinator
  * instances, so a test can "restart" a coordinator by building a new one over the same writer.
  */
 export class InMemoryPartitionWriter implements PartitionWriter {
   readonly #logs = new Map<string, LoadedEntry[]>();
-  readonly #paused = new Map<string, (() => void)[]>();
+  /** Appends written but held (not acknowledged) per paused partition, with their first offset. */
+  readonly #paused = new Map<string, HeldAppend[]>();
   readonly #failures = new Map<string, number>();
   #readGate: Promise<void> | null = null;
   /** Number of append calls (records + markers), for tests. */
@@ -41,7 +43,19 @@ export class InMemoryPartitionWriter implements PartitionWriter {
   resume(tp: TopicPartition): void {
     const held = this.#paused.get(topicPartitionKey(tp)) ?? [];
     this.#paused.delete(topicPartitionKey(tp));
-    for (const release of held) release();
+    for (const h of held) h.commit();
+  }
+
+  /**
+   * Fails the held appends of `tp` with NOT_LEADER_OR_FOLLOWER and truncates their records from the log (a
+   * leader that lost its unreplicated tail); the partition stays paused.
+   */
+  failHeld(tp: TopicPartition): void {
+    const held = this.#paused.get(topicPartitionKey(tp)) ?? [];
+    if (held.length === 0) return;
+    this.#paused.set(topicPartitionKey(tp), []);
+    this.truncate(tp, held[0]!.firstOffset);
+    for (const h of held) h.fail(new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, `held append to ${topicPartitionKey(tp)} failed`));
   }
 
   /** The next `count` appends to `tp` fail with NOT_LEADER_OR_FOLLOWER and write nothing. */
@@ -60,11 +74,12 @@ export class InMemoryPartitionWriter implements PartitionWriter {
     const failed = this.#maybeFail(tp);
     if (failed !== null) return failed;
     const log = this.#log(tp);
+    const firstOffset = BigInt(log.length);
     const producerId = options?.transactional?.producerId ?? -1n;
     for (const r of records) {
       log.push({ kind: 'record', offset: BigInt(log.length), producerId, key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value) });
     }
-    return this.#ack(tp, BigInt(log.length - 1));
+    return this.#ack(tp, firstOffset, BigInt(log.length - 1));
   }
 
   appendEndTransactionMarker(tp: TopicPartition, producer: TransactionalIdentity, _coordinatorEpoch: number, commit: boolean): Promise<{ lastOffset: bigint }> {
@@ -72,8 +87,9 @@ export class InMemoryPartitionWriter implements PartitionWriter {
     const failed = this.#maybeFail(tp);
     if (failed !== null) return failed;
     const log = this.#log(tp);
-    log.push({ kind: 'marker', offset: BigInt(log.length), producerId: producer.producerId, commit });
-    return this.#ack(tp, BigInt(log.length - 1));
+    const offset = BigInt(log.length);
+    log.push({ kind: 'marker', offset, producerId: producer.producerId, commit });
+    return this.#ack(tp, offset, offset);
   }
 
   async *read(tp: TopicPartition, fromOffset: bigint): AsyncIterable<LoadedEntry> {
@@ -99,9 +115,15 @@ export class InMemoryPartitionWriter implements PartitionWriter {
     return Promise.reject(new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, `injected append failure on ${topicPartitionKey(tp)}`));
   }
 
-  #ack(tp: TopicPartition, lastOffset: bigint): Promise<{ lastOffset: bigint }> {
+  #ack(tp: TopicPartition, firstOffset: bigint, lastOffset: bigint): Promise<{ lastOffset: bigint }> {
     const held = this.#paused.get(topicPartitionKey(tp));
     if (held === undefined) return Promise.resolve({ lastOffset });
-    return new Promise((resolve) => held.push(() => resolve({ lastOffset })));
+    return new Promise((resolve, reject) => held.push({ firstOffset, commit: () => resolve({ lastOffset }), fail: reject }));
   }
+}
+
+interface HeldAppend {
+  readonly firstOffset: bigint;
+  readonly commit: () => void;
+  readonly fail: (err: Error) => void;
 }

@@ -270,12 +270,13 @@ export class TransactionCoordinator {
   }
 
   /**
-   * ListTransactions (KIP-664) over the partitions this broker coordinates: filters by state names (unknown
-   * names are echoed in `unknownStateFilters`), producer ids and (v1) a minimum running time `durationFilterMs`
-   * (-1: none). errorCode COORDINATOR_LOAD_IN_PROGRESS while any partition loads, COORDINATOR_NOT_AVAILABLE
-   * after close. Dead ids are never listed.
+   * ListTransactions (KIP-664) over the committed state of the partitions this broker coordinates: filters by
+   * state names (unknown names are echoed in `unknownStateFilters`), producer ids and (v1) a minimum running time
+   * `durationFilterMs` (-1: none). errorCode COORDINATOR_LOAD_IN_PROGRESS while any partition loads,
+   * COORDINATOR_NOT_AVAILABLE after close, NOT_COORDINATOR when a partition is unloaded meanwhile. Dead ids are
+   * never listed. Never rejects.
    */
-  listTransactions(stateFilters: readonly string[], producerIdFilters: readonly bigint[], durationFilterMs = -1n): { errorCode: number; unknownStateFilters: string[]; transactionStates: ListedTransaction[] } {
+  async listTransactions(stateFilters: readonly string[], producerIdFilters: readonly bigint[], durationFilterMs = -1n): Promise<{ errorCode: number; unknownStateFilters: string[]; transactionStates: ListedTransaction[] }> {
     const empty = (errorCode: number) => ({ errorCode, unknownStateFilters: [], transactionStates: [] });
     if (!this.#active) return empty(Errors.COORDINATOR_NOT_AVAILABLE);
     if (this.#runtime.partitions().some((tp) => this.#runtime.shardState(tp) === 'loading')) return empty(Errors.COORDINATOR_LOAD_IN_PROGRESS);
@@ -287,18 +288,24 @@ export class TransactionCoordinator {
       else states.add(state);
     }
     const producerIds = new Set(producerIdFilters);
-    const now = this.#options.time.milliseconds();
-    const transactionStates: ListedTransaction[] = [];
-    this.#runtime.forEachActiveShard((shard) => {
-      for (const txn of shard.transactions.values()) {
-        if (txn.state === 'Dead') continue;
-        if (producerIds.size > 0 && !producerIds.has(txn.producerId)) continue;
-        if (stateFilters.length > 0 && !states.has(txn.state)) continue;
-        if (durationFilterMs >= 0n && BigInt(now - txn.txnStartTimestamp) <= durationFilterMs) continue;
-        transactionStates.push({ transactionalId: txn.transactionalId, producerId: txn.producerId, transactionState: txn.state });
-      }
-    });
-    return { errorCode: Errors.NONE, unknownStateFilters, transactionStates };
+    let perShard: ListedTransaction[][];
+    try {
+      perShard = await this.#runtime.scheduleReadAllOperation('list-transactions', (shard) => {
+        const now = this.#options.time.milliseconds();
+        const listed: ListedTransaction[] = [];
+        for (const txn of shard.committedTransactions()) {
+          if (txn.state === 'Dead') continue;
+          if (producerIds.size > 0 && !producerIds.has(txn.producerId)) continue;
+          if (stateFilters.length > 0 && !states.has(txn.state)) continue;
+          if (durationFilterMs >= 0n && BigInt(now - txn.txnStartTimestamp) <= durationFilterMs) continue;
+          listed.push({ transactionalId: txn.transactionalId, producerId: txn.producerId, transactionState: txn.state });
+        }
+        return listed;
+      });
+    } catch (err) {
+      return empty(this.#errorCode('list-transactions', err));
+    }
+    return { errorCode: Errors.NONE, unknownStateFilters, transactionStates: perShard.flat() };
   }
 
   /**
@@ -312,7 +319,7 @@ export class TransactionCoordinator {
     if (transactionalId === '') return { ...base, errorCode: Errors.INVALID_REQUEST };
     try {
       return await this.#runtime.scheduleReadOperation('describe-transactions', this.topicPartitionFor(transactionalId), (shard): DescribedTransaction => {
-        const txn = shard.transactions.get(transactionalId);
+        const txn = shard.committedTransaction(transactionalId);
         if (txn === undefined || txn.state === 'Dead') return { ...base, errorCode: Errors.TRANSACTIONAL_ID_NOT_FOUND };
         const byTopic = new Map<string, number[]>();
         for (const tp of txn.partitions()) {

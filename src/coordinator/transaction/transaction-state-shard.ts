@@ -51,12 +51,20 @@ const EXPIRE_IDS_KEY = 'remove-expired-transactional-ids';
  * (`replayRecords: false`, as Kafka applies a transition only after the append succeeded); a failed append
  * clears the pending state. Loading replays the records (the last value per transactional id wins; a null
  * value is a tombstone).
+ *
+ * Reads (DescribeTransactions, ListTransactions) go through {@link committedTransaction} and
+ * {@link committedTransactions}: a transactional id created by InitProducerId is in `transactions` at once (so a
+ * concurrent InitProducerId of the same id waits for it, as Kafka's `putTransactionStateIfNotExists`), but it
+ * exists for readers only once its first record is committed, and is removed if that append fails.
  */
 export class TransactionStateShard implements CoordinatorShard<TransactionLogRecord> {
   readonly topicPartition: TopicPartition;
   /** The partition leader epoch this shard was loaded at (written into transaction markers). */
   readonly coordinatorEpoch: number;
+  /** Every transactional id, including those whose first record is not committed yet (writes see them). */
   readonly transactions = new Map<string, TransactionMetadata>();
+  /** Ids created by InitProducerId whose first record has not committed: hidden from reads. */
+  readonly #uncommitted = new Set<TransactionMetadata>();
   /** true between onLoaded and onUnloaded. */
   active = false;
   readonly #config: TransactionCoordinatorConfig;
@@ -130,6 +138,7 @@ export class TransactionStateShard implements CoordinatorShard<TransactionLogRec
       if (newProducerId === null) return noRecords({ ...fail(Errors.NONE), needProducerId: true });
       txn = new TransactionMetadata({ transactionalId, producerId: newProducerId, producerEpoch: NO_PRODUCER_EPOCH, txnTimeoutMs, state: 'Empty', txnLastUpdateTimestamp: now });
       this.transactions.set(transactionalId, txn);
+      this.#uncommitted.add(txn);
       newProducerId = null;
     }
     if (txn.pendingTransitionInProgress) return noRecords(fail(Errors.CONCURRENT_TRANSACTIONS));
@@ -175,6 +184,17 @@ export class TransactionStateShard implements CoordinatorShard<TransactionLogRec
       default:
         throw new Error(`transactional id ${transactionalId} found in state ${txn.state}`);
     }
+  }
+
+  /** The committed metadata of a transactional id: undefined while its first record is not committed. */
+  committedTransaction(transactionalId: string): TransactionMetadata | undefined {
+    const txn = this.transactions.get(transactionalId);
+    return txn === undefined || this.#uncommitted.has(txn) ? undefined : txn;
+  }
+
+  /** Every transactional id with a committed record. */
+  *committedTransactions(): Generator<TransactionMetadata> {
+    for (const txn of this.transactions.values()) if (!this.#uncommitted.has(txn)) yield txn;
   }
 
   /** AddPartitionsToTxn / AddOffsetsToTxn (Kafka's `handleAddPartitionsToTransaction`): one error for all. */
@@ -341,6 +361,8 @@ export class TransactionStateShard implements CoordinatorShard<TransactionLogRec
         if (err !== null) {
           outcome.error = coordinatorAppendError(err);
           if (!retryOnError(outcome.error) && this.transactions.get(txn.transactionalId) === txn) txn.pendingState = null;
+          // A transactional id whose first record failed never existed.
+          if (this.#uncommitted.delete(txn) && this.transactions.get(txn.transactionalId) === txn) this.transactions.delete(txn.transactionalId);
           this.#logger.info({ transactionalId: txn.transactionalId, state: transit.txnState, error: outcome.error }, 'Append of a transaction state change failed');
           return;
         }
@@ -349,6 +371,7 @@ export class TransactionStateShard implements CoordinatorShard<TransactionLogRec
           outcome.error = Errors.NOT_COORDINATOR;
           return;
         }
+        this.#uncommitted.delete(txn);
         txn.completeTransitionTo(transit);
         onSuccess(outcome);
       },

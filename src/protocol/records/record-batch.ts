@@ -54,8 +54,8 @@ export type CompressionTypeId = (typeof CompressionType)[CompressionTypeName];
 
 /**
  * A view over one v2 RecordBatch in a Buffer (no copy). Getters read the header fields in place; the setters
- * that exist are the ones a broker uses on append (baseOffset, partitionLeaderEpoch, maxTimestamp with
- * LogAppendTime: the latter recomputes the CRC). `buf` must hold the whole batch starting at `offset`.
+ * that exist are the ones a broker uses on append (baseOffset, partitionLeaderEpoch, and maxTimestamp with the
+ * timestamp type: the latter recomputes the CRC). `buf` must hold the whole batch starting at `offset`.
  */
 export class RecordBatch {
   readonly buf: Buffer;
@@ -174,13 +174,27 @@ export class RecordBatch {
 
   /**
    * Sets the LogAppendTime timestamp type and maxTimestamp (Kafka does this for topics with
-   * `message.timestamp.type=LogAppendTime`), then rewrites the CRC.
+   * `message.timestamp.type=LogAppendTime`), then rewrites the CRC (see {@link setMaxTimestamp}).
    */
   setLogAppendTime(timestampMs: bigint): void {
-    const at = this.offset + BatchLayout.ATTRIBUTES;
-    this.buf.writeInt16BE(this.attributes | BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND, at);
-    this.buf.writeBigInt64BE(timestampMs, this.offset + BatchLayout.MAX_TIMESTAMP);
-    this.buf.writeUInt32BE(this.computeChecksum(), this.offset + BatchLayout.CRC);
+    this.setMaxTimestamp('LogAppendTime', timestampMs);
+  }
+
+  /**
+   * Kafka's `DefaultRecordBatch.setMaxTimestamp`: stores the timestamp type bit and `maxTimestampMs`, and
+   * recomputes the CRC, unless both are already what the header holds (then nothing is written and the batch
+   * stays byte-for-byte as it was). @returns whether the header changed.
+   */
+  setMaxTimestamp(timestampType: 'CreateTime' | 'LogAppendTime', maxTimestampMs: bigint): boolean {
+    const logAppendTime = timestampType === 'LogAppendTime';
+    if (this.isLogAppendTime === logAppendTime && this.maxTimestamp === maxTimestampMs) return false;
+    const attributes = logAppendTime
+      ? this.attributes | BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND
+      : this.attributes & ~BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND;
+    this.buf.writeInt16BE(attributes, this.offset + BatchLayout.ATTRIBUTES);
+    this.buf.writeBigInt64BE(maxTimestampMs, this.offset + BatchLayout.MAX_TIMESTAMP);
+    this.writeChecksum();
+    return true;
   }
 
   /** Recomputes and stores the CRC (after an encoder filled the header). */

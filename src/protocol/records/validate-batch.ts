@@ -1,3 +1,4 @@
+import { readDefaultRecord } from './default-record.ts';
 import { decompressRecords } from './record-iterator.ts';
 import {
   BatchAttributes,
@@ -5,6 +6,7 @@ import {
   CompressionType,
   MAGIC_VALUE_V1,
   MAGIC_VALUE_V2,
+  NO_TIMESTAMP,
   RecordBatch,
 } from './record-batch.ts';
 import { RecordReader } from './record-reader.ts';
@@ -46,8 +48,9 @@ export interface RecordError {
 
 /**
  * Outcome of validation. `errorCode` 0 means valid. When records were walked, `maxTimestamp` is the largest
- * record timestamp in ms (else -1) and `offsetsInOrder` is false if some record's offsetDelta differs from its
- * index (Kafka then rebuilds the batch instead of appending it in place).
+ * record timestamp in ms, exact over the whole int64 range (-1 when no record has a larger one, as Kafka's
+ * LogValidator starts from NO_TIMESTAMP; else -1 too), and `offsetsInOrder` is false if some record's
+ * offsetDelta differs from its index (Kafka then rebuilds the batch instead of appending it in place).
  */
 export interface BatchValidation {
   errorCode: number;
@@ -162,9 +165,12 @@ function walkRecords(batch: RecordBatch, bytes: Buffer, o: ValidateBatchOptions)
   const beforeMax = o.timestampBeforeMaxMs ?? Number.MAX_SAFE_INTEGER;
   const afterMax = o.timestampAfterMaxMs ?? Number.MAX_SAFE_INTEGER;
   let maxTimestamp = -1;
+  // Doubles are exact up to 2^53 ms (year 287,396); beyond that the maximum is recomputed with bigints.
+  let timestampsExact = isLogAppendTime ? Number.isSafeInteger(batchMaxTimestamp) : Number.isSafeInteger(baseTimestamp);
   let offsetsInOrder = true;
   let recordErrors: RecordError[] | null = null;
   let timestampError = false;
+  let exactMax: bigint | null = null;
   try {
     for (let i = 0; i < count; i++) {
       if (r.remaining === 0) r.fail(`incorrect declared batch size, premature end after ${i} of ${count} records`);
@@ -196,6 +202,7 @@ function walkRecords(batch: RecordBatch, bytes: Buffer, o: ValidateBatchOptions)
       if (offsetDelta !== i) offsetsInOrder = false;
       const timestamp = isLogAppendTime ? batchMaxTimestamp : baseTimestamp + timestampDelta;
       if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+      if (!Number.isSafeInteger(timestamp)) timestampsExact = false;
       if (compacted && keyLength < 0) {
         (recordErrors ??= []).push({ batchIndex: i, message: 'compacted topic cannot accept message without key' });
       } else if (checkTimestamps) {
@@ -217,6 +224,8 @@ function walkRecords(batch: RecordBatch, bytes: Buffer, o: ValidateBatchOptions)
     if (count > 0 && r.remaining !== 0) {
       r.fail(`incorrect declared batch size, ${r.remaining} bytes remain after ${count} records`);
     }
+    if (r.lossy) timestampsExact = false;
+    if (!timestampsExact && recordErrors === null) exactMax = exactMaxTimestamp(batch, bytes);
   } catch (err) {
     if (err instanceof RecordsError) return reject(err.errorCode, err.message);
     throw err;
@@ -232,9 +241,21 @@ function walkRecords(batch: RecordBatch, bytes: Buffer, o: ValidateBatchOptions)
     message: null,
     recordErrors: NO_RECORD_ERRORS,
     recordsChecked: true,
-    maxTimestamp: BigInt(maxTimestamp),
+    maxTimestamp: exactMax ?? BigInt(maxTimestamp),
     offsetsInOrder,
   };
+}
+
+/** The largest record timestamp of already walked records, in int64 arithmetic (Kafka's long, wrapping). */
+function exactMaxTimestamp(batch: RecordBatch, bytes: Buffer): bigint {
+  const r = new RecordReader(bytes, 0, bytes.length);
+  const context = { baseOffset: 0n, baseTimestamp: batch.baseTimestamp, baseSequence: -1, logAppendTime: batch.isLogAppendTime ? batch.maxTimestamp : null };
+  let max = NO_TIMESTAMP;
+  for (let i = 0; i < batch.recordCount; i++) {
+    const { timestamp } = readDefaultRecord(r, context);
+    if (timestamp > max) max = timestamp;
+  }
+  return max;
 }
 
 /**

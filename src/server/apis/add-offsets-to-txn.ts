@@ -23,4 +23,8 @@ export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, Inpu
     if (apiVersion < 2 && errorCode === Errors.PRODUCER_FENCED) errorCode = Errors.INVALID_PRODUCER_EPOCH;
     return { throttleTimeMs: 0, errorCode };
   },
+  // Kafka's AddOffsetsToTxnRequest.getErrorResponse.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code };
+  },
 });

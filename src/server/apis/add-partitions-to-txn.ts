@@ -82,4 +82,12 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
     })));
     return { throttleTimeMs: 0, errorCode: Errors.NONE, resultsByTransaction };
   },
+  // Kafka's AddPartitionsToTxnRequest.getErrorResponse: v0-3 the error on every partition; v4+ the top-level error.
+  errorResponse(request, error, apiVersion) {
+    if (apiVersion >= 4) return { throttleTimeMs: 0, errorCode: error.code, resultsByTransaction: [] };
+    return {
+      throttleTimeMs: 0,
+      resultsByTopicV3AndBelow: request.v3AndBelowTopics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: error.code })) })),
+    };
+  },
 });

@@ -24,4 +24,8 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, Input<Alte
     );
     return { throttleTimeMs: 0, responses: results };
   },
+  // Kafka's AlterConfigsRequest.getErrorResponse: the error and its message on every resource.
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, responses: request.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode: error.code, errorMessage: error.message })) };
+  },
 });

@@ -15,10 +15,13 @@ import { METADATA_VERSION_LEVEL } from '../../controller/quorum-controller.ts';
 /** Kafka's `ApiVersionsRequest.isValid` pattern for client software name and version. */
 const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 
+const MIN_VERSION = 0;
+const MAX_VERSION = 4;
+
 export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVersionsResponse>>({
   apiKey: ApiKeys.ApiVersions,
-  minVersion: 0,
-  maxVersion: 4,
+  minVersion: MIN_VERSION,
+  maxVersion: MAX_VERSION,
   handle(services, request, { apiVersion }) {
     const apiKeys = services.apiVersions();
     if (apiVersion >= 3 && (!SOFTWARE_PATTERN.test(request.clientSoftwareName) || !SOFTWARE_PATTERN.test(request.clientSoftwareVersion))) {
@@ -34,5 +37,10 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVer
       finalizedFeatures: [{ name: 'metadata.version', maxVersionLevel: level, minVersionLevel: level }],
       zkMigrationReady: false,
     };
+  },
+  // Kafka's ApiVersionsRequest.getErrorResponse: the error; with UNSUPPORTED_VERSION our ApiVersions range (KIP-511).
+  errorResponse(_request, error) {
+    const apiKeys = error.code === Errors.UNSUPPORTED_VERSION ? [{ apiKey: ApiKeys.ApiVersions, minVersion: MIN_VERSION, maxVersion: MAX_VERSION }] : [];
+    return { throttleTimeMs: 0, errorCode: error.code, apiKeys };
   },
 });

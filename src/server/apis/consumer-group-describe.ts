@@ -31,4 +31,8 @@ export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeR
     }));
     return { throttleTimeMs: 0, groups };
   },
+  // Kafka's ConsumerGroupDescribeRequest.getErrorResponse: the error on every group.
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => ({ groupId, errorCode: error.code, authorizedOperations: OPERATIONS_NOT_REQUESTED })) };
+  },
 });

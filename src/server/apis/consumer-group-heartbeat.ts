@@ -26,4 +26,8 @@ export const consumerGroupHeartbeatHandler = defineHandler<ConsumerGroupHeartbea
     const response = await services.groupCoordinator.consumerGroupHeartbeat(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), request);
     return { throttleTimeMs: 0, ...response };
   },
+  // Kafka's ConsumerGroupHeartbeatRequest.getErrorResponse: the error only.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code };
+  },
 });

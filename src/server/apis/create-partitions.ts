@@ -28,4 +28,8 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, In
     }));
     return { throttleTimeMs: 0, results: [...results, ...duplicates] };
   },
+  // Kafka's CreatePartitionsRequest.getErrorResponse: the error and its message on every topic.
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode: error.code, errorMessage: error.message })) };
+  },
 });

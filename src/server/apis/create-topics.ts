@@ -68,4 +68,8 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
     }
     return { throttleTimeMs: 0, topics };
   },
+  // Kafka's CreateTopicsRequest.getErrorResponse: the error and its message on every topic.
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, errorCode: error.code, errorMessage: error.message })) };
+  },
 });

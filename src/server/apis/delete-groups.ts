@@ -19,4 +19,8 @@ export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, Input<Dele
     const results = await services.groupCoordinator.deleteGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), groupIds);
     return { throttleTimeMs: 0, results };
   },
+  // Kafka's DeleteGroupsRequest.getErrorResponse: the error on every group named.
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, results: request.groupsNames.map((groupId) => ({ groupId, errorCode: error.code })) };
+  },
 });

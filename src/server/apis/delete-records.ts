@@ -38,4 +38,11 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, Input<De
     })));
     return { throttleTimeMs: 0, topics };
   },
+  // Kafka's DeleteRecordsRequest.getErrorResponse: the error on every partition, low watermark -1.
+  errorResponse(request, error) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: error.code, lowWatermark: -1n })) })),
+    };
+  },
 });

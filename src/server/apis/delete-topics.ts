@@ -32,4 +32,9 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, Input<Dele
       responses: results.map((r) => ({ name: r.name, topicId: r.topicId, errorCode: r.errorCode, errorMessage: r.errorMessage })),
     };
   },
+  // Kafka's DeleteTopicsRequest.getErrorResponse: the error on every topic, by name (v0-5) or name and id (v6).
+  errorResponse(request, error, apiVersion) {
+    const topics = apiVersion >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID_STRING }));
+    return { throttleTimeMs: 0, responses: topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode: error.code })) };
+  },
 });

@@ -37,4 +37,8 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Inpu
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
     };
   },
+  // Kafka's DescribeClusterRequest.getErrorResponse: the top-level error and its message, no brokers.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, errorMessage: error.message, clusterId: '', controllerId: -1, brokers: [] };
+  },
 });

@@ -9,7 +9,7 @@
 // v4 flexible.
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
-import { Errors } from '../../protocol/generated/errors.ts';
+import { Errors, ERROR_INFO } from '../../protocol/generated/errors.ts';
 import type { DescribeConfigsRequest } from '../../protocol/generated/messages/describe-configs-request.ts';
 import type { DescribeConfigsResponse, DescribeConfigsResult } from '../../protocol/generated/messages/describe-configs-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
@@ -68,5 +68,10 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Inpu
       }
     });
     return { throttleTimeMs: 0, results };
+  },
+  // Kafka's DescribeConfigsRequest.getErrorResponse: the error and the error's generic message on every resource.
+  errorResponse(request, error) {
+    const errorMessage = ERROR_INFO[error.code]?.message ?? null;
+    return { throttleTimeMs: 0, results: request.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode: error.code, errorMessage, configs: [] })) };
   },
 });

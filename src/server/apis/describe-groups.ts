@@ -32,4 +32,11 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Input<
       })),
     };
   },
+  // Kafka's DescribeGroupsRequest.getErrorResponse: DescribeGroupsResponse.groupError for every group.
+  errorResponse(request, error) {
+    return {
+      throttleTimeMs: 0,
+      groups: request.groups.map((groupId) => ({ groupId, errorCode: error.code, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
+    };
+  },
 });

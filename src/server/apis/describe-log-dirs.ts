@@ -40,4 +40,8 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, Inpu
     }));
     return { throttleTimeMs: 0, errorCode: Errors.NONE, results };
   },
+  // Kafka's DescribeLogDirsRequest.getErrorResponse: the top-level error (v3+; older versions have no field for it).
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, results: [] };
+  },
 });

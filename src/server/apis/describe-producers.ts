@@ -56,4 +56,11 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
       }),
     };
   },
+  // Kafka's DescribeProducersRequest.getErrorResponse: the error on every partition.
+  errorResponse(request, error) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: error.code, activeProducers: [] })) })),
+    };
+  },
 });

@@ -18,4 +18,8 @@ export const describeTransactionsHandler = defineHandler<DescribeTransactionsReq
     const transactionStates = await Promise.all(request.transactionalIds.map((id) => services.transactionCoordinator.describeTransaction(id)));
     return { throttleTimeMs: 0, transactionStates };
   },
+  // Kafka's DescribeTransactionsRequest.getErrorResponse: the error on every transactional id.
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, transactionStates: request.transactionalIds.map((transactionalId) => ({ transactionalId, errorCode: error.code })) };
+  },
 });

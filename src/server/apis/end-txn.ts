@@ -25,4 +25,8 @@ export const endTxnHandler = defineHandler<EndTxnRequest, Input<EndTxnResponse>>
     if (apiVersion < 2 && errorCode === Errors.PRODUCER_FENCED) errorCode = Errors.INVALID_PRODUCER_EPOCH;
     return { throttleTimeMs: 0, errorCode };
   },
+  // Kafka's EndTxnRequest.getErrorResponse.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code };
+  },
 });

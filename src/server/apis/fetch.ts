@@ -140,4 +140,17 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
       responses: topics,
     };
   },
+  // Kafka's FetchRequest.getErrorResponse (before v13): the top-level error, repeated on every requested partition.
+  errorResponse(request, error) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: error.code,
+      sessionId: request.sessionId,
+      responses: request.topics.map((t) => ({
+        topic: t.topic,
+        topicId: t.topicId,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: error.code, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null })),
+      })),
+    };
+  },
 });

@@ -78,4 +78,10 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Inpu
       port: node.port,
     };
   },
+  // Kafka's FindCoordinatorRequest.getErrorResponse: no node, the error and its generic message (per key from v4).
+  errorResponse(request, error, apiVersion) {
+    const errorMessage = ERROR_INFO[error.code]?.message ?? null;
+    if (apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => ({ key, errorCode: error.code, errorMessage, ...NO_NODE })) };
+    return { throttleTimeMs: 0, errorCode: error.code, errorMessage, ...NO_NODE };
+  },
 });

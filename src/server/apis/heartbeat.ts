@@ -19,4 +19,8 @@ export const heartbeatHandler = defineHandler<HeartbeatRequest, Input<HeartbeatR
     const response = await services.groupCoordinator.heartbeat(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), request);
     return { throttleTimeMs: 0, ...response };
   },
+  // Kafka's HeartbeatRequest.getErrorResponse.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code };
+  },
 });

@@ -25,4 +25,8 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
     );
     return { throttleTimeMs: 0, responses: results };
   },
+  // Kafka's IncrementalAlterConfigsRequest.getErrorResponse: the error and its message on every resource.
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, responses: request.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode: error.code, errorMessage: error.message })) };
+  },
 });

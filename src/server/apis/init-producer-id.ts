@@ -31,4 +31,8 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, Input<
     const errorCode = apiVersion < 4 && result.errorCode === Errors.PRODUCER_FENCED ? Errors.INVALID_PRODUCER_EPOCH : result.errorCode;
     return { throttleTimeMs: 0, errorCode, producerId: result.producerId, producerEpoch: result.producerEpoch };
   },
+  // Kafka's InitProducerIdRequest.getErrorResponse: the error, no producer id or epoch.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, producerId: -1n, producerEpoch: -1 };
+  },
 });

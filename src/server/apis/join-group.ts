@@ -33,4 +33,8 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, Input<JoinGroupR
       skipAssignment: apiVersion >= 9 ? (response.skipAssignment ?? false) : false,
     };
   },
+  // Kafka's JoinGroupRequest.getErrorResponse: the error, unknown generation, member and protocol.
+  errorResponse(_request, error, apiVersion) {
+    return { throttleTimeMs: 0, errorCode: error.code, generationId: -1, protocolName: apiVersion >= 7 ? null : '', leader: '', memberId: '', members: [] };
+  },
 });

@@ -27,4 +27,8 @@ export const leaveGroupHandler = defineHandler<LeaveGroupRequest, Input<LeaveGro
     const top = response.errorCode ?? Errors.NONE;
     return { throttleTimeMs: 0, errorCode: top !== Errors.NONE ? top : (response.members?.[0]?.errorCode ?? Errors.NONE) };
   },
+  // Kafka's LeaveGroupRequest.getErrorResponse: the top-level error only.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, members: [] };
+  },
 });

@@ -21,4 +21,8 @@ export const listGroupsHandler = defineHandler<ListGroupsRequest, Input<ListGrou
     const result = await services.groupCoordinator.listGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), states, types);
     return { throttleTimeMs: 0, errorCode: result.errorCode, groups: result.groups };
   },
+  // Kafka's ListGroupsRequest.getErrorResponse: the top-level error, no groups.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, groups: [] };
+  },
 });

@@ -72,4 +72,16 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, Input<ListOf
       })),
     };
   },
+  // Kafka's ListOffsetsRequest.getErrorResponse: the error on every partition, no offset (v0: no old-style offsets).
+  errorResponse(request, error, apiVersion) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => (apiVersion === 0
+          ? { partitionIndex: p.partitionIndex, errorCode: error.code, oldStyleOffsets: [] }
+          : { partitionIndex: p.partitionIndex, errorCode: error.code, timestamp: -1n, offset: -1n, leaderEpoch: -1 })),
+      })),
+    };
+  },
 });

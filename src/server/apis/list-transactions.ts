@@ -15,8 +15,12 @@ export const listTransactionsHandler = defineHandler<ListTransactionsRequest, In
   apiKey: ApiKeys.ListTransactions,
   minVersion: 0,
   maxVersion: 1,
-  handle(services, request) {
-    const result = services.transactionCoordinator.listTransactions(request.stateFilters, request.producerIdFilters, request.durationFilter);
+  async handle(services, request) {
+    const result = await services.transactionCoordinator.listTransactions(request.stateFilters, request.producerIdFilters, request.durationFilter);
     return { throttleTimeMs: 0, ...result };
+  },
+  // Kafka's ListTransactionsRequest.getErrorResponse: the top-level error, no transactions.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, transactionStates: [] };
   },
 });

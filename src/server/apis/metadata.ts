@@ -104,4 +104,8 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };
   },
+  // Kafka's MetadataRequest.getErrorResponse: the error on every requested topic (none for an all-topics request).
+  errorResponse(request, error) {
+    return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: (request.topics ?? []).map((t) => topicError(t.name ?? '', t.topicId, error.code)) };
+  },
 });

@@ -27,4 +27,11 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, Input<Offs
     const response = await services.groupCoordinator.commitOffsets(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), { ...request, topics: valid });
     return { throttleTimeMs: 0, topics: [...(response.topics ?? []), ...errors] };
   },
+  // Kafka's OffsetCommitRequest.getErrorResponse: the error on every partition.
+  errorResponse(request, error) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: error.code })) })),
+    };
+  },
 });

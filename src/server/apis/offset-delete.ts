@@ -25,4 +25,8 @@ export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, Input<Offs
     if (errorCode !== Errors.NONE) return { errorCode, throttleTimeMs: 0, topics: [] };
     return { errorCode, throttleTimeMs: 0, topics: [...(response.topics ?? []), ...errors] };
   },
+  // Kafka's OffsetDeleteRequest.getErrorResponse: the top-level error only.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, topics: [] };
+  },
 });

@@ -43,4 +43,14 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, Input<Offset
     }
     return { throttleTimeMs: 0, errorCode, topics };
   },
+  // Kafka's OffsetFetchRequest.getErrorResponse: v1 the error on every requested partition; v2-7 the top-level
+  // error; v8+ the error on every group.
+  errorResponse(request, error, apiVersion) {
+    if (apiVersion >= 8) return { throttleTimeMs: 0, groups: request.groups.map((g) => ({ groupId: g.groupId, errorCode: error.code, topics: [] })) };
+    const topics = apiVersion >= 2 ? [] : (request.topics ?? []).map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: error.code })),
+    }));
+    return { throttleTimeMs: 0, errorCode: error.code, topics };
+  },
 });

@@ -36,4 +36,11 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
       })),
     };
   },
+  // Kafka's OffsetsForLeaderEpochRequest.getErrorResponse: the error on every partition, undefined epoch and offset.
+  errorResponse(request, error) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: error.code, leaderEpoch: -1, endOffset: -1n })) })),
+    };
+  },
 });

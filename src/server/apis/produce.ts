@@ -86,4 +86,15 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
     }
     return appended.then(respond);
   },
+  // Kafka's ProduceRequest.getErrorResponse: the error on every partition; acks=0 has no response (the caller closes).
+  errorResponse(request, error) {
+    if (request.acks === 0) return NO_RESPONSE;
+    return {
+      throttleTimeMs: 0,
+      responses: request.topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: error.code, errorMessage: error.message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] })),
+      })),
+    };
+  },
 });

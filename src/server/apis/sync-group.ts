@@ -31,4 +31,8 @@ export const syncGroupHandler = defineHandler<SyncGroupRequest, Input<SyncGroupR
       assignment: response.assignment ?? Buffer.alloc(0),
     };
   },
+  // Kafka's SyncGroupRequest.getErrorResponse: the error and an empty assignment.
+  errorResponse(_request, error) {
+    return { throttleTimeMs: 0, errorCode: error.code, assignment: Buffer.alloc(0) };
+  },
 });

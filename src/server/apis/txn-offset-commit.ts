@@ -59,4 +59,11 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, Inpu
     }
     return { throttleTimeMs: 0, topics };
   },
+  // Kafka's TxnOffsetCommitRequest.getErrorResponse: the error on every partition.
+  errorResponse(request, error) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: error.code })) })),
+    };
+  },
 });

@@ -107,4 +107,14 @@ export const writeTxnMarkersHandler = defineHandler<WriteTxnMarkersRequest, Inpu
     }));
     return { markers };
   },
+  // Kafka's WriteTxnMarkersRequest.getErrorResponse: the error on every partition of every marker, by topic.
+  errorResponse(request, error) {
+    return {
+      markers: request.markers.map((m) => {
+        const byTopic = new Map<string, number[]>();
+        for (const t of m.topics) byTopic.set(t.name, [...(byTopic.get(t.name) ?? []), ...t.partitionIndexes]);
+        return { producerId: m.producerId, topics: [...byTopic].map(([name, indexes]) => ({ name, partitions: indexes.map((partitionIndex) => ({ partitionIndex, errorCode: error.code })) })) };
+      }),
+    };
+  },
 });

@@ -117,3 +117,77 @@ test('a newer leader epoch reloads; a stale unload is ignored', async () => {
   await rt.onPartitionLeadershipChange(TP, true, 4);
   assert.equal(shards.length, 2);
 });
+
+/** Lets pending promise callbacks run. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Whether `p` has settled after the pending callbacks ran. */
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  p.then(() => (settled = true), () => (settled = true));
+  await settle();
+  return settled;
+}
+
+test('a read never answers from records replayed but not committed: it waits for their commit, then sees them', async () => {
+  const { rt, writer, shards } = runtime();
+  await rt.onPartitionLeadershipChange(TP, true, 0);
+  await rt.scheduleWriteOperation('w', TP, () => ({ records: ['a=1'], response: null }));
+  writer.pause(TP);
+  const write = rt.scheduleWriteOperation('w', TP, () => ({ records: ['a=2'], response: null }));
+  assert.equal(shards[0]!.values.get('a'), 2, 'replayed at once: the next write validates against it');
+  const read = rt.scheduleReadOperation('r', TP, (s) => s.values.get('a'));
+  assert.equal(await isSettled(read), false, 'no answer while a=2 is not committed');
+  writer.resume(TP);
+  await write;
+  assert.equal(await read, 2, 'visible once committed');
+});
+
+test('a failed append is reverted: the read waiting on it fails with NOT_COORDINATOR, later reads see the committed state only', async () => {
+  const { rt, writer, shards } = runtime();
+  await rt.onPartitionLeadershipChange(TP, true, 0);
+  await rt.scheduleWriteOperation('w', TP, () => ({ records: ['a=1'], response: null }));
+  writer.pause(TP);
+  const write = rt.scheduleWriteOperation('w', TP, () => ({ records: ['a=2', 'b=2'], response: null }));
+  const read = rt.scheduleReadOperation('r', TP, (s) => [s.values.get('a'), s.values.get('b')]);
+  const readAll = rt.scheduleReadAllOperation('r', (s) => s.values.get('a'));
+  writer.failHeld(TP);
+  await assert.rejects(write, { code: Errors.NOT_LEADER_OR_FOLLOWER });
+  await assert.rejects(read, { code: Errors.NOT_COORDINATOR });
+  await assert.rejects(readAll, { code: Errors.NOT_COORDINATOR });
+  for (let i = 0; i < 20 && rt.shardState(TP) !== 'active'; i++) await settle();
+  assert.equal(rt.shardState(TP), 'active');
+  assert.equal(shards.length, 2, 'the shard was rebuilt from the log');
+  assert.deepEqual(await rt.scheduleReadOperation('r', TP, (s) => [s.values.get('a'), s.values.get('b')]), [1, undefined]);
+});
+
+test('operations scheduled after a waiting read run after it: the read sees exactly the appends issued before it', async () => {
+  const { rt, writer, shards } = runtime();
+  await rt.onPartitionLeadershipChange(TP, true, 0);
+  writer.pause(TP);
+  const first = rt.scheduleWriteOperation('w1', TP, () => ({ records: ['a=1'], response: 'first' }));
+  const read = rt.scheduleReadOperation('r', TP, (s) => s.values.get('a'));
+  const second = rt.scheduleWriteOperation('w2', TP, () => ({ records: ['a=2'], response: 'second' }));
+  const readAfter = rt.scheduleReadOperation('r2', TP, (s) => s.values.get('a'));
+  shards[0]!.ctx.timer.schedule('t', 0, () => ({ records: ['t=1'], response: undefined }));
+  rt.poll();
+  assert.equal(shards[0]!.values.get('a'), 1, 'the write behind the read has not run');
+  assert.equal(shards[0]!.values.get('t'), undefined, 'nor the timer task');
+  assert.equal(writer.appendCount, 1);
+  writer.resume(TP);
+  assert.equal(await first, 'first');
+  assert.equal(await read, 1);
+  assert.equal(await second, 'second');
+  assert.equal(await readAfter, 2);
+  await rt.idle();
+  assert.deepEqual(writer.entries(TP).map((e) => (e.kind === 'record' ? e.value!.toString() : '')), ['a=1', 'a=2', 't=1']);
+});
+
+test('a read with no append in flight answers at once, without waiting for anything', async () => {
+  const { rt, writer } = runtime();
+  await rt.onPartitionLeadershipChange(TP, true, 0);
+  await rt.scheduleWriteOperation('w', TP, () => ({ records: ['a=1'], response: null }));
+  writer.pause(TP);
+  // The partition is paused but nothing is in flight: nothing to wait for.
+  assert.equal(await rt.scheduleReadOperation('r', TP, (s) => s.values.get('a')), 1);
+});

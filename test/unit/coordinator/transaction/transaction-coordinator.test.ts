@@ -272,18 +272,18 @@ test('ListTransactions filters by state, producer id and duration; unknown state
   const a = await initialized(h, 'a');
   const b = await initialized(h, 'b');
   await h.coordinator.addPartitionsToTransaction('b', b.producerId, b.producerEpoch, [T0]);
-  const all = h.coordinator.listTransactions([], []);
+  const all = await h.coordinator.listTransactions([], []);
   assert.equal(all.errorCode, Errors.NONE);
   assert.deepEqual(all.transactionStates.map((t) => `${t.transactionalId}:${t.transactionState}`).sort(), ['a:Empty', 'b:Ongoing']);
-  const ongoing = h.coordinator.listTransactions(['Ongoing', 'Bogus'], []);
+  const ongoing = await h.coordinator.listTransactions(['Ongoing', 'Bogus'], []);
   assert.deepEqual(ongoing.transactionStates.map((t) => t.transactionalId), ['b']);
   assert.deepEqual(ongoing.unknownStateFilters, ['Bogus']);
-  assert.deepEqual(h.coordinator.listTransactions([], [a.producerId]).transactionStates.map((t) => t.transactionalId), ['a']);
+  assert.deepEqual((await h.coordinator.listTransactions([], [a.producerId])).transactionStates.map((t) => t.transactionalId), ['a']);
   h.time.sleep(5000);
-  assert.deepEqual(h.coordinator.listTransactions(['Ongoing'], [], 4000n).transactionStates.map((t) => t.transactionalId), ['b']);
-  assert.deepEqual(h.coordinator.listTransactions(['Ongoing'], [], 6000n).transactionStates, []);
+  assert.deepEqual((await h.coordinator.listTransactions(['Ongoing'], [], 4000n)).transactionStates.map((t) => t.transactionalId), ['b']);
+  assert.deepEqual((await h.coordinator.listTransactions(['Ongoing'], [], 6000n)).transactionStates, []);
   h.coordinator.close();
-  assert.equal(h.coordinator.listTransactions([], []).errorCode, Errors.COORDINATOR_NOT_AVAILABLE);
+  assert.equal((await h.coordinator.listTransactions([], [])).errorCode, Errors.COORDINATOR_NOT_AVAILABLE);
 });
 
 test('losing leadership unloads the partition: NOT_COORDINATOR until it is loaded again', async () => {
