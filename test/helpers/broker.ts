@@ -106,7 +106,11 @@ export async function startBrokerProcess(dataDir: string, options: { port?: numb
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const bound = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker did not start in time; stderr: ${stderr}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      // A broker that did not start in time must not outlive the test (it would keep the test run alive).
+      child.kill('SIGKILL');
+      reject(new Error(`broker did not start in time; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 30_000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (!line.includes('Kafka broker started')) return;
