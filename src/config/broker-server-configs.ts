@@ -96,6 +96,12 @@ export const BROKER_SERVER_CONFIGS = [
   def('controller.quorum.append.linger.ms', 'INT', '25', 'Time in ms the quorum leader waits to batch writes before flushing.'),
   def('controller.quorum.request.timeout.ms', 'INT', '2000', 'Timeout in ms of quorum requests.'),
   def('controller.quorum.retry.backoff.ms', 'INT', '20', 'Wait in ms before retrying a failed quorum request.', { imp: 'LOW' }),
+  def('controller.quorum.fetch.max.bytes', 'INT', '1048576', 'Largest amount of data in bytes a Fetch of the metadata log returns (at least one batch).', {
+    v: atLeast(1), imp: 'LOW',
+  }),
+  def('controller.quorum.fetch.snapshot.max.bytes', 'INT', '1048576', 'Largest amount of data in bytes one FetchSnapshot request returns.', {
+    v: atLeast(1), imp: 'LOW',
+  }),
   // SocketServerConfigs
   def('listeners', 'STRING', 'PLAINTEXT://:9092', 'Addresses to listen on, as NAME://host:port; an empty host binds all interfaces.', {
     v: listenerListValidator, imp: 'HIGH', dyn: PER_BROKER,

@@ -1,6 +1,8 @@
 import type { Logger } from '../observability/logger.ts';
-import type { RaftBatch } from '../raft/replicated-log.ts';
-import type { RaftClientListener } from '../raft/kafka-raft-client.ts';
+import type { Batch } from '../raft/batch.ts';
+import type { LeaderAndEpoch } from '../raft/leader-and-epoch.ts';
+import type { RaftClientListener } from '../raft/raft-client-listener.ts';
+import type { SnapshotReader } from '../raft/snapshot-reader.ts';
 import { MetadataDelta, type MetadataChanges } from './metadata-delta.ts';
 import { EMPTY_IMAGE, type MetadataImage } from './metadata-image.ts';
 import { decodeMetadataRecord } from './metadata-record-serde.ts';
@@ -12,17 +14,26 @@ export interface MetadataPublisher {
   onMetadataUpdate(image: MetadataImage, changes: MetadataChanges): Promise<void> | void;
 }
 
+/** What a {@link MetadataLoader} is built with. */
+export interface MetadataLoaderOptions {
+  /**
+   * The raft client's high watermark (null while unknown): the loader is catching up until it has been handed
+   * the log up to it (Kafka's highWaterMarkAccessor).
+   */
+  readonly highWatermark?: () => bigint | null;
+}
+
 /**
  * Turns committed `__cluster_metadata` batches into images and hands them to the publishers, after Kafka's
  * `MetadataLoader`: one delta per committed batch (a controller operation is one batch, so publishers never see
  * half an operation). A record that fails to decode or apply is an invariant break: it is logged and thrown,
- * which stops the node rather than serving a wrong image.
+ * which stops the node rather than serving a wrong image. Control batches (LeaderChange) change no image.
  *
- * While catching up (replaying the log present at start-up, until the Raft client calls `handleCaughtUp`) every
- * batch goes into one delta and nothing is published; the publishers then get the resulting image at once, as
- * Kafka's loader does. So they never act on history: a topic deleted (and perhaps re-created under the same
- * name) before the restart is never opened and then deleted again, which would take the current topic's files
- * with it.
+ * While catching up (from start-up until it has been handed the log up to the raft client's high watermark, as
+ * Kafka's loader decides) every batch, and the snapshot it started from, goes into one delta and nothing is
+ * published; the publishers then get the resulting image at once. So they never act on history: a topic
+ * deleted (and perhaps re-created under the same name) before the restart is never opened and then deleted
+ * again, which would take the current topic's files with it. {@link caughtUp} resolves then.
  */
 export class MetadataLoader implements RaftClientListener {
   #image: MetadataImage = EMPTY_IMAGE;
@@ -31,9 +42,14 @@ export class MetadataLoader implements RaftClientListener {
   #waiters: { offset: bigint; resolve: () => void }[] = [];
   #catchingUp = true;
   #catchUpDelta: MetadataDelta | null = null;
+  readonly #highWatermark: () => bigint | null;
+  #caughtUp!: () => void;
+  readonly #caughtUpPromise = new Promise<void>((resolve) => (this.#caughtUp = resolve));
+  #leader: LeaderAndEpoch | null = null;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, options: MetadataLoaderOptions = {}) {
     this.#logger = logger;
+    this.#highWatermark = options.highWatermark ?? (() => null);
   }
 
   /** The newest image. */
@@ -50,19 +66,62 @@ export class MetadataLoader implements RaftClientListener {
     return this.#catchingUp;
   }
 
-  async handleCommit(batch: RaftBatch): Promise<void> {
-    if (batch.records.length === 0) return;
+  /** Resolves once the log present at start-up has been replayed and its image published. */
+  caughtUp(): Promise<void> {
+    return this.#caughtUpPromise;
+  }
+
+  /** The leader the raft client announced last, or null. */
+  get leader(): LeaderAndEpoch | null {
+    return this.#leader;
+  }
+
+  async handleCommit(batch: Batch): Promise<void> {
     if (this.#catchingUp) {
-      this.#replay((this.#catchUpDelta ??= new MetadataDelta(this.#image)), batch);
+      if (batch.records.length > 0) this.#replay((this.#catchUpDelta ??= new MetadataDelta(this.#image)), batch);
+      await this.#maybeFinishCatchUp(batch.lastOffset);
       return;
     }
+    if (batch.records.length === 0) return;
     const delta = new MetadataDelta(this.#image);
     this.#replay(delta, batch);
     await this.#publish(delta);
   }
 
+  /**
+   * Starts from a snapshot: its records replayed onto an empty image, as the log before it is gone. Only at
+   * start-up (while catching up): replacing a published image needs the removals a snapshot implies (Kafka's
+   * MetadataDelta.finishSnapshot), which the metadata side does not have yet, so that case is a fault.
+   */
+  async handleLoadSnapshot(reader: SnapshotReader): Promise<void> {
+    if (!this.#catchingUp) {
+      const e = new Error(`Cannot load snapshot ${reader.snapshotId.offset}-${reader.snapshotId.epoch} over a published image: not supported yet`);
+      this.#logger.fatal({ err: e }, 'Cannot load metadata snapshot');
+      throw e;
+    }
+    const delta = new MetadataDelta(EMPTY_IMAGE);
+    const offset = reader.lastContainedLogOffset;
+    for await (const batch of reader.batches()) {
+      for (const value of batch.records) this.#replayRecord(delta, value, offset, reader.lastContainedLogEpoch);
+    }
+    this.#catchUpDelta = delta;
+    this.#logger.info({ snapshotId: `${reader.snapshotId.offset}-${reader.snapshotId.epoch}` }, 'Loaded a metadata snapshot');
+    await this.#maybeFinishCatchUp(offset);
+  }
+
+  handleLeaderChange(leader: LeaderAndEpoch): void {
+    this.#leader = leader;
+  }
+
+  /** Done catching up once handed the log up to the high watermark (Kafka's stillNeedToCatchUp). */
+  async #maybeFinishCatchUp(lastOffset: bigint): Promise<void> {
+    const hw = this.#highWatermark();
+    if (hw === null || lastOffset + 1n < hw) return;
+    await this.#finishCatchUp();
+  }
+
   /** Publishes everything replayed while catching up as one image, then handles each commit as it comes. */
-  async handleCaughtUp(): Promise<void> {
+  async #finishCatchUp(): Promise<void> {
     if (!this.#catchingUp) return;
     this.#catchingUp = false;
     const delta = this.#catchUpDelta;
@@ -71,18 +130,20 @@ export class MetadataLoader implements RaftClientListener {
       this.#logger.info({ offset: String(delta.offset) }, 'Caught up with the metadata log; publishing the initial image');
       await this.#publish(delta);
     }
+    this.#caughtUp();
   }
 
-  #replay(delta: MetadataDelta, batch: RaftBatch): void {
+  #replay(delta: MetadataDelta, batch: Batch): void {
     let offset = batch.baseOffset;
-    for (const value of batch.records) {
-      try {
-        delta.replay(decodeMetadataRecord(value), offset, batch.epoch);
-      } catch (e) {
-        this.#logger.fatal({ err: e, offset: String(offset) }, 'Cannot apply metadata record');
-        throw e;
-      }
-      offset++;
+    for (const value of batch.records) this.#replayRecord(delta, value, offset++, batch.epoch);
+  }
+
+  #replayRecord(delta: MetadataDelta, value: Buffer, offset: bigint, epoch: number): void {
+    try {
+      delta.replay(decodeMetadataRecord(value), offset, epoch);
+    } catch (e) {
+      this.#logger.fatal({ err: e, offset: String(offset) }, 'Cannot apply metadata record');
+      throw e;
     }
   }
 
