@@ -14,6 +14,8 @@ import type { HostAndPort, VoterSet } from './voter-set.ts';
  */
 export class CandidateState implements EpochState {
   readonly name = 'Candidate' as const;
+  /** What this state persists (it never changes for the state's life). */
+  #election: ElectionState | null = null;
   readonly epoch: number;
   readonly epochElection: EpochElection;
   readonly #localKey: ReplicaKey;
@@ -42,7 +44,7 @@ export class CandidateState implements EpochState {
   }
 
   election(): ElectionState {
-    return ElectionState.withVotedCandidate(this.epoch, this.#localKey, this.epochElection.voterIds());
+    return (this.#election ??= ElectionState.withVotedCandidate(this.epoch, this.#localKey, this.epochElection.voterIds()));
   }
 
   leaderAndEpoch(): LeaderAndEpoch {

@@ -14,6 +14,8 @@ import type { HostAndPort } from './voter-set.ts';
  */
 export class FollowerState implements EpochState {
   readonly name = 'Follower' as const;
+  /** What this state persists (it never changes for the state's life). */
+  #election: ElectionState | null = null;
   readonly epoch: number;
   readonly leaderId: number;
   readonly votedKey: ReplicaKey | null;
@@ -49,7 +51,7 @@ export class FollowerState implements EpochState {
   }
 
   election(): ElectionState {
-    return ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, this.#voters);
+    return (this.#election ??= ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, this.#voters));
   }
 
   leaderAndEpoch(): LeaderAndEpoch {

@@ -42,6 +42,9 @@ export type { KafkaRaftClientOptions } from './raft-context.ts';
 /** The APIs {@link KafkaRaftClient.handleInboundRequest} serves. */
 const RAFT_API_KEYS: ReadonlySet<number> = new Set([ApiKeys.Fetch, ApiKeys.Vote, ApiKeys.BeginQuorumEpoch, ApiKeys.EndQuorumEpoch, ApiKeys.DescribeQuorum, ApiKeys.FetchSnapshot]);
 
+/** Rounds of (messages, state) one poll runs at most before it yields to the driver. */
+const MAX_PASSES_PER_POLL = 8;
+
 /** How often the log's snapshot and segment retention runs (Kafka's RaftMetadataLogCleanerManager, 60 s). */
 const LOG_CLEAN_INTERVAL_MS = 60_000;
 
@@ -207,9 +210,9 @@ export class KafkaRaftClient {
   }
 
   /**
-   * One step (Kafka's poll): completes a graceful shutdown when it can, handles every queued request and
-   * response, runs the current state (timers, sends, the leader's appends), the log cleaner, parked fetches whose
-   * wait ended, and the listeners. Polls must not overlap.
+   * One step (Kafka's poll): completes a graceful shutdown when it can, runs the current state (timers, sends,
+   * the leader's appends), the queued requests and responses (the state runs again after one of them changed it),
+   * the log cleaner, parked fetches whose wait ended, and the listeners. Polls must not overlap.
    * @throws whatever broke: fatal for the node.
    */
   async poll(): Promise<void> {
@@ -226,11 +229,23 @@ export class KafkaRaftClient {
         this.#nextPollDeadlineMs = Infinity;
         return;
       }
-      // Messages first, then the state: a response handled here (a fetch answered) is followed at once by the
-      // state's next send, in the same poll.
-      for (const m of ctx.queue.splice(0)) await this.#handleInboundMessage(m);
-      const stateNowMs = ctx.nowMs();
+      // Kafka's order: the state first, then the messages. A message that changes the state stops the handling, and
+      // the new state runs before the next message (a new leader appends its LeaderChange before anything else); a
+      // handled response (a fetch answered) is followed at once by the state's next send. Bounded passes.
+      let stateNowMs = nowMs;
       let timeoutMs = await pollCurrentState(ctx, stateNowMs);
+      for (let pass = 0; pass < MAX_PASSES_PER_POLL && ctx.queue.length > 0; pass++) {
+        const state = ctx.quorum.state;
+        let respondedTo = false;
+        while (ctx.queue.length > 0 && ctx.quorum.state === state) {
+          const m = ctx.queue.shift()!;
+          await this.#handleInboundMessage(m);
+          if (m.kind === 'response') respondedTo = true;
+        }
+        if (ctx.quorum.state === state && !respondedTo) break;
+        stateNowMs = ctx.nowMs();
+        timeoutMs = await pollCurrentState(ctx, stateNowMs);
+      }
       if (stateNowMs >= this.#nextCleanMs) {
         this.#nextCleanMs = stateNowMs + this.#cleanIntervalMs;
         try {

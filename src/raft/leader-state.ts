@@ -75,6 +75,8 @@ function observerKey(key: ReplicaKey): string {
  */
 export class LeaderState implements EpochState {
   readonly name = 'Leader' as const;
+  /** What this state persists (recomputed when the voter set changes). */
+  #election: ElectionState | null = null;
   readonly epoch: number;
   readonly epochStartOffset: bigint;
   readonly accumulator: BatchAccumulator;
@@ -119,7 +121,7 @@ export class LeaderState implements EpochState {
   }
 
   election(): ElectionState {
-    return ElectionState.withElectedLeader(this.epoch, this.#localKey.id, null, new Set(this.#voterStates.keys()));
+    return (this.#election ??= ElectionState.withElectedLeader(this.epoch, this.#localKey.id, null, new Set(this.#voterStates.keys())));
   }
 
   leaderAndEpoch(): LeaderAndEpoch {
@@ -270,6 +272,7 @@ export class LeaderState implements EpochState {
       s.listeners = node.listeners;
       next.set(node.voterKey.id, s);
     }
+    if (next.size !== this.#voterStates.size || [...next.keys()].some((id) => !this.#voterStates.has(id))) this.#election = null;
     this.#voterStates = next;
     for (const s of old.values()) {
       s.listeners = new Map();

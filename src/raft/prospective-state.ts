@@ -16,6 +16,8 @@ import type { HostAndPort, VoterSet } from './voter-set.ts';
  */
 export class ProspectiveState implements EpochState {
   readonly name = 'Prospective' as const;
+  /** What this state persists (it never changes for the state's life). */
+  #election: ElectionState | null = null;
   readonly epoch: number;
   readonly leaderId: number | null;
   readonly votedKey: ReplicaKey | null;
@@ -59,10 +61,12 @@ export class ProspectiveState implements EpochState {
   }
 
   election(): ElectionState {
+    if (this.#election !== null) return this.#election;
     const ids = this.#voters.voterIds();
-    if (this.leaderId !== null) return ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, ids);
-    if (this.votedKey !== null) return ElectionState.withVotedCandidate(this.epoch, this.votedKey, ids);
-    return ElectionState.withUnknownLeader(this.epoch, ids);
+    if (this.leaderId !== null) this.#election = ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, ids);
+    else if (this.votedKey !== null) this.#election = ElectionState.withVotedCandidate(this.epoch, this.votedKey, ids);
+    else this.#election = ElectionState.withUnknownLeader(this.epoch, ids);
+    return this.#election;
   }
 
   leaderAndEpoch(): LeaderAndEpoch {

@@ -67,7 +67,8 @@ export interface QuorumStateOptions {
  *             -> Follower     leader of a higher epoch known (durable)
  * ```
  * Prospective (pre-vote) and Resigned are memory-only: they change nothing a restart must remember. A voter that
- * restarts as the leader of its stored epoch starts Resigned; as the voted-for candidate, Candidate.
+ * restarts as the leader of its stored epoch starts Resigned; knowing another leader, Follower; as the voted-for
+ * candidate of an epoch without a known leader, Candidate.
  * Epochs never go down. An observer (not in the voter set) never leaves Unattached/Follower on its own.
  */
 export class QuorumState {
@@ -100,13 +101,16 @@ export class QuorumState {
       initial = new UnattachedState(nowMs, logEnd.epoch, null, null, voters.voterIds(), null, this.#randomElectionTimeoutMs());
     } else if (localId !== null && election.isLeader(localId)) {
       initial = new ResignedState(nowMs, localId, election.epoch, voters.voterIds(), this.#randomElectionTimeoutMs(), [], this.#o.localListeners);
-    } else if (localId !== null && election.isVotedCandidate(this.localReplicaKey())) {
-      initial = new CandidateState(nowMs, localId, this.#o.localDirectoryId, election.epoch, voters, null, this.#randomElectionTimeoutMs());
     } else if (election.leaderId !== null) {
+      // Before the voted-candidate case (Kafka checks it first): a candidate that lost its epoch to another leader
+      // and followed it has fetched batches of that epoch; restarting as Candidate in it would send votes whose
+      // last epoch is not below their epoch, which every voter refuses as INVALID_REQUEST (found by the simulation).
       const endpoints = voters.listeners(election.leaderId);
       initial = endpoints.size === 0
         ? new UnattachedState(nowMs, election.epoch, election.leaderId, election.votedKey, voters.voterIds(), null, this.#randomElectionTimeoutMs())
         : new FollowerState(nowMs, election.epoch, election.leaderId, endpoints, election.votedKey, voters.voterIds(), null, this.#o.fetchTimeoutMs);
+    } else if (localId !== null && election.isVotedCandidate(this.localReplicaKey())) {
+      initial = new CandidateState(nowMs, localId, this.#o.localDirectoryId, election.epoch, voters, null, this.#randomElectionTimeoutMs());
     } else {
       initial = new UnattachedState(nowMs, election.epoch, null, election.votedKey, voters.voterIds(), null, this.#randomElectionTimeoutMs());
     }

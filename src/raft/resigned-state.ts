@@ -13,6 +13,8 @@ import type { HostAndPort } from './voter-set.ts';
  */
 export class ResignedState implements EpochState {
   readonly name = 'Resigned' as const;
+  /** What this state persists (it never changes for the state's life). */
+  #election: ElectionState | null = null;
   readonly epoch: number;
   readonly localId: number;
   readonly preferredSuccessors: readonly ReplicaKey[];
@@ -33,7 +35,7 @@ export class ResignedState implements EpochState {
   }
 
   election(): ElectionState {
-    return ElectionState.withElectedLeader(this.epoch, this.localId, null, this.#voters);
+    return (this.#election ??= ElectionState.withElectedLeader(this.epoch, this.localId, null, this.#voters));
   }
 
   leaderAndEpoch(): LeaderAndEpoch {

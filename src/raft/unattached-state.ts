@@ -33,6 +33,8 @@ export function unattachedOrProspectiveCanGrantVote(
  */
 export class UnattachedState implements EpochState {
   readonly name = 'Unattached' as const;
+  /** What this state persists (it never changes for the state's life). */
+  #election: ElectionState | null = null;
   readonly epoch: number;
   readonly leaderId: number | null;
   readonly votedKey: ReplicaKey | null;
@@ -50,9 +52,11 @@ export class UnattachedState implements EpochState {
   }
 
   election(): ElectionState {
-    if (this.leaderId !== null) return ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, this.#voters);
-    if (this.votedKey !== null) return ElectionState.withVotedCandidate(this.epoch, this.votedKey, this.#voters);
-    return ElectionState.withUnknownLeader(this.epoch, this.#voters);
+    if (this.#election !== null) return this.#election;
+    if (this.leaderId !== null) this.#election = ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, this.#voters);
+    else if (this.votedKey !== null) this.#election = ElectionState.withVotedCandidate(this.epoch, this.votedKey, this.#voters);
+    else this.#election = ElectionState.withUnknownLeader(this.epoch, this.#voters);
+    return this.#election;
   }
 
   leaderAndEpoch(): LeaderAndEpoch {

@@ -73,6 +73,7 @@ export class MockLog implements ReplicatedLog {
   readonly #retention: MetadataRetention;
   readonly #nowMs: () => number;
   #dead = false;
+  #sorted: Snapshot[] | null = null;
   /** Bumped on every truncation: lets the invariant checker know it must re-read. */
   truncations = 0;
 
@@ -84,13 +85,27 @@ export class MockLog implements ReplicatedLog {
     this.#batches = d === undefined ? [] : [...d.batches];
     this.#startOffset = d?.startOffset ?? 0n;
     this.#epochs = d === undefined ? [] : d.epochs.map((e) => ({ ...e }));
-    for (const s of d?.snapshots ?? []) this.#snapshots.set(snapshotKey(s.id), s);
+    for (const s of d?.snapshots ?? []) this.#setSnapshot(s);
     // Like UnifiedLog's load: an epoch that starts at or past the log end is dropped.
     this.#epochs = this.#epochs.filter((e) => e.startOffset < this.endOffset);
     this.#highWatermark = this.#startOffset;
     this.#flushedOffset = this.endOffset;
     // Like KafkaMetadataLog's open: a snapshot downloaded just before a crash replaces the log behind it.
     this.#truncateToLatestSnapshot();
+  }
+
+  #sortedSnapshots(): Snapshot[] {
+    return (this.#sorted ??= sortedSnapshots(this.#snapshots));
+  }
+
+  #setSnapshot(s: Snapshot): void {
+    this.#snapshots.set(snapshotKey(s.id), s);
+    this.#sorted = null;
+  }
+
+  #deleteSnapshot(id: OffsetAndEpoch): void {
+    this.#snapshots.delete(snapshotKey(id));
+    this.#sorted = null;
   }
 
   #check(): void {
@@ -211,7 +226,11 @@ export class MockLog implements ReplicatedLog {
   async truncateTo(offset: bigint): Promise<void> {
     this.#check();
     if (offset < this.#highWatermark) throw new Error(`Attempt to truncate to offset ${offset}, which is below the current high watermark ${this.#highWatermark}`);
-    if (offset >= this.endOffset) return;
+    if (offset >= this.endOffset) {
+      // As UnifiedLog (and Kafka): an epoch that starts at the log end goes even when no batch does.
+      this.#epochs = this.#epochs.filter((e) => e.startOffset < this.endOffset);
+      return;
+    }
     this.#batches = this.#batches.filter((b) => b.lastOffset < offset);
     if (this.endOffset !== offset && this.#batches.length > 0) throw new Error(`Truncation to ${offset} is not on a batch boundary`);
     this.#epochs = this.#epochs.filter((e) => e.startOffset < offset);
@@ -233,7 +252,7 @@ export class MockLog implements ReplicatedLog {
     this.#startOffset = latest.offset;
     this.#highWatermark = latest.offset;
     this.#flushedOffset = latest.offset;
-    for (const s of sortedSnapshots(this.#snapshots)) if (compareOffsetAndEpoch(s.id, latest) < 0) this.#snapshots.delete(snapshotKey(s.id));
+    for (const s of this.#sortedSnapshots()) if (compareOffsetAndEpoch(s.id, latest) < 0) this.#deleteSnapshot(s.id);
     this.truncations++;
     return true;
   }
@@ -253,7 +272,7 @@ export class MockLog implements ReplicatedLog {
     const kept = this.#epochs.filter((e) => e.startOffset > snapshotId.offset);
     const floor = [...this.#epochs].reverse().find((e) => e.startOffset <= snapshotId.offset);
     this.#epochs = floor === undefined ? kept : [{ epoch: floor.epoch, startOffset: snapshotId.offset }, ...kept];
-    for (const s of sortedSnapshots(this.#snapshots)) if (compareOffsetAndEpoch(s.id, snapshotId) < 0) this.#snapshots.delete(snapshotKey(s.id));
+    for (const s of this.#sortedSnapshots()) if (compareOffsetAndEpoch(s.id, snapshotId) < 0) this.#deleteSnapshot(s.id);
     return true;
   }
 
@@ -270,7 +289,7 @@ export class MockLog implements ReplicatedLog {
     this.#check();
     let cleaned = false;
     for (;;) {
-      const snapshots = await Promise.all(sortedSnapshots(this.#snapshots).map(async (s) => ({ id: s.id, sizeInBytes: s.bytes.length, timestampMs: await new SnapshotReader(this.#reader(s)).lastContainedLogTimestamp() })));
+      const snapshots = await Promise.all(this.#sortedSnapshots().map(async (s) => ({ id: s.id, sizeInBytes: s.bytes.length, timestampMs: await new SnapshotReader(this.#reader(s)).lastContainedLogTimestamp() })));
       const logBytes = this.#batches.reduce((n, b) => n + b.data.length, 0);
       const next = nextSnapshotToDeleteBefore(snapshots, logBytes, this.#retention, this.#nowMs());
       if (next === null || !(await this.deleteBeforeSnapshot(next))) return cleaned;
@@ -312,7 +331,7 @@ export class MockLog implements ReplicatedLog {
         await log.#io.fsync();
         if (log.#dead) return new Promise(() => undefined);
         frozen = true;
-        log.#snapshots.set(snapshotKey(snapshotId), { id: snapshotId, bytes: Buffer.concat(parts) });
+        log.#setSnapshot({ id: snapshotId, bytes: Buffer.concat(parts) });
       },
       async close() {},
     };
@@ -329,11 +348,11 @@ export class MockLog implements ReplicatedLog {
   }
 
   latestSnapshotId(): OffsetAndEpoch | null {
-    return sortedSnapshots(this.#snapshots).at(-1)?.id ?? null;
+    return this.#sortedSnapshots().at(-1)?.id ?? null;
   }
 
   earliestSnapshotId(): OffsetAndEpoch | null {
-    return sortedSnapshots(this.#snapshots)[0]?.id ?? null;
+    return this.#sortedSnapshots()[0]?.id ?? null;
   }
 
   async close(): Promise<void> {

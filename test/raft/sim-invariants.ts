@@ -16,6 +16,7 @@ interface NodeTrack {
 /**
  * The safety invariants of the simulation, checked after every event:
  * - at most one leader per epoch;
+ * - a node's log never holds an epoch past its own;
  * - a node's epoch never decreases (across restarts), and the epoch, leader and vote it acts on are the ones its
  *   durable quorum state holds (nothing is used or granted before it is persisted);
  * - a node's high watermark never decreases within an incarnation and never passes its log end;
@@ -135,6 +136,8 @@ export class SimInvariants implements SimStateMachineObserver {
       const before = this.#committedBefore(epoch);
       if (before !== null && log.endOffset < before.offset) return this.fail(`leader ${node.id} of epoch ${epoch} has log end ${log.endOffset} below offset ${before.offset} committed in an earlier epoch (high watermark of node ${before.nodeId})`);
     }
+    // A replica only writes batches of its leader's epoch or older: its log never runs ahead of its epoch.
+    if (log.lastFetchedEpoch > epoch) return this.fail(`node ${node.id}: its log's last epoch ${log.lastFetchedEpoch} is past its epoch ${epoch}`);
     const hw = node.ready ? c.highWatermark : null;
     if (hw !== null) {
       if (t.lastHighWatermark !== null && hw < t.lastHighWatermark) return this.fail(`node ${node.id}: high watermark went back from ${t.lastHighWatermark} to ${hw}`);
