@@ -298,7 +298,20 @@ export class KafkaMetadataLog implements ReplicatedLog {
 
   async createNewSnapshotUnchecked(snapshotId: OffsetAndEpoch): Promise<RawSnapshotWriter | null> {
     if (this.#snapshots.has(snapshotFileName(snapshotId))) return null;
-    return FileRawSnapshotWriter.create(this.dir, snapshotId, (id) => this.#snapshots.set(snapshotFileName(id), { id, timestampMs: null }));
+    return FileRawSnapshotWriter.create(this.dir, snapshotId, (id) => this.#onSnapshotFrozen(id));
+  }
+
+  /**
+   * A snapshot was frozen. One that the log start passed meanwhile (an older snapshot finished after a newer one
+   * moved the start) is retired at once: the earliest snapshot must never be below the log start.
+   */
+  #onSnapshotFrozen(id: OffsetAndEpoch): void {
+    if (id.offset < this.startOffset) {
+      this.#logger.info({ snapshotId: snapshotFileName(id), logStartOffset: String(this.startOffset) }, 'Retiring a snapshot frozen below the log start offset');
+      void rename(snapshotPath(this.dir, id), deletedSnapshotPath(this.dir, id)).catch((e: unknown) => this.#logger.warn({ err: e }, 'Could not retire a snapshot'));
+      return;
+    }
+    this.#snapshots.set(snapshotFileName(id), { id, timestampMs: null });
   }
 
   async readSnapshot(snapshotId: OffsetAndEpoch): Promise<RawSnapshotReader | null> {
