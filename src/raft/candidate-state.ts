@@ -2,7 +2,7 @@ import { ElectionState } from './election-state.ts';
 import { EpochElection } from './epoch-election.ts';
 import { NO_ENDPOINTS, type EpochState } from './epoch-state.ts';
 import type { LeaderAndEpoch } from './leader-and-epoch.ts';
-import { RaftTimer } from './raft-timer.ts';
+import { ElectionTimerState } from './election-timer-state.ts';
 import { replicaKey, type ReplicaKey } from './replica-key.ts';
 import type { HostAndPort, VoterSet } from './voter-set.ts';
 
@@ -12,7 +12,7 @@ import type { HostAndPort, VoterSet } from './voter-set.ts';
  * expires it goes back to Prospective. It grants no vote to others in its epoch, only pre-votes to an
  * up-to-date log.
  */
-export class CandidateState implements EpochState {
+export class CandidateState extends ElectionTimerState implements EpochState {
   readonly name = 'Candidate' as const;
   /** What this state persists (it never changes for the state's life). */
   #election: ElectionState | null = null;
@@ -20,14 +20,13 @@ export class CandidateState implements EpochState {
   readonly epochElection: EpochElection;
   readonly #localKey: ReplicaKey;
   readonly #highWatermark: bigint | null;
-  readonly #electionTimer: RaftTimer;
 
   constructor(nowMs: number, localId: number, localDirectoryId: string | null, epoch: number, voters: VoterSet, highWatermark: bigint | null, electionTimeoutMs: number) {
+    super(nowMs, electionTimeoutMs);
     this.#localKey = replicaKey(localId, localDirectoryId);
     if (!voters.isVoter(this.#localKey)) throw new Error(`Local replica ${localId} must be in the set of voters ${voters}`);
     this.epoch = epoch;
     this.#highWatermark = highWatermark;
-    this.#electionTimer = new RaftTimer(nowMs, electionTimeoutMs);
     this.epochElection = new EpochElection(voters.voterKeys());
     this.epochElection.recordVote(localId, true);
   }
@@ -59,21 +58,13 @@ export class CandidateState implements EpochState {
     return this.#highWatermark;
   }
 
-  hasElectionTimeoutExpired(nowMs: number): boolean {
-    return this.#electionTimer.isExpired(nowMs);
-  }
-
-  remainingElectionTimeMs(nowMs: number): number {
-    return this.#electionTimer.remainingMs(nowMs);
-  }
-
   canGrantVote(_replicaKey: ReplicaKey, isLogUpToDate: boolean, isPreVote: boolean): boolean {
     return isPreVote && isLogUpToDate;
   }
 
   async close(): Promise<void> {}
 
-  toString(): string {
+  override toString(): string {
     return `Candidate(epoch=${this.epoch}, ${this.epochElection})`;
   }
 }

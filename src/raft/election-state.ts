@@ -34,6 +34,13 @@ export class ElectionState {
     return new ElectionState(epoch, leaderId, votedKey, voters);
   }
 
+  /** The state of a replica that may know a leader and may have voted in `epoch`. */
+  static of(epoch: number, leaderId: number | null, votedKey: ReplicaKey | null, voters: ReadonlySet<number>): ElectionState {
+    if (leaderId !== null) return ElectionState.withElectedLeader(epoch, leaderId, votedKey, voters);
+    if (votedKey !== null) return ElectionState.withVotedCandidate(epoch, votedKey, voters);
+    return ElectionState.withUnknownLeader(epoch, voters);
+  }
+
   hasLeader(): boolean {
     return this.leaderId !== null;
   }

@@ -36,11 +36,21 @@ import {
 } from './raft-request-handlers.ts';
 import { handleBeginQuorumEpochResponse, handleEndQuorumEpochResponse, handleVoteResponse } from './raft-response-handlers.ts';
 import { SnapshotWriter } from './snapshot-writer.ts';
+import type { RaftNode } from './voter-set.ts';
 
 export type { KafkaRaftClientOptions } from './raft-context.ts';
 
 /** The APIs {@link KafkaRaftClient.handleInboundRequest} serves. */
 const RAFT_API_KEYS: ReadonlySet<number> = new Set([ApiKeys.Fetch, ApiKeys.Vote, ApiKeys.BeginQuorumEpoch, ApiKeys.EndQuorumEpoch, ApiKeys.DescribeQuorum, ApiKeys.FetchSnapshot]);
+
+/** The response handlers by API (Kafka's handleResponse). */
+const RESPONSE_HANDLERS: Partial<Record<RaftApiKey, (ctx: RaftContext, data: never, source: RaftNode, nowMs: number) => Promise<boolean>>> = {
+  [ApiKeys.Fetch]: handleFetchResponse,
+  [ApiKeys.Vote]: handleVoteResponse,
+  [ApiKeys.BeginQuorumEpoch]: handleBeginQuorumEpochResponse,
+  [ApiKeys.EndQuorumEpoch]: handleEndQuorumEpochResponse,
+  [ApiKeys.FetchSnapshot]: handleFetchSnapshotResponse,
+};
 
 /** Rounds of (messages, state) one poll runs at most before it yields to the driver. */
 const MAX_PASSES_PER_POLL = 8;
@@ -295,26 +305,9 @@ export class KafkaRaftClient {
       ctx.logger.debug({ source: m.source.id, correlationId: m.correlationId }, 'Ignoring a response that is no longer needed');
       return;
     }
-    let handled: boolean;
-    switch (m.apiKey) {
-      case ApiKeys.Fetch:
-        handled = await handleFetchResponse(ctx, m.data as FetchResponse, m.source, nowMs);
-        break;
-      case ApiKeys.Vote:
-        handled = await handleVoteResponse(ctx, m.data as VoteResponse, m.source, nowMs);
-        break;
-      case ApiKeys.BeginQuorumEpoch:
-        handled = await handleBeginQuorumEpochResponse(ctx, m.data as BeginQuorumEpochResponse, m.source, nowMs);
-        break;
-      case ApiKeys.EndQuorumEpoch:
-        handled = await handleEndQuorumEpochResponse(ctx, m.data as EndQuorumEpochResponse, m.source, nowMs);
-        break;
-      case ApiKeys.FetchSnapshot:
-        handled = await handleFetchSnapshotResponse(ctx, m.data as FetchSnapshotResponse, m.source, nowMs);
-        break;
-      default:
-        throw new Error(`Received unexpected response type ${m.apiKey}`);
-    }
+    const handler = RESPONSE_HANDLERS[m.apiKey];
+    if (handler === undefined) throw new Error(`Received unexpected response type ${m.apiKey}`);
+    const handled = await handler(ctx, m.data as never, m.source, nowMs);
     ctx.requestManager.onResponseResult(m.source, m.correlationId, handled, ctx.nowMs());
   }
 

@@ -2,7 +2,7 @@ import { ElectionState } from './election-state.ts';
 import { EpochElection } from './epoch-election.ts';
 import type { EpochState } from './epoch-state.ts';
 import type { LeaderAndEpoch } from './leader-and-epoch.ts';
-import { RaftTimer } from './raft-timer.ts';
+import { ElectionTimerState } from './election-timer-state.ts';
 import type { ReplicaKey } from './replica-key.ts';
 import { unattachedOrProspectiveCanGrantVote } from './unattached-state.ts';
 import type { HostAndPort, VoterSet } from './voter-set.ts';
@@ -14,7 +14,7 @@ import type { HostAndPort, VoterSet } from './voter-set.ts';
  * is lost or times out it goes back to Follower of the leader it knew, or Unattached. It keeps the epoch's
  * leader and vote, so it may still grant the vote it already cast (a retried request) but no other.
  */
-export class ProspectiveState implements EpochState {
+export class ProspectiveState extends ElectionTimerState implements EpochState {
   readonly name = 'Prospective' as const;
   /** What this state persists (it never changes for the state's life). */
   #election: ElectionState | null = null;
@@ -26,7 +26,6 @@ export class ProspectiveState implements EpochState {
   readonly #leaderEndpoints: ReadonlyMap<string, HostAndPort>;
   readonly #voters: VoterSet;
   readonly #highWatermark: bigint | null;
-  readonly #electionTimer: RaftTimer;
 
   constructor(
     nowMs: number,
@@ -39,6 +38,7 @@ export class ProspectiveState implements EpochState {
     highWatermark: bigint | null,
     electionTimeoutMs: number,
   ) {
+    super(nowMs, electionTimeoutMs);
     this.#localId = localId;
     this.epoch = epoch;
     this.leaderId = leaderId;
@@ -46,7 +46,6 @@ export class ProspectiveState implements EpochState {
     this.votedKey = votedKey;
     this.#voters = voters;
     this.#highWatermark = highWatermark;
-    this.#electionTimer = new RaftTimer(nowMs, electionTimeoutMs);
     this.epochElection = new EpochElection(voters.voterKeys());
     this.epochElection.recordVote(localId, true);
   }
@@ -61,12 +60,7 @@ export class ProspectiveState implements EpochState {
   }
 
   election(): ElectionState {
-    if (this.#election !== null) return this.#election;
-    const ids = this.#voters.voterIds();
-    if (this.leaderId !== null) this.#election = ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, ids);
-    else if (this.votedKey !== null) this.#election = ElectionState.withVotedCandidate(this.epoch, this.votedKey, ids);
-    else this.#election = ElectionState.withUnknownLeader(this.epoch, ids);
-    return this.#election;
+    return (this.#election ??= ElectionState.of(this.epoch, this.leaderId, this.votedKey, this.#voters.voterIds()));
   }
 
   leaderAndEpoch(): LeaderAndEpoch {
@@ -81,21 +75,13 @@ export class ProspectiveState implements EpochState {
     return this.#highWatermark;
   }
 
-  hasElectionTimeoutExpired(nowMs: number): boolean {
-    return this.#electionTimer.isExpired(nowMs);
-  }
-
-  remainingElectionTimeMs(nowMs: number): number {
-    return this.#electionTimer.remainingMs(nowMs);
-  }
-
   canGrantVote(replicaKey: ReplicaKey, isLogUpToDate: boolean, isPreVote: boolean): boolean {
     return unattachedOrProspectiveCanGrantVote(this.leaderId, this.votedKey, replicaKey, isLogUpToDate, isPreVote);
   }
 
   async close(): Promise<void> {}
 
-  toString(): string {
+  override toString(): string {
     return `Prospective(epoch=${this.epoch}, leaderId=${this.leaderId ?? 'none'}, votedId=${this.votedKey?.id ?? 'none'}, ${this.epochElection})`;
   }
 }

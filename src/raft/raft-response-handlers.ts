@@ -9,6 +9,7 @@ import type { VoteResponse } from '../protocol/generated/messages/vote-response.
 import { CandidateState } from './candidate-state.ts';
 import { LeaderState } from './leader-state.ts';
 import { ProspectiveState } from './prospective-state.ts';
+import type { RaftApiKey } from './network-channel.ts';
 import type { RaftContext } from './raft-context.ts';
 import { endpointsFromNodeEndpoints, hasValidTopicPartition } from './raft-messages.ts';
 import { ResignedState } from './resigned-state.ts';
@@ -31,7 +32,31 @@ export async function prospectiveTransitionAfterElectionLoss(ctx: RaftContext, s
   else await ctx.transitionToUnattached(state.epoch, state.leaderId, nowMs);
 }
 
-/** A Vote response (Kafka's handleVoteResponse). @returns whether it was handled successfully. */
+/**
+ * The steps every election response shares (Vote, BeginQuorumEpoch, EndQuorumEpoch): the top-level error, the
+ * partition, the leader and epoch it names (maybeHandleCommonResponse), the partition error; then `onSuccess`.
+ * @returns whether it was handled successfully.
+ */
+async function handleElectionResponse<P extends { errorCode: number; leaderId: number; leaderEpoch: number; partitionIndex: number }>(
+  ctx: RaftContext,
+  apiKey: RaftApiKey,
+  response: { errorCode: number; topics: { topicName: string; partitions: P[] }[]; nodeEndpoints: { nodeId: number; host: string; port: number }[] },
+  source: RaftNode,
+  nowMs: number,
+  onSuccess: (partition: P) => Promise<void> | void,
+): Promise<boolean> {
+  if (response.errorCode !== Errors.NONE) return ctx.handleTopLevelError(response.errorCode, apiKey, source);
+  if (!hasValidTopicPartition(response.topics)) return false;
+  const p = response.topics[0]!.partitions[0]!;
+  const { leaderId, endpoints } = responseLeader(ctx, p.leaderId, response.nodeEndpoints);
+  const handled = await ctx.maybeHandleCommonResponse(p.errorCode, leaderId, p.leaderEpoch, endpoints, source, nowMs);
+  if (handled !== null) return handled;
+  if (p.errorCode !== Errors.NONE) return ctx.handleUnexpectedError(p.errorCode, apiKey, source);
+  await onSuccess(p);
+  return true;
+}
+
+/** A Vote response (Kafka's handleVoteResponse): records the (pre-)vote and moves on when the election is decided. */
 export async function handleVoteResponse(ctx: RaftContext, response: VoteResponse, source: RaftNode, nowMs: number): Promise<boolean> {
   if (response.errorCode === Errors.UNSUPPORTED_VERSION && ctx.quorum.isProspective) {
     // A voter without Vote v2 cannot answer a pre-vote: run the real election at once (KIP-996 compatibility).
@@ -39,55 +64,36 @@ export async function handleVoteResponse(ctx: RaftContext, response: VoteRespons
     await ctx.transitionToCandidate(nowMs);
     return true;
   }
-  if (response.errorCode !== Errors.NONE) return ctx.handleTopLevelError(response.errorCode, ApiKeys.Vote, source);
-  if (!hasValidTopicPartition(response.topics)) return false;
-  const p = response.topics[0]!.partitions[0]!;
-  const { leaderId, endpoints } = responseLeader(ctx, p.leaderId, response.nodeEndpoints);
-  const handled = await ctx.maybeHandleCommonResponse(p.errorCode, leaderId, p.leaderEpoch, endpoints, source, nowMs);
-  if (handled !== null) return handled;
-  if (p.errorCode !== Errors.NONE) return ctx.handleUnexpectedError(p.errorCode, ApiKeys.Vote, source);
-  const state = ctx.quorum.state;
-  if (state instanceof ProspectiveState || state instanceof CandidateState) {
+  return handleElectionResponse(ctx, ApiKeys.Vote, response, source, nowMs, async (p) => {
+    const state = ctx.quorum.state;
+    if (!(state instanceof ProspectiveState || state instanceof CandidateState)) return;
     if (p.voteGranted) {
       state.recordGrantedVote(source.id);
       await ctx.maybeTransitionForward(state, nowMs);
-    } else {
-      state.recordRejectedVote(source.id);
-      if (state instanceof ProspectiveState && state.epochElection.isVoteRejected()) {
-        ctx.logger.info({ election: String(state.epochElection) }, 'Insufficient remaining votes to become candidate');
-        await prospectiveTransitionAfterElectionLoss(ctx, state, nowMs);
-      } else if (state instanceof CandidateState && state.epochElection.isVoteRejected()) {
-        ctx.logger.info({ remainingMs: state.remainingElectionTimeMs(nowMs), election: String(state.epochElection) }, 'Insufficient remaining votes to become leader; waiting out the election timeout');
-      }
+      return;
     }
-  }
-  return true;
+    state.recordRejectedVote(source.id);
+    if (state instanceof ProspectiveState && state.epochElection.isVoteRejected()) {
+      ctx.logger.info({ election: String(state.epochElection) }, 'Insufficient remaining votes to become candidate');
+      await prospectiveTransitionAfterElectionLoss(ctx, state, nowMs);
+    } else if (state instanceof CandidateState && state.epochElection.isVoteRejected()) {
+      ctx.logger.info({ remainingMs: state.remainingElectionTimeMs(nowMs), election: String(state.epochElection) }, 'Insufficient remaining votes to become leader; waiting out the election timeout');
+    }
+  });
 }
 
 /** A BeginQuorumEpoch response: the voter acknowledged us as leader. */
-export async function handleBeginQuorumEpochResponse(ctx: RaftContext, response: BeginQuorumEpochResponse, source: RaftNode, nowMs: number): Promise<boolean> {
-  if (response.errorCode !== Errors.NONE) return ctx.handleTopLevelError(response.errorCode, ApiKeys.BeginQuorumEpoch, source);
-  if (!hasValidTopicPartition(response.topics)) return false;
-  const p = response.topics[0]!.partitions[0]!;
-  const { leaderId, endpoints } = responseLeader(ctx, p.leaderId, response.nodeEndpoints);
-  const handled = await ctx.maybeHandleCommonResponse(p.errorCode, leaderId, p.leaderEpoch, endpoints, source, nowMs);
-  if (handled !== null) return handled;
-  if (p.errorCode !== Errors.NONE) return ctx.handleUnexpectedError(p.errorCode, ApiKeys.BeginQuorumEpoch, source);
-  const state = ctx.quorum.state;
-  if (state instanceof LeaderState) state.addAcknowledgementFrom(source.id);
-  return true;
+export function handleBeginQuorumEpochResponse(ctx: RaftContext, response: BeginQuorumEpochResponse, source: RaftNode, nowMs: number): Promise<boolean> {
+  return handleElectionResponse(ctx, ApiKeys.BeginQuorumEpoch, response, source, nowMs, () => {
+    const state = ctx.quorum.state;
+    if (state instanceof LeaderState) state.addAcknowledgementFrom(source.id);
+  });
 }
 
 /** An EndQuorumEpoch response: the voter learnt of our resignation. */
-export async function handleEndQuorumEpochResponse(ctx: RaftContext, response: EndQuorumEpochResponse, source: RaftNode, nowMs: number): Promise<boolean> {
-  if (response.errorCode !== Errors.NONE) return ctx.handleTopLevelError(response.errorCode, ApiKeys.EndQuorumEpoch, source);
-  if (!hasValidTopicPartition(response.topics)) return false;
-  const p = response.topics[0]!.partitions[0]!;
-  const { leaderId, endpoints } = responseLeader(ctx, p.leaderId, response.nodeEndpoints);
-  const handled = await ctx.maybeHandleCommonResponse(p.errorCode, leaderId, p.leaderEpoch, endpoints, source, nowMs);
-  if (handled !== null) return handled;
-  if (p.errorCode !== Errors.NONE) return ctx.handleUnexpectedError(p.errorCode, ApiKeys.EndQuorumEpoch, source);
-  const state = ctx.quorum.state;
-  if (state instanceof ResignedState) state.acknowledgeResignation(source.id);
-  return true;
+export function handleEndQuorumEpochResponse(ctx: RaftContext, response: EndQuorumEpochResponse, source: RaftNode, nowMs: number): Promise<boolean> {
+  return handleElectionResponse(ctx, ApiKeys.EndQuorumEpoch, response, source, nowMs, () => {
+    const state = ctx.quorum.state;
+    if (state instanceof ResignedState) state.acknowledgeResignation(source.id);
+  });
 }

@@ -1,7 +1,7 @@
 import { ElectionState } from './election-state.ts';
 import type { EpochState } from './epoch-state.ts';
 import type { LeaderAndEpoch } from './leader-and-epoch.ts';
-import { RaftTimer } from './raft-timer.ts';
+import { ElectionTimerState } from './election-timer-state.ts';
 import type { ReplicaKey } from './replica-key.ts';
 import type { HostAndPort } from './voter-set.ts';
 
@@ -11,7 +11,7 @@ import type { HostAndPort } from './voter-set.ts';
  * preferred successors by replication progress, until they answer or its election timer expires (then
  * Unattached in epoch + 1). It appends nothing more.
  */
-export class ResignedState implements EpochState {
+export class ResignedState extends ElectionTimerState implements EpochState {
   readonly name = 'Resigned' as const;
   /** What this state persists (it never changes for the state's life). */
   #election: ElectionState | null = null;
@@ -21,9 +21,9 @@ export class ResignedState implements EpochState {
   readonly #voters: ReadonlySet<number>;
   readonly #unackedVoters: Set<number>;
   readonly #endpoints: ReadonlyMap<string, HostAndPort>;
-  readonly #electionTimer: RaftTimer;
 
   constructor(nowMs: number, localId: number, epoch: number, voters: ReadonlySet<number>, electionTimeoutMs: number, preferredSuccessors: readonly ReplicaKey[], endpoints: ReadonlyMap<string, HostAndPort>) {
+    super(nowMs, electionTimeoutMs);
     this.localId = localId;
     this.epoch = epoch;
     this.#voters = voters;
@@ -31,7 +31,6 @@ export class ResignedState implements EpochState {
     this.#unackedVoters.delete(localId);
     this.preferredSuccessors = preferredSuccessors;
     this.#endpoints = endpoints;
-    this.#electionTimer = new RaftTimer(nowMs, electionTimeoutMs);
   }
 
   election(): ElectionState {
@@ -60,21 +59,13 @@ export class ResignedState implements EpochState {
     this.#unackedVoters.delete(voterId);
   }
 
-  hasElectionTimeoutExpired(nowMs: number): boolean {
-    return this.#electionTimer.isExpired(nowMs);
-  }
-
-  remainingElectionTimeMs(nowMs: number): number {
-    return this.#electionTimer.remainingMs(nowMs);
-  }
-
   canGrantVote(_replicaKey: ReplicaKey, isLogUpToDate: boolean, isPreVote: boolean): boolean {
     return isPreVote && isLogUpToDate;
   }
 
   async close(): Promise<void> {}
 
-  toString(): string {
+  override toString(): string {
     return `Resigned(epoch=${this.epoch}, unackedVoters=${[...this.#unackedVoters]}, preferredSuccessors=${this.preferredSuccessors.map((k) => k.id)})`;
   }
 }

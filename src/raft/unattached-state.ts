@@ -1,7 +1,7 @@
 import { ElectionState } from './election-state.ts';
 import { NO_ENDPOINTS, type EpochState } from './epoch-state.ts';
 import type { LeaderAndEpoch } from './leader-and-epoch.ts';
-import { RaftTimer } from './raft-timer.ts';
+import { ElectionTimerState } from './election-timer-state.ts';
 import type { ReplicaKey } from './replica-key.ts';
 import type { HostAndPort } from './voter-set.ts';
 
@@ -31,7 +31,7 @@ export function unattachedOrProspectiveCanGrantVote(
  * without its endpoints, and may have voted (`votedKey`, Kafka 3's Voted state). A voter starts an election
  * (Prospective) when the election timer expires; an observer's timer never does.
  */
-export class UnattachedState implements EpochState {
+export class UnattachedState extends ElectionTimerState implements EpochState {
   readonly name = 'Unattached' as const;
   /** What this state persists (it never changes for the state's life). */
   #election: ElectionState | null = null;
@@ -40,23 +40,18 @@ export class UnattachedState implements EpochState {
   readonly votedKey: ReplicaKey | null;
   readonly #voters: ReadonlySet<number>;
   readonly #highWatermark: bigint | null;
-  readonly #electionTimer: RaftTimer;
 
   constructor(nowMs: number, epoch: number, leaderId: number | null, votedKey: ReplicaKey | null, voters: ReadonlySet<number>, highWatermark: bigint | null, electionTimeoutMs: number) {
+    super(nowMs, electionTimeoutMs);
     this.epoch = epoch;
     this.leaderId = leaderId;
     this.votedKey = votedKey;
     this.#voters = voters;
     this.#highWatermark = highWatermark;
-    this.#electionTimer = new RaftTimer(nowMs, electionTimeoutMs);
   }
 
   election(): ElectionState {
-    if (this.#election !== null) return this.#election;
-    if (this.leaderId !== null) this.#election = ElectionState.withElectedLeader(this.epoch, this.leaderId, this.votedKey, this.#voters);
-    else if (this.votedKey !== null) this.#election = ElectionState.withVotedCandidate(this.epoch, this.votedKey, this.#voters);
-    else this.#election = ElectionState.withUnknownLeader(this.epoch, this.#voters);
-    return this.#election;
+    return (this.#election ??= ElectionState.of(this.epoch, this.leaderId, this.votedKey, this.#voters));
   }
 
   leaderAndEpoch(): LeaderAndEpoch {
@@ -71,25 +66,13 @@ export class UnattachedState implements EpochState {
     return this.#highWatermark;
   }
 
-  get electionTimeoutMs(): number {
-    return this.#electionTimer.timeoutMs;
-  }
-
-  hasElectionTimeoutExpired(nowMs: number): boolean {
-    return this.#electionTimer.isExpired(nowMs);
-  }
-
-  remainingElectionTimeMs(nowMs: number): number {
-    return this.#electionTimer.remainingMs(nowMs);
-  }
-
   canGrantVote(replicaKey: ReplicaKey, isLogUpToDate: boolean, isPreVote: boolean): boolean {
     return unattachedOrProspectiveCanGrantVote(this.leaderId, this.votedKey, replicaKey, isLogUpToDate, isPreVote);
   }
 
   async close(): Promise<void> {}
 
-  toString(): string {
+  override toString(): string {
     return `Unattached(epoch=${this.epoch}, leaderId=${this.leaderId ?? 'none'}, votedId=${this.votedKey?.id ?? 'none'}, highWatermark=${this.#highWatermark ?? 'unknown'})`;
   }
 }
