@@ -302,12 +302,13 @@ export function describeQuorumResponse(
   observers: readonly DescribedReplicaFields[],
   nodes: readonly { nodeId: number; listeners: ReadonlyMap<string, HostAndPort> }[],
 ): DescribeQuorumResponse {
+  // v0 has no fetch times, v1 no directory ids: those versions get the defaults.
   const toState = (r: DescribedReplicaFields): DescribedReplica => ({
     replicaId: r.replicaId,
-    replicaDirectoryId: r.replicaDirectoryId ?? NO_DIRECTORY_ID,
+    replicaDirectoryId: apiVersion >= 2 ? (r.replicaDirectoryId ?? NO_DIRECTORY_ID) : NO_DIRECTORY_ID,
     logEndOffset: r.logEndOffset,
-    lastFetchTimestamp: BigInt(r.lastFetchTimestamp),
-    lastCaughtUpTimestamp: BigInt(r.lastCaughtUpTimestamp),
+    lastFetchTimestamp: apiVersion >= 1 ? BigInt(r.lastFetchTimestamp) : -1n,
+    lastCaughtUpTimestamp: apiVersion >= 1 ? BigInt(r.lastCaughtUpTimestamp) : -1n,
   });
   return {
     errorCode: Errors.NONE,

@@ -400,3 +400,18 @@ function leaderFetchResponse(p: { divergingEpoch?: { epoch: number; endOffset: b
     ],
   };
 }
+
+describe('responses at every version the codecs know', () => {
+  test('DescribeQuorum, Vote, BeginQuorumEpoch and EndQuorumEpoch answers encode at each of their versions', async () => {
+    const { Writer } = await import('../../../src/protocol/writer.ts');
+    const { encodeDescribeQuorumResponse } = await import('../../../src/protocol/generated/messages/describe-quorum-response.ts');
+    const { encodeVoteResponse } = await import('../../../src/protocol/generated/messages/vote-response.ts');
+    const c = await electedLeader();
+    await c.request(ApiKeys.Fetch, 17, fetch(2, 1, 1n, 1));
+    for (const v of [0, 1, 2]) {
+      const d = await c.request<DescribeQuorumResponse>(ApiKeys.DescribeQuorum, v, { topics: [{ topicName: METADATA_TOPIC_NAME, partitions: [{ partitionIndex: 0 }] }] });
+      encodeDescribeQuorumResponse(new Writer(), v, d);
+    }
+    for (const v of [0, 1]) encodeVoteResponse(new Writer(), v, await c.request<VoteResponse>(ApiKeys.Vote, v, vote(2, 1, 0, 0n)));
+  });
+});
