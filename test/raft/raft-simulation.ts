@@ -69,7 +69,8 @@ export class SimNode implements SimEndpoint {
 /**
  * A seeded, deterministic run of a KRaft quorum (after Kafka's RaftEventSimulationTest): N voters and observers on
  * a SimNetwork with a MockTime, driven by one SeededRandom. Faults (crashes and restarts that keep only what was
- * fsynced, graceful leader shutdowns, partitions and their healing, message loss and delay, stalled nodes),
+ * fsynced, graceful leader shutdowns, partitions and their healing, message loss and delay, stalled nodes, wall
+ * clock jumps),
  * appends by whoever leads, and snapshots with log retention run for `chaosMs`; then everything heals and a leader
  * must be elected, known by every node, and commit a new append within `livenessBoundMs`. SimInvariants checks the
  * safety properties after every event.
@@ -336,6 +337,10 @@ export class RaftSimulation {
       this.trace(() => `stall node ${node.id} until ${node.stalledUntilMs}`);
     } else if (pick < 85) {
       this.#snapshot();
+    } else if (pick < 88) {
+      const jumpMs = this.random.nextInt(600_000) - 300_000;
+      this.trace(() => `wall clock jumps ${jumpMs} ms`);
+      this.scheduler.time.jumpWallClock(jumpMs);
     }
   }
 

@@ -1,5 +1,22 @@
 import { MockTime } from '../../src/common/time.ts';
 
+/**
+ * The simulation's clock: MockTime whose wall clock can also jump (NTP steps, a VM resumed) while the monotonic
+ * clock the raft timers run on only moves with the events.
+ */
+export class SimClock extends MockTime {
+  #wallOffsetMs = 0;
+
+  override milliseconds(): number {
+    return super.milliseconds() + this.#wallOffsetMs;
+  }
+
+  /** Moves the wall clock by `ms` (forward or back) without moving the monotonic clock. */
+  jumpWallClock(ms: number): void {
+    this.#wallOffsetMs += ms;
+  }
+}
+
 interface SimEvent {
   readonly atMs: number;
   readonly seq: number;
@@ -12,7 +29,7 @@ interface SimEvent {
  * event's time, so a run depends only on its seed.
  */
 export class SimScheduler {
-  readonly time = new MockTime(1_700_000_000_000);
+  readonly time = new SimClock(1_700_000_000_000);
   readonly #heap: SimEvent[] = [];
   #seq = 0;
 
