@@ -102,6 +102,9 @@ export const BROKER_SERVER_CONFIGS = [
   def('controller.quorum.fetch.snapshot.max.bytes', 'INT', '1048576', 'Largest amount of data in bytes one FetchSnapshot request returns.', {
     v: atLeast(1), imp: 'LOW',
   }),
+  def('controller.quorum.auto.join.enable', 'BOOLEAN', 'false', 'Whether a controller that is not a voter of a dynamic quorum asks the leader to add it as a voter.', {
+    imp: 'LOW',
+  }),
   // SocketServerConfigs
   def('listeners', 'STRING', 'PLAINTEXT://:9092', 'Addresses to listen on, as NAME://host:port; an empty host binds all interfaces.', {
     v: listenerListValidator, imp: 'HIGH', dyn: PER_BROKER,

@@ -12,6 +12,7 @@ import type { FetchSnapshotRequest } from '../protocol/generated/messages/fetch-
 import type { FetchSnapshotResponse } from '../protocol/generated/messages/fetch-snapshot-response.ts';
 import type { VoteRequest } from '../protocol/generated/messages/vote-request.ts';
 import type { VoteResponse } from '../protocol/generated/messages/vote-response.ts';
+import { kraftVersionRecord, votersRecord, type ControlRecord } from './control-records.ts';
 import type { ElectionState } from './election-state.ts';
 import type { EpochStateName } from './epoch-state.ts';
 import type { RaftMetricValues } from './kafka-raft-metrics.ts';
@@ -95,6 +96,11 @@ export class KafkaRaftClient {
   async initialize(): Promise<void> {
     const ctx = this.#ctx;
     const nowMs = ctx.nowMs();
+    // The voters: the log's and its latest snapshot's (KIP-853), else the static ones.
+    await ctx.partitionState.updateState();
+    if (ctx.options.voters.isEmpty && (ctx.options.bootstrapServers ?? []).length === 0) {
+      throw new Error('Missing kraft bootstrap servers. Must specify a value for controller.quorum.bootstrap.servers.');
+    }
     await ctx.quorum.initialize(ctx.endOffset(), nowMs);
     ctx.logger.info({ voters: String(ctx.voters()), state: String(ctx.quorum.state) }, 'Initialized the raft client');
     if (ctx.quorum.isLeader) throw new Error('Voter cannot initialize as a Leader');
@@ -373,9 +379,26 @@ export class KafkaRaftClient {
    */
   async createSnapshot(snapshotId: OffsetAndEpoch, lastContainedLogTimeMs: number): Promise<SnapshotWriter | null> {
     if (!this.#initialized) throw new Error('Cannot create a snapshot before the replica has been initialized');
-    const raw = await this.#ctx.log.createNewSnapshot(snapshotId);
+    const ctx = this.#ctx;
+    const raw = await ctx.log.createNewSnapshot(snapshotId);
     if (raw === null) return null;
-    return new SnapshotWriter({ raw, lastContainedLogTimestamp: lastContainedLogTimeMs, maxBatchSizeBytes: MAX_BATCH_SIZE_BYTES, wallClockMs: () => this.#ctx.wallClockMs() });
+    // KIP-853: a snapshot of a kraft.version >= 1 log carries the kraft.version and voters in effect at its end.
+    const lastContainedLogOffset = snapshotId.offset - 1n;
+    const kraftVersion = ctx.partitionState.kraftVersionAtOffset(lastContainedLogOffset);
+    let headerExtras: ControlRecord[] = [];
+    if (kraftVersion >= 1) {
+      const voters = ctx.partitionState.voterSetAtOffset(lastContainedLogOffset);
+      if (voters === undefined) throw new Error(`kraft.version is ${kraftVersion} but there is no voter set at offset ${lastContainedLogOffset}`);
+      headerExtras = [kraftVersionRecord(kraftVersion), votersRecord(voters.toVotersRecord())];
+    }
+    return new SnapshotWriter({
+      raw,
+      lastContainedLogTimestamp: lastContainedLogTimeMs,
+      maxBatchSizeBytes: MAX_BATCH_SIZE_BYTES,
+      wallClockMs: () => ctx.wallClockMs(),
+      headerExtras,
+      onFrozen: (id) => ctx.partitionState.truncateOldEntries(id.offset),
+    });
   }
 
   latestSnapshotId(): OffsetAndEpoch | null {

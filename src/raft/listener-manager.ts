@@ -4,6 +4,7 @@ import { LeaderState } from './leader-state.ts';
 import type { RaftClientListener } from './raft-client-listener.ts';
 import type { RaftContext } from './raft-context.ts';
 import { SnapshotReader } from './snapshot-reader.ts';
+import { isBootstrapSnapshot } from './snapshot-path.ts';
 
 /** Bytes of committed log read per delivery to a listener. */
 const DELIVERY_READ_BYTES = 1024 * 1024;
@@ -123,7 +124,10 @@ export class ListenerManager {
       const raw = await log.readSnapshot(latest);
       if (raw === null) throw new Error(`Snapshot ${latest.offset}-${latest.epoch} disappeared before it could be loaded`);
       this.#deliver(c, async () => {
-        await c.listener.handleLoadSnapshot(new SnapshotReader(raw));
+        // The bootstrap checkpoint (0-0, written by format: kraft.version and the first voters) is no state of the
+        // listener's: it goes to handleLoadBootstrap, and the log is still delivered from offset 0.
+        if (isBootstrapSnapshot(latest)) await c.listener.handleLoadBootstrap?.(new SnapshotReader(raw));
+        else await c.listener.handleLoadSnapshot(new SnapshotReader(raw));
         c.nextOffset = latest.offset;
       });
       return;

@@ -23,6 +23,12 @@ export interface QuorumConfig {
   readonly fetchMaxBytes: number;
   /** controller.quorum.fetch.snapshot.max.bytes (1 MiB). */
   readonly fetchSnapshotMaxBytes: number;
+  /**
+   * controller.quorum.auto.join.enable (false): a controller that is not a voter of a kraft.version 1 quorum asks
+   * the leader to add it (AddRaftVoter), or to remove its old replica first when its id is a voter with another
+   * directory id (KIP-853).
+   */
+  readonly autoJoin: boolean;
 }
 
 /** Kafka's defaults. */
@@ -35,6 +41,7 @@ export const DEFAULT_QUORUM_CONFIG: QuorumConfig = Object.freeze({
   appendLingerMs: 25,
   fetchMaxBytes: 1024 * 1024,
   fetchSnapshotMaxBytes: 1024 * 1024,
+  autoJoin: false,
 });
 
 /** How long a follower's Fetch may be parked by the leader (Kafka's KafkaRaftClient.MAX_FETCH_WAIT_MS, not a config). */

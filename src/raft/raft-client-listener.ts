@@ -21,6 +21,12 @@ export interface RaftClientListener {
    */
   handleLoadSnapshot(reader: SnapshotReader): Promise<void> | void;
   /**
+   * The bootstrap checkpoint `0-0` that format wrote (KIP-853: kraft.version and the first voters, as control
+   * records), at start-up while it is the latest snapshot. It holds no state of the listener: commits then start
+   * at offset 0. Optional (Kafka's handleLoadBootstrap).
+   */
+  handleLoadBootstrap?(reader: SnapshotReader): Promise<void> | void;
+  /**
    * The leader or epoch changed. A new leader (this node) is announced only once this listener has been handed
    * every batch up to its LeaderChange record, so a controller that becomes active has replayed the whole log.
    */

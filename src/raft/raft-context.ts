@@ -4,9 +4,10 @@ import type { Logger } from '../observability/logger.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 import { BatchAccumulator } from './batch-accumulator.ts';
 import { CandidateState } from './candidate-state.ts';
-import { leaderChangeRecord } from './control-records.ts';
+import { kraftVersionRecord, leaderChangeRecord, votersRecord, type ControlRecord } from './control-records.ts';
 import { FollowerState } from './follower-state.ts';
 import { KafkaRaftMetrics } from './kafka-raft-metrics.ts';
+import { KRaftControlRecordStateMachine } from './kraft-control-record-state-machine.ts';
 import { LeaderState } from './leader-state.ts';
 import type { ListenerManager } from './listener-manager.ts';
 import type { NetworkChannel, RaftApiKey, RaftRequestData, RaftResponseData } from './network-channel.ts';
@@ -17,10 +18,10 @@ import { MAX_BATCH_SIZE_BYTES, MAX_NUMBER_OF_BATCHES, type QuorumConfig } from '
 import { QuorumState } from './quorum-state.ts';
 import type { QuorumStateStore } from './quorum-state-store.ts';
 import type { ReplicatedLog } from './replicated-log.ts';
-import type { ReplicaKey } from './replica-key.ts';
+import { replicaKey, type ReplicaKey } from './replica-key.ts';
 import { RequestManager } from './request-manager.ts';
 import { ThresholdPurgatory } from './threshold-purgatory.ts';
-import type { HostAndPort, RaftNode, VoterSet } from './voter-set.ts';
+import type { HostAndPort, RaftNode, SupportedVersionRange, VoterNode, VoterSet } from './voter-set.ts';
 
 /** What a KafkaRaftClient is built with (everything it touches is injected: the simulation swaps each one). */
 export interface KafkaRaftClientOptions {
@@ -30,8 +31,19 @@ export interface KafkaRaftClientOptions {
   readonly nodeDirectoryId: string | null;
   /** The cluster id requests must carry (INCONSISTENT_CLUSTER_ID otherwise). */
   readonly clusterId: string;
-  /** The voters (controller.quorum.voters; KIP-853 reads them from the log). */
+  /**
+   * The static voters (controller.quorum.voters); empty with a dynamic quorum (KIP-853), whose voters come from the
+   * log and its snapshots (the bootstrap checkpoint written by format first).
+   */
   readonly voters: VoterSet;
+  /** The kraft.version range this node supports (KIP-853); default 0-1. */
+  readonly localSupportedKRaftVersion?: SupportedVersionRange;
+  /**
+   * This node may be made a voter (it runs a controller: Kafka's canBecomeVoter). Such an observer flushes what it
+   * fetches, as a voter does, since it may count toward the high watermark as soon as a Voters record names it;
+   * with controller.quorum.auto.join.enable it asks to join. Default: false.
+   */
+  readonly canBecomeVoter?: boolean;
   /** controller.quorum.bootstrap.servers: where a replica that knows no leader fetches (default: the voters). */
   readonly bootstrapServers?: readonly HostAndPort[];
   /** This node's endpoints on the controller listeners (advertised to followers when it leads). */
@@ -94,6 +106,8 @@ export class RaftContext {
   readonly logger: Logger;
   readonly clusterId: string;
   readonly quorum: QuorumState;
+  /** The voter set and kraft.version of the log (KIP-853). */
+  readonly partitionState: KRaftControlRecordStateMachine;
   readonly metrics = new KafkaRaftMetrics();
   readonly requestManager: RequestManager;
   /** Long-poll fetches parked on the leader until its log end or high watermark moves. */
@@ -121,6 +135,7 @@ export class RaftContext {
     this.random = options.random;
     this.logger = options.logger;
     this.clusterId = options.clusterId;
+    this.partitionState = new KRaftControlRecordStateMachine(options.voters, options.log, options.logger);
     this.quorum = new QuorumState({
       localId: options.nodeId,
       localDirectoryId: options.nodeDirectoryId,
@@ -153,14 +168,23 @@ export class RaftContext {
     return this.time.milliseconds();
   }
 
-  /** The latest voter set. */
+  /** The latest voter set (the log's, else the static one). */
   voters(): VoterSet {
-    return this.options.voters;
+    return this.partitionState.lastVoterSet();
   }
 
-  /** The latest kraft.version: 0 for a static quorum. */
+  /** The latest kraft.version (0 for a static quorum). */
   kraftVersion(): number {
-    return 0;
+    return this.partitionState.lastKraftVersion();
+  }
+
+  /** This node as a voter (key, endpoints, supported kraft.version range). */
+  localVoterNode(): VoterNode {
+    return {
+      voterKey: replicaKey(this.options.nodeId!, this.options.nodeDirectoryId),
+      listeners: this.options.localListeners,
+      supportedKRaftVersion: this.options.localSupportedKRaftVersion ?? { min: 0, max: 1 },
+    };
   }
 
   /** The log's (end offset, last fetched epoch). */
@@ -303,11 +327,28 @@ export class RaftContext {
     // KIP-595: a new leader's first entry is its LeaderChange record; nothing commits before it does.
     const voters = [...state.voterStates().keys()].sort((a, b) => a - b).map((voterId) => ({ voterId }));
     const granting = [...state.grantingVoters].sort((a, b) => a - b).map((voterId) => ({ voterId }));
-    accumulator.appendControlBatch([leaderChangeRecord({ version: 0, leaderId: this.options.nodeId!, voters, grantingVoters: granting })]);
+    accumulator.appendControlBatch([leaderChangeRecord({ version: 0, leaderId: this.options.nodeId!, voters, grantingVoters: granting }), ...this.#startOfEpochVoterRecords()]);
     this.requestManager.resetAll();
     this.metrics.maybeUpdateElectionLatency(nowMs);
     this.logger.info({ epoch, epochStartOffset: String(endOffset), grantingVoters: [...state.grantingVoters] }, 'Became leader');
     this.wakeup();
+  }
+
+  /**
+   * KIP-853 (Kafka's appendStartOfEpochControlRecords): with kraft.version >= 1 a new leader writes the
+   * KRaftVersion and Voters records after its LeaderChange when the voters are only in the bootstrap checkpoint
+   * (which is not replicated) or its own entry (endpoints, kraft.version range) is out of date.
+   */
+  #startOfEpochVoterRecords(): ControlRecord[] {
+    const kraftVersion = this.kraftVersion();
+    if (kraftVersion < 1) return [];
+    const entry = this.partitionState.lastVoterSetEntry();
+    if (entry === undefined) throw new Error(`The kraft.version is ${kraftVersion} but there is no voter set in the log or checkpoint`);
+    const local = this.localVoterNode();
+    if (entry.offset !== -1n && !entry.value.voterNodeNeedsUpdate(local)) return [];
+    const updated = entry.value.voterNodeNeedsUpdate(local) ? entry.value.updateVoter(local) : entry.value;
+    if (updated === null) throw new Error(`Update expected for leader node ${this.options.nodeId} and voter set ${entry.value}`);
+    return [kraftVersionRecord(kraftVersion), votersRecord(updated.toVotersRecord())];
   }
 
   async maybeTransitionToLeader(state: CandidateState, nowMs: number): Promise<boolean> {

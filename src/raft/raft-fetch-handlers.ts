@@ -28,13 +28,9 @@ import {
 import { responseView } from './raft-request-handlers.ts';
 import { replicaKey, type ReplicaKey } from './replica-key.ts';
 import { truncateToEndOffset, validateOffsetAndEpoch } from './replicated-log.ts';
+import { isBootstrapSnapshot } from './snapshot-path.ts';
 import type { ValidOffsetAndEpoch } from './valid-offset-and-epoch.ts';
 import type { RaftNode } from './voter-set.ts';
-
-/** Kafka's Snapshots.BOOTSTRAP_SNAPSHOT_ID (0, 0): the bootstrap checkpoint, never served to followers. */
-function isBootstrapSnapshot(id: OffsetAndEpoch | null): boolean {
-  return id !== null && id.offset === 0n && id.epoch === 0;
-}
 
 function emptyFetchResponse(ctx: RaftContext, apiVersion: number, errorCode: number, highWatermark: bigint | null): FetchResponse {
   return fetchResponse(responseView(ctx, apiVersion, Errors.NONE), {
@@ -146,8 +142,10 @@ async function appendAsFollower(ctx: RaftContext, records: Buffer): Promise<void
     if (!(e instanceof RecordsError)) throw e;
     ctx.logger.info({ err: e }, 'Failed to append the fetched records to the log');
   }
-  // Only a voter's end offset counts toward the high watermark, so only a voter must flush before it reports it.
-  if (ctx.quorum.isVoter()) await ctx.log.flush();
+  // Only a voter's end offset counts toward the high watermark, so only a voter (or a replica that a Voters record
+  // may make one) must flush before it reports it.
+  if (ctx.quorum.isVoter() || ctx.options.canBecomeVoter === true) await ctx.log.flush();
+  await ctx.partitionState.updateStateFromAppended(whole);
 }
 
 /** A Fetch response on a follower (Kafka's handleFetchResponse). @returns whether it was handled successfully. */
@@ -167,6 +165,7 @@ export async function handleFetchResponse(ctx: RaftContext, response: FetchRespo
     const hw = state.highWatermark();
     if (hw !== null && diverging.offset < hw) throw new Error(`The leader requested truncation to offset ${diverging.offset}, which is below the current high watermark ${hw}`);
     const truncatedTo = await truncateToEndOffset(ctx.log, diverging);
+    ctx.partitionState.truncateNewEntries(truncatedTo);
     ctx.logger.info({ offset: String(truncatedTo), leaderId: ctx.quorum.leaderId }, 'Truncated the log after a diverging epoch from the leader');
   } else if (p.snapshotId.epoch < 0 && p.snapshotId.endOffset < 0n) {
     const records = p.records === null ? Buffer.alloc(0) : Buffer.isBuffer(p.records) ? p.records : null;
@@ -226,6 +225,9 @@ export async function handleFetchSnapshotResponse(ctx: RaftContext, response: Fe
       throw new Error(`Full log truncation expected but did not happen. Snapshot of ${snapshot.snapshotId.offset}-${snapshot.snapshotId.epoch}, log end offset ${ctx.log.endOffset}, last fetched epoch ${ctx.log.lastFetchedEpoch}`);
     }
     ctx.logger.info({ snapshotId: `${snapshot.snapshotId.offset}-${snapshot.snapshotId.epoch}`, leaderId: ctx.quorum.leaderId }, 'Fully truncated the log after downloading a snapshot from the leader');
+    // The voters come from the new snapshot now (reset: the log it replaced may have reached past its offset).
+    ctx.partitionState.reset();
+    await ctx.partitionState.updateState();
     ctx.updateFollowerHighWatermark(state, ctx.log.highWatermark);
   }
   state.resetFetchTimeoutForSuccessfulFetch(nowMs);

@@ -130,6 +130,7 @@ async function appendBatch(ctx: RaftContext, state: LeaderState, batch: Complete
   if (info.firstOffset !== batch.baseOffset || info.lastOffset !== batch.lastOffset) {
     throw new Error(`Leader append got offsets ${info.firstOffset}-${info.lastOffset} for the batch the accumulator numbered ${batch.baseOffset}-${batch.lastOffset}`);
   }
+  await ctx.partitionState.updateStateFromAppended(batch.data);
   const numRecords = Number(batch.lastOffset - batch.baseOffset + 1n);
   ctx.metrics.updateAppendRecords(numRecords, nowMs);
   ctx.appendPurgatory.await(batch.lastOffset + 1n, Infinity, nowMs, (outcome) => {

@@ -8,6 +8,14 @@ export const PARTIAL_SNAPSHOT_SUFFIX = '.checkpoint.part';
 /** A snapshot marked for deletion (Kafka's DELETE_SUFFIX). */
 export const DELETED_SNAPSHOT_SUFFIX = '.checkpoint.deleted';
 
+/** Kafka's Snapshots.BOOTSTRAP_SNAPSHOT_ID: the bootstrap checkpoint `0-0` written by format (KIP-853). */
+export const BOOTSTRAP_SNAPSHOT_ID: OffsetAndEpoch = Object.freeze({ offset: 0n, epoch: 0 });
+
+/** True for the bootstrap checkpoint, which is never served to followers nor loaded as a listener's state. */
+export function isBootstrapSnapshot(id: OffsetAndEpoch | null): boolean {
+  return id !== null && id.offset === 0n && id.epoch === 0;
+}
+
 /** A snapshot file found in the log directory (Kafka's SnapshotPath). */
 export interface SnapshotPath {
   readonly path: string;

@@ -18,6 +18,8 @@ export interface SnapshotWriterOptions {
   readonly wallClockMs: () => number;
   /** KIP-853 control records to put after the header (KRaftVersion, Voters), when kraft.version >= 1. */
   readonly headerExtras?: readonly ControlRecord[];
+  /** Called once the snapshot is frozen (the client forgets voter sets the snapshot now covers). */
+  readonly onFrozen?: (snapshotId: OffsetAndEpoch) => void;
 }
 
 /**
@@ -74,6 +76,7 @@ export class SnapshotWriter {
     await this.#flushPending();
     await this.#writeControl([snapshotFooterRecord()]);
     await this.#o.raw.freeze();
+    this.#o.onFrozen?.(this.snapshotId);
     return this.#o.raw.sizeInBytes();
   }
 

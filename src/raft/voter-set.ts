@@ -1,4 +1,5 @@
-import { replicaKey, replicaKeyMatches, type ReplicaKey } from './replica-key.ts';
+import type { VotersRecord } from '../protocol/generated/messages/voters-record.ts';
+import { NO_DIRECTORY_ID, replicaKey, replicaKeyMatches, type ReplicaKey } from './replica-key.ts';
 
 /** A listener address of a voter. */
 export interface HostAndPort {
@@ -62,8 +63,38 @@ export class VoterSet {
     );
   }
 
+  /** The voter set of a VotersRecord (KIP-853): ids, directory ids, endpoints, kraft.version ranges. */
+  static fromVotersRecord(record: VotersRecord): VoterSet {
+    return new VoterSet(
+      record.voters.map((v) => ({
+        voterKey: replicaKey(v.voterId, v.voterDirectoryId),
+        listeners: new Map(v.endpoints.map((e) => [e.name.toUpperCase(), { host: e.host, port: e.port }])),
+        supportedKRaftVersion: { min: v.kRaftVersionFeature.minSupportedVersion, max: v.kRaftVersionFeature.maxSupportedVersion },
+      })),
+    );
+  }
+
+  /** This set as a VotersRecord (version 0), voters by id. */
+  toVotersRecord(): VotersRecord {
+    return {
+      version: 0,
+      voters: [...this.#voters.values()]
+        .sort((a, b) => a.voterKey.id - b.voterKey.id)
+        .map((v) => ({
+          voterId: v.voterKey.id,
+          voterDirectoryId: v.voterKey.directoryId ?? NO_DIRECTORY_ID,
+          endpoints: [...v.listeners].map(([name, a]) => ({ name, host: a.host, port: a.port })),
+          kRaftVersionFeature: { minSupportedVersion: v.supportedKRaftVersion.min, maxSupportedVersion: v.supportedKRaftVersion.max },
+        })),
+    };
+  }
+
   get size(): number {
     return this.#voters.size;
+  }
+
+  get isEmpty(): boolean {
+    return this.#voters.size === 0;
   }
 
   /** Votes (or fetched offsets) needed for a decision: floor(n / 2) + 1. */
@@ -109,7 +140,58 @@ export class VoterSet {
     return address === undefined ? undefined : { id, host: address.host, port: address.port };
   }
 
+  /** With `voter` added, or null when its id is a voter already (Kafka's addVoter). */
+  addVoter(voter: VoterNode): VoterSet | null {
+    if (this.#voters.has(voter.voterKey.id)) return null;
+    return new VoterSet([...this.#voters.values(), voter]);
+  }
+
+  /** Without `key` (id and directory id must match), or null when it is not a voter or the last one. */
+  removeVoter(key: ReplicaKey): VoterSet | null {
+    const old = this.#voters.get(key.id);
+    if (old === undefined || old.voterKey.directoryId !== key.directoryId || this.#voters.size <= 1) return null;
+    return new VoterSet([...this.#voters.values()].filter((v) => v.voterKey.id !== key.id));
+  }
+
+  /** With voter `voter.voterKey` replaced (new endpoints or kraft.version range), or null when it is not a voter. */
+  updateVoter(voter: VoterNode): VoterSet | null {
+    const old = this.#voters.get(voter.voterKey.id);
+    if (old === undefined || !replicaKeyMatches(old.voterKey, voter.voterKey)) return null;
+    return new VoterSet([...this.#voters.values()].map((v) => (v.voterKey.id === voter.voterKey.id ? voter : v)));
+  }
+
+  /** True when `voter` is a voter whose recorded endpoints or kraft.version range differ. */
+  voterNodeNeedsUpdate(voter: VoterNode): boolean {
+    const old = this.#voters.get(voter.voterKey.id);
+    return old !== undefined && replicaKeyMatches(old.voterKey, voter.voterKey) && !sameVoterNode(old, voter);
+  }
+
+  /** True when every voter supports kraft.version `version`. */
+  supportsVersion(version: number): boolean {
+    return [...this.#voters.values()].every((v) => version >= v.supportedKRaftVersion.min && version <= v.supportedKRaftVersion.max);
+  }
+
+  equals(other: VoterSet): boolean {
+    if (other.size !== this.size) return false;
+    for (const v of this.#voters.values()) {
+      const o = other.voterNode(v.voterKey.id);
+      if (o === undefined || !sameVoterNode(v, o)) return false;
+    }
+    return true;
+  }
+
   toString(): string {
     return `VoterSet(${[...this.#voters.keys()].join(',')})`;
   }
+}
+
+function sameVoterNode(a: VoterNode, b: VoterNode): boolean {
+  if (a.voterKey.id !== b.voterKey.id || a.voterKey.directoryId !== b.voterKey.directoryId) return false;
+  if (a.supportedKRaftVersion.min !== b.supportedKRaftVersion.min || a.supportedKRaftVersion.max !== b.supportedKRaftVersion.max) return false;
+  if (a.listeners.size !== b.listeners.size) return false;
+  for (const [name, addr] of a.listeners) {
+    const o = b.listeners.get(name);
+    if (o === undefined || o.host !== addr.host || o.port !== addr.port) return false;
+  }
+  return true;
 }

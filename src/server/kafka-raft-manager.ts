@@ -27,6 +27,7 @@ export function quorumConfigOf(config: KafkaConfig): QuorumConfig {
     appendLingerMs: config.getInt('controller.quorum.append.linger.ms'),
     fetchMaxBytes: config.getInt('controller.quorum.fetch.max.bytes'),
     fetchSnapshotMaxBytes: config.getInt('controller.quorum.fetch.snapshot.max.bytes'),
+    autoJoin: config.getBoolean('controller.quorum.auto.join.enable'),
   };
 }
 
