@@ -19,6 +19,12 @@ export abstract class ElectionTimerState {
     return this.#electionTimer.isExpired(nowMs);
   }
 
+  /** Restarts the timer (an observer's Unattached state, whose timer never expires, once it is made a voter). */
+  resetElectionTimeout(nowMs: number, electionTimeoutMs: number): void {
+    this.#electionTimer.update(nowMs);
+    this.#electionTimer.reset(electionTimeoutMs);
+  }
+
   remainingElectionTimeMs(nowMs: number): number {
     return this.#electionTimer.remainingMs(nowMs);
   }

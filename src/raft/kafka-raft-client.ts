@@ -1,5 +1,11 @@
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { Errors } from '../protocol/generated/errors.ts';
+import type { AddRaftVoterRequest } from '../protocol/generated/messages/add-raft-voter-request.ts';
+import type { AddRaftVoterResponse } from '../protocol/generated/messages/add-raft-voter-response.ts';
+import type { RemoveRaftVoterRequest } from '../protocol/generated/messages/remove-raft-voter-request.ts';
+import type { RemoveRaftVoterResponse } from '../protocol/generated/messages/remove-raft-voter-response.ts';
+import type { UpdateRaftVoterRequest } from '../protocol/generated/messages/update-raft-voter-request.ts';
+import type { UpdateRaftVoterResponse } from '../protocol/generated/messages/update-raft-voter-response.ts';
 import type { BeginQuorumEpochRequest } from '../protocol/generated/messages/begin-quorum-epoch-request.ts';
 import type { BeginQuorumEpochResponse } from '../protocol/generated/messages/begin-quorum-epoch-response.ts';
 import type { DescribeQuorumRequest } from '../protocol/generated/messages/describe-quorum-request.ts';
@@ -37,12 +43,30 @@ import {
 } from './raft-request-handlers.ts';
 import { handleBeginQuorumEpochResponse, handleEndQuorumEpochResponse, handleVoteResponse } from './raft-response-handlers.ts';
 import { SnapshotWriter } from './snapshot-writer.ts';
-import type { RaftNode } from './voter-set.ts';
+import {
+  handleAddVoterRequest,
+  handleApiVersionsResponse,
+  handleRemoveVoterRequest,
+  handleUpdateVoterRequest,
+  handleUpdateVoterResponse,
+  handleVoterChangeResponse,
+} from './voter-change-handlers.ts';
+import type { RaftNode, VoterSet } from './voter-set.ts';
 
 export type { KafkaRaftClientOptions } from './raft-context.ts';
 
 /** The APIs {@link KafkaRaftClient.handleInboundRequest} serves. */
-const RAFT_API_KEYS: ReadonlySet<number> = new Set([ApiKeys.Fetch, ApiKeys.Vote, ApiKeys.BeginQuorumEpoch, ApiKeys.EndQuorumEpoch, ApiKeys.DescribeQuorum, ApiKeys.FetchSnapshot]);
+const RAFT_API_KEYS: ReadonlySet<number> = new Set([
+  ApiKeys.Fetch,
+  ApiKeys.Vote,
+  ApiKeys.BeginQuorumEpoch,
+  ApiKeys.EndQuorumEpoch,
+  ApiKeys.DescribeQuorum,
+  ApiKeys.FetchSnapshot,
+  ApiKeys.AddRaftVoter,
+  ApiKeys.RemoveRaftVoter,
+  ApiKeys.UpdateRaftVoter,
+]);
 
 /** The response handlers by API (Kafka's handleResponse). */
 const RESPONSE_HANDLERS: Partial<Record<RaftApiKey, (ctx: RaftContext, data: never, source: RaftNode, nowMs: number) => Promise<boolean>>> = {
@@ -51,6 +75,10 @@ const RESPONSE_HANDLERS: Partial<Record<RaftApiKey, (ctx: RaftContext, data: nev
   [ApiKeys.BeginQuorumEpoch]: handleBeginQuorumEpochResponse,
   [ApiKeys.EndQuorumEpoch]: handleEndQuorumEpochResponse,
   [ApiKeys.FetchSnapshot]: handleFetchSnapshotResponse,
+  [ApiKeys.ApiVersions]: handleApiVersionsResponse,
+  [ApiKeys.AddRaftVoter]: handleVoterChangeResponse([Errors.NONE, Errors.REQUEST_TIMED_OUT, Errors.DUPLICATE_VOTER], ApiKeys.AddRaftVoter),
+  [ApiKeys.RemoveRaftVoter]: handleVoterChangeResponse([Errors.NONE, Errors.REQUEST_TIMED_OUT, Errors.VOTER_NOT_FOUND], ApiKeys.RemoveRaftVoter),
+  [ApiKeys.UpdateRaftVoter]: handleUpdateVoterResponse,
 };
 
 /** Rounds of (messages, state) one poll runs at most before it yields to the driver. */
@@ -153,6 +181,16 @@ export class KafkaRaftClient {
     return this.#ctx.quorum.highWatermark();
   }
 
+  /**
+   * The latest voter set (KIP-853: of the log, in effect from the offset of its Voters record even before it
+   * commits; else the static one), with that offset (-1: the bootstrap checkpoint; null: static voters) and the
+   * kraft.version.
+   */
+  latestVoters(): { readonly voters: VoterSet; readonly offset: bigint | null; readonly kraftVersion: number } {
+    const ctx = this.#ctx;
+    return { voters: ctx.voters(), offset: ctx.partitionState.lastVoterSetEntry()?.offset ?? null, kraftVersion: ctx.kraftVersion() };
+  }
+
   get logEndOffset(): bigint {
     return this.#ctx.log.endOffset;
   }
@@ -215,6 +253,9 @@ export class KafkaRaftClient {
   handleInboundRequest(apiKey: typeof ApiKeys.EndQuorumEpoch, apiVersion: number, data: EndQuorumEpochRequest): Promise<EndQuorumEpochResponse>;
   handleInboundRequest(apiKey: typeof ApiKeys.DescribeQuorum, apiVersion: number, data: DescribeQuorumRequest): Promise<DescribeQuorumResponse>;
   handleInboundRequest(apiKey: typeof ApiKeys.FetchSnapshot, apiVersion: number, data: FetchSnapshotRequest): Promise<FetchSnapshotResponse>;
+  handleInboundRequest(apiKey: typeof ApiKeys.AddRaftVoter, apiVersion: number, data: AddRaftVoterRequest): Promise<AddRaftVoterResponse>;
+  handleInboundRequest(apiKey: typeof ApiKeys.RemoveRaftVoter, apiVersion: number, data: RemoveRaftVoterRequest): Promise<RemoveRaftVoterResponse>;
+  handleInboundRequest(apiKey: typeof ApiKeys.UpdateRaftVoter, apiVersion: number, data: UpdateRaftVoterRequest): Promise<UpdateRaftVoterResponse>;
   handleInboundRequest(apiKey: RaftApiKey, apiVersion: number, data: RaftRequestData): Promise<RaftResponseData>;
   handleInboundRequest(apiKey: RaftApiKey, apiVersion: number, data: RaftRequestData): Promise<RaftResponseData> {
     if (!RAFT_API_KEYS.has(apiKey)) throw new Error(`API ${apiKey} is not a quorum API`);
@@ -305,6 +346,14 @@ export class KafkaRaftClient {
           return m.resolve(handleDescribeQuorumRequest(ctx, v, m.data as DescribeQuorumRequest));
         case ApiKeys.FetchSnapshot:
           return m.resolve(await handleFetchSnapshotRequest(ctx, v, m.data as FetchSnapshotRequest));
+        case ApiKeys.AddRaftVoter:
+          return handleAddVoterRequest(ctx, m.data as AddRaftVoterRequest, m.resolve, nowMs);
+        case ApiKeys.RemoveRaftVoter:
+          return handleRemoveVoterRequest(ctx, m.data as RemoveRaftVoterRequest, m.resolve, nowMs);
+        case ApiKeys.UpdateRaftVoter:
+          return m.resolve(handleUpdateVoterRequest(ctx, m.data as UpdateRaftVoterRequest, nowMs));
+        case ApiKeys.ApiVersions:
+          throw new Error('ApiVersions requests are answered by the node, not the raft client');
       }
     }
     if (!ctx.requestManager.isResponseExpected(m.source, m.correlationId)) {

@@ -1,4 +1,7 @@
+import { Errors } from '../protocol/generated/errors.ts';
 import type { BatchAccumulator } from './batch-accumulator.ts';
+import { ChangeVoterHandlerState } from './change-voter-state.ts';
+import { votersRecord } from './control-records.ts';
 import { ElectionState } from './election-state.ts';
 import type { EpochState } from './epoch-state.ts';
 import type { LeaderAndEpoch } from './leader-and-epoch.ts';
@@ -8,6 +11,8 @@ import type { HostAndPort, VoterSet } from './voter-set.ts';
 
 /** An observer that has not fetched for this long is forgotten (Kafka's OBSERVER_SESSION_TIMEOUT_MS, 5 min). */
 export const OBSERVER_SESSION_TIMEOUT_MS = 300_000;
+/** How recently a replica must have fetched to be added as a voter (Kafka's LeaderState.isReplicaCaughtUp: 1 h). */
+const CAUGHT_UP_FETCH_WINDOW_MS = 3_600_000;
 /** The leader resigns after fetch.timeout * 1.5 without fetches from a majority (Kafka's CHECK_QUORUM_TIMEOUT_FACTOR). */
 export const CHECK_QUORUM_TIMEOUT_FACTOR = 1.5;
 
@@ -81,6 +86,8 @@ export class LeaderState implements EpochState {
   readonly epochStartOffset: bigint;
   readonly accumulator: BatchAccumulator;
   readonly grantingVoters: ReadonlySet<number>;
+  /** The voter change (KIP-853 AddRaftVoter/RemoveRaftVoter) in progress. */
+  readonly changeVoterState = new ChangeVoterHandlerState();
   readonly #localKey: ReplicaKey;
   readonly #localListeners: ReadonlyMap<string, HostAndPort>;
   #voterStates = new Map<number, ReplicaState>();
@@ -147,6 +154,20 @@ export class LeaderState implements EpochState {
 
   requestResign(): void {
     this.#resignRequested = true;
+  }
+
+  /** Appends a Voters record with `voters` (KIP-853). @returns its offset. */
+  appendVotersRecord(voters: VoterSet): bigint {
+    return this.accumulator.appendControlBatch([votersRecord(voters.toVotersRecord())]);
+  }
+
+  /**
+   * Observer `key` has caught up with the log at least once and fetched within the last hour: it may be added as a
+   * voter (Kafka's isReplicaCaughtUp).
+   */
+  isReplicaCaughtUp(key: ReplicaKey, nowMs: number): boolean {
+    const s = this.#observerStates.get(observerKey(key));
+    return s !== undefined && s.lastCaughtUpTimeMs >= 0 && s.lastFetchTimeMs >= 0 && s.lastFetchTimeMs > nowMs - CAUGHT_UP_FETCH_WINDOW_MS;
   }
 
   timeUntilBeginQuorumEpochTimerExpires(nowMs: number): number {
@@ -223,11 +244,26 @@ export class LeaderState implements EpochState {
       .map((s) => s.replicaKey);
   }
 
-  /** BeginQuorumEpoch acknowledged by voter `id`. @throws Error for a non-voter. */
-  addAcknowledgementFrom(id: number): void {
+  /**
+   * BeginQuorumEpoch acknowledged by voter `id`. Ignored when `id` is no voter any more (a Voters record removed it
+   * while the request was out; Kafka 4.4 throws).
+   * @returns whether `id` is a voter.
+   */
+  addAcknowledgementFrom(id: number): boolean {
     const s = this.#voterStates.get(id);
-    if (s === undefined) throw new Error(`Unexpected acknowledgement from non-voter ${id}`);
+    if (s === undefined) return false;
     s.hasAcknowledgedLeader = true;
+    return true;
+  }
+
+  /**
+   * The voter set changed (a Voters record was appended, KIP-853): the voters' and observers' states follow at once
+   * (a leader uses a voter set from the moment it is in its log).
+   * @returns true when the high watermark moved.
+   */
+  updateVoterSet(voters: VoterSet): boolean {
+    this.#updateVoterAndObserverStates(voters);
+    return this.#maybeUpdateHighWatermark();
   }
 
   voterStates(): ReadonlyMap<number, ReplicaState> {
@@ -290,6 +326,7 @@ export class LeaderState implements EpochState {
   }
 
   async close(): Promise<void> {
+    this.changeVoterState.maybeResetPendingVoterHandlerState(Errors.NOT_LEADER_OR_FOLLOWER);
     this.accumulator.close();
   }
 

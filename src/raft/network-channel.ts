@@ -9,29 +9,67 @@ import type { FetchRequest } from '../protocol/generated/messages/fetch-request.
 import type { FetchResponse } from '../protocol/generated/messages/fetch-response.ts';
 import type { FetchSnapshotRequest } from '../protocol/generated/messages/fetch-snapshot-request.ts';
 import type { FetchSnapshotResponse } from '../protocol/generated/messages/fetch-snapshot-response.ts';
+import type { AddRaftVoterRequest } from '../protocol/generated/messages/add-raft-voter-request.ts';
+import type { AddRaftVoterResponse } from '../protocol/generated/messages/add-raft-voter-response.ts';
+import type { ApiVersionsRequest } from '../protocol/generated/messages/api-versions-request.ts';
+import type { ApiVersionsResponse } from '../protocol/generated/messages/api-versions-response.ts';
+import type { RemoveRaftVoterRequest } from '../protocol/generated/messages/remove-raft-voter-request.ts';
+import type { RemoveRaftVoterResponse } from '../protocol/generated/messages/remove-raft-voter-response.ts';
+import type { UpdateRaftVoterRequest } from '../protocol/generated/messages/update-raft-voter-request.ts';
+import type { UpdateRaftVoterResponse } from '../protocol/generated/messages/update-raft-voter-response.ts';
 import type { VoteRequest } from '../protocol/generated/messages/vote-request.ts';
 import type { VoteResponse } from '../protocol/generated/messages/vote-response.ts';
 import type { RaftNode } from './voter-set.ts';
 
-/** The APIs the quorum sends between its replicas (Kafka's RaftMessage bodies). */
+/**
+ * The APIs the quorum sends between its replicas (Kafka's RaftMessage bodies). KIP-853 adds AddRaftVoter,
+ * RemoveRaftVoter and UpdateRaftVoter (sent by followers to the leader, or by admin clients), and ApiVersions,
+ * which the leader sends to a voter it is about to add (its kraft.version range; the raft client never answers
+ * ApiVersions itself: the node's ApiVersions handler does, and must list the `kraft.version` supported feature).
+ */
 export type RaftApiKey =
   | typeof ApiKeys.Fetch
   | typeof ApiKeys.Vote
   | typeof ApiKeys.BeginQuorumEpoch
   | typeof ApiKeys.EndQuorumEpoch
   | typeof ApiKeys.DescribeQuorum
-  | typeof ApiKeys.FetchSnapshot;
+  | typeof ApiKeys.FetchSnapshot
+  | typeof ApiKeys.AddRaftVoter
+  | typeof ApiKeys.RemoveRaftVoter
+  | typeof ApiKeys.UpdateRaftVoter
+  | typeof ApiKeys.ApiVersions;
 
 /** A request body: the generated message type of its API. */
-export type RaftRequestData = FetchRequest | VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest | DescribeQuorumRequest | FetchSnapshotRequest;
+export type RaftRequestData =
+  | FetchRequest
+  | VoteRequest
+  | BeginQuorumEpochRequest
+  | EndQuorumEpochRequest
+  | DescribeQuorumRequest
+  | FetchSnapshotRequest
+  | AddRaftVoterRequest
+  | RemoveRaftVoterRequest
+  | UpdateRaftVoterRequest
+  | ApiVersionsRequest;
 
 /** A response body: the generated message type of its API. */
-export type RaftResponseData = FetchResponse | VoteResponse | BeginQuorumEpochResponse | EndQuorumEpochResponse | DescribeQuorumResponse | FetchSnapshotResponse;
+export type RaftResponseData =
+  | FetchResponse
+  | VoteResponse
+  | BeginQuorumEpochResponse
+  | EndQuorumEpochResponse
+  | DescribeQuorumResponse
+  | FetchSnapshotResponse
+  | AddRaftVoterResponse
+  | RemoveRaftVoterResponse
+  | UpdateRaftVoterResponse
+  | ApiVersionsResponse;
 
 /**
  * The versions the client writes its requests at (what `RaftRequestOutbound.apiVersion` carries). The bodies
  * use the fields of these versions: Fetch v17 (replicaState, topicId, replicaDirectoryId), Vote v1 (see
- * vote-messages.ts: a pre-vote needs Vote v2), BeginQuorumEpoch/EndQuorumEpoch/FetchSnapshot v1.
+ * vote-messages.ts: a pre-vote needs Vote v2), BeginQuorumEpoch/EndQuorumEpoch/FetchSnapshot v1, the voter
+ * changes v0 (AddRaftVoter v1's AckWhenCommitted is read when present), ApiVersions v3 (supportedFeatures).
  */
 export const RAFT_REQUEST_VERSIONS: Readonly<Record<RaftApiKey, number>> = {
   [ApiKeys.Fetch]: 17,
@@ -40,6 +78,10 @@ export const RAFT_REQUEST_VERSIONS: Readonly<Record<RaftApiKey, number>> = {
   [ApiKeys.EndQuorumEpoch]: 1,
   [ApiKeys.DescribeQuorum]: 2,
   [ApiKeys.FetchSnapshot]: 1,
+  [ApiKeys.AddRaftVoter]: 0,
+  [ApiKeys.RemoveRaftVoter]: 0,
+  [ApiKeys.UpdateRaftVoter]: 0,
+  [ApiKeys.ApiVersions]: 3,
 };
 
 /** A request the client sends (Kafka's `RaftRequest.Outbound`). */

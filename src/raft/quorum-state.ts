@@ -335,6 +335,11 @@ export class QuorumState {
   }
 
   /** controller.quorum.election.timeout.ms plus a random share of it, in [timeout, 2 * timeout). */
+  /** A randomised election timeout: controller.quorum.election.timeout.ms + random in [0, timeout). */
+  randomElectionTimeoutMs(): number {
+    return this.#randomElectionTimeoutMs();
+  }
+
   #randomElectionTimeoutMs(): number {
     const t = this.#o.electionTimeoutMs;
     return t === 0 ? 0 : t + this.#o.random.nextInt(t);

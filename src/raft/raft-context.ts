@@ -20,7 +20,9 @@ import type { QuorumStateStore } from './quorum-state-store.ts';
 import type { ReplicatedLog } from './replicated-log.ts';
 import { replicaKey, type ReplicaKey } from './replica-key.ts';
 import { RequestManager } from './request-manager.ts';
+import { UnattachedState } from './unattached-state.ts';
 import { ThresholdPurgatory } from './threshold-purgatory.ts';
+import { voterChangesOnHighWatermark } from './voter-change-handlers.ts';
 import type { HostAndPort, RaftNode, SupportedVersionRange, VoterNode, VoterSet } from './voter-set.ts';
 
 /** What a KafkaRaftClient is built with (everything it touches is injected: the simulation swaps each one). */
@@ -294,6 +296,7 @@ export class RaftContext {
     this.log.updateHighWatermark(hw);
     this.metrics.highWatermark = Number(hw);
     this.appendPurgatory.maybeComplete(hw, nowMs);
+    voterChangesOnHighWatermark(this, state, hw);
     // Followers learn the new high watermark from their parked fetches at once.
     this.fetchPurgatory.completeAll(nowMs);
   }
@@ -440,9 +443,12 @@ export class RaftContext {
       throw new Error(`Received request or response with leader ${leaderId} and epoch ${epoch} which is inconsistent with current leader ${this.quorum.leaderId} and epoch ${this.quorum.epoch}`);
     }
     if (epoch > this.quorum.epoch) {
-      if (leaderId !== null) await this.transitionToFollower(epoch, leaderId, endpoints, nowMs);
-      else await this.transitionToUnattached(epoch, null, nowMs);
-    } else if (leaderId !== null && (!this.quorum.hasLeader || endpoints.size > this.quorum.leaderEndpoints().size)) {
+      // A leader without endpoints (named by a replica that does not know them either, and not in our voter set):
+      // Unattached with the leader's id, as Kafka's QuorumState.initialize does in that case, until a bootstrap
+      // server or the leader's BeginQuorumEpoch tells where it is (Kafka 4.4 throws here).
+      if (leaderId !== null && endpoints.size > 0) await this.transitionToFollower(epoch, leaderId, endpoints, nowMs);
+      else await this.transitionToUnattached(epoch, leaderId, nowMs);
+    } else if (leaderId !== null && endpoints.size > 0 && (!this.quorum.hasLeader || endpoints.size > this.quorum.leaderEndpoints().size)) {
       await this.transitionToFollower(epoch, leaderId, endpoints, nowMs);
     }
   }
@@ -456,14 +462,20 @@ export class RaftContext {
    * The handling every response shares (Kafka's maybeHandleCommonResponse).
    * @returns true/false when the response was handled (successfully or not), null when the caller goes on.
    */
-  async maybeHandleCommonResponse(errorCode: number, leaderId: number | null, epoch: number, endpoints: ReadonlyMap<string, HostAndPort>, source: RaftNode, nowMs: number): Promise<boolean | null> {
+  async maybeHandleCommonResponse(errorCode: number, responseLeaderId: number | null, epoch: number, endpoints: ReadonlyMap<string, HostAndPort>, source: RaftNode, nowMs: number): Promise<boolean | null> {
+    const leaderId = this.#forgetUnknownSelfLeadership(responseLeaderId, epoch, source);
     const leaderEndpoints = endpoints.size === 0 && leaderId !== null ? this.voters().listeners(leaderId) : endpoints;
     if (epoch < this.quorum.epoch || errorCode === Errors.UNKNOWN_LEADER_EPOCH) return true;
     if (epoch > this.quorum.epoch || errorCode === Errors.FENCED_LEADER_EPOCH || errorCode === Errors.NOT_LEADER_OR_FOLLOWER) {
       await this.maybeTransition(leaderId, epoch, leaderEndpoints, nowMs);
       return true;
     }
-    if (epoch === this.quorum.epoch && leaderId !== null && !this.quorum.hasLeader) {
+    // Also Unattached with a known leader id whose endpoints were unknown (it fetches from bootstrap servers): the
+    // answer of the leader tells where it is (Kafka 4.4 goes on and fails, expecting to be a Follower).
+    const unattachedWithLeader = this.quorum.state instanceof UnattachedState && leaderEndpoints.size > 0;
+    if (epoch === this.quorum.epoch && leaderId !== null && (!this.quorum.hasLeader || unattachedWithLeader)) {
+      if (leaderEndpoints.size === 0) return true;
+      if (!this.#hasConsistentLeader(epoch, leaderId)) throw new Error(`Received a response with leader ${leaderId} and epoch ${epoch} which is inconsistent with current leader ${this.quorum.leaderId} and epoch ${this.quorum.epoch}`);
       await this.transitionToFollower(epoch, leaderId, leaderEndpoints, nowMs);
       return errorCode === Errors.NONE ? null : true;
     }
@@ -473,6 +485,18 @@ export class RaftContext {
       return true;
     }
     if (errorCode === Errors.INVALID_REQUEST) throw new Error(`Received unexpected invalid request error from node ${source.id}`);
+    return null;
+  }
+
+  /**
+   * A response that names this node the leader of an epoch it does not remember leading: only a former replica on
+   * this node's id can have led it (the disk was lost, and the node was formatted again with a new directory id).
+   * The leader is then unknown (Kafka 4.4 throws: its raft thread dies until the other replicas move on).
+   */
+  #forgetUnknownSelfLeadership(leaderId: number | null, epoch: number, source: RaftNode): number | null {
+    if (leaderId === null || leaderId !== this.options.nodeId || this.quorum.isLeader) return leaderId;
+    if (epoch < this.quorum.epoch || (epoch === this.quorum.epoch && this.quorum.leaderId === leaderId)) return leaderId;
+    this.logger.warn({ epoch, source: source.id }, 'A response names this node the leader of an epoch it did not lead here (a former replica of this node id?): leader unknown');
     return null;
   }
 

@@ -82,6 +82,13 @@ export function raftErrorResponse(apiKey: RaftApiKey, errorCode: number): RaftRe
       return { throttleTimeMs: 0, errorCode, topics: [], nodeEndpoints: [] };
     case ApiKeys.DescribeQuorum:
       return { errorCode, errorMessage: null, topics: [], nodes: [] };
+    case ApiKeys.AddRaftVoter:
+    case ApiKeys.RemoveRaftVoter:
+      return { throttleTimeMs: 0, errorCode, errorMessage: null };
+    case ApiKeys.UpdateRaftVoter:
+      return { throttleTimeMs: 0, errorCode, currentLeader: { leaderId: -1, leaderEpoch: -1, host: '', port: 0 } };
+    case ApiKeys.ApiVersions:
+      return { errorCode, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false };
   }
 }
 

@@ -24,6 +24,13 @@ import { prospectiveTransitionAfterElectionLoss } from './raft-response-handlers
 import { NO_DIRECTORY_ID, type ReplicaKey } from './replica-key.ts';
 import { ResignedState } from './resigned-state.ts';
 import { UnattachedState } from './unattached-state.ts';
+import {
+  buildAddVoterRequest,
+  buildRemoveVoterRequest,
+  buildUpdateVoterRequest,
+  shouldSendAddOrRemoveVoterRequest,
+  shouldSendUpdateVoterRequest,
+} from './voter-change-handlers.ts';
 import { buildVoteRequest } from './vote-messages.ts';
 import type { RaftNode } from './voter-set.ts';
 
@@ -106,9 +113,7 @@ function maybeSendFetchOrFetchSnapshot(ctx: RaftContext, state: FollowerState, l
 
 /** Fetches from the leader, or from a bootstrap server while the leader does not answer (Kafka's maybeSendFetchToBestNode). */
 function maybeSendFetchToBestNode(ctx: RaftContext, state: FollowerState, nowMs: number): number {
-  const address = state.leaderEndpoints().get(ctx.channel.listenerName);
-  if (address === undefined) throw new Error(`Unknown endpoint for leader ${state.leaderId} and listener ${ctx.channel.listenerName}`);
-  const leader: RaftNode = { id: state.leaderId, host: address.host, port: address.port };
+  const leader = leaderNode(ctx, state);
   const rm = ctx.requestManager;
   let backoffMs: number;
   if (rm.hasRequestTimedOut(leader, nowMs)) {
@@ -130,7 +135,10 @@ async function appendBatch(ctx: RaftContext, state: LeaderState, batch: Complete
   if (info.firstOffset !== batch.baseOffset || info.lastOffset !== batch.lastOffset) {
     throw new Error(`Leader append got offsets ${info.firstOffset}-${info.lastOffset} for the batch the accumulator numbered ${batch.baseOffset}-${batch.lastOffset}`);
   }
+  const votersBefore = ctx.partitionState.lastVoterSetEntry();
   await ctx.partitionState.updateStateFromAppended(batch.data);
+  // A Voters record in the batch: the leader counts with the new voter set from now on.
+  if (ctx.partitionState.lastVoterSetEntry() !== votersBefore && state.updateVoterSet(ctx.voters())) await ctx.onUpdateLeaderHighWatermark(state, nowMs);
   const numRecords = Number(batch.lastOffset - batch.baseOffset + 1n);
   ctx.metrics.updateAppendRecords(numRecords, nowMs);
   ctx.appendPurgatory.await(batch.lastOffset + 1n, Infinity, nowMs, (outcome) => {
@@ -159,6 +167,7 @@ async function pollLeader(ctx: RaftContext, state: LeaderState, nowMs: number): 
     await ctx.transitionToResigned(state.nonLeaderVotersByDescendingFetchOffset(), nowMs);
     return 0;
   }
+  const timeUntilVoterChangeExpires = state.changeVoterState.maybeExpirePendingOperation(nowMs);
   await ctx.maybeCompleteLeaderFlush(state, nowMs);
   const timeUntilDrain = await maybeAppendBatches(ctx, state, nowMs);
   let timeUntilBegin = state.timeUntilBeginQuorumEpochTimerExpires(nowMs);
@@ -172,7 +181,7 @@ async function pollLeader(ctx: RaftContext, state: LeaderState, nowMs: number): 
     state.resetBeginQuorumEpochTimer(nowMs);
     timeUntilBegin = Math.min(backoff, state.timeUntilBeginQuorumEpochTimerExpires(nowMs));
   }
-  return Math.min(timeUntilDrain, timeUntilBegin, timeUntilCheckQuorumExpires);
+  return Math.min(timeUntilDrain, timeUntilBegin, timeUntilCheckQuorumExpires, timeUntilVoterChangeExpires);
 }
 
 async function pollResigned(ctx: RaftContext, state: ResignedState, nowMs: number): Promise<number> {
@@ -232,20 +241,56 @@ async function pollNominee(ctx: RaftContext, state: ProspectiveState | Candidate
   return Math.min(maybeSendVoteRequests(ctx, state, nowMs), state.remainingElectionTimeMs(nowMs));
 }
 
+/** The leader as a destination on the quorum listener. */
+function leaderNode(ctx: RaftContext, state: FollowerState): RaftNode {
+  const address = state.leaderEndpoints().get(ctx.channel.listenerName);
+  if (address === undefined) throw new Error(`Unknown endpoint for leader ${state.leaderId} and listener ${ctx.channel.listenerName}`);
+  return { id: state.leaderId, host: address.host, port: address.port };
+}
+
+/**
+ * A follower (Kafka's pollFollowerAsVoter / pollFollowerAsObserver): a voter starts an election when its fetches
+ * fail for fetch.timeout, and once per fetch.timeout asks the leader to update its Voters entry when it is out of
+ * date (KIP-853); an observer that may become a voter asks to join (auto-join); otherwise it fetches.
+ */
 async function pollFollower(ctx: RaftContext, state: FollowerState, nowMs: number): Promise<number> {
-  if (!ctx.quorum.isVoter()) return ctx.shutdown !== null ? 0 : maybeSendFetchToBestNode(ctx, state, nowMs);
+  if (!ctx.quorum.isVoter()) {
+    if (ctx.shutdown !== null) return 0;
+    if (!shouldSendAddOrRemoveVoterRequest(ctx, state, nowMs)) return maybeSendFetchToBestNode(ctx, state, nowMs);
+    const local = ctx.quorum.localReplicaKey();
+    const old = ctx.voters().voterNode(local.id);
+    const result = maybeSendRequest(ctx, nowMs, leaderNode(ctx, state), () => (old !== undefined ? buildRemoveVoterRequest(ctx, old.voterKey) : buildAddVoterRequest(ctx)));
+    if (result.sent) state.resetUpdateVoterSetPeriod(nowMs);
+    return result.timeToWaitMs;
+  }
   if (ctx.shutdown !== null) return 0;
   if (state.hasFetchTimeoutExpired(nowMs)) {
     ctx.logger.info({ epoch: state.epoch, leaderId: state.leaderId }, 'Transitioning to Prospective state due to fetch timeout');
     await ctx.transitionToProspective(nowMs);
     return 0;
   }
-  return maybeSendFetchToBestNode(ctx, state, nowMs);
+  let backoffMs: number;
+  if (state.hasUpdateVoterSetPeriodExpired(nowMs)) {
+    let reset = true;
+    if (shouldSendUpdateVoterRequest(ctx)) {
+      const result = maybeSendRequest(ctx, nowMs, leaderNode(ctx, state), () => buildUpdateVoterRequest(ctx));
+      reset = result.sent;
+      backoffMs = result.timeToWaitMs;
+    } else {
+      backoffMs = maybeSendFetchToBestNode(ctx, state, nowMs);
+    }
+    if (reset) state.resetUpdateVoterSetPeriod(nowMs);
+  } else {
+    backoffMs = maybeSendFetchToBestNode(ctx, state, nowMs);
+  }
+  return Math.min(backoffMs, state.remainingFetchTimeMs(nowMs));
 }
 
 async function pollUnattached(ctx: RaftContext, state: UnattachedState, nowMs: number): Promise<number> {
   if (ctx.quorum.isVoter()) {
     if (ctx.shutdown !== null) return Math.max(0, ctx.shutdown.deadlineMs - nowMs);
+    // Entered as an observer (no election timer), made a voter since (KIP-853): it may have to start elections.
+    if (state.electionTimeoutMs === Infinity) state.resetElectionTimeout(nowMs, ctx.quorum.randomElectionTimeoutMs());
     if (state.hasElectionTimeoutExpired(nowMs)) {
       await ctx.transitionToProspective(nowMs);
       return 0;

@@ -86,7 +86,7 @@ export async function handleVoteResponse(ctx: RaftContext, response: VoteRespons
 export function handleBeginQuorumEpochResponse(ctx: RaftContext, response: BeginQuorumEpochResponse, source: RaftNode, nowMs: number): Promise<boolean> {
   return handleElectionResponse(ctx, ApiKeys.BeginQuorumEpoch, response, source, nowMs, () => {
     const state = ctx.quorum.state;
-    if (state instanceof LeaderState) state.addAcknowledgementFrom(source.id);
+    if (state instanceof LeaderState && !state.addAcknowledgementFrom(source.id)) ctx.logger.info({ source: source.id }, 'BeginQuorumEpoch acknowledged by a replica that is no voter any more');
   });
 }
 

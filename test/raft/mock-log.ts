@@ -348,6 +348,11 @@ export class MockLog implements ReplicatedLog {
     return s === undefined ? null : this.#reader(s);
   }
 
+  /** The bytes of frozen snapshot `id` (the invariant checker reads them synchronously). */
+  snapshotBytes(id: OffsetAndEpoch): Buffer | null {
+    return this.#snapshots.get(snapshotKey(id))?.bytes ?? null;
+  }
+
   latestSnapshotId(): OffsetAndEpoch | null {
     return this.#sortedSnapshots().at(-1)?.id ?? null;
   }

@@ -10,6 +10,7 @@ import { MockLog, type MockLogDurableState, type SimIo } from './mock-log.ts';
 import { SimInvariants } from './sim-invariants.ts';
 import { SimNetwork, type SimEndpoint } from './sim-network.ts';
 import { SimScheduler } from './sim-scheduler.ts';
+import { SimMembership, randomDirectoryId } from './sim-membership.ts';
 import { SimStateMachine } from './sim-state-machine.ts';
 
 const SILENT = pino({ level: 'silent' });
@@ -29,6 +30,11 @@ export interface SimulationOptions {
   readonly livenessBoundMs?: number;
   /** Print every fault as it happens. */
   readonly trace?: boolean;
+  /**
+   * A dynamic quorum (KIP-853: kraft.version 1, voters in the log, controllers added and removed while it runs)
+   * rather than a static one (controller.quorum.voters); chosen by the seed by default.
+   */
+  readonly dynamic?: boolean;
 }
 
 /** The outcome of one seed. */
@@ -43,7 +49,12 @@ export interface SimulationResult {
 /** One simulated node: its durable state survives its incarnations. */
 export class SimNode implements SimEndpoint {
   readonly id: number;
-  readonly isVoter: boolean;
+  /** A controller: a static voter, or (dynamic quorum) a replica that may be made a voter. */
+  readonly controller: boolean;
+  /** The directory id of its metadata log (dynamic quorum; a new one when it loses its disk). */
+  directoryId: string | null = null;
+  /** controller.quorum.auto.join.enable of its client. */
+  autoJoin = false;
   alive = false;
   ready = false;
   incarnation = 0;
@@ -60,9 +71,9 @@ export class SimNode implements SimEndpoint {
   stalledUntilMs = 0;
   shuttingDown = false;
 
-  constructor(id: number, isVoter: boolean) {
+  constructor(id: number, controller: boolean) {
     this.id = id;
-    this.isVoter = isVoter;
+    this.controller = controller;
   }
 }
 
@@ -81,7 +92,10 @@ export class RaftSimulation {
   readonly random: SeededRandom;
   readonly network: SimNetwork;
   readonly nodes = new Map<number, SimNode>();
+  /** The static voters (empty with a dynamic quorum). */
   readonly voterSet: VoterSet;
+  readonly dynamic: boolean;
+  readonly membership: SimMembership | null;
   readonly invariants: SimInvariants;
   readonly #retentionMaxBytes: number;
   #phase: 'chaos' | 'liveness' = 'chaos';
@@ -97,7 +111,19 @@ export class RaftSimulation {
     this.#retentionMaxBytes = 2000 + this.random.nextInt(20000);
     for (let i = 1; i <= voters; i++) this.nodes.set(i, new SimNode(i, true));
     for (let i = 0; i < observers; i++) this.nodes.set(100 + i, new SimNode(100 + i, false));
-    this.voterSet = VoterSet.fromStaticVoters('CONTROLLER', [...this.nodes.values()].filter((n) => n.isVoter).map((n) => ({ id: n.id, host: `node${n.id}`, port: 9093 })));
+    this.dynamic = options.dynamic ?? this.random.nextInt(2) === 0;
+    const controllers = [...this.nodes.values()].filter((n) => n.controller);
+    if (this.dynamic) {
+      for (const n of controllers) {
+        n.directoryId = randomDirectoryId(this.random);
+        n.autoJoin = this.random.nextInt(2) === 0;
+      }
+      this.voterSet = VoterSet.empty();
+      this.membership = new SimMembership(this, 1 + this.random.nextInt(controllers.length));
+    } else {
+      this.voterSet = VoterSet.fromStaticVoters('CONTROLLER', controllers.map((n) => ({ id: n.id, host: `node${n.id}`, port: 9093 })));
+      this.membership = null;
+    }
     this.network = new SimNetwork(this.scheduler, this.random.fork(), (id) => this.nodes.get(id));
     this.invariants = new SimInvariants(this);
   }
@@ -136,13 +162,15 @@ export class RaftSimulation {
     const io = this.#io(node, incarnation);
     node.log = new MockLog({ io, retention: { retentionMaxBytes: this.#retentionMaxBytes, retentionMs: -1 }, nowMs: () => this.scheduler.time.milliseconds(), durable: node.durableLog });
     node.store = new MemoryQuorumStateStore({ io, durable: node.durableElection });
+    const controllers = [...this.nodes.values()].filter((n) => n.controller);
     const client = new KafkaRaftClient({
       nodeId: node.id,
-      nodeDirectoryId: null,
+      nodeDirectoryId: node.directoryId,
       clusterId: 'sim-cluster',
       voters: this.voterSet,
+      ...(this.dynamic ? { bootstrapServers: controllers.map((n) => ({ host: `node${n.id}`, port: 9093 })), canBecomeVoter: node.controller } : {}),
       localListeners: new Map([['CONTROLLER', { host: `node${node.id}`, port: 9093 }]]),
-      config: DEFAULT_QUORUM_CONFIG,
+      config: { ...DEFAULT_QUORUM_CONFIG, autoJoin: node.autoJoin },
       log: node.log,
       store: node.store,
       channel: this.network.channelFor(node),
@@ -341,7 +369,15 @@ export class RaftSimulation {
       const jumpMs = this.random.nextInt(600_000) - 300_000;
       this.trace(() => `wall clock jumps ${jumpMs} ms`);
       this.scheduler.time.jumpWallClock(jumpMs);
+    } else if (pick < 92 && this.membership !== null) {
+      this.membership.replaceDisk((n) => this.#crash(n), (n) => this.#startNode(n));
     }
+  }
+
+  /** A voter change by an admin (dynamic quorum). */
+  #changeVoters(): void {
+    if (this.random.nextInt(2) === 0) this.membership!.addVoter();
+    else this.membership!.removeVoter();
   }
 
   #every(minMs: number, maxMs: number, action: () => void): void {
@@ -356,9 +392,11 @@ export class RaftSimulation {
   async run(): Promise<SimulationResult> {
     const chaosMs = this.options.chaosMs ?? 15_000;
     const boundMs = this.options.livenessBoundMs ?? 20_000;
+    await this.membership?.formatInitialVoters();
     for (const n of this.nodes.values()) this.#startNode(n);
     this.#every(5, 80, () => this.#append());
     this.#every(30, 400, () => this.#chaos());
+    if (this.membership !== null) this.#every(50, 1000, () => this.#changeVoters());
     const chaosEnd = this.nowMs + chaosMs;
     await this.#runUntil(() => this.nowMs >= chaosEnd);
     if (this.invariants.failure !== null) return this.#result();
@@ -394,7 +432,7 @@ export class RaftSimulation {
     };
     await this.#runUntil(() => settled() || this.nowMs >= deadline);
     if (this.invariants.failure === null && !settled()) {
-      const states = [...this.nodes.values()].map((n) => `${n.id}:${n.alive ? `${n.client?.stateName}@${n.client?.epoch} leader=${n.client?.leaderAndEpoch.leaderId} hw=${n.client?.highWatermark} leo=${n.log?.endOffset} applied=${n.sm?.nextOffset}` : 'down'}`);
+      const states = [...this.nodes.values()].map((n) => `${n.id}:${n.alive ? `${n.client?.stateName}@${n.client?.epoch} leader=${n.client?.leaderAndEpoch.leaderId} hw=${n.client?.highWatermark} leo=${n.log?.endOffset} applied=${n.sm?.nextOffset}${this.dynamic ? ` voters=${n.client?.latestVoters().voters}@${n.client?.latestVoters().offset}` : ''}` : 'down'}`);
       this.invariants.fail(`liveness: no leader known by every node with a committed append within ${boundMs} ms after healing: ${states.join(' | ')}`);
     }
     if (this.invariants.failure === null) this.invariants.checkAcknowledged(this.leader()!);

@@ -10,6 +10,8 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     trace: { type: 'boolean', default: false },
     'chaos-ms': { type: 'string' },
+    dynamic: { type: 'boolean' },
+    static: { type: 'boolean' },
   },
 });
 
@@ -17,17 +19,20 @@ const { values } = parseArgs({
 const first = values.seed === undefined ? 1 : Number(values.seed);
 const count = values.seeds !== undefined ? Number(values.seeds) : values.seed !== undefined ? 1 : 1000;
 const chaosMs = values['chaos-ms'] === undefined ? undefined : Number(values['chaos-ms']);
+// --dynamic / --static force the quorum kind (by default each seed picks one).
+const dynamic = values.dynamic === true ? true : values.static === true ? false : undefined;
+const replayFlags = `${chaosMs === undefined ? '' : ` --chaos-ms ${chaosMs}`}${dynamic === undefined ? '' : dynamic ? ' --dynamic' : ' --static'}`;
 const started = performance.now();
 let failed = 0;
 let events = 0;
 const totals: Record<string, number> = {};
 for (let seed = first; seed < first + count; seed++) {
-  const r = await runSimulation({ seed, trace: values.trace, ...(chaosMs === undefined ? {} : { chaosMs }) });
+  const r = await runSimulation({ seed, trace: values.trace, ...(chaosMs === undefined ? {} : { chaosMs }), ...(dynamic === undefined ? {} : { dynamic }) });
   events += r.events;
   for (const [k, v] of Object.entries(r.stats)) totals[k] = (totals[k] ?? 0) + v;
   if (r.failure !== null) {
     failed++;
-    process.stdout.write(`seed ${seed} FAILED: ${r.failure}\n  replay: npm run sim -- --seed ${seed} --trace\n`);
+    process.stdout.write(`seed ${seed} FAILED: ${r.failure}\n  replay: npm run sim -- --seed ${seed}${replayFlags} --trace\n`);
   }
 }
 const seconds = (performance.now() - started) / 1000;

@@ -1,3 +1,8 @@
+import { decodeBatches } from '../../src/raft/batch.ts';
+import { decodeVoters } from '../../src/raft/control-records.ts';
+import { formatReplicaKey, type ReplicaKey } from '../../src/raft/replica-key.ts';
+import { VoterSet } from '../../src/raft/voter-set.ts';
+import { ControlRecordType } from '../../src/protocol/records/control-record.ts';
 import type { MockBatch } from './mock-log.ts';
 import type { RaftSimulation, SimNode } from './raft-simulation.ts';
 import type { SimStateMachineObserver } from './sim-state-machine.ts';
@@ -24,6 +29,10 @@ interface NodeTrack {
  *   (CRC), on the same batch boundaries: the global committed log is built from the nodes' committed prefixes and
  *   every node's log is checked against it below the committed end;
  * - a leader's log holds every committed offset (Raft's leader completeness);
+ * - a committed offset is durable (flushed, or in a snapshot) on enough voters to meet every majority of the voter
+ *   sets an election may use: the last committed one and any later one in a leader's log (KIP-853: one change at
+ *   a time, so these differ by one voter); a voter that lost its disk keeps counting with what it had (its
+ *   directory id changed, so it can never vote again as that replica);
  * - listeners are handed committed batches only, without gaps, and every node's state machine has the same hash at
  *   the same offset, snapshots included;
  * - at the end, every acknowledged append (waitForCommit resolved) is in the final state.
@@ -41,9 +50,35 @@ export class SimInvariants implements SimStateMachineObserver {
   readonly #committedByEpoch = new Map<number, { offset: bigint; nodeId: number }>();
   readonly #hashes = new Map<bigint, number>();
   readonly #acknowledged: string[] = [];
+  /** The voter set of the last Voters record in the committed log (dynamic quorum), or null (static). */
+  #committedVoters: { offset: bigint; voters: VoterSet } | null;
+  /** Replicas that lost their disk: what they had durably when it happened. */
+  readonly #ghosts = new Map<string, bigint>();
 
   constructor(sim: RaftSimulation) {
     this.#sim = sim;
+    this.#committedVoters = sim.membership === null ? null : { offset: -1n, voters: sim.membership.initialVoters };
+  }
+
+  /** Node `node` lost its disk (it is down): its replica `oldKey` keeps what it had, and never votes again. */
+  onDiskLost(node: SimNode, oldKey: ReplicaKey): void {
+    this.#ghosts.set(formatReplicaKey(oldKey), this.#durableEnd(node));
+    this.#tracks.delete(node.id);
+  }
+
+  /** The offset below which node `n`'s log is durable (flushed or in a snapshot; for a down node, what it will find). */
+  #durableEnd(n: SimNode): bigint {
+    let end: bigint;
+    let snapshotEnd = 0n;
+    if (n.alive && n.log !== null) {
+      end = n.log.lastFlushedOffset > n.log.startOffset ? n.log.lastFlushedOffset : n.log.startOffset;
+      snapshotEnd = n.log.latestSnapshotId()?.offset ?? 0n;
+    } else {
+      const d = n.durableLog;
+      end = d === undefined ? 0n : d.batches.length === 0 ? d.startOffset : d.batches.at(-1)!.lastOffset + 1n;
+      for (const sn of d?.snapshots ?? []) if (sn.id.offset > snapshotEnd) snapshotEnd = sn.id.offset;
+    }
+    return end > snapshotEnd ? end : snapshotEnd;
   }
 
   fail(message: string): void {
@@ -93,28 +128,48 @@ export class SimInvariants implements SimStateMachineObserver {
   }
 
   /**
-   * A committed offset is durable on a majority of voters (flushed, or inside a snapshot), whatever crashes: what
-   * makes commits survive. Down voters count with what their restart will find.
+   * A committed offset is durable (flushed, or inside a snapshot), whatever crashes, on at least ceil(n / 2) of the
+   * n voters of every voter set an election may use, so every majority of them holds it: what makes commits
+   * survive. Down voters count with what their restart will find. The voter sets: the static one; or the last
+   * committed one and the later one a leader may have appended (that it may commit with: a leader uses a voter
+   * set from the moment it is in its log). Voter sets only in followers' logs past their high watermark are not
+   * checked: their logs are behind the committed ones of a majority, which never votes for them.
    */
   #checkMajorityDurable(): void {
     let committed = 0n;
     for (const v of this.#committedByEpoch.values()) if (v.offset > committed) committed = v.offset;
     if (committed === 0n) return;
-    let durable = 0;
-    let voters = 0;
-    for (const n of this.#sim.nodes.values()) {
-      if (!n.isVoter) continue;
-      voters++;
-      let end: bigint;
-      if (n.alive && n.log !== null) end = n.log.lastFlushedOffset > n.log.startOffset ? n.log.lastFlushedOffset : n.log.startOffset;
-      else if (n.durableLog !== undefined) end = n.durableLog.batches.length === 0 ? n.durableLog.startOffset : n.durableLog.batches.at(-1)!.lastOffset + 1n;
-      else end = 0n;
-      let snapshotEnd = 0n;
-      if (n.alive && n.log !== null) snapshotEnd = n.log.latestSnapshotId()?.offset ?? 0n;
-      else for (const sn of n.durableLog?.snapshots ?? []) if (sn.id.offset > snapshotEnd) snapshotEnd = sn.id.offset;
-      if (end >= committed || snapshotEnd >= committed) durable++;
+    const sets: VoterSet[] = [];
+    if (this.#committedVoters === null) sets.push(this.#sim.voterSet);
+    else {
+      sets.push(this.#committedVoters.voters);
+      for (const n of this.#sim.nodes.values()) {
+        if (!n.alive || !n.ready || !n.client!.isLeader) continue;
+        const latest = n.client!.latestVoters();
+        if (latest.offset !== null && latest.offset > this.#committedVoters.offset) sets.push(latest.voters);
+      }
     }
-    if (durable < Math.floor(voters / 2) + 1) this.fail(`committed offset ${committed} is durable on only ${durable} of ${voters} voters`);
+    for (const voters of sets) {
+      let durable = 0;
+      for (const v of voters.voterNodes()) {
+        const key = v.voterKey;
+        const n = this.#sim.nodes.get(key.id);
+        const end = n !== undefined && n.directoryId === key.directoryId ? this.#durableEnd(n) : (this.#ghosts.get(formatReplicaKey(key)) ?? 0n);
+        if (end >= committed) durable++;
+      }
+      if (durable < Math.ceil(voters.size / 2)) return this.fail(`committed offset ${committed} is durable on only ${durable} of the ${voters.size} voters of ${voters}`);
+    }
+  }
+
+  /** The voter set of the last Voters record of a batch (a control batch), if any. */
+  #votersIn(data: Buffer): VoterSet | null {
+    // The control flag: bit 5 of the attributes (int16 at byte 21 of the batch header).
+    if ((data.readInt16BE(21) & 0x20) === 0) return null;
+    let voters: VoterSet | null = null;
+    for (const b of decodeBatches(data).batches) {
+      for (const r of b.controlRecords) if (r.type === ControlRecordType.KRAFT_VOTERS) voters = VoterSet.fromVotersRecord(decodeVoters(r.value));
+    }
+    return voters;
   }
 
   #checkNode(node: SimNode): void {
@@ -170,9 +225,14 @@ export class SimInvariants implements SimStateMachineObserver {
     const log = node.log!;
     if (hw <= this.#coveredEnd) return;
     if (log.startOffset > this.#coveredEnd) {
-      // Everything up to its log start is in a snapshot the node loaded: coverage restarts there.
+      // Everything up to its log start is in a snapshot the node loaded: coverage restarts there, with the voters of
+      // the snapshot's header.
       this.#coveredStart = log.startOffset;
       this.#coveredEnd = log.startOffset;
+      const latest = log.latestSnapshotId();
+      const bytes = this.#committedVoters !== null && latest !== null && latest.offset === log.startOffset ? log.snapshotBytes(latest) : null;
+      const voters = bytes === null ? null : this.#votersIn(bytes);
+      if (voters !== null) this.#committedVoters = { offset: log.startOffset - 1n, voters };
     }
     for (const b of log.batches()) {
       if (b.lastOffset < this.#coveredEnd) continue;
@@ -180,6 +240,13 @@ export class SimInvariants implements SimStateMachineObserver {
       if (b.baseOffset !== this.#coveredEnd) return this.fail(`node ${node.id}: committed batch ${b.baseOffset}-${b.lastOffset} does not start at the committed end ${this.#coveredEnd}`);
       this.#committed.set(b.baseOffset, { lastOffset: b.lastOffset, crc: b.crc, epoch: b.epoch });
       this.#coveredEnd = b.lastOffset + 1n;
+      if (this.#committedVoters !== null) {
+        const voters = this.#votersIn(b.data);
+        if (voters !== null) {
+          this.#committedVoters = { offset: b.lastOffset, voters };
+          this.#sim.stats.committedVoterSets = (this.#sim.stats.committedVoterSets ?? 0) + 1;
+        }
+      }
     }
   }
 

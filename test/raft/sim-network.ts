@@ -1,8 +1,21 @@
 import type { Random } from '../../src/common/random.ts';
+import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../src/protocol/generated/errors.ts';
+import type { ApiVersionsResponse } from '../../src/protocol/generated/messages/api-versions-response.ts';
 import type { NetworkChannel, RaftRequestOutbound, RaftResponseData } from '../../src/raft/network-channel.ts';
 import type { KafkaRaftClient } from '../../src/raft/kafka-raft-client.ts';
 import type { SimScheduler } from './sim-scheduler.ts';
+
+/** The ApiVersions answer of every simulated node (the leader reads kraft.version before it adds a voter). */
+const SIM_API_VERSIONS: ApiVersionsResponse = {
+  errorCode: Errors.NONE,
+  apiKeys: [],
+  throttleTimeMs: 0,
+  supportedFeatures: [{ name: 'kraft.version', minVersion: 0, maxVersion: 1 }],
+  finalizedFeaturesEpoch: -1n,
+  finalizedFeatures: [],
+  zkMigrationReady: false,
+};
 
 /** What the network needs to know of a node. */
 export interface SimEndpoint {
@@ -89,7 +102,8 @@ export class SimNetwork {
 
   #send(fromId: number, incarnation: number, request: RaftRequestOutbound): Promise<RaftResponseData> {
     this.sent++;
-    const toId = request.destination.id;
+    // Routed by address, as a real network does: bootstrap servers have no node id (Kafka numbers them -2, -3...).
+    const toId = Number(/^node(\d+)$/.exec(request.destination.host)?.[1] ?? NaN);
     return new Promise((resolve, reject) => {
       const target = this.#nodes(toId);
       if (target === undefined || !target.alive) {
@@ -104,7 +118,9 @@ export class SimNetwork {
         const from = this.#nodes(fromId);
         if (to === undefined || !to.alive || to.incarnation !== targetIncarnation || to.client === null) return;
         if (from === undefined || !from.alive || from.incarnation !== incarnation || !this.sameSide(fromId, toId)) return;
-        to.client.handleInboundRequest(request.apiKey, request.apiVersion, request.data).then((response) => {
+        // ApiVersions is the node's, not its raft client's: every simulated node supports kraft.version 0-1.
+        const answer = request.apiKey === ApiKeys.ApiVersions ? Promise.resolve(SIM_API_VERSIONS) : to.client.handleInboundRequest(request.apiKey, request.apiVersion, request.data);
+        answer.then((response) => {
           if (this.#lost(toId, fromId)) return;
           this.#scheduler.schedule(this.#delay(), () => {
             const sender = this.#nodes(fromId);
