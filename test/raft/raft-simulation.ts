@@ -369,7 +369,7 @@ export class RaftSimulation {
       const jumpMs = this.random.nextInt(600_000) - 300_000;
       this.trace(() => `wall clock jumps ${jumpMs} ms`);
       this.scheduler.time.jumpWallClock(jumpMs);
-    } else if (pick < 92 && this.membership !== null) {
+    } else if (pick < 96 && this.membership !== null) {
       this.membership.replaceDisk((n) => this.#crash(n), (n) => this.#startNode(n));
     }
   }

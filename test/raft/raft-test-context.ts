@@ -12,6 +12,7 @@ import type { RaftClientListener } from '../../src/raft/raft-client-listener.ts'
 import { replicaKey } from '../../src/raft/replica-key.ts';
 import type { SnapshotReader } from '../../src/raft/snapshot-reader.ts';
 import { VoterSet } from '../../src/raft/voter-set.ts';
+import { writeBootstrapCheckpoint } from '../../src/raft/bootstrap-checkpoint.ts';
 import { buildRecordBatchSync } from '../../src/protocol/records/record-batch-builder.ts';
 import { MemoryQuorumStateStore } from './memory-quorum-state-store.ts';
 import { MockLog } from './mock-log.ts';
@@ -57,6 +58,23 @@ export interface RaftTestContextOptions {
   /** Batches to put in the log first: [epoch, records...] each. */
   readonly batches?: readonly (readonly [number, ...string[]])[];
   readonly clusterId?: string;
+  /**
+   * A dynamic quorum (KIP-853): `voters` get these directory ids (by position) and go into a bootstrap checkpoint
+   * (kraft.version 1) written before the client starts; no static voters; bootstrap servers are the voters.
+   * The local node gets `localDirectoryId` (default: its voter's).
+   */
+  readonly directoryIds?: readonly string[];
+  readonly localDirectoryId?: string;
+  /** canBecomeVoter of the client (dynamic quorum). */
+  readonly canBecomeVoter?: boolean;
+}
+
+/** A directory id (base64url Uuid) for tests: `n` in its last byte. */
+export function testDirectoryId(n: number): string {
+  const b = Buffer.alloc(16);
+  b[0] = 0x10;
+  b[15] = n;
+  return b.toString('base64url');
 }
 
 /**
@@ -74,7 +92,10 @@ export class RaftTestContext {
   readonly localId: number;
   readonly clusterId: string;
 
+  readonly options: RaftTestContextOptions;
+
   private constructor(options: RaftTestContextOptions) {
+    this.options = options;
     this.localId = options.localId ?? 1;
     this.clusterId = options.clusterId ?? 'test-cluster';
     this.log = new MockLog({ nowMs: () => this.time.milliseconds() });
@@ -86,6 +107,8 @@ export class RaftTestContext {
     }
     this.store = new MemoryQuorumStateStore({ durable: options.election ?? null });
     const voters = options.voters ?? [this.localId];
+    const dirs = options.directoryIds;
+    const localDirectoryId = options.localDirectoryId ?? (dirs === undefined ? null : (dirs[voters.indexOf(this.localId)] ?? null));
     const channel: NetworkChannel = {
       listenerName: 'CONTROLLER',
       send: (request) =>
@@ -95,9 +118,10 @@ export class RaftTestContext {
     };
     this.client = new KafkaRaftClient({
       nodeId: this.localId,
-      nodeDirectoryId: null,
+      nodeDirectoryId: localDirectoryId,
       clusterId: this.clusterId,
-      voters: VoterSet.fromStaticVoters('CONTROLLER', voters.map((id) => ({ id, host: `host${id}`, port: 9093 }))),
+      voters: dirs === undefined ? VoterSet.fromStaticVoters('CONTROLLER', voters.map((id) => ({ id, host: `host${id}`, port: 9093 }))) : VoterSet.empty(),
+      ...(dirs === undefined ? {} : { bootstrapServers: voters.map((id) => ({ host: `host${id}`, port: 9093 })), canBecomeVoter: options.canBecomeVoter ?? true }),
       localListeners: new Map([['CONTROLLER', { host: `host${this.localId}`, port: 9093 }]]),
       config: { ...DEFAULT_QUORUM_CONFIG, ...options.config },
       log: this.log,
@@ -112,6 +136,11 @@ export class RaftTestContext {
   /** Builds, initializes and registers the listener (not yet polled). */
   static async create(options: RaftTestContextOptions = {}): Promise<RaftTestContext> {
     const c = new RaftTestContext(options);
+    const dirs = options.directoryIds;
+    if (dirs !== undefined && options.batches === undefined) {
+      const voters = options.voters ?? [c.localId];
+      await writeBootstrapCheckpoint(c.log, RaftTestContext.dynamicVoters(voters, dirs), 1, c.time.milliseconds());
+    }
     await c.client.initialize();
     c.client.register(c.listener);
     return c;
@@ -141,6 +170,11 @@ export class RaftTestContext {
     for (let i = 0; i < 10 && answer === undefined; i++) await this.client.poll();
     if (answer === undefined) throw new Error(`no answer to API ${apiKey} after 10 polls`);
     return answer;
+  }
+
+  /** The voter set of a dynamic quorum: ids with directory ids, endpoint host<id>:9093, kraft.version 0-1. */
+  static dynamicVoters(ids: readonly number[], dirs: readonly string[]): VoterSet {
+    return new VoterSet(ids.map((id, i) => ({ voterKey: replicaKey(id, dirs[i]!), listeners: new Map([['CONTROLLER', { host: `host${id}`, port: 9093 }]]), supportedKRaftVersion: { min: 0, max: 1 } })));
   }
 
   /** Durable vote of the store. */
