@@ -100,6 +100,7 @@ export class KafkaRaftManager {
       clusterId: options.clusterId,
       voters: VoterSet.fromStaticVoters(listenerName, voters),
       bootstrapServers: config.quorumBootstrapServers,
+      canBecomeVoter: config.isController,
       localListeners,
       config: quorumConfigOf(config),
       log,

@@ -60,6 +60,11 @@ export class SimInvariants implements SimStateMachineObserver {
     this.#committedVoters = sim.membership === null ? null : { offset: -1n, voters: sim.membership.initialVoters };
   }
 
+  /** The voter set of the last Voters record in the committed log (null with a static quorum). */
+  get committedVoters(): VoterSet | null {
+    return this.#committedVoters?.voters ?? null;
+  }
+
   /** Node `node` lost its disk (it is down): its replica `oldKey` keeps what it had, and never votes again. */
   onDiskLost(node: SimNode, oldKey: ReplicaKey): void {
     this.#ghosts.set(formatReplicaKey(oldKey), this.#durableEnd(node));

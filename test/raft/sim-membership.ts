@@ -107,12 +107,14 @@ export class SimMembership {
 
   /**
    * A controller loses its disk: it restarts with an empty log and quorum state and a new directory id (formatted
-   * again, without initial controllers). Only when the leader has at least 3 voters and none is a ghost, so that
-   * the live voters keep a majority.
+   * again, without initial controllers). Only when every voter set in use has at least 3 voters and no ghost, so
+   * that the live voters keep a majority.
    */
   replaceDisk(crash: (node: SimNode) => void, restart: (node: SimNode) => void): void {
-    const lv = this.#leaderVoters();
-    if (lv === null || lv.voters.size < 3 || this.ghostsIn(lv.voters).length > 0) return;
+    // Every voter set an election may use (the committed one, the latest of each running node) must keep a live
+    // majority without the lost replica.
+    const sets = [this.#sim.invariants.committedVoters, ...[...this.#sim.nodes.values()].filter((n) => n.alive && n.ready).map((n) => n.client!.latestVoters().voters)];
+    if (this.#leaderVoters() === null || sets.some((v) => v === null || v.size < 3 || this.ghostsIn(v).length > 0)) return;
     const controllers = [...this.#sim.nodes.values()].filter((n) => n.controller);
     const node = controllers[this.#sim.random.nextInt(controllers.length)]!;
     if (node.alive) crash(node);

@@ -14,6 +14,10 @@ import { KafkaMetadataLog, type MetadataLogConfig } from '../../../src/raft/kafk
 import { validateOffsetAndEpoch } from '../../../src/raft/replicated-log.ts';
 import { SnapshotReader } from '../../../src/raft/snapshot-reader.ts';
 import { SnapshotWriter } from '../../../src/raft/snapshot-writer.ts';
+import { writeBootstrapCheckpoint } from '../../../src/raft/bootstrap-checkpoint.ts';
+import { KRaftControlRecordStateMachine } from '../../../src/raft/kraft-control-record-state-machine.ts';
+import { replicaKey } from '../../../src/raft/replica-key.ts';
+import { VoterSet } from '../../../src/raft/voter-set.ts';
 
 const CONFIG: MetadataLogConfig = { segmentBytes: 1024 * 1024, segmentMs: 7 * 24 * 3600 * 1000, retentionMaxBytes: -1, retentionMs: -1, maxBatchSizeBytes: 8 * 1024 * 1024 };
 const time = new MockTime();
@@ -170,6 +174,26 @@ describe('KafkaMetadataLog', () => {
     assert.equal(await log.maybeClean(), true);
     assert.deepEqual(log.earliestSnapshotId(), { offset: 6n, epoch: 1 });
     assert.equal(log.startOffset, 6n);
+    await log.close();
+  });
+
+  test('the bootstrap checkpoint (KIP-853) is a 0-0 snapshot of an empty log that survives a restart; the voters are read from it', async () => {
+    const voters = new VoterSet([{ voterKey: replicaKey(1, 'EAAAAAAAAAAAAAAAAAAAAQ'), listeners: new Map([['CONTROLLER', { host: 'h1', port: 9093 }]]), supportedKRaftVersion: { min: 0, max: 1 } }]);
+    let log = await KafkaMetadataLog.open(dir, CONFIG, { time, logger });
+    assert.equal(await writeBootstrapCheckpoint(log, voters, 1, time.milliseconds()), true);
+    assert.ok((await readdir(dir)).includes('00000000000000000000-0000000000.checkpoint'));
+    await log.close();
+    log = await KafkaMetadataLog.open(dir, CONFIG, { time, logger });
+    assert.deepEqual(log.latestSnapshotId(), { offset: 0n, epoch: 0 });
+    assert.equal(log.startOffset, 0n);
+    assert.equal(log.endOffset, 0n);
+    const sm = new KRaftControlRecordStateMachine(VoterSet.empty(), log, logger);
+    await sm.updateState();
+    assert.ok(sm.lastVoterSet().equals(voters));
+    assert.equal(sm.lastKraftVersion(), 1);
+    await log.initializeLeaderEpoch(1);
+    await log.appendAsLeader(batch(0, 'a'), 1);
+    await assert.rejects(writeBootstrapCheckpoint(log, voters, 1, 0), /not empty/);
     await log.close();
   });
 });
