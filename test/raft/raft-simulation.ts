@@ -55,6 +55,8 @@ export class SimNode implements SimEndpoint {
   directoryId: string | null = null;
   /** controller.quorum.auto.join.enable of its client. */
   autoJoin = false;
+  /** The port of its controller listener (a dynamic quorum's controller may come back on another one). */
+  port = 9093;
   alive = false;
   ready = false;
   incarnation = 0;
@@ -163,13 +165,19 @@ export class RaftSimulation {
     node.log = new MockLog({ io, retention: { retentionMaxBytes: this.#retentionMaxBytes, retentionMs: -1 }, nowMs: () => this.scheduler.time.milliseconds(), durable: node.durableLog });
     node.store = new MemoryQuorumStateStore({ io, durable: node.durableElection });
     const controllers = [...this.nodes.values()].filter((n) => n.controller);
+    // A restarted controller of a dynamic quorum sometimes listens on another port: its Voters entry must follow
+    // (UpdateRaftVoter, or the leader's own entry at the start of its epoch). The network routes by host.
+    if (this.dynamic && node.controller && incarnation > 1 && this.random.nextInt(8) === 0) {
+      node.port = node.port === 9093 ? 9094 : 9093;
+      this.trace(() => `node ${node.id} restarts on port ${node.port}`);
+    }
     const client = new KafkaRaftClient({
       nodeId: node.id,
       nodeDirectoryId: node.directoryId,
       clusterId: 'sim-cluster',
       voters: this.voterSet,
       ...(this.dynamic ? { bootstrapServers: controllers.map((n) => ({ host: `node${n.id}`, port: 9093 })), canBecomeVoter: node.controller } : {}),
-      localListeners: new Map([['CONTROLLER', { host: `node${node.id}`, port: 9093 }]]),
+      localListeners: new Map([['CONTROLLER', { host: `node${node.id}`, port: node.port }]]),
       config: { ...DEFAULT_QUORUM_CONFIG, autoJoin: node.autoJoin },
       log: node.log,
       store: node.store,

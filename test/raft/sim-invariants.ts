@@ -248,6 +248,9 @@ export class SimInvariants implements SimStateMachineObserver {
       if (this.#committedVoters !== null) {
         const voters = this.#votersIn(b.data);
         if (voters !== null) {
+          const previous = this.#committedVoters.voters;
+          const sameIds = previous.size === voters.size && [...voters.voterIds()].every((id) => previous.voterIds().has(id));
+          if (sameIds && !previous.equals(voters)) this.#sim.stats.voterEndpointUpdates = (this.#sim.stats.voterEndpointUpdates ?? 0) + 1;
           this.#committedVoters = { offset: b.lastOffset, voters };
           this.#sim.stats.committedVoterSets = (this.#sim.stats.committedVoterSets ?? 0) + 1;
         }

@@ -19,7 +19,7 @@ export function randomDirectoryId(random: Random): string {
 export function simVoterNode(node: SimNode): VoterNode {
   return {
     voterKey: replicaKey(node.id, node.directoryId),
-    listeners: new Map([['CONTROLLER', { host: `node${node.id}`, port: 9093 }]]),
+    listeners: new Map([['CONTROLLER', { host: `node${node.id}`, port: node.port }]]),
     supportedKRaftVersion: { min: 0, max: 1 },
   };
 }
@@ -76,22 +76,23 @@ export class SimMembership {
         timeoutMs: 2000,
         voterId: node.id,
         voterDirectoryId: node.directoryId!,
-        listeners: [{ name: 'CONTROLLER', host: `node${node.id}`, port: 9093 }],
+        listeners: [{ name: 'CONTROLLER', host: `node${node.id}`, port: node.port }],
       })
       .then((r) => this.#count('add', r.errorCode));
   }
 
   /**
-   * An admin removes a voter (the leader too) from 3 or more; while the set holds a ghost, only the ghost, so that
-   * the live voters keep a majority.
+   * An admin removes a voter (the leader too): a ghost while the set holds one, else any voter of a set of 4 or
+   * more. Never down to 2 live voters: with a 2-voter set, removing the leader can leave no possible leader (if it
+   * crashes before the remaining voter has the new set, that voter needs the old leader's vote, which its longer
+   * log refuses, while the old leader is no voter of its own latest set: inherent to Raft's single-server changes,
+   * Kafka alike); and a removal still in a log when a disk is lost must leave the live voters a majority.
    */
   removeVoter(): void {
     const lv = this.#leaderVoters();
-    // Not from 2 voters: if the leader removes itself and crashes before the remaining voter has the new set, that
-    // voter needs the old leader's vote, which its longer log refuses, while the old leader is no voter of its own
-    // latest set: no leader until an operator acts (inherent to Raft's single-server changes; Kafka alike).
-    if (lv === null || lv.voters.size <= 2) return;
+    if (lv === null) return;
     const ghosts = this.ghostsIn(lv.voters);
+    if (ghosts.length === 0 && lv.voters.size < 4) return;
     const keys = ghosts.length > 0 ? ghosts : lv.voters.voterNodes().map((v) => v.voterKey);
     const key = keys[this.#sim.random.nextInt(keys.length)]!;
     this.#sim.trace(() => `admin: remove voter ${key.id}:${key.directoryId} via leader ${lv.leader.id}`);
@@ -113,9 +114,16 @@ export class SimMembership {
   replaceDisk(crash: (node: SimNode) => void, restart: (node: SimNode) => void): void {
     // Every voter set an election may use (the committed one, the latest of each running node) must keep a live
     // majority without the lost replica.
+    // And no voter change in flight on the leader: its latest voter set is committed. The leader keeps its disk:
+    // were the newest log only on it, the voters left behind could be unable to elect anyone (a removed replica
+    // with a longer log refuses them its vote and is no voter of its own latest set).
     const sets = [this.#sim.invariants.committedVoters, ...[...this.#sim.nodes.values()].filter((n) => n.alive && n.ready).map((n) => n.client!.latestVoters().voters)];
-    if (this.#leaderVoters() === null || sets.some((v) => v === null || v.size < 3 || this.ghostsIn(v).length > 0)) return;
-    const controllers = [...this.#sim.nodes.values()].filter((n) => n.controller);
+    const lv = this.#leaderVoters();
+    if (lv === null || sets.some((v) => v === null || v.size < 3 || this.ghostsIn(v).length > 0)) return;
+    const latest = lv.leader.client!.latestVoters().offset;
+    const hw = lv.leader.client!.highWatermark;
+    if (latest === null || hw === null || latest >= hw) return;
+    const controllers = [...this.#sim.nodes.values()].filter((n) => n.controller && n !== lv.leader);
     const node = controllers[this.#sim.random.nextInt(controllers.length)]!;
     if (node.alive) crash(node);
     const oldKey = replicaKey(node.id, node.directoryId);
