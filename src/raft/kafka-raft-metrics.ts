@@ -54,6 +54,7 @@ export type RaftMetricValues = Record<
   | 'log-end-epoch'
   | 'number-of-voters'
   | 'number-of-observers'
+  | 'uncommitted-voter-change'
   | 'commit-latency-avg'
   | 'commit-latency-max'
   | 'election-latency-avg'
@@ -66,7 +67,7 @@ export type RaftMetricValues = Record<
 
 /**
  * The raft metrics of Kafka's `KafkaRaftMetrics` as plain values (the broker registers them in prom-client):
- * state, leader, vote, epoch, high watermark, log end; commit latency (ms from append to commit, per record),
+ * state, leader, vote, epoch, high watermark, log end, voters, observers, a voter change in progress; commit latency (ms from append to commit, per record),
  * election latency (ms from the start of an election to a known leader), fetched and appended records per
  * second, and the share of time the driver spent waiting (poll-idle-ratio-avg). Times are the caller's ms.
  */
@@ -80,6 +81,8 @@ export class KafkaRaftMetrics {
   logEndEpoch = 0;
   numberOfVoters = 0;
   numberOfObservers = 0;
+  /** 1 while the leader works on an AddRaftVoter/RemoveRaftVoter (KIP-853), else 0. */
+  uncommittedVoterChange = 0;
   #electionStartMs: number | null = null;
   readonly #commitLatency = new WindowedStat();
   readonly #electionLatency = new WindowedStat();
@@ -126,6 +129,7 @@ export class KafkaRaftMetrics {
       'log-end-epoch': this.logEndEpoch,
       'number-of-voters': this.numberOfVoters,
       'number-of-observers': this.numberOfObservers,
+      'uncommitted-voter-change': this.uncommittedVoterChange,
       'commit-latency-avg': this.#commitLatency.avg(nowMs),
       'commit-latency-max': this.#commitLatency.max(nowMs),
       'election-latency-avg': this.#electionLatency.avg(nowMs),

@@ -554,6 +554,9 @@ export class RaftContext {
     m.logEndOffset = Number(this.log.endOffset);
     m.logEndEpoch = this.log.lastFetchedEpoch;
     m.numberOfVoters = this.voters().size;
+    m.numberOfObservers = s instanceof LeaderState ? s.observerStates(this.nowMs()).length : 0;
+    const change = s instanceof LeaderState ? s.changeVoterState : null;
+    m.uncommittedVoterChange = change !== null && (change.addVoterHandlerState !== null || change.removeVoterHandlerState !== null) ? 1 : 0;
     const hw = s.highWatermark();
     m.highWatermark = hw === null ? -1 : Number(hw);
     const voted = s.election().votedKey !== null;

@@ -122,6 +122,7 @@ describe('a dynamic quorum (KIP-853)', () => {
     const c = await RaftTestContext.create({ voters: [1], directoryIds: D });
     await c.poll(3);
     await fetchAtEnd(c, 2, D[1]!);
+    assert.equal(c.client.metrics()['number-of-observers'], 1);
     const add = await pending<AddRaftVoterResponse>(c, c.client.handleInboundRequest(ApiKeys.AddRaftVoter, 0, addVoter(2, D[1]!)));
     const [check] = c.take(ApiKeys.ApiVersions);
     assert.equal(check!.request.destination.host, 'host2');
@@ -132,10 +133,13 @@ describe('a dynamic quorum (KIP-853)', () => {
     const votersOffset = c.client.latestVoters().offset!;
     assert.ok(c.client.highWatermark! <= votersOffset, 'the new voter must have it before it commits');
     assert.equal(add.answer(), undefined);
+    assert.equal(c.client.metrics()['uncommitted-voter-change'], 1);
+    assert.equal(c.client.metrics()['number-of-voters'], 2);
     await fetchAtEnd(c, 2, D[1]!);
     await c.poll(2);
     assert.ok(c.client.highWatermark! > votersOffset);
     assert.equal(add.answer()?.errorCode, Errors.NONE);
+    assert.equal(c.client.metrics()['uncommitted-voter-change'], 0);
   });
 
   test('AddRaftVoter errors: no directory id, a duplicate, a lagging replica, an old kraft.version range, a pending change', async () => {
