@@ -45,6 +45,17 @@ async function pending<T>(c: RaftTestContext, promise: Promise<unknown>): Promis
   return { answer: () => answer };
 }
 
+/** Node 1 of a multi-voter context wins the pre-vote and the vote (every voter grants both). */
+async function electLeader(c: RaftTestContext): Promise<void> {
+  await c.advance(2000);
+  for (let round = 0; round < 2; round++) {
+    await c.poll();
+    for (const v of c.take(ApiKeys.Vote)) v.respond(voteResponse({ apiVersion: 1, listenerName: 'CONTROLLER', errorCode: Errors.NONE, epoch: c.client.epoch, leaderId: -1, leaderEndpoints: new Map() }, true));
+    await c.poll();
+  }
+  assert.equal(c.client.stateName, 'Leader');
+}
+
 /** The voters of the last Voters record in the leader's log. */
 function lastVotersInLog(c: RaftTestContext): VoterSet | null {
   let voters: VoterSet | null = null;
@@ -180,13 +191,7 @@ describe('a dynamic quorum (KIP-853)', () => {
 
   test('RemoveRaftVoter of the leader itself: answered when committed by the remaining voters, then the leader resigns', async () => {
     const c = await RaftTestContext.create({ voters: [1, 2, 3], directoryIds: D });
-    await c.advance(2000);
-    for (let round = 0; round < 2; round++) {
-      await c.poll();
-      for (const v of c.take(ApiKeys.Vote)) v.respond(voteResponse({ apiVersion: 1, listenerName: 'CONTROLLER', errorCode: Errors.NONE, epoch: c.client.epoch, leaderId: -1, leaderEndpoints: new Map() }, true));
-      await c.poll();
-    }
-    assert.equal(c.client.stateName, 'Leader');
+    await electLeader(c);
     await c.poll(2);
     await fetchAtEnd(c, 2, D[1]!);
     await c.poll(2);
@@ -205,13 +210,7 @@ describe('a dynamic quorum (KIP-853)', () => {
 
   test('UpdateRaftVoter: new endpoints of a voter go into a Voters record', async () => {
     const c = await RaftTestContext.create({ voters: [1, 2], directoryIds: D });
-    await c.advance(2000);
-    for (let round = 0; round < 2; round++) {
-      await c.poll();
-      for (const v of c.take(ApiKeys.Vote)) v.respond(voteResponse({ apiVersion: 1, listenerName: 'CONTROLLER', errorCode: Errors.NONE, epoch: c.client.epoch, leaderId: -1, leaderEndpoints: new Map() }, true));
-      await c.poll();
-    }
-    assert.equal(c.client.stateName, 'Leader');
+    await electLeader(c);
     await c.poll(2);
     await fetchAtEnd(c, 2, D[1]!);
     await c.poll(2);
