@@ -57,7 +57,8 @@ export interface KafkaRaftManagerOptions {
 /**
  * The node's KRaft replica of `__cluster_metadata` (Kafka's `KafkaRaftManager`): opens the metadata log and the
  * quorum-state file in `<metadata.log.dir>/__cluster_metadata-0`, builds the KafkaRaftClient from the
- * controller.quorum.* configs and the static voters, and runs it with a RaftClientDriver.
+ * controller.quorum.* configs (the static voters, or with a dynamic quorum (KIP-853) the voters of the log and its
+ * bootstrap checkpoint, found through controller.quorum.bootstrap.servers), and runs it with a RaftClientDriver.
  *
  * Until the controller listener and its NetworkChannel are wired, only the single-voter quorum is accepted: any
  * other voter set, or a node outside it, is refused at start with a message saying so (never started half-way).
