@@ -19,7 +19,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   protocol: ['common'],
   storage: ['protocol'],
   raft: ['storage'],
-  metadata: ['protocol'],
+  // The MetadataLoader is the raft client's listener (Kafka's metadata module depends on its raft module too).
+  metadata: ['raft'],
   controller: ['raft', 'metadata'],
   replication: ['storage', 'metadata'],
   coordinator: ['metadata'],
@@ -51,19 +52,7 @@ export interface AllowedViolation {
 }
 
 /** The known violations: each must still occur (a stale entry is reported), and nothing else may. */
-export const ALLOWED_VIOLATIONS: readonly AllowedViolation[] = [
-  {
-    from: 'metadata/metadata-loader.ts',
-    to: 'raft/replicated-log.ts',
-    reason: 'MetadataLoader is the Raft client\'s listener and takes its RaftBatch; the seam (a batch/listener ' +
-      'interface owned by metadata/, implemented by raft/ through broker-server wiring) waits for the Raft rewrite',
-  },
-  {
-    from: 'metadata/metadata-loader.ts',
-    to: 'raft/kafka-raft-client.ts',
-    reason: 'implements RaftClientListener: same seam as the entry above',
-  },
-];
+export const ALLOWED_VIOLATIONS: readonly AllowedViolation[] = [];
 
 /** One import that breaks the rules, or a stale allowlist entry (`to` then names the entry). */
 export interface LayerViolation {

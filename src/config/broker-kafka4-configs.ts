@@ -357,15 +357,6 @@ export const BROKER_KAFKA4_CONFIGS = [
   def('controller.performance.sample.period.ms', 'LONG', '60000', 'Period in ms of the controller performance summary log.', {
     v: atLeast(100), internal: true, inactive: true,
   }),
-  def('controller.quorum.auto.join.enable', 'BOOLEAN', 'false', 'Whether a controller adds itself to a dynamic quorum as a voter (KIP-853).', {
-    imp: 'LOW', inactive: CLUSTER_ONLY,
-  }),
-  def('controller.quorum.fetch.max.bytes', 'INT', '1048576', 'Largest number of bytes a quorum follower fetches per request.', {
-    v: atLeast(1), imp: 'LOW', inactive: CLUSTER_ONLY,
-  }),
-  def('controller.quorum.fetch.snapshot.max.bytes', 'INT', '1048576', 'Largest number of snapshot bytes a quorum follower fetches per request.', {
-    v: atLeast(1), imp: 'LOW', inactive: CLUSTER_ONLY,
-  }),
   def('cordoned.log.dirs', 'LIST', '', 'Log directories where no new partition replicas are placed.', { dyn: PER_BROKER, inactive: true }),
   def('group.consumer.assignment.interval.ms', 'INT', '1000', 'Minimum time in ms between two target assignment computations of a consumer group.', {
     v: atLeast(0), dyn: CLUSTER, inactive: true,

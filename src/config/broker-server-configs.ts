@@ -77,9 +77,9 @@ export const BROKER_SERVER_CONFIGS = [
   }),
   def('metadata.log.segment.ms', 'LONG', '604800000', 'Time in ms before a metadata log segment rolls.', { imp: 'HIGH' }),
   def('metadata.max.retention.bytes', 'LONG', '104857600', 'Metadata log bytes kept before old snapshots and segments are deleted.', {
-    imp: 'HIGH', inactive: SNAPSHOTS,
+    imp: 'HIGH',
   }),
-  def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH', inactive: SNAPSHOTS }),
+  def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH' }),
   def('metadata.log.max.record.bytes.between.snapshots', 'LONG', '20971520', 'Metadata bytes appended before a new snapshot is taken.', {
     v: atLeast(1), imp: 'HIGH', inactive: SNAPSHOTS,
   }),
@@ -96,18 +96,27 @@ export const BROKER_SERVER_CONFIGS = [
   // QuorumConfig
   def('controller.quorum.voters', 'LIST', '', 'Static controller quorum as id@host:port entries.', { v: quorumVotersValidator, imp: 'HIGH' }),
   def('controller.quorum.bootstrap.servers', 'LIST', '', 'Controller addresses (host:port) used to discover a dynamic quorum.', {
-    v: bootstrapServersValidator, imp: 'HIGH', inactive: 'the dynamic quorum (KIP-853) is not supported yet: controller.quorum.voters is required',
+    v: bootstrapServersValidator, imp: 'HIGH',
   }),
   def('controller.quorum.election.timeout.ms', 'INT', '1000', 'Time in ms without a leader before a voter starts an election.', {
-    imp: 'HIGH', inactive: CLUSTER_ONLY,
+    imp: 'HIGH',
   }),
   def('controller.quorum.fetch.timeout.ms', 'INT', '2000', 'Time in ms without a successful fetch before a follower becomes a candidate.', {
-    imp: 'HIGH', inactive: CLUSTER_ONLY,
+    imp: 'HIGH',
   }),
-  def('controller.quorum.election.backoff.max.ms', 'INT', '1000', 'Maximum backoff in ms before a new election.', { imp: 'HIGH', inactive: CLUSTER_ONLY }),
-  def('controller.quorum.append.linger.ms', 'INT', '25', 'Time in ms the quorum leader waits to batch writes before flushing.', { inactive: true }),
-  def('controller.quorum.request.timeout.ms', 'INT', '2000', 'Timeout in ms of quorum requests.', { inactive: CLUSTER_ONLY }),
-  def('controller.quorum.retry.backoff.ms', 'INT', '20', 'Wait in ms before retrying a failed quorum request.', { imp: 'LOW', inactive: CLUSTER_ONLY }),
+  def('controller.quorum.election.backoff.max.ms', 'INT', '1000', 'Maximum backoff in ms before a new election.', { imp: 'HIGH' }),
+  def('controller.quorum.append.linger.ms', 'INT', '25', 'Time in ms the quorum leader waits to batch writes before flushing.'),
+  def('controller.quorum.request.timeout.ms', 'INT', '2000', 'Timeout in ms of quorum requests.'),
+  def('controller.quorum.retry.backoff.ms', 'INT', '20', 'Wait in ms before retrying a failed quorum request.', { imp: 'LOW' }),
+  def('controller.quorum.fetch.max.bytes', 'INT', '1048576', 'Largest amount of data in bytes a Fetch of the metadata log returns (at least one batch).', {
+    v: atLeast(1), imp: 'LOW',
+  }),
+  def('controller.quorum.fetch.snapshot.max.bytes', 'INT', '1048576', 'Largest amount of data in bytes one FetchSnapshot request returns.', {
+    v: atLeast(1), imp: 'LOW',
+  }),
+  def('controller.quorum.auto.join.enable', 'BOOLEAN', 'false', 'Whether a controller that is not a voter of a dynamic quorum asks the leader to add it as a voter.', {
+    imp: 'LOW',
+  }),
   // SocketServerConfigs
   def('listeners', 'STRING', 'PLAINTEXT://:9092', 'Addresses to listen on, as NAME://host:port; an empty host binds all interfaces.', {
     v: listenerListValidator, imp: 'HIGH', dyn: PER_BROKER,

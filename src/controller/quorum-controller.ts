@@ -53,9 +53,17 @@ export class QuorumController {
     return result;
   }
 
+  /**
+   * Appends `records` as one batch in the current epoch and waits until it is committed and applied by the
+   * metadata loader (so the next operation reads an image that has it).
+   * @throws NotLeaderError when this node is not (or stops being) the leader first.
+   */
   async #commit(records: MetadataRecordInput[]): Promise<void> {
     if (records.length === 0) return;
-    await this.#options.raft.scheduleAppend(records.map(encodeMetadataRecord));
+    const raft = this.#options.raft;
+    const epoch = raft.leaderAndEpoch.epoch;
+    const offset = raft.scheduleAppend(epoch, records.map(encodeMetadataRecord));
+    await raft.waitForCommit(epoch, offset);
   }
 
   #run<T>(compute: (image: MetadataImage) => { records: MetadataRecordInput[]; results: T[] }, validateOnly: boolean): Promise<T[]> {

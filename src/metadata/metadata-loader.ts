@@ -1,7 +1,10 @@
 import type { FaultHandler } from '../common/fault-handler.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { RaftBatch } from '../raft/replicated-log.ts';
-import type { RaftClientListener } from '../raft/kafka-raft-client.ts';
+import type { Batch } from '../raft/batch.ts';
+import type { LeaderAndEpoch } from '../raft/leader-and-epoch.ts';
+import type { RaftClientListener } from '../raft/raft-client-listener.ts';
+import type { SnapshotReader } from '../raft/snapshot-reader.ts';
+import type { LoaderManifest } from './loader-manifest.ts';
 import { MetadataDelta, type MetadataChanges } from './metadata-delta.ts';
 import { EMPTY_IMAGE, type MetadataImage } from './metadata-image.ts';
 import { decodeMetadataRecord } from './metadata-record-serde.ts';
@@ -9,28 +12,41 @@ import { decodeMetadataRecord } from './metadata-record-serde.ts';
 /** A component that reacts to new metadata images (Kafka's `MetadataPublisher`). */
 export interface MetadataPublisher {
   readonly name: string;
-  /** Called with each new image, in log order; the loader waits for a returned promise. */
-  onMetadataUpdate(image: MetadataImage, changes: MetadataChanges): Promise<void> | void;
+  /**
+   * Called with each new image, in log order; the loader waits for a returned promise. `manifest` says how the
+   * image came about (log batches of so many bytes, or a snapshot).
+   */
+  onMetadataUpdate(image: MetadataImage, changes: MetadataChanges, manifest: LoaderManifest): Promise<void> | void;
+}
+
+/** What a {@link MetadataLoader} is built with. */
+export interface MetadataLoaderOptions {
+  /**
+   * The raft client's high watermark (null while unknown): the loader is catching up until it has been handed
+   * the log up to it (Kafka's highWaterMarkAccessor).
+   */
+  readonly highWatermark?: () => bigint | null;
 }
 
 /**
- * Turns committed `__cluster_metadata` batches into images and hands them to the publishers, after Kafka's
- * `MetadataLoader`: one delta per committed batch (a controller operation is one batch, so publishers never see
- * half an operation).
+ * Turns committed `__cluster_metadata` batches and snapshots into images and hands them to the publishers, after
+ * Kafka's `MetadataLoader`: one delta per committed batch (a controller operation is one batch, so publishers never
+ * see half an operation). Control batches (LeaderChange, KIP-853 voters) change no image.
  *
- * While catching up (replaying the log present at start-up, until the Raft client calls `handleCaughtUp`) every
- * batch goes into one delta and nothing is published; the publishers then get the resulting image at once, as
- * Kafka's loader does. So they never act on history: a topic deleted (and perhaps re-created under the same
- * name) before the restart is never opened and then deleted again, which would take the current topic's files
- * with it.
+ * While catching up (from start-up until it has been handed the log up to the raft client's high watermark, as
+ * Kafka's loader decides) every batch, and the snapshot it started from, goes into one delta and nothing is
+ * published; the publishers then get the resulting image at once. So they never act on history: a topic deleted
+ * (and perhaps re-created under the same name) before the restart is never opened and then deleted again, which
+ * would take the current topic's files with it. {@link caughtUp} resolves then. A snapshot loaded later (a
+ * follower that fell behind the leader's log start) replaces the published image; the changes published with it
+ * are the exact difference (KIP-630, Kafka's MetadataDelta snapshot loading).
  *
  * Fail-stop (Kafka's loader FaultHandler, fatal on a node with the controller role): a committed record that
  * fails to decode or to apply, an image that cannot be built, or a publisher that throws goes to the injected
  * {@link FaultHandler}. The broker's ends the process (ProcessTerminatingFaultHandler); with any other the loader
  * stops for good: the failing call and every later one reject, and no image is published again, so the node
- * never serves an image that skipped a committed batch, and the Raft client sees that the batch was not
- * applied. (Kafka's loader logs and goes on when the node is a broker only; here the image would silently lack
- * the batch, so every role stops.)
+ * never serves an image that skipped a committed batch. (Kafka's loader logs and goes on when the node is a
+ * broker only; here the image would silently lack the batch, so every role stops.)
  */
 export class MetadataLoader implements RaftClientListener {
   #image: MetadataImage = EMPTY_IMAGE;
@@ -40,13 +56,21 @@ export class MetadataLoader implements RaftClientListener {
   #waiters: { offset: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
   #catchingUp = true;
   #catchUpDelta: MetadataDelta | null = null;
+  /** Bytes of the batches replayed into {@link #catchUpDelta}. */
+  #catchUpBytes = 0;
+  #catchUpFromSnapshot = false;
   /** The error returned by the fault handler for the first fault; set, the loader applies nothing more. */
   #fault: Error | null = null;
+  readonly #highWatermark: () => bigint | null;
+  #caughtUp!: () => void;
+  readonly #caughtUpPromise = new Promise<void>((resolve) => (this.#caughtUp = resolve));
+  #leader: LeaderAndEpoch | null = null;
 
   /** @param faultHandler what a fault goes to (see the class doc). */
-  constructor(logger: Logger, faultHandler: FaultHandler) {
+  constructor(logger: Logger, faultHandler: FaultHandler, options: MetadataLoaderOptions = {}) {
     this.#logger = logger;
     this.#faultHandler = faultHandler;
+    this.#highWatermark = options.highWatermark ?? (() => null);
   }
 
   /** The newest image. */
@@ -63,36 +87,90 @@ export class MetadataLoader implements RaftClientListener {
     return this.#catchingUp;
   }
 
+  /** Resolves once the log present at start-up has been replayed and its image published. */
+  caughtUp(): Promise<void> {
+    return this.#caughtUpPromise;
+  }
+
+  /** The leader the raft client announced last, or null. */
+  get leader(): LeaderAndEpoch | null {
+    return this.#leader;
+  }
+
   /**
    * Applies a committed batch (and publishes it once caught up).
    * @throws the fault handler's error after a fault in this batch or an earlier one.
    */
-  async handleCommit(batch: RaftBatch): Promise<void> {
+  async handleCommit(batch: Batch): Promise<void> {
     if (this.#fault !== null) throw this.#fault;
-    if (batch.records.length === 0) return;
     if (this.#catchingUp) {
-      this.#replay((this.#catchUpDelta ??= new MetadataDelta(this.#image)), batch);
+      if (batch.records.length > 0) {
+        this.#replay((this.#catchUpDelta ??= new MetadataDelta(this.#image)), batch);
+        this.#catchUpBytes += batch.sizeInBytes;
+      }
+      await this.#maybeFinishCatchUp(batch.lastOffset);
       return;
     }
+    if (batch.records.length === 0) return;
     const delta = new MetadataDelta(this.#image);
     this.#replay(delta, batch);
-    await this.#publish(delta);
+    await this.#publish(delta, { type: 'LOG_DELTA', numBytes: batch.sizeInBytes });
   }
 
   /**
-   * Publishes everything replayed while catching up as one image, then handles each commit as it comes.
-   * @throws the fault handler's error after a fault.
+   * Starts from a snapshot: the image becomes exactly the snapshot's content (the log before it is gone). At
+   * start-up the log after the snapshot follows into the same delta; later (a follower that fetched a snapshot) the
+   * new image is published at once, with the difference from the previous one as its changes.
+   * @throws the fault handler's error when a record does not apply or the snapshot has no metadata.version.
    */
-  async handleCaughtUp(): Promise<void> {
+  async handleLoadSnapshot(reader: SnapshotReader): Promise<void> {
     if (this.#fault !== null) throw this.#fault;
+    const delta = this.#catchingUp ? (this.#catchUpDelta ??= new MetadataDelta(this.#image)) : new MetadataDelta(this.#image);
+    const offset = reader.lastContainedLogOffset;
+    const epoch = reader.lastContainedLogEpoch;
+    delta.beginSnapshot();
+    const where = `snapshot ${reader.snapshotId.offset}-${reader.snapshotId.epoch}`;
+    for await (const batch of reader.batches()) {
+      for (const value of batch.records) this.#replayRecord(delta, value, offset, epoch, where);
+    }
+    try {
+      delta.finishSnapshot(offset, epoch);
+    } catch (e) {
+      throw this.#handleFault(`Error loading metadata snapshot ${reader.snapshotId.offset}-${reader.snapshotId.epoch}`, e);
+    }
+    this.#logger.info({ snapshotId: `${reader.snapshotId.offset}-${reader.snapshotId.epoch}` }, 'Loaded a metadata snapshot');
+    if (this.#catchingUp) {
+      this.#catchUpFromSnapshot = true;
+      this.#catchUpBytes = 0;
+      await this.#maybeFinishCatchUp(offset);
+      return;
+    }
+    await this.#publish(delta, { type: 'SNAPSHOT' });
+  }
+
+  handleLeaderChange(leader: LeaderAndEpoch): void {
+    this.#leader = leader;
+  }
+
+  /** Done catching up once handed the log up to the high watermark (Kafka's stillNeedToCatchUp). */
+  async #maybeFinishCatchUp(lastOffset: bigint): Promise<void> {
+    const hw = this.#highWatermark();
+    if (hw === null || lastOffset + 1n < hw) return;
+    await this.#finishCatchUp();
+  }
+
+  /** Publishes everything replayed while catching up as one image, then handles each commit as it comes. */
+  async #finishCatchUp(): Promise<void> {
     if (!this.#catchingUp) return;
     this.#catchingUp = false;
     const delta = this.#catchUpDelta;
     this.#catchUpDelta = null;
     if (delta !== null && !delta.isEmpty) {
       this.#logger.info({ offset: String(delta.offset) }, 'Caught up with the metadata log; publishing the initial image');
-      await this.#publish(delta);
+      // A snapshot-based start publishes as a snapshot (no log bytes since the last snapshot to count).
+      await this.#publish(delta, this.#catchUpFromSnapshot ? { type: 'SNAPSHOT' } : { type: 'LOG_DELTA', numBytes: this.#catchUpBytes });
     }
+    this.#caughtUp();
   }
 
   /** Hands a fault to the handler (which may end the process) and stops the loader. @returns the error to throw. */
@@ -105,30 +183,34 @@ export class MetadataLoader implements RaftClientListener {
     return fault;
   }
 
-  #replay(delta: MetadataDelta, batch: RaftBatch): void {
+  #replay(delta: MetadataDelta, batch: Batch): void {
     let offset = batch.baseOffset;
-    for (const value of batch.records) {
-      try {
-        delta.replay(decodeMetadataRecord(value), offset, batch.epoch);
-      } catch (e) {
-        throw this.#handleFault(`Error loading metadata log record from offset ${offset} (batch ${batch.baseOffset}-${batch.lastOffset}, epoch ${batch.epoch})`, e);
-      }
-      offset++;
+    const where = `batch ${batch.baseOffset}-${batch.lastOffset}, epoch ${batch.epoch}`;
+    for (const value of batch.records) this.#replayRecord(delta, value, offset++, batch.epoch, where);
+  }
+
+  /** @param where the batch or snapshot the record is in, for the fault message. */
+  #replayRecord(delta: MetadataDelta, value: Buffer, offset: bigint, epoch: number, where: string): void {
+    try {
+      delta.replay(decodeMetadataRecord(value), offset, epoch);
+    } catch (e) {
+      const at = where.startsWith('snapshot') ? `record of ${where}` : `log record from offset ${offset} (${where})`;
+      throw this.#handleFault(`Error loading metadata ${at}`, e);
     }
   }
 
-  async #publish(delta: MetadataDelta): Promise<void> {
-    let next: ReturnType<MetadataDelta['apply']>;
+  async #publish(delta: MetadataDelta, manifest: LoaderManifest): Promise<void> {
+    let next: { image: MetadataImage; changes: MetadataChanges };
     try {
       next = delta.apply();
     } catch (e) {
-      throw this.#handleFault(`Error generating new metadata image from metadata delta between offset ${this.#image.offset} and ${delta.offset}`, e);
+      throw this.#handleFault(`Error building the metadata image ending at ${delta.offset}`, e);
     }
     const { image, changes } = next;
     this.#image = image;
     for (const p of this.#publishers) {
       try {
-        await p.onMetadataUpdate(image, changes);
+        await p.onMetadataUpdate(image, changes, manifest);
       } catch (e) {
         throw this.#handleFault(`Unhandled error publishing the new metadata image ending at ${image.offset} with publisher ${p.name}`, e);
       }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { ProcessTerminatingFaultHandler, type FaultHandler } from '../common/fault-handler.ts';
 import { SystemTime, type Time } from '../common/time.ts';
 import { randomUuid } from '../common/uuid.ts';
@@ -15,14 +14,11 @@ import { BROKER_CONFIG_KEYS } from '../config/broker-configs.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { connectionQuotaConfig, socketServerSettings } from './socket-server-config.ts';
 import type { RequestContext } from '../network/request-handler.ts';
-import { LogManager, METADATA_LOG_DIR_NAME } from '../storage/log-manager.ts';
+import { LogManager } from '../storage/log-manager.ts';
 import { logManagerSettings } from './log-manager-settings.ts';
 import { startRefusals } from './start-refusals.ts';
 import { checkClusterId } from '../config/cluster-id.ts';
-import { UnifiedLog } from '../storage/unified-log.ts';
-import { KafkaMetadataLog } from '../raft/kafka-metadata-log.ts';
-import { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
-import { QuorumStateStore } from '../raft/quorum-state-store.ts';
+import { KafkaRaftManager } from './kafka-raft-manager.ts';
 import { MetadataLoader, type MetadataPublisher } from '../metadata/metadata-loader.ts';
 import { ConfigResourceType, configResourceKey, topicConfigs, type MetadataImage } from '../metadata/metadata-image.ts';
 import { formatDirectories, loadClusterId } from '../metadata/meta-properties.ts';
@@ -80,7 +76,7 @@ export class BrokerServer {
   readonly clusterId: string;
   readonly logger: Logger;
   readonly #logManager: LogManager;
-  readonly #raft: KafkaRaftClient;
+  readonly #raft: KafkaRaftManager;
   readonly #loader: MetadataLoader;
   readonly #controller: QuorumController;
   readonly #replicaManager: ReplicaManager;
@@ -98,7 +94,7 @@ export class BrokerServer {
     time: Time;
     logger: Logger;
     logManager: LogManager;
-    raft: KafkaRaftClient;
+    raft: KafkaRaftManager;
     loader: MetadataLoader;
     controller: QuorumController;
     replicaManager: ReplicaManager;
@@ -178,7 +174,8 @@ export class BrokerServer {
 
     const configHolder = { current: config };
     const logConfigCache = new Map<string, LogConfigValues>();
-    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), faultHandler);
+    let raft: KafkaRaftManager | null = null;
+    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), faultHandler, { highWatermark: () => raft?.client.highWatermark ?? null });
     const logConfigFor = (topic: string): LogConfigValues => {
       let values = logConfigCache.get(topic);
       if (values === undefined) {
@@ -227,35 +224,22 @@ export class BrokerServer {
       throw e;
     }
 
-    const metadataUnifiedLog = await UnifiedLog.open(
-      join(metadataLogDir, METADATA_LOG_DIR_NAME),
-      { topic: '__cluster_metadata', partition: 0 },
-      {
-        ...brokerLogDefaults,
-        segmentBytes: config.getInt('metadata.log.segment.bytes'),
-        segmentMs: config.getLong('metadata.log.segment.ms'),
-        retentionMs: -1,
-        retentionBytes: -1,
-      },
-      // An I/O error in the metadata log fails its dir, which ends the process (Kafka's ReplicaManager halts).
-      { time, logger, onFailure: (log, err) => logManager.handleLogDirFailure(metadataLogDir, `I/O error in the metadata log ${log.dir}`, err) },
-    );
-    const raft = new KafkaRaftClient({
-      nodeId,
-      voters: config.quorumVoters.map((v) => v.id),
-      log: new KafkaMetadataLog(metadataUnifiedLog),
-      stateStore: new QuorumStateStore(join(metadataLogDir, METADATA_LOG_DIR_NAME)),
+    // The metadata quorum: with a single voter this node is leader (in a new epoch, persisted first) once open.
+    raft = await KafkaRaftManager.start(config, [loader], {
+      clusterId: resolvedClusterId,
       time,
-      logger: logger.child({ component: 'RaftClient' }),
+      logger,
+      faultHandler,
+      // An I/O error in the metadata log fails its dir, which ends the process (Kafka's ReplicaManager halts).
+      onLogFailure: (log, err) => logManager.handleLogDirFailure(metadataLogDir, `I/O error in the metadata log ${log.dir}`, err),
     });
-    raft.register(loader);
 
     const isListConfig = (resourceType: number, name: string): boolean => {
       const key = resourceType === ConfigResourceType.TOPIC ? TOPIC_CONFIG_KEYS.get(name) : BROKER_CONFIG_KEYS.get(name);
       return key?.type === 'LIST';
     };
     const controller = new QuorumController({
-      raft,
+      raft: raft.client,
       image: () => loader.image,
       logger: logger.child({ component: 'QuorumController' }),
       nodeId,
@@ -444,7 +428,9 @@ export class BrokerServer {
     const handlers = kip848 ? [...ALL_HANDLERS, ...KIP_848_HANDLERS] : ALL_HANDLERS;
     kafkaApis = new KafkaApis(services, handlers, logger.child({ component: 'KafkaApis' }), metrics, framePool);
 
-    await raft.start();
+    // Replay the committed metadata log (the loader publishes one initial image) before serving anything.
+    raft.startDriver();
+    await loader.caughtUp();
     await controller.bootstrap();
 
     const controllerNames = new Set(config.controllerListenerNames);
@@ -497,7 +483,7 @@ export class BrokerServer {
       this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();
       await this.#socketServer.shutdown({ drainMs: 5000 });
-      await this.#raft.close();
+      await this.#raft.shutdown();
       await this.#logManager.shutdown();
       if (this.#metricsServer !== null) await new Promise((resolve) => this.#metricsServer!.close(resolve));
       this.logger.info('Shut down cleanly');

@@ -551,7 +551,8 @@ export class UnifiedLog {
   }
 
   /**
-   * Follower truncation (Kafka's truncateTo): removes every record at or above `offset`.
+   * Follower truncation (Kafka's truncateTo): removes every record at or above `offset`, and the leader epochs
+   * that start there or later.
    * @returns false when the log already ends at or before `offset`.
    */
   truncateTo(offset: bigint): Promise<boolean> {
@@ -559,7 +560,12 @@ export class UnifiedLog {
       const target = Number(offset);
       if (target < 0) throw new RangeError(`Cannot truncate partition ${topicPartitionKey(this.topicPartition)} to a negative offset (${target}).`);
       const local = this.#local;
-      if (target >= local.logEndOffset) return false;
+      if (target >= local.logEndOffset) {
+        // Nothing to remove, but an epoch that starts at the log end (a leader that never appended in it) goes, as
+        // Kafka's truncateTo does: a follower must not keep reporting it as its last epoch.
+        if (this.#epochs.truncateFromEnd(local.logEndOffset)) await this.#epochs.flush();
+        return false;
+      }
       this.#logger.info({ offset: target, logEndOffset: local.logEndOffset }, 'Truncating log');
       if (local.segments.first!.baseOffset > target) {
         await this.#truncateFullyAndStartAt(target);

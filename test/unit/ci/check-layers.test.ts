@@ -63,12 +63,12 @@ test('upward, sideways and codegen imports are reported, whatever their form (ty
 });
 
 test('an allowlisted import is accepted, and an allowlist entry that no longer matches an import is reported', () => {
-  const dir = srcTree({ 'metadata/loader.ts': "import type { B } from '../raft/log.ts';\n", 'raft/log.ts': 'export type B = 1;\n' });
+  const dir = srcTree({ 'storage/loader.ts': "import type { B } from '../raft/log.ts';\n", 'raft/log.ts': 'export type B = 1;\n' });
   try {
-    const allow = [{ from: 'metadata/loader.ts', to: 'raft/log.ts', reason: 'seam waits for the rewrite' }];
+    const allow = [{ from: 'storage/loader.ts', to: 'raft/log.ts', reason: 'seam waits for the rewrite' }];
     assert.deepEqual(checkLayers(dir, allow), []);
-    const stale = [...allow, { from: 'metadata/other.ts', to: 'raft/log.ts', reason: 'gone' }];
-    assert.deepEqual(checkLayers(dir, stale).map((v) => v.message), ['allowlisted metadata/other.ts -> raft/log.ts no longer occurs: remove the entry']);
+    const stale = [...allow, { from: 'storage/other.ts', to: 'raft/log.ts', reason: 'gone' }];
+    assert.deepEqual(checkLayers(dir, stale).map((v) => v.message), ['allowlisted storage/other.ts -> raft/log.ts no longer occurs: remove the entry']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,13 +3,20 @@ import { test } from 'node:test';
 import { FaultHandlerException, RecordingFaultHandler } from '../../../src/common/fault-handler.ts';
 import { MetadataLoader, type MetadataPublisher } from '../../../src/metadata/metadata-loader.ts';
 import { encodeMetadataRecord } from '../../../src/metadata/metadata-record-serde.ts';
+import type { MetadataChanges } from '../../../src/metadata/metadata-delta.ts';
 import type { MetadataImage } from '../../../src/metadata/metadata-image.ts';
+import type { LoaderManifest } from '../../../src/metadata/loader-manifest.ts';
 import { rootLogger } from '../../../src/observability/logger.ts';
-import type { RaftBatch } from '../../../src/raft/replicated-log.ts';
+import type { Batch } from '../../../src/raft/batch.ts';
+import { leaderChangeRecord } from '../../../src/raft/control-records.ts';
+import { SnapshotReader } from '../../../src/raft/snapshot-reader.ts';
+import { SnapshotWriter } from '../../../src/raft/snapshot-writer.ts';
+import type { RawSnapshotReader } from '../../../src/raft/raw-snapshot.ts';
 import { partitionRecordData } from '../../fixtures/metadata/partition-record.ts';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const UNKNOWN_TOPIC_ID = 'BBBBBBBBBBBBBBBBBBBBBQ';
+const METADATA_VERSION = encodeMetadataRecord({ type: 'FeatureLevelRecord', data: { name: 'metadata.version', featureLevel: 21 } });
 
 function topicRecord(name: string, topicId = TOPIC_ID): Buffer {
   return encodeMetadataRecord({ type: 'TopicRecord', data: { name, topicId } });
@@ -19,36 +26,127 @@ function partitionRecord(partitionId: number, topicId = TOPIC_ID): Buffer {
   return encodeMetadataRecord({ type: 'PartitionRecord', data: partitionRecordData(topicId, partitionId) });
 }
 
-let nextOffset = 0n;
-function batch(...records: Buffer[]): RaftBatch {
-  const baseOffset = nextOffset;
-  nextOffset += BigInt(records.length);
-  return { baseOffset, lastOffset: nextOffset - 1n, epoch: 1, appendTimestampMs: 0, records };
+function dataBatch(baseOffset: bigint, ...records: Buffer[]): Batch {
+  return { baseOffset, lastOffset: baseOffset + BigInt(records.length) - 1n, epoch: 1, appendTimestampMs: 0, sizeInBytes: 100, records, controlRecords: [] };
 }
 
-/** A publisher that records the offsets of the images it got, and throws when told to. */
-function recordingPublisher(name: string): MetadataPublisher & { offsets: bigint[]; failNext: boolean } {
+function controlBatch(offset: bigint): Batch {
+  return { baseOffset: offset, lastOffset: offset, epoch: 1, appendTimestampMs: 0, sizeInBytes: 80, records: [], controlRecords: [leaderChangeRecord({ leaderId: 1, voters: [], grantingVoters: [] })] };
+}
+
+let nextOffset = 0n;
+/** The next data batch of the log (offsets follow each other). */
+function batch(...records: Buffer[]): Batch {
+  const b = dataBatch(nextOffset, ...records);
+  nextOffset += BigInt(records.length);
+  return b;
+}
+
+/** A publisher that records what it got, and throws when told to. */
+function recordingPublisher(name: string): MetadataPublisher & { offsets: bigint[]; images: MetadataImage[]; updates: { changes: MetadataChanges; manifest: LoaderManifest }[]; failNext: boolean } {
   return {
     name,
     offsets: [],
+    images: [],
+    updates: [],
     failNext: false,
-    onMetadataUpdate(image: MetadataImage) {
+    onMetadataUpdate(image: MetadataImage, changes: MetadataChanges, manifest: LoaderManifest) {
       if (this.failNext) throw new Error(`${name} cannot apply`);
       this.offsets.push(image.offset);
+      this.images.push(image);
+      this.updates.push({ changes, manifest });
     },
   };
 }
 
-async function caughtUpLoader(): Promise<{ loader: MetadataLoader; faults: RecordingFaultHandler; publisher: ReturnType<typeof recordingPublisher> }> {
-  nextOffset = 0n;
+/** A loader whose high watermark is `hw.value`, with a recording publisher. */
+function recordingLoader(hw: { value: bigint | null }): { loader: MetadataLoader; faults: RecordingFaultHandler; publisher: ReturnType<typeof recordingPublisher> } {
   const faults = new RecordingFaultHandler();
-  const loader = new MetadataLoader(rootLogger, faults);
+  const loader = new MetadataLoader(rootLogger, faults, { highWatermark: () => hw.value });
   const publisher = recordingPublisher('first');
   loader.installPublisher(publisher);
-  await loader.handleCommit(batch(topicRecord('t'), partitionRecord(0)));
-  await loader.handleCaughtUp();
   return { loader, faults, publisher };
 }
+
+/** A loader that caught up with a log of one topic and its partition 0 (offsets 0-1). */
+async function caughtUpLoader(): Promise<ReturnType<typeof recordingLoader>> {
+  nextOffset = 0n;
+  const parts = recordingLoader({ value: 2n });
+  await parts.loader.handleCommit(batch(topicRecord('t'), partitionRecord(0)));
+  await parts.loader.caughtUp();
+  return parts;
+}
+
+/** A snapshot of `records` at `offset`, through the raft layer's writer and reader. */
+async function snapshotOf(offset: bigint, records: Buffer[]): Promise<SnapshotReader> {
+  const parts: Buffer[] = [];
+  let frozen = false;
+  const raw = {
+    snapshotId: { offset, epoch: 2 },
+    sizeInBytes: () => parts.reduce((n, p) => n + p.length, 0),
+    isFrozen: () => frozen,
+    append: async (b: Buffer) => void parts.push(Buffer.from(b)),
+    freeze: async () => void (frozen = true),
+    close: async () => {},
+  };
+  const w = new SnapshotWriter({ raw, lastContainedLogTimestamp: 0, maxBatchSizeBytes: 1 << 20, wallClockMs: () => 0 });
+  await w.append(records);
+  await w.freeze();
+  const bytes = Buffer.concat(parts);
+  const reader: RawSnapshotReader = { snapshotId: raw.snapshotId, sizeInBytes: () => bytes.length, read: async (p, n) => bytes.subarray(p, p + n) };
+  return new SnapshotReader(reader);
+}
+
+test('catching up: the log up to the high watermark is published as one image, then each batch on its own', async () => {
+  const hw = { value: 4n as bigint | null };
+  const { loader, publisher } = recordingLoader(hw);
+  let caughtUp = false;
+  void loader.caughtUp().then(() => (caughtUp = true));
+  await loader.handleCommit(controlBatch(0n));
+  await loader.handleCommit(dataBatch(1n, topicRecord('a', 'AAAAAAAAAAAAAAAAAAAAAw'), topicRecord('b', 'AAAAAAAAAAAAAAAAAAAABA')));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(publisher.images.length, 0);
+  assert.equal(caughtUp, false);
+  await loader.handleCommit(dataBatch(3n, topicRecord('c', 'AAAAAAAAAAAAAAAAAAAABQ')));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(caughtUp, true);
+  assert.equal(publisher.images.length, 1);
+  assert.deepEqual([...publisher.images[0]!.topicsByName.keys()].sort(), ['a', 'b', 'c']);
+  assert.deepEqual(publisher.updates[0]!.manifest, { type: 'LOG_DELTA', numBytes: 200 });
+  hw.value = 6n;
+  await loader.handleCommit(controlBatch(4n));
+  await loader.handleCommit(dataBatch(5n, topicRecord('d', 'AAAAAAAAAAAAAAAAAAAABg')));
+  assert.equal(publisher.images.length, 2, 'a control batch publishes nothing');
+  assert.ok(publisher.images[1]!.topicsByName.has('d'));
+  assert.deepEqual(publisher.updates[1]!.manifest, { type: 'LOG_DELTA', numBytes: 100 });
+});
+
+test('an empty log: the LeaderChange record alone ends the catch-up', async () => {
+  const { loader, publisher } = recordingLoader({ value: 1n });
+  await loader.handleCommit(controlBatch(0n));
+  await loader.caughtUp();
+  assert.equal(publisher.images.length, 0);
+});
+
+test('start-up from a snapshot: its records make the image and the log after it follows; a later snapshot replaces the published image with exact changes', async () => {
+  const hw = { value: 12n as bigint | null };
+  const { loader, publisher } = recordingLoader(hw);
+  await loader.handleLoadSnapshot(await snapshotOf(10n, [METADATA_VERSION, topicRecord('x', 'AAAAAAAAAAAAAAAAAAAABw')]));
+  await loader.handleCommit(dataBatch(10n, topicRecord('y', 'AAAAAAAAAAAAAAAAAAAACA'), topicRecord('z', 'AAAAAAAAAAAAAAAAAAAACQ')));
+  await loader.caughtUp();
+  assert.deepEqual([...publisher.images[0]!.topicsByName.keys()].sort(), ['x', 'y', 'z']);
+  assert.deepEqual(publisher.updates[0]!.manifest, { type: 'SNAPSHOT' });
+  // A follower that fell behind the leader's log start fetches a newer snapshot: y and z are gone from it.
+  await loader.handleLoadSnapshot(await snapshotOf(20n, [METADATA_VERSION, topicRecord('x', 'AAAAAAAAAAAAAAAAAAAABw'), topicRecord('w', 'AAAAAAAAAAAAAAAAAAAACg')]));
+  assert.equal(publisher.images.length, 2);
+  const latest = publisher.images[1]!;
+  assert.deepEqual([...latest.topicsByName.keys()].sort(), ['w', 'x']);
+  assert.equal(latest.offset, 19n);
+  const { changes, manifest } = publisher.updates[1]!;
+  assert.deepEqual(manifest, { type: 'SNAPSHOT' });
+  assert.deepEqual([...changes.deletedTopics.values()].map((t) => t.name).sort(), ['y', 'z']);
+  assert.deepEqual([...changes.createdTopics], ['AAAAAAAAAAAAAAAAAAAACg']);
+});
 
 test('a committed record for an unknown topic id goes to the fault handler, and the loader applies nothing after it', async () => {
   const { loader, faults, publisher } = await caughtUpLoader();
@@ -91,15 +189,21 @@ test('a publisher that throws goes to the fault handler; the publishers after it
 
 test('a fault while replaying the start-up log stops the catch-up: nothing is published', async () => {
   nextOffset = 0n;
-  const faults = new RecordingFaultHandler();
-  const loader = new MetadataLoader(rootLogger, faults);
-  const publisher = recordingPublisher('only');
-  loader.installPublisher(publisher);
+  const { loader, faults, publisher } = recordingLoader({ value: 3n });
+  let caughtUp = false;
+  void loader.caughtUp().then(() => (caughtUp = true));
   await loader.handleCommit(batch(topicRecord('t')));
   await assert.rejects(loader.handleCommit(batch(partitionRecord(0, UNKNOWN_TOPIC_ID))), FaultHandlerException);
   await assert.rejects(loader.handleCommit(batch(partitionRecord(0))), FaultHandlerException);
-  await assert.rejects(loader.handleCaughtUp(), FaultHandlerException);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(caughtUp, false);
   assert.deepEqual(publisher.offsets, []);
   assert.equal(loader.image.offset, -1n);
   assert.equal(faults.faults.length, 1);
+});
+
+test('a snapshot without metadata.version goes to the fault handler', async () => {
+  const { loader, faults } = recordingLoader({ value: 5n });
+  await assert.rejects(loader.handleLoadSnapshot(await snapshotOf(5n, [topicRecord('x')])), FaultHandlerException);
+  assert.equal(faults.firstFault!.message, 'Error loading metadata snapshot 5-2');
 });
