@@ -86,7 +86,7 @@ export class BenchBroker {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, {
       cwd: dataDir,
-      env: { ...process.env, CLUSTER_ID: 'bench-cluster-id-00000A', LOG_LEVEL: 'info', BENCH_EVENT_LOOP_FILE: eventLoopFile },
+      env: { ...process.env, CLUSTER_ID: 'bench-cluster-id-0000A', LOG_LEVEL: 'info', BENCH_EVENT_LOOP_FILE: eventLoopFile },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
