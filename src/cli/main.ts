@@ -10,7 +10,7 @@ import { ProcessTerminatingFaultHandler } from '../common/fault-handler.ts';
 import { checkClusterId } from '../config/cluster-id.ts';
 import { levelFromEnv, rootLogger, setLogLevel } from '../observability/logger.ts';
 import { formatDirectories, readMetaProperties } from '../metadata/meta-properties.ts';
-import { BrokerServer, randomClusterId } from '../server/broker-server.ts';
+import { KafkaRaftServer, randomClusterId } from '../server/kafka-raft-server.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -90,7 +90,7 @@ async function start(options: { config?: string; override: Record<string, string
   const { config, clusterId } = loaded;
   applyLogLevel(loaded, process.env);
   const formatClusterId = clusterId ?? (isSingleNodeQuorum(config) ? randomClusterId() : undefined);
-  const server = await BrokerServer.start(config, { formatClusterId });
+  const server = await KafkaRaftServer.start(config, { formatClusterId });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

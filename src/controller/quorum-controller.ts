@@ -1,5 +1,9 @@
 import type { Logger } from '../observability/logger.ts';
 import type { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
+import type { LeaderAndEpoch } from '../raft/leader-and-epoch.ts';
+import { NotLeaderError } from '../raft/not-leader-error.ts';
+import { ApiError } from '../common/api-error.ts';
+import { Errors } from '../protocol/generated/errors.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import { encodeMetadataRecord, type MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
 import type { BrokerEndpoint } from '../metadata/metadata-image.ts';
@@ -27,13 +31,33 @@ export interface QuorumControllerOptions extends ReplicationControlOptions, Conf
   raft: KafkaRaftClient;
   /** The newest committed image (the MetadataLoader's). */
   image(): MetadataImage;
+  /**
+   * The leader the metadata loader was told of last (its `leader`), or null: the raft client announces its own
+   * leadership to its listeners only once they have replayed the log up to its epoch's LeaderChange record, so
+   * when this names this node, `image()` holds every record committed before the epoch.
+   */
+  leader(): LeaderAndEpoch | null;
   logger: Logger;
+}
+
+/** NOT_CONTROLLER (41): the request must go to the active controller, which this node is not (or no longer). */
+export class NotControllerError extends ApiError {
+  constructor(message: string) {
+    super(Errors.NOT_CONTROLLER, message);
+    this.name = 'NotControllerError';
+  }
 }
 
 /**
  * The KRaft controller, after Kafka's `QuorumController`: every operation runs in order on one queue, reads the
  * committed image, produces metadata records and appends them to the Raft log as one batch (so an operation is
  * atomic), and answers once the batch is committed and applied. Validate-only operations append nothing.
+ *
+ * Only the active controller (the raft leader, once its listeners have caught up with its epoch) runs operations;
+ * on any other node, or when leadership is lost before an operation's batch commits, the operation fails with
+ * NOT_CONTROLLER (41), which clients and brokers retry against the new active controller. Because an operation
+ * waits for its batch to be committed and applied before the next one starts, each reads an image that holds every
+ * earlier write (Kafka gets the same from applying records as it writes them and reverting on leadership loss).
  */
 export class QuorumController {
   readonly #options: QuorumControllerOptions;
@@ -47,38 +71,65 @@ export class QuorumController {
     this.#configs = new ConfigControlManager(options);
   }
 
-  #enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(op, op);
+  /** The epoch this node is the active controller of. @throws NotControllerError when it is not active. */
+  activeEpoch(): number {
+    const leader = this.#options.leader();
+    if (leader === null || leader.leaderId !== this.#options.nodeId) {
+      throw new NotControllerError(`node ${this.#options.nodeId} is not the active controller${leader?.leaderId == null ? '' : ` (node ${leader.leaderId} is, in epoch ${leader.epoch})`}`);
+    }
+    return leader.epoch;
+  }
+
+  /** Whether this node is the active controller now. */
+  get isActive(): boolean {
+    const leader = this.#options.leader();
+    return leader !== null && leader.leaderId === this.#options.nodeId;
+  }
+
+  /**
+   * Runs `op` after the operations before it, on the active controller only, with the epoch it runs in.
+   * @throws NotControllerError when this node is not the active controller or loses leadership during `op`.
+   */
+  #enqueue<T>(op: (epoch: number) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const epoch = this.activeEpoch();
+      try {
+        return await op(epoch);
+      } catch (e) {
+        if (e instanceof NotLeaderError) throw new NotControllerError(e.message);
+        throw e;
+      }
+    };
+    const result = this.#queue.then(run, run);
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
   /**
-   * Appends `records` as one batch in the current epoch and waits until it is committed and applied by the
-   * metadata loader (so the next operation reads an image that has it).
-   * @throws NotLeaderError when this node is not (or stops being) the leader first.
+   * Appends `records` as one batch in `epoch` and waits until it is committed and applied by the metadata loader
+   * (so the next operation reads an image that has it).
+   * @throws NotLeaderError when this node is not (or stops being) the leader of `epoch` first.
    */
-  async #commit(records: MetadataRecordInput[]): Promise<void> {
+  async #commit(epoch: number, records: MetadataRecordInput[]): Promise<void> {
     if (records.length === 0) return;
     const raft = this.#options.raft;
-    const epoch = raft.leaderAndEpoch.epoch;
     const offset = raft.scheduleAppend(epoch, records.map(encodeMetadataRecord));
     await raft.waitForCommit(epoch, offset);
   }
 
   #run<T>(compute: (image: MetadataImage) => { records: MetadataRecordInput[]; results: T[] }, validateOnly: boolean): Promise<T[]> {
-    return this.#enqueue(async () => {
+    return this.#enqueue(async (epoch) => {
       const { records, results } = compute(this.#options.image());
-      if (!validateOnly) await this.#commit(records);
+      if (!validateOnly) await this.#commit(epoch, records);
       return results;
     });
   }
 
-  /** Writes the bootstrap records (metadata.version) into an empty metadata log. */
+  /** Writes the bootstrap records (metadata.version) into an empty metadata log, on the active controller. */
   bootstrap(): Promise<void> {
-    return this.#enqueue(async () => {
+    return this.#enqueue(async (epoch) => {
       if (this.#options.image().features.has('metadata.version')) return;
-      await this.#commit([{ type: 'FeatureLevelRecord', data: { name: 'metadata.version', featureLevel: METADATA_VERSION_LEVEL } }]);
+      await this.#commit(epoch, [{ type: 'FeatureLevelRecord', data: { name: 'metadata.version', featureLevel: METADATA_VERSION_LEVEL } }]);
     });
   }
 
@@ -111,8 +162,8 @@ export class QuorumController {
    * have no leader get it as leader.
    * @returns the broker epoch.
    */
-  registerBroker(brokerId: number, endpoints: BrokerEndpoint[], rack: string | null): Promise<bigint> {
-    return this.#enqueue(async () => {
+  registerBroker(brokerId: number, endpoints: BrokerEndpoint[], rack: string | null, incarnationId: string = randomUuid()): Promise<bigint> {
+    return this.#enqueue(async (leaderEpoch) => {
       const image = this.#options.image();
       const epoch = image.offset + 1n;
       const records: MetadataRecordInput[] = [
@@ -121,7 +172,7 @@ export class QuorumController {
           data: {
             brokerId,
             isMigratingZkBroker: false,
-            incarnationId: randomUuid(),
+            incarnationId,
             brokerEpoch: epoch,
             endPoints: endpoints.map((e) => ({ ...e })),
             features: [{ name: 'metadata.version', minSupportedVersion: 1, maxSupportedVersion: METADATA_VERSION_LEVEL }],
@@ -154,7 +205,7 @@ export class QuorumController {
           }
         }
       }
-      await this.#commit(records);
+      await this.#commit(leaderEpoch, records);
       this.#options.logger.info({ brokerId, brokerEpoch: String(epoch) }, 'Registered broker');
       return epoch;
     });
@@ -166,10 +217,10 @@ export class QuorumController {
    * across restarts or nodes.
    */
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ start: bigint; length: number }> {
-    return this.#enqueue(async () => {
+    return this.#enqueue(async (epoch) => {
       const start = this.#options.image().nextProducerId;
       const next = start + BigInt(PRODUCER_ID_BLOCK_SIZE);
-      await this.#commit([{ type: 'ProducerIdsRecord', data: { brokerId, brokerEpoch, nextProducerId: next } }]);
+      await this.#commit(epoch, [{ type: 'ProducerIdsRecord', data: { brokerId, brokerEpoch, nextProducerId: next } }]);
       return { start, length: PRODUCER_ID_BLOCK_SIZE };
     });
   }

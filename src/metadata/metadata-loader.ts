@@ -65,6 +65,7 @@ export class MetadataLoader implements RaftClientListener {
   #caughtUp!: () => void;
   readonly #caughtUpPromise = new Promise<void>((resolve) => (this.#caughtUp = resolve));
   #leader: LeaderAndEpoch | null = null;
+  readonly #leaderListeners: ((leader: LeaderAndEpoch) => void)[] = [];
 
   /** @param faultHandler what a fault goes to (see the class doc). */
   constructor(logger: Logger, faultHandler: FaultHandler, options: MetadataLoaderOptions = {}) {
@@ -148,8 +149,18 @@ export class MetadataLoader implements RaftClientListener {
     await this.#publish(delta, { type: 'SNAPSHOT' });
   }
 
+  /**
+   * The raft client's leader announcement: for this node's own leadership, only once the loader has replayed the
+   * log up to the epoch's LeaderChange record (so its image holds every record committed before the epoch).
+   */
   handleLeaderChange(leader: LeaderAndEpoch): void {
     this.#leader = leader;
+    for (const l of this.#leaderListeners) l(leader);
+  }
+
+  /** Calls `listener` with every leader announcement after this one (the controller takes over or renounces). */
+  onLeaderChange(listener: (leader: LeaderAndEpoch) => void): void {
+    this.#leaderListeners.push(listener);
   }
 
   /** Done catching up once handed the log up to the high watermark (Kafka's stillNeedToCatchUp). */

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../network/request-handler.ts';
 import type { RequestHeader } from '../protocol/request-header.ts';
+import type { ApiServices } from './api-services.ts';
 import type { BrokerServices } from './broker-services.ts';
 
 /** Returned by a handler to send no response at all (Produce with acks=0). */
@@ -30,17 +31,17 @@ export interface HandlerError {
 }
 
 /**
- * One API of the broker: its key, the version range it serves (ApiVersions is derived from these), the function
- * that turns a decoded request into a response object for the generated encoder, and the one that builds the
- * response to a request whose handling failed. A handler must start its side effects synchronously (before its
+ * One API of a listener (the broker's or the controller's): its key, the version range it serves (ApiVersions is
+ * derived from these), the function that turns a decoded request into a response object for the generated encoder,
+ * and the one that builds the response to a request whose handling failed. A handler must start its side effects synchronously (before its
  * first await) so that pipelined requests of one connection take effect in arrival order (Kafka processes a
  * connection's requests one at a time).
  */
-export interface ApiHandler<Req = unknown, Res = unknown> {
+export interface ApiHandler<Req = unknown, Res = unknown, S extends ApiServices = BrokerServices> {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
-  handle(services: BrokerServices, request: Req, info: RequestInfo): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
+  handle(services: S, request: Req, info: RequestInfo): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
   /**
    * Kafka's `AbstractRequest.getErrorResponse` for this API: the response KafkaApis sends when `handle` threw or
    * rejected, carrying `error.code` in the API's error fields. Every topic / partition / group / resource entry of
@@ -52,7 +53,11 @@ export interface ApiHandler<Req = unknown, Res = unknown> {
   errorResponse(request: Req, error: HandlerError, apiVersion: number): Res | typeof NO_RESPONSE;
 }
 
-/** Identity helper that infers request/response types for a handler module. */
-export function defineHandler<Req, Res>(handler: ApiHandler<Req, Res>): ApiHandler<Req, Res> {
+/**
+ * Identity helper that infers request/response types for a handler module. `S` is what the handler needs of
+ * its listener's services: BrokerServices (the default), ControllerServices, or ApiServices for one that serves
+ * both listeners (ApiVersions).
+ */
+export function defineHandler<Req, Res, S extends ApiServices = BrokerServices>(handler: ApiHandler<Req, Res, S>): ApiHandler<Req, Res, S> {
   return handler;
 }

@@ -1,28 +1,13 @@
-import { ProcessTerminatingFaultHandler, type FaultHandler } from '../common/fault-handler.ts';
-import { SystemTime, type Time } from '../common/time.ts';
 import { randomUuid } from '../common/uuid.ts';
-import { rootLogger, type Logger } from '../observability/logger.ts';
-import { BrokerMetrics, startMetricsServer } from '../observability/metrics.ts';
-import type { Server as HttpServer } from 'node:http';
+import type { Logger } from '../observability/logger.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
-import { LogConfig } from '../config/log-config.ts';
-import { toLogConfigValues, type LogConfigValues } from '../config/to-log-config-values.ts';
-import { validateTopicConfig } from '../config/validate-topic-config.ts';
-import { KafkaConfig as KafkaConfigClass } from '../config/kafka-config.ts';
-import { TOPIC_CONFIG_KEYS } from '../config/topic-configs.ts';
-import { BROKER_CONFIG_KEYS } from '../config/broker-configs.ts';
 import { SocketServer } from '../network/socket-server.ts';
+import { NetworkClient } from '../network/network-client.ts';
 import { connectionQuotaConfig, socketServerSettings } from './socket-server-config.ts';
 import type { RequestContext } from '../network/request-handler.ts';
-import { LogManager } from '../storage/log-manager.ts';
-import { logManagerSettings } from './log-manager-settings.ts';
-import { startRefusals } from './start-refusals.ts';
-import { checkClusterId } from '../config/cluster-id.ts';
-import { KafkaRaftManager } from './kafka-raft-manager.ts';
-import { MetadataLoader, type MetadataPublisher } from '../metadata/metadata-loader.ts';
-import { ConfigResourceType, configResourceKey, topicConfigs, type MetadataImage } from '../metadata/metadata-image.ts';
-import { formatDirectories, loadClusterId } from '../metadata/meta-properties.ts';
-import { QuorumController } from '../controller/quorum-controller.ts';
+import type { MetadataImage } from '../metadata/metadata-image.ts';
+import type { QuorumController } from '../controller/quorum-controller.ts';
+import { METADATA_VERSION_LEVEL } from '../controller/quorum-controller.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
 import { KafkaApis } from './kafka-apis.ts';
@@ -37,92 +22,76 @@ import { ReplicaPartitionWriter } from './replica-partition-writer.ts';
 import { TransactionCoordinator, TRANSACTION_STATE_TOPIC_NAME } from '../coordinator/transaction/transaction-coordinator.ts';
 import { ProducerIdManager } from '../coordinator/transaction/producer-id-manager.ts';
 import { writeTxnMarkers, type TxnMarkerWriterDeps } from './apis/write-txn-markers.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { Errors } from '../protocol/generated/errors.ts';
+import type { AllocateProducerIdsResponse } from '../protocol/generated/messages/allocate-producer-ids-response.ts';
 import { topicPartitionKey } from '../common/topic-partition.ts';
-
+import { ApiError } from '../common/api-error.ts';
+import type { SharedServer } from './shared-server.ts';
+import type { ControllerServer } from './controller-server.ts';
+import { ControllerNodeProvider } from './controller-node-provider.ts';
+import { NodeToControllerChannel } from './node-to-controller-channel.ts';
+import { BrokerLifecycleManager } from './broker-lifecycle-manager.ts';
 
 const SECURITY_PROTOCOL_IDS = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
 
+/** What {@link BrokerServer.start} takes besides the shared server. */
 export interface BrokerServerOptions {
-  time?: Time;
-  logger?: Logger;
-  /**
-   * Cluster id for formatting unformatted log directories on first start (the CLI passes CLUSTER_ID or a
-   * random id for the single-node default). When absent and the directories are not formatted, start fails as
-   * Kafka's does ("run kafka-broker format").
-   */
-  formatClusterId?: string;
   /** The request frame pool, or its options (tests poison recycled memory); default: FramePool's defaults. */
   framePool?: FramePool | FramePoolOptions;
-  /**
-   * Where faults the node must not carry past go (a metadata record that does not apply, a publisher that
-   * throws, every log dir or the metadata log dir failed). Default: a ProcessTerminatingFaultHandler (fatal log
-   * line, exit code 1), as Kafka's fatal fault handlers.
-   */
-  faultHandler?: FaultHandler;
 }
 
 /**
- * One node: a broker and (in combined mode) the KRaft controller, after Kafka's `BrokerServer` +
- * `ControllerServer` + `KafkaRaftServer`. Start-up order: log dir locks (LogManager.create) → meta.properties
- * check (formatting when allowed) → log recovery (LogManager.startup) → metadata log replay into the
- * MetadataLoader (ReplicaManager opens the partition logs it is assigned) → leadership of the metadata quorum →
- * bootstrap records → socket server bound → broker registration with the bound advertised endpoints. Shutdown
- * reverses it and leaves a clean-shutdown marker.
+ * The broker role of a node, after Kafka's `BrokerServer`: the partitions this node hosts (ReplicaManager over the
+ * shared LogManager), the group and transaction coordinators, the client listeners with their request handlers
+ * (KafkaApis), and the broker's session with the active controller (BrokerLifecycleManager over the
+ * broker-to-controller channel: registration, heartbeats, producer id blocks).
+ *
+ * Start-up (after the shared server opened the logs and the metadata log): the broker's metadata publishers are
+ * installed before the raft client runs (so the first image reaches them) and the client listeners are bound;
+ * {@link register} then registers the bound advertised endpoints with the active controller and waits until this
+ * node's metadata holds the registration.
  */
 export class BrokerServer {
   readonly config: KafkaConfig;
   readonly nodeId: number;
-  readonly clusterId: string;
   readonly logger: Logger;
-  readonly #logManager: LogManager;
-  readonly #raft: KafkaRaftManager;
-  readonly #loader: MetadataLoader;
-  readonly #controller: QuorumController;
+  readonly #shared: SharedServer;
   readonly #replicaManager: ReplicaManager;
   readonly #socketServer: SocketServer;
   readonly #groupCoordinator: GroupCoordinator;
   readonly #transactionCoordinator: TransactionCoordinator;
-  readonly #metricsServer: HttpServer | null;
-  /** The broker's Prometheus metrics. */
-  readonly metrics: BrokerMetrics;
+  readonly #channel: NodeToControllerChannel;
+  readonly #lifecycle: BrokerLifecycleManager;
+  readonly #endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   #stopped: Promise<void> | null = null;
 
   private constructor(parts: {
-    config: KafkaConfig;
-    clusterId: string;
-    time: Time;
-    logger: Logger;
-    logManager: LogManager;
-    raft: KafkaRaftManager;
-    loader: MetadataLoader;
-    controller: QuorumController;
+    shared: SharedServer;
     replicaManager: ReplicaManager;
     socketServer: SocketServer;
     groupCoordinator: GroupCoordinator;
     transactionCoordinator: TransactionCoordinator;
-    metrics: BrokerMetrics;
-    metricsServer: HttpServer | null;
+    channel: NodeToControllerChannel;
+    lifecycle: BrokerLifecycleManager;
+    endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   }) {
-    this.config = parts.config;
-    this.nodeId = parts.config.nodeId;
-    this.clusterId = parts.clusterId;
-    this.logger = parts.logger;
-    this.#logManager = parts.logManager;
-    this.#raft = parts.raft;
-    this.#loader = parts.loader;
-    this.#controller = parts.controller;
+    this.#shared = parts.shared;
+    this.config = parts.shared.config;
+    this.nodeId = parts.shared.nodeId;
+    this.logger = parts.shared.logger;
     this.#replicaManager = parts.replicaManager;
     this.#socketServer = parts.socketServer;
     this.#groupCoordinator = parts.groupCoordinator;
     this.#transactionCoordinator = parts.transactionCoordinator;
-    this.metrics = parts.metrics;
-    this.#metricsServer = parts.metricsServer;
+    this.#channel = parts.channel;
+    this.#lifecycle = parts.lifecycle;
+    this.#endpoints = parts.endpoints;
   }
 
   /** The newest metadata image. */
   get metadata(): MetadataImage {
-    return this.#loader.image;
+    return this.#shared.loader.image;
   }
 
   get replicaManager(): ReplicaManager {
@@ -137,8 +106,9 @@ export class BrokerServer {
     return this.#transactionCoordinator;
   }
 
-  get controller(): QuorumController {
-    return this.#controller;
+  /** The endpoints registered with the controller (bound ports filled in), as `NAME://host:port`. */
+  get listenerUrls(): string[] {
+    return this.#endpoints.map((e) => `${e.name}://${e.host}:${e.port}`);
   }
 
   /** The port a listener is bound to (for listeners configured with port 0). */
@@ -147,123 +117,25 @@ export class BrokerServer {
   }
 
   /**
-   * Starts a node from a validated config. Nothing is written before the refusals are checked, so a refused start
-   * leaves unformatted directories unformatted. The inactive settings (accepted, without effect yet) are listed in
-   * one warning.
-   * @throws Error when the node's shape is not supported yet (see startRefusals), the log directories are
-   * unformatted and no valid cluster id is given, belong to another cluster or node, or a listener cannot be bound.
+   * Builds the broker's components over `shared`, installs its metadata publishers and binds its listeners.
+   * @param controller this node's controller role in combined mode (the metadata writes clients send to this
+   *   broker go to its QuorumController, which answers NOT_CONTROLLER unless it is the active one), or null.
+   * @throws Error when a listener cannot be bound.
    */
-  static async start(config: KafkaConfig, options: BrokerServerOptions = {}): Promise<BrokerServer> {
-    const time = options.time ?? SystemTime;
-    const logger = (options.logger ?? rootLogger).child({ nodeId: config.nodeId });
-    const startedAt = time.hiResClockMs();
-    const inactive = config.inactiveSettings();
-    if (inactive.length > 0) {
-      logger.warn(
-        { configs: Object.fromEntries(inactive.map((s) => [s.name, s.note ?? 'not built yet'])) },
-        `These configs are accepted but have no effect yet in this broker: ${inactive.map((s) => s.name).join(', ')}`,
-      );
-    }
-    const refusals = startRefusals(config);
-    if (refusals.length > 0) throw new Error(`cannot start this node:\n  ${refusals.join('\n  ')}`);
-    const nodeId = config.nodeId;
-    const logDirs = config.logDirs;
-    const metadataLogDir = config.metadataLogDir;
-    const allDirs = [...new Set([...logDirs, metadataLogDir])];
-    const faultHandler = options.faultHandler ?? new ProcessTerminatingFaultHandler(logger);
-
-    const configHolder = { current: config };
-    const logConfigCache = new Map<string, LogConfigValues>();
-    let raft: KafkaRaftManager | null = null;
-    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), faultHandler, { highWatermark: () => raft?.client.highWatermark ?? null });
-    const logConfigFor = (topic: string): LogConfigValues => {
-      let values = logConfigCache.get(topic);
-      if (values === undefined) {
-        values = toLogConfigValues(LogConfig.fromProps(topicConfigs(loader.image, topic), configHolder.current));
-        logConfigCache.set(topic, values);
-      }
-      return values;
-    };
-
-    const brokerLogDefaults = toLogConfigValues(LogConfig.fromProps({}, config));
-    // Every dir is locked (flock) before anything reads or writes it, meta.properties included.
-    const logManager = await LogManager.create({
-      logDirs,
-      defaultConfig: brokerLogDefaults,
-      topicConfig: (topic: string) => logConfigFor(topic),
-      time,
-      logger,
-      producerStateConfig: {
-        producerIdExpirationMs: config.getInt('producer.id.expiration.ms'),
-        transactionVerificationEnabled: config.getBoolean('transaction.partition.verification.enable'),
-      },
-      producerIdExpirationCheckIntervalMs: config.getInt('producer.id.expiration.check.interval.ms'),
-      metadataLogDir,
-      faultHandler,
-      ...logManagerSettings(config),
-    });
-    let resolvedClusterId: string;
-    try {
-      let { clusterId, unformatted } = await loadClusterId(allDirs, nodeId);
-      if (unformatted.length > 0) {
-        const id = clusterId ?? options.formatClusterId;
-        if (id === undefined) {
-          throw new Error(`No meta.properties found in ${unformatted.join(', ')}: format the log directories first (kafka-broker format --cluster-id <id> --config <file>)`);
-        }
-        // A new cluster id must be one Kafka accepts; one already in meta.properties is kept as it is.
-        const invalid = clusterId === null ? checkClusterId(id) : null;
-        if (invalid !== null) throw new Error(invalid);
-        await formatDirectories(unformatted, id, nodeId, false);
-        logger.info({ clusterId: id, dirs: unformatted }, 'Formatted log directories');
-        clusterId = id;
-      }
-      resolvedClusterId = clusterId!;
-      await logManager.startup();
-    } catch (e) {
-      await logManager.abandon();
-      throw e;
-    }
-
-    // The metadata quorum: with a single voter this node is leader (in a new epoch, persisted first) once open.
-    raft = await KafkaRaftManager.start(config, [loader], {
-      clusterId: resolvedClusterId,
-      time,
-      logger,
-      faultHandler,
-      // An I/O error in the metadata log fails its dir, which ends the process (Kafka's ReplicaManager halts).
-      onLogFailure: (log, err) => logManager.handleLogDirFailure(metadataLogDir, `I/O error in the metadata log ${log.dir}`, err),
-    });
-
-    const isListConfig = (resourceType: number, name: string): boolean => {
-      const key = resourceType === ConfigResourceType.TOPIC ? TOPIC_CONFIG_KEYS.get(name) : BROKER_CONFIG_KEYS.get(name);
-      return key?.type === 'LIST';
-    };
-    const controller = new QuorumController({
-      raft: raft.client,
-      image: () => loader.image,
-      logger: logger.child({ component: 'QuorumController' }),
-      nodeId,
-      defaultNumPartitions: config.getInt('num.partitions'),
-      defaultReplicationFactor: config.getInt('default.replication.factor'),
-      validateTopicConfig: (name, value) => (value === null ? (TOPIC_CONFIG_KEYS.has(name) ? null : `Unknown topic config name: ${name}`) : validateTopicConfig(name, value)),
-      validateBrokerConfig: (name, value) => {
-        const errors = KafkaConfigClass.validateDynamicUpdate({ [name]: value }, true);
-        return errors.length === 0 ? null : errors.join('; ');
-      },
-      isListConfig,
-    });
-
-    const metrics = new BrokerMetrics();
-    logManager.cleaner?.registerMetrics(metrics.registry, logDirs);
+  static async start(shared: SharedServer, controller: ControllerServer | null, options: BrokerServerOptions = {}): Promise<BrokerServer> {
+    const { config, loader, nodeId, time, logger, logManager, metrics } = shared;
+    if (controller === null) throw new Error('a broker without a local controller is not supported yet (process.roles=broker needs request forwarding)');
+    const quorumController: QuorumController = controller.controller;
+    logManager.cleaner?.registerMetrics(metrics.registry, config.logDirs);
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
       time,
       logger: logger.child({ component: 'ReplicaManager' }),
-      logConfig: logConfigFor,
-      minInsyncReplicas: (topic) => logConfigFor(topic).minInsyncReplicas,
+      logConfig: (topic) => shared.topicLogConfigFor(topic),
+      minInsyncReplicas: (topic) => shared.topicLogConfigFor(topic).minInsyncReplicas,
       validate: async (records, tp, produceVersion) => {
-        const c = logConfigFor(tp.topic);
+        const c = shared.topicLogConfigFor(tp.topic);
         const validated = await validateProduceRecords(records, {
           maxMessageBytes: c.maxMessageBytes,
           compressionType: c.compressionType,
@@ -278,25 +150,24 @@ export class BrokerServer {
         return validated;
       },
     });
-
-    const dynamicConfigPublisher: MetadataPublisher = {
-      name: 'DynamicConfigPublisher',
-      onMetadataUpdate(image, changes) {
-        if (changes.changedConfigs.size === 0 && changes.deletedTopics.size === 0) return;
-        const brokerKey = configResourceKey(ConfigResourceType.BROKER, String(nodeId));
-        const defaultKey = configResourceKey(ConfigResourceType.BROKER, '');
-        if (changes.changedConfigs.has(brokerKey) || changes.changedConfigs.has(defaultKey)) {
-          configHolder.current = config.withDynamicConfigs({
-            perBroker: Object.fromEntries(image.configs.get(brokerKey) ?? []),
-            clusterDefault: Object.fromEntries(image.configs.get(defaultKey) ?? []),
-          });
-          logManager.reconfigure(logManagerSettings(configHolder.current));
-        }
-        logConfigCache.clear();
-      },
-    };
-    loader.installPublisher(dynamicConfigPublisher);
     loader.installPublisher(replicaManager);
+
+    const controllerListenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
+    const channel = new NodeToControllerChannel({
+      client: new NetworkClient({
+        clientId: `broker-${nodeId}-to-controller`,
+        time,
+        random: shared.random,
+        requestTimeoutMs: config.getInt('controller.socket.timeout.ms'),
+        maxInFlightRequestsPerConnection: 1,
+        logger: logger.child({ component: 'NodeToControllerChannel' }),
+      }),
+      provider: new ControllerNodeProvider(shared.raft.client, controllerListenerName, () => localControllerEndpoint(config, controller, controllerListenerName)),
+      time,
+      // Kafka's channel to the controller reconnects and retries after 50 ms.
+      retryBackoffMs: 50,
+      logger: logger.child({ component: 'NodeToControllerChannel' }),
+    });
 
     const groupCoordinator = new GroupCoordinator({
       time,
@@ -339,12 +210,17 @@ export class BrokerServer {
       },
     });
 
-    // Transaction coordinator: producer ids in blocks from the controller; markers written locally (single node: a
-    // partition led by another broker answers NOT_LEADER_OR_FOLLOWER and is retried, no inter-broker client yet).
+    let lifecycle: BrokerLifecycleManager | null = null;
+    // Transaction coordinator: producer ids in blocks from the active controller (AllocateProducerIds); markers
+    // written locally (a partition led by another broker answers NOT_LEADER_OR_FOLLOWER and is retried).
     const producerIdManager = new ProducerIdManager({
       brokerId: nodeId,
-      brokerEpoch: () => loader.image.brokers.get(nodeId)?.epoch ?? -1n,
-      allocate: (brokerId, brokerEpoch) => controller.allocateProducerIds(brokerId, brokerEpoch),
+      brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
+      allocate: async (brokerId, brokerEpoch) => {
+        const response = await channel.send<AllocateProducerIdsResponse>(ApiKeys.AllocateProducerIds, { brokerId, brokerEpoch }, { timeoutMs: config.getInt('request.timeout.ms') });
+        if (response.errorCode !== Errors.NONE) throw new ApiError(response.errorCode, `AllocateProducerIds failed with error ${response.errorCode}`);
+        return { start: response.producerIdStart, length: response.producerIdLen };
+      },
       logger: logger.child({ component: 'ProducerIdManager' }),
     });
     const requestTimeoutMs = config.getInt('request.timeout.ms');
@@ -392,28 +268,29 @@ export class BrokerServer {
     });
 
     const autoTopicCreation = new AutoTopicCreationManager({
-      controller,
+      controller: quorumController,
       image: () => loader.image,
       enabled: config.getBoolean('auto.create.topics.enable'),
-      internalTopicConfigs: (topic) => internalTopicConfig(configHolder.current, topic),
+      internalTopicConfigs: (topic) => internalTopicConfig(shared.currentConfig, topic),
     });
 
-    let kafkaApis: KafkaApis | undefined;
+    let kafkaApis: KafkaApis<BrokerServices> | undefined;
     const framePool = options.framePool instanceof FramePool
       ? options.framePool
       : new FramePool({ ...options.framePool, maxQueuedBytes: config.getLong('queued.max.request.bytes') });
     const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
     const services: BrokerServices = {
       nodeId,
-      clusterId: resolvedClusterId,
+      clusterId: shared.clusterId,
       get config() {
-        return configHolder.current;
+        return shared.currentConfig;
       },
       time,
       logger,
       metrics,
       metadata: () => loader.image,
-      controller,
+      controller: quorumController,
+      activeControllerId: () => loader.leader?.leaderId ?? null,
       replicaManager,
       logManager,
       fetchSessions,
@@ -428,19 +305,13 @@ export class BrokerServer {
     const handlers = kip848 ? [...ALL_HANDLERS, ...KIP_848_HANDLERS] : ALL_HANDLERS;
     kafkaApis = new KafkaApis(services, handlers, logger.child({ component: 'KafkaApis' }), metrics, framePool);
 
-    // Replay the committed metadata log (the loader publishes one initial image) before serving anything.
-    raft.startDriver();
-    await loader.caughtUp();
-    await controller.bootstrap();
-
-    const controllerNames = new Set(config.controllerListenerNames);
-    const brokerListeners = config.listeners.filter((l) => !controllerNames.has(l.listenerName));
+    const brokerListeners = config.listeners.filter((l) => !config.controllerListenerNames.includes(l.listenerName));
     const brokerListenerNames = brokerListeners.map((l) => l.listenerName);
     const socketServer = new SocketServer({
       listeners: brokerListeners.map((l) => ({ name: l.listenerName, host: l.host ?? '', port: l.port, securityProtocol: l.securityProtocol })),
       handler: kafkaApis,
       ...socketServerSettings(config),
-      connectionQuotas: () => connectionQuotaConfig(configHolder.current, brokerListenerNames),
+      connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, brokerListenerNames),
       sendfile: config.getString('socket.sendfile.enable') as 'auto' | 'on' | 'off',
       framePool,
       logger: logger.child({ component: 'SocketServer' }),
@@ -450,46 +321,61 @@ export class BrokerServer {
       },
     });
     await socketServer.start();
-    const metricsListener = config.getString('metrics.prometheus.listener') ?? '';
-    const metricsServer = metricsListener === '' ? null : await startMetricsServer(metricsListener, metrics.registry);
-
-    const advertised = config.advertisedListeners.filter((l) => !controllerNames.has(l.listenerName));
-    const endpoints = advertised.map((l) => ({
+    const endpoints = config.advertisedListeners.map((l) => ({
       name: l.listenerName,
       host: l.host === null || l.host === '' || l.host === '0.0.0.0' ? 'localhost' : l.host,
       port: l.port === 0 ? socketServer.boundPort(l.listenerName) : l.port,
       securityProtocol: SECURITY_PROTOCOL_IDS[l.securityProtocol],
     }));
-    await controller.registerBroker(nodeId, endpoints, config.getString('broker.rack'));
-
-    const server = new BrokerServer({ config, clusterId: resolvedClusterId, time, logger, logManager, raft, loader, controller, replicaManager, socketServer, groupCoordinator, transactionCoordinator, metrics, metricsServer });
-    logger.info(
-      { clusterId: resolvedClusterId, listeners: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), startupMs: Math.round(time.hiResClockMs() - startedAt) },
-      'Kafka broker started',
-    );
-    void preloadCodecs(HOT_API_KEYS, logger);
-    return server;
+    lifecycle = new BrokerLifecycleManager({
+      nodeId,
+      clusterId: shared.clusterId,
+      incarnationId: randomUuid(),
+      channel,
+      time,
+      logger: logger.child({ component: 'BrokerLifecycleManager' }),
+      heartbeatIntervalMs: config.getInt('broker.heartbeat.interval.ms'),
+      registrationTimeoutMs: config.getInt('initial.broker.registration.timeout.ms'),
+      metadataVersionRange: { min: 1, max: METADATA_VERSION_LEVEL },
+      currentMetadataOffset: () => loader.image.offset,
+    });
+    return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, channel, lifecycle, endpoints });
   }
 
   /**
-   * Clean shutdown (SIGTERM): stop accepting, answer waiting fetches, drain connections, close the metadata log,
-   * flush every partition log and write checkpoints and the clean-shutdown marker. Idempotent.
+   * Registers this broker's endpoints with the active controller (once the metadata log has been replayed) and
+   * waits until this node's metadata holds the registration; starts the heartbeats.
+   * @throws Error when no controller registered it within initial.broker.registration.timeout.ms.
+   */
+  async register(): Promise<void> {
+    const brokerEpoch = await this.#lifecycle.register(this.#endpoints, this.config.getString('broker.rack'));
+    // The broker epoch is the offset of the RegisterBrokerRecord: this broker's image holds it once past it.
+    await this.#shared.loader.waitForOffset(brokerEpoch);
+    void preloadCodecs(HOT_API_KEYS, this.logger);
+  }
+
+  /**
+   * Clean shutdown of the broker role (SIGTERM): stop accepting, stop the heartbeats and coordinators, answer
+   * waiting fetches, drain connections. The shared server closes the logs after. Idempotent.
    */
   shutdown(): Promise<void> {
     this.#stopped ??= (async () => {
-      this.logger.info('Shutting down');
       await this.#socketServer.stopAccepting();
+      this.#lifecycle.close();
       this.#transactionCoordinator.close();
       this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();
       await this.#socketServer.shutdown({ drainMs: 5000 });
-      await this.#raft.shutdown();
-      await this.#logManager.shutdown();
-      if (this.#metricsServer !== null) await new Promise((resolve) => this.#metricsServer!.close(resolve));
-      this.logger.info('Shut down cleanly');
+      this.#channel.close();
     })();
     return this.#stopped;
   }
+}
+
+/** This node's own controller listener as a destination: its bound port, on loopback when it binds every address. */
+function localControllerEndpoint(config: KafkaConfig, controller: ControllerServer, listenerName: string): { nodeId: number; host: string; port: number } {
+  const host = config.controllerListeners.find((l) => l.listenerName === listenerName)?.host ?? '';
+  return { nodeId: config.nodeId, host: host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, port: controller.boundPort(listenerName) };
 }
 
 /** Partition count, replication factor and configs of the coordinators' internal topics (Kafka's defaults). */
@@ -519,9 +405,4 @@ function internalTopicConfig(config: KafkaConfig, topic: string): { numPartition
     };
   }
   return null;
-}
-
-/** A fresh random cluster id (Kafka's `kafka-storage random-uuid`). */
-export function randomClusterId(): string {
-  return randomUuid();
 }

@@ -1,12 +1,8 @@
-import type { Time } from '../common/time.ts';
-import type { Logger } from '../observability/logger.ts';
+import type { ApiServices } from './api-services.ts';
 import type { BrokerMetrics } from '../observability/metrics.ts';
-import type { MetadataImage } from '../metadata/metadata-image.ts';
 import type { QuorumController } from '../controller/quorum-controller.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { LogManager } from '../storage/log-manager.ts';
-import type { KafkaConfig } from '../config/kafka-config.ts';
-import type { RequestContext } from '../network/request-handler.ts';
 import type { FetchSessionCache } from './fetch-session-cache.ts';
 import type { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.ts';
@@ -16,25 +12,20 @@ import type { TransactionCoordinator } from '../coordinator/transaction/transact
  * Everything the API handlers use, wired by BrokerServer. Handlers receive it as their first argument, so they
  * are plain functions of (services, request) and can be tested with a real broker started on port 0.
  */
-export interface BrokerServices {
-  readonly nodeId: number;
-  readonly clusterId: string;
-  readonly config: KafkaConfig;
-  readonly time: Time;
-  readonly logger: Logger;
+export interface BrokerServices extends ApiServices {
   /** The broker's Prometheus metrics (BrokerTopicMetrics, ...). */
   readonly metrics: BrokerMetrics;
-  /** The newest published metadata image. */
-  metadata(): MetadataImage;
   readonly controller: QuorumController;
+  /**
+   * The id of the active controller (the metadata quorum's leader), or null during an election. In combined mode it
+   * is a broker too, and the broker that can carry out metadata writes: Metadata and DescribeCluster name it as the
+   * controller until brokers pass writes on to the active controller (then Kafka names a random live broker).
+   */
+  activeControllerId(): number | null;
   readonly replicaManager: ReplicaManager;
   readonly logManager: LogManager;
   readonly fetchSessions: FetchSessionCache;
   readonly autoTopicCreation: AutoTopicCreationManager;
   readonly groupCoordinator: GroupCoordinator;
   readonly transactionCoordinator: TransactionCoordinator;
-  /** The versions ApiVersions advertises, derived from the registered handlers. */
-  apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[];
-  /** Per-connection cleanup hook (fetch sessions, ...). */
-  connectionClosed?(ctx: RequestContext): void;
 }

@@ -13,7 +13,7 @@ import type { BrokerMetrics } from '../observability/metrics.ts';
 import { ApiError } from '../common/api-error.ts';
 import { RecordsError } from '../protocol/records/records-error.ts';
 import { NO_RESPONSE, type ApiHandler, type HandlerError } from './api-handler.ts';
-import type { BrokerServices } from './broker-services.ts';
+import type { ApiServices } from './api-services.ts';
 
 const noRecycle = (): void => undefined;
 
@@ -56,9 +56,9 @@ export class InvalidRequestError extends Error {
  *   has no response to carry the error, so its connection is closed, as Kafka does. Only requests that cannot be
  *   decoded (or are not served) make `handleRequest` throw.
  */
-export class KafkaApis implements RequestHandler {
-  readonly #handlers = new Map<number, ApiHandler>();
-  readonly #services: BrokerServices;
+export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHandler {
+  readonly #handlers = new Map<number, ApiHandler<unknown, unknown, S>>();
+  readonly #services: S;
   readonly #logger: Logger;
   readonly #metrics: BrokerMetrics | undefined;
   readonly #framePool: FramePool | undefined;
@@ -67,7 +67,7 @@ export class KafkaApis implements RequestHandler {
    * @param framePool the pool the network layer allocates request frames from (the same instance): handlers give
    *   frames back through `RequestInfo.recycleFrame`.
    */
-  constructor(services: BrokerServices, handlers: readonly ApiHandler<any, any>[], logger: Logger, metrics?: BrokerMetrics, framePool?: FramePool) {
+  constructor(services: S, handlers: readonly ApiHandler<any, any, S>[], logger: Logger, metrics?: BrokerMetrics, framePool?: FramePool) {
     this.#framePool = framePool;
     this.#services = services;
     this.#logger = logger;
@@ -121,7 +121,7 @@ export class KafkaApis implements RequestHandler {
       timer?.();
       return this.#answerFailure(handler, request, header.clientId, apiVersion, correlationId, ctx, err);
     };
-    let result: ReturnType<ApiHandler['handle']>;
+    let result: ReturnType<ApiHandler<unknown, unknown, S>['handle']>;
     try {
       result = handler.handle(this.#services, request, { header, apiVersion, connection: ctx, recycleFrame });
     } catch (err) {
@@ -135,7 +135,7 @@ export class KafkaApis implements RequestHandler {
    * rejected is logged at error level and its request answered with the API's error response (the connection
    * stays open); an API whose error response is NO_RESPONSE (Produce acks=0) closes the connection instead.
    */
-  #answerFailure(handler: ApiHandler, request: unknown, clientId: string | null, apiVersion: number, correlationId: number, ctx: RequestContext, err: unknown): OutputChunk[] | null {
+  #answerFailure(handler: ApiHandler<unknown, unknown, S>, request: unknown, clientId: string | null, apiVersion: number, correlationId: number, ctx: RequestContext, err: unknown): OutputChunk[] | null {
     const error = handlerErrorOf(err);
     this.#logger.error(
       { err, api: API_KEY_NAMES[handler.apiKey], apiVersion, correlationId, clientId, connectionId: ctx.connectionId, errorCode: error.code },

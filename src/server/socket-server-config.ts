@@ -1,4 +1,4 @@
-// The SocketServer settings of a broker config (Kafka's SocketServerConfigs), for BrokerServer's wiring.
+// The SocketServer settings of a broker config (Kafka's SocketServerConfigs), for the broker and controller listeners.
 
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { parseMaxConnectionsPerIpOverrides } from '../config/max-connections-per-ip-overrides.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { KafkaConfig } from '../../src/config/kafka-config.ts';
-import { BrokerServer } from '../../src/server/broker-server.ts';
+import { KafkaRaftServer } from '../../src/server/kafka-raft-server.ts';
 import { BROKER_NODE_FLAGS } from '../../src/observability/tune-process.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -34,7 +34,7 @@ export function testBrokerProps(dataDir: string, overrides: Record<string, strin
 }
 
 export interface TestBroker {
-  readonly server: BrokerServer;
+  readonly server: KafkaRaftServer;
   readonly port: number;
   /** "127.0.0.1:<port>" */
   readonly bootstrap: string;
@@ -54,7 +54,7 @@ export async function startBroker(options: { overrides?: Record<string, string>;
   const config = KafkaConfig.fromProps(testBrokerProps(dataDir, options.overrides));
   // Every request frame comes from the pool and recycled memory is poisoned: a code path that kept using a produce
   // request's bytes after recycling them would read 0xEE garbage and fail the test that exercised it.
-  const server = await BrokerServer.start(config, { formatClusterId: 'test-cluster-id-00000A', framePool: { poison: true, minPooledBytes: 1 } });
+  const server = await KafkaRaftServer.start(config, { formatClusterId: 'test-cluster-id-00000A', framePool: { poison: true, minPooledBytes: 1 } });
   const port = server.boundPort('PLAINTEXT');
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -4,12 +4,13 @@
 // IncrementalAlterConfigs: UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_CONFIG (40), INVALID_REQUEST (42).
 // Version notes: v1 same as v0; v2 flexible.
 import { defineHandler } from '../api-handler.ts';
+import type { ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { AlterConfigsRequest } from '../../protocol/generated/messages/alter-configs-request.ts';
 import type { AlterConfigsResponse } from '../../protocol/generated/messages/alter-configs-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 
-export const alterConfigsHandler = defineHandler<AlterConfigsRequest, Input<AlterConfigsResponse>>({
+export const alterConfigsHandler = defineHandler<AlterConfigsRequest, Input<AlterConfigsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.AlterConfigs,
   minVersion: 0,
   maxVersion: 2,

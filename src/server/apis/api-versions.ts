@@ -1,6 +1,7 @@
 // ApiVersions (key 18): v0-4
-// Behaviour: lists every API this broker has a handler for, with the version range of that handler (derived from
-// the registrations, never a hand-kept list), the supported and finalized features (metadata.version). A request
+// Behaviour: lists every API this listener (broker or controller) has a handler for, with the version range of that
+// handler (derived from the registrations, never a hand-kept list), the supported features (metadata.version,
+// kraft.version) and the finalized ones (metadata.version). A request
 // above v4 is answered by KafkaApis with a v0 body carrying UNSUPPORTED_VERSION (KIP-511).
 // Version notes: v1 adds throttleTimeMs; v3 is flexible, adds ClientSoftwareName/Version (validated: INVALID_REQUEST
 // when malformed, as Kafka does) and the feature tags; v4 is identical to v3 (KIP-1123 marker).
@@ -11,6 +12,13 @@ import type { ApiVersionsRequest } from '../../protocol/generated/messages/api-v
 import type { ApiVersionsResponse } from '../../protocol/generated/messages/api-versions-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 import { METADATA_VERSION_LEVEL } from '../../controller/quorum-controller.ts';
+import type { ApiServices } from '../api-services.ts';
+
+/**
+ * kraft.version levels this node's raft client supports (KIP-853): 0 static voters, 1 voters in the log. A leader
+ * adding a voter checks the new voter's range here (AddRaftVoter sends it ApiVersions first).
+ */
+const KRAFT_VERSION_RANGE = { name: 'kraft.version', minVersion: 0, maxVersion: 1 } as const;
 
 /** Kafka's `ApiVersionsRequest.isValid` pattern for client software name and version. */
 const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
@@ -18,7 +26,7 @@ const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 const MIN_VERSION = 0;
 const MAX_VERSION = 4;
 
-export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVersionsResponse>>({
+export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVersionsResponse>, ApiServices>({
   apiKey: ApiKeys.ApiVersions,
   minVersion: MIN_VERSION,
   maxVersion: MAX_VERSION,
@@ -32,7 +40,7 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVer
       errorCode: Errors.NONE,
       apiKeys,
       throttleTimeMs: 0,
-      supportedFeatures: [{ name: 'metadata.version', minVersion: 1, maxVersion: METADATA_VERSION_LEVEL }],
+      supportedFeatures: [{ name: 'metadata.version', minVersion: 1, maxVersion: METADATA_VERSION_LEVEL }, KRAFT_VERSION_RANGE],
       finalizedFeaturesEpoch: services.metadata().offset,
       finalizedFeatures: [{ name: 'metadata.version', maxVersionLevel: level, minVersionLevel: level }],
       zkMigrationReady: false,

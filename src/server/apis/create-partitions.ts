@@ -4,13 +4,14 @@
 // for a topic named twice. validateOnly writes nothing.
 // Version notes: v1 same as v0; v2 flexible; v3 same as v2.
 import { defineHandler } from '../api-handler.ts';
+import type { ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
 import type { CreatePartitionsRequest } from '../../protocol/generated/messages/create-partitions-request.ts';
 import type { CreatePartitionsResponse } from '../../protocol/generated/messages/create-partitions-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 
-export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Input<CreatePartitionsResponse>>({
+export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Input<CreatePartitionsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,

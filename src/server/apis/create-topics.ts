@@ -6,6 +6,7 @@
 // Version notes: v1 validateOnly; v1 errorMessage; v2 throttleTimeMs; v4 -1 partitions/replication factor = broker
 // defaults; v5 flexible, returns numPartitions/replicationFactor/configs; v7 topicId.
 import { defineHandler } from '../api-handler.ts';
+import type { ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
 import type { CreateTopicsRequest } from '../../protocol/generated/messages/create-topics-request.ts';
@@ -14,7 +15,7 @@ import type { Input } from '../../protocol/message-input.ts';
 import { ZERO_UUID_STRING } from '../../common/uuid.ts';
 import { describeTopicConfigs } from '../config-describer.ts';
 
-export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<CreateTopicsResponse>>({
+export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<CreateTopicsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.CreateTopics,
   minVersion: 0,
   maxVersion: 7,

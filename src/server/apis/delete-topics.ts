@@ -5,6 +5,7 @@
 // internal topics.
 // Version notes: v1 throttleTimeMs; v4 flexible; v5 errorMessage; v6 topics by name or id.
 import { defineHandler } from '../api-handler.ts';
+import type { ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
 import type { DeleteTopicsRequest } from '../../protocol/generated/messages/delete-topics-request.ts';
@@ -12,7 +13,7 @@ import type { DeleteTopicsResponse } from '../../protocol/generated/messages/del
 import type { Input } from '../../protocol/message-input.ts';
 import { ZERO_UUID_STRING } from '../../common/uuid.ts';
 
-export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, Input<DeleteTopicsResponse>>({
+export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, Input<DeleteTopicsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.DeleteTopics,
   minVersion: 0,
   maxVersion: 6,

@@ -32,7 +32,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Inpu
       errorMessage: null,
       endpointType: 1,
       clusterId: services.clusterId,
-      controllerId: services.nodeId,
+      controllerId: services.activeControllerId() ?? -1,
       brokers,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
     };

@@ -5,12 +5,13 @@
 // POLICY_VIOLATION is not used (no create/alter policies). validateOnly writes nothing.
 // Version notes: v1 flexible.
 import { defineHandler } from '../api-handler.ts';
+import type { ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { IncrementalAlterConfigsRequest } from '../../protocol/generated/messages/incremental-alter-configs-request.ts';
 import type { IncrementalAlterConfigsResponse } from '../../protocol/generated/messages/incremental-alter-configs-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 
-export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, Input<IncrementalAlterConfigsResponse>>({
+export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, Input<IncrementalAlterConfigsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.IncrementalAlterConfigs,
   minVersion: 0,
   maxVersion: 1,

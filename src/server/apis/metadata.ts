@@ -99,7 +99,7 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
       throttleTimeMs: 0,
       brokers,
       clusterId: services.clusterId,
-      controllerId: services.nodeId,
+      controllerId: services.activeControllerId() ?? -1,
       topics,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../../src/cli/main.ts';
-import { BrokerServer, randomClusterId } from '../../../src/server/broker-server.ts';
+import { KafkaRaftServer, randomClusterId } from '../../../src/server/kafka-raft-server.ts';
 
 // Apache Kafka's own config files (their property lines, in test/fixtures/kafka-config) go through the path of
-// `kafka-broker start --config`: loadConfig, then BrokerServer.start. Only log.dirs (and, to start one, the ports)
+// `kafka-broker start --config`: loadConfig, then KafkaRaftServer.start. Only log.dirs (and, to start one, the ports)
 // are overridden.
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/kafka-config/', import.meta.url));
@@ -64,7 +64,7 @@ test('a dynamic quorum (Kafka 4.x server.properties) is refused with a clear mes
     for (const [file, example] of expected) {
       const logDir = join(dir, file);
       const { config } = await loadConfig(join(FIXTURES, file), { 'log.dirs': logDir }, {});
-      await assert.rejects(BrokerServer.start(config, { formatClusterId: randomClusterId() }), {
+      await assert.rejects(KafkaRaftServer.start(config, { formatClusterId: randomClusterId() }), {
         message: 'cannot start this node:\n  controller.quorum.voters is empty: the dynamic controller quorum (KIP-853, ' +
           'controller.quorum.bootstrap.servers and kafka-storage format --standalone) is not supported yet; set a static ' +
           `quorum in controller.quorum.voters${example}`,
@@ -92,7 +92,7 @@ test('Kafka 3.9 config/kraft/server.properties (a static quorum) starts and serv
       listeners: 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
       'advertised.listeners': 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
     }, {});
-    const server = await BrokerServer.start(config, { formatClusterId: randomClusterId() });
+    const server = await KafkaRaftServer.start(config, { formatClusterId: randomClusterId() });
     try {
       const kafka = new Kafka({ brokers: [`127.0.0.1:${server.boundPort('PLAINTEXT')}`], logLevel: logLevel.NOTHING });
       const producer = kafka.producer();

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { RecordingFaultHandler } from '../../../src/common/fault-handler.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
-import { BrokerServer } from '../../../src/server/broker-server.ts';
+import { KafkaRaftServer } from '../../../src/server/kafka-raft-server.ts';
 import { METADATA_LOG_DIR_NAME } from '../../../src/storage/log-manager.ts';
 import { testBrokerProps, waitFor } from '../../helpers/broker.ts';
 import { failSyncs } from '../../fixtures/storage/fail-syncs.ts';
@@ -19,7 +19,7 @@ test('an fsync error of the metadata log goes to the fault handler: the metadata
   const faults = new RecordingFaultHandler();
   // Two log dirs, the metadata log in the first: the failure is the metadata dir's, not the last dir's.
   const props = testBrokerProps(dataDir, { 'log.dirs': `${logs},${join(dataDir, 'logs2')}` });
-  const server = await BrokerServer.start(KafkaConfig.fromProps(props), { formatClusterId: 'test-cluster-id-00000A', faultHandler: faults });
+  const server = await KafkaRaftServer.start(KafkaConfig.fromProps(props), { formatClusterId: 'test-cluster-id-00000A', faultHandler: faults });
   const metadataDir = join(logs, METADATA_LOG_DIR_NAME) + sep;
   const { restore } = failSyncs((path) => path.startsWith(metadataDir));
   const admin = new Kafka({ brokers: [`127.0.0.1:${server.boundPort()}`], logLevel: logLevel.NOTHING, requestTimeout: 3000, retry: { retries: 0 } }).admin();

@@ -18,8 +18,8 @@ test('the dynamic quorum is refused with the static voter to set instead', () =>
   ]);
 });
 
-test('quorums of several voters and broker-only nodes are refused until the cluster is built', () => {
-  assert.match(startRefusals(withProps({ 'controller.quorum.voters': '1@localhost:9093,2@localhost:9094,3@localhost:9095' }))[0]!, /only a single node is supported so far/);
+test('combined nodes of a quorum of several voters may start; separate roles are refused', () => {
+  assert.deepEqual(startRefusals(withProps({ 'controller.quorum.voters': '1@localhost:9093,2@localhost:9094,3@localhost:9095' })), []);
   const brokerOnly = withProps({ 'process.roles': 'broker', 'node.id': '2', 'controller.quorum.voters': '1@localhost:9093', listeners: 'PLAINTEXT://:9092' });
-  assert.match(startRefusals(brokerOnly)[0]!, /^process\.roles=broker with controller\.quorum\.voters=1@localhost:9093: only a single node is supported so far/);
+  assert.match(startRefusals(brokerOnly)[0]!, /^process\.roles=broker: only combined nodes \(process\.roles=broker,controller\) are supported so far/);
 });

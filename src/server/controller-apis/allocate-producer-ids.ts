@@ -1,0 +1,29 @@
+// AllocateProducerIds (key 67): v0
+// Behaviour: hands a broker's transaction coordinator the next block of producer ids (KIP-730): a committed
+// ProducerIdsRecord reserves [start, start + 1000), so ids never repeat across restarts or brokers. Active
+// controller only (NOT_CONTROLLER, 41); STALE_BROKER_EPOCH (77) for a broker epoch that is not the registered one.
+import { defineHandler } from '../api-handler.ts';
+import { ApiKeys } from '../../protocol/generated/api-keys.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import type { AllocateProducerIdsRequest } from '../../protocol/generated/messages/allocate-producer-ids-request.ts';
+import type { AllocateProducerIdsResponse } from '../../protocol/generated/messages/allocate-producer-ids-response.ts';
+import type { Input } from '../../protocol/message-input.ts';
+import type { ControllerServices } from '../controller-services.ts';
+
+export const allocateProducerIdsHandler = defineHandler<AllocateProducerIdsRequest, Input<AllocateProducerIdsResponse>, ControllerServices>({
+  apiKey: ApiKeys.AllocateProducerIds,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(services, request) {
+    services.controller.activeEpoch();
+    const registration = services.metadata().brokers.get(request.brokerId);
+    if (registration === undefined || registration.epoch !== request.brokerEpoch) {
+      return { errorCode: Errors.STALE_BROKER_EPOCH, producerIdStart: -1n, producerIdLen: -1 };
+    }
+    const block = await services.controller.allocateProducerIds(request.brokerId, request.brokerEpoch);
+    return { errorCode: Errors.NONE, producerIdStart: block.start, producerIdLen: block.length };
+  },
+  errorResponse(_request, error) {
+    return { errorCode: error.code, producerIdStart: -1n, producerIdLen: -1 };
+  },
+});

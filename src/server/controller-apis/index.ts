@@ -1,0 +1,30 @@
+import type { ApiHandler } from '../api-handler.ts';
+import { apiVersionsHandler } from '../apis/api-versions.ts';
+import { createTopicsHandler } from '../apis/create-topics.ts';
+import { deleteTopicsHandler } from '../apis/delete-topics.ts';
+import { createPartitionsHandler } from '../apis/create-partitions.ts';
+import { alterConfigsHandler } from '../apis/alter-configs.ts';
+import { incrementalAlterConfigsHandler } from '../apis/incremental-alter-configs.ts';
+import type { ControllerServices } from '../controller-services.ts';
+import { RAFT_HANDLERS } from './raft-apis.ts';
+import { brokerRegistrationHandler } from './broker-registration.ts';
+import { brokerHeartbeatHandler } from './broker-heartbeat.ts';
+import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
+
+/**
+ * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
+ * the quorum's own APIs, broker registration and heartbeats, producer id blocks, and the metadata writes brokers
+ * pass on (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs).
+ */
+export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServices>[] = [
+  apiVersionsHandler,
+  ...RAFT_HANDLERS,
+  brokerRegistrationHandler,
+  brokerHeartbeatHandler,
+  allocateProducerIdsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  createPartitionsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
+];
