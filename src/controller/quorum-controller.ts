@@ -323,7 +323,11 @@ export class QuorumController {
    *   REQUEST_TIMED_OUT (7).
    */
   processBrokerHeartbeat(request: BrokerHeartbeatInput, deadlineMs: number): Promise<BrokerHeartbeatReply> {
-    this.activeEpoch();
+    try {
+      this.activeEpoch();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.#cluster.trackBrokerHeartbeat(request.brokerId, request.brokerEpoch);
     return this.#enqueue(async (epoch) => {
       const image = this.#options.image();

@@ -1,0 +1,260 @@
+// A seeded simulation of the controller's broker membership state machine: three QuorumControllers over one
+// in-memory metadata quorum (leadership moves between them, pending records are committed or truncated), brokers
+// that register, heartbeat with lagging metadata offsets, ask to be fenced or to shut down, crash and restart as
+// new incarnations, topics created on the way, and clock jumps that drive the periodic session check. After every
+// step the committed image is checked; a final phase checks that live brokers end unfenced and dead ones fenced.
+import { MockTime } from '../../../src/common/time.ts';
+import { SeededRandom } from '../../../src/common/random.ts';
+import { ApiError } from '../../../src/common/api-error.ts';
+import { Errors } from '../../../src/protocol/generated/errors.ts';
+import type { QuorumController } from '../../../src/controller/quorum-controller.ts';
+import { FakeMetadataQuorum, heartbeat, incarnation, newController, registration, settle } from './controller-test-kit.ts';
+
+const CONTROLLER_IDS = [1, 2, 3];
+const BROKER_IDS = [1, 2, 3, 4, 5];
+const SESSION_TIMEOUT_MS = 9000;
+/** Errors a broker or admin may get back in this simulation; anything else is a failure. */
+const EXPECTED_ERRORS = new Set<number>([
+  Errors.NOT_CONTROLLER,
+  Errors.STALE_BROKER_EPOCH,
+  Errors.DUPLICATE_BROKER_REGISTRATION,
+  Errors.REQUEST_TIMED_OUT,
+  Errors.BROKER_ID_NOT_REGISTERED,
+]);
+
+interface Broker {
+  readonly id: number;
+  incarnation: number;
+  epoch: bigint | null;
+  alive: boolean;
+  shuttingDown: boolean;
+  wantFence: boolean;
+  /** The newest metadata offset it has (never above the committed image). */
+  offset: bigint;
+  /** Highest offset reported in a heartbeat, per broker epoch. */
+  readonly reported: Map<bigint, bigint>;
+  inFlight: boolean;
+}
+
+export interface SimulationResult {
+  readonly seed: number;
+  readonly steps: number;
+  readonly unfencings: number;
+  readonly fencings: number;
+  readonly leaderChanges: number;
+  readonly elections: number;
+}
+
+export class MembershipSimulationError extends Error {
+  constructor(seed: number, step: number, message: string) {
+    super(`seed ${seed}, step ${step}: ${message}\nreplay: CONTROLLER_SIM_SEED=${seed} node --test test/unit/controller/membership-simulation.test.ts`);
+  }
+}
+
+/** Runs one seed for `steps` steps. @throws MembershipSimulationError when an invariant breaks. */
+export async function runMembershipSimulation(seed: number, steps: number): Promise<SimulationResult> {
+  const rng = new SeededRandom(seed);
+  const time = new MockTime();
+  const quorum = new FakeMetadataQuorum();
+  quorum.autoCommit = false;
+  const unclean = rng.nextInt(4) === 0;
+  const controllers = new Map<number, QuorumController>(
+    CONTROLLER_IDS.map((id) => [id, newController(quorum, { nodeId: id, time, seed: rng.nextUint32(), sessionTimeoutMs: SESSION_TIMEOUT_MS, uncleanLeaderElectionEnable: unclean })]),
+  );
+  const brokers: Broker[] = BROKER_IDS.map((id) => ({ id, incarnation: 0, epoch: null, alive: true, shuttingDown: false, wantFence: false, offset: -1n, reported: new Map(), inFlight: false }));
+  let step = 0;
+  const fail = (message: string): never => {
+    throw new MembershipSimulationError(seed, step, message);
+  };
+  const failures: string[] = [];
+  const expectError = (what: string) => (e: unknown) => {
+    if (!(e instanceof ApiError) || !EXPECTED_ERRORS.has(e.code)) failures.push(`${what}: unexpected ${e instanceof Error ? e.stack : String(e)}`);
+  };
+  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0 };
+  const active = (): QuorumController | null => {
+    const id = quorum.leader?.leaderId;
+    return id === null || id === undefined ? null : controllers.get(id)!;
+  };
+
+  quorum.changeLeader(1, false);
+  const boot = active()!.bootstrap();
+  quorum.commit();
+  await boot;
+
+  // What the invariants remember between steps.
+  const epochs = new Map<string, { leaderEpoch: number; partitionEpoch: number }>();
+  const fenced = new Map<number, { epoch: bigint; fenced: boolean }>();
+  const brokerEpochs = new Map<number, bigint>();
+  const leaders = new Map<string, number>();
+
+  const check = (): void => {
+    if (failures.length > 0) fail(failures.join('\n'));
+    const image = quorum.image;
+    for (const topic of image.topicsById.values()) {
+      for (const [partitionId, p] of topic.partitions) {
+        const key = `${topic.id}:${partitionId}`;
+        if (p.leader >= 0) {
+          const leader = image.brokers.get(p.leader);
+          if (leader === undefined) fail(`${topic.name}-${partitionId} is led by unregistered broker ${p.leader}`);
+          if (leader.fenced) fail(`${topic.name}-${partitionId} is led by fenced broker ${p.leader}`);
+          if (!p.isr.includes(p.leader)) fail(`${topic.name}-${partitionId}: leader ${p.leader} is not in its ISR ${p.isr}`);
+        }
+        if (p.isr.length === 0) fail(`${topic.name}-${partitionId} has an empty ISR`);
+        for (const r of p.isr) if (!p.replicas.includes(r)) fail(`${topic.name}-${partitionId}: ISR member ${r} is not a replica`);
+        const before = epochs.get(key);
+        if (before !== undefined && (p.leaderEpoch < before.leaderEpoch || p.partitionEpoch < before.partitionEpoch)) {
+          fail(`${topic.name}-${partitionId}: epochs went back from ${JSON.stringify(before)} to ${p.leaderEpoch}/${p.partitionEpoch}`);
+        }
+        if (before !== undefined && p.partitionEpoch === before.partitionEpoch && p.leaderEpoch !== before.leaderEpoch) fail(`${key}: leader epoch changed without a partition change`);
+        if (leaders.get(key) !== p.leader && before !== undefined) stats.elections++;
+        epochs.set(key, { leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch });
+        leaders.set(key, p.leader);
+      }
+    }
+    for (const b of image.brokers.values()) {
+      const previousEpoch = brokerEpochs.get(b.id);
+      if (previousEpoch !== undefined && b.epoch < previousEpoch) fail(`broker ${b.id}'s epoch went back from ${previousEpoch} to ${b.epoch}`);
+      const registeredAt = quorum.registrationOffset(b.id)!;
+      if (previousEpoch !== b.epoch && b.epoch !== registeredAt) fail(`broker ${b.id}: new epoch ${b.epoch} is not the offset ${registeredAt} of its RegisterBrokerRecord`);
+      brokerEpochs.set(b.id, b.epoch);
+      const last = fenced.get(b.id);
+      const wasFenced = last === undefined || last.epoch !== b.epoch || last.fenced;
+      if (wasFenced && !b.fenced) {
+        stats.unfencings++;
+        const reported = brokers[b.id - 1]!.reported.get(b.epoch) ?? -1n;
+        if (reported < registeredAt) fail(`broker ${b.id} (epoch ${b.epoch}) was unfenced having reported offset ${reported} < its registration offset ${registeredAt}`);
+      }
+      if (last !== undefined && last.epoch === b.epoch && !last.fenced && b.fenced) stats.fencings++;
+      fenced.set(b.id, { epoch: b.epoch, fenced: b.fenced });
+    }
+  };
+
+  const register = (b: Broker): void => {
+    const controller = active();
+    if (controller === null) return;
+    b.inFlight = true;
+    const request = registration(b.id, incarnation(b.id * 1000 + b.incarnation), { previousBrokerEpoch: b.epoch ?? -1n });
+    const sentIncarnation = b.incarnation;
+    controller.registerBroker(request, 3).then(
+      (epoch) => {
+        b.inFlight = false;
+        if (b.alive && b.incarnation === sentIncarnation) b.epoch = epoch;
+      },
+      (e: unknown) => {
+        b.inFlight = false;
+        expectError(`registration of broker ${b.id}`)(e);
+      },
+    );
+  };
+
+  const sendHeartbeat = (b: Broker, caughtUp: boolean): void => {
+    const controller = active();
+    if (controller === null || b.epoch === null) return;
+    const image = quorum.image.offset;
+    if (caughtUp) b.offset = image;
+    else if (b.offset < image) b.offset += BigInt(rng.nextInt(Number(image - b.offset) + 1));
+    const epoch = b.epoch;
+    b.reported.set(epoch, b.offset > (b.reported.get(epoch) ?? -1n) ? b.offset : b.reported.get(epoch)!);
+    b.inFlight = true;
+    const sentIncarnation = b.incarnation;
+    controller.processBrokerHeartbeat(heartbeat(b.id, epoch, b.offset, { wantFence: b.wantFence, wantShutDown: b.shuttingDown }), time.hiResClockMs() + 1000).then(
+      (reply) => {
+        b.inFlight = false;
+        if (b.incarnation !== sentIncarnation) return;
+        if (reply.shouldShutDown) {
+          if (!b.shuttingDown && !b.wantFence) failures.push(`broker ${b.id} was told to shut down without asking`);
+          b.alive = false;
+        }
+      },
+      (e: unknown) => {
+        b.inFlight = false;
+        if (e instanceof ApiError && e.code === Errors.STALE_BROKER_EPOCH && b.incarnation === sentIncarnation) b.epoch = null;
+        expectError(`heartbeat of broker ${b.id}`)(e);
+      },
+    );
+  };
+
+  const pick = <T>(items: T[]): T | undefined => (items.length === 0 ? undefined : items[rng.nextInt(items.length)]);
+
+  for (step = 1; step <= steps; step++) {
+    const roll = rng.nextInt(100);
+    if (roll < 30) {
+      const b = pick(brokers.filter((x) => x.alive && !x.inFlight));
+      if (b !== undefined) {
+        if (b.epoch === null) register(b);
+        else sendHeartbeat(b, false);
+      }
+    } else if (roll < 55) {
+      quorum.commit();
+    } else if (roll < 65) {
+      time.sleep(1 + rng.nextInt(2500));
+      for (const c of controllers.values()) c.poll();
+    } else if (roll < 70) {
+      const b = pick(brokers.filter((x) => x.alive));
+      if (b !== undefined) b.alive = false;
+    } else if (roll < 76) {
+      const b = pick(brokers.filter((x) => !x.alive));
+      if (b !== undefined) {
+        Object.assign(b, { alive: true, incarnation: b.incarnation + 1, epoch: null, shuttingDown: false, wantFence: false });
+        b.offset = quorum.image.offset - BigInt(rng.nextInt(Number(quorum.image.offset) + 1));
+      }
+    } else if (roll < 79) {
+      const b = pick(brokers.filter((x) => x.alive && x.epoch !== null));
+      if (b !== undefined) b.shuttingDown = true;
+    } else if (roll < 82) {
+      const b = pick(brokers.filter((x) => x.alive));
+      if (b !== undefined) b.wantFence = !b.wantFence;
+    } else if (roll < 86) {
+      const next = pick([...CONTROLLER_IDS, null]);
+      quorum.changeLeader(next ?? null, rng.nextInt(2) === 0);
+      stats.leaderChanges++;
+    } else if (roll < 95) {
+      const controller = active();
+      const rf = 1 + rng.nextInt(3);
+      const configs = rng.nextInt(5) === 0 ? [{ name: 'unclean.leader.election.enable', value: 'true' }] : [];
+      controller?.createTopics([{ name: `t${step}`, numPartitions: 1 + rng.nextInt(4), replicationFactor: rf, assignments: [], configs }], false).catch(expectError('createTopics'));
+    } else if (roll < 97) {
+      const b = pick(brokers.filter((x) => !x.alive));
+      if (b !== undefined) active()?.unregisterBroker(b.id).catch(expectError('unregisterBroker'));
+    } else {
+      for (const b of brokers.filter((x) => x.alive && !x.inFlight && x.epoch !== null)) sendHeartbeat(b, false);
+    }
+    await settle();
+    check();
+  }
+
+  // Calm: a leader, live brokers heartbeating caught up without flags, the clock moving. Live brokers end
+  // registered and unfenced; the registrations of dead ones end fenced; every partition with a live ISR member
+  // has a leader.
+  if (quorum.leader?.leaderId === null || quorum.leader === null) quorum.changeLeader(1, true);
+  for (const b of brokers) b.wantFence = false;
+  for (let round = 0; round < 40; round++) {
+    for (const b of brokers.filter((x) => x.alive && !x.inFlight)) {
+      if (b.epoch === null) register(b);
+      else sendHeartbeat(b, true);
+    }
+    for (let i = 0; i < 4; i++) {
+      quorum.commit();
+      await settle();
+    }
+    time.sleep(500);
+    for (const c of controllers.values()) c.poll();
+    await settle();
+    quorum.commit();
+    await settle();
+    check();
+  }
+  const image = quorum.image;
+  for (const b of brokers) {
+    const registration = image.brokers.get(b.id);
+    if (b.alive && !b.shuttingDown && (registration === undefined || registration.fenced)) fail(`live broker ${b.id} is ${registration === undefined ? 'not registered' : 'fenced'} after the calm phase`);
+    if (!b.alive && registration !== undefined && !registration.fenced) fail(`dead broker ${b.id} is still unfenced after the calm phase`);
+  }
+  for (const topic of image.topicsById.values()) {
+    for (const [partitionId, p] of topic.partitions) {
+      const live = p.isr.some((r) => image.brokers.get(r)?.fenced === false && image.brokers.get(r)?.inControlledShutdown === false);
+      if (live && p.leader < 0) fail(`${topic.name}-${partitionId} has live ISR members ${p.isr} but no leader`);
+    }
+  }
+  return { seed, steps, ...stats };
+}
