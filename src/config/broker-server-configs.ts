@@ -18,7 +18,6 @@ const THREADS = 'requests and sockets are served by one event loop and file I/O 
 const OUTGOING = 'this node opens no connections to other nodes yet';
 const CLUSTER_ONLY = 'applies to a cluster of several nodes, which is not built yet';
 const REPLICATION = 'replication between brokers is not built yet';
-const SNAPSHOTS = 'metadata snapshots are not built yet: the metadata log is kept whole';
 const PURGATORY = 'completed requests leave the purgatories at once: there is nothing to purge';
 /** Why the refused configs of this file stop the start. */
 const SASL = 'SASL authentication is not supported yet';
@@ -81,10 +80,10 @@ export const BROKER_SERVER_CONFIGS = [
   }),
   def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH' }),
   def('metadata.log.max.record.bytes.between.snapshots', 'LONG', '20971520', 'Metadata bytes appended before a new snapshot is taken.', {
-    v: atLeast(1), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(1), imp: 'HIGH',
   }),
   def('metadata.log.max.snapshot.interval.ms', 'LONG', '3600000', 'Maximum time in ms between metadata snapshots (0: no time trigger).', {
-    v: atLeast(0), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(0), imp: 'HIGH',
   }),
   def('metadata.max.idle.interval.ms', 'INT', '500', 'Interval in ms at which an idle active controller appends a no-op record.', {
     v: atLeast(0), imp: 'LOW', inactive: true,
