@@ -112,9 +112,16 @@ export class ControllerServer {
     while (!loader.image.features.has('metadata.version')) await loader.waitForOffset(loader.image.offset + 1n);
   }
 
-  /** Stops accepting and closes the controller listener's connections. Idempotent. */
+  /**
+   * Shuts the raft client down (a leader resigns), then stops accepting and closes the controller listener's
+   * connections. Idempotent.
+   */
   shutdown(): Promise<void> {
     this.#stopped ??= (async () => {
+      // Kafka's ControllerServer.shutdown starts with sharedServer.ensureNotRaftLeader(): a leader resigns
+      // (EndQuorumEpoch) and waits to hear of its successor, whose BeginQuorumEpoch comes in on this listener.
+      // With the listener closed first, the resigned leader would wait out the whole raft shutdown timeout (5 s).
+      await this.#shared.raft.shutdown();
       await this.#socketServer.stopAccepting();
       await this.#socketServer.shutdown({ drainMs: 1000 });
     })();
