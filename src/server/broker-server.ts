@@ -343,25 +343,29 @@ export class BrokerServer {
   }
 
   /**
-   * Registers this broker's endpoints with the active controller (once the metadata log has been replayed) and
-   * waits until this node's metadata holds the registration; starts the heartbeats.
-   * @throws Error when no controller registered it within initial.broker.registration.timeout.ms.
+   * Registers this broker's endpoints with the active controller (once the metadata log has been replayed), and
+   * waits until the controller unfenced it and this node's metadata says so (Kafka's BrokerServer waits for the
+   * initial unfence); the heartbeats go on.
+   * @throws Error when no controller registered and unfenced it within initial.broker.registration.timeout.ms.
    */
   async register(): Promise<void> {
-    const brokerEpoch = await this.#lifecycle.register(this.#endpoints, this.config.getString('broker.rack'));
-    // The broker epoch is the offset of the RegisterBrokerRecord: this broker's image holds it once past it.
-    await this.#shared.loader.waitForOffset(brokerEpoch);
+    await this.#lifecycle.register(this.#endpoints, this.config.getString('broker.rack'));
+    // The controller unfenced this broker once its records were committed: serve once this broker's image has them.
+    const loader = this.#shared.loader;
+    while (loader.image.brokers.get(this.#shared.nodeId)?.fenced !== false) await loader.waitForOffset(loader.image.offset + 1n);
     void preloadCodecs(HOT_API_KEYS, this.logger);
   }
 
   /**
-   * Clean shutdown of the broker role (SIGTERM): stop accepting, stop the heartbeats and coordinators, answer
+   * Clean shutdown of the broker role (SIGTERM): controlled shutdown, stop accepting, stop the coordinators, answer
    * waiting fetches, drain connections. The shared server closes the logs after. Idempotent.
    */
   shutdown(): Promise<void> {
     this.#stopped ??= (async () => {
+      // Kafka's controlled shutdown first, while still serving: the controller moves this broker's leaderships
+      // away and fences it (bounded by the session timeout, after which the controller would fence it anyway).
+      await this.#lifecycle.controlledShutdown(this.config.getInt('broker.session.timeout.ms'));
       await this.#socketServer.stopAccepting();
-      this.#lifecycle.close();
       this.#transactionCoordinator.close();
       this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();

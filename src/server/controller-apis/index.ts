@@ -10,17 +10,22 @@ import { RAFT_HANDLERS } from './raft-apis.ts';
 import { brokerRegistrationHandler } from './broker-registration.ts';
 import { brokerHeartbeatHandler } from './broker-heartbeat.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
+import { controllerRegistrationHandler } from './controller-registration.ts';
+import { unregisterBrokerHandler } from './unregister-broker.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
- * the quorum's own APIs, broker registration and heartbeats, producer id blocks, and the metadata writes brokers
- * pass on (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs).
+ * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
+ * blocks, and the metadata writes brokers pass on (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
+ * IncrementalAlterConfigs).
  */
 export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServices>[] = [
   apiVersionsHandler,
   ...RAFT_HANDLERS,
   brokerRegistrationHandler,
   brokerHeartbeatHandler,
+  controllerRegistrationHandler,
+  unregisterBrokerHandler,
   allocateProducerIdsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
