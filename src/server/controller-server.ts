@@ -74,6 +74,7 @@ export class ControllerServer {
       apiVersions: () => apis!.apiVersions(),
       raft: shared.raft.client,
       controller,
+      handleForwarded: (frame, context, principal) => apis!.handleForwarded(frame, context, principal),
     };
     apis = new KafkaApis(services, CONTROLLER_HANDLERS, logger.child({ component: 'ControllerApis' }), shared.metrics);
     const listeners = config.controllerListeners;
@@ -92,6 +93,11 @@ export class ControllerServer {
       if (leader.leaderId === nodeId) server.#onBecomingActive(leader.epoch);
     });
     return server;
+  }
+
+  /** The controller listeners as `NAME://host:port` (bound ports filled in). */
+  get listenerUrls(): string[] {
+    return this.#shared.config.controllerListeners.map((l) => `${l.listenerName}://${l.host === null || l.host === '' ? '0.0.0.0' : l.host}:${this.boundPort(l.listenerName)}`);
   }
 
   /** The port a controller listener is bound to (for listeners configured with port 0). */
