@@ -43,7 +43,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('broker.rack', 'STRING', null, 'Rack of this broker, used for rack-aware replica placement and fetch-from-follower.'),
   def('controlled.shutdown.max.retries', 'INT', '3', 'Attempts at a controlled shutdown before an unclean one.', { inactive: true }),
   def('controlled.shutdown.retry.backoff.ms', 'LONG', '5000', 'Wait in ms between controlled shutdown attempts.', { inactive: true }),
-  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.', { inactive: true }),
+  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.'),
   def('delete.topic.enable', 'BOOLEAN', 'true', 'Whether DeleteTopics requests are allowed.', { imp: 'HIGH' }),
   def('max.incremental.fetch.session.cache.slots', 'INT', '1000', 'Maximum number of incremental fetch sessions kept (KIP-227).', {
     v: atLeast(0),
@@ -88,7 +88,7 @@ export const BROKER_SERVER_CONFIGS = [
     v: atLeast(0), imp: 'LOW', inactive: true,
   }),
   def('server.max.startup.time.ms', 'LONG', '9223372036854775807', 'Maximum time in ms a node may take to catch up with metadata at startup.', {
-    v: atLeast(0), internal: true, inactive: true,
+    v: atLeast(0), internal: true,
   }),
   def('eligible.leader.replicas.enable', 'BOOLEAN', 'false', 'Whether eligible leader replicas (KIP-966) are used.', { imp: 'HIGH', inactive: REPLICATION }),
   // QuorumConfig

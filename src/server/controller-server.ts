@@ -106,6 +106,7 @@ export class ControllerServer {
       apiVersions: () => apis!.apiVersions(),
       raft: shared.raft.client,
       controller,
+      handleForwarded: (frame, context, principal) => apis!.handleForwarded(frame, context, principal),
     };
     apis = new KafkaApis(services, CONTROLLER_HANDLERS, logger.child({ component: 'ControllerApis' }), shared.metrics);
     const listeners = config.controllerListeners;
@@ -133,6 +134,7 @@ export class ControllerServer {
       provider: new ControllerNodeProvider(shared.raft.client, controllerListenerName, () => server?.localEndpoint(controllerListenerName) ?? null),
       time: shared.time,
       retryBackoffMs: 50,
+      requestTimeoutMs: config.getInt('controller.socket.timeout.ms'),
       logger: logger.child({ component: 'ControllerRegistrationChannel' }),
     });
     const registration = new ControllerRegistrationManager({
@@ -193,6 +195,11 @@ export class ControllerServer {
       this.#armTimer();
     }, Math.max(0, deadlineMs - this.#shared.time.hiResClockMs()));
     this.#timer.unref();
+  }
+
+  /** The controller listeners as `NAME://host:port` (bound ports filled in). */
+  get listenerUrls(): string[] {
+    return this.#shared.config.controllerListeners.map((l) => `${l.listenerName}://${l.host === null || l.host === '' ? '0.0.0.0' : l.host}:${this.boundPort(l.listenerName)}`);
   }
 
   /** The port a controller listener is bound to (for listeners configured with port 0). */
