@@ -17,7 +17,6 @@ const INT_MAX = '2147483647';
 const THREADS = 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE';
 const OUTGOING = 'this node opens no connections to other nodes yet';
 const REPLICATION = 'replication between brokers is not built yet';
-const SNAPSHOTS = 'metadata snapshots are not built yet: the metadata log is kept whole';
 const PURGATORY = 'completed requests leave the purgatories at once: there is nothing to purge';
 /** Why the refused configs of this file stop the start. */
 const SASL = 'SASL authentication is not supported yet';
@@ -44,7 +43,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('broker.rack', 'STRING', null, 'Rack of this broker, used for rack-aware replica placement and fetch-from-follower.'),
   def('controlled.shutdown.max.retries', 'INT', '3', 'Attempts at a controlled shutdown before an unclean one.', { inactive: true }),
   def('controlled.shutdown.retry.backoff.ms', 'LONG', '5000', 'Wait in ms between controlled shutdown attempts.', { inactive: true }),
-  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.', { inactive: true }),
+  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.'),
   def('delete.topic.enable', 'BOOLEAN', 'true', 'Whether DeleteTopics requests are allowed.', { imp: 'HIGH' }),
   def('max.incremental.fetch.session.cache.slots', 'INT', '1000', 'Maximum number of incremental fetch sessions kept (KIP-227).', {
     v: atLeast(0),
@@ -80,16 +79,16 @@ export const BROKER_SERVER_CONFIGS = [
   }),
   def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH' }),
   def('metadata.log.max.record.bytes.between.snapshots', 'LONG', '20971520', 'Metadata bytes appended before a new snapshot is taken.', {
-    v: atLeast(1), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(1), imp: 'HIGH',
   }),
   def('metadata.log.max.snapshot.interval.ms', 'LONG', '3600000', 'Maximum time in ms between metadata snapshots (0: no time trigger).', {
-    v: atLeast(0), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(0), imp: 'HIGH',
   }),
   def('metadata.max.idle.interval.ms', 'INT', '500', 'Interval in ms at which an idle active controller appends a no-op record.', {
     v: atLeast(0), imp: 'LOW', inactive: true,
   }),
   def('server.max.startup.time.ms', 'LONG', '9223372036854775807', 'Maximum time in ms a node may take to catch up with metadata at startup.', {
-    v: atLeast(0), internal: true, inactive: true,
+    v: atLeast(0), internal: true,
   }),
   def('eligible.leader.replicas.enable', 'BOOLEAN', 'false', 'Whether eligible leader replicas (KIP-966) are used.', { imp: 'HIGH', inactive: REPLICATION }),
   // QuorumConfig

@@ -106,6 +106,7 @@ export class ControllerServer {
       apiVersions: () => apis!.apiVersions(),
       raft: shared.raft.client,
       controller,
+      handleForwarded: (frame, context, principal) => apis!.handleForwarded(frame, context, principal),
     };
     apis = new KafkaApis(services, CONTROLLER_HANDLERS, logger.child({ component: 'ControllerApis' }), shared.metrics);
     const listeners = config.controllerListeners;
@@ -133,6 +134,7 @@ export class ControllerServer {
       provider: new ControllerNodeProvider(shared.raft.client, controllerListenerName, () => server?.localEndpoint(controllerListenerName) ?? null),
       time: shared.time,
       retryBackoffMs: 50,
+      requestTimeoutMs: config.getInt('controller.socket.timeout.ms'),
       logger: logger.child({ component: 'ControllerRegistrationChannel' }),
     });
     const registration = new ControllerRegistrationManager({
@@ -195,6 +197,11 @@ export class ControllerServer {
     this.#timer.unref();
   }
 
+  /** The controller listeners as `NAME://host:port` (bound ports filled in). */
+  get listenerUrls(): string[] {
+    return this.#shared.config.controllerListeners.map((l) => `${l.listenerName}://${l.host === null || l.host === '' ? '0.0.0.0' : l.host}:${this.boundPort(l.listenerName)}`);
+  }
+
   /** The port a controller listener is bound to (for listeners configured with port 0). */
   boundPort(listenerName: string): number {
     return this.#socketServer.boundPort(listenerName);
@@ -213,7 +220,10 @@ export class ControllerServer {
     while (!loader.image.features.has('metadata.version')) await loader.waitForOffset(loader.image.offset + 1n);
   }
 
-  /** Stops the registration and the timer, stops accepting and closes the controller listener's connections. Idempotent. */
+  /**
+   * Stops the registration and the timer, shuts the raft client down (a leader resigns), then stops accepting and
+   * closes the controller listener's connections. Idempotent.
+   */
   shutdown(): Promise<void> {
     this.#stopped ??= (async () => {
       this.#stopping = true;
@@ -221,6 +231,10 @@ export class ControllerServer {
       this.#timer = null;
       this.#registration.close();
       this.#channel.close();
+      // Kafka's ControllerServer.shutdown starts with sharedServer.ensureNotRaftLeader(): a leader resigns
+      // (EndQuorumEpoch) and waits to hear of its successor, whose BeginQuorumEpoch comes in on this listener.
+      // With the listener closed first, the resigned leader would wait out the whole raft shutdown timeout (5 s).
+      await this.#shared.raft.shutdown();
       await this.#socketServer.stopAccepting();
       await this.#socketServer.shutdown({ drainMs: 1000 });
     })();
