@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockTime } from '../../../src/common/time.ts';
-import { rootLogger } from '../../../src/observability/logger.ts';
+import { SILENT } from './controller-test-kit.ts';
 import { BrokerHeartbeatManager } from '../../../src/controller/broker-heartbeat-manager.ts';
 import { BrokerHeartbeatTracker } from '../../../src/controller/broker-heartbeat-tracker.ts';
 
 function manager(time = new MockTime(), sessionTimeoutMs = 10_000) {
-  return new BrokerHeartbeatManager(time, sessionTimeoutMs, rootLogger);
+  return new BrokerHeartbeatManager(time, sessionTimeoutMs, SILENT);
 }
 
 const hb = (offset: bigint, flags: { wantFence?: boolean; wantShutDown?: boolean } = {}) => ({

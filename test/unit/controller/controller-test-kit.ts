@@ -5,12 +5,15 @@ import { EMPTY_IMAGE, type MetadataImage } from '../../../src/metadata/metadata-
 import { decodeMetadataRecord, type MetadataRecord } from '../../../src/metadata/metadata-record-serde.ts';
 import { NotLeaderError } from '../../../src/raft/not-leader-error.ts';
 import type { LeaderAndEpoch } from '../../../src/raft/leader-and-epoch.ts';
-import { rootLogger } from '../../../src/observability/logger.ts';
+import pino from 'pino';
 import { QuorumController, type ControllerRaftClient } from '../../../src/controller/quorum-controller.ts';
 import type { BrokerRegistrationInput } from '../../../src/controller/cluster-control-manager.ts';
 import type { BrokerHeartbeatInput } from '../../../src/controller/broker-state-handlers.ts';
 
 export const CLUSTER_ID = 'test-cluster-id-00000A';
+
+/** Controllers in these tests log nothing (a simulation runs hundreds of them). */
+export const SILENT = pino({ level: 'silent' });
 
 /** A committed record with its offset. */
 export interface CommittedRecord {
@@ -141,7 +144,7 @@ export function newController(quorum: FakeMetadataQuorum, options: ControllerKit
     uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? false,
     image: () => quorum.image,
     leader: () => quorum.leader,
-    logger: rootLogger,
+    logger: SILENT,
     nodeId,
     defaultNumPartitions: 1,
     defaultReplicationFactor: 1,

@@ -4,11 +4,11 @@ import { runMembershipSimulation } from './membership-simulation.ts';
 
 // CONTROLLER_SIM_SEED replays one seed; CONTROLLER_SIM_SEEDS runs more of them.
 const only = process.env.CONTROLLER_SIM_SEED;
-const seeds = only !== undefined ? [Number(only)] : Array.from({ length: Number(process.env.CONTROLLER_SIM_SEEDS ?? 200) }, (_, i) => i + 1);
+const seeds = only !== undefined ? [Number(only)] : Array.from({ length: Number(process.env.CONTROLLER_SIM_SEEDS ?? 300) }, (_, i) => i + 1);
 const STEPS = 300;
 
 test(`controller membership simulation: ${seeds.length} seeds of ${STEPS} steps keep the invariants after every step`, async (t) => {
-  const totals = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0 };
+  const totals = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0 };
   for (const seed of seeds) {
     const r = await runMembershipSimulation(seed, STEPS);
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
@@ -20,5 +20,6 @@ test(`controller membership simulation: ${seeds.length} seeds of ${STEPS} steps 
     assert.ok(totals.fencings > seeds.length / 2, `fencings: ${totals.fencings}`);
     assert.ok(totals.elections > seeds.length, `elections: ${totals.elections}`);
     assert.ok(totals.leaderChanges > seeds.length, `leader changes: ${totals.leaderChanges}`);
+    assert.ok(totals.uncleanElections > seeds.length / 2, `unclean elections: ${totals.uncleanElections}`);
   }
 });

@@ -2,12 +2,19 @@
 // in-memory metadata quorum (leadership moves between them, pending records are committed or truncated), brokers
 // that register, heartbeat with lagging metadata offsets, ask to be fenced or to shut down, crash and restart as
 // new incarnations, topics created on the way, and clock jumps that drive the periodic session check. After every
-// step the committed image is checked; a final phase checks that live brokers end unfenced and dead ones fenced.
+// step the committed image is checked: a leader is registered, unfenced and in the ISR; a partition is leaderless
+// only while no ISR member is active; the ISR is a non-empty subset of the replicas; every change bumps the
+// partition epoch, every leader change the leader epoch, and neither goes back; a leader from outside the ISR only
+// where unclean election is enabled; a broker epoch is the offset of its RegisterBrokerRecord, and a broker is
+// unfenced only after reporting that offset. A final calm phase checks that live brokers end unfenced and dead
+// ones fenced.
 import { MockTime } from '../../../src/common/time.ts';
 import { SeededRandom } from '../../../src/common/random.ts';
 import { ApiError } from '../../../src/common/api-error.ts';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
 import type { QuorumController } from '../../../src/controller/quorum-controller.ts';
+import { isActiveBroker } from '../../../src/controller/cluster-control-manager.ts';
+import type { MetadataImage, PartitionRegistration } from '../../../src/metadata/metadata-image.ts';
 import { FakeMetadataQuorum, heartbeat, incarnation, newController, registration, settle } from './controller-test-kit.ts';
 
 const CONTROLLER_IDS = [1, 2, 3];
@@ -43,11 +50,12 @@ export interface SimulationResult {
   readonly fencings: number;
   readonly leaderChanges: number;
   readonly elections: number;
+  readonly uncleanElections: number;
 }
 
 export class MembershipSimulationError extends Error {
   constructor(seed: number, step: number, message: string) {
-    super(`seed ${seed}, step ${step}: ${message}\nreplay: CONTROLLER_SIM_SEED=${seed} node --test test/unit/controller/membership-simulation.test.ts`);
+    super(`seed ${seed}, step ${step}: ${message}\nreplay: CONTROLLER_SIM_SEED=${seed} ./node_modules/.bin/node --test test/unit/controller/membership-simulation.test.ts`);
   }
 }
 
@@ -70,7 +78,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   const expectError = (what: string) => (e: unknown) => {
     if (!(e instanceof ApiError) || !EXPECTED_ERRORS.has(e.code)) failures.push(`${what}: unexpected ${e instanceof Error ? e.stack : String(e)}`);
   };
-  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0 };
+  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0 };
   const active = (): QuorumController | null => {
     const id = quorum.leader?.leaderId;
     return id === null || id === undefined ? null : controllers.get(id)!;
@@ -78,38 +86,50 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
 
   quorum.changeLeader(1, false);
   const boot = active()!.bootstrap();
+  await settle();
   quorum.commit();
   await boot;
 
-  // What the invariants remember between steps.
-  const epochs = new Map<string, { leaderEpoch: number; partitionEpoch: number }>();
+  // What the invariants remember between steps: each partition's last committed state, each broker's.
+  const partitions = new Map<string, PartitionRegistration>();
   const fenced = new Map<number, { epoch: bigint; fenced: boolean }>();
   const brokerEpochs = new Map<number, bigint>();
-  const leaders = new Map<string, number>();
+  /** Topics created with unclean.leader.election.enable=true (the others follow the static setting). */
+  const uncleanTopics = new Set<string>();
+
+  const checkPartition = (image: MetadataImage, topic: string, partitionId: number, key: string, p: PartitionRegistration): void => {
+    const where = `${topic}-${partitionId} (${key})`;
+    if (p.leader >= 0) {
+      const leader = image.brokers.get(p.leader);
+      if (leader === undefined) return fail(`${where} is led by unregistered broker ${p.leader}`);
+      if (leader.fenced) fail(`${where} is led by fenced broker ${p.leader}`);
+      if (!p.isr.includes(p.leader)) fail(`${where}: leader ${p.leader} is not in its ISR ${p.isr}`);
+    } else if (p.isr.some((r) => isActiveBroker(image, r))) {
+      fail(`${where} has no leader though ISR ${p.isr} holds an active broker`);
+    }
+    if (p.isr.length === 0) fail(`${where} has an empty ISR`);
+    for (const r of p.isr) if (!p.replicas.includes(r)) fail(`${where}: ISR member ${r} is not a replica`);
+    const before = partitions.get(key);
+    partitions.set(key, p);
+    if (before === undefined || before === p) return;
+    const epochs = (x: PartitionRegistration) => `leader epoch ${x.leaderEpoch}, partition epoch ${x.partitionEpoch}`;
+    if (p.partitionEpoch <= before.partitionEpoch) fail(`${where} changed without a greater partition epoch: ${epochs(before)} -> ${epochs(p)}`);
+    if (p.leaderEpoch < before.leaderEpoch) fail(`${where}: the leader epoch went back: ${epochs(before)} -> ${epochs(p)}`);
+    if (p.leader !== before.leader) {
+      if (p.leaderEpoch <= before.leaderEpoch) fail(`${where}: leader ${before.leader} -> ${p.leader} without a new leader epoch (${epochs(p)})`);
+      if (p.leader >= 0) stats.elections++;
+      if (p.leader >= 0 && !before.isr.includes(p.leader)) {
+        if (!unclean && !uncleanTopics.has(topic)) fail(`${where}: leader ${p.leader} elected from outside the ISR ${before.isr} with unclean election disabled`);
+        stats.uncleanElections++;
+      }
+    }
+  };
 
   const check = (): void => {
     if (failures.length > 0) fail(failures.join('\n'));
     const image = quorum.image;
     for (const topic of image.topicsById.values()) {
-      for (const [partitionId, p] of topic.partitions) {
-        const key = `${topic.id}:${partitionId}`;
-        if (p.leader >= 0) {
-          const leader = image.brokers.get(p.leader);
-          if (leader === undefined) fail(`${topic.name}-${partitionId} is led by unregistered broker ${p.leader}`);
-          if (leader.fenced) fail(`${topic.name}-${partitionId} is led by fenced broker ${p.leader}`);
-          if (!p.isr.includes(p.leader)) fail(`${topic.name}-${partitionId}: leader ${p.leader} is not in its ISR ${p.isr}`);
-        }
-        if (p.isr.length === 0) fail(`${topic.name}-${partitionId} has an empty ISR`);
-        for (const r of p.isr) if (!p.replicas.includes(r)) fail(`${topic.name}-${partitionId}: ISR member ${r} is not a replica`);
-        const before = epochs.get(key);
-        if (before !== undefined && (p.leaderEpoch < before.leaderEpoch || p.partitionEpoch < before.partitionEpoch)) {
-          fail(`${topic.name}-${partitionId}: epochs went back from ${JSON.stringify(before)} to ${p.leaderEpoch}/${p.partitionEpoch}`);
-        }
-        if (before !== undefined && p.partitionEpoch === before.partitionEpoch && p.leaderEpoch !== before.leaderEpoch) fail(`${key}: leader epoch changed without a partition change`);
-        if (leaders.get(key) !== p.leader && before !== undefined) stats.elections++;
-        epochs.set(key, { leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch });
-        leaders.set(key, p.leader);
-      }
+      for (const [partitionId, p] of topic.partitions) checkPartition(image, topic.name, partitionId, `${topic.id}:${partitionId}`, p);
     }
     for (const b of image.brokers.values()) {
       const previousEpoch = brokerEpochs.get(b.id);
@@ -212,6 +232,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
       const controller = active();
       const rf = 1 + rng.nextInt(3);
       const configs = rng.nextInt(5) === 0 ? [{ name: 'unclean.leader.election.enable', value: 'true' }] : [];
+      if (configs.length > 0) uncleanTopics.add(`t${step}`);
       controller?.createTopics([{ name: `t${step}`, numPartitions: 1 + rng.nextInt(4), replicationFactor: rf, assignments: [], configs }], false).catch(expectError('createTopics'));
     } else if (roll < 97) {
       const b = pick(brokers.filter((x) => !x.alive));
