@@ -17,7 +17,7 @@ const IN_CONTROLLED_SHUTDOWN = 1;
 export const MAX_ELECTIONS_PER_IMBALANCE = 1000;
 
 /** Whether the directory of `brokerId`'s replica of `partition` is online on it (Kafka's LeaderAcceptor check). */
-function hasOnlineReplicaDirectory(image: MetadataImage, partition: PartitionRegistration, brokerId: number): boolean {
+export function hasOnlineReplicaDirectory(image: MetadataImage, partition: PartitionRegistration, brokerId: number): boolean {
   const registration = image.brokers.get(brokerId);
   const dir = partition.directories[partition.replicas.indexOf(brokerId)];
   return registration !== undefined && (dir === undefined || isDirectoryOnline(dir, registration.directories));

@@ -35,6 +35,7 @@ export interface PartitionChange {
  * - The record names a leader only when the leader changes. Replaying it bumps the leader epoch whenever it
  *   names one (PartitionRegistration.merge); the partition epoch grows with every record. Before metadata.version
  *   3.6-IV0 a record that removes ISR members also names the unchanged leader, to bump its epoch.
+ * - A target leader recovery state other than the partition's (AlterPartition from a recovered leader) is written.
  * - No change at all gives no record.
  */
 export class PartitionChangeBuilder {
@@ -44,6 +45,7 @@ export class PartitionChangeBuilder {
   readonly #isAcceptableLeader: (brokerId: number) => boolean;
   readonly #metadataVersion: number;
   #targetIsr: readonly number[];
+  #targetLeaderRecoveryState: number;
   #election: Election = 'ONLINE';
 
   /**
@@ -58,10 +60,20 @@ export class PartitionChangeBuilder {
     this.#isAcceptableLeader = isAcceptableLeader;
     this.#metadataVersion = metadataVersion;
     this.#targetIsr = partition.isr;
+    this.#targetLeaderRecoveryState = partition.leaderRecoveryState;
   }
 
   setTargetIsr(isr: readonly number[]): this {
     this.#targetIsr = isr;
+    return this;
+  }
+
+  /**
+   * The leader recovery state the leader reports (AlterPartition: RECOVERED, 0, once a leader elected uncleanly has
+   * recovered); it overrides what an election sets, as in Kafka.
+   */
+  setTargetLeaderRecoveryState(state: number): this {
+    this.#targetLeaderRecoveryState = state;
     return this;
   }
 
@@ -128,6 +140,7 @@ export class PartitionChangeBuilder {
     ) {
       record.leader = p.leader;
     }
+    if (this.#targetLeaderRecoveryState !== p.leaderRecoveryState) record.leaderRecoveryState = this.#targetLeaderRecoveryState;
     if (record.leader === NO_LEADER_CHANGE && record.isr === null && record.leaderRecoveryState === -1) return null;
     return { type: 'PartitionChangeRecord', version: partitionChangeRecordVersion(this.#metadataVersion), data: record, unclean };
   }

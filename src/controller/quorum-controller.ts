@@ -23,6 +23,10 @@ import {
 import { ClusterControlManager, type BrokerRegistrationInput, type ControllerRegistrationInput } from './cluster-control-manager.ts';
 import { BrokerStateHandlers, type BrokerHeartbeatInput, type BrokerHeartbeatReply } from './broker-state-handlers.ts';
 import { PeriodicTaskControlManager } from './periodic-task-control-manager.ts';
+import { alterPartition } from './alter-partition.ts';
+import type { AlterPartitionRequest } from '../protocol/generated/messages/alter-partition-request.ts';
+import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
+import type { Input } from '../protocol/message-input.ts';
 import { StripedReplicaPlacer } from './striped-replica-placer.ts';
 
 /** metadata.version this controller writes at bootstrap: 3.9-IV0 (feature level 21). */
@@ -343,6 +347,27 @@ export class QuorumController {
       if (reply.inControlledShutdown) this.#cluster.heartbeatManager.maybeUpdateControlledShutdownOffset(request.brokerId, last);
       if (records.length > 0) await this.#options.raft.waitForCommit(epoch, last);
       return reply;
+    });
+  }
+
+  /**
+   * AlterPartition (KIP-497, KIP-841, KIP-903; see {@link alterPartition} for the per-partition checks and
+   * errors): a leader's new ISR, committed as PartitionChangeRecords before the answer, which carries the state
+   * they leave. A request without topics is answered at once, as Kafka's.
+   * @param apiVersion the request's version (0-3).
+   * @throws NotControllerError; ApiError STALE_BROKER_EPOCH (77) unless the sender is registered with its epoch.
+   */
+  alterPartition(request: AlterPartitionRequest, apiVersion: number): Promise<Input<AlterPartitionResponse>> {
+    if (request.topics.length === 0) return Promise.resolve({ throttleTimeMs: 0, errorCode: Errors.NONE, topics: [] });
+    return this.#enqueue(async (epoch) => {
+      const image = this.#options.image();
+      this.#cluster.checkBrokerEpoch(image, request.brokerId, request.brokerEpoch);
+      const { records, response } = alterPartition(image, request, apiVersion, {
+        uncleanLeaderElectionEnabled: (img, topic) => this.#configs.uncleanLeaderElectionEnabled(img, topic, this.#options.uncleanLeaderElectionEnable),
+        logger: this.#options.logger,
+      });
+      await this.#commit(epoch, image, records);
+      return response;
     });
   }
 

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockTime } from '../../../src/common/time.ts';
-import { ApiError } from '../../../src/common/api-error.ts';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
 import {
   FakeMetadataQuorum,
@@ -12,22 +11,11 @@ import {
   heartbeat,
   incarnation,
   newController,
+  recordsSince,
   registration,
+  rejectsWith,
   settle,
 } from './controller-test-kit.ts';
-
-async function rejectsWith(p: Promise<unknown>, code: number, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof ApiError, `expected an ApiError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message !== undefined) assert.match(e.message, message);
-    return true;
-  });
-}
-
-function recordsSince(quorum: FakeMetadataQuorum, offset: bigint) {
-  return quorum.committed.filter((c) => c.offset >= offset).map((c) => ({ type: c.record.type, version: c.record.version, data: c.record.data as unknown as Record<string, unknown> }));
-}
 
 test('a new broker is registered fenced with the offset of its RegisterBrokerRecord as epoch, and unfenced once it reports that offset', async () => {
   const quorum = new FakeMetadataQuorum();

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { ApiError } from '../../../src/common/api-error.ts';
 import { MockTime } from '../../../src/common/time.ts';
 import { SeededRandom } from '../../../src/common/random.ts';
 import { MetadataDelta } from '../../../src/metadata/metadata-delta.ts';
@@ -202,4 +204,19 @@ export async function activeCluster(brokers: number[], options: ControllerKitOpt
   }
   for (const id of brokers) await controller.processBrokerHeartbeat(heartbeat(id, epochs.get(id)!, quorum.image.offset), Infinity);
   return { quorum, controller, epochs, time };
+}
+
+/** Asserts that `p` rejects with an ApiError of `code` (and a message matching `message`). */
+export async function rejectsWith(p: Promise<unknown>, code: number, message?: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof ApiError, `expected an ApiError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (message !== undefined) assert.match(e.message, message);
+    return true;
+  });
+}
+
+/** The records committed at `offset` or later, as plain objects. */
+export function recordsSince(quorum: FakeMetadataQuorum, offset: bigint) {
+  return quorum.committed.filter((c) => c.offset >= offset).map((c) => ({ type: c.record.type, version: c.record.version, data: c.record.data as unknown as Record<string, unknown> }));
 }
