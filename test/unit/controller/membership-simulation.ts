@@ -1,7 +1,7 @@
 // A seeded simulation of the controller's broker membership state machine: three QuorumControllers over one
 // in-memory metadata quorum (leadership moves between them, pending records are committed or truncated), brokers
 // that register, heartbeat with lagging metadata offsets, ask to be fenced or to shut down, crash and restart as
-// new incarnations, topics created on the way, and clock jumps that drive the periodic session check. After every
+// new incarnations, partition leaders changing their ISRs (AlterPartition), topics created on the way, and clock jumps that drive the periodic session check. After every
 // step the committed image is checked: a leader is registered, unfenced and in the ISR; a partition is leaderless
 // only while no ISR member is active; the ISR is a non-empty subset of the replicas; every change bumps the
 // partition epoch, every leader change the leader epoch, and neither goes back; a leader from outside the ISR only
@@ -29,6 +29,17 @@ const EXPECTED_ERRORS = new Set<number>([
   Errors.BROKER_ID_NOT_REGISTERED,
 ]);
 
+/** Per-partition AlterPartition answers that may come back here (the rest would be bugs). */
+const ALTER_PARTITION_ERRORS = new Set<number>([
+  Errors.NONE,
+  Errors.NOT_CONTROLLER,
+  Errors.FENCED_LEADER_EPOCH,
+  Errors.INVALID_REQUEST,
+  Errors.INVALID_UPDATE_VERSION,
+  Errors.INELIGIBLE_REPLICA,
+  Errors.OPERATION_NOT_ATTEMPTED,
+]);
+
 interface Broker {
   readonly id: number;
   incarnation: number;
@@ -51,6 +62,8 @@ export interface SimulationResult {
   readonly leaderChanges: number;
   readonly elections: number;
   readonly uncleanElections: number;
+  /** AlterPartition requests accepted. */
+  readonly isrChanges: number;
 }
 
 export class MembershipSimulationError extends Error {
@@ -78,7 +91,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   const expectError = (what: string) => (e: unknown) => {
     if (!(e instanceof ApiError) || !EXPECTED_ERRORS.has(e.code)) failures.push(`${what}: unexpected ${e instanceof Error ? e.stack : String(e)}`);
   };
-  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0 };
+  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0, isrChanges: 0 };
   const active = (): QuorumController | null => {
     const id = quorum.leader?.leaderId;
     return id === null || id === undefined ? null : controllers.get(id)!;
@@ -196,9 +209,43 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
 
   const pick = <T>(items: T[]): T | undefined => (items.length === 0 ? undefined : items[rng.nextInt(items.length)]);
 
+  /**
+   * A partition leader (sometimes another broker, sometimes with stale epochs) asks for an ISR of itself and a
+   * random subset of the other replicas, members named with the broker epochs it knows.
+   */
+  const alterIsr = (): void => {
+    const controller = active();
+    const topic = pick([...quorum.image.topicsById.values()]);
+    if (controller === null || topic === undefined) return;
+    const partitionId = rng.nextInt(topic.partitions.size);
+    const p = topic.partitions.get(partitionId)!;
+    if (p.leader < 0) return;
+    const sender = rng.nextInt(10) === 0 ? pick(brokers)! : brokers[p.leader - 1]!;
+    const stale = rng.nextInt(5) === 0 ? 1 : 0;
+    const others = p.replicas.filter((r) => r !== p.leader && rng.nextInt(2) === 0);
+    const isr = [p.leader, ...others].map((id) => ({ brokerId: id, brokerEpoch: brokers[id - 1]!.epoch ?? -1n }));
+    const version = rng.nextInt(4);
+    const request = {
+      brokerId: sender.id,
+      brokerEpoch: sender.epoch ?? -1n,
+      topics: [{ topicId: topic.id, topicName: topic.name, partitions: [{ partitionIndex: partitionId, leaderEpoch: p.leaderEpoch - stale, partitionEpoch: p.partitionEpoch - stale, leaderRecoveryState: 0, newIsr: isr.map((b) => b.brokerId), newIsrWithEpochs: isr }] }],
+    };
+    controller.alterPartition(request, version).then((response) => {
+      const answer = response.topics![0]!.partitions![0]!;
+      if (!ALTER_PARTITION_ERRORS.has(answer.errorCode!)) failures.push(`AlterPartition of ${topic.name}-${partitionId}: unexpected error ${answer.errorCode}`);
+      if (answer.errorCode === Errors.NONE) {
+        stats.isrChanges++;
+        if (sender.id !== p.leader || stale !== 0) failures.push(`AlterPartition of ${topic.name}-${partitionId} from ${sender.id} with stale=${stale} accepted`);
+        if (JSON.stringify(answer.isr) !== JSON.stringify(isr.map((b) => b.brokerId))) failures.push(`AlterPartition of ${topic.name}-${partitionId} answered ISR ${answer.isr}, asked ${isr.map((b) => b.brokerId)}`);
+      }
+    }, expectError('alterPartition'));
+  };
+
   for (step = 1; step <= steps; step++) {
-    const roll = rng.nextInt(100);
-    if (roll < 30) {
+    const roll = rng.nextInt(110);
+    if (roll >= 100) {
+      alterIsr();
+    } else if (roll < 30) {
       const b = pick(brokers.filter((x) => x.alive && !x.inFlight));
       if (b !== undefined) {
         if (b.epoch === null) register(b);
