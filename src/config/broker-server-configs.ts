@@ -168,14 +168,12 @@ export const BROKER_SERVER_CONFIGS = [
   def('fetch.purgatory.purge.interval.requests', 'INT', '1000', 'Purge interval (in requests) of the fetch purgatory.', { inactive: PURGATORY }),
   def('producer.purgatory.purge.interval.requests', 'INT', '1000', 'Purge interval (in requests) of the produce purgatory.', { inactive: PURGATORY }),
   def('delete.records.purgatory.purge.interval.requests', 'INT', '1', 'Purge interval (in requests) of the delete-records purgatory.', { inactive: PURGATORY }),
-  def('auto.leader.rebalance.enable', 'BOOLEAN', 'true', 'Whether the controller moves leadership back to preferred replicas.', {
-    imp: 'HIGH', inactive: REPLICATION,
-  }),
+  def('auto.leader.rebalance.enable', 'BOOLEAN', 'true', 'Whether the controller moves leadership back to preferred replicas.', { imp: 'HIGH' }),
   def('leader.imbalance.per.broker.percentage', 'INT', '10', 'Leader imbalance percentage per broker that triggers a rebalance.', {
-    imp: 'HIGH', inactive: REPLICATION,
+    imp: 'HIGH', inactive: 'Kafka 4 removed it (KAFKA-18743): the KRaft controller gives every partition its preferred leader back',
   }),
   def('leader.imbalance.check.interval.seconds', 'LONG', '300', 'How often in seconds the controller checks leader imbalance.', {
-    v: atLeast(1), imp: 'HIGH', inactive: REPLICATION,
+    v: atLeast(1), imp: 'HIGH',
   }),
   def('unclean.leader.election.interval.ms', 'LONG', '300000', 'How often in ms the controller tries unclean leader elections.', {
     v: atLeast(1), internal: true,

@@ -6,8 +6,7 @@ import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
 import { mergePartitionChange, type PartitionRegistration } from '../metadata/partition-registration.ts';
 import type { Logger } from '../observability/logger.ts';
-import { isActiveBroker, metadataVersionOf } from './cluster-control-manager.ts';
-import { hasOnlineReplicaDirectory } from './broker-state-handlers.ts';
+import { leaderAcceptor, metadataVersionOf } from './cluster-control-manager.ts';
 import { LEADER_RECOVERING, NO_LEADER_CHANGE, PartitionChangeBuilder } from './partition-change-builder.ts';
 
 /** LeaderRecoveryState.RECOVERED. */
@@ -163,7 +162,7 @@ export function alterPartition(image: MetadataImage, request: AlterPartitionRequ
         continue;
       }
       const current = partition;
-      const isAcceptableLeader = (r: number): boolean => isActiveBroker(image, r) && hasOnlineReplicaDirectory(image, current, r);
+      const isAcceptableLeader = leaderAcceptor(image, current);
       const builder = new PartitionChangeBuilder(current, topic.id, partitionId, isAcceptableLeader, level)
         .setTargetIsr(newIsr.map((b) => b.brokerId))
         .setTargetLeaderRecoveryState(data.leaderRecoveryState);

@@ -5,8 +5,9 @@ import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
 import type { Logger } from '../observability/logger.ts';
 import { BrokersToIsrs, type TopicIdPartition } from './brokers-to-isrs.ts';
 import { isFencedState, type HeartbeatIntent } from './broker-heartbeat-manager.ts';
-import { isActiveBroker, isDirectoryOnline, metadataVersionOf, type ClusterControlManager } from './cluster-control-manager.ts';
+import { isActiveBroker, leaderAcceptor, metadataVersionOf, type ClusterControlManager } from './cluster-control-manager.ts';
 import { PartitionChangeBuilder } from './partition-change-builder.ts';
+import { ElectionType, electLeader, logUncleanElection } from './elect-leaders.ts';
 
 /** BrokerRegistrationChangeRecord.Fenced values (Kafka's BrokerRegistrationFencingChange). */
 const FENCE = 1;
@@ -15,13 +16,6 @@ const UNFENCE = -1;
 const IN_CONTROLLED_SHUTDOWN = 1;
 /** Kafka's ReplicationControlManager.MAX_ELECTIONS_PER_IMBALANCE: records one unclean election pass may write. */
 export const MAX_ELECTIONS_PER_IMBALANCE = 1000;
-
-/** Whether the directory of `brokerId`'s replica of `partition` is online on it (Kafka's LeaderAcceptor check). */
-export function hasOnlineReplicaDirectory(image: MetadataImage, partition: PartitionRegistration, brokerId: number): boolean {
-  const registration = image.brokers.get(brokerId);
-  const dir = partition.directories[partition.replicas.indexOf(brokerId)];
-  return registration !== undefined && (dir === undefined || isDirectoryOnline(dir, registration.directories));
-}
 
 /** A BrokerHeartbeat as the controller processes it. */
 export interface BrokerHeartbeatInput extends HeartbeatIntent {
@@ -92,24 +86,16 @@ export class BrokerStateHandlers {
       const topic = image.topicsById.get(topicId);
       const partition = topic?.partitions.get(partitionId);
       if (topic === undefined || partition === undefined) throw new Error(`Partition ${topicId}:${partitionId} is in the ISR index but not in the image`);
-      const isAcceptableLeader = (r: number): boolean =>
-        r !== brokerToRemove && (r === brokerToAdd || isActiveBroker(image, r)) && hasOnlineReplicaDirectory(image, partition, r);
+      const isAcceptableLeader = leaderAcceptor(image, partition, (r) => r !== brokerToRemove && (r === brokerToAdd || isActiveBroker(image, r)));
       const builder = new PartitionChangeBuilder(partition, topicId, partitionId, isAcceptableLeader, level)
         .setTargetIsr(partition.isr.filter((r) => r !== brokerToRemove));
       if (this.#options.uncleanLeaderElectionEnabled(image, topic.name)) builder.setElection('UNCLEAN');
       const change = builder.build();
       if (change === null) continue;
-      if (change.unclean) this.#logUnclean(topic.name, partitionId, partition.isr, change.data.leader, context);
+      if (change.unclean) logUncleanElection(this.#options.logger, `${topic.name}-${partitionId}`, partition.isr, change.data.leader, context);
       records.push({ type: change.type, version: change.version, data: change.data });
     }
     if (records.length > before) this.#options.logger.info({ context, partitions: records.length - before }, 'Changing partition leadership and ISRs');
-  }
-
-  #logUnclean(topic: string, partitionId: number, isr: readonly number[], leader: number, context: string): void {
-    this.#options.logger.warn(
-      { topicPartition: `${topic}-${partitionId}`, lastIsr: isr, newLeader: leader, context },
-      'Unclean leader election: a replica outside the ISR becomes leader; records acknowledged by the last in-sync replicas may be lost',
-    );
   }
 
   /** Fences `brokerId` (Kafka's handleBrokerFenced). @throws Error when it is not registered. */
@@ -263,18 +249,13 @@ export class BrokerStateHandlers {
    */
   maybeElectUncleanLeaders(image: MetadataImage): { records: MetadataRecordInput[]; more: boolean } {
     const records: MetadataRecordInput[] = [];
-    const level = metadataVersionOf(image);
     for (const { topicId, partitionId } of BrokersToIsrs.of(image).partitionsWithNoLeader()) {
       if (records.length >= MAX_ELECTIONS_PER_IMBALANCE) break;
       const topic = image.topicsById.get(topicId)!;
       if (!this.#options.uncleanLeaderElectionEnabled(image, topic.name)) continue;
-      const partition = topic.partitions.get(partitionId)!;
-      const isAcceptableLeader = (r: number): boolean => isActiveBroker(image, r) && hasOnlineReplicaDirectory(image, partition, r);
-      const change = new PartitionChangeBuilder(partition, topicId, partitionId, isAcceptableLeader, level).setElection('UNCLEAN').build();
-      if (change === null) continue;
-      if (change.unclean) this.#logUnclean(topic.name, partitionId, partition.isr, change.data.leader, 'electUnclean');
-      records.push({ type: change.type, version: change.version, data: change.data });
+      electLeader(image, topic.name, partitionId, ElectionType.UNCLEAN, records, this.#options.logger, 'electUnclean');
     }
     return { records, more: records.length >= MAX_ELECTIONS_PER_IMBALANCE };
   }
+
 }

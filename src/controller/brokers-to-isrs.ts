@@ -10,7 +10,7 @@ export interface TopicIdPartition {
 const cache = new WeakMap<ReadonlyMap<string, TopicImage>, BrokersToIsrs>();
 
 /**
- * Which partitions each broker is in the ISR of, leads, and which partitions have no leader, after Kafka's
+ * Which partitions each broker is in the ISR of, leads, which partitions have no leader or not their preferred one, after Kafka's
  * `BrokersToIsrs` (kept there as records are replayed; here built from an image on first use and cached for
  * every image with the same topics).
  */
@@ -18,6 +18,7 @@ export class BrokersToIsrs {
   readonly #inIsr = new Map<number, TopicIdPartition[]>();
   readonly #leaderships = new Map<number, number>();
   readonly #noLeader: TopicIdPartition[] = [];
+  readonly #imbalanced: TopicIdPartition[] = [];
 
   private constructor(topics: ReadonlyMap<string, TopicImage>) {
     for (const topic of topics.values()) {
@@ -28,6 +29,7 @@ export class BrokersToIsrs {
           if (list === undefined) this.#inIsr.set(r, (list = []));
           list.push(tp);
         }
+        if (p.leader !== p.replicas[0]) this.#imbalanced.push(tp);
         if (p.leader < 0) this.#noLeader.push(tp);
         else this.#leaderships.set(p.leader, (this.#leaderships.get(p.leader) ?? 0) + 1);
       }
@@ -52,6 +54,11 @@ export class BrokersToIsrs {
   /** Partitions with no leader. */
   partitionsWithNoLeader(): readonly TopicIdPartition[] {
     return this.#noLeader;
+  }
+
+  /** Partitions not led by their preferred replica (the first), leaderless ones included (Kafka's imbalancedPartitions). */
+  imbalancedPartitions(): readonly TopicIdPartition[] {
+    return this.#imbalanced;
   }
 
   /** Whether `brokerId` leads at least one partition. */

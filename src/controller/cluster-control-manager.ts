@@ -4,7 +4,7 @@ import { Errors } from '../protocol/generated/errors.ts';
 import type { BrokerRegistrationRequest } from '../protocol/generated/messages/broker-registration-request.ts';
 import type { ControllerRegistrationRequest } from '../protocol/generated/messages/controller-registration-request.ts';
 import type { RegisterBrokerRecord } from '../protocol/generated/records/register-broker-record.ts';
-import type { BrokerRegistration, MetadataImage } from '../metadata/metadata-image.ts';
+import type { BrokerRegistration, MetadataImage, PartitionRegistration } from '../metadata/metadata-image.ts';
 import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
 import { MIGRATING_DIRECTORY } from '../metadata/partition-registration.ts';
 import {
@@ -41,6 +41,23 @@ export function isDirectoryOnline(dir: string, onlineDirs: readonly string[]): b
   if (dir === UNASSIGNED_DIRECTORY || dir === MIGRATING_DIRECTORY) return true;
   if (dir === LOST_DIRECTORY) return false;
   return onlineDirs.length === 0 || onlineDirs.includes(dir);
+}
+
+/**
+ * Kafka's LeaderAcceptor: whether a broker may lead `partition`: `isAcceptable` (by default: registered, unfenced,
+ * not in controlled shutdown) and its replica's log directory online. The ISR condition is the election's.
+ */
+export function leaderAcceptor(
+  image: MetadataImage,
+  partition: PartitionRegistration,
+  isAcceptable: (brokerId: number) => boolean = (r) => isActiveBroker(image, r),
+): (brokerId: number) => boolean {
+  return (brokerId) => {
+    const registration = image.brokers.get(brokerId);
+    if (registration === undefined || !isAcceptable(brokerId)) return false;
+    const dir = partition.directories[partition.replicas.indexOf(brokerId)];
+    return dir === undefined || isDirectoryOnline(dir, registration.directories);
+  };
 }
 
 /** An error carrying a Kafka error code and message (what Kafka's controller throws). */

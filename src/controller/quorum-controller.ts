@@ -21,9 +21,12 @@ import {
   type ConfigControlOptions,
 } from './config-control-manager.ts';
 import { ClusterControlManager, type BrokerRegistrationInput, type ControllerRegistrationInput } from './cluster-control-manager.ts';
-import { BrokerStateHandlers, type BrokerHeartbeatInput, type BrokerHeartbeatReply } from './broker-state-handlers.ts';
+import { BrokerStateHandlers, MAX_ELECTIONS_PER_IMBALANCE, type BrokerHeartbeatInput, type BrokerHeartbeatReply } from './broker-state-handlers.ts';
 import { PeriodicTaskControlManager } from './periodic-task-control-manager.ts';
 import { alterPartition } from './alter-partition.ts';
+import { electLeaders, maybeBalancePartitionLeaders } from './elect-leaders.ts';
+import type { ElectLeadersRequest } from '../protocol/generated/messages/elect-leaders-request.ts';
+import type { ElectLeadersResponse } from '../protocol/generated/messages/elect-leaders-response.ts';
 import type { AlterPartitionRequest } from '../protocol/generated/messages/alter-partition-request.ts';
 import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
 import type { Input } from '../protocol/message-input.ts';
@@ -65,6 +68,11 @@ export interface QuorumControllerOptions extends ReplicationControlOptions, Conf
   sessionTimeoutMs: number;
   /** unclean.leader.election.interval.ms: how often leaderless partitions are offered an unclean election. */
   uncleanLeaderElectionIntervalMs: number;
+  /**
+   * leader.imbalance.check.interval.seconds in ms when auto.leader.rebalance.enable holds, else null: how often
+   * partitions get their preferred leader back.
+   */
+  leaderImbalanceCheckIntervalMs: number | null;
   /** The static unclean.leader.election.enable (topic and dynamic broker configs override it). */
   uncleanLeaderElectionEnable: boolean;
   /** The newest committed image (the MetadataLoader's). */
@@ -100,7 +108,8 @@ export class NotControllerError extends ApiError {
  *
  * Becoming active ({@link handleLeaderChange}) builds the soft state of broker membership (sessions, see
  * {@link ClusterControlManager}) and starts the periodic tasks (the stale broker check every
- * broker.session.timeout.ms / 8, unclean leader elections); losing it drops both. The tasks are poll-driven:
+ * broker.session.timeout.ms / 8, unclean leader elections, preferred leader elections with
+ * auto.leader.rebalance.enable); losing it drops both. The tasks are poll-driven:
  * {@link poll} runs those that are due on the injected Time and {@link nextPollDeadlineMs} says when to call it.
  */
 export class QuorumController {
@@ -135,6 +144,13 @@ export class QuorumController {
       periodMs: options.uncleanLeaderElectionIntervalMs,
       run: () => this.#runPeriodic((image) => this.#brokers.maybeElectUncleanLeaders(image)),
     });
+    if (options.leaderImbalanceCheckIntervalMs !== null) {
+      this.#periodic.registerTask({
+        name: 'electPreferred',
+        periodMs: options.leaderImbalanceCheckIntervalMs,
+        run: () => this.#runPeriodic((image) => maybeBalancePartitionLeaders(image, MAX_ELECTIONS_PER_IMBALANCE)),
+      });
+    }
   }
 
   /** The epoch this node is the active controller of. @throws NotControllerError when it is not active. */
@@ -367,6 +383,23 @@ export class QuorumController {
         logger: this.#options.logger,
       });
       await this.#commit(epoch, image, records);
+      return response;
+    });
+  }
+
+  /**
+   * ElectLeaders (see {@link electLeaders} for the outcomes): the elections' PartitionChangeRecords are committed
+   * (in batches: one request may cover every partition) before the answer. A request naming no partitions is
+   * answered at once, as Kafka's.
+   * @throws NotControllerError; ApiError INVALID_REQUEST (42) for an unknown election type, POLICY_VIOLATION (44)
+   *   for more than 10,000 elections.
+   */
+  electLeaders(request: ElectLeadersRequest): Promise<Input<ElectLeadersResponse>> {
+    if (request.topicPartitions !== null && request.topicPartitions.length === 0) return Promise.resolve({ throttleTimeMs: 0, errorCode: Errors.NONE, replicaElectionResults: [] });
+    return this.#enqueue(async (epoch) => {
+      const image = this.#options.image();
+      const { records, response } = electLeaders(image, request, this.#options.logger);
+      await this.#commit(epoch, image, records, false);
       return response;
     });
   }

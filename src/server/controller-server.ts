@@ -80,6 +80,7 @@ export class ControllerServer {
       random: shared.random,
       sessionTimeoutMs: config.getInt('broker.session.timeout.ms'),
       uncleanLeaderElectionIntervalMs: config.getLong('unclean.leader.election.interval.ms'),
+      leaderImbalanceCheckIntervalMs: config.getBoolean('auto.leader.rebalance.enable') ? config.getLong('leader.imbalance.check.interval.seconds') * 1000 : null,
       uncleanLeaderElectionEnable: config.getBoolean('unclean.leader.election.enable'),
       defaultNumPartitions: config.getInt('num.partitions'),
       defaultReplicationFactor: config.getInt('default.replication.factor'),

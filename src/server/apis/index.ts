@@ -37,6 +37,7 @@ import { listTransactionsHandler } from './list-transactions.ts';
 import { describeTransactionsHandler } from './describe-transactions.ts';
 import { describeProducersHandler } from './describe-producers.ts';
 import { forwardToController } from './forward-to-controller.ts';
+import { electLeadersHandler } from '../controller-apis/elect-leaders.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -56,6 +57,7 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   describeConfigsHandler,
   forwardToController(alterConfigsHandler),
   forwardToController(incrementalAlterConfigsHandler),
+  forwardToController(electLeadersHandler),
   describeClusterHandler,
   describeLogDirsHandler,
   offsetForLeaderEpochHandler,

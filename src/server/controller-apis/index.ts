@@ -14,11 +14,12 @@ import { controllerRegistrationHandler } from './controller-registration.ts';
 import { unregisterBrokerHandler } from './unregister-broker.ts';
 import { envelopeHandler } from './envelope.ts';
 import { alterPartitionHandler } from './alter-partition.ts';
+import { electLeadersHandler } from './elect-leaders.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
  * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
- * blocks, partition leaders' ISR changes (AlterPartition), the metadata writes (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs)
+ * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), the metadata writes (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs)
  * and Envelope, in which brokers pass their clients' metadata writes on (KIP-590).
  */
 export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServices>[] = [
@@ -30,6 +31,7 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   unregisterBrokerHandler,
   allocateProducerIdsHandler,
   alterPartitionHandler,
+  electLeadersHandler,
   envelopeHandler,
   createTopicsHandler,
   deleteTopicsHandler,

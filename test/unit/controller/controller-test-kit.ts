@@ -129,6 +129,8 @@ export interface ControllerKitOptions {
   nodeId?: number;
   sessionTimeoutMs?: number;
   uncleanLeaderElectionEnable?: boolean;
+  /** auto.leader.rebalance.enable with this interval; null (the default here) disables it. */
+  leaderImbalanceCheckIntervalMs?: number | null;
   seed?: number;
   time?: MockTime;
 }
@@ -143,6 +145,7 @@ export function newController(quorum: FakeMetadataQuorum, options: ControllerKit
     random: new SeededRandom(options.seed ?? 1),
     sessionTimeoutMs: options.sessionTimeoutMs ?? 9000,
     uncleanLeaderElectionIntervalMs: 300_000,
+    leaderImbalanceCheckIntervalMs: options.leaderImbalanceCheckIntervalMs ?? null,
     uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? false,
     image: () => quorum.image,
     leader: () => quorum.leader,

@@ -107,6 +107,10 @@ const EXPECTATIONS: Record<string, (version: number) => Expectation> = {
   CreatePartitions: () => ({ errors: ['results[].errorCode'], mirror: [['topics[].name', 'results[].name']] }),
   DeleteGroups: () => ({ errors: ['results[].errorCode'], mirror: [['groupsNames[]', 'results[].groupId']] }),
   IncrementalAlterConfigs: () => ({ errors: ['responses[].errorCode'], mirror: [['resources[].resourceName', 'responses[].resourceName'], ['resources[].resourceType', 'responses[].resourceType']] }),
+  ElectLeaders: (v) => ({
+    errors: [...(v >= 1 ? ['errorCode'] : []), 'replicaElectionResults[].partitionResult[].errorCode'],
+    mirror: topicsAndPartitions('topicPartitions', 'topic', 'partitions[]', 'replicaElectionResults', 'topic', 'partitionResult[].partitionId'),
+  }),
   OffsetDelete: () => ({ errors: ['errorCode'] }),
   DescribeCluster: () => ({ errors: ['errorCode'] }),
   DescribeProducers: () => ({

@@ -1,7 +1,8 @@
-// AlterPartition over the wire on the controller listener of a real node (combined roles, one voter): the
-// listener advertises v0-3, answers a stale broker epoch at the top level, per partition UNKNOWN_TOPIC_ID,
-// FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, and the current state for an unchanged ISR, at
-// each version's encoding.
+// The controller's AlterPartition and ElectLeaders over the wire on a real node (combined roles, one voter).
+// AlterPartition on the controller listener: advertised v0-3, a stale broker epoch answered at the top level, per
+// partition UNKNOWN_TOPIC_ID, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INVALID_REQUEST, and the current state
+// for an unchanged ISR, at each version's encoding. ElectLeaders sent to the broker listener, which forwards it to
+// the controller (KIP-590): advertised v0-2, per-partition outcomes, the top-level error of v1+.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type TestBroker } from '../helpers/broker.ts';
@@ -12,18 +13,22 @@ import type { ApiVersionsResponse } from '../../src/protocol/generated/messages/
 import type { AlterPartitionResponse } from '../../src/protocol/generated/messages/alter-partition-response.ts';
 import type { Input } from '../../src/protocol/message-input.ts';
 import type { AlterPartitionRequest } from '../../src/protocol/generated/messages/alter-partition-request.ts';
+import type { ElectLeadersResponse } from '../../src/protocol/generated/messages/elect-leaders-response.ts';
 
 let broker: TestBroker;
 let client: RawKafkaClient;
+let brokerClient: RawKafkaClient;
 
 before(async () => {
   broker = await startBroker();
   await broker.server.controller.createTopics([{ name: 'wire', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], false);
   client = await RawKafkaClient.connect(broker.server.boundPort('CONTROLLER'));
+  brokerClient = await RawKafkaClient.connect(broker.port);
 });
 
 after(async () => {
   client?.socket.destroy();
+  brokerClient?.socket.destroy();
   await broker?.cleanup();
 });
 
@@ -75,4 +80,29 @@ test('AlterPartition answers with Kafka\'s error codes and the committed state, 
     assert.deepEqual(response.topics.map((t) => [t.topicName, t.partitions[0]!.errorCode]), [['wire', Errors.NONE], ['missing', Errors.UNKNOWN_TOPIC_OR_PARTITION]], `v${version}`);
   }
   assert.equal(broker.server.metadata.topicsByName.get('wire')!.partitions.get(0)!.partitionEpoch, p.partitionEpoch, 'an unchanged ISR writes nothing');
+});
+
+test('ElectLeaders sent to a broker is forwarded to the controller: advertised v0-2, outcomes per partition and version', async () => {
+  const versions = await brokerClient.request<ApiVersionsResponse>(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
+  const entry = versions.apiKeys.find((k) => k.apiKey === ApiKeys.ElectLeaders);
+  assert.deepEqual(entry && [entry.minVersion, entry.maxVersion], [0, 2]);
+  const elect = (version: number, body: object) => brokerClient.request<ElectLeadersResponse>(ApiKeys.ElectLeaders, version, body);
+
+  // The one replica leads already: no election needed, whichever type; unknown partitions are named.
+  for (const [version, electionType] of [[2, 0], [2, 1], [1, 0], [0, 0]] as const) {
+    const response = await elect(version, { ...(version >= 1 ? { electionType } : {}), topicPartitions: [{ topic: 'wire', partitions: [0, 3] }, { topic: 'missing', partitions: [0] }], timeoutMs: 10_000 });
+    assert.equal(response.errorCode ?? 0, Errors.NONE);
+    assert.deepEqual(
+      response.replicaElectionResults.map((t) => [t.topic, t.partitionResult.map((p) => [p.partitionId, p.errorCode])]),
+      [['wire', [[0, Errors.ELECTION_NOT_NEEDED], [3, Errors.UNKNOWN_TOPIC_OR_PARTITION]]], ['missing', [[0, Errors.UNKNOWN_TOPIC_OR_PARTITION]]]],
+      `v${version} type ${electionType}`,
+    );
+  }
+  // Every partition: only those that needed an election are listed.
+  const all = await elect(2, { electionType: 0, topicPartitions: null, timeoutMs: 10_000 });
+  assert.deepEqual(all.replicaElectionResults.flatMap((t) => t.partitionResult), []);
+  // An unknown election type fails the request: the top-level code and each named partition carry it.
+  const bad = await elect(2, { electionType: 9, topicPartitions: [{ topic: 'wire', partitions: [0] }], timeoutMs: 10_000 });
+  assert.equal(bad.errorCode, Errors.INVALID_REQUEST);
+  assert.deepEqual(bad.replicaElectionResults.map((t) => t.partitionResult.map((p) => p.errorCode)), [[Errors.INVALID_REQUEST]]);
 });
