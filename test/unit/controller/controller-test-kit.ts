@@ -39,6 +39,7 @@ export class FakeMetadataQuorum {
   #pending: { epoch: number; baseOffset: bigint; records: Buffer[] }[] = [];
   #waiters: { epoch: number; offset: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
   readonly #listeners: ((leader: LeaderAndEpoch) => void)[] = [];
+  readonly #batchListeners: ((image: MetadataImage) => void)[] = [];
 
   /** The raft client a controller on `nodeId` sees. */
   raftFor(nodeId: number): ControllerRaftClient {
@@ -69,6 +70,11 @@ export class FakeMetadataQuorum {
     this.#listeners.push(listener);
   }
 
+  /** Calls `listener` with the image after each committed batch (a simulation checks its invariants there). */
+  onBatchApplied(listener: (image: MetadataImage) => void): void {
+    this.#batchListeners.push(listener);
+  }
+
   get pendingBatches(): number {
     return this.#pending.length;
   }
@@ -84,6 +90,7 @@ export class FakeMetadataQuorum {
         this.committed.push({ offset, record });
       });
       this.image = delta.apply().image;
+      for (const l of this.#batchListeners) l(this.image);
     }
     const ready = this.#waiters.filter((w) => w.offset <= this.image.offset);
     this.#waiters = this.#waiters.filter((w) => w.offset > this.image.offset);

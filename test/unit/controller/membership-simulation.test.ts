@@ -8,7 +8,7 @@ const seeds = only !== undefined ? [Number(only)] : Array.from({ length: Number(
 const STEPS = 300;
 
 test(`controller membership simulation: ${seeds.length} seeds of ${STEPS} steps keep the invariants after every step`, async (t) => {
-  const totals = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0, isrChanges: 0 };
+  const totals = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0, isrChanges: 0, preferredLeaders: 0 };
   for (const seed of seeds) {
     const r = await runMembershipSimulation(seed, STEPS);
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
@@ -22,5 +22,6 @@ test(`controller membership simulation: ${seeds.length} seeds of ${STEPS} steps 
     assert.ok(totals.leaderChanges > seeds.length, `leader changes: ${totals.leaderChanges}`);
     assert.ok(totals.uncleanElections > seeds.length / 2, `unclean elections: ${totals.uncleanElections}`);
     assert.ok(totals.isrChanges > seeds.length, `ISR changes: ${totals.isrChanges}`);
+    assert.ok(totals.preferredLeaders > seeds.length, `preferred leaders back: ${totals.preferredLeaders}`);
   }
 });

@@ -1,13 +1,14 @@
 // A seeded simulation of the controller's broker membership state machine: three QuorumControllers over one
 // in-memory metadata quorum (leadership moves between them, pending records are committed or truncated), brokers
 // that register, heartbeat with lagging metadata offsets, ask to be fenced or to shut down, crash and restart as
-// new incarnations, partition leaders changing their ISRs (AlterPartition), topics created on the way, and clock jumps that drive the periodic session check. After every
-// step the committed image is checked: a leader is registered, unfenced and in the ISR; a partition is leaderless
-// only while no ISR member is active; the ISR is a non-empty subset of the replicas; every change bumps the
-// partition epoch, every leader change the leader epoch, and neither goes back; a leader from outside the ISR only
-// where unclean election is enabled; a broker epoch is the offset of its RegisterBrokerRecord, and a broker is
-// unfenced only after reporting that offset. A final calm phase checks that live brokers end unfenced and dead
-// ones fenced.
+// new incarnations, partition leaders changing their ISRs (AlterPartition), preferred leader elections
+// (ElectLeaders, auto.leader.rebalance.enable), topics created on the way, and clock jumps that drive the periodic
+// tasks. After every committed batch the image is checked: a leader is registered, unfenced and in the ISR; a
+// partition is leaderless only while no ISR member is active; the ISR is a non-empty subset of the replicas; every
+// change bumps the partition epoch, every leader change the leader epoch, and neither goes back; a leader from
+// outside the ISR only where unclean election is enabled; a broker epoch is the offset of its RegisterBrokerRecord,
+// and a broker is unfenced only after reporting that offset. Unexpected errors fail the step they surface in. A
+// final calm phase checks that live brokers end unfenced and dead ones fenced.
 import { MockTime } from '../../../src/common/time.ts';
 import { SeededRandom } from '../../../src/common/random.ts';
 import { ApiError } from '../../../src/common/api-error.ts';
@@ -64,6 +65,8 @@ export interface SimulationResult {
   readonly uncleanElections: number;
   /** AlterPartition requests accepted. */
   readonly isrChanges: number;
+  /** Leader changes that gave a partition its preferred replica back. */
+  readonly preferredLeaders: number;
 }
 
 export class MembershipSimulationError extends Error {
@@ -79,8 +82,10 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   const quorum = new FakeMetadataQuorum();
   quorum.autoCommit = false;
   const unclean = rng.nextInt(4) === 0;
+  // auto.leader.rebalance.enable in half the seeds, checking more often than the session timeout.
+  const leaderImbalanceCheckIntervalMs = rng.nextInt(2) === 0 ? 3000 : null;
   const controllers = new Map<number, QuorumController>(
-    CONTROLLER_IDS.map((id) => [id, newController(quorum, { nodeId: id, time, seed: rng.nextUint32(), sessionTimeoutMs: SESSION_TIMEOUT_MS, uncleanLeaderElectionEnable: unclean })]),
+    CONTROLLER_IDS.map((id) => [id, newController(quorum, { nodeId: id, time, seed: rng.nextUint32(), sessionTimeoutMs: SESSION_TIMEOUT_MS, uncleanLeaderElectionEnable: unclean, leaderImbalanceCheckIntervalMs })]),
   );
   const brokers: Broker[] = BROKER_IDS.map((id) => ({ id, incarnation: 0, epoch: null, alive: true, shuttingDown: false, wantFence: false, offset: -1n, reported: new Map(), inFlight: false }));
   let step = 0;
@@ -91,7 +96,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   const expectError = (what: string) => (e: unknown) => {
     if (!(e instanceof ApiError) || !EXPECTED_ERRORS.has(e.code)) failures.push(`${what}: unexpected ${e instanceof Error ? e.stack : String(e)}`);
   };
-  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0, isrChanges: 0 };
+  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0, isrChanges: 0, preferredLeaders: 0 };
   const active = (): QuorumController | null => {
     const id = quorum.leader?.leaderId;
     return id === null || id === undefined ? null : controllers.get(id)!;
@@ -131,6 +136,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
     if (p.leader !== before.leader) {
       if (p.leaderEpoch <= before.leaderEpoch) fail(`${where}: leader ${before.leader} -> ${p.leader} without a new leader epoch (${epochs(p)})`);
       if (p.leader >= 0) stats.elections++;
+      if (p.leader >= 0 && p.leader === p.replicas[0]) stats.preferredLeaders++;
       if (p.leader >= 0 && !before.isr.includes(p.leader)) {
         if (!unclean && !uncleanTopics.has(topic)) fail(`${where}: leader ${p.leader} elected from outside the ISR ${before.isr} with unclean election disabled`);
         stats.uncleanElections++;
@@ -140,7 +146,8 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
 
   const check = (): void => {
     if (failures.length > 0) fail(failures.join('\n'));
-    const image = quorum.image;
+  };
+  const checkImage = (image: MetadataImage): void => {
     for (const topic of image.topicsById.values()) {
       for (const [partitionId, p] of topic.partitions) checkPartition(image, topic.name, partitionId, `${topic.id}:${partitionId}`, p);
     }
@@ -161,6 +168,8 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
       fenced.set(b.id, { epoch: b.epoch, fenced: b.fenced });
     }
   };
+
+  quorum.onBatchApplied(checkImage);
 
   const register = (b: Broker): void => {
     const controller = active();
@@ -242,8 +251,11 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   };
 
   for (step = 1; step <= steps; step++) {
-    const roll = rng.nextInt(110);
-    if (roll >= 100) {
+    const roll = rng.nextInt(114);
+    if (roll >= 110) {
+      // An admin's preferred leader election of every partition (ElectLeaders).
+      active()?.electLeaders({ electionType: 0, topicPartitions: null, timeoutMs: 60_000 }).catch(expectError('electLeaders'));
+    } else if (roll >= 100) {
       alterIsr();
     } else if (roll < 30) {
       const b = pick(brokers.filter((x) => x.alive && !x.inFlight));
