@@ -30,11 +30,9 @@ describe('three combined nodes form one cluster', () => {
 
   before(async () => {
     cluster = await TestCluster.start({ combined: 3 });
-    // A group's coordinator needs __consumer_offsets, which the broker asked first creates through its local
-    // controller: only the active controller can until brokers forward metadata writes (CLUSTER-NOTES). Ask the
-    // active controller's broker listener first, so that every client below finds coordinators on any node.
-    const { node } = await cluster.waitForLeader();
-    const client = await RawKafkaClient.connect(node.brokerPort!);
+    // A group's coordinator needs __consumer_offsets, which the first FindCoordinator creates (forwarded to the
+    // active controller): create it now, so that every client below finds its coordinator at once.
+    const client = await RawKafkaClient.connect(cluster.nodes[0]!.brokerPort!);
     try {
       await waitFor('__consumer_offsets', async () => {
         const r = await client.request<FindCoordinatorResponse>(ApiKeys.FindCoordinator, 3, { key: 'warm-up', keyType: 0 });
@@ -73,7 +71,9 @@ describe('three combined nodes form one cluster', () => {
       const described = await admin.describeCluster();
       assert.equal(described.clusterId, cluster.clusterId);
       assert.deepEqual(described.brokers.map((b) => [b.nodeId, b.port]).sort(), cluster.nodes.map((n) => [n.nodeId, n.brokerPort]));
-      assert.equal(await admin.createTopics({ topics: [{ topic: 'kafkajs-orders', numPartitions: 3, replicationFactor: 1 }] }), true);
+      // waitForLeaders would ask Metadata of the broker that forwarded the creation, which may not have loaded the
+      // topic yet (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs does not retry), as Kafka's KRaft brokers answer.
+      assert.equal(await admin.createTopics({ topics: [{ topic: 'kafkajs-orders', numPartitions: 3, replicationFactor: 1 }], waitForLeaders: false }), true);
     } finally {
       await admin.disconnect();
     }
