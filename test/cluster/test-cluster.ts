@@ -263,15 +263,16 @@ export class TestCluster {
    * Not through kafkajs: its admin client asks Metadata for all topics on connect and fails while any partition has
    * no leader (its only replica on a fenced or stopped broker), as it does with Kafka. It does not wait for the
    * topic to reach every broker (see {@link waitForTopic}).
+   * `retryMs` between attempts.
    * @returns the number of attempts. @throws Error with the last failure when the deadline passes.
    */
-  async createTopics(topics: readonly { topic: string; numPartitions?: number }[], timeoutMs = 20_000): Promise<number> {
+  async createTopics(topics: readonly { topic: string; numPartitions?: number }[], timeoutMs = 20_000, retryMs = 100): Promise<number> {
     const request = {
       topics: topics.map((t) => ({ name: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: 1, assignments: [], configs: [] })),
       timeoutMs: 5000,
       validateOnly: false,
     };
-    return this.#metadataWrite(`create ${topics.map((t) => t.topic).join(', ')}`, timeoutMs, async (client) => {
+    return this.#metadataWrite(`create ${topics.map((t) => t.topic).join(', ')}`, timeoutMs, retryMs, async (client) => {
       const r = await client.request<CreateTopicsResponse>(ApiKeys.CreateTopics, 7, request, 6000);
       return r.topics.filter((t) => t.errorCode !== Errors.NONE && t.errorCode !== Errors.TOPIC_ALREADY_EXISTS).map((t) => `${t.name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
     });
@@ -284,7 +285,7 @@ export class TestCluster {
    */
   async deleteTopics(topics: readonly string[], timeoutMs = 20_000): Promise<number> {
     const request = { topics: topics.map((name) => ({ name, topicId: ZERO_UUID_STRING })), topicNames: [], timeoutMs: 5000 };
-    return this.#metadataWrite(`delete ${topics.join(', ')}`, timeoutMs, async (client) => {
+    return this.#metadataWrite(`delete ${topics.join(', ')}`, timeoutMs, 100, async (client) => {
       const r = await client.request<DeleteTopicsResponse>(ApiKeys.DeleteTopics, 6, request, 6000);
       return r.responses.filter((t) => t.errorCode !== Errors.NONE && t.errorCode !== Errors.UNKNOWN_TOPIC_OR_PARTITION).map((t) => `${t.name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
     });
@@ -292,9 +293,9 @@ export class TestCluster {
 
   /**
    * Runs `attempt` (which returns the failures it got, none when done) on a connection to each running broker in
-   * turn, every 100 ms, until it succeeds or `timeoutMs` passes. @returns the number of attempts.
+   * turn, every `retryMs`, until it succeeds or `timeoutMs` passes. @returns the number of attempts.
    */
-  async #metadataWrite(what: string, timeoutMs: number, attempt: (client: RawKafkaClient) => Promise<string[]>): Promise<number> {
+  async #metadataWrite(what: string, timeoutMs: number, retryMs: number, attempt: (client: RawKafkaClient) => Promise<string[]>): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no broker is running';
     for (let attempts = 1; ; attempts++) {
@@ -314,7 +315,7 @@ export class TestCluster {
         }
       }
       if (Date.now() > deadline) throw new Error(`could not ${what} in ${timeoutMs} ms (${attempts} attempts): ${last}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, retryMs));
     }
   }
 
