@@ -12,6 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '../helpers/broker.ts';
 import { consumeWithKafkajs } from '../fixtures/e2e/kafkajs-consume.ts';
 import { runKcat } from '../fixtures/e2e/kcat.ts';
+import { describeAndCreateWithKafkajs } from './kafkajs-admin.ts';
 import { nodeMetadata } from './node-metadata.ts';
 import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
 
@@ -68,22 +69,15 @@ describe('three controllers and two broker-only nodes', () => {
       assert.ok([4, 5].includes(md.controllerId), `node ${n.nodeId} names controller ${md.controllerId}`);
     }
 
-    const kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const described = await admin.describeCluster();
-      assert.equal(described.clusterId, cluster.clusterId);
-      assert.deepEqual(described.brokers.map((b) => b.nodeId).sort(), [4, 5]);
-      assert.equal(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 2, replicationFactor: 1 }], waitForLeaders: false }), true);
-    } finally {
-      await admin.disconnect();
-    }
+    const described = await describeAndCreateWithKafkajs(cluster, 'orders', 2);
+    assert.equal(described.clusterId, cluster.clusterId);
+    assert.deepEqual(described.brokers.map((b) => b.nodeId).sort(), [4, 5]);
     await cluster.waitForTopic('orders', 2);
     const leaders = (await nodeMetadata(cluster.node(4).brokerPort!)).leaders.get('orders')!;
     assert.deepEqual([...leaders].sort(), [4, 5]);
     partitionOf5 = leaders.indexOf(5);
 
+    const kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     try {

@@ -14,6 +14,7 @@ import { RawKafkaClient } from '../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import type { FindCoordinatorResponse } from '../../src/protocol/generated/messages/find-coordinator-response.ts';
 import { describeQuorum } from './describe-quorum.ts';
+import { describeAndCreateWithKafkajs } from './kafkajs-admin.ts';
 import { nodeMetadata } from './node-metadata.ts';
 import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
 
@@ -64,19 +65,9 @@ describe('three combined nodes form one cluster', () => {
   });
 
   test('kafkajs: describeCluster, createTopics, produce to partitions led by each node, consume with a group', async () => {
-    const kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const described = await admin.describeCluster();
-      assert.equal(described.clusterId, cluster.clusterId);
-      assert.deepEqual(described.brokers.map((b) => [b.nodeId, b.port]).sort(), cluster.nodes.map((n) => [n.nodeId, n.brokerPort]));
-      // waitForLeaders would ask Metadata of the broker that forwarded the creation, which may not have loaded the
-      // topic yet (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs does not retry), as Kafka's KRaft brokers answer.
-      assert.equal(await admin.createTopics({ topics: [{ topic: 'kafkajs-orders', numPartitions: 3, replicationFactor: 1 }], waitForLeaders: false }), true);
-    } finally {
-      await admin.disconnect();
-    }
+    const described = await describeAndCreateWithKafkajs(cluster, 'kafkajs-orders', 3);
+    assert.equal(described.clusterId, cluster.clusterId);
+    assert.deepEqual(described.brokers.map((b) => [b.nodeId, b.port]).sort(), cluster.nodes.map((n) => [n.nodeId, n.brokerPort]));
     await cluster.waitForTopic('kafkajs-orders', 3);
     assert.deepEqual([...(await partitionLeaders(cluster.nodes[0]!.bootstrap, 'kafkajs-orders')).values()].sort(), [1, 2, 3]);
 
