@@ -3,6 +3,8 @@
 // - metadata commit latency: sequential CreateTopics (one topic of one partition each) sent to the active
 //   controller's controller listener, answered once the records are committed and applied; 3 voters (three
 //   combined nodes) beside 1 voter (one combined node) in the same run, p50 and p99;
+// - idle memory: the settled RSS of each node of those clusters right after start-up, per node beside the single
+//   node;
 // - controller failover: kill -9 of the active controller of three combined nodes with Kafka's default quorum
 //   timeouts (controller.quorum.election.timeout.ms 1000, fetch.timeout.ms 2000), timed to the first CreateTopics
 //   a surviving broker answers successfully (retried every 10 ms, each node in turn, as an application would),
@@ -15,6 +17,7 @@ import { TestCluster } from '../../test/cluster/test-cluster.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
 import type { Row } from '../lib/report.ts';
 import { fmt, percentileSorted } from '../lib/stats.ts';
+import { settledRss } from './memory.ts';
 
 const SECTION = 'Cluster (KRaft processes)';
 /** Commits before the timed ones (connections, code paths, the first segment). */
@@ -25,10 +28,15 @@ const WARM_UP = 20;
  */
 const SHORT_BROKER_SESSION = { 'broker.session.timeout.ms': '3000', 'broker.heartbeat.interval.ms': '500' };
 
-/** CreateTopics round trips (ms, ascending) to the active controller of a cluster of `voters` combined nodes. */
-async function commitLatencies(ctx: BenchContext, voters: number, count: number): Promise<number[]> {
+/**
+ * CreateTopics round trips (ms, ascending) to the active controller of a cluster of `voters` combined nodes, and
+ * each node's idle RSS (bytes) before them.
+ */
+async function commitLatencies(ctx: BenchContext, voters: number, count: number): Promise<{ latencies: number[]; idleRss: number[] }> {
   const cluster = await TestCluster.start({ combined: voters });
   try {
+    const idleRss: number[] = [];
+    for (const n of cluster.nodes) idleRss.push(await settledRss(n.pid!));
     const { node } = await cluster.waitForLeader();
     const client = await RawKafkaClient.connect(node.controllerPort!);
     try {
@@ -48,7 +56,7 @@ async function commitLatencies(ctx: BenchContext, voters: number, count: number)
       const latencies: number[] = [];
       for (let i = 0; i < count; i++) latencies.push(await commit(`commit-${i}`));
       ctx.progress('cluster', `${voters} voter(s): ${count} commits, p50 ${fmt(percentileSorted([...latencies].sort((a, b) => a - b), 50), 2)} ms`);
-      return latencies.sort((a, b) => a - b);
+      return { latencies: latencies.sort((a, b) => a - b), idleRss };
     } finally {
       await client.close();
     }
@@ -81,13 +89,25 @@ async function failoverTimes(ctx: BenchContext, kills: number): Promise<number[]
 
 /** The cluster rows: commit latency 3 voters vs 1 voter (p50, p99), failover p50 and max over `kills` kills. */
 export async function runCluster(ctx: BenchContext, commits: number, kills: number): Promise<Row[]> {
-  const one = await commitLatencies(ctx, 1, commits);
-  const three = await commitLatencies(ctx, 3, commits);
+  const single = await commitLatencies(ctx, 1, commits);
+  const cluster = await commitLatencies(ctx, 3, commits);
+  const one = single.latencies;
+  const three = cluster.latencies;
+  const mb = (bytes: number): number => bytes / 1e6;
+  const meanRss = cluster.idleRss.reduce((a, b) => a + b, 0) / cluster.idleRss.length;
   const failovers = await failoverTimes(ctx, kills);
   const commitNote = `${commits} sequential CreateTopics (1 partition) to the active controller's listener, after ${WARM_UP} warm-up; combined nodes on loopback; includes controller.quorum.append.linger.ms (Kafka's default 25 ms)`;
   return [
     { section: SECTION, figure: 'metadata commit latency p50, 3 voters', value: percentileSorted(three, 50), unit: 'ms', digits: 2, baseline: { label: '1 voter', value: percentileSorted(one, 50) }, note: commitNote },
     { section: SECTION, figure: 'metadata commit latency p99, 3 voters', value: percentileSorted(three, 99), unit: 'ms', digits: 2, baseline: { label: '1 voter', value: percentileSorted(one, 99) }, note: `max ${fmt(three.at(-1), 1)} ms (1 voter: ${fmt(one.at(-1), 1)} ms)` },
+    {
+      section: SECTION,
+      figure: 'idle RSS per node, 3 combined nodes (mean)',
+      value: mb(meanRss),
+      unit: 'MB',
+      baseline: { label: 'single node', value: mb(single.idleRss[0]!) },
+      note: `nodes: ${cluster.idleRss.map((r) => fmt(mb(r), 0)).join(', ')} MB; right after start-up, settled`,
+    },
     {
       section: SECTION,
       figure: `controller failover p50 (${kills} x kill -9 of the active controller)`,
