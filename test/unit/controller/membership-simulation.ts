@@ -5,9 +5,9 @@
 // (ElectLeaders, auto.leader.rebalance.enable), topics created on the way, and clock jumps that drive the periodic
 // tasks. After every committed batch the image is checked: a leader is registered, unfenced and in the ISR; a
 // partition is leaderless only while no ISR member is active; the ISR is a non-empty subset of the replicas; every
-// change bumps the partition epoch, every leader change the leader epoch, and neither goes back; a leader from
-// outside the ISR only where unclean election is enabled; a broker epoch is the offset of its RegisterBrokerRecord,
-// and a broker is unfenced only after reporting that offset. Unexpected errors fail the step they surface in. A
+// change bumps the partition epoch, every leader change the leader epoch, and neither goes back; only active brokers
+// join an ISR (KIP-841); a leader from outside the ISR only where unclean election is enabled; a broker epoch is the
+// offset of its RegisterBrokerRecord, and a broker is unfenced only after reporting that offset. Unexpected errors fail the step they surface in. A
 // final calm phase checks that live brokers end unfenced and dead ones fenced.
 import { MockTime } from '../../../src/common/time.ts';
 import { SeededRandom } from '../../../src/common/random.ts';
@@ -132,6 +132,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
     if (before === undefined || before === p) return;
     const epochs = (x: PartitionRegistration) => `leader epoch ${x.leaderEpoch}, partition epoch ${x.partitionEpoch}`;
     if (p.partitionEpoch <= before.partitionEpoch) fail(`${where} changed without a greater partition epoch: ${epochs(before)} -> ${epochs(p)}`);
+    for (const r of p.isr) if (!before.isr.includes(r) && !isActiveBroker(image, r)) fail(`${where}: broker ${r} joined the ISR while fenced, shutting down or unregistered`);
     if (p.leaderEpoch < before.leaderEpoch) fail(`${where}: the leader epoch went back: ${epochs(before)} -> ${epochs(p)}`);
     if (p.leader !== before.leader) {
       if (p.leaderEpoch <= before.leaderEpoch) fail(`${where}: leader ${before.leader} -> ${p.leader} without a new leader epoch (${epochs(p)})`);
