@@ -297,6 +297,7 @@ export class BrokerServer {
       autoTopicCreation,
       groupCoordinator,
       transactionCoordinator,
+      controllerChannel: channel,
       apiVersions: () => kafkaApis!.apiVersions(),
       connectionClosed: (_ctx: RequestContext) => undefined,
     };

@@ -7,6 +7,7 @@ import type { FetchSessionCache } from './fetch-session-cache.ts';
 import type { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.ts';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.ts';
+import type { NodeToControllerChannel } from './node-to-controller-channel.ts';
 
 /**
  * Everything the API handlers use, wired by BrokerServer. Handlers receive it as their first argument, so they
@@ -28,4 +29,6 @@ export interface BrokerServices extends ApiServices {
   readonly autoTopicCreation: AutoTopicCreationManager;
   readonly groupCoordinator: GroupCoordinator;
   readonly transactionCoordinator: TransactionCoordinator;
+  /** Requests to the active controller (the KRaft admin APIs a broker passes on: DescribeQuorum, ...). */
+  readonly controllerChannel: NodeToControllerChannel;
 }

@@ -10,10 +10,12 @@ import { RAFT_HANDLERS } from './raft-apis.ts';
 import { brokerRegistrationHandler } from './broker-registration.ts';
 import { brokerHeartbeatHandler } from './broker-heartbeat.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
+import { controllerDescribeClusterHandler } from './describe-cluster.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
- * the quorum's own APIs, broker registration and heartbeats, producer id blocks, and the metadata writes brokers
+ * the quorum's own APIs, broker registration and heartbeats, producer id blocks, DescribeCluster for
+ * direct-to-controller admin clients (KIP-919), and the metadata writes brokers
  * pass on (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs).
  */
 export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServices>[] = [
@@ -22,6 +24,7 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   brokerRegistrationHandler,
   brokerHeartbeatHandler,
   allocateProducerIdsHandler,
+  controllerDescribeClusterHandler,
   createTopicsHandler,
   deleteTopicsHandler,
   createPartitionsHandler,

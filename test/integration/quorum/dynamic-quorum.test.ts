@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { waitFor } from '../../helpers/broker.ts';
+import { freePorts, tempDir } from './in-process-nodes.ts';
+import { kafkaBroker, startNodeProcess, writeDynamicNodeConfig, type NodeLayout, type NodeProcess } from './process-nodes.ts';
+
+// KIP-853 through real processes and the command line, as an operator grows a quorum in Kafka 4.x: a controller
+// formatted --standalone, two more formatted --no-initial-controllers that start as observers and are added with
+// `metadata-quorum add-controller`; the leader is killed and the two others go on; the dead one is removed with
+// `metadata-quorum remove-controller`. Every step is checked with `metadata-quorum describe`.
+
+const CLUSTER_ID = 'MkU3OEVBNTcwNTJENDM2Qg';
+
+/** The directory.id of a node's meta.properties. */
+async function directoryId(dataDir: string): Promise<string> {
+  const text = await readFile(join(dataDir, 'meta.properties'), 'utf8');
+  return /^directory\.id=(.+)$/m.exec(text)![1]!;
+}
+
+/** `metadata-quorum ... describe --status` parsed into its lines (label → value). */
+async function describeStatus(flag: '--bootstrap-server' | '--bootstrap-controller', address: string): Promise<Map<string, string>> {
+  const run = await kafkaBroker(['metadata-quorum', flag, address, 'describe', '--status']);
+  assert.equal(run.code, 0, run.stderr);
+  return new Map(run.stdout.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(24)]));
+}
+
+test('a dynamic quorum grows from a standalone controller to three with add-controller, survives the loss of its leader, and shrinks with remove-controller', async () => {
+  const { dir, cleanup } = await tempDir('kafka-dynamic-quorum-');
+  const ports = await freePorts(6);
+  const nodes: NodeLayout[] = [1, 2, 3].map((nodeId, i) => ({ nodeId, brokerPort: ports[2 * i]!, controllerPort: ports[2 * i + 1]!, dataDir: join(dir, `data-${nodeId}`) }));
+  const controllerOf = (n: NodeLayout): string => `127.0.0.1:${n.controllerPort}`;
+  const brokerOf = (n: NodeLayout): string => `127.0.0.1:${n.brokerPort}`;
+  const processes = new Map<number, NodeProcess>();
+  try {
+    // Every node finds the quorum through node 1's controller listener.
+    const configs = await Promise.all(nodes.map((n) => writeDynamicNodeConfig(dir, n, [nodes[0]!.controllerPort])));
+    const standalone = await kafkaBroker(['format', '--standalone', '-t', CLUSTER_ID, '-c', configs[0]!]);
+    assert.equal(standalone.code, 0, standalone.stderr);
+    const dir1 = await directoryId(nodes[0]!.dataDir);
+    assert.match(standalone.stdout, new RegExp(`initial controllers of the dynamic quorum \\(1@127\\.0\\.0\\.1:${nodes[0]!.controllerPort}:${dir1}\\)`));
+    for (const config of configs.slice(1)) {
+      const run = await kafkaBroker(['format', '--no-initial-controllers', '-t', CLUSTER_ID, '-c', config]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    processes.set(1, await startNodeProcess(configs[0]!, dir));
+    processes.set(2, await startNodeProcess(configs[1]!, dir));
+    processes.set(3, await startNodeProcess(configs[2]!, dir));
+    const [dir2, dir3] = [await directoryId(nodes[1]!.dataDir), await directoryId(nodes[2]!.dataDir)];
+
+    // Nodes 2 and 3 fetch as observers of the one-voter quorum.
+    let status = await waitFor('nodes 2 and 3 as observers', async () => {
+      const s = await describeStatus('--bootstrap-controller', controllerOf(nodes[0]!));
+      return s.get('CurrentObservers')!.includes('"id": 2') && s.get('CurrentObservers')!.includes('"id": 3') ? s : null;
+    }, 30_000);
+    assert.equal(status.get('ClusterId'), CLUSTER_ID);
+    assert.equal(status.get('LeaderId'), '1');
+    assert.equal(status.get('CurrentVoters'), `[{"id": 1, "directoryId": "${dir1}", "endpoints": ["CONTROLLER://${controllerOf(nodes[0]!)}"]}]`);
+
+    // add-controller reads the new controller's own config file (its id, metadata directory id and endpoints).
+    const added2 = await kafkaBroker(['metadata-quorum', '--command-config', configs[1]!, '--bootstrap-controller', controllerOf(nodes[0]!), 'add-controller']);
+    assert.equal(added2.code, 0, added2.stderr);
+    assert.equal(added2.stdout, `Added controller 2 with directory id ${dir2} and endpoints: CONTROLLER://${controllerOf(nodes[1]!)}\n`);
+    // Through a broker too: it passes AddRaftVoter on to the active controller.
+    const added3 = await kafkaBroker(['metadata-quorum', '--command-config', configs[2]!, '--bootstrap-server', brokerOf(nodes[1]!), 'add-controller']);
+    assert.equal(added3.code, 0, added3.stderr);
+    assert.equal(added3.stdout, `Added controller 3 with directory id ${dir3} and endpoints: CONTROLLER://${controllerOf(nodes[2]!)}\n`);
+    const again = await kafkaBroker(['metadata-quorum', '--command-config', configs[2]!, '--bootstrap-server', brokerOf(nodes[0]!), 'add-controller']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^kafka-broker: DUPLICATE_VOTER: /);
+
+    status = await describeStatus('--bootstrap-server', brokerOf(nodes[2]!));
+    assert.equal(status.get('CurrentVoters'), [1, 2, 3].map((id, i) => `{"id": ${id}, "directoryId": "${[dir1, dir2, dir3][i]}", "endpoints": ["CONTROLLER://${controllerOf(nodes[i]!)}"]}`).join(', ').replace(/^/, '[').replace(/$/, ']'));
+    assert.equal(status.get('CurrentObservers'), '[]');
+    const replication = await kafkaBroker(['metadata-quorum', '--bootstrap-controller', controllerOf(nodes[0]!), 'describe', '--replication', '--human-readable']);
+    assert.equal(replication.code, 0, replication.stderr);
+    const rows = replication.stdout.trimEnd().split('\n').map((l) => l.split('\t').map((c) => c.trim()));
+    assert.deepEqual(rows[0], ['NodeId', 'DirectoryId', 'LogEndOffset', 'Lag', 'LastFetchTimestamp', 'LastCaughtUpTimestamp', 'Status', '']);
+    assert.deepEqual(rows.slice(1).map((r) => [r[0], r[1], r[6]]), [['1', dir1, 'Leader'], ['2', dir2, 'Follower'], ['3', dir3, 'Follower']]);
+    assert.match(rows[2]![4]!, /^\d+ ms ago$/);
+
+    // The leader dies: the two other voters are a majority of three and elect one of them.
+    await processes.get(1)!.stop('SIGKILL');
+    status = await waitFor('a new leader among nodes 2 and 3', async () => {
+      const s = await describeStatus('--bootstrap-controller', `${controllerOf(nodes[1]!)},${controllerOf(nodes[2]!)}`).catch(() => null);
+      return s !== null && s.get('LeaderId') !== '1' ? s : null;
+    }, 30_000);
+    const admin = new Kafka({ brokers: [brokerOf(nodes[1]!), brokerOf(nodes[2]!)], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      assert.equal(await admin.createTopics({ topics: [{ topic: 'after-failover', numPartitions: 1, replicationFactor: 1 }] }), true);
+    } finally {
+      await admin.disconnect();
+    }
+
+    // remove-controller takes the dead voter out; the quorum is then nodes 2 and 3.
+    const removed = await kafkaBroker(['metadata-quorum', '--bootstrap-server', `${brokerOf(nodes[1]!)},${brokerOf(nodes[2]!)}`, 'remove-controller', '--controller-id', '1', '--controller-directory-id', dir1]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, `Removed KRaft controller 1 with directory id ${dir1}\n`);
+    status = await describeStatus('--bootstrap-controller', `${controllerOf(nodes[1]!)},${controllerOf(nodes[2]!)}`);
+    assert.match(status.get('CurrentVoters')!, new RegExp(`^\\[\\{"id": 2, "directoryId": "${dir2}".*\\}, \\{"id": 3, "directoryId": "${dir3}".*\\}\\]$`));
+    const wrong = await kafkaBroker(['metadata-quorum', '--bootstrap-server', brokerOf(nodes[1]!), 'remove-controller', '-i', '1', '-d', dir1]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /^kafka-broker: VOTER_NOT_FOUND: /);
+  } finally {
+    await Promise.all([...processes.values()].map((p) => p.stop('SIGKILL')));
+    await cleanup();
+  }
+});
