@@ -20,6 +20,11 @@ async function directoryId(dataDir: string): Promise<string> {
   return /^directory\.id=(.+)$/m.exec(text)![1]!;
 }
 
+/** A node's broker listener, host:port. */
+function brokerAddress(n: NodeLayout): string {
+  return `127.0.0.1:${n.brokerPort}`;
+}
+
 /** `metadata-quorum ... describe --status` parsed into its lines (label → value). */
 async function describeStatus(flag: '--bootstrap-server' | '--bootstrap-controller', address: string): Promise<Map<string, string>> {
   const run = await kafkaBroker(['metadata-quorum', flag, address, 'describe', '--status']);
@@ -32,7 +37,6 @@ test('a dynamic quorum grows from a standalone controller to three with add-cont
   const ports = await freePorts(6);
   const nodes: NodeLayout[] = [1, 2, 3].map((nodeId, i) => ({ nodeId, brokerPort: ports[2 * i]!, controllerPort: ports[2 * i + 1]!, dataDir: join(dir, `data-${nodeId}`) }));
   const controllerOf = (n: NodeLayout): string => `127.0.0.1:${n.controllerPort}`;
-  const brokerOf = (n: NodeLayout): string => `127.0.0.1:${n.brokerPort}`;
   const processes = new Map<number, NodeProcess>();
   try {
     // Every node finds the quorum through node 1's controller listener.
@@ -64,14 +68,14 @@ test('a dynamic quorum grows from a standalone controller to three with add-cont
     assert.equal(added2.code, 0, added2.stderr);
     assert.equal(added2.stdout, `Added controller 2 with directory id ${dir2} and endpoints: CONTROLLER://${controllerOf(nodes[1]!)}\n`);
     // Through a broker too: it passes AddRaftVoter on to the active controller.
-    const added3 = await kafkaBroker(['metadata-quorum', '--command-config', configs[2]!, '--bootstrap-server', brokerOf(nodes[1]!), 'add-controller']);
+    const added3 = await kafkaBroker(['metadata-quorum', '--command-config', configs[2]!, '--bootstrap-server', brokerAddress(nodes[1]!), 'add-controller']);
     assert.equal(added3.code, 0, added3.stderr);
     assert.equal(added3.stdout, `Added controller 3 with directory id ${dir3} and endpoints: CONTROLLER://${controllerOf(nodes[2]!)}\n`);
-    const again = await kafkaBroker(['metadata-quorum', '--command-config', configs[2]!, '--bootstrap-server', brokerOf(nodes[0]!), 'add-controller']);
+    const again = await kafkaBroker(['metadata-quorum', '--command-config', configs[2]!, '--bootstrap-server', brokerAddress(nodes[0]!), 'add-controller']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /^kafka-broker: DUPLICATE_VOTER: /);
 
-    status = await describeStatus('--bootstrap-server', brokerOf(nodes[2]!));
+    status = await describeStatus('--bootstrap-server', brokerAddress(nodes[2]!));
     assert.equal(status.get('CurrentVoters'), [1, 2, 3].map((id, i) => `{"id": ${id}, "directoryId": "${[dir1, dir2, dir3][i]}", "endpoints": ["CONTROLLER://${controllerOf(nodes[i]!)}"]}`).join(', ').replace(/^/, '[').replace(/$/, ']'));
     assert.equal(status.get('CurrentObservers'), '[]');
     const replication = await kafkaBroker(['metadata-quorum', '--bootstrap-controller', controllerOf(nodes[0]!), 'describe', '--replication', '--human-readable']);
@@ -87,25 +91,66 @@ test('a dynamic quorum grows from a standalone controller to three with add-cont
       const s = await describeStatus('--bootstrap-controller', `${controllerOf(nodes[1]!)},${controllerOf(nodes[2]!)}`).catch(() => null);
       return s !== null && s.get('LeaderId') !== '1' ? s : null;
     }, 30_000);
-    const admin = new Kafka({ brokers: [brokerOf(nodes[1]!), brokerOf(nodes[2]!)], logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({ brokers: [brokerAddress(nodes[1]!), brokerAddress(nodes[2]!)], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      assert.equal(await admin.createTopics({ topics: [{ topic: 'after-failover', numPartitions: 1, replicationFactor: 1 }] }), true);
+      assert.equal(await admin.createTopics({ topics: [{ topic: 'after-failover', numPartitions: 1, replicationFactor: 1 }], waitForLeaders: false }), true);
     } finally {
       await admin.disconnect();
     }
 
     // remove-controller takes the dead voter out; the quorum is then nodes 2 and 3.
-    const removed = await kafkaBroker(['metadata-quorum', '--bootstrap-server', `${brokerOf(nodes[1]!)},${brokerOf(nodes[2]!)}`, 'remove-controller', '--controller-id', '1', '--controller-directory-id', dir1]);
+    const removed = await kafkaBroker(['metadata-quorum', '--bootstrap-server', `${brokerAddress(nodes[1]!)},${brokerAddress(nodes[2]!)}`, 'remove-controller', '--controller-id', '1', '--controller-directory-id', dir1]);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(removed.stdout, `Removed KRaft controller 1 with directory id ${dir1}\n`);
     status = await describeStatus('--bootstrap-controller', `${controllerOf(nodes[1]!)},${controllerOf(nodes[2]!)}`);
     assert.match(status.get('CurrentVoters')!, new RegExp(`^\\[\\{"id": 2, "directoryId": "${dir2}".*\\}, \\{"id": 3, "directoryId": "${dir3}".*\\}\\]$`));
-    const wrong = await kafkaBroker(['metadata-quorum', '--bootstrap-server', brokerOf(nodes[1]!), 'remove-controller', '-i', '1', '-d', dir1]);
+    const wrong = await kafkaBroker(['metadata-quorum', '--bootstrap-server', brokerAddress(nodes[1]!), 'remove-controller', '-i', '1', '-d', dir1]);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /^kafka-broker: VOTER_NOT_FOUND: /);
   } finally {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGKILL')));
+    await cleanup();
+  }
+});
+
+test('three controllers formatted with the same --initial-controllers form one quorum of those voters, with the directory ids given', async () => {
+  const { dir, cleanup } = await tempDir('kafka-initial-controllers-');
+  const ports = await freePorts(6);
+  const nodes: NodeLayout[] = [1, 2, 3].map((nodeId, i) => ({ nodeId, brokerPort: ports[2 * i]!, controllerPort: ports[2 * i + 1]!, dataDir: join(dir, `data-${nodeId}`) }));
+  const processes: NodeProcess[] = [];
+  try {
+    const configs = await Promise.all(nodes.map((n) => writeDynamicNodeConfig(dir, n, nodes.map((m) => m.controllerPort))));
+    // As Kafka's docs: one random-uuid per controller for its metadata directory, the same list for every node.
+    const ids: string[] = [];
+    for (const _ of nodes) ids.push((await kafkaBroker(['random-uuid'])).stdout.trim());
+    const initial = nodes.map((n, i) => `${n.nodeId}@127.0.0.1:${n.controllerPort}:${ids[i]}`).join(',');
+    for (const config of configs) {
+      const run = await kafkaBroker(['format', '--initial-controllers', initial, '-t', CLUSTER_ID, '-c', config]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    assert.deepEqual(await Promise.all(nodes.map((n) => directoryId(n.dataDir))), ids, 'each metadata directory has the id the list gives its node');
+    // The two forms of quorum cannot be mixed, as Kafka's StorageTool says.
+    const mixed = await kafkaBroker(['format', '--initial-controllers', initial, '-t', CLUSTER_ID, '-c', configs[0]!, '--override', `controller.quorum.voters=1@127.0.0.1:${nodes[0]!.controllerPort}`, '--override', 'controller.quorum.bootstrap.servers=']);
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stderr, /You cannot specify controller\.quorum\.voters and format the node with --initial-controllers or --standalone/);
+
+    processes.push(...(await Promise.all(configs.map((c) => startNodeProcess(c, dir)))));
+    const status = await waitFor('a leader of the three voters', async () => {
+      const s = await describeStatus('--bootstrap-server', nodes.map(brokerAddress).join(',')).catch(() => null);
+      return s !== null && s.get('LeaderId') !== '-1' ? s : null;
+    }, 30_000);
+    assert.equal(status.get('CurrentVoters'), `[${nodes.map((n, i) => `{"id": ${n.nodeId}, "directoryId": "${ids[i]}", "endpoints": ["CONTROLLER://127.0.0.1:${n.controllerPort}"]}`).join(', ')}]`);
+    assert.equal(status.get('CurrentObservers'), '[]');
+    const admin = new Kafka({ brokers: nodes.map(brokerAddress), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      assert.equal(await admin.createTopics({ topics: [{ topic: 'initial-controllers', numPartitions: 3, replicationFactor: 1 }], waitForLeaders: false }), true);
+    } finally {
+      await admin.disconnect();
+    }
+  } finally {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     await cleanup();
   }
 });
