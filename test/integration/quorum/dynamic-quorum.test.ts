@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '../../helpers/broker.ts';
 import { freePorts, tempDir } from './in-process-nodes.ts';
@@ -13,6 +14,8 @@ import { kafkaBroker, startNodeProcess, writeDynamicNodeConfig, type NodeLayout,
 // `metadata-quorum remove-controller`. Every step is checked with `metadata-quorum describe`.
 
 const CLUSTER_ID = 'MkU3OEVBNTcwNTJENDM2Qg';
+/** Apache Kafka's own config files. */
+const FIXTURES = fileURLToPath(new URL('../../fixtures/kafka-config/', import.meta.url));
 
 /** The directory.id of a node's meta.properties. */
 async function directoryId(dataDir: string): Promise<string> {
@@ -149,6 +152,47 @@ test('three controllers formatted with the same --initial-controllers form one q
     } finally {
       await admin.disconnect();
     }
+  } finally {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await cleanup();
+  }
+});
+
+test('Kafka 4.x\'s controller.properties formatted --standalone and broker.properties formatted without a flag: a controller and a broker in two processes, the broker an observer', async () => {
+  const { dir, cleanup } = await tempDir('kafka-dynamic-split-');
+  const [brokerPort, controllerPort] = await freePorts(2);
+  const processes: NodeProcess[] = [];
+  try {
+    // The files as Kafka ships them; only the directories and ports are overridden (9092/9093 may be taken).
+    const controller = [`log.dirs=${join(dir, 'controller')}`, `listeners=CONTROLLER://:${controllerPort}`, `advertised.listeners=CONTROLLER://localhost:${controllerPort}`, `controller.quorum.bootstrap.servers=localhost:${controllerPort}`];
+    const broker = [`log.dirs=${join(dir, 'broker')}`, `listeners=PLAINTEXT://localhost:${brokerPort}`, `advertised.listeners=PLAINTEXT://localhost:${brokerPort}`, `controller.quorum.bootstrap.servers=localhost:${controllerPort}`];
+    const overrides = (list: string[]): string[] => list.flatMap((o) => ['--override', o]);
+    const controllerFile = join(FIXTURES, 'kafka-4.3-controller.properties');
+    const brokerFile = join(FIXTURES, 'kafka-4.0-broker.properties');
+
+    // A broker has no voters to give; --standalone is for controllers only.
+    const wrongRole = await kafkaBroker(['format', '--standalone', '-t', CLUSTER_ID, '-c', brokerFile, ...overrides(broker)]);
+    assert.equal(wrongRole.code, 1);
+    assert.match(wrongRole.stderr, /You can only use --standalone on a controller\./);
+    const noFlag = await kafkaBroker(['format', '-t', CLUSTER_ID, '-c', controllerFile, ...overrides(controller)]);
+    assert.equal(noFlag.code, 1);
+    assert.match(noFlag.stderr, /you must specify one of the following: --standalone, --initial-controllers, or --no-initial-controllers/);
+    for (const [file, o, flags] of [[controllerFile, controller, ['--standalone']], [brokerFile, broker, []]] as const) {
+      const run = await kafkaBroker(['format', ...flags, '-t', CLUSTER_ID, '-c', file, ...overrides([...o])]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    processes.push(await startNodeProcess(controllerFile, dir, controller));
+    processes.push(await startNodeProcess(brokerFile, dir, broker));
+
+    const kafka = new Kafka({ brokers: [`localhost:${brokerPort}`], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'split-events', messages: [{ value: 'through a broker-only node' }] });
+    await producer.disconnect();
+    const status = await describeStatus('--bootstrap-server', `localhost:${brokerPort}`);
+    assert.equal(status.get('LeaderId'), '1');
+    assert.match(status.get('CurrentVoters')!, new RegExp(`^\\[\\{"id": 1, "directoryId": "${await directoryId(join(dir, 'controller'))}", "endpoints": \\["CONTROLLER://localhost:${controllerPort}"\\]\\}\\]$`));
+    assert.match(status.get('CurrentObservers')!, new RegExp(`^\\[\\{"id": 2, "directoryId": "${await directoryId(join(dir, 'broker'))}"\\}\\]$`));
   } finally {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     await cleanup();

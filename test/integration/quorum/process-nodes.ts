@@ -66,11 +66,11 @@ export interface NodeProcess {
 }
 
 /**
- * Starts `kafka-broker start --config <file>` and waits for its "Kafka broker started" log line; a process that
- * does not start in time is killed.
+ * Starts `kafka-broker start --config <file> [--override key=value ...]` and waits for its "Kafka broker started"
+ * log line; a process that does not start in time is killed.
  */
-export async function startNodeProcess(configFile: string, cwd: string, timeoutMs = 60_000): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [...BROKER_NODE_FLAGS, BIN, 'start', '--config', configFile], {
+export async function startNodeProcess(configFile: string, cwd: string, overrides: readonly string[] = [], timeoutMs = 60_000): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [...BROKER_NODE_FLAGS, BIN, 'start', '--config', configFile, ...overrides.flatMap((o) => ['--override', o])], {
     cwd,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
