@@ -14,10 +14,13 @@ export interface CommandRun {
   readonly stderr: string;
 }
 
-/** Runs `kafka-broker <args>` as an operator would, and resolves with its exit code and output. */
-export function kafkaBroker(args: readonly string[], timeoutMs = 90_000): Promise<CommandRun> {
+/**
+ * Runs `kafka-broker <args>` as an operator would (from `cwd`, default this process's), and resolves with its exit
+ * code and output; killed after `timeoutMs`.
+ */
+export function kafkaBroker(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CommandRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, timeout: timeoutMs }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '' }, timeout: options.timeoutMs ?? 90_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout, stderr });
     });
