@@ -198,3 +198,27 @@ test('Kafka 4.x\'s controller.properties formatted --standalone and broker.prope
     await cleanup();
   }
 });
+
+test('controllers formatted --no-initial-controllers with controller.quorum.auto.join.enable=true join the quorum as voters by themselves', async () => {
+  const { dir, cleanup } = await tempDir('kafka-auto-join-');
+  const ports = await freePorts(6);
+  const nodes: NodeLayout[] = [1, 2, 3].map((nodeId, i) => ({ nodeId, brokerPort: ports[2 * i]!, controllerPort: ports[2 * i + 1]!, dataDir: join(dir, `data-${nodeId}`) }));
+  const processes: NodeProcess[] = [];
+  try {
+    const configs = await Promise.all(nodes.map((n) => writeDynamicNodeConfig(dir, n, [nodes[0]!.controllerPort], { 'controller.quorum.auto.join.enable': 'true' })));
+    for (const [i, config] of configs.entries()) {
+      const run = await kafkaBroker(['format', i === 0 ? '--standalone' : '--no-initial-controllers', '-t', CLUSTER_ID, '-c', config]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    for (const config of configs) processes.push(await startNodeProcess(config, dir));
+    const ids = await Promise.all(nodes.map((n) => directoryId(n.dataDir)));
+    const voters = `[${nodes.map((n, i) => `{"id": ${n.nodeId}, "directoryId": "${ids[i]}", "endpoints": ["CONTROLLER://127.0.0.1:${n.controllerPort}"]}`).join(', ')}]`;
+    await waitFor('nodes 2 and 3 to have joined as voters', async () => {
+      const s = await describeStatus('--bootstrap-server', brokerAddress(nodes[0]!)).catch(() => null);
+      return s?.get('CurrentVoters') === voters && s.get('CurrentObservers') === '[]';
+    }, 30_000);
+  } finally {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await cleanup();
+  }
+});
