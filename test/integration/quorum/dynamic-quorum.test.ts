@@ -222,3 +222,38 @@ test('controllers formatted --no-initial-controllers with controller.quorum.auto
     await cleanup();
   }
 });
+
+test('a standalone controller restarted after SIGTERM and after kill -9 is still the one voter of its quorum, in a new epoch, with its topics', async () => {
+  const { dir, cleanup } = await tempDir('kafka-standalone-restart-');
+  const [brokerPort, controllerPort] = await freePorts(2);
+  const node: NodeLayout = { nodeId: 1, brokerPort: brokerPort!, controllerPort: controllerPort!, dataDir: join(dir, 'data') };
+  let running: NodeProcess | null = null;
+  try {
+    const config = await writeDynamicNodeConfig(dir, node, [node.controllerPort]);
+    const formatted = await kafkaBroker(['format', '--standalone', '-t', CLUSTER_ID, '-c', config]);
+    assert.equal(formatted.code, 0, formatted.stderr);
+    const voters = `[{"id": 1, "directoryId": "${await directoryId(node.dataDir)}", "endpoints": ["CONTROLLER://127.0.0.1:${node.controllerPort}"]}]`;
+    running = await startNodeProcess(config, dir);
+    const admin = new Kafka({ brokers: [brokerAddress(node)], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'survives-restarts' }] });
+    await admin.disconnect();
+    let epoch = Number((await describeStatus('--bootstrap-server', brokerAddress(node))).get('LeaderEpoch'));
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      assert.equal(await running.stop(signal), signal === 'SIGTERM' ? 0 : null);
+      running = await startNodeProcess(config, dir);
+      const status = await describeStatus('--bootstrap-controller', `127.0.0.1:${node.controllerPort}`);
+      assert.equal(status.get('LeaderId'), '1', signal);
+      assert.ok(Number(status.get('LeaderEpoch')) > epoch, `${signal}: a new epoch`);
+      epoch = Number(status.get('LeaderEpoch'));
+      assert.equal(status.get('CurrentVoters'), voters, signal);
+      const again = new Kafka({ brokers: [brokerAddress(node)], logLevel: logLevel.NOTHING }).admin();
+      await again.connect();
+      assert.ok((await again.listTopics()).includes('survives-restarts'), signal);
+      await again.disconnect();
+    }
+  } finally {
+    await running?.stop('SIGKILL');
+    await cleanup();
+  }
+});
