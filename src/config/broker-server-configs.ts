@@ -17,7 +17,6 @@ const INT_MAX = '2147483647';
 const THREADS = 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE';
 const OUTGOING = 'this node opens no connections to other nodes yet';
 const REPLICATION = 'replication between brokers is not built yet';
-const SNAPSHOTS = 'metadata snapshots are not built yet: the metadata log is kept whole';
 const PURGATORY = 'completed requests leave the purgatories at once: there is nothing to purge';
 /** Why the refused configs of this file stop the start. */
 const SASL = 'SASL authentication is not supported yet';
@@ -80,10 +79,10 @@ export const BROKER_SERVER_CONFIGS = [
   }),
   def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH' }),
   def('metadata.log.max.record.bytes.between.snapshots', 'LONG', '20971520', 'Metadata bytes appended before a new snapshot is taken.', {
-    v: atLeast(1), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(1), imp: 'HIGH',
   }),
   def('metadata.log.max.snapshot.interval.ms', 'LONG', '3600000', 'Maximum time in ms between metadata snapshots (0: no time trigger).', {
-    v: atLeast(0), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(0), imp: 'HIGH',
   }),
   def('metadata.max.idle.interval.ms', 'INT', '500', 'Interval in ms at which an idle active controller appends a no-op record.', {
     v: atLeast(0), imp: 'LOW', inactive: true,
@@ -179,7 +178,7 @@ export const BROKER_SERVER_CONFIGS = [
     v: atLeast(1), imp: 'HIGH', inactive: REPLICATION,
   }),
   def('unclean.leader.election.interval.ms', 'LONG', '300000', 'How often in ms the controller tries unclean leader elections.', {
-    v: atLeast(1), internal: true, inactive: REPLICATION,
+    v: atLeast(1), internal: true,
   }),
   def('security.inter.broker.protocol', 'STRING', 'PLAINTEXT', 'Security protocol between brokers (exclusive with inter.broker.listener.name).', {
     v: oneOf(...SECURITY_PROTOCOLS), refused: TLS_SASL,
