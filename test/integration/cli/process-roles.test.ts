@@ -157,6 +157,11 @@ describe('a node refuses a role it cannot serve, with Kafka\'s message, and form
       props: { 'process.roles': 'broker', 'node.id': '2', listeners: 'PLAINTEXT://127.0.0.1:0', 'controller.listener.names': '' },
       message: 'controller.listener.names must contain at least one value when running KRaft with just the broker role',
     },
+    {
+      name: 'a broker-only node whose controller listener has no security protocol',
+      props: { 'process.roles': 'broker', 'node.id': '2', listeners: 'PLAINTEXT://127.0.0.1:0', 'controller.listener.names': 'CTRL', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT' },
+      message: 'Controller listener with name CTRL defined in controller.listener.names not found in listener.security.protocol.map  (an explicit security mapping',
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {
