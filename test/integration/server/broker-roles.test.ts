@@ -144,7 +144,7 @@ describe('a controller-only node and a broker-only node', () => {
     assert.equal(broker.metadata.topicsByName.get('__consumer_offsets')?.partitions.size, 3);
   });
 
-  test('the controller listener serves the controller APIs only (Envelope, no Produce)', async () => {
+  test('the controller listener serves the controller APIs only (Envelope; no Produce, no Metadata)', async () => {
     const raw = await RawKafkaClient.connect(controller.boundPort('CONTROLLER'));
     try {
       const versions = await raw.request<ApiVersionsResponse>(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'roles-test', clientSoftwareVersion: '1' });
@@ -153,6 +153,9 @@ describe('a controller-only node and a broker-only node', () => {
       assert.ok(keys.includes(ApiKeys.BrokerHeartbeat));
       assert.ok(!keys.includes(ApiKeys.Produce));
       assert.ok(!keys.includes(ApiKeys.Metadata));
+      // A client API on the controller listener is not answered: the connection is closed, as Kafka's
+      // ControllerApis does for an API it does not serve.
+      await assert.rejects(raw.request<MetadataResponse>(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false }), /connection closed/);
     } finally {
       await raw.close();
     }
