@@ -1,7 +1,7 @@
 // Request forwarding (KIP-590) on the wire: the controller's Envelope handler (what it runs, what it refuses, with
 // Kafka's envelope error codes), a quorum of two combined nodes where an envelope reaching the standby controller
-// is answered NOT_CONTROLLER and clients of either broker are served, and a broker whose controller is gone: its
-// clients get REQUEST_TIMED_OUT once the forwarding retry timeout passed.
+// is answered NOT_CONTROLLER and clients of either broker are served, and a broker whose controller-only quorum lost
+// its majority, then stopped: its clients get REQUEST_TIMED_OUT once the forwarding retry timeout passed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
@@ -148,42 +148,65 @@ describe('two combined nodes: the standby controller and its broker', () => {
   });
 });
 
-describe('a broker whose controller is gone', () => {
+describe('a broker whose controller-only quorum lost its majority, then stopped', () => {
   const FORWARDING_TIMEOUT_MS = 1500;
-  let controller: KafkaRaftServer;
+  let controllers: KafkaRaftServer[];
   let broker: KafkaRaftServer;
   let bootstrap: string;
   let removeDir: () => Promise<void>;
 
+  /** A CreateTopics through the broker: its topic's error code, and how long the broker took to answer (ms). */
+  async function createThroughBroker(name: string): Promise<{ errorCode: number; errorMessage: string | null | undefined; elapsedMs: number }> {
+    const raw = await RawKafkaClient.connect(broker.boundPort('PLAINTEXT'));
+    try {
+      const started = performance.now();
+      const created = await raw.request<CreateTopicsResponse>(ApiKeys.CreateTopics, 7, createTopic(name), 20_000);
+      assert.deepEqual(created.topics.map((t) => t.name), [name]);
+      return { errorCode: created.topics[0]!.errorCode, errorMessage: created.topics[0]!.errorMessage, elapsedMs: performance.now() - started };
+    } finally {
+      await raw.close();
+    }
+  }
+
   before(async () => {
     const { dir, remove } = await clusterDir();
     removeDir = remove;
-    const [controllerPort] = await freePorts(1);
-    const voters = `1@127.0.0.1:${controllerPort}`;
-    [controller, broker] = await Promise.all([
-      startRoleNode({ nodeId: 1, roles: 'controller', controllerPort, voters, dataDir: dir }),
+    const ports = await freePorts(3);
+    const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
+    [broker, ...controllers] = await Promise.all([
       // No controller will approve a controlled shutdown: stop at once.
-      startRoleNode({ nodeId: 2, roles: 'broker', voters, dataDir: dir, overrides: { 'controlled.shutdown.enable': 'false' } }, { forwardingRetryTimeoutMs: FORWARDING_TIMEOUT_MS }),
+      startRoleNode({ nodeId: 4, roles: 'broker', voters, dataDir: dir, overrides: { 'controlled.shutdown.enable': 'false' } }, { forwardingRetryTimeoutMs: FORWARDING_TIMEOUT_MS }),
+      ...ports.map((controllerPort, i) => startRoleNode({ nodeId: i + 1, roles: 'controller', controllerPort, voters, dataDir: dir })),
     ]);
     bootstrap = `127.0.0.1:${broker.boundPort('PLAINTEXT')}`;
-    await controller.shutdown();
+    assert.equal((await createThroughBroker('before-the-loss')).errorCode, Errors.NONE);
+    await waitFor('the topic on the broker', () => broker.metadata.topicsByName.has('before-the-loss'));
+    // The active controller and one more voter stop: the last voter can never win an election alone.
+    const leaderId = broker.shared.raft.client.leaderAndEpoch.leaderId;
+    const [first, second] = [...controllers].sort((a, b) => Number(b.nodeId === leaderId) - Number(a.nodeId === leaderId));
+    await first!.shutdown();
+    await second!.shutdown();
   });
 
   after(async () => {
     await broker?.shutdown();
+    for (const c of controllers ?? []) await c.shutdown();
     await removeDir?.();
   });
 
-  test('metadata writes get REQUEST_TIMED_OUT after the forwarding timeout; reads are still served', async () => {
+  test('metadata writes get REQUEST_TIMED_OUT once the forwarding timeout passed; reads are still served', async () => {
+    const created = await createThroughBroker('no-majority');
+    assert.deepEqual([created.errorCode, created.errorMessage], [Errors.REQUEST_TIMED_OUT, null]);
+    assert.ok(created.elapsedMs >= FORWARDING_TIMEOUT_MS - 50, `answered after the forwarding timeout, not before (${created.elapsedMs} ms)`);
     const raw = await RawKafkaClient.connect(broker.boundPort('PLAINTEXT'));
     try {
-      const created = await raw.request<CreateTopicsResponse>(ApiKeys.CreateTopics, 7, createTopic('no-controller'), 20_000);
-      assert.deepEqual(created.topics.map((t) => [t.name, t.errorCode, t.errorMessage]), [['no-controller', Errors.REQUEST_TIMED_OUT, null]]);
       const metadata = await raw.request<MetadataResponse>(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false });
-      assert.deepEqual(metadata.brokers.map((b) => b.nodeId), [2]);
+      assert.deepEqual(metadata.brokers.map((b) => b.nodeId), [4]);
+      assert.deepEqual(metadata.topics.map((t) => [t.name, t.errorCode]), [['before-the-loss', Errors.NONE]]);
     } finally {
       await raw.close();
     }
+    assert.equal(controllers.some((c) => c.metadata.topicsByName.has('no-majority')), false);
   });
 
   test('kafkajs and @platformatic/kafka report REQUEST_TIMED_OUT, not a client-side timeout', async () => {
@@ -201,5 +224,11 @@ describe('a broker whose controller is gone', () => {
     } finally {
       await platformatic.close();
     }
+  });
+
+  test('with the whole quorum stopped: REQUEST_TIMED_OUT still', async () => {
+    for (const c of controllers) await c.shutdown();
+    const created = await createThroughBroker('no-quorum');
+    assert.deepEqual([created.errorCode, created.errorMessage], [Errors.REQUEST_TIMED_OUT, null]);
   });
 });
