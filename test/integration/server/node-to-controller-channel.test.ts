@@ -19,7 +19,7 @@ import { API_MESSAGES, requestHeaderVersion } from '../../../src/protocol/genera
 import { ANONYMOUS_PRINCIPAL, KafkaPrincipalSerde } from '../../../src/server/kafka-principal-serde.ts';
 import type { KafkaRaftServer } from '../../../src/server/kafka-raft-server.ts';
 import { ControllerUnavailableError, NodeToControllerChannel } from '../../../src/server/node-to-controller-channel.ts';
-import { clusterDir, freePorts, startRoleNode } from '../../helpers/role-nodes.ts';
+import { startCombinedQuorum } from '../../helpers/role-nodes.ts';
 
 const logger = rootLogger.child({ test: 'node-to-controller-channel' });
 
@@ -49,14 +49,10 @@ describe('NodeToControllerChannel and a standby controller', () => {
   let nodes: KafkaRaftServer[];
   let active: NodeEndpoint;
   let standby: NodeEndpoint;
-  let removeDir: () => Promise<void>;
+  let stop: () => Promise<void>;
 
   before(async () => {
-    const { dir, remove } = await clusterDir();
-    removeDir = remove;
-    const ports = await freePorts(2);
-    const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
-    nodes = await Promise.all(ports.map((controllerPort, i) => startRoleNode({ nodeId: i + 1, roles: 'broker,controller', controllerPort, voters, dataDir: dir })));
+    ({ nodes, stop } = await startCombinedQuorum(2));
     const leaderId = nodes[0]!.shared.raft.client.leaderAndEpoch.leaderId;
     const endpoint = (n: KafkaRaftServer): NodeEndpoint => ({ nodeId: n.nodeId, host: '127.0.0.1', port: n.boundPort('CONTROLLER') });
     active = endpoint(nodes.find((n) => n.nodeId === leaderId)!);
@@ -64,9 +60,7 @@ describe('NodeToControllerChannel and a standby controller', () => {
   });
 
   after(async () => {
-    await Promise.all((nodes ?? []).map((n) => n.brokerServer!.shutdown()));
-    for (const n of nodes ?? []) await n.shutdown();
-    await removeDir?.();
+    await stop?.();
   });
 
   /** A channel that names the standby for the first `standbyAnswers` attempts, then the active controller. */

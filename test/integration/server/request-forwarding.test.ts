@@ -19,7 +19,7 @@ import type { CreateTopicsResponse } from '../../../src/protocol/generated/messa
 import type { MetadataResponse } from '../../../src/protocol/generated/messages/metadata-response.ts';
 import { ANONYMOUS_PRINCIPAL, KafkaPrincipalSerde } from '../../../src/server/kafka-principal-serde.ts';
 import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
-import { clusterDir, freePorts, startRoleNode } from '../../helpers/role-nodes.ts';
+import { clusterDir, freePorts, startCombinedQuorum, startRoleNode } from '../../helpers/role-nodes.ts';
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { withKafkaError } from '../../fixtures/e2e/client-errors.ts';
 
@@ -110,21 +110,14 @@ describe('the controller\'s Envelope handler', () => {
 
 describe('two combined nodes: the standby controller and its broker', () => {
   let nodes: KafkaRaftServer[];
-  let removeDir: () => Promise<void>;
+  let stop: () => Promise<void>;
 
   before(async () => {
-    const { dir, remove } = await clusterDir();
-    removeDir = remove;
-    const ports = await freePorts(2);
-    const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
-    nodes = await Promise.all(ports.map((controllerPort, i) => startRoleNode({ nodeId: i + 1, roles: 'broker,controller', controllerPort, voters, dataDir: dir })));
+    ({ nodes, stop } = await startCombinedQuorum(2));
   });
 
   after(async () => {
-    // Both brokers' controlled shutdowns first, while the quorum still has its two voters.
-    await Promise.all((nodes ?? []).map((n) => n.brokerServer!.shutdown()));
-    for (const n of nodes ?? []) await n.shutdown();
-    await removeDir?.();
+    await stop?.();
   });
 
   test('an envelope reaching the standby controller is NOT_CONTROLLER; clients of the standby\'s broker are forwarded to the active one', async () => {
