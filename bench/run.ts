@@ -3,7 +3,7 @@
 // benches to bench/results/<date>.md, and exits 0 unless a section crashed.
 //
 //   node bench/run.ts [--runs 3] [--big] [--quick] [--sections limits,produce,consume,latency,peers,memory,startup,
-//                     event-loop,cluster,profile,layers] [--load-mbps N] [--no-save]
+//                     event-loop,cluster,metadata-startup,profile,layers] [--load-mbps N] [--no-save]
 //
 // --big: 10 GiB log for the start-up figures (default 1 GiB). --quick: one run each, smaller sizes (a smoke run;
 // saved as <date>-partial.md, like any run of a subset of sections). --load-mbps: load of the latency runs
@@ -26,13 +26,14 @@ import { consumeRows, fillConsumeTopic, runConsume, type ConsumeResult } from '.
 import { eventLoopRows, measureIdleEventLoop } from './sections/event-loop.ts';
 import { runLatency } from './sections/latency.ts';
 import { runLayerBenches } from './sections/layer-benches.ts';
+import { runMetadataStartup } from './sections/metadata-startup.ts';
 import { runMemory } from './sections/memory.ts';
 import { runPeers } from './sections/peers.ts';
 import { runProduce } from './sections/produce.ts';
 import { runProfile } from './sections/profile.ts';
 import { runStartup } from './sections/startup.ts';
 
-const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'cluster', 'profile', 'layers'];
+const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'cluster', 'metadata-startup', 'profile', 'layers'];
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
 /** Parses a flag's value as a number > 0. @throws Error naming the flag. */
@@ -66,6 +67,7 @@ function options(): { opts: BenchOptions; save: boolean; partial: boolean; flags
     latencyLoadMBps: values['load-mbps'] !== undefined ? positiveNumber('--load-mbps', values['load-mbps']) : undefined,
     partitionCounts: quick ? [1000] : [1000, 10_000],
     clusterCommits: quick ? 100 : 300,
+    metadataTopics: quick ? 10_000 : 100_000,
     sections: new Set(sections),
   };
   const flags = process.argv.slice(2).join(' ');
@@ -221,6 +223,10 @@ async function main(): Promise<void> {
     if (has('event-loop')) rows.push(...eventLoopRows(ctx));
     if (has('cluster')) {
       const r = await guarded(rows, failures, 'Cluster (KRaft processes)', () => runCluster(ctx, opts.clusterCommits, 10));
+      if (r !== undefined) rows.push(...r);
+    }
+    if (has('metadata-startup')) {
+      const r = await guarded(rows, failures, 'Start-up (metadata log)', () => runMetadataStartup(ctx, opts.metadataTopics));
       if (r !== undefined) rows.push(...r);
     }
     if (has('profile')) {

@@ -22,6 +22,8 @@ export interface BenchOptions {
   partitionCounts: number[];
   /** Timed metadata commits (CreateTopics) per quorum size in the cluster section. */
   clusterCommits: number;
+  /** Topics in the metadata log of the metadata start-up figures (100,000; 10,000 with --quick). */
+  metadataTopics: number;
   /** Sections to run (all by default). */
   sections: Set<string>;
 }

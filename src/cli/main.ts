@@ -11,6 +11,9 @@ import { checkClusterId } from '../config/cluster-id.ts';
 import { levelFromEnv, rootLogger, setLogLevel } from '../observability/logger.ts';
 import { formatDirectories, readMetaProperties } from '../metadata/meta-properties.ts';
 import { KafkaRaftServer, randomClusterId } from '../server/kafka-raft-server.ts';
+import { initialVoters, metadataDirectoryId, writeInitialVoters } from './dynamic-quorum-format.ts';
+import { formatDynamicVoter } from './dynamic-voters.ts';
+import { metadataQuorumCommand } from './metadata-quorum-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -113,26 +116,53 @@ async function start(options: { config?: string; override: Record<string, string
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** The options of `kafka-broker format`. */
+interface FormatOptions {
+  config?: string;
+  override: Record<string, string>;
+  clusterId: string;
+  ignoreFormatted?: boolean;
+  standalone?: boolean;
+  /** The voters of --initial-controllers, or false for --no-initial-controllers (commander's negated option). */
+  initialControllers?: string | false;
+}
+
 /**
  * `kafka-broker format`, as `kafka-storage format`: writes meta.properties into every log directory. The cluster id
  * must be a Kafka Uuid (base64url, 16 bytes). A formatted directory stops the command unless --ignore-formatted,
- * which skips it and says so.
+ * which skips it and says so. A controller of a dynamic quorum (KIP-853: controller.quorum.voters empty) needs
+ * --standalone (this node alone is the first voter), --initial-controllers id@host:port:directoryId,... or
+ * --no-initial-controllers (it joins later, through controller.quorum.bootstrap.servers); the initial voters go
+ * into the bootstrap checkpoint of its metadata log directory, whose directory.id is its voter's.
  */
-async function format(options: { config?: string; override: Record<string, string>; clusterId: string; ignoreFormatted?: boolean }): Promise<void> {
+async function format(options: FormatOptions): Promise<void> {
   const loaded = await loadConfig(options.config, options.override, process.env);
   applyLogLevel(loaded, process.env);
   const { config } = loaded;
   const invalid = checkClusterId(options.clusterId);
   if (invalid !== null) throw new Error(invalid);
+  const voters = initialVoters(config, {
+    standalone: options.standalone,
+    initialControllers: typeof options.initialControllers === 'string' ? options.initialControllers : undefined,
+    noInitialControllers: options.initialControllers === false,
+  });
   const dirs = [...new Set([...config.logDirs, config.metadataLogDir])];
   const formatted = new Set<string>();
   for (const dir of dirs) if ((await readMetaProperties(dir)) !== null) formatted.add(dir);
-  await formatDirectories(dirs, options.clusterId, config.nodeId, options.ignoreFormatted === true);
+  // The bootstrap checkpoint first, as Kafka's Formatter: a directory with meta.properties always has its voters.
+  if (voters !== null && formatted.size > 0 && options.ignoreFormatted !== true) {
+    throw new Error(`Log directory ${[...formatted][0]} is already formatted. Use --ignore-formatted to ignore this directory and format the others.`);
+  }
+  const metadataDir = config.metadataLogDir;
+  const wroteVoters = voters !== null && !formatted.has(metadataDir) && (await writeInitialVoters(config, voters));
+  const directoryId = metadataDirectoryId(config, voters);
+  await formatDirectories(dirs, options.clusterId, config.nodeId, options.ignoreFormatted === true, directoryId === null ? undefined : new Map([[metadataDir, directoryId]]));
   for (const dir of dirs) {
     console.log(formatted.has(dir)
       ? `Skipped ${dir}: already formatted.`
       : `Formatted ${dir} with cluster.id ${options.clusterId} and node.id ${config.nodeId}.`);
   }
+  if (wroteVoters) console.log(`Wrote the initial controllers of the dynamic quorum (${voters.map(formatDynamicVoter).join(',')}) into the bootstrap checkpoint of ${metadataDir}.`);
   if (formatted.size === dirs.length) console.log('All of the log directories are already formatted.');
 }
 
@@ -153,7 +183,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('-o, --override <key=value>', 'override a config (repeatable)', parseOverride, {})
     .requiredOption('-t, --cluster-id <id>', 'the cluster id (see random-uuid)')
     .option('-g, --ignore-formatted', 'skip directories that are already formatted')
+    .option('-s, --standalone', 'initialize this controller as a single-node dynamic quorum (controller.quorum.voters must not be set)')
+    .option('-I, --initial-controllers <voters>', 'initialize a dynamic quorum with these voters: id@host:port:directoryId,... (the same on every node)')
+    .option('-N, --no-initial-controllers', 'initialize a node of a dynamic quorum without initial voters (it joins through controller.quorum.bootstrap.servers)')
     .action(format);
+  program.addCommand(metadataQuorumCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

@@ -14,7 +14,7 @@ export function checkClusterId(id: string): string | null {
 }
 
 /** The error of Kafka's `Uuid.fromString(str)` (Java's `Base64.getUrlDecoder().decode` included), or null. */
-function uuidDecodeError(str: string): string | null {
+export function uuidDecodeError(str: string): string | null {
   if (str.length > 24) return `Input string with prefix \`${str.slice(0, 24)}\` is too long to be decoded as a base64 UUID`;
   const padding = /=*$/.exec(str)![0].length;
   const data = str.slice(0, str.length - padding);

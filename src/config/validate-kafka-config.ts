@@ -149,7 +149,9 @@ function validateQuorumAndListeners(config: KafkaConfig, require: Require): void
     for (const n of controllerNames) {
       require(
         config.listenerSecurityProtocolMap.has(n),
-        `Controller listener with name ${n} defined in controller.listener.names not found in listener.security.protocol.map`,
+        `Controller listener with name ${n} defined in controller.listener.names not found in listener.security.protocol.map  ` +
+          '(an explicit security mapping for each controller listener is required if listener.security.protocol.map is non-empty, ' +
+          'or if there are security protocols other than PLAINTEXT in use)',
       );
     }
   }

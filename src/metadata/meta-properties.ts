@@ -7,13 +7,14 @@ export const META_PROPERTIES_FILE = 'meta.properties';
 
 /**
  * The identity of a formatted log directory (Kafka's `MetaProperties`, version 1 for KRaft):
- * `version=1`, `cluster.id`, `node.id`, `directory.id` (KIP-858).
+ * `version=1`, `cluster.id`, `node.id`, `directory.id` (KIP-858: a Kafka Uuid; null when a directory formatted
+ * before KIP-858 has none, until {@link ensureDirectoryIds} gives it one).
  */
 export interface MetaProperties {
   version: number;
   clusterId: string;
   nodeId: number;
-  directoryId: string;
+  directoryId: string | null;
 }
 
 /** Parses the simple `key=value` lines Kafka writes (comments with '#'). */
@@ -49,7 +50,7 @@ export async function readMetaProperties(dir: string): Promise<MetaProperties | 
   if (clusterId === undefined || !Number.isInteger(nodeId)) {
     throw new Error(`${join(dir, META_PROPERTIES_FILE)}: missing cluster.id or node.id`);
   }
-  return { version, clusterId, nodeId, directoryId: props.get('directory.id') ?? randomUuid() };
+  return { version, clusterId, nodeId, directoryId: props.get('directory.id') ?? null };
 }
 
 /** Writes `<dir>/meta.properties` atomically (temp file, fsync, rename), creating the directory. */
@@ -59,7 +60,7 @@ export async function writeMetaProperties(dir: string, meta: MetaProperties): Pr
     '#',
     `#${new Date().toUTCString()}`,
     `node.id=${meta.nodeId}`,
-    `directory.id=${meta.directoryId}`,
+    ...(meta.directoryId === null ? [] : [`directory.id=${meta.directoryId}`]),
     `version=${meta.version}`,
     `cluster.id=${meta.clusterId}`,
     '',
@@ -77,11 +78,13 @@ export async function writeMetaProperties(dir: string, meta: MetaProperties): Pr
 
 /**
  * Formats the given directories for a node, like `kafka-storage format`: writes meta.properties with the cluster
- * id and node id into each. A directory that is already formatted with the same cluster and node id is left
- * alone when `ignoreFormatted` is set; otherwise it is an error (Kafka refuses to format twice).
+ * id, node id and a directory id into each (a new random one, or the one `directoryIds` gives for that directory:
+ * a KIP-853 initial voter's metadata log directory). A directory that is already formatted with the same cluster
+ * and node id is left alone when `ignoreFormatted` is set; otherwise it is an error (Kafka refuses to format
+ * twice).
  * @throws Error when a directory belongs to another cluster or node, or is formatted and !ignoreFormatted.
  */
-export async function formatDirectories(dirs: readonly string[], clusterId: string, nodeId: number, ignoreFormatted: boolean): Promise<void> {
+export async function formatDirectories(dirs: readonly string[], clusterId: string, nodeId: number, ignoreFormatted: boolean, directoryIds?: ReadonlyMap<string, string>): Promise<void> {
   for (const dir of new Set(dirs)) {
     const existing = await readMetaProperties(dir);
     if (existing !== null) {
@@ -91,8 +94,25 @@ export async function formatDirectories(dirs: readonly string[], clusterId: stri
       if (!ignoreFormatted) throw new Error(`Log directory ${dir} is already formatted. Use --ignore-formatted to ignore this directory and format the others.`);
       continue;
     }
-    await writeMetaProperties(dir, { version: 1, clusterId, nodeId, directoryId: randomUuid() });
+    await writeMetaProperties(dir, { version: 1, clusterId, nodeId, directoryId: directoryIds?.get(dir) ?? randomUuid() });
   }
+}
+
+/**
+ * Gives every formatted directory of `dirs` without a directory.id a new random one (Kafka's start-up does so with
+ * MetaPropertiesEnsemble.Copier: KIP-858 directory ids, which KIP-853 uses to tell a controller's metadata log
+ * apart from a lost one). A directory id must never change once set: it is written once, atomically.
+ * @returns the directories that were given one.
+ */
+export async function ensureDirectoryIds(dirs: readonly string[]): Promise<string[]> {
+  const updated: string[] = [];
+  for (const dir of new Set(dirs)) {
+    const meta = await readMetaProperties(dir);
+    if (meta === null || meta.directoryId !== null) continue;
+    await writeMetaProperties(dir, { ...meta, directoryId: randomUuid() });
+    updated.push(dir);
+  }
+  return updated;
 }
 
 /**

@@ -28,6 +28,8 @@ export class ReplicaState {
   lastFetchTimeMs = -1;
   lastFetchLeaderLogEndOffset = -1n;
   lastCaughtUpTimeMs = -1;
+  /** The high watermark of the last fetch answer sent to this replica (null: none yet). */
+  sentHighWatermark: bigint | null = null;
   hasAcknowledgedLeader: boolean;
 
   constructor(replicaKey: ReplicaKey, hasAcknowledgedLeader: boolean, listeners: ReadonlyMap<string, HostAndPort>) {
@@ -234,6 +236,24 @@ export class LeaderState implements EpochState {
     this.updateCheckQuorumForFollowingVoter(key, nowMs);
     const voter = this.#voterStates.get(key.id);
     return voter !== undefined && voter.matchesKey(key) && this.#maybeUpdateHighWatermark();
+  }
+
+  /**
+   * Whether replica `key` has not been sent the current high watermark yet (the effect of Kafka 4.1+'s
+   * isHighWatermarkUpdated, KIP-1166, whose fetcher-side HighWatermark field our Fetch versions do not carry: the
+   * leader remembers what it sent instead). False for anonymous replicas (id < 0) and while no high watermark is known.
+   */
+  highWatermarkUnsentTo(key: ReplicaKey): boolean {
+    if (key.id < 0 || this.#highWatermark === null) return false;
+    const sent = this.#getOrCreateReplicaState(key).sentHighWatermark;
+    return sent === null || sent < this.#highWatermark;
+  }
+
+  /** A fetch answer carrying `highWatermark` went to replica `key`. */
+  recordHighWatermarkSent(key: ReplicaKey, highWatermark: bigint): void {
+    if (key.id < 0 || highWatermark < 0n) return;
+    const s = this.#getOrCreateReplicaState(key);
+    if (s.sentHighWatermark === null || s.sentHighWatermark < highWatermark) s.sentHighWatermark = highWatermark;
   }
 
   /** Voters other than us, most replicated first: the preferred successors of a resignation. */

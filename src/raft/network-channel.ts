@@ -67,13 +67,13 @@ export type RaftResponseData =
 
 /**
  * The versions the client writes its requests at (what `RaftRequestOutbound.apiVersion` carries). The bodies
- * use the fields of these versions: Fetch v17 (replicaState, topicId, replicaDirectoryId), Vote v1 (see
- * vote-messages.ts: a pre-vote needs Vote v2), BeginQuorumEpoch/EndQuorumEpoch/FetchSnapshot v1, the voter
+ * use the fields of these versions: Fetch v17 (replicaState, topicId, replicaDirectoryId), Vote v2 (see
+ * vote-messages.ts: PreVote; a real vote can also go at v0-1), BeginQuorumEpoch/EndQuorumEpoch/FetchSnapshot v1, the voter
  * changes v0 (AddRaftVoter v1's AckWhenCommitted is read when present), ApiVersions v3 (supportedFeatures).
  */
 export const RAFT_REQUEST_VERSIONS: Readonly<Record<RaftApiKey, number>> = {
   [ApiKeys.Fetch]: 17,
-  [ApiKeys.Vote]: 1,
+  [ApiKeys.Vote]: 2,
   [ApiKeys.BeginQuorumEpoch]: 1,
   [ApiKeys.EndQuorumEpoch]: 1,
   [ApiKeys.DescribeQuorum]: 2,
@@ -109,9 +109,9 @@ export interface RaftRequestOutbound {
  * Over the Kafka wire an adapter is one line around a promise-based client:
  * `send: (r) => client.send({ nodeId: r.destination.id, host: r.destination.host, port: r.destination.port },
  * r.apiKey, r.apiVersion, r.data, { timeoutMs: r.timeoutMs })`, with one rule: a Vote whose body is a pre-vote
- * (vote-messages.ts `isPreVoteRequest`) must fail with UNSUPPORTED_VERSION when the destination lacks Vote v2
- * (the generated codec stops at v1 today, so always), exactly as Kafka's client does; the prospective then runs a
- * real election. The in-memory network of the simulation delivers the bodies as they are.
+ * (vote-messages.ts `isPreVoteRequest`) must fail with UNSUPPORTED_VERSION when the destination lacks Vote v2,
+ * exactly as Kafka's client does; the prospective then runs a real election. The in-memory network of the
+ * simulation delivers the bodies as they are.
  */
 export interface NetworkChannel {
   send(request: RaftRequestOutbound): Promise<RaftResponseData>;

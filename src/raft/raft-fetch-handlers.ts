@@ -57,15 +57,27 @@ export async function handleFetchRequest(ctx: RaftContext, apiVersion: number, r
   }
   const key = replicaKey(fetchReplicaId(request), fp.replicaDirectoryId);
   const maxBytes = Math.max(1, Math.min(request.maxBytes, MAX_BATCH_SIZE_BYTES));
+  // Every answer to a known replica records the high watermark it carried, so that a later fetch is parked only
+  // when the replica already knows the current high watermark.
+  const send = (r: FetchResponse): void => {
+    const state = ctx.quorum.state;
+    const hw = r.responses[0]?.partitions[0]?.highWatermark;
+    if (state instanceof LeaderState && hw !== undefined) state.recordHighWatermarkSent(key, hw);
+    respond(r);
+  };
   const response = await tryCompleteFetchRequest(ctx, apiVersion, key, fp, maxBytes, ctx.nowMs());
   const p = response.responses[0]?.partitions[0];
-  const parkable = p !== undefined && p.errorCode === Errors.NONE && (p.records === null || recordsLength(p.records) === 0) && request.maxWaitMs !== 0 && p.divergingEpoch.epoch < 0 && p.divergingEpoch.endOffset < 0n && p.snapshotId.epoch < 0 && p.snapshotId.endOffset < 0n;
-  if (!parkable) return respond(response);
+  // A replica that has not been sent the current high watermark is answered at once (Kafka 4.1+ does the same from
+  // the fetcher's HighWatermark field, KIP-1166): followers and brokers apply a commit now, not maxWaitMs later.
+  const state = ctx.quorum.state;
+  const highWatermarkUnsent = state instanceof LeaderState && state.highWatermarkUnsentTo(key);
+  const parkable = p !== undefined && p.errorCode === Errors.NONE && (p.records === null || recordsLength(p.records) === 0) && request.maxWaitMs !== 0 && !highWatermarkUnsent && p.divergingEpoch.epoch < 0 && p.divergingEpoch.endOffset < 0n && p.snapshotId.epoch < 0 && p.snapshotId.endOffset < 0n;
+  if (!parkable) return send(response);
   ctx.fetchPurgatory.await(fp.fetchOffset, request.maxWaitMs, ctx.nowMs(), (outcome) => {
     ctx.readyFetches.push(async () => {
-      if (outcome.kind === 'expired') return respond(response);
+      if (outcome.kind === 'expired') return send(response);
       if (outcome.kind === 'failed') return respond(emptyFetchResponse(ctx, apiVersion, outcome.errorCode, null));
-      respond(await tryCompleteFetchRequest(ctx, apiVersion, key, fp, maxBytes, ctx.nowMs()));
+      send(await tryCompleteFetchRequest(ctx, apiVersion, key, fp, maxBytes, ctx.nowMs()));
     });
   });
 }

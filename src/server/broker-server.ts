@@ -363,7 +363,7 @@ export class BrokerServer {
     const logDirIds: string[] = [];
     for (const dir of config.logDirs) {
       const meta = await readMetaProperties(dir);
-      if (meta !== null) logDirIds.push(meta.directoryId);
+      if (meta?.directoryId != null) logDirIds.push(meta.directoryId);
     }
     lifecycle = new BrokerLifecycleManager({
       nodeId,

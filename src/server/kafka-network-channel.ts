@@ -6,9 +6,6 @@ import type { NetworkChannel, RaftRequestOutbound, RaftResponseData } from '../r
 import type { VoteRequest } from '../protocol/generated/messages/vote-request.ts';
 import { minimumVoteVersion } from '../raft/vote-messages.ts';
 
-/** The newest Vote version our protocol definitions have (v2, with PreVote, is Kafka 4.0's: KIP-996). */
-const MAX_VOTE_VERSION = 1;
-
 /**
  * The raft client's requests over the Kafka wire (Kafka's `KafkaNetworkChannel`): each goes to the destination's
  * controller listener through a {@link NetworkClient} at the version the raft client wrote its body for, and its
@@ -16,9 +13,10 @@ const MAX_VOTE_VERSION = 1;
  * UNSUPPORTED_VERSION (35) when the body cannot be written at a version both sides have, REQUEST_TIMED_OUT (7)
  * for a timeout, BROKER_NOT_AVAILABLE (8) for a refused or lost connection.
  *
- * A pre-vote (KIP-996) needs Vote v2, which our generated codec does not have yet: it fails at once with
- * UNSUPPORTED_VERSION, as Kafka's client does against a peer without v2, and the prospective replica then runs a
- * real election (KIP-996's fallback).
+ * Vote goes at the newest version both sides have, from the lowest that can carry the body: a pre-vote (KIP-996)
+ * needs v2, so against a peer that only has v0-1 it fails with UNSUPPORTED_VERSION before anything is sent, as
+ * Kafka's client does, and the prospective replica then runs a real election (KIP-996's fallback); a real vote
+ * goes at v2, or v0-1 to such a peer.
  */
 export class KafkaNetworkChannel implements NetworkChannel {
   readonly listenerName: string;
@@ -32,12 +30,15 @@ export class KafkaNetworkChannel implements NetworkChannel {
 
   async send(request: RaftRequestOutbound): Promise<RaftResponseData> {
     const { destination, apiKey } = request;
-    if (apiKey === ApiKeys.Vote && minimumVoteVersion(request.data as VoteRequest) > MAX_VOTE_VERSION) {
-      throw withErrorCode(new Error(`Vote v${minimumVoteVersion(request.data as VoteRequest)} is needed for a pre-vote; this node's protocol stops at v${MAX_VOTE_VERSION}`), Errors.UNSUPPORTED_VERSION);
-    }
-    // ApiVersions (KIP-853: the leader asks a voter it is adding) goes at the newest common version; the quorum's
-    // own APIs at the version their body was written for.
-    const version = apiKey === ApiKeys.ApiVersions ? {} : request.apiVersion;
+    // ApiVersions (KIP-853: the leader asks a voter it is adding) goes at the newest common version; Vote at the
+    // newest common one that can carry the body (its v0-2 differ only in PreVote); the other quorum APIs at the
+    // version their body was written for.
+    const version =
+      apiKey === ApiKeys.ApiVersions
+        ? {}
+        : apiKey === ApiKeys.Vote
+          ? { min: minimumVoteVersion(request.data as VoteRequest), max: request.apiVersion }
+          : request.apiVersion;
     try {
       const response = await this.#client.send<RaftResponseData>(
         { nodeId: destination.id, host: destination.host, port: destination.port },

@@ -131,15 +131,14 @@ export class KafkaRaftServer {
 
   /**
    * Clean shutdown (SIGTERM): broker, controller, then the shared parts (see the class doc). Idempotent.
-   * @param controlledShutdownTimeoutMs how long the broker waits for the controller to approve its controlled
-   *   shutdown (Kafka waits 5 minutes); callers that know the quorum cannot commit (a failed metadata log) pass less.
+   * @throws the first stage's failure, after every stage ran.
    */
-  shutdown(controlledShutdownTimeoutMs?: number): Promise<void> {
+  shutdown(): Promise<void> {
     this.#stopped ??= (async () => {
       this.logger.info('Shutting down');
       // Every stage runs even when one before it failed, so nothing stays open; the first failure is rethrown.
       const results = [];
-      results.push(await settle(this.brokerServer?.shutdown(controlledShutdownTimeoutMs)));
+      results.push(await settle(this.brokerServer?.shutdown()));
       results.push(await settle(this.controllerServer?.shutdown()));
       results.push(await settle(this.shared.shutdown()));
       const failure = results.find((r) => r !== null);

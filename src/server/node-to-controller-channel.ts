@@ -16,6 +16,9 @@ export class ControllerUnavailableError extends Error {
   }
 }
 
+/** Where the active controller is: {@link ControllerNodeProvider}, or a scripted one in tests. */
+export type ActiveControllerSource = Pick<ControllerNodeProvider, 'activeController'>;
+
 /** What {@link NodeToControllerChannel.send} takes besides the request. */
 export interface ControllerSendOptions {
   /** The version, or a range of which the newest both sides support is used; default: the newest usable. */
@@ -37,13 +40,15 @@ export interface ControllerChannel {
  * Requests from this node to the active controller, after Kafka's `NodeToControllerChannelManager` and its
  * `NodeToControllerRequestThread`: each goes to the node the {@link ControllerNodeProvider} names, and is retried,
  * every `retryBackoffMs`, while no leader is known, the connection fails or an attempt times out
- * (`controller.socket.timeout.ms`), or the answer's top-level error is NOT_CONTROLLER (41: leadership moved; the
- * connection to the stale controller is closed, as Kafka's), until the request's own deadline. Requests of one
+ * (`controller.socket.timeout.ms`), or the answer carries NOT_CONTROLLER (41: leadership moved; the connection to the
+ * stale controller is closed, as Kafka's), until the request's own deadline. NOT_CONTROLLER counts where Kafka's
+ * `AbstractResponse.errorCounts` finds it: the top-level error, or the error of any entry of the response's
+ * top-level arrays (a CreateTopics sent plain, whose topics each answer NOT_CONTROLLER). Requests of one
  * channel go one at a time on their connection (Kafka's channel has one in flight).
  */
 export class NodeToControllerChannel implements ControllerChannel {
   readonly #client: NetworkClient;
-  readonly #provider: ControllerNodeProvider;
+  readonly #provider: ActiveControllerSource;
   readonly #time: Time;
   readonly #retryBackoffMs: number;
   readonly #requestTimeoutMs: number;
@@ -54,7 +59,7 @@ export class NodeToControllerChannel implements ControllerChannel {
    * @param options.client a client of the channel's own (closed by {@link close}).
    * @param options.requestTimeoutMs the longest one attempt may wait for its response (controller.socket.timeout.ms).
    */
-  constructor(options: { client: NetworkClient; provider: ControllerNodeProvider; time: Time; retryBackoffMs: number; requestTimeoutMs: number; logger: Logger }) {
+  constructor(options: { client: NetworkClient; provider: ActiveControllerSource; time: Time; retryBackoffMs: number; requestTimeoutMs: number; logger: Logger }) {
     this.#client = options.client;
     this.#provider = options.provider;
     this.#time = options.time;
@@ -65,7 +70,7 @@ export class NodeToControllerChannel implements ControllerChannel {
 
   /**
    * Sends `request` to the active controller and resolves with its response body (whatever its error codes,
-   * except a top-level NOT_CONTROLLER, which is retried).
+   * except NOT_CONTROLLER, which is retried).
    * @throws ControllerUnavailableError when no active controller answered before the deadline, or the channel is
    *   closed; an UnsupportedVersionError from the client as it is (the controller does not serve the version).
    */
@@ -83,7 +88,7 @@ export class NodeToControllerChannel implements ControllerChannel {
         try {
           const timeoutMs = Math.max(1, Math.floor(Math.min(this.#requestTimeoutMs, remaining)));
           const response = await this.#client.send<Res>(controller, apiKey, options.version ?? {}, request, { timeoutMs });
-          if ((response.body as { errorCode?: number }).errorCode !== Errors.NOT_CONTROLLER) return response.body;
+          if (!carriesNotController(response.body)) return response.body;
           last = new Error(`node ${controller.nodeId} is no longer the active controller`);
           this.#client.disconnect(controller.nodeId);
         } catch (e) {
@@ -110,6 +115,18 @@ export class NodeToControllerChannel implements ControllerChannel {
     this.#closed = true;
     this.#client.close();
   }
+}
+
+/**
+ * Whether NOT_CONTROLLER is among a response's error counts (Kafka's `errorCounts`): its top-level `errorCode`, or
+ * the `errorCode` of an entry of one of its top-level arrays (topics, results, responses).
+ */
+function carriesNotController(body: object): boolean {
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'errorCode' && value === Errors.NOT_CONTROLLER) return true;
+    if (Array.isArray(value) && value.some((e: unknown) => (e as { errorCode?: unknown } | null)?.errorCode === Errors.NOT_CONTROLLER)) return true;
+  }
+  return false;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,7 +5,7 @@ import { checkClusterId } from '../config/cluster-id.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { LogConfig } from '../config/log-config.ts';
 import { toLogConfigValues, type LogConfigValues } from '../config/to-log-config-values.ts';
-import { formatDirectories, loadClusterId } from '../metadata/meta-properties.ts';
+import { ensureDirectoryIds, formatDirectories, loadClusterId, readMetaProperties } from '../metadata/meta-properties.ts';
 import { MetadataLoader } from '../metadata/metadata-loader.ts';
 import { SnapshotEmitter } from '../metadata/snapshot-emitter.ts';
 import { SnapshotGenerator } from '../metadata/snapshot-generator.ts';
@@ -145,6 +145,14 @@ export class SharedServer {
     }
     const refusals = startRefusals(config);
     if (refusals.length > 0) throw new Error(`cannot start this node:\n  ${refusals.join('\n  ')}`);
+    // A controller of a dynamic quorum (KIP-853) needs its first voters, which only format is told: it is never
+    // formatted on the fly (checked before anything is written).
+    if (config.quorumVoters.length === 0 && config.isController && (await readMetaProperties(config.metadataLogDir)) === null) {
+      throw new Error(
+        `No meta.properties found in ${config.metadataLogDir}: controller.quorum.voters is empty (a dynamic quorum), so format it with ` +
+          'kafka-broker format --cluster-id <id> --config <file> and one of --standalone, --initial-controllers or --no-initial-controllers',
+      );
+    }
     const nodeId = config.nodeId;
     const metadataLogDir = config.metadataLogDir;
     const faultHandler = options.faultHandler ?? new ProcessTerminatingFaultHandler(logger);
@@ -314,6 +322,8 @@ function snapshotFaultHandler(logger: Logger): FaultHandler {
 async function formatIfAllowed(config: KafkaConfig, formatClusterId: string | undefined, logger: Logger): Promise<string> {
   const allDirs = [...new Set([...config.logDirs, config.metadataLogDir])];
   const { clusterId, unformatted } = await loadClusterId(allDirs, config.nodeId);
+  const given = await ensureDirectoryIds(allDirs);
+  if (given.length > 0) logger.info({ dirs: given }, 'Wrote a directory.id into meta.properties of log directories that had none');
   if (unformatted.length === 0) return clusterId!;
   const id = clusterId ?? formatClusterId;
   if (id === undefined) {

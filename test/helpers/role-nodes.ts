@@ -79,3 +79,27 @@ export async function clusterDir(): Promise<{ dir: string; remove(): Promise<voi
   const dir = await mkdtemp(join(tmpdir(), 'kafka-roles-test-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * `count` combined nodes (ids 1..count) forming one static quorum in a fresh temp dir, started together.
+ * `stop` shuts every broker role down first (their controlled shutdowns need the quorum whole), then the nodes,
+ * and removes the dir.
+ */
+export async function startCombinedQuorum(count: number): Promise<{ nodes: KafkaRaftServer[]; stop(): Promise<void> }> {
+  const { dir, remove } = await clusterDir();
+  const ports = await freePorts(count);
+  const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
+  const started = await Promise.allSettled(ports.map((controllerPort, i) => startRoleNode({ nodeId: i + 1, roles: 'broker,controller', controllerPort, voters, dataDir: dir })));
+  const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => n.brokerServer?.shutdown()));
+    for (const n of nodes) await n.shutdown();
+    await remove();
+  };
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed !== undefined) {
+    await stop();
+    throw failed.reason;
+  }
+  return { nodes, stop };
+}

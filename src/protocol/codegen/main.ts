@@ -10,6 +10,7 @@ import { generateAll } from './generate.ts';
  * Options (each also settable by environment variable):
  *   --schemas <dir>  KAFKA_PROTOCOL_DIR  definitions folder (default: ../shared/kafka-protocol from the repo root)
  *   --out <dir>      CODEGEN_OUT_DIR     output folder (default: src/protocol/generated)
+ * The definitions of src/protocol/codegen/overlay/ (Kafka 4.4's Vote) are layered over the definitions folder.
  * Generated .ts files in the output folder that are no longer produced are deleted.
  */
 const repoRoot = resolve(import.meta.dirname, '../../..');

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJsonWithComments } from './json-with-comments.ts';
 import { NO_VERSIONS, contains, intersect, isEmpty, parseVersions, type Versions } from './versions.ts';
@@ -286,17 +286,31 @@ export function parseMessage(text: string, dir: SchemaDir, fileName: string, whe
   };
 }
 
-/** Loads every definition under `schemaDir`/{clients,...,raft}, sorted by folder then file name. */
-export function loadMessages(schemaDir: string): MessageSpec[] {
+/**
+ * Definitions newer than the base folder's, layered over it (see overlay/README.md): Kafka 4.4.0's VoteRequest and
+ * VoteResponse (v2, KIP-996's PreVote), so that only the raft messages move past the base's October 2024 state.
+ */
+export const OVERLAY_DIR = join(import.meta.dirname, 'overlay');
+
+/** The `.json` file names of `dir`. @throws Error when it does not exist, unless `optional` (then none). */
+function jsonFiles(dir: string, optional = false): string[] {
+  if (optional && !existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json'));
+}
+
+/**
+ * Loads every definition under `schemaDir`/{clients,...,raft}, sorted by folder then file name. A file of the same
+ * folder and name under `overlayDir` replaces the base's (or is added when the base has none).
+ */
+export function loadMessages(schemaDir: string, overlayDir: string = OVERLAY_DIR): MessageSpec[] {
   const out: MessageSpec[] = [];
   for (const dir of SCHEMA_DIRS) {
-    const files = readdirSync(join(schemaDir, dir))
-      .filter((f) => f.endsWith('.json'))
-      .sort();
+    const overlaid = new Set(jsonFiles(join(overlayDir, dir), true));
+    const files = [...new Set([...jsonFiles(join(schemaDir, dir)), ...overlaid])].sort();
     for (const file of files) {
-      const where = `${dir}/${file}`;
-      const spec = parseMessage(readFileSync(join(schemaDir, dir, file), 'utf8'), dir, file.slice(0, -5), where);
-      out.push(spec);
+      const where = overlaid.has(file) ? `overlay/${dir}/${file}` : `${dir}/${file}`;
+      const path = join(overlaid.has(file) ? overlayDir : schemaDir, dir, file);
+      out.push(parseMessage(readFileSync(path, 'utf8'), dir, file.slice(0, -5), where));
     }
   }
   return out;

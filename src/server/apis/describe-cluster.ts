@@ -10,7 +10,8 @@ import type { DescribeClusterRequest } from '../../protocol/generated/messages/d
 import type { DescribeClusterResponse } from '../../protocol/generated/messages/describe-cluster-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 
-const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
+/** Every cluster operation (Kafka's AclOperation codes) allowed: there is no authorizer. */
+export const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, Input<DescribeClusterResponse>>({
   apiKey: ApiKeys.DescribeCluster,

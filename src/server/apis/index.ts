@@ -36,6 +36,9 @@ import { txnOffsetCommitHandler } from './txn-offset-commit.ts';
 import { listTransactionsHandler } from './list-transactions.ts';
 import { describeTransactionsHandler } from './describe-transactions.ts';
 import { describeProducersHandler } from './describe-producers.ts';
+import { describeQuorumHandler } from './describe-quorum.ts';
+import { addRaftVoterHandler } from './add-raft-voter.ts';
+import { removeRaftVoterHandler } from './remove-raft-voter.ts';
 import { forwardToController } from './forward-to-controller.ts';
 import { electLeadersHandler } from '../controller-apis/elect-leaders.ts';
 
@@ -81,6 +84,9 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   listTransactionsHandler,
   describeTransactionsHandler,
   describeProducersHandler,
+  describeQuorumHandler,
+  addRaftVoterHandler,
+  removeRaftVoterHandler,
 ];
 
 /** The KIP-848 consumer group APIs, served when group.coordinator.rebalance.protocols includes 'consumer'. */

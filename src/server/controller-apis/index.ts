@@ -10,6 +10,7 @@ import { RAFT_HANDLERS } from './raft-apis.ts';
 import { brokerRegistrationHandler } from './broker-registration.ts';
 import { brokerHeartbeatHandler } from './broker-heartbeat.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
+import { controllerDescribeClusterHandler } from './describe-cluster.ts';
 import { controllerRegistrationHandler } from './controller-registration.ts';
 import { unregisterBrokerHandler } from './unregister-broker.ts';
 import { envelopeHandler } from './envelope.ts';
@@ -19,8 +20,10 @@ import { electLeadersHandler } from './elect-leaders.ts';
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
  * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
- * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), the metadata writes (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs)
- * and Envelope, in which brokers pass their clients' metadata writes on (KIP-590).
+ * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), the metadata writes
+ * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs),
+ * Envelope, in which brokers pass their clients' metadata writes on (KIP-590), and DescribeCluster for
+ * direct-to-controller admin clients (KIP-919).
  */
 export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServices>[] = [
   apiVersionsHandler,
@@ -32,6 +35,7 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   allocateProducerIdsHandler,
   alterPartitionHandler,
   electLeadersHandler,
+  controllerDescribeClusterHandler,
   envelopeHandler,
   createTopicsHandler,
   deleteTopicsHandler,

@@ -5,7 +5,7 @@
 // Behaviour: each request is queued to the KafkaRaftClient and answered from its poll loop; every error (stale
 // epoch, wrong cluster id, unknown voter, not the leader) is the raft client's answer, in the response's fields.
 // Versions: those the raft client reads and writes (RAFT_REQUEST_VERSIONS): Fetch v13-17 (topic ids; replica state
-// from v15), Vote v0-1 (pre-vote needs Vote v2, not in our protocol definitions yet), BeginQuorumEpoch and
+// from v15), Vote v0-2 (v2: KIP-996's pre-vote), BeginQuorumEpoch and
 // EndQuorumEpoch v0-1, DescribeQuorum v0-2, FetchSnapshot v0-1, the voter changes v0.
 import { defineHandler, type ApiHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -35,7 +35,7 @@ function raftHandler(apiKey: Exclude<RaftApiKey, typeof ApiKeys.ApiVersions>, mi
 /** The quorum APIs the controller listener serves. */
 export const RAFT_HANDLERS: readonly ApiHandler<unknown, unknown, ControllerServices>[] = [
   raftHandler(ApiKeys.Fetch, 13, 17),
-  raftHandler(ApiKeys.Vote, 0, 1),
+  raftHandler(ApiKeys.Vote, 0, 2),
   raftHandler(ApiKeys.BeginQuorumEpoch, 0, 1),
   raftHandler(ApiKeys.EndQuorumEpoch, 0, 1),
   raftHandler(ApiKeys.DescribeQuorum, 0, 2),

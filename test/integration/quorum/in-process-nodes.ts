@@ -66,3 +66,14 @@ export function staticQuorum(root: string, controllerPorts: readonly number[], o
     return node;
   });
 }
+
+/**
+ * Stops every started node of a quorum as Kafka's KafkaClusterTestKit closes a cluster: the broker roles first, all
+ * together, while the quorum still has its majority to approve their controlled shutdowns (a combined node stopped
+ * after the others would wait BROKER_SHUTDOWN_TIMEOUT_MS for an active controller a lone voter cannot be), then the
+ * controllers and the rest.
+ */
+export async function stopAll(nodes: readonly StaticQuorumNode[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n.server?.brokerServer?.shutdown()));
+  await Promise.all(nodes.map((n) => n.stop()));
+}

@@ -9,7 +9,7 @@ import { SnapshotReader } from '../../../src/raft/snapshot-reader.ts';
 import { decodeMetadataRecord } from '../../../src/metadata/metadata-record-serde.ts';
 import type { KafkaRaftServer } from '../../../src/server/kafka-raft-server.ts';
 import { waitFor } from '../../helpers/broker.ts';
-import { freePorts, staticQuorum, tempDir } from './in-process-nodes.ts';
+import { freePorts, staticQuorum, stopAll, tempDir } from './in-process-nodes.ts';
 
 // KIP-630 end to end: every node snapshots its own metadata image (SnapshotGenerator + SnapshotEmitter over the
 // raft client), the metadata log is trimmed below the snapshots (metadata.max.retention.*), a restart loads the
@@ -24,12 +24,19 @@ const SNAPSHOT_OFTEN = {
 /** Retention runs every 100 ms instead of Kafka's fixed 60 s. */
 const FAST_CLEAN = { metadataLogCleanIntervalMs: 100 };
 
-async function createTopics(bootstrap: string, names: string[]): Promise<void> {
+/**
+ * Creates `names` one request each through `bootstrap`; with `onBroker`, their only replica is on that broker (a
+ * topic whose only replica is on a stopped broker has no leader, and kafkajs's admin then fails every later call).
+ */
+async function createTopics(bootstrap: string, names: string[], onBroker?: number): Promise<void> {
   const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    // One request per topic: each makes its own committed batches, as separate operations would.
-    for (const topic of names) assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] }), true, topic);
+    // One request per topic: each makes its own committed batches, as separate operations would. Not waiting for
+    // leaders: kafkajs then asks any broker for the topic's metadata and gives up at once on UNKNOWN_TOPIC_OR_PARTITION
+    // from a follower that has not yet heard of the new high watermark (up to a fetch's maxWaitMs later, as with
+    // Kafka's controllers before KIP-1166); the tests wait for what they check.
+    for (const topic of names) assert.equal(await admin.createTopics({ topics: [onBroker === undefined ? { topic, numPartitions: 1, replicationFactor: 1 } : { topic, replicaAssignment: [{ partition: 0, replicas: [onBroker] }] }], waitForLeaders: false }), true, topic);
   } finally {
     await admin.disconnect();
   }
@@ -86,17 +93,20 @@ test('a voter restarted after the leader trimmed its log past the voter\'s log e
   const nodes = staticQuorum(dir, ports, SNAPSHOT_OFTEN, FAST_CLEAN);
   try {
     await Promise.all(nodes.map((n) => n.start()));
-    const leaderOf = (): KafkaRaftServer => nodes.map((n) => n.server!).find((s) => s.shared.raft.client.isLeader)!;
+    // The leader among the running nodes (the stopped one has no server).
+    const leaderOf = (): KafkaRaftServer => nodes.flatMap((n) => n.server ?? []).find((s) => s.shared.raft.client.isLeader)!;
     const lagging = await waitFor('a leader and a node that is not it', () => {
       const leader = nodes.find((n) => n.server?.shared.raft.client.isLeader);
       return leader === undefined ? null : nodes.find((n) => n !== leader)!;
     });
-    await createTopics(bootstrapOf(leaderOf()), ['before-1', 'before-2']);
+    // Every topic lives on a node that stays up.
+    const keeper = leaderOf().nodeId;
+    await createTopics(bootstrapOf(leaderOf()), ['before-1', 'before-2'], keeper);
     const laggingEnd = lagging.server!.shared.raft.log.endOffset;
     await lagging.stop();
 
     const names = Array.from({ length: 30 }, (_, i) => `while-down-${i}`);
-    await createTopics(bootstrapOf(leaderOf()), names);
+    await createTopics(bootstrapOf(leaderOf()), names, keeper);
     await waitFor('the leader to trim its log past the stopped voter\'s log end', () => leaderOf().shared.raft.log.startOffset > laggingEnd, 20_000);
 
     const server = await lagging.start();
@@ -106,10 +116,10 @@ test('a voter restarted after the leader trimmed its log past the voter\'s log e
     const fetched = server.shared.raft.client.latestSnapshotId();
     assert.ok(fetched !== null && fetched.offset >= log.startOffset);
     // It still follows: a topic created now reaches it through Fetch.
-    await createTopics(bootstrapOf(leaderOf()), ['after-restart']);
+    await createTopics(bootstrapOf(leaderOf()), ['after-restart'], keeper);
     await waitFor('the new topic on the restarted voter', () => server.metadata.topicsByName.has('after-restart'));
   } finally {
-    await Promise.all(nodes.map((n) => n.stop()));
+    await stopAll(nodes);
     await cleanup();
   }
 });

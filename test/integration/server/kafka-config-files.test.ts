@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../../src/cli/main.ts';
 import { KafkaRaftServer, randomClusterId } from '../../../src/server/kafka-raft-server.ts';
+import { freePorts } from '../quorum/in-process-nodes.ts';
 
 // Apache Kafka's own config files (their property lines, in test/fixtures/kafka-config) go through the path of
 // `kafka-broker start --config`: loadConfig, then KafkaRaftServer.start. Only log.dirs (and, to start one, the ports)
@@ -53,34 +55,53 @@ test('Kafka 4.x config files load unchanged; the features they name that are not
   });
 });
 
-test('a dynamic quorum (Kafka 4.x server.properties) is refused with a clear message and leaves the directory unformatted', async () => {
+test('Kafka 4.x config/server.properties (a dynamic quorum) starts as a single node after format --standalone, as in Kafka\'s quick start', async () => {
   await withTempDir(async (dir) => {
-    // A controller is told the voter to set; a broker-only node has no controller listener to name.
-    const expected: [string, string][] = [
-      ['kafka-4.0-server.properties', ' (for this node alone: controller.quorum.voters=1@localhost:9093)'],
-      ['kafka-4.0-broker.properties', ''],
-      ['kafka-4.3-controller.properties', ' (for this node alone: controller.quorum.voters=1@localhost:9093)'],
-    ];
-    for (const [file, example] of expected) {
-      const logDir = join(dir, file);
-      const { config } = await loadConfig(join(FIXTURES, file), { 'log.dirs': logDir }, {});
-      await assert.rejects(KafkaRaftServer.start(config, { formatClusterId: randomClusterId() }), {
-        message: 'cannot start this node:\n  controller.quorum.voters is empty: the dynamic controller quorum (KIP-853, ' +
-          'controller.quorum.bootstrap.servers and kafka-storage format --standalone) is not supported yet; set a static ' +
-          `quorum in controller.quorum.voters${example}`,
-      }, file);
-      assert.ok(await isUnformatted(logDir), `${file}: ${logDir} stays unformatted`);
+    const [brokerPort, controllerPort] = await freePorts(2);
+    const logDir = join(dir, 'kraft-combined-logs');
+    // The file as it is; only the data directory and the ports (9092/9093 may be taken) are overridden.
+    const overrides = [
+      `log.dirs=${logDir}`,
+      `listeners=PLAINTEXT://:${brokerPort},CONTROLLER://:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://localhost:${brokerPort},CONTROLLER://localhost:${controllerPort}`,
+      `controller.quorum.bootstrap.servers=localhost:${controllerPort}`,
+    ].flatMap((o) => ['--override', o]);
+    const file = join(FIXTURES, 'kafka-4.0-server.properties');
+    const env = { ...process.env, NODE_TEST_CONTEXT: undefined, LOG_LEVEL: 'warn' };
+
+    // Unformatted, a controller of a dynamic quorum cannot pick its first voters: start says how to format.
+    const { config } = await loadConfig(file, { 'log.dirs': logDir }, {});
+    await assert.rejects(KafkaRaftServer.start(config, { formatClusterId: randomClusterId() }), /format it with kafka-broker format --cluster-id <id> --config <file> and one of --standalone, --initial-controllers or --no-initial-controllers/);
+    assert.ok(await isUnformatted(logDir), 'nothing was written');
+
+    // KAFKA_CLUSTER_ID="$(bin/kafka-storage.sh random-uuid)"; bin/kafka-storage.sh format --standalone -t $KAFKA_CLUSTER_ID -c config/server.properties
+    const clusterId = (await run(process.execPath, [BIN, 'random-uuid'], { env })).stdout.trim();
+    const formatted = await run(process.execPath, [BIN, 'format', '--standalone', '-t', clusterId, '-c', file, ...overrides], { env });
+    const directoryId = /^directory\.id=(.+)$/m.exec(await readFile(join(logDir, 'meta.properties'), 'utf8'))![1]!;
+    assert.match(formatted.stdout, new RegExp(`\\(1@localhost:${controllerPort}:${directoryId}\\)`), 'this node alone, with its directory id, is the first voter');
+    // bin/kafka-server-start.sh config/server.properties
+    const child = spawn(process.execPath, [BIN, 'start', '--config', file, ...overrides], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).on('line', (line) => line.includes('Kafka broker started') && resolve());
+        child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+      });
+      child.stdout!.resume();
+      const kafka = new Kafka({ brokers: [`localhost:${brokerPort}`], logLevel: logLevel.NOTHING });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: 'quickstart-events', messages: [{ value: 'This is my first event' }] });
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      assert.deepEqual((await admin.fetchTopicOffsets('quickstart-events')).map((o) => o.high), ['1']);
+      await admin.disconnect();
+      const status = await run(process.execPath, [BIN, 'metadata-quorum', '--bootstrap-server', `localhost:${brokerPort}`, 'describe', '--status'], { env });
+      assert.match(status.stdout, new RegExp(`^ClusterId: +${clusterId}$`, 'm'));
+      assert.match(status.stdout, new RegExp(`^CurrentVoters: +\\[\\{"id": 1, "directoryId": "${directoryId}", "endpoints": \\["CONTROLLER://localhost:${controllerPort}"\\]\\}\\]$`, 'm'));
+    } finally {
+      child.kill('SIGKILL');
     }
-    // The same through the command itself: a clean exit with the message, no stack trace, nothing written.
-    const logDir = join(dir, 'cli');
-    const failed = await run(process.execPath, [BIN, 'start', '--config', join(FIXTURES, 'kafka-4.0-server.properties'), '--override', `log.dirs=${logDir}`], {
-      env: { ...process.env, NODE_TEST_CONTEXT: undefined, LOG_LEVEL: 'warn', CLUSTER_ID: randomClusterId() },
-    }).then(() => null, (e: { code: number; stderr: string; stdout: string }) => e);
-    assert.ok(failed !== null, 'the start fails');
-    assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /^kafka-broker: cannot start this node:\n {2}controller\.quorum\.voters is empty: the dynamic controller quorum/);
-    assert.match(failed.stdout, /These configs are accepted but have no effect yet in this broker: share\.coordinator/);
-    assert.ok(await isUnformatted(logDir));
   });
 });
 

@@ -293,6 +293,27 @@ describe('Fetch on the leader', () => {
     assert.ok((fetchPartition(answer).records as Buffer).length > 0);
   });
 
+  test('a long poll from a replica not yet sent the current high watermark is answered at once (KIP-1166 without the field)', async () => {
+    const c = await electedLeader();
+    const before = c.client.highWatermark;
+    let answer: FetchResponse | undefined;
+    void c.client.handleInboundRequest(ApiKeys.Fetch, 17, fetch(2, 1, c.log.endOffset, 1, 500)).then((r) => (answer = r));
+    await c.poll();
+    assert.ok(answer !== undefined, 'answered without waiting for maxWaitMs');
+    assert.equal((fetchPartition(answer).records as Buffer).length, 0);
+    assert.equal(fetchPartition(answer).highWatermark, c.log.endOffset);
+    assert.ok(before === null || before < c.log.endOffset);
+    // Voter 3 has not been sent that high watermark (voter 2 moved it): answered at once too; asked again, parked.
+    let third: FetchResponse | undefined;
+    void c.client.handleInboundRequest(ApiKeys.Fetch, 17, fetch(3, 1, c.log.endOffset, 1, 500)).then((r) => (third = r));
+    await c.poll();
+    assert.equal(fetchPartition(third!).highWatermark, c.log.endOffset);
+    let again: FetchResponse | undefined;
+    void c.client.handleInboundRequest(ApiKeys.Fetch, 17, fetch(3, 1, c.log.endOffset, 1, 500)).then((r) => (again = r));
+    await c.poll();
+    assert.equal(again, undefined);
+  });
+
   test('a long poll that sees nothing returns empty after maxWaitMs', async () => {
     const c = await electedLeader();
     await c.request(ApiKeys.Fetch, 17, fetch(2, 1, 1n, 1));

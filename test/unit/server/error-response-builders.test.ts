@@ -121,6 +121,10 @@ const EXPECTATIONS: Record<string, (version: number) => Expectation> = {
   ListTransactions: () => ({ errors: ['errorCode'] }),
   ConsumerGroupHeartbeat: () => ({ errors: ['errorCode'] }),
   ConsumerGroupDescribe: () => ({ errors: ['groups[].errorCode'], mirror: [['groupIds[]', 'groups[].groupId']] }),
+  // The KRaft admin APIs: Kafka's getErrorResponse sets the top-level error only.
+  DescribeQuorum: () => ({ errors: ['errorCode'] }),
+  AddRaftVoter: () => ({ errors: ['errorCode'] }),
+  RemoveRaftVoter: () => ({ errors: ['errorCode'] }),
 };
 
 /** A random request of `apiKey` at `version`, as KafkaApis hands it to a handler (through the generated decoder). */

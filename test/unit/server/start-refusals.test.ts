@@ -11,11 +11,8 @@ test('a single node, broker and controller and sole voter, may start', () => {
   assert.deepEqual(startRefusals(withProps({})), []);
 });
 
-test('the dynamic quorum is refused with the static voter to set instead', () => {
-  assert.deepEqual(startRefusals(withProps({ 'controller.quorum.voters': '', 'controller.quorum.bootstrap.servers': 'localhost:9093' })), [
-    'controller.quorum.voters is empty: the dynamic controller quorum (KIP-853, controller.quorum.bootstrap.servers and kafka-storage ' +
-      'format --standalone) is not supported yet; set a static quorum in controller.quorum.voters (for this node alone: controller.quorum.voters=1@localhost:9093)',
-  ]);
+test('a combined node of a dynamic quorum (KIP-853: bootstrap servers, no static voters) may start', () => {
+  assert.deepEqual(startRefusals(withProps({ 'controller.quorum.voters': '', 'controller.quorum.bootstrap.servers': 'localhost:9093' })), []);
 });
 
 test('combined, broker-only and controller-only nodes of a static quorum may start', () => {
