@@ -129,7 +129,7 @@ export const BROKER_LOG_CONFIGS = [
   def('compression.lz4.level', 'INT', '9', 'Default lz4 level when compression.type is lz4.', { v: lz4Level, dyn: CLUSTER, inactive: true }),
   def('compression.zstd.level', 'INT', '3', 'Default zstd level when compression.type is zstd.', { v: zstdLevel, dyn: CLUSTER, inactive: true }),
   def('unclean.leader.election.enable', 'BOOLEAN', 'false', 'Whether replicas outside the ISR may be elected leader as a last resort.', {
-    imp: 'HIGH', dyn: CLUSTER, inactive: 'replication between brokers is not built yet',
+    imp: 'HIGH', dyn: CLUSTER,
   }),
   def('log.cleaner.threads', 'INT', '1', 'Number of log cleaner threads.', { v: atLeast(0), dyn: CLUSTER }),
   def('log.cleaner.io.max.bytes.per.second', 'DOUBLE', '1.7976931348623157E308', 'Throttle in bytes per second on the cleaner\'s combined reads and writes.', {

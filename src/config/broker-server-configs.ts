@@ -16,9 +16,7 @@ const INT_MAX = '2147483647';
 /** Why the inactive configs of this file have no effect yet (docs and the start-up warning say so). */
 const THREADS = 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE';
 const OUTGOING = 'this node opens no connections to other nodes yet';
-const CLUSTER_ONLY = 'applies to a cluster of several nodes, which is not built yet';
 const REPLICATION = 'replication between brokers is not built yet';
-const SNAPSHOTS = 'metadata snapshots are not built yet: the metadata log is kept whole';
 const PURGATORY = 'completed requests leave the purgatories at once: there is nothing to purge';
 /** Why the refused configs of this file stop the start. */
 const SASL = 'SASL authentication is not supported yet';
@@ -45,7 +43,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('broker.rack', 'STRING', null, 'Rack of this broker, used for rack-aware replica placement and fetch-from-follower.'),
   def('controlled.shutdown.max.retries', 'INT', '3', 'Attempts at a controlled shutdown before an unclean one.', { inactive: true }),
   def('controlled.shutdown.retry.backoff.ms', 'LONG', '5000', 'Wait in ms between controlled shutdown attempts.', { inactive: true }),
-  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.', { inactive: true }),
+  def('controlled.shutdown.enable', 'BOOLEAN', 'true', 'Whether leadership is moved away before this broker shuts down.'),
   def('delete.topic.enable', 'BOOLEAN', 'true', 'Whether DeleteTopics requests are allowed.', { imp: 'HIGH' }),
   def('max.incremental.fetch.session.cache.slots', 'INT', '1000', 'Maximum number of incremental fetch sessions kept (KIP-227).', {
     v: atLeast(0),
@@ -67,7 +65,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('node.id', 'INT', '-1', 'Unique id of this node in the cluster; required.', { imp: 'HIGH' }),
   def('initial.broker.registration.timeout.ms', 'INT', '60000', 'Time in ms a broker waits for its first registration before giving up.'),
   def('broker.heartbeat.interval.ms', 'INT', '2000', 'Time in ms between broker heartbeats to the controller.'),
-  def('broker.session.timeout.ms', 'INT', '9000', 'Time in ms without heartbeat after which the controller fences a broker.', { inactive: CLUSTER_ONLY }),
+  def('broker.session.timeout.ms', 'INT', '9000', 'Time in ms without heartbeat after which the controller fences a broker.'),
   def('controller.listener.names', 'STRING', null, 'Comma-separated names of the listeners used by the controller.', { imp: 'HIGH' }),
   def('sasl.mechanism.controller.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used to talk to controllers.', { imp: 'HIGH', refused: SASL }),
   def('metadata.log.dir', 'STRING', null, 'Directory of the metadata log (default: the first log directory).', { imp: 'HIGH' }),
@@ -81,16 +79,16 @@ export const BROKER_SERVER_CONFIGS = [
   }),
   def('metadata.max.retention.ms', 'LONG', '604800000', 'Time in ms metadata snapshots and segments are kept.', { imp: 'HIGH' }),
   def('metadata.log.max.record.bytes.between.snapshots', 'LONG', '20971520', 'Metadata bytes appended before a new snapshot is taken.', {
-    v: atLeast(1), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(1), imp: 'HIGH',
   }),
   def('metadata.log.max.snapshot.interval.ms', 'LONG', '3600000', 'Maximum time in ms between metadata snapshots (0: no time trigger).', {
-    v: atLeast(0), imp: 'HIGH', inactive: SNAPSHOTS,
+    v: atLeast(0), imp: 'HIGH',
   }),
   def('metadata.max.idle.interval.ms', 'INT', '500', 'Interval in ms at which an idle active controller appends a no-op record.', {
     v: atLeast(0), imp: 'LOW', inactive: true,
   }),
   def('server.max.startup.time.ms', 'LONG', '9223372036854775807', 'Maximum time in ms a node may take to catch up with metadata at startup.', {
-    v: atLeast(0), internal: true, inactive: true,
+    v: atLeast(0), internal: true,
   }),
   def('eligible.leader.replicas.enable', 'BOOLEAN', 'false', 'Whether eligible leader replicas (KIP-966) are used.', { imp: 'HIGH', inactive: REPLICATION }),
   // QuorumConfig
@@ -180,7 +178,7 @@ export const BROKER_SERVER_CONFIGS = [
     v: atLeast(1), imp: 'HIGH', inactive: REPLICATION,
   }),
   def('unclean.leader.election.interval.ms', 'LONG', '300000', 'How often in ms the controller tries unclean leader elections.', {
-    v: atLeast(1), internal: true, inactive: REPLICATION,
+    v: atLeast(1), internal: true,
   }),
   def('security.inter.broker.protocol', 'STRING', 'PLAINTEXT', 'Security protocol between brokers (exclusive with inter.broker.listener.name).', {
     v: oneOf(...SECURITY_PROTOCOLS), refused: TLS_SASL,

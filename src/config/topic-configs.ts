@@ -155,7 +155,7 @@ export const TOPIC_CONFIGS = [
   topic('cleanup.policy', 'LIST', 'delete', ['log.cleanup.policy'],
     'Retention policy for old segments: delete, compact, or both.', { validator: listOf('compact', 'delete') }),
   topic('unclean.leader.election.enable', 'BOOLEAN', 'false', ['unclean.leader.election.enable'],
-    'Whether a replica outside the ISR may become leader, at the risk of losing data.', { inactive: REPLICATION }),
+    'Whether a replica outside the ISR may become leader, at the risk of losing data.'),
   topic('min.insync.replicas', 'INT', '1', ['min.insync.replicas'],
     'Minimum ISR size for a produce with acks=all to succeed.', { validator: atLeast(1) }),
   topic('compression.type', 'STRING', 'producer', ['compression.type'],

@@ -121,6 +121,20 @@ export class ConfigControlManager {
     return { records, results };
   }
 
+  /**
+   * The effective unclean.leader.election.enable of `topic` (Kafka's uncleanLeaderElectionEnabledForTopic): the
+   * topic's config, else this controller node's dynamic broker config, else the cluster-wide dynamic default, else
+   * `staticValue` (the node's static config).
+   */
+  uncleanLeaderElectionEnabled(image: MetadataImage, topic: string, staticValue: boolean): boolean {
+    const name = 'unclean.leader.election.enable';
+    const value =
+      image.configs.get(configResourceKey(ConfigResourceType.TOPIC, topic))?.get(name) ??
+      image.configs.get(configResourceKey(ConfigResourceType.BROKER, String(this.#options.nodeId)))?.get(name) ??
+      image.configs.get(configResourceKey(ConfigResourceType.BROKER, ''))?.get(name);
+    return value === undefined ? staticValue : value.toLowerCase() === 'true';
+  }
+
   /** Legacy AlterConfigs: the given configs replace all dynamic configs of the resource. */
   legacyAlterConfigs(
     image: MetadataImage,

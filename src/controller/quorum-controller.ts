@@ -1,13 +1,13 @@
 import type { Logger } from '../observability/logger.ts';
-import type { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
 import type { LeaderAndEpoch } from '../raft/leader-and-epoch.ts';
 import { NotLeaderError } from '../raft/not-leader-error.ts';
 import { ApiError } from '../common/api-error.ts';
+import type { Random } from '../common/random.ts';
+import type { Time } from '../common/time.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import { encodeMetadataRecord, type MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
-import type { BrokerEndpoint } from '../metadata/metadata-image.ts';
-import { randomUuid } from '../common/uuid.ts';
+import { KRAFT_VERSION_FEATURE } from '../metadata/metadata-version.ts';
 import {
   ReplicationControlManager,
   type ReplicationControlOptions,
@@ -20,6 +20,10 @@ import {
   type ConfigAlterationResult,
   type ConfigControlOptions,
 } from './config-control-manager.ts';
+import { ClusterControlManager, type BrokerRegistrationInput, type ControllerRegistrationInput } from './cluster-control-manager.ts';
+import { BrokerStateHandlers, type BrokerHeartbeatInput, type BrokerHeartbeatReply } from './broker-state-handlers.ts';
+import { PeriodicTaskControlManager } from './periodic-task-control-manager.ts';
+import { StripedReplicaPlacer } from './striped-replica-placer.ts';
 
 /** metadata.version this controller writes at bootstrap: 3.9-IV0 (feature level 21). */
 export const METADATA_VERSION_LEVEL = 21;
@@ -27,8 +31,38 @@ export const METADATA_VERSION_LEVEL = 21;
 /** Size of the producer id blocks handed to brokers (Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE). */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
+/** Most records of one batch when an operation's records may be split (Kafka's DEFAULT_MAX_RECORDS_PER_BATCH). */
+export const MAX_RECORDS_PER_BATCH = 10_000;
+
+/** Kafka's QuorumController.maybeFenceStaleBrokerPeriodNs: the session check runs 8 times per session timeout. */
+export function maybeFenceStaleBrokerPeriodMs(sessionTimeoutMs: number): number {
+  return Math.max(1, Math.floor(sessionTimeoutMs / 8));
+}
+
+/** The part of the raft client the controller uses (KafkaRaftClient; a fake in simulations). */
+export interface ControllerRaftClient {
+  /** Appends records as one batch in `epoch`. @returns the last record's offset. @throws NotLeaderError */
+  scheduleAppend(epoch: number, records: readonly Buffer[]): bigint;
+  /** Resolves once `offset` is committed and applied by the listeners. @throws NotLeaderError */
+  waitForCommit(epoch: number, offset: bigint): Promise<void>;
+  /** The offset the next appended record gets while nothing is pending (the leader's log end offset). */
+  readonly logEndOffset: bigint;
+  /** kraft.version, finalized by the raft layer (0 static quorum, 1 KIP-853). */
+  latestVoters(): { readonly kraftVersion: number };
+}
+
 export interface QuorumControllerOptions extends ReplicationControlOptions, ConfigControlOptions {
-  raft: KafkaRaftClient;
+  raft: ControllerRaftClient;
+  clusterId: string;
+  time: Time;
+  /** Replica placement's randomness. */
+  random: Random;
+  /** broker.session.timeout.ms. */
+  sessionTimeoutMs: number;
+  /** unclean.leader.election.interval.ms: how often leaderless partitions are offered an unclean election. */
+  uncleanLeaderElectionIntervalMs: number;
+  /** The static unclean.leader.election.enable (topic and dynamic broker configs override it). */
+  uncleanLeaderElectionEnable: boolean;
   /** The newest committed image (the MetadataLoader's). */
   image(): MetadataImage;
   /**
@@ -50,25 +84,53 @@ export class NotControllerError extends ApiError {
 
 /**
  * The KRaft controller, after Kafka's `QuorumController`: every operation runs in order on one queue, reads the
- * committed image, produces metadata records and appends them to the Raft log as one batch (so an operation is
- * atomic), and answers once the batch is committed and applied. Validate-only operations append nothing.
+ * committed image, produces metadata records and appends them to the Raft log (as one batch unless an operation
+ * may be split), and answers once they are committed and applied. Validate-only operations append nothing.
  *
  * Only the active controller (the raft leader, once its listeners have caught up with its epoch) runs operations;
- * on any other node, or when leadership is lost before an operation's batch commits, the operation fails with
+ * on any other node, or when leadership is lost before an operation's records commit, the operation fails with
  * NOT_CONTROLLER (41), which clients and brokers retry against the new active controller. Because an operation
- * waits for its batch to be committed and applied before the next one starts, each reads an image that holds every
- * earlier write (Kafka gets the same from applying records as it writes them and reverting on leadership loss).
+ * waits for its records to be committed and applied before the next one starts, each reads an image that holds
+ * every earlier write (Kafka gets the same from applying records as it writes them and reverting on leadership
+ * loss).
+ *
+ * Becoming active ({@link handleLeaderChange}) builds the soft state of broker membership (sessions, see
+ * {@link ClusterControlManager}) and starts the periodic tasks (the stale broker check every
+ * broker.session.timeout.ms / 8, unclean leader elections); losing it drops both. The tasks are poll-driven:
+ * {@link poll} runs those that are due on the injected Time and {@link nextPollDeadlineMs} says when to call it.
  */
 export class QuorumController {
   readonly #options: QuorumControllerOptions;
   readonly #replication: ReplicationControlManager;
   readonly #configs: ConfigControlManager;
+  readonly #cluster: ClusterControlManager;
+  readonly #brokers: BrokerStateHandlers;
+  readonly #periodic: PeriodicTaskControlManager;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The epoch the soft state was built for, or null while inactive. */
+  #activatedEpoch: number | null = null;
 
   constructor(options: QuorumControllerOptions) {
     this.#options = options;
-    this.#replication = new ReplicationControlManager(options);
+    this.#replication = new ReplicationControlManager(options, new StripedReplicaPlacer(options.random));
     this.#configs = new ConfigControlManager(options);
+    this.#cluster = new ClusterControlManager({ clusterId: options.clusterId, time: options.time, sessionTimeoutMs: options.sessionTimeoutMs, logger: options.logger });
+    this.#brokers = new BrokerStateHandlers({
+      cluster: this.#cluster,
+      uncleanLeaderElectionEnabled: (image, topic) => this.#configs.uncleanLeaderElectionEnabled(image, topic, options.uncleanLeaderElectionEnable),
+      logger: options.logger,
+    });
+    this.#periodic = new PeriodicTaskControlManager(options.time, options.logger);
+    this.#periodic.registerTask({
+      name: 'maybeFenceStaleBroker',
+      periodMs: maybeFenceStaleBrokerPeriodMs(options.sessionTimeoutMs),
+      run: () => this.#runPeriodic((image) => { const r = this.#brokers.maybeFenceOneStaleBroker(image); return { records: r.records, more: r.found }; }),
+    });
+    this.#periodic.registerTask({
+      name: 'electUnclean',
+      periodMs: options.uncleanLeaderElectionIntervalMs,
+      run: () => this.#runPeriodic((image) => this.#brokers.maybeElectUncleanLeaders(image)),
+    });
   }
 
   /** The epoch this node is the active controller of. @throws NotControllerError when it is not active. */
@@ -77,6 +139,7 @@ export class QuorumController {
     if (leader === null || leader.leaderId !== this.#options.nodeId) {
       throw new NotControllerError(`node ${this.#options.nodeId} is not the active controller${leader?.leaderId == null ? '' : ` (node ${leader.leaderId} is, in epoch ${leader.epoch})`}`);
     }
+    this.#ensureActivated(leader.epoch);
     return leader.epoch;
   }
 
@@ -84,6 +147,47 @@ export class QuorumController {
   get isActive(): boolean {
     const leader = this.#options.leader();
     return leader !== null && leader.leaderId === this.#options.nodeId;
+  }
+
+  /**
+   * The metadata loader's leader announcement: this node becomes the active controller (soft state built from the
+   * image, periodic tasks started) or stops being it (both dropped).
+   */
+  handleLeaderChange(leader: LeaderAndEpoch): void {
+    if (leader.leaderId === this.#options.nodeId) this.#ensureActivated(leader.epoch);
+    else this.#deactivate();
+  }
+
+  #ensureActivated(epoch: number): void {
+    if (this.#activatedEpoch === epoch) return;
+    this.#deactivate();
+    this.#cluster.activate(this.#options.image());
+    this.#periodic.activate();
+    this.#activatedEpoch = epoch;
+    this.#options.logger.info({ epoch, brokers: this.#options.image().brokers.size }, 'Activated the controller: every unfenced broker has a new session');
+  }
+
+  #deactivate(): void {
+    if (this.#activatedEpoch === null) return;
+    this.#options.logger.info({ epoch: this.#activatedEpoch }, 'Deactivated the controller: broker sessions dropped');
+    this.#activatedEpoch = null;
+    this.#cluster.deactivate();
+    this.#periodic.deactivate();
+  }
+
+  /** Starts the periodic tasks that are due (the server calls it at {@link nextPollDeadlineMs}). */
+  poll(): void {
+    this.#periodic.poll();
+  }
+
+  /** Monotonic ms (the Time's hiResClockMs) at which {@link poll} must run next; Infinity while inactive. */
+  get nextPollDeadlineMs(): number {
+    return this.#periodic.nextDeadlineMs();
+  }
+
+  /** `callback` runs whenever {@link nextPollDeadlineMs} may have moved earlier. */
+  onWakeup(callback: () => void): void {
+    this.#periodic.onReschedule(callback);
   }
 
   /**
@@ -106,35 +210,60 @@ export class QuorumController {
   }
 
   /**
-   * Appends `records` as one batch in `epoch` and waits until it is committed and applied by the metadata loader
-   * (so the next operation reads an image that has it).
-   * @throws NotLeaderError when this node is not (or stops being) the leader of `epoch` first.
+   * Appends `records` in `epoch` (one batch when `atomic`, else batches of at most {@link MAX_RECORDS_PER_BATCH})
+   * and applies the membership records to the soft state, as Kafka replays them at append time.
+   * @returns the offset of the last record, or the last offset written so far when there are none.
+   * @throws NotLeaderError when this node is not (or stops being) the leader of `epoch`.
    */
-  async #commit(epoch: number, records: MetadataRecordInput[]): Promise<void> {
-    if (records.length === 0) return;
+  #append(epoch: number, before: MetadataImage, records: MetadataRecordInput[], atomic: boolean): bigint {
     const raft = this.#options.raft;
-    const offset = raft.scheduleAppend(epoch, records.map(encodeMetadataRecord));
-    await raft.waitForCommit(epoch, offset);
+    if (records.length === 0) return raft.logEndOffset - 1n;
+    let last = -1n;
+    const size = atomic ? records.length : MAX_RECORDS_PER_BATCH;
+    for (let i = 0; i < records.length; i += size) {
+      const chunk = records.slice(i, i + size);
+      last = raft.scheduleAppend(epoch, chunk.map(encodeMetadataRecord));
+      const base = last - BigInt(chunk.length) + 1n;
+      chunk.forEach((r, j) => this.#cluster.replay(r, base + BigInt(j), before));
+    }
+    return last;
+  }
+
+  /** Appends and waits until the records are committed and applied (see {@link #append}). */
+  async #commit(epoch: number, before: MetadataImage, records: MetadataRecordInput[], atomic = true): Promise<void> {
+    if (records.length === 0) return;
+    await this.#options.raft.waitForCommit(epoch, this.#append(epoch, before, records, atomic));
   }
 
   #run<T>(compute: (image: MetadataImage) => { records: MetadataRecordInput[]; results: T[] }, validateOnly: boolean): Promise<T[]> {
     return this.#enqueue(async (epoch) => {
-      const { records, results } = compute(this.#options.image());
-      if (!validateOnly) await this.#commit(epoch, records);
+      const image = this.#options.image();
+      const { records, results } = compute(image);
+      if (!validateOnly) await this.#commit(epoch, image, records);
       return results;
+    });
+  }
+
+  #runPeriodic(compute: (image: MetadataImage) => { records: MetadataRecordInput[]; more: boolean }): Promise<boolean> {
+    return this.#enqueue(async (epoch) => {
+      const image = this.#options.image();
+      const { records, more } = compute(image);
+      await this.#commit(epoch, image, records, false);
+      return more;
     });
   }
 
   /** Writes the bootstrap records (metadata.version) into an empty metadata log, on the active controller. */
   bootstrap(): Promise<void> {
     return this.#enqueue(async (epoch) => {
-      if (this.#options.image().features.has('metadata.version')) return;
-      await this.#commit(epoch, [{ type: 'FeatureLevelRecord', data: { name: 'metadata.version', featureLevel: METADATA_VERSION_LEVEL } }]);
+      const image = this.#options.image();
+      if (image.features.has('metadata.version')) return;
+      await this.#commit(epoch, image, [{ type: 'FeatureLevelRecord', version: 0, data: { name: 'metadata.version', featureLevel: METADATA_VERSION_LEVEL } }]);
     });
   }
 
   createTopics(topics: TopicCreation[], validateOnly: boolean): Promise<TopicCreationResult[]> {
-    return this.#run((image) => this.#replication.createTopics(image, topics), validateOnly);
+    return this.#run((image) => this.#replication.createTopics(image, topics, this.#cluster.usableBrokers(image)), validateOnly);
   }
 
   deleteTopics(topics: { name: string | null; topicId: string | null }[]) {
@@ -142,7 +271,7 @@ export class QuorumController {
   }
 
   createPartitions(requests: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[], validateOnly: boolean) {
-    return this.#run((image) => this.#replication.createPartitions(image, requests), validateOnly);
+    return this.#run((image) => this.#replication.createPartitions(image, requests, this.#cluster.usableBrokers(image)), validateOnly);
   }
 
   incrementalAlterConfigs(resources: ConfigAlteration[], validateOnly: boolean): Promise<ConfigAlterationResult[]> {
@@ -157,57 +286,79 @@ export class QuorumController {
   }
 
   /**
-   * Registers (or re-registers) a broker with a new epoch and unfences it (BrokerRegistration + the first
-   * heartbeat of Kafka's protocol, collapsed for a combined node). Partitions of which it is a replica and that
-   * have no leader get it as leader.
+   * BrokerRegistration (see {@link ClusterControlManager.registerBroker} for the rules and errors). A new
+   * incarnation's broker epoch is the offset of its RegisterBrokerRecord, and it starts fenced: its heartbeats
+   * unfence it once it has applied that record.
+   * @param apiVersion the request's version (v3+ carries previousBrokerEpoch, KIP-1033).
    * @returns the broker epoch.
    */
-  registerBroker(brokerId: number, endpoints: BrokerEndpoint[], rack: string | null, incarnationId: string = randomUuid()): Promise<bigint> {
-    return this.#enqueue(async (leaderEpoch) => {
+  registerBroker(request: BrokerRegistrationInput, apiVersion: number): Promise<bigint> {
+    return this.#enqueue(async (epoch) => {
       const image = this.#options.image();
-      const epoch = image.offset + 1n;
-      const records: MetadataRecordInput[] = [
-        {
-          type: 'RegisterBrokerRecord',
-          data: {
-            brokerId,
-            isMigratingZkBroker: false,
-            incarnationId,
-            brokerEpoch: epoch,
-            endPoints: endpoints.map((e) => ({ ...e })),
-            features: [{ name: 'metadata.version', minSupportedVersion: 1, maxSupportedVersion: METADATA_VERSION_LEVEL }],
-            rack,
-            fenced: false,
-            inControlledShutdown: false,
-            logDirs: [],
-          },
-        },
-      ];
-      for (const topic of image.topicsById.values()) {
-        for (const [partitionId, p] of topic.partitions) {
-          if (p.leader === -1 && p.replicas.includes(brokerId)) {
-            records.push({
-              type: 'PartitionChangeRecord',
-              data: {
-                partitionId,
-                topicId: topic.id,
-                isr: p.isr.includes(brokerId) ? null : [...p.isr, brokerId],
-                leader: brokerId,
-                replicas: null,
-                removingReplicas: null,
-                addingReplicas: null,
-                leaderRecoveryState: -1,
-                directories: null,
-                eligibleLeaderReplicas: null,
-                lastKnownElr: null,
-              },
-            });
-          }
-        }
+      const raft = this.#options.raft;
+      const finalized = new Map(image.features);
+      finalized.set(KRAFT_VERSION_FEATURE, raft.latestVoters().kraftVersion);
+      const nextOffset = raft.logEndOffset;
+      const { records, brokerEpoch } = this.#cluster.registerBroker(image, request, nextOffset, finalized, apiVersion >= 3, (img, id, clean, out) =>
+        this.#brokers.handleBrokerShutdown(img, id, clean, out),
+      );
+      const last = this.#append(epoch, image, records, false);
+      const registeredAt = this.#cluster.registerBrokerRecordOffset(request.brokerId);
+      if (brokerEpoch === nextOffset && registeredAt !== nextOffset) {
+        // Something else was appended in between (the raft layer's own control records): the epoch stays unique
+        // and growing, only no longer equal to the record's offset, which unfencing reads from the append.
+        this.#options.logger.warn({ brokerId: request.brokerId, brokerEpoch: String(brokerEpoch), offset: String(registeredAt) }, 'The broker epoch is not the offset of its registration record');
       }
-      await this.#commit(leaderEpoch, records);
-      this.#options.logger.info({ brokerId, brokerEpoch: String(epoch) }, 'Registered broker');
-      return epoch;
+      await this.#options.raft.waitForCommit(epoch, last);
+      return brokerEpoch;
+    });
+  }
+
+  /**
+   * BrokerHeartbeat (Kafka's processBrokerHeartbeat): the contact is recorded at once (so a busy queue does not
+   * expire the session), then the heartbeat's state transition runs in order with the other operations.
+   * @param deadlineMs monotonic ms after which a heartbeat still waiting in the queue is only recorded and
+   *   answered REQUEST_TIMED_OUT (7), as Kafka's (broker.heartbeat.interval.ms / 2 after its arrival).
+   * @throws NotControllerError; ApiError STALE_BROKER_EPOCH (77) for an unknown broker or another epoch,
+   *   REQUEST_TIMED_OUT (7).
+   */
+  processBrokerHeartbeat(request: BrokerHeartbeatInput, deadlineMs: number): Promise<BrokerHeartbeatReply> {
+    this.activeEpoch();
+    this.#cluster.trackBrokerHeartbeat(request.brokerId, request.brokerEpoch);
+    return this.#enqueue(async (epoch) => {
+      const image = this.#options.image();
+      if (this.#options.time.hiResClockMs() > deadlineMs) {
+        this.#brokers.processExpiredBrokerHeartbeat(image, request);
+        throw new ApiError(Errors.REQUEST_TIMED_OUT, 'The heartbeat waited in the controller queue past its deadline');
+      }
+      const registerBrokerRecordOffset = this.#cluster.registerBrokerRecordOffset(request.brokerId);
+      if (registerBrokerRecordOffset === null) throw new ApiError(Errors.STALE_BROKER_EPOCH, `Receive a heartbeat from broker ${request.brokerId} before registration`);
+      const { records, reply } = this.#brokers.processBrokerHeartbeat(image, request, registerBrokerRecordOffset);
+      const last = this.#append(epoch, image, records, false);
+      // The broker may leave once every active broker has seen the batch that moved its leaderships.
+      if (reply.inControlledShutdown) this.#cluster.heartbeatManager.maybeUpdateControlledShutdownOffset(request.brokerId, last);
+      if (records.length > 0) await this.#options.raft.waitForCommit(epoch, last);
+      return reply;
+    });
+  }
+
+  /** ControllerRegistration (KIP-919): a RegisterControllerRecord. @throws NotControllerError; ApiError UNSUPPORTED_VERSION (35). */
+  registerController(request: ControllerRegistrationInput): Promise<void> {
+    return this.#enqueue(async (epoch) => {
+      const image = this.#options.image();
+      await this.#commit(epoch, image, this.#cluster.registerController(image, request));
+      this.#options.logger.info({ controllerId: request.controllerId, incarnationId: request.incarnationId }, 'Registered controller');
+    });
+  }
+
+  /**
+   * UnregisterBroker (KIP-631): the broker leaves the ISRs it is in and its registration is removed.
+   * @throws NotControllerError; ApiError BROKER_ID_NOT_REGISTERED (102).
+   */
+  unregisterBroker(brokerId: number): Promise<void> {
+    return this.#enqueue(async (epoch) => {
+      const image = this.#options.image();
+      await this.#commit(epoch, image, this.#brokers.unregisterBroker(image, brokerId), false);
     });
   }
 
@@ -215,12 +366,15 @@ export class QuorumController {
    * Hands out the next block of producer ids (AllocateProducerIds / KIP-730): ids
    * [start, start + PRODUCER_ID_BLOCK_SIZE) are reserved by a committed ProducerIdsRecord, so they never repeat
    * across restarts or nodes.
+   * @throws ApiError STALE_BROKER_EPOCH (77) unless the broker is registered with `brokerEpoch`.
    */
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ start: bigint; length: number }> {
     return this.#enqueue(async (epoch) => {
-      const start = this.#options.image().nextProducerId;
+      const image = this.#options.image();
+      this.#cluster.checkBrokerEpoch(image, brokerId, brokerEpoch);
+      const start = image.nextProducerId;
       const next = start + BigInt(PRODUCER_ID_BLOCK_SIZE);
-      await this.#commit(epoch, [{ type: 'ProducerIdsRecord', data: { brokerId, brokerEpoch, nextProducerId: next } }]);
+      await this.#commit(epoch, image, [{ type: 'ProducerIdsRecord', version: 0, data: { brokerId, brokerEpoch, nextProducerId: next } }]);
       return { start, length: PRODUCER_ID_BLOCK_SIZE };
     });
   }

@@ -2,7 +2,11 @@ import { Errors } from '../protocol/generated/errors.ts';
 import { randomUuid } from '../common/uuid.ts';
 import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
+import { partitionRecordVersion } from '../metadata/metadata-version.ts';
+import { MIGRATING_DIRECTORY } from '../metadata/partition-registration.ts';
 import { collisionKey, isInternalTopic, topicNameError } from './topic-validation.ts';
+import { isActiveBroker, metadataVersionOf } from './cluster-control-manager.ts';
+import { InvalidReplicationFactorError, type StripedReplicaPlacer, type UsableBroker } from './striped-replica-placer.ts';
 
 /** A topic to create (CreateTopicsRequest.CreatableTopic, version-independent). */
 export interface TopicCreation {
@@ -49,49 +53,38 @@ function fail(name: string, errorCode: number, errorMessage: string): TopicCreat
   return { name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode, errorMessage, numPartitions: -1, replicationFactor: -1 };
 }
 
-/** Brokers that can host new replicas: registered and not fenced, sorted by id. */
-function usableBrokers(image: MetadataImage): number[] {
-  return [...image.brokers.values()].filter((b) => !b.fenced).map((b) => b.id).sort((a, b) => a - b);
-}
-
 /**
- * Round-robin replica placement over the usable brokers (a simplification of Kafka's StripedReplicaPlacer
- * without racks): partition p's replicas start at broker (start + p) and take the next brokers in order.
+ * The PartitionRecords of new partitions (Kafka's buildPartitionRegistration): the ISR is the replicas that are
+ * active (registered, unfenced, not in controlled shutdown), the leader the first of them, epochs 0. Replicas keep
+ * the MIGRATING directory: our brokers do not report directory assignments (KIP-858).
+ * @param isrs each partition's ISR, not empty.
  */
-function placeReplicas(brokers: number[], firstPartition: number, count: number, replicationFactor: number): number[][] {
-  const start = brokers.length === 0 ? 0 : Math.floor(Math.random() * brokers.length);
-  const out: number[][] = [];
-  for (let p = firstPartition; p < firstPartition + count; p++) {
-    const replicas: number[] = [];
-    for (let r = 0; r < replicationFactor; r++) replicas.push(brokers[(start + p + r) % brokers.length]!);
-    out.push(replicas);
-  }
-  return out;
+function partitionRecords(image: MetadataImage, topicId: string, firstPartition: number, assignments: number[][], isrs: number[][]): MetadataRecordInput[] {
+  const version = partitionRecordVersion(metadataVersionOf(image));
+  return assignments.map((replicas, i) => ({
+    type: 'PartitionRecord' as const,
+    version,
+    data: {
+      partitionId: firstPartition + i,
+      topicId,
+      replicas,
+      isr: isrs[i]!,
+      removingReplicas: [],
+      addingReplicas: [],
+      leader: isrs[i]![0]!,
+      leaderRecoveryState: 0,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      directories: replicas.map(() => MIGRATING_DIRECTORY),
+      eligibleLeaderReplicas: null,
+      lastKnownElr: null,
+    },
+  }));
 }
 
-function partitionRecords(topicId: string, firstPartition: number, assignments: number[][], image: MetadataImage): MetadataRecordInput[] {
-  return assignments.map((replicas, i) => {
-    // ISR = the replicas that are registered and unfenced; the leader is the first of them (Kafka's behaviour).
-    const isr = replicas.filter((id) => image.brokers.get(id)?.fenced === false);
-    return {
-      type: 'PartitionRecord' as const,
-      data: {
-        partitionId: firstPartition + i,
-        topicId,
-        replicas,
-        isr,
-        removingReplicas: [],
-        addingReplicas: [],
-        leader: isr[0] ?? -1,
-        leaderRecoveryState: 0,
-        leaderEpoch: 0,
-        partitionEpoch: 0,
-        directories: replicas.map(() => 'AAAAAAAAAAAAAAAAAAAAAA'),
-        eligibleLeaderReplicas: null,
-        lastKnownElr: null,
-      },
-    };
-  });
+/** The ISR of each assignment: its active replicas. */
+function activeReplicas(image: MetadataImage, assignments: number[][]): number[][] {
+  return assignments.map((replicas) => replicas.filter((id) => isActiveBroker(image, id)));
 }
 
 /** Checks a manual assignment (INVALID_REPLICA_ASSIGNMENT, error 39): contiguous partitions from `first`, equal sizes, known brokers, no duplicates. */
@@ -105,6 +98,9 @@ function assignmentError(assignments: { partitionIndex: number; brokerIds: numbe
     if (a.brokerIds.length !== rf) return `The manual partition assignment includes a partition with ${a.brokerIds.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`;
     if (new Set(a.brokerIds).size !== a.brokerIds.length) return `The manual partition assignment includes duplicate replicas.`;
     for (const id of a.brokerIds) if (!image.brokers.has(id)) return `The manual partition assignment includes broker ${id}, but no such broker is registered.`;
+    if (!a.brokerIds.some((id) => isActiveBroker(image, id))) {
+      return `All brokers specified in the manual partition assignment for partition ${a.partitionIndex} are fenced or in controlled shutdown.`;
+    }
   }
   return null;
 }
@@ -116,9 +112,22 @@ function assignmentError(assignments: { partitionIndex: number; brokerIds: numbe
  */
 export class ReplicationControlManager {
   readonly #options: ReplicationControlOptions;
+  readonly #placer: StripedReplicaPlacer;
 
-  constructor(options: ReplicationControlOptions) {
+  constructor(options: ReplicationControlOptions, placer: StripedReplicaPlacer) {
     this.#options = options;
+    this.#placer = placer;
+  }
+
+  /**
+   * Places new partitions on `brokers` (Kafka's StripedReplicaPlacer) and derives their ISRs.
+   * @throws InvalidReplicationFactorError (38) when they cannot be placed, or every replica of one is inactive.
+   */
+  #place(image: MetadataImage, brokers: readonly UsableBroker[], count: number, replicationFactor: number): { assignments: number[][]; isrs: number[][] } {
+    const assignments = this.#placer.place(count, replicationFactor, brokers);
+    const isrs = activeReplicas(image, assignments);
+    if (isrs.some((isr) => isr.length === 0)) throw new InvalidReplicationFactorError(`Unable to replicate the partition ${replicationFactor} time(s): All brokers are currently fenced or in controlled shutdown.`);
+    return { assignments, isrs };
   }
 
   /**
@@ -126,8 +135,10 @@ export class ReplicationControlManager {
    * (37), INVALID_REPLICATION_FACTOR (38), INVALID_REPLICA_ASSIGNMENT (39), INVALID_CONFIG (40), INVALID_REQUEST (42);
    * POLICY_VIOLATION (44) for every topic when the request asks for more than {@link MAX_PARTITIONS_PER_BATCH}
    * partitions in total.
+   * @param brokers where new replicas may go (registered, not in controlled shutdown; the first replica of each
+   *   partition goes to an unfenced one).
    */
-  createTopics(image: MetadataImage, topics: TopicCreation[]): Outcome<TopicCreationResult> {
+  createTopics(image: MetadataImage, topics: TopicCreation[], brokers: readonly UsableBroker[]): Outcome<TopicCreationResult> {
     const records: MetadataRecordInput[] = [];
     const results: TopicCreationResult[] = [];
     // Kafka checks the request's total before anything else and refuses all of it (validateTotalNumberOfPartitions).
@@ -141,7 +152,6 @@ export class ReplicationControlManager {
       return { records, results: topics.map((t) => fail(t.name, Errors.POLICY_VIOLATION, 'Excessively large number of partitions per request.')) };
     }
     const collisions = new Map([...image.topicsByName.keys()].map((n) => [collisionKey(n), n]));
-    const brokers = usableBrokers(image);
     for (const t of topics) {
       const nameError = topicNameError(t.name);
       if (nameError !== null) {
@@ -167,6 +177,7 @@ export class ReplicationControlManager {
         continue;
       }
       let assignments: number[][];
+      let isrs: number[][];
       if (t.assignments.length > 0) {
         if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
           results.push(fail(t.name, Errors.INVALID_REQUEST, 'A manual partition assignment was specified, but numPartitions or replicationFactor was not set to -1.'));
@@ -178,6 +189,7 @@ export class ReplicationControlManager {
           continue;
         }
         assignments = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds);
+        isrs = activeReplicas(image, assignments);
       } else {
         const numPartitions = t.numPartitions === -1 ? this.#options.defaultNumPartitions : t.numPartitions;
         const rf = t.replicationFactor === -1 ? this.#options.defaultReplicationFactor : t.replicationFactor;
@@ -189,18 +201,21 @@ export class ReplicationControlManager {
           results.push(fail(t.name, Errors.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.'));
           continue;
         }
-        if (rf > brokers.length) {
-          results.push(fail(t.name, Errors.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${brokers.length} broker(s) are registered.`));
+        try {
+          ({ assignments, isrs } = this.#place(image, brokers, numPartitions, rf));
+        } catch (e) {
+          if (!(e instanceof InvalidReplicationFactorError)) throw e;
+          const message = e.message.startsWith('Unable to replicate') ? e.message : `Unable to replicate the partition ${rf} time(s): ${e.message}`;
+          results.push(fail(t.name, Errors.INVALID_REPLICATION_FACTOR, message));
           continue;
         }
-        assignments = placeReplicas(brokers, 0, numPartitions, rf);
       }
       const topicId = randomUuid();
       records.push({ type: 'TopicRecord', data: { name: t.name, topicId } });
       for (const c of t.configs) {
         if (c.value !== null) records.push({ type: 'ConfigRecord', data: { resourceType: 2, resourceName: t.name, name: c.name, value: c.value } });
       }
-      records.push(...partitionRecords(topicId, 0, assignments, image));
+      records.push(...partitionRecords(image, topicId, 0, assignments, isrs));
       collisions.set(collisionKey(t.name), t.name);
       results.push({ name: t.name, topicId, errorCode: 0, errorMessage: null, numPartitions: assignments.length, replicationFactor: assignments[0]!.length });
     }
@@ -247,14 +262,15 @@ export class ReplicationControlManager {
    * CreatePartitions: grows a topic to `count` partitions. Errors: UNKNOWN_TOPIC_OR_PARTITION (3),
    * INVALID_PARTITIONS (37) when count is not larger, INVALID_REPLICA_ASSIGNMENT (39), INVALID_REPLICATION_FACTOR (38);
    * POLICY_VIOLATION (44) for every topic when more than {@link MAX_PARTITIONS_PER_BATCH} partitions would be added.
+   * @param brokers where new replicas may go (see {@link createTopics}).
    */
   createPartitions(
     image: MetadataImage,
     requests: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[],
+    brokers: readonly UsableBroker[],
   ): Outcome<{ name: string; errorCode: number; errorMessage: string | null }> {
     const records: MetadataRecordInput[] = [];
     const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
-    const brokers = usableBrokers(image);
     // Kafka's bounded record list overflows (BoundedListTooLongException) and the whole request becomes a
     // PolicyViolationException with this message.
     let totalAdded = 0;
@@ -280,6 +296,7 @@ export class ReplicationControlManager {
       const adding = req.count - current;
       const rf = topic.partitions.get(0)?.replicas.length ?? 1;
       let assignments: number[][];
+      let isrs: number[][];
       if (req.assignments !== null) {
         if (req.assignments.length !== adding) {
           results.push({ name: req.name, errorCode: Errors.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Attempted to add ${adding} additional partition(s), but only ${req.assignments.length} assignment(s) were specified.` });
@@ -291,14 +308,17 @@ export class ReplicationControlManager {
           continue;
         }
         assignments = req.assignments.map((a) => a.brokerIds);
+        isrs = activeReplicas(image, assignments);
       } else {
-        if (rf > brokers.length) {
-          results.push({ name: req.name, errorCode: Errors.INVALID_REPLICATION_FACTOR, errorMessage: `Unable to replicate the partition ${rf} time(s): only ${brokers.length} broker(s) are registered.` });
+        try {
+          ({ assignments, isrs } = this.#place(image, brokers, adding, rf));
+        } catch (e) {
+          if (!(e instanceof InvalidReplicationFactorError)) throw e;
+          results.push({ name: req.name, errorCode: Errors.INVALID_REPLICATION_FACTOR, errorMessage: e.message });
           continue;
         }
-        assignments = placeReplicas(brokers, current, adding, rf);
       }
-      records.push(...partitionRecords(topic.id, current, assignments, image));
+      records.push(...partitionRecords(image, topic.id, current, assignments, isrs));
       results.push({ name: req.name, errorCode: 0, errorMessage: null });
     }
     return { records, results };

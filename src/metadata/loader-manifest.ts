@@ -12,5 +12,11 @@ export type LoaderManifest =
        * no snapshot is taken of it. Default true.
        */
       readonly offsetBatchAligned?: boolean;
+      /** Append time (ms) of the last batch replayed (Kafka's MetadataProvenance.lastContainedLogTimeMs). */
+      readonly lastContainedLogTimeMs: number;
     }
-  | { readonly type: 'SNAPSHOT' };
+  | {
+      readonly type: 'SNAPSHOT';
+      /** The snapshot header's lastContainedLogTimestamp (ms). */
+      readonly lastContainedLogTimeMs: number;
+    };

@@ -4,6 +4,8 @@ import type { Batch } from '../raft/batch.ts';
 import type { LeaderAndEpoch } from '../raft/leader-and-epoch.ts';
 import type { RaftClientListener } from '../raft/raft-client-listener.ts';
 import type { SnapshotReader } from '../raft/snapshot-reader.ts';
+import { decodeSnapshotHeader } from '../raft/control-records.ts';
+import { ControlRecordType } from '../protocol/records/control-record.ts';
 import type { LoaderManifest } from './loader-manifest.ts';
 import { MetadataDelta, type MetadataChanges } from './metadata-delta.ts';
 import { EMPTY_IMAGE, type MetadataImage } from './metadata-image.ts';
@@ -59,6 +61,8 @@ export class MetadataLoader implements RaftClientListener {
   /** Bytes of the batches replayed into {@link #catchUpDelta}. */
   #catchUpBytes = 0;
   #catchUpFromSnapshot = false;
+  /** Append time (ms) of the last batch (or the snapshot) replayed while catching up. */
+  #catchUpLastLogTimeMs = 0;
   /** The error returned by the fault handler for the first fault; set, the loader applies nothing more. */
   #fault: Error | null = null;
   readonly #highWatermark: () => bigint | null;
@@ -108,6 +112,7 @@ export class MetadataLoader implements RaftClientListener {
       if (batch.records.length > 0) {
         this.#replay((this.#catchUpDelta ??= new MetadataDelta(this.#image)), batch);
         this.#catchUpBytes += batch.sizeInBytes;
+        this.#catchUpLastLogTimeMs = batch.appendTimestampMs;
       }
       await this.#maybeFinishCatchUp(batch.lastOffset);
       return;
@@ -115,7 +120,7 @@ export class MetadataLoader implements RaftClientListener {
     if (batch.records.length === 0) return;
     const delta = new MetadataDelta(this.#image);
     this.#replay(delta, batch);
-    await this.#publish(delta, { type: 'LOG_DELTA', numBytes: batch.sizeInBytes });
+    await this.#publish(delta, { type: 'LOG_DELTA', numBytes: batch.sizeInBytes, lastContainedLogTimeMs: batch.appendTimestampMs });
   }
 
   /**
@@ -131,7 +136,10 @@ export class MetadataLoader implements RaftClientListener {
     const epoch = reader.lastContainedLogEpoch;
     delta.beginSnapshot();
     const where = `snapshot ${reader.snapshotId.offset}-${reader.snapshotId.epoch}`;
+    let lastContainedLogTimeMs = 0;
     for await (const batch of reader.batches()) {
+      const header = batch.controlRecords.find((r) => r.type === ControlRecordType.SNAPSHOT_HEADER);
+      if (header !== undefined) lastContainedLogTimeMs = Number(decodeSnapshotHeader(header.value).lastContainedLogTimestamp);
       for (const value of batch.records) this.#replayRecord(delta, value, offset, epoch, where);
     }
     try {
@@ -143,10 +151,11 @@ export class MetadataLoader implements RaftClientListener {
     if (this.#catchingUp) {
       this.#catchUpFromSnapshot = true;
       this.#catchUpBytes = 0;
+      this.#catchUpLastLogTimeMs = lastContainedLogTimeMs;
       await this.#maybeFinishCatchUp(offset);
       return;
     }
-    await this.#publish(delta, { type: 'SNAPSHOT' });
+    await this.#publish(delta, { type: 'SNAPSHOT', lastContainedLogTimeMs });
   }
 
   /**
@@ -178,8 +187,12 @@ export class MetadataLoader implements RaftClientListener {
     this.#catchUpDelta = null;
     if (delta !== null && !delta.isEmpty) {
       this.#logger.info({ offset: String(delta.offset) }, 'Caught up with the metadata log; publishing the initial image');
-      // A snapshot-based start publishes as a snapshot (no log bytes since the last snapshot to count).
-      await this.#publish(delta, this.#catchUpFromSnapshot ? { type: 'SNAPSHOT' } : { type: 'LOG_DELTA', numBytes: this.#catchUpBytes });
+      // A start from a snapshot alone publishes as a snapshot; the log replayed after the latest snapshot is
+      // counted as log bytes, which the next snapshot will have to cover (the SnapshotGenerator counts them).
+      const lastContainedLogTimeMs = this.#catchUpLastLogTimeMs;
+      await this.#publish(delta, this.#catchUpFromSnapshot && this.#catchUpBytes === 0
+        ? { type: 'SNAPSHOT', lastContainedLogTimeMs }
+        : { type: 'LOG_DELTA', numBytes: this.#catchUpBytes, lastContainedLogTimeMs });
     }
     this.#caughtUp();
   }

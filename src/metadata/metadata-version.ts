@@ -11,6 +11,7 @@ export const MetadataVersion = {
   LATEST_KNOWN_LEVEL: 34,
   IBP_3_4_IV0: 8,
   IBP_3_5_IV2: 11,
+  IBP_3_6_IV0: 12,
   IBP_3_6_IV2: 14,
   IBP_3_7_IV0: 15,
   IBP_3_7_IV2: 17,
@@ -57,6 +58,11 @@ export function partitionRecordVersion(level: number): number {
   return level >= MetadataVersion.IBP_3_7_IV2 ? 1 : 0;
 }
 
+/** PartitionChangeRecord version written at `level` (Kafka's partitionChangeRecordVersion): 2 carries ELR, 1 directories. */
+export function partitionChangeRecordVersion(level: number): number {
+  return partitionRecordVersion(level);
+}
+
 /** Kafka's MetadataVersion feature gates that decide what a snapshot at `level` can hold. */
 export const metadataVersionSupports = {
   zkMigration: (level: number): boolean => level >= MetadataVersion.IBP_3_4_IV0,
@@ -65,4 +71,6 @@ export const metadataVersionSupports = {
   controllerRegistration: (level: number): boolean => level >= MetadataVersion.IBP_3_7_IV0,
   directoryAssignment: (level: number): boolean => level >= MetadataVersion.IBP_3_7_IV2,
   eligibleLeaderReplicas: (level: number): boolean => level >= MetadataVersion.IBP_4_0_IV1,
+  /** Before 3.6-IV0 a PartitionChangeRecord that shrinks the ISR also bumps the leader epoch. */
+  leaderEpochBumpOnIsrShrink: (level: number): boolean => level < MetadataVersion.IBP_3_6_IV0,
 };

@@ -9,9 +9,10 @@ export interface SnapshotGeneratorOptions {
   readonly time: Time;
   /**
    * Writes a snapshot of `image` (Kafka's SnapshotEmitter: the Raft client's snapshot writer fed with
-   * writeMetadataImage's batches). Its failure goes to `faultHandler`.
+   * writeMetadataImage's batches); `lastContainedLogTimeMs` is the append time of the image's last batch. Its
+   * failure goes to `faultHandler`.
    */
-  readonly emitter: (image: MetadataImage) => Promise<void>;
+  readonly emitter: (image: MetadataImage, lastContainedLogTimeMs: number) => Promise<void>;
   /** Gets emitter failures ("KRaft snapshot file generation error"); Kafka passes a non-fatal (logging) one. */
   readonly faultHandler: FaultHandler;
   readonly logger: Logger;
@@ -91,10 +92,10 @@ export class SnapshotGenerator {
     else if (maxTimeMs !== 0 && this.#options.time.hiResClockMs() - this.#lastSnapshotTimeMs >= maxTimeMs) reason = `we have waited at least ${maxTimeMs} ms`;
     else return;
     if (this.#inFlight !== null) return;
-    this.#maybeEmit(reason, image, manifest.offsetBatchAligned ?? true);
+    this.#maybeEmit(reason, image, manifest.offsetBatchAligned ?? true, manifest.lastContainedLogTimeMs);
   }
 
-  #maybeEmit(reason: string, image: MetadataImage, offsetBatchAligned: boolean): void {
+  #maybeEmit(reason: string, image: MetadataImage, offsetBatchAligned: boolean, lastContainedLogTimeMs: number): void {
     const snapshot = `snapshot at offset ${image.offset} epoch ${image.epoch}`;
     const logger = this.#options.logger;
     if (this.#disabledReason !== null) {
@@ -110,7 +111,7 @@ export class SnapshotGenerator {
     logger.info(`Creating new KRaft ${snapshot} because ${reason}`);
     this.#inFlight = (async () => {
       try {
-        await this.#options.emitter(image);
+        await this.#options.emitter(image, lastContainedLogTimeMs);
         this.#lastSnapshotOffset = image.offset;
       } catch (e) {
         this.#options.faultHandler.handleFault('KRaft snapshot file generation error', e);

@@ -63,6 +63,13 @@ export interface SocketServerOptions {
   readonly listenBacklogSize?: number;
   /** Connection limits (max.connections, per IP, creation rate), read again when the object changes; default none. */
   readonly connectionQuotas?: () => ConnectionQuotaConfig;
+  /**
+   * Bind at start() but serve no connection until {@link SocketServer.enableRequestProcessing} (Kafka's broker binds
+   * its acceptors early, to register their ports, and enables request processing once unfenced): connections that
+   * arrive before are held unread, at most listenBacklogSize per listener (more are closed, as a full backlog
+   * refuses them). Default false.
+   */
+  readonly deferRequestProcessing?: boolean;
   readonly logger?: Logger;
   readonly metrics?: SocketServerMetrics;
 }
@@ -109,6 +116,9 @@ export class SocketServer {
   readonly #quotas: ConnectionQuotas;
   #nextConnectionIndex = 0;
   #started = false;
+  #processing: boolean;
+  /** Sockets accepted before request processing was enabled, by listener. */
+  readonly #held = new Map<BoundListener, net.Socket[]>();
 
   /**
    * @throws Error on duplicate listener names, sendfile 'on' without a loadable addon, or a socket buffer size that
@@ -116,6 +126,7 @@ export class SocketServer {
    */
   constructor(options: SocketServerOptions) {
     this.#options = options;
+    this.#processing = options.deferRequestProcessing !== true;
     this.#logger = options.logger ?? rootLogger.child({ component: 'SocketServer' });
     const names = new Set<string>();
     for (const l of options.listeners) {
@@ -204,11 +215,27 @@ export class SocketServer {
     return l.port;
   }
 
+  /** Whether connections are served (see SocketServerOptions.deferRequestProcessing). */
+  get processingRequests(): boolean {
+    return this.#processing;
+  }
+
+  /** Starts serving connections, those held since start() first, in arrival order. Idempotent. */
+  enableRequestProcessing(): void {
+    if (this.#processing) return;
+    this.#processing = true;
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const [listener, sockets] of held) for (const socket of sockets) this.#accept(listener, socket);
+  }
+
   /**
    * Closes the listening sockets at once (new connections are refused); open connections are unaffected.
    * Idempotent.
    */
   stopAccepting(): void {
+    for (const sockets of this.#held.values()) for (const socket of sockets) socket.destroy();
+    this.#held.clear();
     this.#quotas.close();
     for (const l of this.#listeners.values()) {
       if (l.server.listening) {
@@ -274,7 +301,17 @@ export class SocketServer {
   }
 
   #accept(listener: BoundListener, socket: net.Socket): void {
-    if (socket.remoteAddress === undefined) {
+    if (!this.#processing) {
+      const held = this.#held.get(listener) ?? [];
+      if (held.length >= (this.#options.listenBacklogSize ?? DEFAULT_LISTEN_BACKLOG)) {
+        socket.destroy();
+        return;
+      }
+      held.push(socket);
+      this.#held.set(listener, held);
+      return;
+    }
+    if (socket.destroyed || socket.remoteAddress === undefined) {
       // Reset before we saw it: nothing to serve.
       socket.destroy();
       return;

@@ -464,13 +464,16 @@ export class KafkaRaftClient {
     return state instanceof LeaderState ? describeLeaderQuorum(this.#ctx, state, 2) : null;
   }
 
-  /** The raft metrics (Kafka's names) at this moment. */
+  /**
+   * The raft metrics (Kafka's names) at this moment. Their windows run on the monotonic clock the client records
+   * them with (appends, commits, fetches, elections).
+   */
   metrics(): RaftMetricValues {
-    return this.#ctx.metrics.snapshot(this.#ctx.wallClockMs());
+    return this.#ctx.metrics.snapshot(this.#ctx.nowMs());
   }
 
   /** Records one driver cycle for poll-idle-ratio-avg. */
   recordPollIdle(idleMs: number, totalMs: number): void {
-    this.#ctx.metrics.updatePollIdle(idleMs, totalMs, this.#ctx.wallClockMs());
+    this.#ctx.metrics.updatePollIdle(idleMs, totalMs, this.#ctx.nowMs());
   }
 }

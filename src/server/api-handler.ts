@@ -2,6 +2,7 @@ import type { RequestContext } from '../network/request-handler.ts';
 import type { RequestHeader } from '../protocol/request-header.ts';
 import type { ApiServices } from './api-services.ts';
 import type { BrokerServices } from './broker-services.ts';
+import type { KafkaPrincipal } from './kafka-principal-serde.ts';
 
 /** Returned by a handler to send no response at all (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
@@ -12,6 +13,19 @@ export interface RequestInfo {
   /** The request's api version (also `header.requestApiVersion`). */
   readonly apiVersion: number;
   readonly connection: RequestContext;
+  /**
+   * The request as it arrived: header + body, without the size prefix. A handler that forwards it (KIP-590: the
+   * broker passes metadata writes to the controller inside an EnvelopeRequest) sends these bytes; a handler that
+   * keeps them must not call {@link recycleFrame} before it is done with them.
+   */
+  readonly frame: Buffer;
+  /**
+   * Who sent the request: User:ANONYMOUS on every connection until authentication exists, or the principal an
+   * EnvelopeRequest carried for a forwarded request.
+   */
+  readonly principal: KafkaPrincipal;
+  /** True for a request that reached this node inside an EnvelopeRequest (KIP-590). */
+  readonly forwarded: boolean;
   /**
    * Gives the request's frame memory back to the network layer's FramePool for reuse. Call it only once nothing
    * refers to the request or any Buffer decoded from it (e.g. produce records: after every append of the request

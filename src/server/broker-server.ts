@@ -6,8 +6,6 @@ import { NetworkClient } from '../network/network-client.ts';
 import { connectionQuotaConfig, socketServerSettings } from './socket-server-config.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
-import type { QuorumController } from '../controller/quorum-controller.ts';
-import { METADATA_VERSION_LEVEL } from '../controller/quorum-controller.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
 import { KafkaApis } from './kafka-apis.ts';
@@ -32,6 +30,10 @@ import type { ControllerServer } from './controller-server.ts';
 import { ControllerNodeProvider } from './controller-node-provider.ts';
 import { NodeToControllerChannel } from './node-to-controller-channel.ts';
 import { BrokerLifecycleManager } from './broker-lifecycle-manager.ts';
+import { BrokerFeatures } from './broker-features.ts';
+import { ForwardingManager } from './forwarding-manager.ts';
+import { readMetaProperties } from '../metadata/meta-properties.ts';
+import type { Random } from '../common/random.ts';
 
 const SECURITY_PROTOCOL_IDS = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
 
@@ -39,18 +41,34 @@ const SECURITY_PROTOCOL_IDS = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SS
 export interface BrokerServerOptions {
   /** The request frame pool, or its options (tests poison recycled memory); default: FramePool's defaults. */
   framePool?: FramePool | FramePoolOptions;
+  /**
+   * How long a forwarded request waits for an active controller before the client gets REQUEST_TIMED_OUT, in ms:
+   * Kafka's 60000 (FORWARDING_RETRY_TIMEOUT_MS), not a config; tests shorten it.
+   */
+  forwardingRetryTimeoutMs?: number;
 }
+
+/** Kafka's KafkaBroker.shutdown() bound: the controlled shutdown may take until 5 minutes after it began. */
+export const BROKER_SHUTDOWN_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * The broker role of a node, after Kafka's `BrokerServer`: the partitions this node hosts (ReplicaManager over the
  * shared LogManager), the group and transaction coordinators, the client listeners with their request handlers
- * (KafkaApis), and the broker's session with the active controller (BrokerLifecycleManager over the
- * broker-to-controller channel: registration, heartbeats, producer id blocks).
+ * (KafkaApis), and two channels to the active controller (Kafka's "heartbeat" and "forwarding" channels): the
+ * broker's session (BrokerLifecycleManager: registration, heartbeats, controlled shutdown), and the clients'
+ * metadata writes (ForwardingManager, KIP-590), automatic topic creation and producer id blocks. A broker never
+ * calls a QuorumController directly, in combined mode either.
  *
  * Start-up (after the shared server opened the logs and the metadata log): the broker's metadata publishers are
- * installed before the raft client runs (so the first image reaches them) and the client listeners are bound;
- * {@link register} then registers the bound advertised endpoints with the active controller and waits until this
- * node's metadata holds the registration.
+ * installed before the raft client runs (so the first image reaches them) and the client listeners are bound, but
+ * serve no request yet. {@link startup} then, as Kafka's BrokerServer.startup: registers with the active
+ * controller, waits until the controller saw it caught up with the metadata log (RECOVERY), asks to be unfenced
+ * and waits for it (RUNNING), and only then enables request processing on the client listeners
+ * (server.max.startup.time.ms bounds the whole).
+ *
+ * Shutdown: controlled shutdown first (controlled.shutdown.enable): heartbeats ask wantShutDown until the
+ * controller answers shouldShutDown (it moved this broker's leaderships away), at most
+ * {@link BROKER_SHUTDOWN_TIMEOUT_MS}; then the listeners, coordinators and channels stop.
  */
 export class BrokerServer {
   readonly config: KafkaConfig;
@@ -61,7 +79,8 @@ export class BrokerServer {
   readonly #socketServer: SocketServer;
   readonly #groupCoordinator: GroupCoordinator;
   readonly #transactionCoordinator: TransactionCoordinator;
-  readonly #channel: NodeToControllerChannel;
+  readonly #lifecycleChannel: NodeToControllerChannel;
+  readonly #forwardingChannel: NodeToControllerChannel;
   readonly #lifecycle: BrokerLifecycleManager;
   readonly #endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   #stopped: Promise<void> | null = null;
@@ -72,7 +91,8 @@ export class BrokerServer {
     socketServer: SocketServer;
     groupCoordinator: GroupCoordinator;
     transactionCoordinator: TransactionCoordinator;
-    channel: NodeToControllerChannel;
+    lifecycleChannel: NodeToControllerChannel;
+    forwardingChannel: NodeToControllerChannel;
     lifecycle: BrokerLifecycleManager;
     endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   }) {
@@ -84,7 +104,8 @@ export class BrokerServer {
     this.#socketServer = parts.socketServer;
     this.#groupCoordinator = parts.groupCoordinator;
     this.#transactionCoordinator = parts.transactionCoordinator;
-    this.#channel = parts.channel;
+    this.#lifecycleChannel = parts.lifecycleChannel;
+    this.#forwardingChannel = parts.forwardingChannel;
     this.#lifecycle = parts.lifecycle;
     this.#endpoints = parts.endpoints;
   }
@@ -106,6 +127,16 @@ export class BrokerServer {
     return this.#transactionCoordinator;
   }
 
+  /** The broker's session with the active controller (its state, broker epoch, futures). */
+  get lifecycle(): BrokerLifecycleManager {
+    return this.#lifecycle;
+  }
+
+  /** Whether the client listeners serve requests (only once the controller unfenced this broker). */
+  get processingRequests(): boolean {
+    return this.#socketServer.processingRequests;
+  }
+
   /** The endpoints registered with the controller (bound ports filled in), as `NAME://host:port`. */
   get listenerUrls(): string[] {
     return this.#endpoints.map((e) => `${e.name}://${e.host}:${e.port}`);
@@ -117,15 +148,14 @@ export class BrokerServer {
   }
 
   /**
-   * Builds the broker's components over `shared`, installs its metadata publishers and binds its listeners.
-   * @param controller this node's controller role in combined mode (the metadata writes clients send to this
-   *   broker go to its QuorumController, which answers NOT_CONTROLLER unless it is the active one), or null.
+   * Builds the broker's components over `shared`, installs its metadata publishers and binds its listeners (which
+   * serve nothing until {@link startup} enabled them).
+   * @param controller this node's controller role in combined mode (its controller listener is where the channels
+   *   go while it is the active controller), or null for a broker-only node.
    * @throws Error when a listener cannot be bound.
    */
   static async start(shared: SharedServer, controller: ControllerServer | null, options: BrokerServerOptions = {}): Promise<BrokerServer> {
     const { config, loader, nodeId, time, logger, logManager, metrics } = shared;
-    if (controller === null) throw new Error('a broker without a local controller is not supported yet (process.roles=broker needs request forwarding)');
-    const quorumController: QuorumController = controller.controller;
     logManager.cleaner?.registerMetrics(metrics.registry, config.logDirs);
     const replicaManager = new ReplicaManager({
       nodeId,
@@ -153,20 +183,17 @@ export class BrokerServer {
     loader.installPublisher(replicaManager);
 
     const controllerListenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
-    const channel = new NodeToControllerChannel({
-      client: new NetworkClient({
-        clientId: `broker-${nodeId}-to-controller`,
-        time,
-        random: shared.random,
-        requestTimeoutMs: config.getInt('controller.socket.timeout.ms'),
-        maxInFlightRequestsPerConnection: 1,
-        logger: logger.child({ component: 'NodeToControllerChannel' }),
-      }),
-      provider: new ControllerNodeProvider(shared.raft.client, controllerListenerName, () => localControllerEndpoint(config, controller, controllerListenerName)),
-      time,
-      // Kafka's channel to the controller reconnects and retries after 50 ms.
-      retryBackoffMs: 50,
-      logger: logger.child({ component: 'NodeToControllerChannel' }),
+    const provider = new ControllerNodeProvider(
+      shared.raft.client,
+      controllerListenerName,
+      () => (controller === null ? null : localControllerEndpoint(config, controller, controllerListenerName)),
+    );
+    const lifecycleChannel = controllerChannel(shared, provider, 'heartbeat');
+    const forwardingChannel = controllerChannel(shared, provider, 'forwarding');
+    const forwardingManager = new ForwardingManager({
+      channel: forwardingChannel,
+      retryTimeoutMs: options.forwardingRetryTimeoutMs,
+      logger: logger.child({ component: 'ForwardingManager' }),
     });
 
     const groupCoordinator = new GroupCoordinator({
@@ -217,7 +244,7 @@ export class BrokerServer {
       brokerId: nodeId,
       brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
       allocate: async (brokerId, brokerEpoch) => {
-        const response = await channel.send<AllocateProducerIdsResponse>(ApiKeys.AllocateProducerIds, { brokerId, brokerEpoch }, { timeoutMs: config.getInt('request.timeout.ms') });
+        const response = await forwardingChannel.send<AllocateProducerIdsResponse>(ApiKeys.AllocateProducerIds, { brokerId, brokerEpoch }, { timeoutMs: config.getInt('request.timeout.ms') });
         if (response.errorCode !== Errors.NONE) throw new ApiError(response.errorCode, `AllocateProducerIds failed with error ${response.errorCode}`);
         return { start: response.producerIdStart, length: response.producerIdLen };
       },
@@ -268,11 +295,16 @@ export class BrokerServer {
     });
 
     const autoTopicCreation = new AutoTopicCreationManager({
-      controller: quorumController,
+      channel: forwardingChannel,
+      forwarding: forwardingManager,
       image: () => loader.image,
+      time,
+      logger: logger.child({ component: 'AutoTopicCreationManager' }),
       enabled: config.getBoolean('auto.create.topics.enable'),
+      requestTimeoutMs,
       internalTopicConfigs: (topic) => internalTopicConfig(shared.currentConfig, topic),
     });
+    loader.installPublisher(autoTopicCreation);
 
     let kafkaApis: KafkaApis<BrokerServices> | undefined;
     const framePool = options.framePool instanceof FramePool
@@ -289,15 +321,15 @@ export class BrokerServer {
       logger,
       metrics,
       metadata: () => loader.image,
-      controller: quorumController,
-      activeControllerId: () => loader.leader?.leaderId ?? null,
+      randomAliveBrokerId: () => randomAliveBrokerId(loader.image, shared.random),
+      forwardingManager,
       replicaManager,
       logManager,
       fetchSessions,
       autoTopicCreation,
       groupCoordinator,
       transactionCoordinator,
-      apiVersions: () => kafkaApis!.apiVersions(),
+      apiVersions: () => forwardingManager.apiVersions(kafkaApis!.apiVersions()),
       connectionClosed: (_ctx: RequestContext) => undefined,
     };
     // KIP-848 APIs are advertised only when the consumer rebalance protocol is enabled, as Kafka does.
@@ -314,6 +346,7 @@ export class BrokerServer {
       connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, brokerListenerNames),
       sendfile: config.getString('socket.sendfile.enable') as 'auto' | 'on' | 'off',
       framePool,
+      deferRequestProcessing: true,
       logger: logger.child({ component: 'SocketServer' }),
       metrics: {
         connectionOpened: (listener) => metrics.connections.inc({ listener }),
@@ -327,49 +360,130 @@ export class BrokerServer {
       port: l.port === 0 ? socketServer.boundPort(l.listenerName) : l.port,
       securityProtocol: SECURITY_PROTOCOL_IDS[l.securityProtocol],
     }));
+    const logDirIds: string[] = [];
+    for (const dir of config.logDirs) {
+      const meta = await readMetaProperties(dir);
+      if (meta !== null) logDirIds.push(meta.directoryId);
+    }
     lifecycle = new BrokerLifecycleManager({
       nodeId,
       clusterId: shared.clusterId,
       incarnationId: randomUuid(),
-      channel,
+      rack: config.getString('broker.rack'),
+      logDirs: logDirIds,
+      supportedFeatures: BrokerFeatures.supportedFeatures(),
+      channel: lifecycleChannel,
       time,
       logger: logger.child({ component: 'BrokerLifecycleManager' }),
       heartbeatIntervalMs: config.getInt('broker.heartbeat.interval.ms'),
-      registrationTimeoutMs: config.getInt('initial.broker.registration.timeout.ms'),
-      metadataVersionRange: { min: 1, max: METADATA_VERSION_LEVEL },
+      initialRegistrationTimeoutMs: config.getInt('initial.broker.registration.timeout.ms'),
+      // Kafka's heartbeat channel retries for half the session timeout (KAFKA-14392).
+      requestTimeoutMs: Math.floor(config.getInt('broker.session.timeout.ms') / 2),
       currentMetadataOffset: () => loader.image.offset,
     });
-    return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, channel, lifecycle, endpoints });
+    return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, lifecycleChannel, forwardingChannel, lifecycle, endpoints });
   }
 
   /**
-   * Registers this broker's endpoints with the active controller (once the metadata log has been replayed) and
-   * waits until this node's metadata holds the registration; starts the heartbeats.
-   * @throws Error when no controller registered it within initial.broker.registration.timeout.ms.
+   * Kafka's BrokerServer.startup after the metadata log was replayed: registers with the active controller, waits
+   * until the controller saw this broker caught up (RECOVERY), asks to be unfenced and waits until it is
+   * (RUNNING), then enables request processing on the client listeners. server.max.startup.time.ms bounds it.
+   * @throws Error when the broker could not register within initial.broker.registration.timeout.ms, shut down
+   *   meanwhile, or server.max.startup.time.ms passed.
    */
-  async register(): Promise<void> {
-    const brokerEpoch = await this.#lifecycle.register(this.#endpoints, this.config.getString('broker.rack'));
-    // The broker epoch is the offset of the RegisterBrokerRecord: this broker's image holds it once past it.
-    await this.#shared.loader.waitForOffset(brokerEpoch);
+  async startup(): Promise<void> {
+    const deadlineMs = this.#shared.time.hiResClockMs() + this.config.getLong('server.max.startup.time.ms');
+    this.#lifecycle.start(this.#endpoints);
+    await this.#waitForStartup('the controller to acknowledge that we are caught up', this.#lifecycle.initialCatchUp, deadlineMs);
+    await this.#waitForStartup('the broker to be unfenced', this.#lifecycle.setReadyToUnfence(), deadlineMs);
+    this.#socketServer.enableRequestProcessing();
+    this.logger.info({ brokerEpoch: String(this.#lifecycle.brokerEpoch) }, 'Unfenced: the client listeners now serve requests');
     void preloadCodecs(HOT_API_KEYS, this.logger);
   }
 
   /**
-   * Clean shutdown of the broker role (SIGTERM): stop accepting, stop the heartbeats and coordinators, answer
-   * waiting fetches, drain connections. The shared server closes the logs after. Idempotent.
+   * Waits for a startup step (Kafka's FutureUtils.waitWithLogging).
+   * @throws Error naming the step when it failed or `deadlineMs` (monotonic) passed first.
    */
-  shutdown(): Promise<void> {
+  async #waitForStartup(what: string, step: Promise<void>, deadlineMs: number): Promise<void> {
+    this.logger.info(`Waiting for ${what}`);
+    let timer: NodeJS.Timeout | undefined;
+    const remainingMs = deadlineMs - this.#shared.time.hiResClockMs();
+    const timeout = new Promise<'timeout'>((resolve) => {
+      // A deadline beyond setTimeout's range (the default is Long.MAX_VALUE) is no deadline.
+      if (remainingMs < 2 ** 31) timer = setTimeout(() => resolve('timeout'), Math.max(0, remainingMs));
+    });
+    const outcome = await Promise.race([step.then(() => null, (e: unknown) => ({ failed: e })), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') throw new Error(`timed out waiting for ${what} (server.max.startup.time.ms)`);
+    if (outcome !== null) {
+      throw new Error(
+        `broker ${this.nodeId} stopped while waiting for ${what}: it could not register with the controller quorum within ` +
+          `initial.broker.registration.timeout.ms=${this.config.getInt('initial.broker.registration.timeout.ms')}, or it was shut down`,
+        { cause: outcome.failed },
+      );
+    }
+    this.logger.info(`Finished waiting for ${what}`);
+  }
+
+  /**
+   * Clean shutdown of the broker role (SIGTERM): controlled shutdown (see the class doc) within `timeoutMs`, then
+   * stop accepting, stop the heartbeats and coordinators, answer waiting fetches, drain connections, close the
+   * channels. The shared server closes the logs after. Idempotent.
+   */
+  shutdown(timeoutMs = BROKER_SHUTDOWN_TIMEOUT_MS): Promise<void> {
     this.#stopped ??= (async () => {
+      if (this.config.getBoolean('controlled.shutdown.enable')) {
+        this.#lifecycle.beginControlledShutdown();
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
+        if (await Promise.race([this.#lifecycle.controlledShutdown.then(() => false), timedOut])) {
+          this.logger.error({ timeoutMs }, 'Timed out waiting for the controller to approve controlled shutdown');
+        }
+        clearTimeout(timer);
+      }
+      this.#lifecycle.beginShutdown();
       await this.#socketServer.stopAccepting();
-      this.#lifecycle.close();
       this.#transactionCoordinator.close();
       this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();
       await this.#socketServer.shutdown({ drainMs: 5000 });
-      this.#channel.close();
+      this.#lifecycleChannel.close();
+      this.#forwardingChannel.close();
     })();
     return this.#stopped;
   }
+}
+
+/** One of the broker's channels to the active controller (Kafka names them "heartbeat" and "forwarding"). */
+function controllerChannel(shared: SharedServer, provider: ControllerNodeProvider, name: 'heartbeat' | 'forwarding'): NodeToControllerChannel {
+  const { config, nodeId, time, logger } = shared;
+  const channelLogger = logger.child({ component: 'NodeToControllerChannel', channel: name });
+  const requestTimeoutMs = config.getInt('controller.socket.timeout.ms');
+  return new NodeToControllerChannel({
+    client: new NetworkClient({
+      clientId: `broker-${nodeId}-to-controller-${name}`,
+      time,
+      random: shared.random,
+      requestTimeoutMs,
+      // Kafka's channels to the controller have one request in flight and reconnect after 50 ms.
+      maxInFlightRequestsPerConnection: 1,
+      reconnectBackoffMs: 50,
+      reconnectBackoffMaxMs: 50,
+      logger: channelLogger,
+    }),
+    provider,
+    time,
+    retryBackoffMs: 50,
+    requestTimeoutMs,
+    logger: channelLogger,
+  });
+}
+
+/** Kafka's `KRaftMetadataCache.getRandomAliveBrokerId`: a random unfenced broker of `image`, or null. */
+function randomAliveBrokerId(image: MetadataImage, random: Random): number | null {
+  const alive = [...image.brokers.values()].filter((b) => !b.fenced);
+  return alive.length === 0 ? null : alive[random.nextInt(alive.length)]!.id;
 }
 
 /** This node's own controller listener as a destination: its bound port, on loopback when it binds every address. */

@@ -1,12 +1,12 @@
 import type { ApiServices } from './api-services.ts';
 import type { BrokerMetrics } from '../observability/metrics.ts';
-import type { QuorumController } from '../controller/quorum-controller.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { LogManager } from '../storage/log-manager.ts';
 import type { FetchSessionCache } from './fetch-session-cache.ts';
 import type { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.ts';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.ts';
+import type { ForwardingManager } from './forwarding-manager.ts';
 
 /**
  * Everything the API handlers use, wired by BrokerServer. Handlers receive it as their first argument, so they
@@ -15,13 +15,14 @@ import type { TransactionCoordinator } from '../coordinator/transaction/transact
 export interface BrokerServices extends ApiServices {
   /** The broker's Prometheus metrics (BrokerTopicMetrics, ...). */
   readonly metrics: BrokerMetrics;
-  readonly controller: QuorumController;
   /**
-   * The id of the active controller (the metadata quorum's leader), or null during an election. In combined mode it
-   * is a broker too, and the broker that can carry out metadata writes: Metadata and DescribeCluster name it as the
-   * controller until brokers pass writes on to the active controller (then Kafka names a random live broker).
+   * Kafka's `MetadataCache.getRandomAliveBrokerId`: a random unfenced broker of the current image, or null when
+   * there is none. Metadata and DescribeCluster name it as the controller (KRaft brokers forward the metadata
+   * writes, so any live broker can take them; the active controller is not reachable by clients).
    */
-  activeControllerId(): number | null;
+  randomAliveBrokerId(): number | null;
+  /** Passes metadata writes to the active controller (KIP-590). */
+  readonly forwardingManager: ForwardingManager;
   readonly replicaManager: ReplicaManager;
   readonly logManager: LogManager;
   readonly fetchSessions: FetchSessionCache;

@@ -1,6 +1,9 @@
 import type { QuorumController } from '../controller/quorum-controller.ts';
 import type { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
+import type { RequestContext } from '../network/request-handler.ts';
 import type { ApiServices } from './api-services.ts';
+import type { ForwardedResponse } from './kafka-apis.ts';
+import type { KafkaPrincipal } from './kafka-principal-serde.ts';
 
 /**
  * What the handlers of controller writes need (CreateTopics, DeleteTopics, CreatePartitions, the config
@@ -18,4 +21,9 @@ export interface ControllerOpsServices extends ApiServices {
  */
 export interface ControllerServices extends ControllerOpsServices {
   readonly raft: KafkaRaftClient;
+  /**
+   * Runs a request forwarded by a broker inside an EnvelopeRequest (KIP-590) through this listener's handlers
+   * (KafkaApis.handleForwarded, whose errors it throws).
+   */
+  handleForwarded(frame: Buffer, context: RequestContext, principal: KafkaPrincipal): Promise<ForwardedResponse>;
 }

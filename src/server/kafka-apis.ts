@@ -12,8 +12,10 @@ import type { Logger } from '../observability/logger.ts';
 import type { BrokerMetrics } from '../observability/metrics.ts';
 import { ApiError } from '../common/api-error.ts';
 import { RecordsError } from '../protocol/records/records-error.ts';
-import { NO_RESPONSE, type ApiHandler, type HandlerError } from './api-handler.ts';
+import { NO_RESPONSE, type ApiHandler, type HandlerError, type RequestInfo } from './api-handler.ts';
 import type { ApiServices } from './api-services.ts';
+import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from './kafka-principal-serde.ts';
+import { FORWARDABLE_API_KEYS } from './forwardable-apis.ts';
 
 const noRecycle = (): void => undefined;
 
@@ -37,6 +39,24 @@ export class InvalidRequestError extends Error {
     super(message);
     this.name = 'InvalidRequestError';
   }
+}
+
+/**
+ * A forwarded request (the payload of an EnvelopeRequest) that cannot be run; `code` is the EnvelopeResponse's
+ * error: UNSUPPORTED_VERSION (35) for a header or body this node cannot parse at its version (Kafka's
+ * EnvelopeUtils), INVALID_REQUEST (42) for an API that is not forwardable.
+ */
+export class ForwardedRequestError extends ApiError {
+  constructor(code: number, message: string) {
+    super(code, message);
+    this.name = 'ForwardedRequestError';
+  }
+}
+
+/** What {@link KafkaApis.handleForwarded} returns: the response, and its encoding (response header + body). */
+export interface ForwardedResponse {
+  readonly response: unknown;
+  readonly bytes: Buffer;
 }
 
 /**
@@ -111,19 +131,68 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
     const request = msg.decodeRequest(r, apiVersion);
     const pool = this.#framePool;
     const recycleFrame = pool === undefined ? noRecycle : (): void => void pool.release(frame);
+    const info: RequestInfo = { header, apiVersion, connection: ctx, frame, principal: ANONYMOUS_PRINCIPAL, forwarded: false, recycleFrame };
+    const result = this.#run(handler, msg.name, request, info);
+    const encode = (response: unknown): OutputChunk[] | null => this.#encode(apiKey, apiVersion, correlationId, response);
+    return result instanceof Promise ? result.then(encode) : encode(result);
+  }
+
+  /**
+   * Runs a request that reached this node inside an EnvelopeRequest (KIP-590; Kafka's `EnvelopeUtils`
+   * .handleEnvelopeRequest): `frame` is the forwarded request (header + body) as the client sent it to a broker,
+   * `ctx` the envelope's connection with the client's address, `principal` the client's. The handler registered
+   * for its API answers it as any request, failures included (the API's error response).
+   * @returns the response and its encoding (response header with the client's correlation id, then the body at the
+   *   client's version), to be carried back in the EnvelopeResponse.
+   * @throws ForwardedRequestError UNSUPPORTED_VERSION when the header or body cannot be parsed, the API is not
+   *   served here or not at this version; INVALID_REQUEST when the API is not forwardable (an Envelope included).
+   */
+  async handleForwarded(frame: Buffer, ctx: RequestContext, principal: KafkaPrincipal): Promise<ForwardedResponse> {
+    if (frame.length < 8) throw new ForwardedRequestError(Errors.UNSUPPORTED_VERSION, 'Failed to parse request header from envelope');
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const msg = API_MESSAGES.get(apiKey);
+    if (msg === undefined) throw new ForwardedRequestError(Errors.UNSUPPORTED_VERSION, `Failed to parse request header from envelope: unknown api key ${apiKey}`);
+    if (!FORWARDABLE_API_KEYS.has(apiKey)) throw new ForwardedRequestError(Errors.INVALID_REQUEST, `API ${msg.name} is not enabled or is not eligible for forwarding`);
+    const handler = this.#handlers.get(apiKey);
+    if (handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      throw new ForwardedRequestError(Errors.UNSUPPORTED_VERSION, `Failed to parse forwarded request: version ${apiVersion} of ${msg.name} is not supported`);
+    }
+    let header: RequestInfo['header'];
+    let request: unknown;
+    try {
+      const r = new Reader(frame);
+      header = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
+      request = msg.decodeRequest(r, apiVersion);
+    } catch (err) {
+      throw new ForwardedRequestError(Errors.UNSUPPORTED_VERSION, `Failed to parse forwarded ${msg.name} v${apiVersion}: ${(err as Error).message}`);
+    }
+    const info: RequestInfo = { header, apiVersion, connection: ctx, frame, principal, forwarded: true, recycleFrame: noRecycle };
+    const response = await this.#run(handler, msg.name, request, info);
+    const w = new Writer(256);
+    encodeResponseHeader(w, responseHeaderVersion(apiKey, apiVersion), { correlationId: header.correlationId });
+    msg.encodeResponse(w, apiVersion, response as never);
+    return { response, bytes: w.toBuffer() };
+  }
+
+  /**
+   * Runs `handler` and resolves with its response, or with the API's error response when it threw or rejected
+   * (see {@link #answerFailure}); synchronous when the handler is.
+   */
+  #run(handler: ApiHandler<unknown, unknown, S>, api: string, request: unknown, info: RequestInfo): unknown {
     const metrics = this.#metrics;
-    const timer = metrics === undefined ? undefined : startRequestTimer(metrics, msg.name, apiVersion);
-    const done = (response: unknown): OutputChunk[] | null => {
+    const timer = metrics === undefined ? undefined : startRequestTimer(metrics, api, info.apiVersion);
+    const done = (response: unknown): unknown => {
       timer?.();
-      return this.#encode(apiKey, apiVersion, correlationId, response);
+      return response;
     };
-    const failed = (err: unknown): OutputChunk[] | null => {
+    const failed = (err: unknown): unknown => {
       timer?.();
-      return this.#answerFailure(handler, request, header.clientId, apiVersion, correlationId, ctx, err);
+      return this.#answerFailure(handler, request, info, err);
     };
     let result: ReturnType<ApiHandler<unknown, unknown, S>['handle']>;
     try {
-      result = handler.handle(this.#services, request, { header, apiVersion, connection: ctx, recycleFrame });
+      result = handler.handle(this.#services, request, info);
     } catch (err) {
       return failed(err);
     }
@@ -135,20 +204,19 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
    * rejected is logged at error level and its request answered with the API's error response (the connection
    * stays open); an API whose error response is NO_RESPONSE (Produce acks=0) closes the connection instead.
    */
-  #answerFailure(handler: ApiHandler<unknown, unknown, S>, request: unknown, clientId: string | null, apiVersion: number, correlationId: number, ctx: RequestContext, err: unknown): OutputChunk[] | null {
+  #answerFailure(handler: ApiHandler<unknown, unknown, S>, request: unknown, info: RequestInfo, err: unknown): unknown {
     const error = handlerErrorOf(err);
+    const { apiVersion, header, connection } = info;
     this.#logger.error(
-      { err, api: API_KEY_NAMES[handler.apiKey], apiVersion, correlationId, clientId, connectionId: ctx.connectionId, errorCode: error.code },
+      { err, api: API_KEY_NAMES[handler.apiKey], apiVersion, correlationId: header.correlationId, clientId: header.clientId, connectionId: connection.connectionId, forwarded: info.forwarded, errorCode: error.code },
       'unexpected error handling request; answered with the error response',
     );
     const response = handler.errorResponse(request, error, apiVersion);
-    if (response === NO_RESPONSE) {
-      ctx.closeConnection();
-      return null;
-    }
-    return this.#encode(handler.apiKey, apiVersion, correlationId, response);
+    if (response === NO_RESPONSE) connection.closeConnection();
+    return response;
   }
 
+  /** The response's encoding (response header + body); nothing for NO_RESPONSE (Produce acks=0). */
   #encode(apiKey: number, apiVersion: number, correlationId: number, response: unknown): OutputChunk[] | null {
     if (response === NO_RESPONSE) return null;
     const msg = API_MESSAGES.get(apiKey)!;

@@ -55,6 +55,8 @@ export interface KafkaRaftManagerOptions {
   readonly channel?: NetworkChannel;
   /** Told of an I/O error in the metadata log (the LogManager takes its dir offline, which halts the node). */
   readonly onLogFailure?: (log: UnifiedLog, error: Error) => void;
+  /** How often the metadata log's snapshot retention runs; default Kafka's fixed 60 s (tests shorten it). */
+  readonly logCleanIntervalMs?: number;
 }
 
 /**
@@ -113,6 +115,7 @@ export class KafkaRaftManager {
       time: options.time,
       random: options.random ?? SystemRandom,
       logger: options.logger.child({ component: 'RaftClient' }),
+      logCleanIntervalMs: options.logCleanIntervalMs,
     });
     await client.initialize();
     for (const l of listeners) client.register(l);

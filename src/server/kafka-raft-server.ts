@@ -108,7 +108,7 @@ export class KafkaRaftServer {
       if (config.isBroker) brokerServer = await BrokerServer.start(shared, controllerServer, options);
       await shared.startRaft();
       if (controllerServer !== null) await controllerServer.awaitBootstrap();
-      if (brokerServer !== null) await brokerServer.register();
+      if (brokerServer !== null) await brokerServer.startup();
     } catch (e) {
       await brokerServer?.shutdown().catch(() => undefined);
       await controllerServer?.shutdown().catch(() => undefined);
@@ -121,6 +121,7 @@ export class KafkaRaftServer {
         clusterId: shared.clusterId,
         roles: config.processRoles,
         listeners: brokerServer?.listenerUrls ?? [],
+        controllerListeners: controllerServer?.listenerUrls ?? [],
         startupMs: Math.round(shared.uptimeMs),
       },
       'Kafka broker started',

@@ -1,4 +1,4 @@
-import { ProcessTerminatingFaultHandler, type FaultHandler } from '../common/fault-handler.ts';
+import { FaultHandlerException, ProcessTerminatingFaultHandler, type FaultHandler } from '../common/fault-handler.ts';
 import { SystemRandom, type Random } from '../common/random.ts';
 import { SystemTime, type Time } from '../common/time.ts';
 import { checkClusterId } from '../config/cluster-id.ts';
@@ -7,10 +7,13 @@ import { LogConfig } from '../config/log-config.ts';
 import { toLogConfigValues, type LogConfigValues } from '../config/to-log-config-values.ts';
 import { formatDirectories, loadClusterId } from '../metadata/meta-properties.ts';
 import { MetadataLoader } from '../metadata/metadata-loader.ts';
+import { SnapshotEmitter } from '../metadata/snapshot-emitter.ts';
+import { SnapshotGenerator } from '../metadata/snapshot-generator.ts';
 import { ConfigResourceType, configResourceKey, topicConfigs, type MetadataImage } from '../metadata/metadata-image.ts';
 import { NetworkClient } from '../network/network-client.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
 import { BrokerMetrics, startMetricsServer } from '../observability/metrics.ts';
+import { registerRaftMetrics, registerSnapshotEmitterMetrics } from '../observability/raft-metrics.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import type { Server as HttpServer } from 'node:http';
 import { KafkaNetworkChannel } from './kafka-network-channel.ts';
@@ -35,6 +38,11 @@ export interface SharedServerOptions {
    * ProcessTerminatingFaultHandler (fatal log line, exit code 1), as Kafka's fatal fault handlers.
    */
   faultHandler?: FaultHandler;
+  /**
+   * How often the metadata log's snapshot retention runs (metadata.max.retention.*); default Kafka's fixed 60 s.
+   * Tests of log trimming shorten it.
+   */
+  metadataLogCleanIntervalMs?: number;
 }
 
 /**
@@ -61,6 +69,8 @@ export class SharedServer {
   readonly raft: KafkaRaftManager;
   /** The Prometheus registry and metrics of the process (broker and controller). */
   readonly metrics: BrokerMetrics;
+  /** Writes snapshots of this node's metadata image as the log grows (KIP-630; every role, as Kafka). */
+  readonly snapshotGenerator: SnapshotGenerator;
   readonly #raftNetworkClient: NetworkClient;
   readonly #startedAtMs: number;
   #currentConfig: KafkaConfig;
@@ -80,6 +90,7 @@ export class SharedServer {
     raft: KafkaRaftManager;
     raftNetworkClient: NetworkClient;
     metrics: BrokerMetrics;
+    snapshotGenerator: SnapshotGenerator;
     startedAtMs: number;
   }) {
     this.config = parts.config;
@@ -95,6 +106,7 @@ export class SharedServer {
     this.raft = parts.raft;
     this.#raftNetworkClient = parts.raftNetworkClient;
     this.metrics = parts.metrics;
+    this.snapshotGenerator = parts.snapshotGenerator;
     this.#startedAtMs = parts.startedAtMs;
   }
 
@@ -167,7 +179,16 @@ export class SharedServer {
     }
 
     let raft: KafkaRaftManager | null = null;
-    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), faultHandler, { highWatermark: () => raft?.client.highWatermark ?? null });
+    let snapshotGenerator: SnapshotGenerator | null = null;
+    // A metadata loading fault turns snapshots off before the node's fault handler runs (Kafka's SharedServer):
+    // an image that skipped a record must never be written out as a snapshot.
+    const loaderFaultHandler: FaultHandler = {
+      handleFault: (message, cause) => {
+        snapshotGenerator?.disable('metadata loading fault');
+        return faultHandler.handleFault(message, cause);
+      },
+    };
+    const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), loaderFaultHandler, { highWatermark: () => raft?.client.highWatermark ?? null });
     const listenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
     const raftNetworkClient = new NetworkClient({
       clientId: `raft-client-${nodeId}`,
@@ -187,9 +208,24 @@ export class SharedServer {
       channel: new KafkaNetworkChannel(raftNetworkClient, listenerName),
       // An I/O error in the metadata log fails its dir, which ends the process (Kafka's ReplicaManager halts).
       onLogFailure: (log, err) => logManager.handleLogDirFailure(metadataLogDir, `I/O error in the metadata log ${log.dir}`, err),
+      logCleanIntervalMs: options.metadataLogCleanIntervalMs,
     });
     const metrics = new BrokerMetrics();
-    shared = new SharedServer({ config, clusterId, time, random, logger, faultHandler, logManager, loader, raft, raftNetworkClient, metrics, startedAtMs });
+    const raftClient = raft.client;
+    registerRaftMetrics(metrics.registry, () => raftClient.metrics());
+    const snapshotEmitter = new SnapshotEmitter({ raft: raftClient, time, logger: logger.child({ component: 'SnapshotEmitter' }) });
+    snapshotGenerator = new SnapshotGenerator({
+      time,
+      emitter: (image, lastContainedLogTimeMs) => snapshotEmitter.emit(image, lastContainedLogTimeMs),
+      faultHandler: snapshotFaultHandler(logger),
+      logger: logger.child({ component: 'SnapshotGenerator' }),
+      maxBytesSinceLastSnapshot: config.getLong('metadata.log.max.record.bytes.between.snapshots'),
+      maxTimeSinceLastSnapshotMs: config.getLong('metadata.log.max.snapshot.interval.ms'),
+    });
+    // First, as Kafka's SharedServer: the generator counts every image the loader publishes.
+    loader.installPublisher(snapshotGenerator);
+    registerSnapshotEmitterMetrics(metrics.registry, snapshotEmitter);
+    shared = new SharedServer({ config, clusterId, time, random, logger, faultHandler, logManager, loader, raft, raftNetworkClient, metrics, snapshotGenerator, startedAtMs });
     shared.#installDynamicConfigPublisher();
     return shared;
   }
@@ -247,6 +283,8 @@ export class SharedServer {
    */
   shutdown(): Promise<void> {
     this.#stopped ??= (async () => {
+      // No snapshot starts any more, and the one being written finishes before the metadata log closes.
+      await this.snapshotGenerator.close();
       await this.raft.shutdown();
       this.#raftNetworkClient.close();
       await this.logManager.shutdown();
@@ -254,6 +292,19 @@ export class SharedServer {
     })();
     return this.#stopped;
   }
+}
+
+/**
+ * Where snapshot generation errors go: logged, and the node goes on (Kafka's non-fatal "KRaft snapshot file
+ * generation error" handler); the generator retries after another full interval.
+ */
+function snapshotFaultHandler(logger: Logger): FaultHandler {
+  return {
+    handleFault(failureMessage, cause) {
+      logger.error({ err: cause }, `Encountered non-fatal fault: ${failureMessage}`);
+      return new FaultHandlerException(failureMessage, cause);
+    },
+  };
 }
 
 /**

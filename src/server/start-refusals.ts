@@ -4,12 +4,11 @@
 import type { KafkaConfig } from '../config/kafka-config.ts';
 
 /**
- * Every reason this node cannot start with `config` (empty when it can):
- * - an empty controller.quorum.voters (the KIP-853 dynamic quorum of Kafka 4.x's own server.properties, found
- *   through controller.quorum.bootstrap.servers) is not supported yet: the message says which static voter to set;
- * - every node runs the broker role with the controller role in one process (combined mode) so far: brokers and
- *   controllers in separate processes need the brokers to pass metadata writes on to the active controller
- *   (request forwarding), which is not built yet.
+ * Every reason this node cannot start with `config` (empty when it can): an empty controller.quorum.voters (the
+ * KIP-853 dynamic quorum of Kafka 4.x's own server.properties, found through controller.quorum.bootstrap.servers)
+ * is not supported yet: the message says which static voter to set. Every process.roles (broker, controller, or
+ * both) starts; what a role needs of its listeners and voters is checked by the config's validation, with
+ * Kafka's messages.
  */
 export function startRefusals(config: KafkaConfig): string[] {
   const problems: string[] = [];
@@ -20,11 +19,6 @@ export function startRefusals(config: KafkaConfig): string[] {
     problems.push(
       'controller.quorum.voters is empty: the dynamic controller quorum (KIP-853, controller.quorum.bootstrap.servers and ' +
         `kafka-storage format --standalone) is not supported yet; set a static quorum in controller.quorum.voters${example}`,
-    );
-  } else if (!(config.isBroker && config.isController)) {
-    problems.push(
-      `process.roles=${config.processRoles.join(',')}: only combined nodes (process.roles=broker,controller) are supported so far; ` +
-        'separate broker and controller processes need request forwarding to the active controller, which is not built yet',
     );
   }
   return problems;

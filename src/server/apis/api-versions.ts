@@ -13,12 +13,7 @@ import type { ApiVersionsResponse } from '../../protocol/generated/messages/api-
 import type { Input } from '../../protocol/message-input.ts';
 import { METADATA_VERSION_LEVEL } from '../../controller/quorum-controller.ts';
 import type { ApiServices } from '../api-services.ts';
-
-/**
- * kraft.version levels this node's raft client supports (KIP-853): 0 static voters, 1 voters in the log. A leader
- * adding a voter checks the new voter's range here (AddRaftVoter sends it ApiVersions first).
- */
-const KRAFT_VERSION_RANGE = { name: 'kraft.version', minVersion: 0, maxVersion: 1 } as const;
+import { BrokerFeatures } from '../broker-features.ts';
 
 /** Kafka's `ApiVersionsRequest.isValid` pattern for client software name and version. */
 const SOFTWARE_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
@@ -40,7 +35,7 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVer
       errorCode: Errors.NONE,
       apiKeys,
       throttleTimeMs: 0,
-      supportedFeatures: [{ name: 'metadata.version', minVersion: 1, maxVersion: METADATA_VERSION_LEVEL }, KRAFT_VERSION_RANGE],
+      supportedFeatures: BrokerFeatures.supportedFeatures(),
       finalizedFeaturesEpoch: services.metadata().offset,
       finalizedFeatures: [{ name: 'metadata.version', maxVersionLevel: level, minVersionLevel: level }],
       zkMigrationReady: false,

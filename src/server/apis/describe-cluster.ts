@@ -1,6 +1,6 @@
 // DescribeCluster (key 60): v0-1
-// Behaviour: the cluster id, a controller id (this node, as Kafka brokers report a broker clients can reach),
-// and the unfenced brokers' endpoints on the request's listener. EndpointType 2 (controllers, KIP-919) is
+// Behaviour: the cluster id, a controller id (a random unfenced broker, as Kafka's KRaft brokers report: brokers
+// forward metadata writes, the active controller is not reachable by clients), and the unfenced brokers' endpoints on the request's listener. EndpointType 2 (controllers, KIP-919) is
 // answered with UNSUPPORTED_ENDPOINT_TYPE (119) on a broker listener, as Kafka does.
 // Version notes: v0 flexible; v1 endpointType.
 import { defineHandler } from '../api-handler.ts';
@@ -32,7 +32,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Inpu
       errorMessage: null,
       endpointType: 1,
       clusterId: services.clusterId,
-      controllerId: services.activeControllerId() ?? -1,
+      controllerId: services.randomAliveBrokerId() ?? -1,
       brokers,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
     };

@@ -2,9 +2,10 @@
 // Behaviour: the broker leading the __consumer_offsets partition of a group id (key type 0, partition
 // abs(hashCode(groupId)) % offsets.topic.num.partitions) or the __transaction_state partition of a transactional
 // id (key type 1, transaction.state.log.num.partitions), with its endpoint on the listener the request came in on.
-// The internal topic is created on first use (the creation is awaited, unlike Kafka which answers
-// COORDINATOR_NOT_AVAILABLE meanwhile). Errors: COORDINATOR_NOT_AVAILABLE (15) when the partition has no live
-// leader or the topic could not be created; INVALID_REQUEST (42) for share coordinators (key type 2, not served).
+// The internal topic is created on first use by a CreateTopics from this broker to the active controller (the
+// creation is awaited, unlike Kafka which answers COORDINATOR_NOT_AVAILABLE meanwhile). Errors:
+// COORDINATOR_NOT_AVAILABLE (15) when the partition has no live leader or the topic could not be created;
+// INVALID_REQUEST (42) for share coordinators (key type 2, not served).
 // Version notes: v1 keyType, throttle time and error message; v3 flexible; v4 batches keys (coordinatorKeys) with
 // per-key errors; v5-6 only change error semantics (v6 adds the share key type).
 import { defineHandler } from '../api-handler.ts';
@@ -44,12 +45,9 @@ async function findCoordinator(services: BrokerServices, keyType: number, key: s
   }
   let image = services.metadata();
   if (!image.topicsByName.has(topicName)) {
-    try {
-      await services.autoTopicCreation.createTopic(topicName);
-    } catch (err) {
-      services.logger.warn({ err, topic: topicName }, 'could not create the coordinator topic');
-      return { errorCode: Errors.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
-    }
+    // Kafka creates the internal topics as the broker itself (no client principal, no envelope).
+    const created = await services.autoTopicCreation.createTopic(topicName, null);
+    if (created.errorCode !== Errors.NONE) return { errorCode: Errors.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
     image = services.metadata();
   }
   const leader = image.topicsByName.get(topicName)?.partitions.get(partition)?.leader ?? -1;

@@ -36,21 +36,26 @@ import { txnOffsetCommitHandler } from './txn-offset-commit.ts';
 import { listTransactionsHandler } from './list-transactions.ts';
 import { describeTransactionsHandler } from './describe-transactions.ts';
 import { describeProducersHandler } from './describe-producers.ts';
+import { forwardToController } from './forward-to-controller.ts';
 
-/** Every API this broker serves; ApiVersions advertises exactly these, with their version ranges. */
+/**
+ * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
+ * the active controller intersected with the controller's). The metadata writes are forwarded (KIP-590), as Kafka's
+ * brokers do: the controller's handlers answer them.
+ */
 export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   apiVersionsHandler,
   metadataHandler,
   produceHandler,
   fetchHandler,
   listOffsetsHandler,
-  createTopicsHandler,
-  deleteTopicsHandler,
-  createPartitionsHandler,
+  forwardToController(createTopicsHandler),
+  forwardToController(deleteTopicsHandler),
+  forwardToController(createPartitionsHandler),
   deleteRecordsHandler,
   describeConfigsHandler,
-  alterConfigsHandler,
-  incrementalAlterConfigsHandler,
+  forwardToController(alterConfigsHandler),
+  forwardToController(incrementalAlterConfigsHandler),
   describeClusterHandler,
   describeLogDirsHandler,
   offsetForLeaderEpochHandler,

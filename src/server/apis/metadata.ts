@@ -1,9 +1,11 @@
 // Metadata (key 3): v0-12
-// Behaviour: brokers that have an endpoint on the listener the request came in on (their advertised host/port),
-// the cluster id, a controller id (this node: clients talk to brokers, as in KRaft), and the requested topics
-// (all topics for a null list, or an empty list at v0) with leader, leader epoch, replicas, ISR and offline
-// replicas per partition. Unknown topics are created synchronously when auto.create.topics.enable is on and the
-// request allows it (v4+ flag; implied before v4), so the first answer is complete; otherwise
+// Behaviour: the unfenced brokers that have an endpoint on the listener the request came in on (their advertised
+// host/port), the cluster id, a controller id (a random unfenced broker, as Kafka's KRaft brokers answer: brokers
+// forward metadata writes to the active controller), and the requested topics (all topics for a null list, or an
+// empty list at v0) with leader, leader epoch, replicas, ISR and offline replicas per partition. Unknown topics are
+// created when auto.create.topics.enable is on and the request allows it (v4+ flag; implied before v4): a
+// CreateTopics in an Envelope with the client's principal to the active controller, awaited (unlike Kafka, which
+// answers UNKNOWN_TOPIC_OR_PARTITION meanwhile) until this broker's metadata has the topic; otherwise
 // UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_TOPIC_EXCEPTION (17) for illegal names, UNKNOWN_TOPIC_ID (100) for ids.
 // Version notes: v1 null topics = all, adds rack/controllerId/isInternal; v2 clusterId; v4 allowAutoTopicCreation;
 // v5 offlineReplicas; v7 leaderEpoch; v8 authorized operations; v9 flexible; v10 topic ids; v11 drops cluster
@@ -61,7 +63,8 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
   apiKey: ApiKeys.Metadata,
   minVersion: 0,
   maxVersion: 12,
-  async handle(services, request, { apiVersion, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, connection } = info;
     const topicOps = request.includeTopicAuthorizedOperations ? ALL_TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
     let image = services.metadata();
     const allTopics = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
@@ -75,7 +78,7 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
         .map((t) => t.name)
         .filter((name): name is string => name !== null && !image.topicsByName.has(name) && mayAutoCreate(services, request, apiVersion, name));
       if (toCreate.length > 0) {
-        await Promise.all([...new Set(toCreate)].map((name) => services.autoTopicCreation.createTopic(name)));
+        await Promise.all([...new Set(toCreate)].map((name) => services.autoTopicCreation.createTopic(name, info)));
         image = services.metadata();
       }
       topics = requested.map((t) => {
@@ -99,7 +102,7 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
       throttleTimeMs: 0,
       brokers,
       clusterId: services.clusterId,
-      controllerId: services.activeControllerId() ?? -1,
+      controllerId: services.randomAliveBrokerId() ?? -1,
       topics,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };

@@ -15,11 +15,6 @@ export const allocateProducerIdsHandler = defineHandler<AllocateProducerIdsReque
   minVersion: 0,
   maxVersion: 0,
   async handle(services, request) {
-    services.controller.activeEpoch();
-    const registration = services.metadata().brokers.get(request.brokerId);
-    if (registration === undefined || registration.epoch !== request.brokerEpoch) {
-      return { errorCode: Errors.STALE_BROKER_EPOCH, producerIdStart: -1n, producerIdLen: -1 };
-    }
     const block = await services.controller.allocateProducerIds(request.brokerId, request.brokerEpoch);
     return { errorCode: Errors.NONE, producerIdStart: block.start, producerIdLen: block.length };
   },

@@ -1,9 +1,14 @@
 // BrokerHeartbeat (key 63): v0-1
-// Behaviour: a registered broker keeps its session with the active controller. Answered on the active controller
-// only (NOT_CONTROLLER, 41, elsewhere); STALE_BROKER_EPOCH (77) when the broker epoch is not the registered one.
-// Not yet: session expiry (fencing after broker.session.timeout.ms), unfencing once caught up, wantFence and
-// controlled shutdown (the broker is told to shut down at once when it asks to).
-// Version notes: v1 offlineLogDirs (KIP-858).
+// Behaviour: a registered broker keeps its session with the active controller (broker.session.timeout.ms) and
+// moves through Kafka's broker states (BrokerHeartbeatManager.calculateNextBrokerState): FENCED -> UNFENCED once
+// currentMetadataOffset reaches its RegisterBrokerRecord's offset and wantFence is false; wantFence fences;
+// wantShutDown gives CONTROLLED_SHUTDOWN while the broker leads partitions (they move to other ISR members), then
+// SHUTDOWN_NOW (shouldShutDown) once it leads none and every active broker has seen that move. The response says
+// isCaughtUp (the registration record is applied), isFenced and shouldShutDown. offlineLogDirs (v1) are removed
+// from the registration. Answered on the active controller only (NOT_CONTROLLER, 41); STALE_BROKER_EPOCH (77) for
+// an unknown broker or another epoch; REQUEST_TIMED_OUT (7) when it waited in the controller's queue longer than
+// broker.heartbeat.interval.ms / 2 (Kafka's deadline).
+// Version notes: v1 offlineLogDirs (KIP-858). v2 (cordonedLogDirs, KIP-1066) is not served.
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -16,13 +21,10 @@ export const brokerHeartbeatHandler = defineHandler<BrokerHeartbeatRequest, Inpu
   apiKey: ApiKeys.BrokerHeartbeat,
   minVersion: 0,
   maxVersion: 1,
-  handle(services, request) {
-    services.controller.activeEpoch();
-    const registration = services.metadata().brokers.get(request.brokerId);
-    if (registration === undefined || registration.epoch !== request.brokerEpoch) {
-      return { errorCode: Errors.STALE_BROKER_EPOCH, isCaughtUp: false, isFenced: true, shouldShutDown: false };
-    }
-    return { errorCode: Errors.NONE, isCaughtUp: true, isFenced: registration.fenced, shouldShutDown: request.wantShutDown };
+  async handle(services, request) {
+    const deadlineMs = services.time.hiResClockMs() + services.config.getInt('broker.heartbeat.interval.ms') / 2;
+    const reply = await services.controller.processBrokerHeartbeat(request, deadlineMs);
+    return { errorCode: Errors.NONE, isCaughtUp: reply.isCaughtUp, isFenced: reply.isFenced, shouldShutDown: reply.shouldShutDown };
   },
   errorResponse(_request, error) {
     return { errorCode: error.code, isCaughtUp: false, isFenced: true, shouldShutDown: false };

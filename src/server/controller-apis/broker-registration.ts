@@ -1,12 +1,18 @@
 // BrokerRegistration (key 62): v0-3
-// Behaviour: a broker registers (or re-registers after a restart) with the active controller: a
-// RegisterBrokerRecord with a new broker epoch (the offset of the record), its listeners, rack and incarnation id;
-// the broker is registered unfenced and partitions of which it is a replica that have no leader get it as leader.
-// Errors: INCONSISTENT_CLUSTER_ID (104) for another cluster's broker, NOT_CONTROLLER (41) on a node that is not the
-// active controller.
-// Not yet: fencing until the broker has caught up with the metadata log, duplicate registration checks
-// (DUPLICATE_BROKER_REGISTRATION), feature range checks (UNSUPPORTED_VERSION), log dirs (KIP-858).
-// Version notes: v1 logDirs; v2 isMigratingZkBroker semantics; v3 previousBrokerEpoch (KIP-1033).
+// Behaviour: a broker registers (or re-registers after a restart) with the active controller, as Kafka's
+// ClusterControlManager.registerBroker: a new incarnation (incarnation id) gets a new broker epoch, the offset of
+// its RegisterBrokerRecord, and is registered FENCED (its heartbeats unfence it once it has applied that record);
+// the previous incarnation's partitions get new leaders from their ISRs in the same batch. The same incarnation
+// registering again keeps its epoch and state (an amended registration).
+// Errors: INCONSISTENT_CLUSTER_ID (104), DUPLICATE_BROKER_REGISTRATION (101) while another incarnation of the id
+// has a live session, BROKER_ID_NOT_REGISTERED (102) for isMigratingZkBroker, UNSUPPORTED_VERSION (35) when a
+// finalized feature (metadata.version, kraft.version, ...) is outside the broker's range, INVALID_REGISTRATION
+// (119) without a metadata.version feature or with reserved, duplicate or taken log directory ids, NOT_CONTROLLER
+// (41) on a node that is not the active controller.
+// Not yet: Kafka refuses a registration without log directories at this metadata.version (KIP-858); ours accepts
+// it, since no replica is assigned to a directory yet.
+// Version notes: v1 logDirs (KIP-858); v2 isMigratingZkBroker semantics; v3 previousBrokerEpoch (KIP-1033, read
+// for clean shutdown detection, which only KIP-966 ELR acts on).
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -19,10 +25,8 @@ export const brokerRegistrationHandler = defineHandler<BrokerRegistrationRequest
   apiKey: ApiKeys.BrokerRegistration,
   minVersion: 0,
   maxVersion: 3,
-  async handle(services, request) {
-    if (request.clusterId !== services.clusterId) return { errorCode: Errors.INCONSISTENT_CLUSTER_ID, brokerEpoch: -1n };
-    const endpoints = request.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol }));
-    const brokerEpoch = await services.controller.registerBroker(request.brokerId, endpoints, request.rack, request.incarnationId);
+  async handle(services, request, info) {
+    const brokerEpoch = await services.controller.registerBroker(request, info.apiVersion);
     return { errorCode: Errors.NONE, brokerEpoch };
   },
   errorResponse(_request, error) {

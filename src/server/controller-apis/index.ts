@@ -10,18 +10,25 @@ import { RAFT_HANDLERS } from './raft-apis.ts';
 import { brokerRegistrationHandler } from './broker-registration.ts';
 import { brokerHeartbeatHandler } from './broker-heartbeat.ts';
 import { allocateProducerIdsHandler } from './allocate-producer-ids.ts';
+import { controllerRegistrationHandler } from './controller-registration.ts';
+import { unregisterBrokerHandler } from './unregister-broker.ts';
+import { envelopeHandler } from './envelope.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
- * the quorum's own APIs, broker registration and heartbeats, producer id blocks, and the metadata writes brokers
- * pass on (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs).
+ * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
+ * blocks, the metadata writes (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs)
+ * and Envelope, in which brokers pass their clients' metadata writes on (KIP-590).
  */
 export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServices>[] = [
   apiVersionsHandler,
   ...RAFT_HANDLERS,
   brokerRegistrationHandler,
   brokerHeartbeatHandler,
+  controllerRegistrationHandler,
+  unregisterBrokerHandler,
   allocateProducerIdsHandler,
+  envelopeHandler,
   createTopicsHandler,
   deleteTopicsHandler,
   createPartitionsHandler,

@@ -27,7 +27,7 @@ function partitionRecord(partitionId: number, topicId = TOPIC_ID): Buffer {
 }
 
 function dataBatch(baseOffset: bigint, ...records: Buffer[]): Batch {
-  return { baseOffset, lastOffset: baseOffset + BigInt(records.length) - 1n, epoch: 1, appendTimestampMs: 0, sizeInBytes: 100, records, controlRecords: [] };
+  return { baseOffset, lastOffset: baseOffset + BigInt(records.length) - 1n, epoch: 1, appendTimestampMs: 500 + Number(baseOffset), sizeInBytes: 100, records, controlRecords: [] };
 }
 
 function controlBatch(offset: bigint): Batch {
@@ -89,7 +89,7 @@ async function snapshotOf(offset: bigint, records: Buffer[]): Promise<SnapshotRe
     freeze: async () => void (frozen = true),
     close: async () => {},
   };
-  const w = new SnapshotWriter({ raw, lastContainedLogTimestamp: 0, maxBatchSizeBytes: 1 << 20, wallClockMs: () => 0 });
+  const w = new SnapshotWriter({ raw, lastContainedLogTimestamp: Number(offset) * 1000, maxBatchSizeBytes: 1 << 20, wallClockMs: () => 0 });
   await w.append(records);
   await w.freeze();
   const bytes = Buffer.concat(parts);
@@ -112,13 +112,13 @@ test('catching up: the log up to the high watermark is published as one image, t
   assert.equal(caughtUp, true);
   assert.equal(publisher.images.length, 1);
   assert.deepEqual([...publisher.images[0]!.topicsByName.keys()].sort(), ['a', 'b', 'c']);
-  assert.deepEqual(publisher.updates[0]!.manifest, { type: 'LOG_DELTA', numBytes: 200 });
+  assert.deepEqual(publisher.updates[0]!.manifest, { type: 'LOG_DELTA', numBytes: 200, lastContainedLogTimeMs: 503 }, 'the bytes and the append time of the last batch');
   hw.value = 6n;
   await loader.handleCommit(controlBatch(4n));
   await loader.handleCommit(dataBatch(5n, topicRecord('d', 'AAAAAAAAAAAAAAAAAAAABg')));
   assert.equal(publisher.images.length, 2, 'a control batch publishes nothing');
   assert.ok(publisher.images[1]!.topicsByName.has('d'));
-  assert.deepEqual(publisher.updates[1]!.manifest, { type: 'LOG_DELTA', numBytes: 100 });
+  assert.deepEqual(publisher.updates[1]!.manifest, { type: 'LOG_DELTA', numBytes: 100, lastContainedLogTimeMs: 505 });
 });
 
 test('an empty log: the LeaderChange record alone ends the catch-up', async () => {
@@ -135,7 +135,7 @@ test('start-up from a snapshot: its records make the image and the log after it 
   await loader.handleCommit(dataBatch(10n, topicRecord('y', 'AAAAAAAAAAAAAAAAAAAACA'), topicRecord('z', 'AAAAAAAAAAAAAAAAAAAACQ')));
   await loader.caughtUp();
   assert.deepEqual([...publisher.images[0]!.topicsByName.keys()].sort(), ['x', 'y', 'z']);
-  assert.deepEqual(publisher.updates[0]!.manifest, { type: 'SNAPSHOT' });
+  assert.deepEqual(publisher.updates[0]!.manifest, { type: 'LOG_DELTA', numBytes: 100, lastContainedLogTimeMs: 510 }, 'the log after the snapshot counts toward the next one');
   // A follower that fell behind the leader's log start fetches a newer snapshot: y and z are gone from it.
   await loader.handleLoadSnapshot(await snapshotOf(20n, [METADATA_VERSION, topicRecord('x', 'AAAAAAAAAAAAAAAAAAAABw'), topicRecord('w', 'AAAAAAAAAAAAAAAAAAAACg')]));
   assert.equal(publisher.images.length, 2);
@@ -143,7 +143,7 @@ test('start-up from a snapshot: its records make the image and the log after it 
   assert.deepEqual([...latest.topicsByName.keys()].sort(), ['w', 'x']);
   assert.equal(latest.offset, 19n);
   const { changes, manifest } = publisher.updates[1]!;
-  assert.deepEqual(manifest, { type: 'SNAPSHOT' });
+  assert.deepEqual(manifest, { type: 'SNAPSHOT', lastContainedLogTimeMs: 20_000 }, "the snapshot header's lastContainedLogTimestamp");
   assert.deepEqual([...changes.deletedTopics.values()].map((t) => t.name).sort(), ['y', 'z']);
   assert.deepEqual([...changes.createdTopics], ['AAAAAAAAAAAAAAAAAAAACg']);
 });
@@ -206,4 +206,11 @@ test('a snapshot without metadata.version goes to the fault handler', async () =
   const { loader, faults } = recordingLoader({ value: 5n });
   await assert.rejects(loader.handleLoadSnapshot(await snapshotOf(5n, [topicRecord('x')])), FaultHandlerException);
   assert.equal(faults.firstFault!.message, 'Error loading metadata snapshot 5-2');
+});
+
+test('start-up from a snapshot with nothing after it publishes a SNAPSHOT manifest with its header time', async () => {
+  const { loader, publisher } = recordingLoader({ value: 10n });
+  await loader.handleLoadSnapshot(await snapshotOf(10n, [METADATA_VERSION, topicRecord('x', 'AAAAAAAAAAAAAAAAAAAABw')]));
+  await loader.caughtUp();
+  assert.deepEqual(publisher.updates.map((u) => u.manifest), [{ type: 'SNAPSHOT', lastContainedLogTimeMs: 10_000 }]);
 });

@@ -20,6 +20,7 @@ function harness(options: { maxBytes?: number; maxTimeMs?: number; fail?: boolea
   const time = new MockTime();
   const faults = new RecordingFaultHandler();
   const emitted: bigint[] = [];
+  const times: number[] = [];
   const pending: (() => void)[] = [];
   const generator = new SnapshotGenerator({
     time,
@@ -27,22 +28,23 @@ function harness(options: { maxBytes?: number; maxTimeMs?: number; fail?: boolea
     logger: rootLogger,
     maxBytesSinceLastSnapshot: options.maxBytes ?? 20 * MIB,
     maxTimeSinceLastSnapshotMs: options.maxTimeMs ?? HOUR_MS,
-    emitter: (image) => {
+    emitter: (image, lastContainedLogTimeMs) => {
       emitted.push(image.offset);
+      times.push(lastContainedLogTimeMs);
       return new Promise<void>((resolve, reject) => pending.push(() => (options.fail === true ? reject(new Error('disk full')) : resolve())));
     },
   });
   let offset = 0;
   const publish = (numBytes: number, offsetBatchAligned?: boolean) => {
     offset += 10;
-    generator.onMetadataUpdate(imageAt(offset), CHANGES, { type: 'LOG_DELTA', numBytes, offsetBatchAligned });
+    generator.onMetadataUpdate(imageAt(offset), CHANGES, { type: 'LOG_DELTA', numBytes, offsetBatchAligned, lastContainedLogTimeMs: 1000 + offset });
   };
   /** Lets the emitter's promise settle and the generator observe it. */
   const finish = async () => {
     pending.shift()!();
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
-  return { time, faults, emitted, generator, publish, finish, offset: () => offset };
+  return { time, faults, emitted, times, generator, publish, finish, offset: () => offset };
 }
 
 test('a snapshot is emitted once the committed bytes since the last one reach metadata.log.max.record.bytes.between.snapshots', async () => {
@@ -52,6 +54,7 @@ test('a snapshot is emitted once the committed bytes since the last one reach me
   assert.deepEqual(h.emitted, []);
   h.publish(1);
   assert.deepEqual(h.emitted, [30n], 'the image that crossed the limit');
+  assert.deepEqual(h.times, [1030], "with its last batch's append time (the snapshot header's lastContainedLogTimestamp)");
   assert.equal(h.generator.bytesSinceLastSnapshot, 0, 'counting restarts when the emission starts');
   await h.finish();
   h.publish(19 * MIB);
@@ -95,7 +98,7 @@ test('loading a snapshot restarts both counts', () => {
   const h = harness({ maxBytes: 1000 });
   h.publish(900);
   h.time.sleep(HOUR_MS - 10);
-  h.generator.onMetadataUpdate(imageAt(500), CHANGES, { type: 'SNAPSHOT' });
+  h.generator.onMetadataUpdate(imageAt(500), CHANGES, { type: 'SNAPSHOT', lastContainedLogTimeMs: 0 });
   h.time.sleep(10);
   h.publish(900);
   assert.deepEqual(h.emitted, []);

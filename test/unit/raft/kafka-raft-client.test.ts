@@ -117,6 +117,20 @@ describe('a single voter', () => {
     assert.throws(() => c.client.scheduleAppend(0, [Buffer.from('x')]), NotLeaderError);
   });
 
+  test('append rate and commit latency are reported (their windows run on the monotonic clock they are recorded with)', async () => {
+    const c = await RaftTestContext.create();
+    await c.poll(2);
+    const offset = c.client.scheduleAppend(1, [Buffer.from('a'), Buffer.from('b')]);
+    const wait = c.client.waitForCommit(1, offset);
+    await c.advance(25);
+    await c.poll();
+    await wait;
+    const m = c.client.metrics();
+    assert.ok(m['append-records-rate'] > 0, `append-records-rate ${m['append-records-rate']}`);
+    assert.ok(m['commit-latency-avg'] >= 0, `commit-latency-avg ${m['commit-latency-avg']}`);
+    assert.ok(m['commit-latency-max'] >= m['commit-latency-avg']);
+  });
+
   test('restarts as leader of a new epoch over its log and replays it', async () => {
     const c = await RaftTestContext.create({ election: ElectionState.withElectedLeader(3, 1, null, new Set([1])), batches: [[2, 'x'], [3, 'y', 'z']] });
     assert.equal(c.client.epoch, 4);

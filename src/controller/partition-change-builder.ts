@@ -1,0 +1,138 @@
+import type { PartitionRegistration } from '../metadata/partition-registration.ts';
+import type { PartitionChangeRecord } from '../protocol/generated/records/partition-change-record.ts';
+import { metadataVersionSupports, partitionChangeRecordVersion } from '../metadata/metadata-version.ts';
+
+/** How a new leader may be chosen (Kafka's PartitionChangeBuilder.Election). */
+export type Election = 'PREFERRED' | 'ONLINE' | 'UNCLEAN';
+
+/** PartitionChangeRecord.leader: "no change". */
+export const NO_LEADER_CHANGE = -2;
+/** PartitionRecord/PartitionChangeRecord.leader: no leader. */
+export const NO_LEADER = -1;
+/** LeaderRecoveryState.RECOVERING: the leader came from an unclean election and may miss acknowledged records. */
+export const LEADER_RECOVERING = 1;
+
+/** A PartitionChangeRecord as the controller writes it, with its version. */
+export interface PartitionChange {
+  readonly type: 'PartitionChangeRecord';
+  readonly version: number;
+  readonly data: PartitionChangeRecord;
+  /** True when the new leader came from outside the ISR (Kafka's unclean election: data may be lost). */
+  readonly unclean: boolean;
+}
+
+/**
+ * Computes the PartitionChangeRecord that moves one partition to a target ISR and (re)elects its leader, after
+ * Kafka's `PartitionChangeBuilder`. The rules, as Kafka 4's (without KIP-966 ELR, which our metadata.version does
+ * not enable, and without reassignments, which nothing starts yet):
+ *
+ * - The current leader stays when it is in the target ISR and acceptable. Else the first replica (in replica
+ *   order; the preferred replica first for a PREFERRED election) that is in the target ISR and acceptable.
+ * - Failing that, an UNCLEAN election takes the first acceptable replica outside the ISR: it becomes the only ISR
+ *   member and the partition's leader recovery state becomes RECOVERING.
+ * - Else the leader is -1 (none). A target ISR that is empty is not written: the partition keeps its last ISR
+ *   member(s), so the replica that has every committed record is known when it comes back.
+ * - The record names a leader only when the leader changes. Replaying it bumps the leader epoch whenever it
+ *   names one (PartitionRegistration.merge); the partition epoch grows with every record. Before metadata.version
+ *   3.6-IV0 a record that removes ISR members also names the unchanged leader, to bump its epoch.
+ * - No change at all gives no record.
+ */
+export class PartitionChangeBuilder {
+  readonly #partition: PartitionRegistration;
+  readonly #topicId: string;
+  readonly #partitionId: number;
+  readonly #isAcceptableLeader: (brokerId: number) => boolean;
+  readonly #metadataVersion: number;
+  #targetIsr: readonly number[];
+  #election: Election = 'ONLINE';
+
+  /**
+   * @param isAcceptableLeader whether a broker may lead (Kafka's LeaderAcceptor: registered, active, its replica's
+   *   directory online); the ISR condition is the builder's.
+   * @param metadataVersion the metadata.version level the record is written at.
+   */
+  constructor(partition: PartitionRegistration, topicId: string, partitionId: number, isAcceptableLeader: (brokerId: number) => boolean, metadataVersion: number) {
+    this.#partition = partition;
+    this.#topicId = topicId;
+    this.#partitionId = partitionId;
+    this.#isAcceptableLeader = isAcceptableLeader;
+    this.#metadataVersion = metadataVersion;
+    this.#targetIsr = partition.isr;
+  }
+
+  setTargetIsr(isr: readonly number[]): this {
+    this.#targetIsr = isr;
+    return this;
+  }
+
+  setElection(election: Election): this {
+    this.#election = election;
+    return this;
+  }
+
+  #isValidNewLeader(replica: number): boolean {
+    return this.#targetIsr.includes(replica) && this.#isAcceptableLeader(replica);
+  }
+
+  #electLeader(): { node: number; unclean: boolean } {
+    const p = this.#partition;
+    if (this.#election === 'PREFERRED') {
+      const preferred = p.replicas[0];
+      if (preferred !== undefined && this.#isValidNewLeader(preferred)) return { node: preferred, unclean: false };
+      if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
+      const online = p.replicas.slice(1).find((r) => this.#isValidNewLeader(r));
+      return { node: online ?? NO_LEADER, unclean: false };
+    }
+    if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
+    const online = p.replicas.find((r) => this.#isValidNewLeader(r));
+    if (online !== undefined) return { node: online, unclean: false };
+    if (this.#election === 'UNCLEAN') {
+      const unclean = p.replicas.find((r) => this.#isAcceptableLeader(r));
+      if (unclean !== undefined) return { node: unclean, unclean: true };
+    }
+    return { node: NO_LEADER, unclean: false };
+  }
+
+  /** The record, or null when nothing changes. */
+  build(): PartitionChange | null {
+    const p = this.#partition;
+    const record: PartitionChangeRecord = {
+      partitionId: this.#partitionId,
+      topicId: this.#topicId,
+      isr: null,
+      leader: NO_LEADER_CHANGE,
+      replicas: null,
+      removingReplicas: null,
+      addingReplicas: null,
+      leaderRecoveryState: -1,
+      directories: null,
+      eligibleLeaderReplicas: null,
+      lastKnownElr: null,
+    };
+    const election = this.#electLeader();
+    let unclean = false;
+    if (election.node !== p.leader) {
+      record.leader = election.node;
+      if (election.unclean) {
+        unclean = true;
+        record.isr = [election.node];
+        if (p.leaderRecoveryState !== LEADER_RECOVERING) record.leaderRecoveryState = LEADER_RECOVERING;
+      }
+    }
+    if (record.isr === null && this.#targetIsr.length > 0 && !sameList(this.#targetIsr, p.isr)) record.isr = [...this.#targetIsr];
+    if (
+      metadataVersionSupports.leaderEpochBumpOnIsrShrink(this.#metadataVersion) &&
+      record.leader === NO_LEADER_CHANGE &&
+      record.isr !== null &&
+      !p.isr.every((r) => record.isr!.includes(r))
+    ) {
+      record.leader = p.leader;
+    }
+    if (record.leader === NO_LEADER_CHANGE && record.isr === null && record.leaderRecoveryState === -1) return null;
+    return { type: 'PartitionChangeRecord', version: partitionChangeRecordVersion(this.#metadataVersion), data: record, unclean };
+  }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
