@@ -294,6 +294,11 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
     };
   }
 
+  /** The fetch states' keys ("topic-partition") of the partitions of a request's session. */
+  #requestedKeys(session: FetchSessionRequest): string[] {
+    return [...session.sessionPartitions.values()].map((p) => topicPartitionKey({ topic: p.topic, partition: p.partition }));
+  }
+
   #delayPartitions(keys: Iterable<string>, delayMs: number): void {
     const until = this.#o.time.hiResClockMs() + delayMs;
     for (const key of keys) {
@@ -317,7 +322,9 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
       if (this.#closed) return;
       this.#session.handleError();
       logger.warn({ err: e, fetcher: this.name }, 'Error in the fetch request to the leader; backing off');
-      this.#delayPartitions(fetch.session.sessionPartitions.keys(), config.backoffMs);
+      this.#delayPartitions(this.#requestedKeys(fetch.session), config.backoffMs);
+      // Kafka's fetcher waits replica.fetch.backoff.ms after a failed request (a refused connection fails at once).
+      await this.#sleep(config.backoffMs);
       return;
     }
     if (this.#closed) return;
@@ -326,7 +333,7 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
     if (!this.#session.handleResponse(response.errorCode, response.sessionId, answered.keys())) {
       // A session error is fixed by the next (full) fetch; anything else from the leader is backed off.
       if (response.errorCode !== Errors.FETCH_SESSION_ID_NOT_FOUND && response.errorCode !== Errors.INVALID_FETCH_SESSION_EPOCH) {
-        this.#delayPartitions(fetch.session.sessionPartitions.keys(), config.backoffMs);
+        this.#delayPartitions(this.#requestedKeys(fetch.session), config.backoffMs);
       }
       return;
     }
