@@ -3,7 +3,7 @@
 // benches to bench/results/<date>.md, and exits 0 unless a section crashed.
 //
 //   node bench/run.ts [--runs 3] [--big] [--quick] [--sections limits,produce,consume,latency,peers,memory,startup,
-//                     event-loop,profile,layers] [--load-mbps N] [--no-save]
+//                     event-loop,cluster,profile,layers] [--load-mbps N] [--no-save]
 //
 // --big: 10 GiB log for the start-up figures (default 1 GiB). --quick: one run each, smaller sizes (a smoke run;
 // saved as <date>-partial.md, like any run of a subset of sections). --load-mbps: load of the latency runs
@@ -21,6 +21,7 @@ import type { BenchContext, BenchOptions } from './lib/bench-context.ts';
 import { renderTable, type Row } from './lib/report.ts';
 import { fmt } from './lib/stats.ts';
 import { measureTcpLimit } from './lib/tcp-limit.ts';
+import { runCluster } from './sections/cluster.ts';
 import { consumeRows, fillConsumeTopic, runConsume, type ConsumeResult } from './sections/consume.ts';
 import { eventLoopRows, measureIdleEventLoop } from './sections/event-loop.ts';
 import { runLatency } from './sections/latency.ts';
@@ -31,7 +32,7 @@ import { runProduce } from './sections/produce.ts';
 import { runProfile } from './sections/profile.ts';
 import { runStartup } from './sections/startup.ts';
 
-const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'profile', 'layers'];
+const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'cluster', 'profile', 'layers'];
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
 /** Parses a flag's value as a number > 0. @throws Error naming the flag. */
@@ -64,6 +65,7 @@ function options(): { opts: BenchOptions; save: boolean; partial: boolean; flags
     latencySec: quick ? 3 : 8,
     latencyLoadMBps: values['load-mbps'] !== undefined ? positiveNumber('--load-mbps', values['load-mbps']) : undefined,
     partitionCounts: quick ? [1000] : [1000, 10_000],
+    clusterCommits: quick ? 100 : 300,
     sections: new Set(sections),
   };
   const flags = process.argv.slice(2).join(' ');
@@ -217,6 +219,10 @@ async function main(): Promise<void> {
       if (r !== undefined) rows.push(...r);
     }
     if (has('event-loop')) rows.push(...eventLoopRows(ctx));
+    if (has('cluster')) {
+      const r = await guarded(rows, failures, 'Cluster (KRaft processes)', () => runCluster(ctx, opts.clusterCommits, 10));
+      if (r !== undefined) rows.push(...r);
+    }
     if (has('profile')) {
       const md = await guarded(rows, failures, 'Profile', () => runProfile(ctx));
       if (md !== undefined) extra.push(md);

@@ -20,6 +20,8 @@ export interface BenchOptions {
   latencyLoadMBps?: number;
   /** Partition counts for the memory figures. */
   partitionCounts: number[];
+  /** Timed metadata commits (CreateTopics) per quorum size in the cluster section. */
+  clusterCommits: number;
   /** Sections to run (all by default). */
   sections: Set<string>;
 }

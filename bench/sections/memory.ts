@@ -14,7 +14,8 @@ import { fmt } from '../lib/stats.ts';
 const PARTITIONS_PER_TOPIC = 1000;
 const MB = 1e6;
 
-async function settledRss(pid: number): Promise<number> {
+/** RSS of process `pid` (bytes) once it moves by less than 1 % in 250 ms (at most 10 s). */
+export async function settledRss(pid: number): Promise<number> {
   const deadline = Date.now() + 10_000;
   let prev = rssBytes(pid);
   for (;;) {

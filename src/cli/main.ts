@@ -42,6 +42,11 @@ export async function loadConfig(file: string | undefined, overrides: Record<str
   const base = file === undefined ? { ...DEFAULT_SERVER_PROPERTIES } : parseProperties(await readFile(file, 'utf8'));
   const fromEnv = configFromEnv(env, base.listeners);
   const props = { ...base, ...fromEnv.props, ...overrides };
+  // The embedded default advertises its own PLAINTEXT listener: when the environment or the overrides name other
+  // listeners (a container of a cluster, a controller-only node), that advertisement is not theirs to keep.
+  const listenersReplaced = props.listeners !== base.listeners;
+  const advertisedNamed = fromEnv.props['advertised.listeners'] !== undefined || overrides['advertised.listeners'] !== undefined;
+  if (file === undefined && listenersReplaced && !advertisedNamed) delete props['advertised.listeners'];
   try {
     return { config: KafkaConfig.fromProps(props), clusterId: fromEnv.clusterId, unknownEnv: fromEnv.unknown };
   } catch (e) {

@@ -234,9 +234,13 @@ export class ControllerServer {
       // Kafka's ControllerServer.shutdown starts with sharedServer.ensureNotRaftLeader(): a leader resigns
       // (EndQuorumEpoch) and waits to hear of its successor, whose BeginQuorumEpoch comes in on this listener.
       // With the listener closed first, the resigned leader would wait out the whole raft shutdown timeout (5 s).
-      await this.#shared.raft.shutdown();
-      await this.#socketServer.stopAccepting();
-      await this.#socketServer.shutdown({ drainMs: 1000 });
+      try {
+        await this.#shared.raft.shutdown();
+      } finally {
+        // A raft client that cannot shut down cleanly (its log failed) must not keep the listener open.
+        await this.#socketServer.stopAccepting();
+        await this.#socketServer.shutdown({ drainMs: 1000 });
+      }
     })();
     return this.#stopped;
   }

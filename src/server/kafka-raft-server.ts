@@ -129,13 +129,21 @@ export class KafkaRaftServer {
     return server;
   }
 
-  /** Clean shutdown (SIGTERM): broker, controller, then the shared parts (see the class doc). Idempotent. */
-  shutdown(): Promise<void> {
+  /**
+   * Clean shutdown (SIGTERM): broker, controller, then the shared parts (see the class doc). Idempotent.
+   * @param controlledShutdownTimeoutMs how long the broker waits for the controller to approve its controlled
+   *   shutdown (Kafka waits 5 minutes); callers that know the quorum cannot commit (a failed metadata log) pass less.
+   */
+  shutdown(controlledShutdownTimeoutMs?: number): Promise<void> {
     this.#stopped ??= (async () => {
       this.logger.info('Shutting down');
-      await this.brokerServer?.shutdown();
-      await this.controllerServer?.shutdown();
-      await this.shared.shutdown();
+      // Every stage runs even when one before it failed, so nothing stays open; the first failure is rethrown.
+      const results = [];
+      results.push(await settle(this.brokerServer?.shutdown(controlledShutdownTimeoutMs)));
+      results.push(await settle(this.controllerServer?.shutdown()));
+      results.push(await settle(this.shared.shutdown()));
+      const failure = results.find((r) => r !== null);
+      if (failure !== undefined) throw failure.error;
       this.logger.info('Shut down cleanly');
     })();
     return this.#stopped;
@@ -145,4 +153,14 @@ export class KafkaRaftServer {
 /** A fresh random cluster id (Kafka's `kafka-storage random-uuid`). */
 export function randomClusterId(): string {
   return randomUuid();
+}
+
+/** Awaits `step` (if any): null when it resolved, `{ error }` when it rejected. */
+async function settle(step: Promise<void> | undefined): Promise<{ error: unknown } | null> {
+  try {
+    await step;
+    return null;
+  } catch (error) {
+    return { error };
+  }
 }

@@ -3,6 +3,7 @@
 // <file>`, from the node's own working directory, with the Node flags of the `kafka-broker` shebang), with its
 // stdout log kept across restarts, and the faults a test inflicts on it: kill -9, SIGTERM, SIGSTOP/SIGCONT.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -100,6 +101,16 @@ export class ClusterNode {
   /** The directory of the node's copy of the metadata log (metadata.log.dir unset: the first log dir). */
   get metadataLogDir(): string {
     return join(this.logDirs[0]!, '__cluster_metadata-0');
+  }
+
+  /**
+   * Base offset of the oldest segment file (`<20-digit offset>.log`) of the node's metadata log: it moves up when
+   * the raft client trims the log below a snapshot (metadata.max.retention.*). @throws Error when there is none.
+   */
+  async oldestMetadataSegmentOffset(): Promise<number> {
+    const bases = (await readdir(this.metadataLogDir)).filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20)));
+    if (bases.length === 0) throw new Error(`node ${this.nodeId} has no metadata log segment in ${this.metadataLogDir}`);
+    return Math.min(...bases);
   }
 
   get state(): NodeState {

@@ -12,6 +12,8 @@ export interface NodeMetadata {
   readonly brokers: readonly number[];
   /** Topic name -> partition count (internal topics included). */
   readonly topics: ReadonlyMap<string, number>;
+  /** Topic name -> leader id of each partition by index (-1: no leader, e.g. its only replica is fenced). */
+  readonly leaders: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function nodeMetadata(port: number, timeoutMs = 5000): Promise<Node
       controllerId: r.controllerId,
       brokers: r.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
       topics: new Map(r.topics.map((t) => [t.name ?? '', t.partitions.length])),
+      leaders: new Map(r.topics.map((t) => [t.name ?? '', [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => p.leaderId)])),
     };
   } finally {
     client.socket.destroy();

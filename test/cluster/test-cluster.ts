@@ -7,8 +7,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
-import { randomUuid } from '../../src/common/uuid.ts';
+import { randomUuid, ZERO_UUID_STRING } from '../../src/common/uuid.ts';
+import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
+import { Errors } from '../../src/protocol/generated/errors.ts';
+import type { CreateTopicsResponse } from '../../src/protocol/generated/messages/create-topics-response.ts';
+import type { DeleteTopicsResponse } from '../../src/protocol/generated/messages/delete-topics-response.ts';
+import { RawKafkaClient } from '../fixtures/e2e/raw-kafka-client.ts';
 import { parseProperties } from '../../src/config/parse-properties.ts';
 import { waitFor } from '../helpers/broker.ts';
 import { removeOnExit } from './child-reaper.ts';
@@ -178,7 +182,8 @@ export class TestCluster {
 
   /**
    * Starts every node that is down, all at once (a voter's start waits for a quorum), and waits until each
-   * serves. @throws Error (after killing them all) when one does not start within `timeoutMs`.
+   * serves and every running broker lists every running broker in its Metadata (see {@link waitForBrokers}).
+   * @throws Error (after killing them all) when one does not start within `timeoutMs`.
    */
   async startAll(timeoutMs = 60_000): Promise<void> {
     const starting = this.nodes.filter((n) => !n.isUp);
@@ -189,6 +194,23 @@ export class TestCluster {
       await Promise.all(this.nodes.map((n) => n.kill()));
       throw failed.reason;
     }
+    await this.waitForBrokers(this.brokers.filter((n) => n.isUp).map((n) => n.nodeId), timeoutMs);
+  }
+
+  /**
+   * Waits until every broker that is up and not paused lists exactly the brokers `nodeIds` in its own Metadata
+   * (the unfenced ones). A node serves clients as soon as the controller's heartbeat answer unfenced it, as
+   * Kafka's brokers do, and its own metadata has the UnfenceBrokerRecord a moment later; a broker that died is
+   * listed until its session expires (broker.session.timeout.ms) and the controller fences it.
+   * @throws Error when they do not within `timeoutMs`.
+   */
+  async waitForBrokers(nodeIds: readonly number[], timeoutMs = 20_000): Promise<void> {
+    const expected = [...nodeIds].sort((a, b) => a - b).join(',');
+    await waitFor(`every running broker to list brokers [${expected}]`, async () => {
+      const running = this.brokers.filter((n) => n.isUp && n.state !== 'paused');
+      const answers = await Promise.all(running.map((n) => nodeMetadata(n.brokerPort!).catch(() => null)));
+      return answers.every((m) => m?.brokers.join(',') === expected);
+    }, timeoutMs, 100);
   }
 
   /**
@@ -235,31 +257,65 @@ export class TestCluster {
   }
 
   /**
-   * Creates `topics` through a kafkajs admin client bootstrapped on the running brokers (kafkajs sends CreateTopics
-   * to the node Metadata names as controller), each attempt with a fresh client, until one succeeds or
-   * `timeoutMs` passes: what an application does while a controller fails over. A topic that an earlier attempt
-   * created (TOPIC_ALREADY_EXISTS on retry) counts as created.
+   * Creates `topics` (replication factor 1) with CreateTopics v7 sent to the running brokers in turn (a broker
+   * forwards it to the active controller), until one answers every topic with NONE or TOPIC_ALREADY_EXISTS (an
+   * earlier attempt created it) or `timeoutMs` passes: what an application does while a controller fails over.
+   * Not through kafkajs: its admin client asks Metadata for all topics on connect and fails while any partition has
+   * no leader (its only replica on a fenced or stopped broker), as it does with Kafka. It does not wait for the
+   * topic to reach every broker (see {@link waitForTopic}).
+   * `retryMs` between attempts.
    * @returns the number of attempts. @throws Error with the last failure when the deadline passes.
    */
-  async createTopics(topics: readonly { topic: string; numPartitions?: number }[], timeoutMs = 20_000): Promise<number> {
+  async createTopics(topics: readonly { topic: string; numPartitions?: number }[], timeoutMs = 20_000, retryMs = 100): Promise<number> {
+    const request = {
+      topics: topics.map((t) => ({ name: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: 1, assignments: [], configs: [] })),
+      timeoutMs: 5000,
+      validateOnly: false,
+    };
+    return this.#metadataWrite(`create ${topics.map((t) => t.topic).join(', ')}`, timeoutMs, retryMs, async (client) => {
+      const r = await client.request<CreateTopicsResponse>(ApiKeys.CreateTopics, 7, request, 6000);
+      return r.topics.filter((t) => t.errorCode !== Errors.NONE && t.errorCode !== Errors.TOPIC_ALREADY_EXISTS).map((t) => `${t.name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
+    });
+  }
+
+  /**
+   * Deletes `topics` by name with DeleteTopics v6 as {@link createTopics} creates them: UNKNOWN_TOPIC_OR_PARTITION
+   * (an earlier attempt deleted it) counts as deleted.
+   * @returns the number of attempts. @throws Error with the last failure when `timeoutMs` passes.
+   */
+  async deleteTopics(topics: readonly string[], timeoutMs = 20_000): Promise<number> {
+    const request = { topics: topics.map((name) => ({ name, topicId: ZERO_UUID_STRING })), topicNames: [], timeoutMs: 5000 };
+    return this.#metadataWrite(`delete ${topics.join(', ')}`, timeoutMs, 100, async (client) => {
+      const r = await client.request<DeleteTopicsResponse>(ApiKeys.DeleteTopics, 6, request, 6000);
+      return r.responses.filter((t) => t.errorCode !== Errors.NONE && t.errorCode !== Errors.UNKNOWN_TOPIC_OR_PARTITION).map((t) => `${t.name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
+    });
+  }
+
+  /**
+   * Runs `attempt` (which returns the failures it got, none when done) on a connection to each running broker in
+   * turn, every `retryMs`, until it succeeds or `timeoutMs` passes. @returns the number of attempts.
+   */
+  async #metadataWrite(what: string, timeoutMs: number, retryMs: number, attempt: (client: RawKafkaClient) => Promise<string[]>): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    let attempts = 0;
-    for (;;) {
-      attempts++;
-      const kafka = new Kafka({ brokers: this.bootstrapServers(), logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 0 } });
-      const admin = kafka.admin();
-      try {
-        await admin.connect();
-        const existing = new Set(await admin.listTopics());
-        const missing = topics.filter((t) => !existing.has(t.topic));
-        if (missing.length > 0) await admin.createTopics({ topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: 1 })), waitForLeaders: false });
-        return attempts;
-      } catch (e) {
-        if (Date.now() > deadline) throw new Error(`could not create ${topics.map((t) => t.topic).join(', ')} in ${timeoutMs} ms (${attempts} attempts): ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, 100));
-      } finally {
-        await admin.disconnect().catch(() => undefined);
+    let last = 'no broker is running';
+    for (let attempts = 1; ; attempts++) {
+      const running = this.bootstrapServers();
+      if (running.length > 0) {
+        const [, port] = running[attempts % running.length]!.split(':');
+        let client: RawKafkaClient | undefined;
+        try {
+          client = await RawKafkaClient.connect(Number(port));
+          const failures = await attempt(client);
+          if (failures.length === 0) return attempts;
+          last = failures.join('; ');
+        } catch (e) {
+          last = (e as Error).message;
+        } finally {
+          client?.socket.destroy();
+        }
       }
+      if (Date.now() > deadline) throw new Error(`could not ${what} in ${timeoutMs} ms (${attempts} attempts): ${last}`);
+      await new Promise((r) => setTimeout(r, retryMs));
     }
   }
 

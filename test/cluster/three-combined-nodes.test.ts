@@ -14,6 +14,7 @@ import { RawKafkaClient } from '../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import type { FindCoordinatorResponse } from '../../src/protocol/generated/messages/find-coordinator-response.ts';
 import { describeQuorum } from './describe-quorum.ts';
+import { describeAndCreateWithKafkajs } from './kafkajs-admin.ts';
 import { nodeMetadata } from './node-metadata.ts';
 import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
 
@@ -30,11 +31,9 @@ describe('three combined nodes form one cluster', () => {
 
   before(async () => {
     cluster = await TestCluster.start({ combined: 3 });
-    // A group's coordinator needs __consumer_offsets, which the broker asked first creates through its local
-    // controller: only the active controller can until brokers forward metadata writes (CLUSTER-NOTES). Ask the
-    // active controller's broker listener first, so that every client below finds coordinators on any node.
-    const { node } = await cluster.waitForLeader();
-    const client = await RawKafkaClient.connect(node.brokerPort!);
+    // A group's coordinator needs __consumer_offsets, which the first FindCoordinator creates (forwarded to the
+    // active controller): create it now, so that every client below finds its coordinator at once.
+    const client = await RawKafkaClient.connect(cluster.nodes[0]!.brokerPort!);
     try {
       await waitFor('__consumer_offsets', async () => {
         const r = await client.request<FindCoordinatorResponse>(ApiKeys.FindCoordinator, 3, { key: 'warm-up', keyType: 0 });
@@ -66,17 +65,9 @@ describe('three combined nodes form one cluster', () => {
   });
 
   test('kafkajs: describeCluster, createTopics, produce to partitions led by each node, consume with a group', async () => {
-    const kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const described = await admin.describeCluster();
-      assert.equal(described.clusterId, cluster.clusterId);
-      assert.deepEqual(described.brokers.map((b) => [b.nodeId, b.port]).sort(), cluster.nodes.map((n) => [n.nodeId, n.brokerPort]));
-      assert.equal(await admin.createTopics({ topics: [{ topic: 'kafkajs-orders', numPartitions: 3, replicationFactor: 1 }] }), true);
-    } finally {
-      await admin.disconnect();
-    }
+    const described = await describeAndCreateWithKafkajs(cluster, 'kafkajs-orders', 3);
+    assert.equal(described.clusterId, cluster.clusterId);
+    assert.deepEqual(described.brokers.map((b) => [b.nodeId, b.port]).sort(), cluster.nodes.map((n) => [n.nodeId, n.brokerPort]));
     await cluster.waitForTopic('kafkajs-orders', 3);
     assert.deepEqual([...(await partitionLeaders(cluster.nodes[0]!.bootstrap, 'kafkajs-orders')).values()].sort(), [1, 2, 3]);
 

@@ -34,8 +34,9 @@ test('an fsync error of the metadata log goes to the fault handler: the metadata
   } finally {
     restore();
     await admin.disconnect();
-    // After the fault a real node has halted; here the failed metadata log makes the clean shutdown fail too.
-    await server.shutdown().catch(() => undefined);
+    // After the fault a real node has halted; here the failed metadata log makes the clean shutdown fail too, and
+    // the controller can no longer approve a controlled shutdown.
+    await server.shutdown(0).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   }
 });

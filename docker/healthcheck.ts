@@ -1,0 +1,23 @@
+// The containers' health check: exit 0 when the node answers ApiVersions on host:port (a broker listener, or the
+// controller listener of a controller-only node), 1 otherwise. It speaks the Kafka protocol through the broker's
+// own client, so a process that accepts connections but cannot serve requests is unhealthy.
+//   node docker/healthcheck.ts localhost:19092
+import { pino } from 'pino';
+import { NetworkClient } from '../src/network/network-client.ts';
+import { ApiKeys } from '../src/protocol/generated/api-keys.ts';
+import { Errors } from '../src/protocol/generated/errors.ts';
+
+const target = process.argv[2] ?? 'localhost:9092';
+const colon = target.lastIndexOf(':');
+const host = target.slice(0, colon);
+const port = Number(target.slice(colon + 1));
+const client = new NetworkClient({ clientId: 'healthcheck', requestTimeoutMs: 3000, logger: pino({ level: 'silent' }) });
+try {
+  const response = await client.send<{ errorCode: number }>({ nodeId: -1, host, port }, ApiKeys.ApiVersions, {}, { clientSoftwareName: 'kafka-broker-healthcheck', clientSoftwareVersion: '1' });
+  process.exitCode = response.body.errorCode === Errors.NONE ? 0 : 1;
+} catch (e) {
+  process.stderr.write(`unhealthy: ${String(e)}\n`);
+  process.exitCode = 1;
+} finally {
+  client.close();
+}

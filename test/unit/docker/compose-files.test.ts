@@ -1,0 +1,136 @@
+// The docker-compose topologies are checked without a Docker engine (none runs on these machines): every file
+// parses, every service's environment (with the image's own ENV) is a configuration a node starts with, and the
+// services agree with each other (one cluster id, distinct node ids, the quorum's voters are the controller
+// services at their controller listener, advertised addresses resolve to the services or to published ports,
+// health checks probe a listener the node has, data on named volumes).
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { loadConfig } from '../../../src/cli/main.ts';
+import { checkClusterId } from '../../../src/config/cluster-id.ts';
+import type { KafkaConfig } from '../../../src/config/kafka-config.ts';
+import { startRefusals } from '../../../src/server/start-refusals.ts';
+
+const DOCKER = new URL('../../../docker/', import.meta.url).pathname;
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  hostname?: string;
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }> | string[];
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+/** ENV lines of the image's Dockerfile (the variables every container starts with). */
+async function imageEnv(): Promise<Record<string, string>> {
+  const text = await readFile(join(DOCKER, 'Dockerfile'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)) {
+    for (const pair of m[1]!.replaceAll('\\\n', ' ').trim().split(/\s+/)) {
+      const eq = pair.indexOf('=');
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return env;
+}
+
+async function composeFiles(): Promise<{ name: string; compose: ComposeFile }[]> {
+  const names = (await readdir(DOCKER)).filter((f) => /^compose(\..+)?\.ya?ml$/.test(f)).sort();
+  return Promise.all(names.map(async (name) => ({ name, compose: parse(await readFile(join(DOCKER, name), 'utf8'), { merge: true }) as ComposeFile })));
+}
+
+/** The node configuration of a service: the image's ENV, then the service's environment, as the CLI reads them. */
+async function serviceConfig(service: ComposeService, baseEnv: Record<string, string>): Promise<KafkaConfig> {
+  const env = { ...baseEnv, ...Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)])) };
+  return (await loadConfig(undefined, {}, env)).config;
+}
+
+test('every compose file parses and every service is a node configuration that starts, with its data on a named volume', async () => {
+  const files = await composeFiles();
+  assert.ok(files.map((f) => f.name).includes('compose.yaml'), 'the three-node combined cluster');
+  assert.ok(files.map((f) => f.name).includes('compose.split.yaml'), 'controllers and brokers apart');
+  const baseEnv = await imageEnv();
+  assert.equal(baseEnv.KAFKA_LOG_DIRS, '/var/lib/kafka/data');
+  for (const { name, compose } of files) {
+    for (const [serviceName, service] of Object.entries(compose.services)) {
+      const where = `${name} ${serviceName}`;
+      const config = await serviceConfig(service, baseEnv);
+      assert.deepEqual(startRefusals(config), [], `${where} would be refused at start`);
+      assert.deepEqual(config.inactiveSettings(), [], `${where} sets configs that have no effect`);
+      const volume = (service.volumes ?? []).find((v) => v.endsWith(':/var/lib/kafka/data'));
+      assert.ok(volume !== undefined, `${where} keeps its data on a volume`);
+      const volumeName = volume.slice(0, volume.indexOf(':'));
+      assert.ok(compose.volumes !== undefined && volumeName in compose.volumes, `${where}: ${volumeName} is a named volume of the file`);
+      assert.ok(service.image !== undefined && service.build?.dockerfile === 'docker/Dockerfile', `${where} builds the project's image`);
+      for (const dependency of Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {})) {
+        assert.ok(dependency in compose.services, `${where} depends on an unknown service ${dependency}`);
+      }
+    }
+  }
+});
+
+test('the services of a file form one cluster: one valid cluster id, distinct node ids, the voters are the controller services', async () => {
+  const baseEnv = await imageEnv();
+  for (const { name, compose } of await composeFiles()) {
+    const services = await Promise.all(Object.entries(compose.services).map(async ([serviceName, service]) => ({ serviceName, service, config: await serviceConfig(service, baseEnv) })));
+    const clusterIds = new Set(services.map((s) => String(s.service.environment?.CLUSTER_ID)));
+    assert.equal(clusterIds.size, 1, `${name}: one CLUSTER_ID for every node`);
+    assert.equal(checkClusterId([...clusterIds][0]!), null, `${name}: CLUSTER_ID is a valid Kafka cluster id`);
+    assert.equal(new Set(services.map((s) => s.config.nodeId)).size, services.length, `${name}: distinct node ids`);
+    const controllers = services.filter((s) => s.config.isController);
+    // A quorum survives the loss of a controller from three on: every multi-node file has at least three.
+    assert.ok(controllers.length >= (services.length > 1 ? 3 : 1), `${name}: a quorum of ${controllers.length} controllers`);
+    for (const { serviceName, config } of services) {
+      const voters = config.quorumVoters;
+      assert.equal(voters.length, controllers.length, `${name} ${serviceName}: every controller votes`);
+      for (const voter of voters) {
+        const owner = controllers.find((c) => c.config.nodeId === voter.id);
+        assert.ok(owner !== undefined, `${name} ${serviceName}: voter ${voter.id} is a controller service`);
+        assert.equal(voter.host, owner.service.hostname ?? owner.serviceName, `${name}: voter ${voter.id} at its service's host name`);
+        assert.ok(owner.config.controllerListeners.some((l) => l.port === voter.port), `${name}: voter ${voter.id} at its controller listener's port`);
+      }
+    }
+  }
+});
+
+test('advertised listeners reach the node: inside the network by host name, from the host through a published port; health checks probe a listener', async () => {
+  const baseEnv = await imageEnv();
+  for (const { name, compose } of await composeFiles()) {
+    for (const [serviceName, service] of Object.entries(compose.services)) {
+      const where = `${name} ${serviceName}`;
+      const config = await serviceConfig(service, baseEnv);
+      const listenerPort = new Map(config.listeners.map((l) => [l.listenerName, l.port]));
+      const published = new Map((service.ports ?? []).map((p) => {
+        const [hostPort, containerPort] = p.split(':').map(Number) as [number, number];
+        return [hostPort, containerPort];
+      }));
+      if (config.isBroker) {
+        assert.ok(listenerPort.has(config.interBrokerListenerName), `${where}: the inter-broker listener is one of its listeners`);
+        for (const l of config.advertisedListeners) {
+          if (l.host === 'localhost') {
+            assert.equal(published.get(l.port), listenerPort.get(l.listenerName), `${where}: localhost:${l.port} is published to the ${l.listenerName} listener`);
+          } else {
+            assert.equal(l.host, service.hostname ?? serviceName, `${where}: ${l.listenerName} advertises the service's host name`);
+            assert.equal(l.port, listenerPort.get(l.listenerName), `${where}: ${l.listenerName} advertises the port it listens on`);
+          }
+        }
+      } else {
+        assert.deepEqual(config.advertisedListeners, [], `${where}: a controller-only node advertises no broker listener`);
+      }
+      const probe = service.healthcheck?.test ?? [];
+      assert.deepEqual(probe.slice(0, 3), ['CMD', 'node', 'docker/healthcheck.ts'], `${where} has the health check`);
+      const port = Number(probe[3]!.slice(probe[3]!.lastIndexOf(':') + 1));
+      assert.ok([...listenerPort.values()].includes(port), `${where}: the health check probes one of its listeners (${port})`);
+    }
+  }
+});
