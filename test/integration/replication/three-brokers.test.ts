@@ -3,7 +3,12 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { NetworkClient } from '../../../src/network/network-client.ts';
+import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
+import { Errors } from '../../../src/protocol/generated/errors.ts';
+import type { ProduceResponse } from '../../../src/protocol/generated/messages/produce-response.ts';
 import type { KafkaRaftServer } from '../../../src/server/kafka-raft-server.ts';
+import { buildBatch, simpleRecords } from '../../unit/storage/batches.ts';
 import { waitFor } from '../../helpers/broker.ts';
 import { freePorts, staticQuorum, tempDir, type StaticQuorumNode } from '../quorum/in-process-nodes.ts';
 
@@ -11,7 +16,8 @@ import { freePorts, staticQuorum, tempDir, type StaticQuorumNode } from '../quor
 // (Fetch v12 with their replica id) and append its batches as follower; acks=all with min.insync.replicas=2 is
 // answered once the ISR has the records; every record is in all three logs; when the leader stops without a
 // controlled shutdown, the controller fences it after broker.session.timeout.ms and elects a leader from the ISR,
-// which serves every acknowledged record.
+// which serves every acknowledged record. A follower refuses produce with the current leader's id, epoch and
+// endpoint (KIP-951).
 
 const execFileAsync = promisify(execFile);
 const TOPIC = 'replicated';
@@ -81,6 +87,24 @@ test('RF 3, min.insync.replicas=2: acks=all records reach all three logs; after 
       assert.equal(p.isLeader, false);
       assert.equal(p.leaderId, leader.nodeId);
       assert.equal(p.log.latestEpoch, leaderPartition.log.latestEpoch, 'the follower keeps the leader\'s epochs');
+    }
+
+    // A follower answers produce NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint (KIP-951).
+    const follower = servers.find((s) => s !== leader)!;
+    const client = new NetworkClient({ clientId: 'kip-951-check' });
+    try {
+      const response = await client.send<ProduceResponse>({ nodeId: follower.nodeId, host: '127.0.0.1', port: follower.boundPort('PLAINTEXT') }, ApiKeys.Produce, 11, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: buildBatch(simpleRecords(1)) }] }],
+      });
+      const p = response.body.responses[0]!.partitionResponses[0]!;
+      assert.equal(p.errorCode, Errors.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual(p.currentLeader, { leaderId: leader.nodeId, leaderEpoch: leaderPartition.leaderEpoch });
+      assert.deepEqual(response.body.nodeEndpoints.map((e) => [e.nodeId, e.port]), [[leader.nodeId, leader.boundPort('PLAINTEXT')]]);
+    } finally {
+      client.close();
     }
 
     const oldEpoch = leaderPartition.leaderEpoch;
