@@ -49,6 +49,8 @@ export class AlterPartitionManager implements AlterPartitionSubmitter {
   readonly #items = new Map<string, Item>();
   #inFlight = false;
   #retryScheduled = false;
+  /** The last request could not be sent (logged once until one is answered). */
+  #failing = false;
   #closed = false;
 
   constructor(options: AlterPartitionManagerOptions) {
@@ -88,13 +90,16 @@ export class AlterPartitionManager implements AlterPartitionSubmitter {
     this.#options.send(this.#buildRequest(items, brokerEpoch)).then(
       (response) => {
         this.#inFlight = false;
+        this.#failing = false;
         const error = this.#handleResponse(response, brokerEpoch, items);
         if (error === Errors.NONE) this.#maybePropagateIsrChanges();
         else this.#retryLater();
       },
       (e: unknown) => {
         this.#inFlight = false;
-        this.#options.logger.warn({ err: e }, 'AlterPartition could not be sent to the controller; retrying');
+        // Once per outage (a controller without AlterPartition refuses every 50 ms until it has it).
+        if (!this.#failing) this.#options.logger.warn({ err: e }, 'AlterPartition could not be sent to the controller; retrying every 50 ms');
+        this.#failing = true;
         this.#retryLater();
       },
     );
