@@ -1,3 +1,5 @@
+import { SYSTEM_TIMER, type Timer } from './timer.ts';
+
 /**
  * An operation that waits for a condition on some partitions or for its timeout (Kafka's `DelayedOperation`).
  * `tryComplete` is called whenever a watched key changes; it returns true once the operation has completed
@@ -11,7 +13,7 @@ export interface DelayedOperation {
 interface Entry {
   op: DelayedOperation;
   keys: readonly string[];
-  timer: NodeJS.Timeout | undefined;
+  cancelTimer: (() => void) | undefined;
   done: boolean;
   checking: boolean;
   recheck: boolean;
@@ -26,11 +28,14 @@ interface Entry {
 export class DelayedOperationPurgatory {
   readonly #watchers = new Map<string, Set<Entry>>();
   readonly #name: string;
+  readonly #timer: Timer;
   /** checkAndComplete calls so far, on any key (see {@link version}). */
   #version = 0;
 
-  constructor(name: string) {
+  /** @param timer where the operations' timeouts run (the simulation passes its event queue). */
+  constructor(name: string, timer: Timer = SYSTEM_TIMER) {
     this.#name = name;
+    this.#timer = timer;
   }
 
   get name(): string {
@@ -60,23 +65,23 @@ export class DelayedOperationPurgatory {
    * tryCompleteElseWatch tries once more after watching, for the same reason).
    */
   watch(op: DelayedOperation, keys: readonly string[], timeoutMs: number, versionBeforeAttempt = this.#version): void {
-    const entry: Entry = { op, keys, timer: undefined, done: false, checking: false, recheck: false };
+    const entry: Entry = { op, keys, cancelTimer: undefined, done: false, checking: false, recheck: false };
     for (const key of keys) {
       let set = this.#watchers.get(key);
       if (set === undefined) this.#watchers.set(key, (set = new Set()));
       set.add(entry);
     }
-    entry.timer = setTimeout(() => {
+    entry.cancelTimer = this.#timer.schedule(Math.max(0, timeoutMs), () => {
       if (entry.done) return;
       this.#finish(entry);
       void op.onExpiration();
-    }, Math.max(0, timeoutMs));
+    });
     if (versionBeforeAttempt !== this.#version) void this.#evaluate(entry);
   }
 
   #finish(entry: Entry): void {
     entry.done = true;
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    entry.cancelTimer?.();
     for (const key of entry.keys) {
       const set = this.#watchers.get(key);
       if (set === undefined) continue;

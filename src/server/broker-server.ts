@@ -7,6 +7,8 @@ import { connectionQuotaConfig, socketServerSettings } from './socket-server-con
 import type { RequestContext } from '../network/request-handler.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
+import { brokerReplication, type BrokerReplication } from './broker-replication.ts';
+import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
 import { KafkaApis } from './kafka-apis.ts';
 import { HOT_API_KEYS, preloadCodecs } from './preload-codecs.ts';
@@ -23,7 +25,6 @@ import { writeTxnMarkers, type TxnMarkerWriterDeps } from './apis/write-txn-mark
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 import type { AllocateProducerIdsResponse } from '../protocol/generated/messages/allocate-producer-ids-response.ts';
-import { topicPartitionKey } from '../common/topic-partition.ts';
 import { ApiError } from '../common/api-error.ts';
 import type { SharedServer } from './shared-server.ts';
 import type { ControllerServer } from './controller-server.ts';
@@ -81,6 +82,8 @@ export class BrokerServer {
   readonly #transactionCoordinator: TransactionCoordinator;
   readonly #lifecycleChannel: NodeToControllerChannel;
   readonly #forwardingChannel: NodeToControllerChannel;
+  readonly #replication: BrokerReplication;
+  readonly #markerChannel: TransactionMarkerChannelManager;
   readonly #lifecycle: BrokerLifecycleManager;
   readonly #endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   #stopped: Promise<void> | null = null;
@@ -93,6 +96,8 @@ export class BrokerServer {
     transactionCoordinator: TransactionCoordinator;
     lifecycleChannel: NodeToControllerChannel;
     forwardingChannel: NodeToControllerChannel;
+    replication: BrokerReplication;
+    markerChannel: TransactionMarkerChannelManager;
     lifecycle: BrokerLifecycleManager;
     endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   }) {
@@ -106,6 +111,8 @@ export class BrokerServer {
     this.#transactionCoordinator = parts.transactionCoordinator;
     this.#lifecycleChannel = parts.lifecycleChannel;
     this.#forwardingChannel = parts.forwardingChannel;
+    this.#replication = parts.replication;
+    this.#markerChannel = parts.markerChannel;
     this.#lifecycle = parts.lifecycle;
     this.#endpoints = parts.endpoints;
   }
@@ -157,6 +164,19 @@ export class BrokerServer {
   static async start(shared: SharedServer, controller: ControllerServer | null, options: BrokerServerOptions = {}): Promise<BrokerServer> {
     const { config, loader, nodeId, time, logger, logManager, metrics } = shared;
     logManager.cleaner?.registerMetrics(metrics.registry, config.logDirs);
+    const controllerListenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
+    const provider = new ControllerNodeProvider(
+      shared.raft.client,
+      controllerListenerName,
+      () => (controller === null ? null : localControllerEndpoint(config, controller, controllerListenerName)),
+    );
+    const lifecycleChannel = controllerChannel(shared, provider, 'heartbeat');
+    const forwardingChannel = controllerChannel(shared, provider, 'forwarding');
+    const alterPartitionChannel = controllerChannel(shared, provider, 'alter-partition');
+    let lifecycle: BrokerLifecycleManager | null = null;
+    const incarnationId = randomUuid();
+    const brokerEpoch = (): bigint => lifecycle?.brokerEpoch ?? -1n;
+    const replication = brokerReplication(shared, alterPartitionChannel, brokerEpoch);
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
@@ -164,6 +184,11 @@ export class BrokerServer {
       logger: logger.child({ component: 'ReplicaManager' }),
       logConfig: (topic) => shared.topicLogConfigFor(topic),
       minInsyncReplicas: (topic) => shared.topicLogConfigFor(topic).minInsyncReplicas,
+      replicaLagTimeMaxMs: config.getLong('replica.lag.time.max.ms'),
+      alterPartitionManager: replication.alterPartitionManager,
+      brokerEpoch,
+      follower: replication.follower,
+      incarnationId,
       validate: async (records, tp, produceVersion) => {
         const c = shared.topicLogConfigFor(tp.topic);
         const validated = await validateProduceRecords(records, {
@@ -182,14 +207,6 @@ export class BrokerServer {
     });
     loader.installPublisher(replicaManager);
 
-    const controllerListenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
-    const provider = new ControllerNodeProvider(
-      shared.raft.client,
-      controllerListenerName,
-      () => (controller === null ? null : localControllerEndpoint(config, controller, controllerListenerName)),
-    );
-    const lifecycleChannel = controllerChannel(shared, provider, 'heartbeat');
-    const forwardingChannel = controllerChannel(shared, provider, 'forwarding');
     const forwardingManager = new ForwardingManager({
       channel: forwardingChannel,
       retryTimeoutMs: options.forwardingRetryTimeoutMs,
@@ -237,9 +254,8 @@ export class BrokerServer {
       },
     });
 
-    let lifecycle: BrokerLifecycleManager | null = null;
     // Transaction coordinator: producer ids in blocks from the active controller (AllocateProducerIds); markers
-    // written locally (a partition led by another broker answers NOT_LEADER_OR_FOLLOWER and is retried).
+    // written locally, or sent to the partitions' leaders.
     const producerIdManager = new ProducerIdManager({
       brokerId: nodeId,
       brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
@@ -252,6 +268,21 @@ export class BrokerServer {
     });
     const requestTimeoutMs = config.getInt('request.timeout.ms');
     const markerWriter = new ReplicaPartitionWriter(replicaManager, time, requestTimeoutMs);
+    // Markers for partitions led by other brokers go to them as WriteTxnMarkers (Kafka's TransactionMarkerChannelManager).
+    const markerChannel = new TransactionMarkerChannelManager({
+      client: new NetworkClient({
+        clientId: `broker-${nodeId}-txn-marker-sender`,
+        time,
+        random: shared.random,
+        requestTimeoutMs,
+        maxInFlightRequestsPerConnection: 1,
+        logger: logger.child({ component: 'TransactionMarkerChannelManager' }),
+      }),
+      metadata: () => loader.image,
+      interBrokerListenerName: config.interBrokerListenerName,
+      requestTimeoutMs,
+      logger: logger.child({ component: 'TransactionMarkerChannelManager' }),
+    });
     const markerDeps: TxnMarkerWriterDeps = {
       metadata: () => loader.image,
       appendEndTransactionMarker: (tp, producer, coordinatorEpoch, commit) => markerWriter.appendEndTransactionMarker(tp, producer, coordinatorEpoch, commit),
@@ -262,9 +293,7 @@ export class BrokerServer {
       writer: new ReplicaPartitionWriter(replicaManager, time, requestTimeoutMs),
       producerIdManager,
       metadataImage: () => loader.image,
-      markerSender: (brokerId, marker) => brokerId === nodeId
-        ? writeTxnMarkers(markerDeps, marker)
-        : Promise.resolve(new Map(marker.partitions.map((tp) => [topicPartitionKey(tp), Errors.NOT_LEADER_OR_FOLLOWER]))),
+      markerSender: (brokerId, marker) => brokerId === nodeId ? writeTxnMarkers(markerDeps, marker) : markerChannel.send(brokerId, marker),
       logger: logger.child({ component: 'TransactionCoordinator' }),
       config: {
         transactionLogNumPartitions: config.getInt('transaction.state.log.num.partitions'),
@@ -368,7 +397,7 @@ export class BrokerServer {
     lifecycle = new BrokerLifecycleManager({
       nodeId,
       clusterId: shared.clusterId,
-      incarnationId: randomUuid(),
+      incarnationId,
       rack: config.getString('broker.rack'),
       logDirs: logDirIds,
       supportedFeatures: BrokerFeatures.supportedFeatures(),
@@ -381,7 +410,7 @@ export class BrokerServer {
       requestTimeoutMs: Math.floor(config.getInt('broker.session.timeout.ms') / 2),
       currentMetadataOffset: () => loader.image.offset,
     });
-    return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, lifecycleChannel, forwardingChannel, lifecycle, endpoints });
+    return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, lifecycleChannel, forwardingChannel, replication, markerChannel, lifecycle, endpoints });
   }
 
   /**
@@ -445,18 +474,20 @@ export class BrokerServer {
       this.#lifecycle.beginShutdown();
       await this.#socketServer.stopAccepting();
       this.#transactionCoordinator.close();
+      this.#markerChannel.close();
       this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();
       await this.#socketServer.shutdown({ drainMs: 5000 });
       this.#lifecycleChannel.close();
       this.#forwardingChannel.close();
+      this.#replication.close();
     })();
     return this.#stopped;
   }
 }
 
 /** One of the broker's channels to the active controller (Kafka names them "heartbeat" and "forwarding"). */
-function controllerChannel(shared: SharedServer, provider: ControllerNodeProvider, name: 'heartbeat' | 'forwarding'): NodeToControllerChannel {
+function controllerChannel(shared: SharedServer, provider: ControllerNodeProvider, name: 'heartbeat' | 'forwarding' | 'alter-partition'): NodeToControllerChannel {
   const { config, nodeId, time, logger } = shared;
   const channelLogger = logger.child({ component: 'NodeToControllerChannel', channel: name });
   const requestTimeoutMs = config.getInt('controller.socket.timeout.ms');

@@ -12,6 +12,10 @@ export interface CachedPartition {
   fetchOffset: bigint;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** Follower fetches (v12+): the epoch of the follower's last batch, -1 when not sent. */
+  lastFetchedEpoch: number;
+  /** Follower fetches: the follower's log start offset, -1n when not sent (Kafka's fetcherLogStartOffset). */
+  fetcherLogStartOffset: bigint;
   /** Last values sent, -2n before the first send (so the first response always includes the partition). */
   highWatermark: bigint;
   lastStableOffset: bigint;
@@ -34,6 +38,8 @@ export interface FetchRequestPartition {
   fetchOffset: bigint;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
+  fetcherLogStartOffset: bigint;
 }
 
 /** How a fetch request relates to sessions. */
@@ -125,6 +131,8 @@ export class FetchSessionCache {
         existing.fetchOffset = p.fetchOffset;
         existing.partitionMaxBytes = p.partitionMaxBytes;
         existing.currentLeaderEpoch = p.currentLeaderEpoch;
+        existing.lastFetchedEpoch = p.lastFetchedEpoch;
+        existing.fetcherLogStartOffset = p.fetcherLogStartOffset;
       }
     }
     session.epoch = epoch === 0x7fffffff ? 1 : epoch + 1;

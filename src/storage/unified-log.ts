@@ -228,6 +228,36 @@ export class UnifiedLog {
   }
 
   /**
+   * Leader: moves the high watermark forward to `offset`, never back (Kafka's maybeIncrementHighWatermark).
+   * @returns true when it moved.
+   * @throws Error when `offset` is past the log end: the leader computed it from log end offsets, so that is an
+   *   invariant break.
+   */
+  maybeIncrementHighWatermark(offset: bigint): boolean {
+    const target = Number(offset);
+    if (target > this.#local.logEndOffset) {
+      throw new Error(`High watermark ${target} update exceeds the log end offset ${this.#local.logEndOffset} of ${topicPartitionKey(this.topicPartition)}`);
+    }
+    if (target <= this.#highWatermark) return false;
+    this.#highWatermark = target;
+    this.#producerState.onHighWatermarkUpdated(target);
+    return true;
+  }
+
+  /**
+   * Follower: takes the leader's high watermark, clamped to [logStartOffset, logEndOffset] (Kafka's
+   * maybeUpdateHighWatermark; it may go down, when a new leader knows a lower one than the last leader did).
+   * @returns true when it changed.
+   */
+  updateHighWatermark(offset: bigint): boolean {
+    const target = clamp(Number(offset), this.#logStartOffset, this.#local.logEndOffset);
+    if (target === this.#highWatermark) return false;
+    this.#highWatermark = target;
+    this.#producerState.onHighWatermarkUpdated(target);
+    return true;
+  }
+
+  /**
    * The first offset of an undecided transaction (or of one whose marker is not yet below the high watermark),
    * at least logStartOffset; null when every offset is decided (Kafka's firstUnstableOffset).
    */

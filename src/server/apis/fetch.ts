@@ -9,9 +9,16 @@
 // incremental fetch sessions (KIP-227). Per partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6),
 // OFFSET_OUT_OF_RANGE (1), FENCED_LEADER_EPOCH (74), UNKNOWN_LEADER_EPOCH (75); top level:
 // FETCH_SESSION_ID_NOT_FOUND (70), INVALID_FETCH_SESSION_EPOCH (71).
+// Follower fetches (replica_id = a broker id): served by the leader up to its log end offset through the same
+// zero-copy read; the follower's last fetched epoch (v12) is checked against the leader epoch cache and a divergence
+// is answered at once with diverging_epoch (KIP-320), without records; otherwise the fetch moves the follower's
+// replica state (its log end offset is the fetch offset), which may grow the ISR and move the high watermark. A
+// broker that is not a replica of the partition gets UNKNOWN_LEADER_EPOCH (75). Follower bytes are replication
+// traffic, not counted in BytesOutPerSec.
 // Fetch v0-3 (old clients, e.g. sarama and kafka-python defaults) get magic 0 (v0-1) or magic 1 (v2-3) message
 // sets down-converted from the stored v2 batches (Kafka 3.x's down-conversion; control batches are dropped).
-// Not yet: follower fetches (replication), v13+ (topic ids).
+// Not yet: v13+ (topic ids; followers use v12, so fetches carry no broker epoch, KIP-903: -1), the current-leader
+// tags of v16+ (KIP-951: Kafka sets them from v16 only), fetch from followers (KIP-392).
 // Version notes: v4 isolation level + last stable offset + aborted transactions; v5 log start offset; v7 sessions;
 // v9 current leader epoch; v11 rack id + preferred read replica; v12 flexible, last fetched epoch, diverging epoch.
 import { defineHandler } from '../api-handler.ts';
@@ -72,6 +79,8 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
       fetchOffset: p.fetchOffset,
       partitionMaxBytes: p.partitionMaxBytes,
       currentLeaderEpoch: p.currentLeaderEpoch,
+      lastFetchedEpoch: p.lastFetchedEpoch,
+      fetcherLogStartOffset: p.logStartOffset,
     })));
     const sessionsSupported = apiVersion >= 7;
     const context = sessionsSupported
@@ -91,19 +100,30 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
     // The broker's fetch.max.bytes caps the response whatever the client asks (Kafka's KafkaApis.handleFetchRequest),
     // and min_bytes cannot exceed that cap.
     const fetchMaxBytes = Math.min(request.maxBytes, services.config.getInt('fetch.max.bytes'));
+    const isFollower = request.replicaId >= 0;
     const results = await services.replicaManager.fetchMessages({
       replicaId: request.replicaId,
+      replicaEpoch: request.replicaState.replicaEpoch,
       // An incremental fetch with nothing to report waits like any other (the client relies on long polling).
       maxWaitMs: request.maxWaitMs,
       minBytes: Math.min(request.minBytes, fetchMaxBytes),
       maxBytes: fetchMaxBytes,
       isolationLevel: request.isolationLevel,
-      partitions: partitions.map((p) => ({
-        topicPartition: { topic: p.topic, partition: p.partition },
-        fetchOffset: p.fetchOffset,
-        partitionMaxBytes: p.partitionMaxBytes,
-        currentLeaderEpoch: p.currentLeaderEpoch,
-      })),
+      partitions: partitions.map((p) => (isFollower
+        ? {
+            topicPartition: { topic: p.topic, partition: p.partition },
+            fetchOffset: p.fetchOffset,
+            partitionMaxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch,
+            lastFetchedEpoch: p.lastFetchedEpoch,
+            logStartOffset: p.fetcherLogStartOffset,
+          }
+        : {
+            topicPartition: { topic: p.topic, partition: p.partition },
+            fetchOffset: p.fetchOffset,
+            partitionMaxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch,
+          })),
     });
     if (apiVersion <= 3) await downConvert(results, partitions, apiVersion <= 1 ? 0 : 1);
     const topics: Input<FetchableTopicResponse>[] = [];
@@ -111,7 +131,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
     results.forEach((r, i) => {
       const p = partitions[i]!;
       const changed = r.records !== null || r.errorCode !== Errors.NONE || r.highWatermark !== p.highWatermark
-        || r.lastStableOffset !== p.lastStableOffset || r.logStartOffset !== p.logStartOffset;
+        || r.lastStableOffset !== p.lastStableOffset || r.logStartOffset !== p.logStartOffset || r.divergingEpoch !== undefined;
       p.highWatermark = r.highWatermark;
       p.lastStableOffset = r.lastStableOffset;
       p.logStartOffset = r.logStartOffset;
@@ -120,7 +140,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
         current = { topic: p.topic, partitions: [] };
         topics.push(current);
       }
-      current.partitions.push({
+      const data: Input<PartitionData> = {
         partitionIndex: p.partition,
         errorCode: r.errorCode,
         highWatermark: r.highWatermark,
@@ -130,9 +150,11 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
         preferredReadReplica: -1,
         // Kafka sends empty records, not null, for a partition without data.
         records: r.records ?? EMPTY_RECORDS,
-      });
+      };
+      if (r.divergingEpoch !== undefined) data.divergingEpoch = { epoch: r.divergingEpoch.epoch, endOffset: r.divergingEpoch.endOffset };
+      current.partitions.push(data);
     });
-    if (request.replicaId < 0) countBytesOut(services.metrics, partitions, results);
+    if (!isFollower) countBytesOut(services.metrics, partitions, results);
     return {
       throttleTimeMs: 0,
       errorCode: Errors.NONE,

@@ -22,11 +22,12 @@ const EARLIEST = -2n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
 
-async function lookup(services: BrokerServices, topic: string, partition: number, currentLeaderEpoch: number, timestamp: bigint, isolationLevel: number): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
+async function lookup(services: BrokerServices, topic: string, partition: number, currentLeaderEpoch: number, timestamp: bigint, isolationLevel: number, replicaId: number): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
   const p = services.replicaManager.leaderPartition({ topic, partition }, currentLeaderEpoch);
   const log = p.log;
-  // What a consumer of this isolation level may read up to (Kafka's lastFetchableOffset).
-  const lastFetchableOffset = isolationLevel === 1 ? log.lastStableOffset : p.highWatermark;
+  // What a consumer of this isolation level may read up to (Kafka's lastFetchableOffset); a follower (replica id
+  // >= 0, looking for where to resume after OFFSET_OUT_OF_RANGE) reads up to the log end offset.
+  const lastFetchableOffset = replicaId >= 0 ? log.logEndOffset : isolationLevel === 1 ? log.lastStableOffset : p.highWatermark;
   if (timestamp === LATEST) return { offset: lastFetchableOffset, timestamp: -1n, leaderEpoch: p.leaderEpoch };
   if (timestamp === LATEST_TIERED) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
   if (timestamp < -5n) throw new ApiError(Errors.INVALID_REQUEST, `Invalid timestamp ${timestamp}`);
@@ -56,7 +57,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, Input<ListOf
               return { partitionIndex: p.partitionIndex, errorCode: Errors.INVALID_REQUEST, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
             }
             try {
-              const r = await lookup(services, t.name, p.partitionIndex, p.currentLeaderEpoch, p.timestamp, request.isolationLevel);
+              const r = await lookup(services, t.name, p.partitionIndex, p.currentLeaderEpoch, p.timestamp, request.isolationLevel, request.replicaId);
               if (apiVersion === 0) {
                 const offsets = r.offset >= 0n && p.maxNumOffsets > 0 ? [r.offset] : [];
                 return { partitionIndex: p.partitionIndex, errorCode: Errors.NONE, oldStyleOffsets: offsets };

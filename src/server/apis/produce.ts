@@ -14,15 +14,46 @@
 // written again and gets NONE with its original base offset. Unknown producers are accepted at any sequence
 // (Kafka 2.5+, KIP-360: no UNKNOWN_PRODUCER_ID from produce).
 // Produce v0-2 (old clients) carry magic 0/1 message sets, up-converted to a v2 batch before validation.
+// A partition this broker does not lead (a follower, or a leader that lost its leadership while acks=all waited)
+// gets NOT_LEADER_OR_FOLLOWER; from v10 its current leader and leader epoch ride along (current_leader tag) with
+// the leader's endpoint on the request's listener (node_endpoints tag), as Kafka does (KIP-951), so the client
+// goes there without a Metadata round trip. acks=all: NOT_ENOUGH_REPLICAS_AFTER_APPEND (20) when the ISR shrank
+// below min.insync.replicas while the records waited for it.
 // Version notes: v1 throttleTimeMs; v2 logAppendTimeMs; v3 transactionalId + magic 2 only; v5 logStartOffset;
 // v7 zstd; v8 recordErrors/errorMessage; v9 flexible; v10 current leader tags; v11 same as v10.
 import { defineHandler, NO_RESPONSE } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
 import type { ProduceRequest } from '../../protocol/generated/messages/produce-request.ts';
-import type { ProduceResponse, TopicProduceResponse } from '../../protocol/generated/messages/produce-response.ts';
+import type { NodeEndpoint, PartitionProduceResponse, ProduceResponse, TopicProduceResponse } from '../../protocol/generated/messages/produce-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 import type { TopicPartition } from '../../common/topic-partition.ts';
+import type { BrokerServices } from '../broker-services.ts';
+
+/**
+ * KIP-951 (Kafka's KafkaApis.getCurrentLeader): the leader and leader epoch of `tp` as this broker knows them (its
+ * hosted partition, else the metadata image), and the leader's endpoint on `listenerName` when it is registered
+ * and not fenced.
+ */
+function currentLeader(services: BrokerServices, tp: TopicPartition, listenerName: string): { leaderId: number; leaderEpoch: number; node: NodeEndpoint | null } {
+  const hosted = services.replicaManager.getPartition(tp);
+  const image = services.metadata();
+  let leaderId = -1;
+  let leaderEpoch = -1;
+  if (hosted !== undefined) {
+    leaderId = hosted.leaderId;
+    leaderEpoch = hosted.leaderEpoch;
+  } else {
+    const registration = image.topicsByName.get(tp.topic)?.partitions.get(tp.partition);
+    if (registration !== undefined) {
+      leaderId = registration.leader;
+      leaderEpoch = registration.leaderEpoch;
+    }
+  }
+  const broker = leaderId < 0 ? undefined : image.brokers.get(leaderId);
+  const endpoint = broker === undefined || broker.fenced ? undefined : broker.endpoints.find((e) => e.name === listenerName);
+  return { leaderId, leaderEpoch, node: endpoint === undefined ? null : { nodeId: leaderId, host: endpoint.host, port: endpoint.port, rack: broker!.rack } };
+}
 
 export const produceHandler = defineHandler<ProduceRequest, Input<ProduceResponse>>({
   apiKey: ApiKeys.Produce,
@@ -37,13 +68,14 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
     }
     const respond = (results: { errorCode: number; errorMessage: string | null; baseOffset: bigint; logAppendTimeMs: bigint; logStartOffset: bigint; recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[] }[]): Input<ProduceResponse> => {
       const responses: Input<TopicProduceResponse>[] = [];
+      let nodeEndpoints = null as Map<number, NodeEndpoint> | null;
       let i = 0;
       for (const t of request.topicData) {
         responses.push({
           name: t.name,
           partitionResponses: t.partitionData.map((p) => {
             const r = results[i++]!;
-            return {
+            const response: Input<PartitionProduceResponse> = {
               index: p.index,
               errorCode: r.errorCode,
               baseOffset: r.baseOffset,
@@ -52,10 +84,16 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
               recordErrors: r.recordErrors,
               errorMessage: r.errorMessage,
             };
+            if (r.errorCode === Errors.NOT_LEADER_OR_FOLLOWER && apiVersion >= 10) {
+              const leader = currentLeader(services, { topic: t.name, partition: p.index }, connection.listenerName);
+              response.currentLeader = { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch };
+              if (leader.node !== null) (nodeEndpoints ??= new Map()).set(leader.node.nodeId, leader.node);
+            }
+            return response;
           }),
         });
       }
-      return { responses, throttleTimeMs: 0 };
+      return nodeEndpoints === null ? { responses, throttleTimeMs: 0 } : { responses, throttleTimeMs: 0, nodeEndpoints: [...nodeEndpoints.values()] };
     };
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
       recycleFrame();

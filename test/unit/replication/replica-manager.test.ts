@@ -89,7 +89,7 @@ test("a metadata update creates its new partitions' logs a few at a time and mak
   assert.ok(maxInFlight() > 1 && maxInFlight() <= 16, `at most 16 creations at once (saw ${maxInFlight()})`);
   const p = replicas.leaderPartition({ topic: 'many', partition: 123 }, 4);
   assert.deepEqual([p.isLeader, p.log.latestEpoch, p.topicId], [true, 4, TOPIC_ID]);
-  const info = await p.appendRecordsToLeader(buildBatch(simpleRecords(2)), -1, 1);
+  const info = await p.appendRecordsToLeader(buildBatch(simpleRecords(2)), -1);
   assert.deepEqual([info.firstOffset, info.lastOffset, p.highWatermark], [0n, 1n, 2n]);
   assert.equal(await readFile(join(p.log.dir, 'leader-epoch-checkpoint'), 'utf8'), '0\n1\n4 0\n');
   await manager.shutdown();
