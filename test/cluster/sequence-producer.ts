@@ -20,7 +20,8 @@ export interface SequenceProducerOptions {
  * Sends `<n>` values (n = 0, 1, 2, ...) with acks=all, one send at a time, until {@link stop}; see
  * {@link partitionOf}. One partition per send: kafkajs (2.2.4) loses the records of a multi-partition send whose
  * failed partition moved to a broker that answered for another partition of the same send (on retry, sendMessages
- * skips every broker already in its responsePerBroker map and resolves), which a clean bounce reproduces. `acked` holds the values of every send that resolved, `failures` the error of every
+ * skips every broker already in its responsePerBroker map and resolves; tulios/kafkajs#1303, PR #1798), which a
+ * clean bounce reproduces. `acked` holds the values of every send that resolved, `failures` the error of every
  * send that rejected (after kafkajs's retries), `retried` the errors kafkajs logged and retried.
  */
 export class SequenceProducer {
