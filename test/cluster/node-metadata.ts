@@ -14,6 +14,18 @@ export interface NodeMetadata {
   readonly topics: ReadonlyMap<string, number>;
   /** Topic name -> leader id of each partition by index (-1: no leader, e.g. its only replica is fenced). */
   readonly leaders: ReadonlyMap<string, readonly number[]>;
+  /** Topic name -> each partition's state by index, as this node's image holds it. */
+  readonly partitions: ReadonlyMap<string, readonly PartitionMetadata[]>;
+}
+
+/** One partition as Metadata describes it: leader, leader epoch, replicas and ISR (ids ascending). */
+export interface PartitionMetadata {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  /** Replica ids in assignment order (the first is the preferred leader). */
+  readonly replicas: readonly number[];
+  /** In-sync replica ids, ascending. */
+  readonly isr: readonly number[];
 }
 
 /**
@@ -24,12 +36,14 @@ export async function nodeMetadata(port: number, timeoutMs = 5000): Promise<Node
   const client = await RawKafkaClient.connect(port);
   try {
     const r = await client.request<MetadataResponse>(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false }, timeoutMs);
+    const sorted = new Map(r.topics.map((t) => [t.name ?? '', [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex)]));
     return {
       clusterId: r.clusterId,
       controllerId: r.controllerId,
       brokers: r.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
       topics: new Map(r.topics.map((t) => [t.name ?? '', t.partitions.length])),
-      leaders: new Map(r.topics.map((t) => [t.name ?? '', [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => p.leaderId)])),
+      leaders: new Map([...sorted].map(([name, ps]) => [name, ps.map((p) => p.leaderId)])),
+      partitions: new Map([...sorted].map(([name, ps]) => [name, ps.map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: [...p.isrNodes].sort((a, b) => a - b) }))])),
     };
   } finally {
     client.socket.destroy();

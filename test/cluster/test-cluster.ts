@@ -38,6 +38,22 @@ export interface TestClusterOptions {
   readonly nodeOverrides?: Record<number, Record<string, string>>;
 }
 
+/**
+ * A topic for {@link TestCluster.createTopics}: partitions and replication factor (1 and 1 by default), or explicit
+ * replica ids per partition (the first of each is its preferred leader), and topic configs (Kafka names).
+ */
+export interface TopicToCreate {
+  readonly topic: string;
+  readonly numPartitions?: number;
+  readonly replicationFactor?: number;
+  readonly assignments?: readonly (readonly number[])[];
+  readonly configs?: Record<string, string>;
+}
+
+function topicConfigs(t: TopicToCreate): { name: string; value: string }[] {
+  return Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value }));
+}
+
 /** The quorum leader (the active controller once its metadata caught up) and the quorum as it describes it. */
 export interface QuorumLeader {
   readonly node: ClusterNode;
@@ -257,7 +273,7 @@ export class TestCluster {
   }
 
   /**
-   * Creates `topics` (replication factor 1) with CreateTopics v7 sent to the running brokers in turn (a broker
+   * Creates `topics` (replication factor 1 unless given, or the explicit replica assignments) with CreateTopics v7 sent to the running brokers in turn (a broker
    * forwards it to the active controller), until one answers every topic with NONE or TOPIC_ALREADY_EXISTS (an
    * earlier attempt created it) or `timeoutMs` passes: what an application does while a controller fails over.
    * Not through kafkajs: its admin client asks Metadata for all topics on connect and fails while any partition has
@@ -266,9 +282,11 @@ export class TestCluster {
    * `retryMs` between attempts.
    * @returns the number of attempts. @throws Error with the last failure when the deadline passes.
    */
-  async createTopics(topics: readonly { topic: string; numPartitions?: number }[], timeoutMs = 20_000, retryMs = 100): Promise<number> {
+  async createTopics(topics: readonly TopicToCreate[], timeoutMs = 20_000, retryMs = 100): Promise<number> {
     const request = {
-      topics: topics.map((t) => ({ name: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: 1, assignments: [], configs: [] })),
+      topics: topics.map((t) => t.assignments === undefined
+        ? { name: t.topic, numPartitions: t.numPartitions ?? 1, replicationFactor: t.replicationFactor ?? 1, assignments: [], configs: topicConfigs(t) }
+        : { name: t.topic, numPartitions: -1, replicationFactor: -1, assignments: t.assignments.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds: [...brokerIds] })), configs: topicConfigs(t) }),
       timeoutMs: 5000,
       validateOnly: false,
     };
