@@ -12,10 +12,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
 import { waitFor } from '../helpers/broker.ts';
 import { runKcat } from '../fixtures/e2e/kcat.ts';
 import { partitionFor } from '../../src/coordinator/runtime/partition-for.ts';
-import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, findCoordinator, partitionReplicas } from './coordinator-lookup.ts';
+import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, describeTransaction, findCoordinator, partitionReplicas } from './coordinator-lookup.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
 
@@ -50,6 +51,9 @@ describe('coordinators move with their partitions when a broker is killed', () =
         'transaction.state.log.replication.factor': '3',
         'transaction.state.log.min.isr': '2',
         'transaction.state.log.num.partitions': String(INTERNAL_PARTITIONS),
+        // KIP-848 members heartbeat every 500 ms (Kafka's 5 s default and minimum).
+        'group.consumer.min.heartbeat.interval.ms': '500',
+        'group.consumer.heartbeat.interval.ms': '500',
       },
     });
     kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: process.env.KAFKAJS_LOG === undefined ? logLevel.NOTHING : logLevel.WARN, retry: { retries: 10, maxRetryTime: 5000 } });
@@ -198,6 +202,58 @@ describe('coordinators move with their partitions when a broker is killed', () =
     await restartBroker(cluster.node(coordinator), ['__consumer_offsets', topic]);
   });
 
+  test('KIP-848 group (@platformatic/kafka): the group moves with its __consumer_offsets partition; commits kept, consumption and commits go on', async () => {
+    const topic = 'shipments';
+    const group = 'kip848-group';
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
+    await cluster.waitForTopic(topic, 3);
+    const inTopic = Array.from({ length: 30 }, (_, i) => `s${i}`);
+    await producer.send({ topic, acks: -1, messages: inTopic.map((value, i) => ({ partition: i % 3, value })) });
+    const consumer = new PlatformaticConsumer({
+      groupId: group,
+      clientId: 'kip848-consumer',
+      bootstrapBrokers: cluster.bootstrapServers(),
+      deserializers: stringDeserializers,
+      groupProtocol: 'consumer',
+      // Fetches and heartbeats to the dead broker fail until its session expires and its partitions move.
+      retries: 30,
+      retryDelay: 300,
+    });
+    try {
+      const committedTotal = async (): Promise<number> => {
+        const o = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return o[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+      };
+      const seen: string[] = [];
+      const stream = await consumer.consume({ topics: [topic], autocommit: 100, mode: 'earliest' } as Parameters<typeof consumer.consume>[0]);
+      const streamErrors: Error[] = [];
+      stream.on('data', (m: { value: string }) => void seen.push(m.value));
+      stream.on('error', (e: Error) => void streamErrors.push(e));
+      await waitFor(`the ${inTopic.length} records consumed`, () => seen.length >= inTopic.length, 30_000);
+      await waitFor('every record committed', async () => (await committedTotal()) === inTopic.length, 15_000);
+
+      const coordinator = await coordinatorOf(group, COORDINATOR_GROUP, '__consumer_offsets');
+      await killBroker(cluster.node(coordinator));
+      assert.notEqual(await coordinatorOf(group, COORDINATOR_GROUP, '__consumer_offsets'), coordinator);
+      assert.equal(await committedTotal(), inTopic.length);
+
+      await producer.send({ topic, acks: -1, messages: [0, 1, 2, 3, 4, 5].map((i) => ({ partition: i % 3, value: `kip848-${i}` })) });
+      await waitFor('the records sent after the kill consumed', () => [0, 1, 2, 3, 4, 5].every((i) => seen.includes(`kip848-${i}`)), 45_000);
+      await waitFor('the new records committed to the new coordinator', async () => (await committedTotal()) === inTopic.length + 6, 15_000);
+      assert.deepEqual(streamErrors, []);
+      await consumer.close(true);
+      await restartBroker(cluster.node(coordinator), ['__consumer_offsets', topic]);
+    } finally {
+      if (!consumer.closed) await consumer.close(true).catch(() => undefined);
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
   test('kafkajs transactions: a transaction open when its coordinator\'s broker is killed commits on the new coordinator; read_committed sees every committed record once, no aborted one', async () => {
     const topic = 'payments';
     const transactionalId = 'payments-tx';
@@ -222,7 +278,16 @@ describe('coordinators move with their partitions when a broker is killed', () =
       assert.ok((await partitionReplicas(anyRunningBroker(), topic)).some((p) => p.leader === coordinator), `broker ${coordinator} leads a partition of ${topic}`);
       await transaction('committed-3', 'commit', async () => {
         await killBroker(cluster.node(coordinator));
-        assert.notEqual(await coordinatorOf(transactionalId, COORDINATOR_TRANSACTION, '__transaction_state'), coordinator);
+        const moved = await coordinatorOf(transactionalId, COORDINATOR_TRANSACTION, '__transaction_state');
+        assert.notEqual(moved, coordinator);
+        // The new coordinator loaded the open transaction from its replica of __transaction_state (until its shard
+        // is loaded it answers COORDINATOR_LOAD_IN_PROGRESS, or NOT_COORDINATOR while its metadata lags the
+        // answering broker's: kafkajs does not retry an EndTxn that gets it).
+        const described = await waitFor('the new coordinator to describe the open transaction', async () => {
+          const d = await describeTransaction(cluster.node(moved).brokerPort!, transactionalId);
+          return d.errorCode === 0 ? d : null;
+        }, 15_000, 100);
+        assert.deepEqual(described, { errorCode: 0, state: 'Ongoing', partitions: [`${topic}-0`, `${topic}-1`, `${topic}-2`] });
       });
       await transaction('aborted-4', 'abort');
       await transaction('committed-5', 'commit');

@@ -1,10 +1,12 @@
 // What the coordinator-failover tests ask one given broker over the wire: which broker it names as the coordinator
 // of a group or transactional id (FindCoordinator), and where the replicas of an internal topic's partition are
-// (Metadata): leader, replicas and ISR, as that very node's metadata image holds them.
+// (Metadata): leader, replicas and ISR, as that very node's metadata image holds them; and how a transaction
+// coordinator describes a transactional id (DescribeTransactions).
 import { RawKafkaClient } from '../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import type { FindCoordinatorResponse } from '../../src/protocol/generated/messages/find-coordinator-response.ts';
 import type { MetadataResponse } from '../../src/protocol/generated/messages/metadata-response.ts';
+import type { DescribeTransactionsResponse } from '../../src/protocol/generated/messages/describe-transactions-response.ts';
 
 /** FindCoordinator's key types (KIP-98): a consumer group, a transactional id. */
 export const COORDINATOR_GROUP = 0;
@@ -56,6 +58,30 @@ export async function partitionReplicas(port: number, topic: string, timeoutMs =
     return [...t.partitions]
       .sort((a, b) => a.partitionIndex - b.partitionIndex)
       .map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: sortIds(p.replicaNodes), isr: sortIds(p.isrNodes) }));
+  } finally {
+    client.socket.destroy();
+  }
+}
+
+/** A transactional id as its coordinator describes it: the error code, the state and the partitions in the transaction. */
+export interface DescribedTransaction {
+  readonly errorCode: number;
+  readonly state: string;
+  /** `topic-partition` names, sorted. */
+  readonly partitions: readonly string[];
+}
+
+/**
+ * DescribeTransactions v0 (KIP-664) of `transactionalId`, sent to 127.0.0.1:`port` (its coordinator answers; any
+ * other broker answers NOT_COORDINATOR, a loading one COORDINATOR_LOAD_IN_PROGRESS).
+ * @throws Error when the connection fails or no answer comes within `timeoutMs`.
+ */
+export async function describeTransaction(port: number, transactionalId: string, timeoutMs = 5000): Promise<DescribedTransaction> {
+  const client = await RawKafkaClient.connect(port);
+  try {
+    const r = await client.request<DescribeTransactionsResponse>(ApiKeys.DescribeTransactions, 0, { transactionalIds: [transactionalId] }, timeoutMs);
+    const t = r.transactionStates[0]!;
+    return { errorCode: t.errorCode, state: t.transactionState, partitions: t.topics.flatMap((d) => d.partitions.map((p) => `${d.topic}-${p}`)).sort() };
   } finally {
     client.socket.destroy();
   }
