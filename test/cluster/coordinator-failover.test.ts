@@ -56,7 +56,7 @@ describe('coordinators move with their partitions when a broker is killed', () =
         'group.consumer.heartbeat.interval.ms': '500',
       },
     });
-    kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: process.env.KAFKAJS_LOG === undefined ? logLevel.NOTHING : logLevel.WARN, retry: { retries: 10, maxRetryTime: 5000 } });
+    kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING, retry: { retries: 10, maxRetryTime: 5000 } });
   });
   printLogsOnFailure(() => cluster);
   after(async () => {

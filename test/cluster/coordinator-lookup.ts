@@ -8,6 +8,16 @@ import type { FindCoordinatorResponse } from '../../src/protocol/generated/messa
 import type { MetadataResponse } from '../../src/protocol/generated/messages/metadata-response.ts';
 import type { DescribeTransactionsResponse } from '../../src/protocol/generated/messages/describe-transactions-response.ts';
 
+/** Runs `ask` on a new connection to 127.0.0.1:`port`, closed after. */
+async function onConnection<T>(port: number, ask: (client: RawKafkaClient) => Promise<T>): Promise<T> {
+  const client = await RawKafkaClient.connect(port);
+  try {
+    return await ask(client);
+  } finally {
+    client.socket.destroy();
+  }
+}
+
 /** FindCoordinator's key types (KIP-98): a consumer group, a transactional id. */
 export const COORDINATOR_GROUP = 0;
 export const COORDINATOR_TRANSACTION = 1;
@@ -23,14 +33,9 @@ export interface CoordinatorAnswer {
  * @throws Error when the connection is refused or closed, or no answer comes within `timeoutMs`.
  */
 export async function findCoordinator(port: number, key: string, keyType: number, timeoutMs = 5000): Promise<CoordinatorAnswer> {
-  const client = await RawKafkaClient.connect(port);
-  try {
-    const r = await client.request<FindCoordinatorResponse>(ApiKeys.FindCoordinator, 4, { key: '', keyType, coordinatorKeys: [key] }, timeoutMs);
-    const c = r.coordinators[0]!;
-    return { errorCode: c.errorCode, nodeId: c.nodeId };
-  } finally {
-    client.socket.destroy();
-  }
+  const r = await onConnection(port, (client) => client.request<FindCoordinatorResponse>(ApiKeys.FindCoordinator, 4, { key: '', keyType, coordinatorKeys: [key] }, timeoutMs));
+  const c = r.coordinators[0]!;
+  return { errorCode: c.errorCode, nodeId: c.nodeId };
 }
 
 /** A partition's replica placement as one broker's Metadata answers it. */
@@ -49,18 +54,14 @@ export interface PartitionReplicas {
  * @throws Error when the connection fails, or the broker does not know the topic.
  */
 export async function partitionReplicas(port: number, topic: string, timeoutMs = 5000): Promise<PartitionReplicas[]> {
-  const client = await RawKafkaClient.connect(port);
-  try {
-    const r = await client.request<MetadataResponse>(ApiKeys.Metadata, 12, { topics: [{ name: topic, topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: false }, timeoutMs);
-    const t = r.topics[0];
-    if (t === undefined || t.errorCode !== 0) throw new Error(`broker on port ${port} answers ${topic} with error ${t?.errorCode}`);
-    const sortIds = (ids: readonly number[]): number[] => [...ids].sort((a, b) => a - b);
-    return [...t.partitions]
-      .sort((a, b) => a.partitionIndex - b.partitionIndex)
-      .map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: sortIds(p.replicaNodes), isr: sortIds(p.isrNodes) }));
-  } finally {
-    client.socket.destroy();
-  }
+  const request = { topics: [{ name: topic, topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: false };
+  const r = await onConnection(port, (client) => client.request<MetadataResponse>(ApiKeys.Metadata, 12, request, timeoutMs));
+  const t = r.topics[0];
+  if (t === undefined || t.errorCode !== 0) throw new Error(`broker on port ${port} answers ${topic} with error ${t?.errorCode}`);
+  const sortIds = (ids: readonly number[]): number[] => [...ids].sort((a, b) => a - b);
+  return [...t.partitions]
+    .sort((a, b) => a.partitionIndex - b.partitionIndex)
+    .map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: sortIds(p.replicaNodes), isr: sortIds(p.isrNodes) }));
 }
 
 /** A transactional id as its coordinator describes it: the error code, the state and the partitions in the transaction. */
@@ -77,12 +78,7 @@ export interface DescribedTransaction {
  * @throws Error when the connection fails or no answer comes within `timeoutMs`.
  */
 export async function describeTransaction(port: number, transactionalId: string, timeoutMs = 5000): Promise<DescribedTransaction> {
-  const client = await RawKafkaClient.connect(port);
-  try {
-    const r = await client.request<DescribeTransactionsResponse>(ApiKeys.DescribeTransactions, 0, { transactionalIds: [transactionalId] }, timeoutMs);
-    const t = r.transactionStates[0]!;
-    return { errorCode: t.errorCode, state: t.transactionState, partitions: t.topics.flatMap((d) => d.partitions.map((p) => `${d.topic}-${p}`)).sort() };
-  } finally {
-    client.socket.destroy();
-  }
+  const r = await onConnection(port, (client) => client.request<DescribeTransactionsResponse>(ApiKeys.DescribeTransactions, 0, { transactionalIds: [transactionalId] }, timeoutMs));
+  const t = r.transactionStates[0]!;
+  return { errorCode: t.errorCode, state: t.transactionState, partitions: t.topics.flatMap((d) => d.partitions.map((p) => `${d.topic}-${p}`)).sort() };
 }
