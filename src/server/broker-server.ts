@@ -9,6 +9,7 @@ import type { MetadataImage } from '../metadata/metadata-image.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
 import { brokerReplication, type BrokerReplication } from './broker-replication.ts';
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.ts';
+import { AddPartitionsToTxnManager } from './add-partitions-to-txn-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
 import { KafkaApis } from './kafka-apis.ts';
 import { HOT_API_KEYS, preloadCodecs } from './preload-codecs.ts';
@@ -84,6 +85,7 @@ export class BrokerServer {
   readonly #forwardingChannel: NodeToControllerChannel;
   readonly #replication: BrokerReplication;
   readonly #markerChannel: TransactionMarkerChannelManager;
+  readonly #addPartitionsToTxnManager: AddPartitionsToTxnManager;
   readonly #lifecycle: BrokerLifecycleManager;
   readonly #endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   #stopped: Promise<void> | null = null;
@@ -98,6 +100,7 @@ export class BrokerServer {
     forwardingChannel: NodeToControllerChannel;
     replication: BrokerReplication;
     markerChannel: TransactionMarkerChannelManager;
+    addPartitionsToTxnManager: AddPartitionsToTxnManager;
     lifecycle: BrokerLifecycleManager;
     endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   }) {
@@ -113,6 +116,7 @@ export class BrokerServer {
     this.#forwardingChannel = parts.forwardingChannel;
     this.#replication = parts.replication;
     this.#markerChannel = parts.markerChannel;
+    this.#addPartitionsToTxnManager = parts.addPartitionsToTxnManager;
     this.#lifecycle = parts.lifecycle;
     this.#endpoints = parts.endpoints;
   }
@@ -304,8 +308,24 @@ export class BrokerServer {
         transactionPartitionVerificationEnable: config.getBoolean('transaction.partition.verification.enable'),
       },
     });
-    // KIP-890: transactional produce checks the partition was added to the transaction.
-    replicaManager.transactionVerifier = transactionCoordinator.verifyTransaction;
+    // KIP-890: transactional produce checks with the transactional id's coordinator, wherever it is, that the
+    // partition was added to the transaction.
+    const addPartitionsToTxnManager = new AddPartitionsToTxnManager({
+      nodeId,
+      client: new NetworkClient({
+        clientId: `broker-${nodeId}-add-partitions-to-txn-sender`,
+        time,
+        random: shared.random,
+        requestTimeoutMs,
+        logger: logger.child({ component: 'AddPartitionsToTxnManager' }),
+      }),
+      metadata: () => loader.image,
+      coordinator: transactionCoordinator,
+      interBrokerListenerName: config.interBrokerListenerName,
+      requestTimeoutMs,
+      logger: logger.child({ component: 'AddPartitionsToTxnManager' }),
+    });
+    replicaManager.transactionVerifier = addPartitionsToTxnManager.verifyTransaction;
     loader.installPublisher({
       name: 'TransactionCoordinatorPublisher',
       onMetadataUpdate(image, changes) {
@@ -410,7 +430,7 @@ export class BrokerServer {
       requestTimeoutMs: Math.floor(config.getInt('broker.session.timeout.ms') / 2),
       currentMetadataOffset: () => loader.image.offset,
     });
-    return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, lifecycleChannel, forwardingChannel, replication, markerChannel, lifecycle, endpoints });
+    return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, lifecycleChannel, forwardingChannel, replication, markerChannel, addPartitionsToTxnManager, lifecycle, endpoints });
   }
 
   /**
@@ -475,6 +495,7 @@ export class BrokerServer {
       await this.#socketServer.stopAccepting();
       this.#transactionCoordinator.close();
       this.#markerChannel.close();
+      this.#addPartitionsToTxnManager.close();
       this.#groupCoordinator.close();
       await this.#replicaManager.shutdown();
       await this.#socketServer.shutdown({ drainMs: 5000 });

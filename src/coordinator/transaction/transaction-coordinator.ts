@@ -236,21 +236,7 @@ export class TransactionCoordinator {
   readonly verifyTransaction: TransactionVerifier = async (transactionalId, producerId, producerEpoch, tp, supportsTransactionAbortable = false) => {
     if (!this.config.transactionPartitionVerificationEnable) return Errors.NONE;
     const [code = Errors.UNKNOWN_SERVER_ERROR] = await this.verifyPartitionsInTransaction(transactionalId, producerId, producerEpoch, [tp]);
-    switch (code) {
-      case Errors.TRANSACTION_ABORTABLE:
-        return supportsTransactionAbortable ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE;
-      case Errors.PRODUCER_FENCED:
-        return Errors.INVALID_PRODUCER_EPOCH;
-      // Retriable coordinator states; older clients retry NOT_ENOUGH_REPLICAS without a metadata refresh (Kafka's choice).
-      case Errors.CONCURRENT_TRANSACTIONS:
-      case Errors.NETWORK_EXCEPTION:
-      case Errors.COORDINATOR_LOAD_IN_PROGRESS:
-      case Errors.COORDINATOR_NOT_AVAILABLE:
-      case Errors.NOT_COORDINATOR:
-        return Errors.NOT_ENOUGH_REPLICAS;
-      default:
-        return code;
-    }
+    return produceErrorOfVerification(code, supportsTransactionAbortable);
   };
 
   /**
@@ -379,5 +365,29 @@ export class TransactionCoordinator {
       return Errors.UNKNOWN_SERVER_ERROR;
     }
     return coordinatorAppendError(err);
+  }
+}
+
+/**
+ * The produce error for a partition's KIP-890 verification answer `code` (AddPartitionsToTxn verifyOnly, local or
+ * from the coordinator's broker), after Kafka's ReplicaManager error mapping: TRANSACTION_ABORTABLE (120) for
+ * Produce v11+ clients (`supportsTransactionAbortable`), else INVALID_TXN_STATE (48); PRODUCER_FENCED becomes
+ * INVALID_PRODUCER_EPOCH (47); the retriable coordinator states and network errors become NOT_ENOUGH_REPLICAS (19),
+ * which older clients retry without a metadata refresh (Kafka's choice); other codes are returned as they are.
+ */
+export function produceErrorOfVerification(code: number, supportsTransactionAbortable: boolean): number {
+  switch (code) {
+    case Errors.TRANSACTION_ABORTABLE:
+      return supportsTransactionAbortable ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE;
+    case Errors.PRODUCER_FENCED:
+      return Errors.INVALID_PRODUCER_EPOCH;
+    case Errors.CONCURRENT_TRANSACTIONS:
+    case Errors.NETWORK_EXCEPTION:
+    case Errors.COORDINATOR_LOAD_IN_PROGRESS:
+    case Errors.COORDINATOR_NOT_AVAILABLE:
+    case Errors.NOT_COORDINATOR:
+      return Errors.NOT_ENOUGH_REPLICAS;
+    default:
+      return code;
   }
 }
