@@ -4,18 +4,21 @@
 // - Produce throughput, 1 KiB records, one partition: RF 3 (replicas 4,5,6, leader 4) with acks=all beside RF 1
 //   (replica 4) with acks=1, interleaved runs of the same message file; the CPU of every process over each run
 //   (procfs) says how the two cores were split.
-// - Replication lag during the RF 3 runs: every LAG_SAMPLE_MS the sampler asks the three replicas at once for their
-//   log end offset (ListOffsets LATEST from the debugging replica id -2, which Kafka answers from any replica with
-//   its log end offset); lag = leader LEO - follower LEO, per follower and sample. The three answers are not of the
-//   same instant (each broker answers when its event loop gets to it), so a sample is off by what the leader
-//   appends in that skew: the figure is a sampled estimate, not an exact bound. In ms: lag / the run's record rate.
+// - Replication lag during the RF 3 produce runs (full load: the leader is ahead by what the producer has in
+//   flight) and during the RF 3 latency runs (50 % load, open loop: the steady-state lag): every LAG_SAMPLE_MS the
+//   sampler asks the three replicas at once for their log end offset (ListOffsets LATEST from the debugging replica
+//   id -2, which Kafka answers from any replica with its log end offset); lag = leader LEO - follower LEO, per
+//   follower and sample. The three answers are not of the same instant (each broker answers when its event loop
+//   gets to it), so a sample is off by what the leader appends in that skew: a sampled estimate, not an exact
+//   bound. In ms: lag / the run's record rate.
 // - End-to-end latency (bench/native/e2e-latency.c: open loop, due time in the record, consumer on the leader,
 //   which delivers only below the high watermark) with acks=all on RF 3 at 50 % of the measured RF 3 throughput,
 //   beside acks=1 on RF 1 at the same rate.
 // - Failover: bench/native/ack-probe.c produces one record every PROBE_INTERVAL_MS with acks=all to an RF 3 topic
 //   with min.insync.replicas=2; kill -9 of the partition's leader -> the first record acknowledged by another
-//   broker. A dead broker is found only when its session expires (broker.session.timeout.ms, 9 s by default): the
-//   survivors' metadata is polled to tell when the leader moved, which splits the time into detection + election
+//   broker. A dead broker is found only when its session expires (broker.session.timeout.ms, 9 s by default, after
+//   its last heartbeat, sent every broker.heartbeat.interval.ms = 2 s: 7 to 9 s after the kill): the survivors'
+//   metadata is polled to tell when the leader moved, which splits the time into detection + election
 //   and the client's own discovery. The victim is restarted and back in the ISR before the next kill.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -44,6 +47,7 @@ const SESSION_TIMEOUT_MS = 9000;
 interface ProduceRun {
   recordsPerSec: number;
   mbPerSec: number;
+  payloadBytes: number;
   wallSec: number;
   /** CPU seconds over the run, by node id, and of kcat. */
   cpu: Map<number, number>;
@@ -84,9 +88,10 @@ async function waitForFullIsr(cluster: TestCluster, node: ClusterNode, topic: st
 
 /**
  * Samples every `LAG_SAMPLE_MS` the log end offsets of the replicas on `brokers` (the first is the leader) until
- * stopped; each sample gives leader LEO - follower LEO for each follower.
+ * stopped; each sample gives leader LEO - follower LEO for each follower; samples of the first `skipMs` are not kept.
  */
-async function startLagSampler(brokers: readonly ClusterNode[], topic: string): Promise<{ stop: () => Promise<{ lags: number[]; failed: number }> }> {
+async function startLagSampler(brokers: readonly ClusterNode[], topic: string, skipMs = 0): Promise<{ stop: () => Promise<{ lags: number[]; failed: number }> }> {
+  const countFrom = performance.now() + skipMs;
   const conns = await Promise.all(brokers.map((b) => ReplicaOffsets.connect(b.brokerPort!)));
   const lags: number[] = [];
   let failed = 0;
@@ -97,7 +102,7 @@ async function startLagSampler(brokers: readonly ClusterNode[], topic: string): 
       // A failed sample (a timeout under load) is counted, not fatal: the run goes on.
       const leos = await Promise.all(conns.map((c) => c.logEndOffset(topic))).catch(() => null);
       if (leos === null) failed++;
-      else for (let i = 1; i < leos.length; i++) lags.push(leos[0]! - leos[i]!);
+      else if (performance.now() >= countFrom) for (let i = 1; i < leos.length; i++) lags.push(leos[0]! - leos[i]!);
       const wait = next - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
@@ -137,19 +142,37 @@ async function produceOnce(ctx: BenchContext, cluster: TestCluster, replicas: re
       }
     }
     const cpu = new Map([...cpu1].map(([id, s]) => [id, s - (cpu0.get(id) ?? 0)]));
-    return { recordsPerSec: file.count / r.wallSec, mbPerSec: file.payloadBytes / 1e6 / r.wallSec, wallSec: r.wallSec, cpu, kcatCpu: r.clientCpuSec, lags: sampled.lags, failedSamples: sampled.failed };
+    return { payloadBytes: file.payloadBytes, recordsPerSec: file.count / r.wallSec, mbPerSec: file.payloadBytes / 1e6 / r.wallSec, wallSec: r.wallSec, cpu, kcatCpu: r.clientCpuSec, lags: sampled.lags, failedSamples: sampled.failed };
   } finally {
     await cluster.deleteTopics([topic], 60_000);
   }
 }
 
-/** "node 4 (leader) 1.23, ..." CPU-s of a run, with the share of the two cores' wall time. */
+/** "leader 4 1.2 (2.3 CPU-s/GB), ..." median CPU-s of the runs by process, with the share of the two cores' wall time. */
 function cpuSplit(runs: readonly ProduceRun[], roles: Map<number, string>): string {
   const m = (f: (x: ProduceRun) => number): number => median(runs.map(f));
   const wall = m((x) => x.wallSec);
-  const parts = [...roles].map(([id, role]) => `${role} ${fmt(m((x) => x.cpu.get(id) ?? 0), 1)}`);
+  const gb = runs[0]!.payloadBytes / 1e9;
+  const parts = [...roles].map(([id, role]) => `${role} ${fmt(m((x) => x.cpu.get(id) ?? 0), 1)} (${fmt(m((x) => x.cpu.get(id) ?? 0) / gb, 1)} CPU-s/GB)`);
   const total = m((x) => [...x.cpu.values()].reduce((a, b) => a + b, 0) + x.kcatCpu);
   return `CPU-s over ${fmt(wall, 1)} s: ${parts.join(', ')}, kcat ${fmt(m((x) => x.kcatCpu), 1)}; ${fmt((total / (2 * wall)) * 100)} % of 2 cores`;
+}
+
+/**
+ * The warnings and errors (pino level >= 40) the brokers logged since `from` (ms), as "node N: msg xcount" parts,
+ * most frequent first: ISR shrinks, fetch errors and the like explain a slow or stalled replication.
+ */
+function brokerWarnings(cluster: TestCluster, from: number): string {
+  const counts = new Map<string, number>();
+  for (const n of cluster.brokers) {
+    for (const l of n.log.lines) {
+      if (l.time < from || (l.level ?? 0) < 40) continue;
+      const key = `node ${n.nodeId}: ${l.msg}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  const parts = [...counts].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${k} x${c}`);
+  return parts.length === 0 ? 'none' : parts.slice(0, 6).join('; ').replaceAll('|', '/');
 }
 
 /** One line of bench/native/ack-probe.c. */
@@ -224,6 +247,7 @@ export async function runReplication(ctx: BenchContext, kills: number): Promise<
     const [b1, b2, b3] = cluster.brokers.map((b) => b.nodeId) as [number, number, number];
     const rf3: ProduceRun[] = [];
     const rf1: ProduceRun[] = [];
+    const loadFrom = Date.now();
     for (let r = 0; r < ctx.options.runs; r++) {
       const one = await produceOnce(ctx, cluster, [b1], '1', `rf1-${r}`);
       rf1.push(one);
@@ -249,13 +273,14 @@ export async function runReplication(ctx: BenchContext, kills: number): Promise<
       { section: SECTION, figure: 'CPU split, RF 1 acks=1', unit: '', text: 'see note', note: cpuSplit(rf1, new Map([[b1, `broker ${b1}`], [b2, `idle ${b2}`], [b3, `idle ${b3}`], ...controllers])) },
       {
         section: SECTION,
-        figure: 'replication lag p99 (leader LEO - follower LEO)',
+        figure: 'replication lag p99 at full load (leader LEO - follower LEO)',
         value: percentileSorted(lags, 99),
         unit: 'records',
-        note: `= ${fmt((percentileSorted(lags, 99) / rf3Rate) * 1000)} ms at the RF 3 rate; p50 ${fmt(percentileSorted(lags, 50))}, max ${fmt(lags.at(-1))} records; ${fmt(lags.length)} samples (2 followers x every ${LAG_SAMPLE_MS} ms, ListOffsets replica id -2 to the three replicas at once; ${rf3.reduce((n, x) => n + x.failedSamples, 0)} failed)`,
+        note: `= ${fmt((percentileSorted(lags, 99) / rf3Rate) * 1000)} ms at the RF 3 rate; p50 ${fmt(percentileSorted(lags, 50))}, max ${fmt(lags.at(-1))} records; ${fmt(lags.length)} samples (2 followers x every ${LAG_SAMPLE_MS} ms, ListOffsets replica id -2 to the three replicas at once; ${rf3.reduce((n, x) => n + x.failedSamples, 0)} failed); at full load the leader runs ahead by what the producer has in flight, which librdkafka caps at queue.buffering.max.messages (100,000)`,
       },
     ];
     rows.push(...(await latencyRows(ctx, cluster, [b1, b2, b3], rf3Rate / 2)));
+    rows.push({ section: SECTION, figure: 'broker warnings/errors during the load runs', unit: '', text: 'see note', note: brokerWarnings(cluster, loadFrom) });
     const { times, errors } = await failovers(ctx, cluster, kills);
     const acks = times.map((t) => t.ackMs).sort((a, b) => a - b);
     const elected = times.map((t) => t.electedMs).sort((a, b) => a - b);
@@ -266,7 +291,7 @@ export async function runReplication(ctx: BenchContext, kills: number): Promise<
         value: percentileSorted(acks, 50),
         unit: 'ms',
         target: { op: '<=', value: 3000 },
-        note: `new leader in a survivor's metadata after p50 ${fmt(percentileSorted(elected, 50))} ms, of which broker.session.timeout.ms ${fmt(SESSION_TIMEOUT_MS)} ms is the detection of the death (heartbeats every 2 s); the client's discovery after that: p50 ${fmt(median(times.map((t) => t.ackMs - t.electedMs)))} ms; ${errors} delivery errors`,
+        note: `new leader in a survivor's metadata after p50 ${fmt(percentileSorted(elected, 50))} ms (max ${fmt(elected.at(-1))}): the controller fences a dead broker ${fmt(SESSION_TIMEOUT_MS)} ms (broker.session.timeout.ms) after its last heartbeat (every 2 s), 7-9 s after the kill, then elects from the ISR; the client's discovery after that: p50 ${fmt(median(times.map((t) => t.ackMs - t.electedMs)))} ms; ${errors} delivery errors; Kafka has the same bound, so the 3 s target is out of reach with the default session timeout`,
       },
       { section: SECTION, figure: `failover max (${kills} kills)`, value: acks.at(-1), unit: 'ms', note: `all: ${acks.map((t) => fmt(t)).join(', ')} ms; Kafka's default timeouts; RF 3, min.insync.replicas=2, probe every ${PROBE_INTERVAL_MS} ms` },
     );
@@ -283,11 +308,16 @@ async function latencyRows(ctx: BenchContext, cluster: TestCluster, replicas: re
   const leader = cluster.node(replicas[0]!);
   const three: LatencyResult[] = [];
   const one: LatencyResult[] = [];
+  const lags: number[] = [];
   const once = async (topic: string, on: readonly number[], acks: '1' | 'all', into: LatencyResult[]): Promise<void> => {
     await createAssignedTopic(leader.brokerPort!, topic, on);
     await waitForFullIsr(cluster, leader, topic, on);
     try {
+      // Only the probe's measured window counts (its warm-up is the first max(1, latencySec / 5) seconds).
+      const warmupMs = Math.max(1, ctx.options.latencySec / 5) * 1000;
+      const sampler = on.length > 1 ? await startLagSampler(on.map((id) => cluster.node(id)), topic, warmupMs) : undefined;
       into.push(await runLatencyProbe(ctx, probe.binary!, leader.bootstrap, topic, rate, acks));
+      lags.push(...((await sampler?.stop())?.lags ?? []));
     } finally {
       await cluster.deleteTopics([topic], 60_000);
     }
@@ -299,7 +329,15 @@ async function latencyRows(ctx: BenchContext, cluster: TestCluster, replicas: re
   const ms = (xs: LatencyResult[], f: (x: LatencyResult) => number): number => median(xs.map(f)) / 1000;
   const note = `${fmt(rate)} rec/s (50 % of the RF 3 figure), 1 KiB, linger.ms=1, open loop; ack p50 ${fmt(ms(three, (x) => x.ackP50Us), 2)} ms, p99 ${fmt(ms(three, (x) => x.ackP99Us), 2)} ms (RF 1: ${fmt(ms(one, (x) => x.ackP50Us), 2)} / ${fmt(ms(one, (x) => x.ackP99Us), 2)} ms)`;
   ctx.progress('replication', `e2e latency at ${fmt(rate)} rec/s: RF 3 p50 ${fmt(ms(three, (x) => x.e2eP50Us), 2)} ms p99 ${fmt(ms(three, (x) => x.e2eP99Us), 2)} ms`);
+  lags.sort((a, b) => a - b);
   return [
+    {
+      section: SECTION,
+      figure: 'replication lag p99 at 50 % load (leader LEO - follower LEO)',
+      value: percentileSorted(lags, 99),
+      unit: 'records',
+      note: `= ${fmt((percentileSorted(lags, 99) / rate) * 1000, 1)} ms at ${fmt(rate)} rec/s; p50 ${fmt(percentileSorted(lags, 50))}, max ${fmt(lags.at(-1))} records; ${fmt(lags.length)} samples during the acks=all e2e runs below (after their warm-up); the records of a lag this long would wait as long end to end: compare with the e2e max`,
+    },
     { section: SECTION, figure: 'e2e latency p50, acks=all RF 3 at 50 % load', value: ms(three, (x) => x.e2eP50Us), unit: 'ms', digits: 2, baseline: { label: 'acks=1 RF 1, same rate', value: ms(one, (x) => x.e2eP50Us) }, note },
     { section: SECTION, figure: 'e2e latency p99, acks=all RF 3 at 50 % load', value: ms(three, (x) => x.e2eP99Us), unit: 'ms', digits: 2, baseline: { label: 'acks=1 RF 1, same rate', value: ms(one, (x) => x.e2eP99Us) }, note: `p99.9 ${fmt(ms(three, (x) => x.e2eP999Us), 1)} ms, max ${fmt(ms(three, (x) => x.e2eMaxUs), 1)} ms` },
   ];
