@@ -21,6 +21,7 @@
 //   metadata is polled to tell when the leader moved, which splits the time into detection + election
 //   and the client's own discovery. The victim is restarted and back in the ISR before the next kill.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -87,6 +88,17 @@ async function waitForFullIsr(cluster: TestCluster, node: ClusterNode, topic: st
 }
 
 /**
+ * Makes sure the followers of `topic` fetch before a timed run: one 1-byte record with acks=all through kcat,
+ * answered once every ISR member has it. A follower that fetched before its leader had the partition backs off
+ * replica.fetch.backoff.ms (1 s) first, which would otherwise stall the start of the run.
+ */
+async function primeReplication(ctx: BenchContext, bootstrap: string, topic: string): Promise<void> {
+  const path = join(ctx.scratch, 'prime-record.txt');
+  writeFileSync(path, 'x\n');
+  await runKcat(['-P', '-b', bootstrap, '-t', topic, '-p', '0', '-X', 'acks=all', '-l', path]);
+}
+
+/**
  * Samples every `LAG_SAMPLE_MS` the log end offsets of the replicas on `brokers` (the first is the leader) until
  * stopped; each sample gives leader LEO - follower LEO for each follower; samples of the first `skipMs` are not kept.
  */
@@ -126,17 +138,19 @@ async function produceOnce(ctx: BenchContext, cluster: TestCluster, replicas: re
   const nodes = replicas.map((id) => cluster.node(id));
   await createAssignedTopic(nodes[0]!.brokerPort!, topic, replicas);
   await waitForFullIsr(cluster, nodes[0]!, topic, replicas);
+  await primeReplication(ctx, nodes[0]!.bootstrap, topic);
+  const expected = file.count + 1;
   try {
     const sampler = replicas.length > 1 ? await startLagSampler(nodes, topic) : undefined;
     const cpu0 = nodeCpu(cluster);
     const r = await runKcat(['-P', '-b', nodes[0]!.bootstrap, '-t', topic, '-p', '0', '-X', `acks=${acks}`, ...PRODUCER_DEFAULTS, '-l', file.path]);
     const cpu1 = nodeCpu(cluster);
     const sampled = (await sampler?.stop()) ?? { lags: [], failed: 0 };
-    // Nothing lost: the leader holds every record, and each follower reaches the same log end.
+    // Nothing lost: the leader holds every record (the priming one and the file's), and each follower the same.
     for (const n of nodes) {
       const c = await ReplicaOffsets.connect(n.brokerPort!);
       try {
-        await waitFor(`node ${n.nodeId}'s replica of ${topic} to hold ${file.count} records`, async () => (await c.logEndOffset(topic)) === file.count, 60_000, 100);
+        await waitFor(`node ${n.nodeId}'s replica of ${topic} to hold ${expected} records`, async () => (await c.logEndOffset(topic)) === expected, 60_000, 100);
       } finally {
         await c.close();
       }
@@ -312,6 +326,7 @@ async function latencyRows(ctx: BenchContext, cluster: TestCluster, replicas: re
   const once = async (topic: string, on: readonly number[], acks: '1' | 'all', into: LatencyResult[]): Promise<void> => {
     await createAssignedTopic(leader.brokerPort!, topic, on);
     await waitForFullIsr(cluster, leader, topic, on);
+    await primeReplication(ctx, leader.bootstrap, topic);
     try {
       // Only the probe's measured window counts (its warm-up is the first max(1, latencySec / 5) seconds).
       const warmupMs = Math.max(1, ctx.options.latencySec / 5) * 1000;
