@@ -3,7 +3,7 @@
 // benches to bench/results/<date>.md, and exits 0 unless a section crashed.
 //
 //   node bench/run.ts [--runs 3] [--big] [--quick] [--sections limits,produce,consume,latency,peers,memory,startup,
-//                     event-loop,cluster,metadata-startup,profile,layers] [--load-mbps N] [--no-save]
+//                     event-loop,cluster,metadata-startup,replication,profile,layers] [--load-mbps N] [--no-save]
 //
 // --big: 10 GiB log for the start-up figures (default 1 GiB). --quick: one run each, smaller sizes (a smoke run;
 // saved as <date>-partial.md, like any run of a subset of sections). --load-mbps: load of the latency runs
@@ -31,9 +31,10 @@ import { runMemory } from './sections/memory.ts';
 import { runPeers } from './sections/peers.ts';
 import { runProduce } from './sections/produce.ts';
 import { runProfile } from './sections/profile.ts';
+import { runReplication } from './sections/replication.ts';
 import { runStartup } from './sections/startup.ts';
 
-const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'cluster', 'metadata-startup', 'profile', 'layers'];
+const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'cluster', 'metadata-startup', 'replication', 'profile', 'layers'];
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
 /** Parses a flag's value as a number > 0. @throws Error naming the flag. */
@@ -68,6 +69,7 @@ function options(): { opts: BenchOptions; save: boolean; partial: boolean; flags
     partitionCounts: quick ? [1000] : [1000, 10_000],
     clusterCommits: quick ? 100 : 300,
     metadataTopics: quick ? 10_000 : 100_000,
+    replicationKills: quick ? 3 : 10,
     sections: new Set(sections),
   };
   const flags = process.argv.slice(2).join(' ');
@@ -227,6 +229,10 @@ async function main(): Promise<void> {
     }
     if (has('metadata-startup')) {
       const r = await guarded(rows, failures, 'Start-up (metadata log)', () => runMetadataStartup(ctx, opts.metadataTopics));
+      if (r !== undefined) rows.push(...r);
+    }
+    if (has('replication')) {
+      const r = await guarded(rows, failures, 'Replication (RF 3, processes)', () => runReplication(ctx, opts.replicationKills));
       if (r !== undefined) rows.push(...r);
     }
     if (has('profile')) {

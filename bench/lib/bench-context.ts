@@ -24,6 +24,8 @@ export interface BenchOptions {
   clusterCommits: number;
   /** Topics in the metadata log of the metadata start-up figures (100,000; 10,000 with --quick). */
   metadataTopics: number;
+  /** kill -9s of a partition leader in the replication section's failover figure (10; 3 with --quick). */
+  replicationKills: number;
   /** Sections to run (all by default). */
   sections: Set<string>;
 }

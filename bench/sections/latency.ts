@@ -25,7 +25,8 @@ import { fmt, median } from '../lib/stats.ts';
 
 const run = promisify(execFile);
 
-interface LatencyResult {
+/** bench/native/e2e-latency.c's result (microseconds). */
+export interface LatencyResult {
   produced: number;
   consumed: number;
   deliveryErrors: number;
@@ -108,17 +109,26 @@ async function rawFsyncOnce(ctx: BenchContext, binary: string, rate: number): Pr
 /** Topic configs of the fsync-before-ack series. */
 export const FSYNC_TOPIC_CONFIGS: Readonly<Record<string, string>> = { 'flush.messages': '1', 'flush.ms': '0' };
 
+/**
+ * One run of the probe (`binary`, from {@link buildLatencyProbe}) on partition 0 of the existing `topic` through
+ * `bootstrap`: `rate` 1 KiB records/s with `acks`, for ctx.options.latencySec seconds after a warm-up.
+ * @throws Error when a record was not delivered or not consumed.
+ */
+export async function runLatencyProbe(ctx: BenchContext, binary: string, bootstrap: string, topic: string, rate: number, acks: '1' | 'all'): Promise<LatencyResult> {
+  const seconds = ctx.options.latencySec;
+  const warmup = Math.max(1, seconds / 5);
+  const { stdout } = await run(binary, [bootstrap, topic, String(Math.round(rate)), String(RECORD_BYTES), String(seconds), String(warmup), acks, String(LINGER_MS)], {
+    timeout: (seconds + warmup + 60) * 1000,
+  });
+  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as LatencyResult;
+  if (r.deliveryErrors > 0 || r.consumed < r.produced) throw new Error(`latency run lost records: ${stdout}`);
+  return r;
+}
+
 async function latencyOnce(ctx: BenchContext, broker: BenchBroker, binary: string, rate: number, topic: string, configEntries?: Record<string, string>): Promise<LatencyResult> {
   await createTopics(broker.bootstrap, [{ topic, numPartitions: 1, configEntries }]);
   try {
-    const seconds = ctx.options.latencySec;
-    const warmup = Math.max(1, seconds / 5);
-    const { stdout } = await run(binary, [broker.bootstrap, topic, String(Math.round(rate)), String(RECORD_BYTES), String(seconds), String(warmup), '1', String(LINGER_MS)], {
-      timeout: (seconds + warmup + 60) * 1000,
-    });
-    const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as LatencyResult;
-    if (r.deliveryErrors > 0 || r.consumed < r.produced) throw new Error(`latency run lost records: ${stdout}`);
-    return r;
+    return await runLatencyProbe(ctx, binary, broker.bootstrap, topic, rate, '1');
   } finally {
     await deleteTopics(broker.bootstrap, [topic]);
   }

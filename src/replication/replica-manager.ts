@@ -293,12 +293,13 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
   }
 
   /**
-   * The partition if this node leads it.
+   * The partition if this node leads it (or only hosts it, leader or follower, with `requireLeader` false: Kafka's
+   * fetchOnlyFromLeader, false for ListOffsets from the debugging replica id).
    * @throws ApiError UNKNOWN_TOPIC_OR_PARTITION (3) when not hosted, NOT_LEADER_OR_FOLLOWER (6) when not leader,
    * FENCED_LEADER_EPOCH (74) / UNKNOWN_LEADER_EPOCH (75) when `currentLeaderEpoch` (if >= 0) is older / newer,
    * KAFKA_STORAGE_ERROR (56) when its log dir failed (Kafka's getPartitionOrException for an offline partition).
    */
-  leaderPartition(tp: TopicPartition, currentLeaderEpoch = -1): Partition<L> {
+  leaderPartition(tp: TopicPartition, currentLeaderEpoch = -1, requireLeader = true): Partition<L> {
     const p = this.getPartition(tp);
     if (p?.log.isOffline === true || (p === undefined && this.#offlinePartitions.has(topicPartitionKey(tp)))) {
       throw new ApiError(Errors.KAFKA_STORAGE_ERROR, `Partition ${topicPartitionKey(tp)} is in an offline log directory`);
@@ -308,7 +309,7 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
       if (currentLeaderEpoch < p.leaderEpoch) throw new ApiError(Errors.FENCED_LEADER_EPOCH, `The leader epoch in the request (${currentLeaderEpoch}) is older than the current one (${p.leaderEpoch}).`);
       if (currentLeaderEpoch > p.leaderEpoch) throw new ApiError(Errors.UNKNOWN_LEADER_EPOCH, `The leader epoch in the request (${currentLeaderEpoch}) is newer than the current one (${p.leaderEpoch}).`);
     }
-    if (!p.isLeader) throw new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, 'This server is not the leader for that topic-partition.');
+    if (requireLeader && !p.isLeader) throw new ApiError(Errors.NOT_LEADER_OR_FOLLOWER, 'This server is not the leader for that topic-partition.');
     return p;
   }
 

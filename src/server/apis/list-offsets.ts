@@ -1,6 +1,7 @@
 // ListOffsets (key 2): v0-9
 // Behaviour: per partition, the offset for a timestamp: -1 latest (the high watermark, or the last stable offset
-// for read_committed), -2 earliest (log start offset), -3 the offset of the largest timestamp (v7+), -4 earliest
+// for read_committed; the log end offset for a replica id other than -1: a follower, or -2, the debugging id, which
+// any replica answers, a follower included), -2 earliest (log start offset), -3 the offset of the largest timestamp (v7+), -4 earliest
 // local (v8+, = earliest here, no tiered storage), -5 latest tiered (v9+, -1: nothing is tiered); a timestamp
 // T >= 0 gives the first offset whose timestamp is >= T (time index), or -1/-1 when there is none or it is not
 // below the high watermark (the last stable offset for read_committed, as Kafka's fetchOffsetForTimestamp). Errors per
@@ -21,13 +22,18 @@ const LATEST = -1n;
 const EARLIEST = -2n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
+/** ListOffsetsRequest.CONSUMER_REPLICA_ID: a client; its isolation level bounds the latest offset. */
+const CONSUMER_REPLICA_ID = -1;
+/** ListOffsetsRequest.DEBUGGING_REPLICA_ID: a tool asking any replica (leader or follower) for its log end offset. */
+const DEBUGGING_REPLICA_ID = -2;
 
 async function lookup(services: BrokerServices, topic: string, partition: number, currentLeaderEpoch: number, timestamp: bigint, isolationLevel: number, replicaId: number): Promise<{ offset: bigint; timestamp: bigint; leaderEpoch: number }> {
-  const p = services.replicaManager.leaderPartition({ topic, partition }, currentLeaderEpoch);
+  // The debugging replica id may ask any replica, a follower included (Kafka's fetchOnlyFromLeader = false).
+  const p = services.replicaManager.leaderPartition({ topic, partition }, currentLeaderEpoch, replicaId !== DEBUGGING_REPLICA_ID);
   const log = p.log;
-  // What a consumer of this isolation level may read up to (Kafka's lastFetchableOffset); a follower (replica id
-  // >= 0, looking for where to resume after OFFSET_OUT_OF_RANGE) reads up to the log end offset.
-  const lastFetchableOffset = replicaId >= 0 ? log.logEndOffset : isolationLevel === 1 ? log.lastStableOffset : p.highWatermark;
+  // What a consumer of this isolation level may read up to (Kafka's lastFetchableOffset); any other replica id (a
+  // follower looking for where to resume after OFFSET_OUT_OF_RANGE, or the debugging id) reads up to the log end offset.
+  const lastFetchableOffset = replicaId !== CONSUMER_REPLICA_ID ? log.logEndOffset : isolationLevel === 1 ? log.lastStableOffset : p.highWatermark;
   if (timestamp === LATEST) return { offset: lastFetchableOffset, timestamp: -1n, leaderEpoch: p.leaderEpoch };
   if (timestamp === LATEST_TIERED) return { offset: -1n, timestamp: -1n, leaderEpoch: -1 };
   if (timestamp < -5n) throw new ApiError(Errors.INVALID_REQUEST, `Invalid timestamp ${timestamp}`);

@@ -6,6 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { NetworkClient } from '../../../src/network/network-client.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
+import type { ListOffsetsResponse } from '../../../src/protocol/generated/messages/list-offsets-response.ts';
 import type { ProduceResponse } from '../../../src/protocol/generated/messages/produce-response.ts';
 import type { KafkaRaftServer } from '../../../src/server/kafka-raft-server.ts';
 import { buildBatch, simpleRecords } from '../../unit/storage/batches.ts';
@@ -103,6 +104,18 @@ test('RF 3, min.insync.replicas=2: acks=all records reach all three logs; after 
       assert.equal(p.errorCode, Errors.NOT_LEADER_OR_FOLLOWER);
       assert.deepEqual(p.currentLeader, { leaderId: leader.nodeId, leaderEpoch: leaderPartition.leaderEpoch });
       assert.deepEqual(response.body.nodeEndpoints.map((e) => [e.nodeId, e.port]), [[leader.nodeId, leader.boundPort('PLAINTEXT')]]);
+      // ListOffsets LATEST from the debugging replica id (-2) is answered by a follower too, with its log end offset
+      // (Kafka's fetchOnlyFromLeader = false); a consumer's (-1) gets NOT_LEADER_OR_FOLLOWER there.
+      const latest = async (replicaId: number): Promise<{ errorCode: number; offset: bigint }> => {
+        const r = await client.send<ListOffsetsResponse>({ nodeId: follower.nodeId, host: '127.0.0.1', port: follower.boundPort('PLAINTEXT') }, ApiKeys.ListOffsets, 7, {
+          replicaId,
+          isolationLevel: 0,
+          topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+        });
+        return r.body.topics[0]!.partitions[0]!;
+      };
+      assert.deepEqual(await latest(-2).then((x) => [x.errorCode, x.offset]), [Errors.NONE, BigInt(RECORDS)]);
+      assert.equal((await latest(-1)).errorCode, Errors.NOT_LEADER_OR_FOLLOWER);
     } finally {
       client.close();
     }
