@@ -13,7 +13,7 @@ import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../src/protocol/generated/errors.ts';
 import type { CreateTopicsResponse } from '../../src/protocol/generated/messages/create-topics-response.ts';
 import { RawKafkaClient } from '../../test/fixtures/e2e/raw-kafka-client.ts';
-import { TestCluster } from '../../test/cluster/test-cluster.ts';
+import { SHORT_BROKER_SESSION, TestCluster } from '../../test/cluster/test-cluster.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
 import type { Row } from '../lib/report.ts';
 import { fmt, percentileSorted } from '../lib/stats.ts';
@@ -22,12 +22,6 @@ import { settledRss } from './memory.ts';
 const SECTION = 'Cluster (KRaft processes)';
 /** Commits before the timed ones (connections, code paths, the first segment). */
 const WARM_UP = 20;
-/**
- * Only so that a killed node registers again soon after its restart (a new incarnation waits for the old
- * session to expire); the quorum timeouts, which decide the failover, keep Kafka's defaults.
- */
-const SHORT_BROKER_SESSION = { 'broker.session.timeout.ms': '3000', 'broker.heartbeat.interval.ms': '500' };
-
 /**
  * CreateTopics round trips (ms, ascending) to the active controller of a cluster of `voters` combined nodes, and
  * each node's idle RSS (bytes) before them.
@@ -67,6 +61,8 @@ async function commitLatencies(ctx: BenchContext, voters: number, count: number)
 
 /** Failover times (ms, ascending): kill -9 of the active controller -> first successful CreateTopics. */
 async function failoverTimes(ctx: BenchContext, kills: number): Promise<number[]> {
+  // A short broker session only so that a killed node registers again soon after its restart (a new incarnation
+  // waits for the old session to expire); the quorum timeouts, which decide the failover, keep Kafka's defaults.
   const cluster = await TestCluster.start({ combined: 3, overrides: SHORT_BROKER_SESSION });
   try {
     await cluster.createTopics([{ topic: 'before-the-kills' }]);

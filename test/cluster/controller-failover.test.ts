@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/broker.ts';
 import { describeQuorum } from './describe-quorum.ts';
 import { nodeMetadata } from './node-metadata.ts';
-import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
+import { printLogsOnFailure, SHORT_BROKER_SESSION, TestCluster } from './test-cluster.ts';
 
 /** Issue 14: a new controller and working metadata writes within this long after each kill. */
 const FAILOVER_DEADLINE_MS = 10_000;
@@ -22,7 +22,7 @@ describe('failover of the active controller (three combined nodes, default quoru
     // Kafka's default quorum timeouts; a short broker session only so that a restarted node, whose previous
     // incarnation died without a controlled shutdown, may register again sooner (DUPLICATE_BROKER_REGISTRATION
     // while the old session lives).
-    cluster = await TestCluster.start({ combined: 3, overrides: { 'broker.session.timeout.ms': '3000', 'broker.heartbeat.interval.ms': '500' } });
+    cluster = await TestCluster.start({ combined: 3, overrides: SHORT_BROKER_SESSION });
     await cluster.createTopics([{ topic: 'before-the-kills' }]);
     acknowledged.push('before-the-kills');
   });

@@ -14,10 +14,10 @@ import { consumeWithKafkajs } from '../fixtures/e2e/kafkajs-consume.ts';
 import { runKcat } from '../fixtures/e2e/kcat.ts';
 import { describeAndCreateWithKafkajs } from './kafkajs-admin.ts';
 import { nodeMetadata } from './node-metadata.ts';
-import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
+import { printLogsOnFailure, SHORT_BROKER_SESSION, SHORT_HEARTBEAT_MS, SHORT_SESSION_MS, TestCluster } from './test-cluster.ts';
 
-const SESSION_MS = 3000;
-const HEARTBEAT_MS = 500;
+const SESSION_MS = SHORT_SESSION_MS;
+const HEARTBEAT_MS = SHORT_HEARTBEAT_MS;
 /**
  * Every node snapshots its image every 1,500 bytes of records; the log rolls every 4 KiB and keeps nothing below
  * the latest snapshot. The raft client trims the log every 60 s (Kafka's fixed interval), counted from its start.
@@ -46,7 +46,7 @@ describe('three controllers and two broker-only nodes', () => {
     cluster = await TestCluster.start({
       controllers: 3,
       brokers: 2,
-      overrides: { 'broker.session.timeout.ms': String(SESSION_MS), 'broker.heartbeat.interval.ms': String(HEARTBEAT_MS), ...SNAPSHOT_OFTEN },
+      overrides: { ...SHORT_BROKER_SESSION, ...SNAPSHOT_OFTEN },
     });
   });
   printLogsOnFailure(() => cluster);

@@ -18,9 +18,9 @@ import { runKcat } from '../fixtures/e2e/kcat.ts';
 import { partitionFor } from '../../src/coordinator/runtime/partition-for.ts';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, describeTransaction, findCoordinator, partitionReplicas } from './coordinator-lookup.ts';
 import type { ClusterNode } from './cluster-node.ts';
-import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
+import { printLogsOnFailure, SHORT_BROKER_SESSION, SHORT_SESSION_MS, TestCluster } from './test-cluster.ts';
 
-const SESSION_MS = 3000;
+const SESSION_MS = SHORT_SESSION_MS;
 const BROKER_IDS = [4, 5, 6];
 /** Three partitions per internal topic (the test brokers' setting), each replicated on the three brokers. */
 const INTERNAL_PARTITIONS = 3;
@@ -41,8 +41,7 @@ describe('coordinators move with their partitions when a broker is killed', () =
       controllers: 3,
       brokers: 3,
       overrides: {
-        'broker.session.timeout.ms': String(SESSION_MS),
-        'broker.heartbeat.interval.ms': '500',
+        ...SHORT_BROKER_SESSION,
         'replica.lag.time.max.ms': '3000',
         'default.replication.factor': '3',
         'min.insync.replicas': '2',

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeMetadata } from './node-metadata.ts';
-import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
+import { printLogsOnFailure, SHORT_BROKER_SESSION, TestCluster } from './test-cluster.ts';
 
 const FETCH_TIMEOUT_MS = 120_000;
 
@@ -22,7 +22,7 @@ describe('clean shutdown and restart of quorum members', () => {
     // expired, even after a clean shutdown (Kafka's BrokerHeartbeatTracker keeps the contact time until then).
     cluster = await TestCluster.start({
       combined: 3,
-      overrides: { 'controller.quorum.fetch.timeout.ms': String(FETCH_TIMEOUT_MS), 'broker.session.timeout.ms': '3000', 'broker.heartbeat.interval.ms': '500' },
+      overrides: { 'controller.quorum.fetch.timeout.ms': String(FETCH_TIMEOUT_MS), ...SHORT_BROKER_SESSION },
     });
     await cluster.createTopics([{ topic: 'before-any-stop' }]);
   });

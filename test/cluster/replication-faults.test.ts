@@ -20,10 +20,10 @@ import { RawKafkaClient } from '../fixtures/e2e/raw-kafka-client.ts';
 import { runKcat } from '../fixtures/e2e/kcat.ts';
 import { buildBatch } from '../unit/storage/batches.ts';
 import { isrIs, kcatValues, waitForPartition } from './replicated-partition.ts';
-import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
+import { printLogsOnFailure, SHORT_BROKER_SESSION, SHORT_SESSION_MS, TestCluster } from './test-cluster.ts';
 import type { ClusterNode } from './cluster-node.ts';
 
-const SESSION_MS = 3000;
+const SESSION_MS = SHORT_SESSION_MS;
 const BROKERS = [4, 5, 6];
 
 /** Sends `request` to `node`'s broker listener on a fresh connection. */
@@ -69,8 +69,7 @@ describe('replication faults on three controllers and three brokers', () => {
       controllers: 3,
       brokers: 3,
       overrides: {
-        'broker.session.timeout.ms': String(SESSION_MS),
-        'broker.heartbeat.interval.ms': '500',
+        ...SHORT_BROKER_SESSION,
         'min.insync.replicas': '2',
         // Well above the pauses below: the paused followers must stay in the ISR.
         'replica.lag.time.max.ms': '15000',

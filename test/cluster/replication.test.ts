@@ -13,9 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isrIs, kcatValues, waitForPartition } from './replicated-partition.ts';
 import { SequenceProducer } from './sequence-producer.ts';
-import { printLogsOnFailure, TestCluster } from './test-cluster.ts';
+import { printLogsOnFailure, SHORT_BROKER_SESSION, SHORT_SESSION_MS, TestCluster } from './test-cluster.ts';
 
-const SESSION_MS = 3000;
+const SESSION_MS = SHORT_SESSION_MS;
 /** Kafka's test kills the leader 5 times. */
 const HARD_BOUNCES = 5;
 const BROKERS = [4, 5, 6];
@@ -40,8 +40,7 @@ describe('replication on three controllers and three brokers', () => {
       controllers: 3,
       brokers: 3,
       overrides: {
-        'broker.session.timeout.ms': String(SESSION_MS),
-        'broker.heartbeat.interval.ms': '500',
+        ...SHORT_BROKER_SESSION,
         'min.insync.replicas': '2',
         'replica.lag.time.max.ms': '10000',
       },

@@ -18,6 +18,17 @@ import { waitFor } from '../helpers/broker.ts';
 import { removeOnExit } from './child-reaper.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { clusterNodeProps, writeProperties, type NodeRole, type Voter } from './cluster-node-props.ts';
+
+/**
+ * A broker session of 3 s with heartbeats every 500 ms (Kafka's defaults: 9 s and 2 s), for tests where brokers die
+ * or restart: a dead broker is fenced sooner, and a restarted one may register again once its old session expired.
+ */
+export const SHORT_SESSION_MS = 3000;
+export const SHORT_HEARTBEAT_MS = 500;
+export const SHORT_BROKER_SESSION: Readonly<Record<string, string>> = {
+  'broker.session.timeout.ms': String(SHORT_SESSION_MS),
+  'broker.heartbeat.interval.ms': String(SHORT_HEARTBEAT_MS),
+};
 import { describeQuorum, type QuorumDescription } from './describe-quorum.ts';
 import { nodeMetadata } from './node-metadata.ts';
 
