@@ -137,12 +137,15 @@ export class KafkaRaftServer {
     this.#stopped ??= (async () => {
       this.logger.info('Shutting down');
       // Every stage runs even when one before it failed, so nothing stays open; the first failure is rethrown.
-      const results = [];
-      results.push(await settle(this.brokerServer?.shutdown()));
-      results.push(await settle(this.controllerServer?.shutdown()));
-      results.push(await settle(this.shared.shutdown()));
-      const failure = results.find((r) => r !== null);
-      if (failure !== undefined) throw failure.error;
+      let failure: { error: unknown } | null = null;
+      for (const stage of [() => this.brokerServer?.shutdown(), () => this.controllerServer?.shutdown(), () => this.shared.shutdown()]) {
+        try {
+          await stage();
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+      if (failure !== null) throw failure.error;
       this.logger.info('Shut down cleanly');
     })();
     return this.#stopped;
@@ -152,14 +155,4 @@ export class KafkaRaftServer {
 /** A fresh random cluster id (Kafka's `kafka-storage random-uuid`). */
 export function randomClusterId(): string {
   return randomUuid();
-}
-
-/** Awaits `step` (if any): null when it resolved, `{ error }` when it rejected. */
-async function settle(step: Promise<void> | undefined): Promise<{ error: unknown } | null> {
-  try {
-    await step;
-    return null;
-  } catch (error) {
-    return { error };
-  }
 }
