@@ -50,11 +50,11 @@ export async function runTool(command: Command, io: ToolOutput, failure: (messag
 
 /**
  * An AdminClient to --bootstrap-server with the --command-config properties (default.api.timeout.ms is read; a file
- * asking for TLS or SASL is refused). Closed after `run`.
+ * asking for TLS or SASL is refused), or `timeoutOverrideMs` (a tool's --timeout). Closed after `run`.
  */
-export async function withAdminClient<T>(bootstrapServer: string, commandConfigFile: string | undefined, clientId: string, run: (client: AdminClient) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(bootstrapServer: string, commandConfigFile: string | undefined, clientId: string, run: (client: AdminClient) => Promise<T>, timeoutOverrideMs?: number): Promise<T> {
   const props = await commandConfig(commandConfigFile);
-  const timeoutMs = props['default.api.timeout.ms'] === undefined ? DEFAULT_API_TIMEOUT_MS : Number(props['default.api.timeout.ms']);
+  const timeoutMs = timeoutOverrideMs ?? (props['default.api.timeout.ms'] === undefined ? DEFAULT_API_TIMEOUT_MS : Number(props['default.api.timeout.ms']));
   if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new Error(`Invalid default.api.timeout.ms: ${props['default.api.timeout.ms']}`);
   const client = new AdminClient(parseBootstrapAddresses(bootstrapServer), { clientId, timeoutMs });
   try {

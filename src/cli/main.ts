@@ -15,6 +15,7 @@ import { initialVoters, metadataDirectoryId, writeInitialVoters } from './dynami
 import { formatDynamicVoter } from './dynamic-voters.ts';
 import { metadataQuorumCommand } from './metadata-quorum-command.ts';
 import { topicsCommand } from './topics-command.ts';
+import { consumerGroupsCommand } from './consumer-groups-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -190,6 +191,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(format);
   program.addCommand(metadataQuorumCommand());
   program.addCommand(topicsCommand());
+  program.addCommand(consumerGroupsCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

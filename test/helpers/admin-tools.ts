@@ -18,6 +18,11 @@ const KAFKA_TOOL_JARS = [
   'org/apache/kafka/kafka-storage/4.4.0/kafka-storage-4.4.0.jar',
   'net/sf/jopt-simple/jopt-simple/5.0.4/jopt-simple-5.0.4.jar',
   'org/slf4j/slf4j-api/1.7.36/slf4j-api-1.7.36.jar',
+  // ConsumerGroupCommand's own dependencies (--validate-regex, --export).
+  'com/google/re2j/re2j/1.8/re2j-1.8.jar',
+  'com/fasterxml/jackson/core/jackson-annotations/2.21/jackson-annotations-2.21.jar',
+  'com/fasterxml/jackson/core/jackson-core/2.21.7/jackson-core-2.21.7.jar',
+  'com/fasterxml/jackson/core/jackson-databind/2.21.7/jackson-databind-2.21.7.jar',
 ].map((jar) => join(M2, jar));
 
 /** A finished process: its exit code, stdout and stderr. */
