@@ -5,6 +5,7 @@ import { DisconnectException, RequestTimeoutError } from '../network/network-cli
 import { API_KEY_NAMES, ApiKeys } from '../protocol/generated/api-keys.ts';
 import { ERROR_INFO, Errors } from '../protocol/generated/errors.ts';
 import type { FindCoordinatorResponse } from '../protocol/generated/messages/find-coordinator-response.ts';
+import type { ListOffsetsResponse } from '../protocol/generated/messages/list-offsets-response.ts';
 import type { MetadataResponse } from '../protocol/generated/messages/metadata-response.ts';
 import type { BootstrapAddress } from './quorum-admin-client.ts';
 
@@ -12,6 +13,11 @@ import type { BootstrapAddress } from './quorum-admin-client.ts';
 const RETRY_BACKOFF_MS = 100;
 /** FindCoordinator's key type of a consumer group (KIP-98 added 1 for transactions). */
 const GROUP_KEY_TYPE = 0;
+/** A consumer replica id in ListOffsets. */
+const CONSUMER_REPLICA_ID = -1;
+
+/** One partition's answer to ListOffsets: the offset (-1n when a timestamp finds no record), or an error code. */
+export type ListOffsetsResult = { readonly offset: bigint; readonly errorCode: 0 } | { readonly offset: null; readonly errorCode: number };
 
 /**
  * A Kafka error answered to an admin request. `message` is what Kafka's Admin client puts in the exception it
@@ -94,6 +100,37 @@ export class AdminClient {
   async metadata(topics: readonly string[] | null): Promise<MetadataResponse> {
     const request = { topics: topics === null ? null : topics.map((name) => ({ name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false };
     return this.send<MetadataResponse>(ApiKeys.Metadata, request, { version: { min: 10 } });
+  }
+
+  /**
+   * ListOffsets of `partitions` ([topic, partition]) at `timestamp(tp)` (-1n latest, -2n earliest, -3n max timestamp,
+   * or ms since the epoch), asked of each partition's leader as Kafka's Admin.listOffsets (read_uncommitted), at
+   * version `minVersion` or newer (the special timestamps need newer versions). Keyed "topic-partition"; partitions
+   * without a leader are left out.
+   * @throws UnsupportedVersionError when the leader lacks `minVersion`.
+   */
+  async listOffsets(partitions: readonly (readonly [string, number])[], timestamp: (tp: readonly [string, number]) => bigint, minVersion = 1): Promise<Map<string, ListOffsetsResult>> {
+    const out = new Map<string, ListOffsetsResult>();
+    if (partitions.length === 0) return out;
+    const metadata = await this.metadata([...new Set(partitions.map(([t]) => t))]);
+    const brokers = new Map(metadata.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port }]));
+    const byLeader = new Map<number, (readonly [string, number])[]>();
+    for (const tp of partitions) {
+      const leader = metadata.topics.find((t) => t.name === tp[0])?.partitions.find((p) => p.partitionIndex === tp[1])?.leaderId ?? -1;
+      if (leader >= 0 && brokers.has(leader)) byLeader.set(leader, [...(byLeader.get(leader) ?? []), tp]);
+    }
+    for (const [leader, tps] of byLeader) {
+      const topics = [...new Set(tps.map(([t]) => t))].map((name) => ({
+        name,
+        partitions: tps.filter(([t]) => t === name).map((tp) => ({ partitionIndex: tp[1], currentLeaderEpoch: -1, timestamp: timestamp(tp), maxNumOffsets: 1 })),
+      }));
+      const request = { replicaId: CONSUMER_REPLICA_ID, isolationLevel: 0, topics, timeoutMs: this.#timeoutMs };
+      const r = await this.send<ListOffsetsResponse>(ApiKeys.ListOffsets, request, { node: brokers.get(leader)!, version: { min: minVersion } });
+      for (const t of r.topics) {
+        for (const p of t.partitions) out.set(`${t.name}-${p.partitionIndex}`, p.errorCode === Errors.NONE ? { offset: p.offset, errorCode: 0 } : { offset: null, errorCode: p.errorCode });
+      }
+    }
+    return out;
   }
 
   /**

@@ -7,7 +7,6 @@ import type { ConsumerGroupDescribeResponse } from '../protocol/generated/messag
 import type { DeleteGroupsResponse } from '../protocol/generated/messages/delete-groups-response.ts';
 import type { DescribeGroupsResponse } from '../protocol/generated/messages/describe-groups-response.ts';
 import type { ListGroupsResponse } from '../protocol/generated/messages/list-groups-response.ts';
-import type { ListOffsetsResponse } from '../protocol/generated/messages/list-offsets-response.ts';
 import type { OffsetCommitResponse } from '../protocol/generated/messages/offset-commit-response.ts';
 import type { OffsetFetchResponse } from '../protocol/generated/messages/offset-fetch-response.ts';
 import { AdminError, type AdminClient } from './admin-client.ts';
@@ -15,8 +14,6 @@ import { AdminError, type AdminClient } from './admin-client.ts';
 /** ListOffsets' special timestamps (Kafka's ListOffsetsRequest.LATEST_TIMESTAMP / EARLIEST_TIMESTAMP). */
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
-/** A consumer replica id in ListOffsets. */
-const CONSUMER_REPLICA_ID = -1;
 
 /** Kafka's GroupState names, by their lower-case form (GroupState.parse is case-insensitive). */
 const GROUP_STATES = new Map(['Unknown', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead', 'Empty', 'Assigning', 'Reconciling'].map((s) => [s.toLowerCase(), s]));
@@ -140,33 +137,15 @@ export class ConsumerGroupService {
   }
 
   /**
-   * The offsets at `timestamp` (LATEST_TIMESTAMP, EARLIEST_TIMESTAMP, or ms since the epoch) of each partition,
-   * asked of its leader (ListOffsets, read_uncommitted as Kafka's Admin); -1n when a timestamp finds no record.
-   * Partitions without a leader are left out. @throws AdminError for a partition's error.
+   * The offsets at `timestamp` (LATEST_TIMESTAMP, EARLIEST_TIMESTAMP, or ms since the epoch) of each partition
+   * (AdminClient.listOffsets); -1n when a timestamp finds no record; partitions without a leader are left out.
+   * @throws AdminError for a partition's error.
    */
   async logOffsets(partitions: readonly (readonly [string, number])[], timestamp: (tp: readonly [string, number]) => bigint): Promise<Map<TopicPartitionKey, bigint>> {
     const out = new Map<TopicPartitionKey, bigint>();
-    if (partitions.length === 0) return out;
-    const metadata = await this.#client.metadata([...new Set(partitions.map(([t]) => t))]);
-    const brokers = new Map(metadata.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port }]));
-    const byLeader = new Map<number, (readonly [string, number])[]>();
-    for (const tp of partitions) {
-      const leader = metadata.topics.find((t) => t.name === tp[0])?.partitions.find((p) => p.partitionIndex === tp[1])?.leaderId ?? -1;
-      if (leader < 0 || !brokers.has(leader)) continue;
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), tp]);
-    }
-    for (const [leader, tps] of byLeader) {
-      const topics = [...new Set(tps.map(([t]) => t))].map((name) => ({
-        name,
-        partitions: tps.filter(([t]) => t === name).map((tp) => ({ partitionIndex: tp[1], currentLeaderEpoch: -1, timestamp: timestamp(tp), maxNumOffsets: 1 })),
-      }));
-      const r = await this.#client.send<ListOffsetsResponse>(ApiKeys.ListOffsets, { replicaId: CONSUMER_REPLICA_ID, isolationLevel: 0, topics, timeoutMs: this.#client.timeoutMs }, { node: brokers.get(leader)!, version: { min: 1 } });
-      for (const t of r.topics) {
-        for (const p of t.partitions) {
-          if (p.errorCode !== Errors.NONE) throw new AdminError(p.errorCode, null);
-          out.set(`${t.name}-${p.partitionIndex}`, p.offset);
-        }
-      }
+    for (const [key, result] of await this.#client.listOffsets(partitions, timestamp)) {
+      if (result.offset === null) throw new AdminError(result.errorCode, null);
+      out.set(key, result.offset);
     }
     return out;
   }

@@ -16,6 +16,7 @@ import { formatDynamicVoter } from './dynamic-voters.ts';
 import { metadataQuorumCommand } from './metadata-quorum-command.ts';
 import { topicsCommand } from './topics-command.ts';
 import { consumerGroupsCommand } from './consumer-groups-command.ts';
+import { getOffsetsCommand } from './get-offsets-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -192,6 +193,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(metadataQuorumCommand());
   program.addCommand(topicsCommand());
   program.addCommand(consumerGroupsCommand());
+  program.addCommand(getOffsetsCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

@@ -48,6 +48,19 @@ export interface NewTopic {
   readonly configs: ReadonlyMap<string, string>;
 }
 
+/**
+ * Kafka's TopicFilter.IncludeList: a Java regex matching whole topic names, ',' meaning '|', spaces and surrounding
+ * quotes dropped. @throws Error "<regex> is an invalid regex." as Kafka's.
+ */
+export function includeListPattern(raw: string): RegExp {
+  const regex = raw.trim().replaceAll(',', '|').replaceAll(' ', '').replace(/^["']+/, '').replace(/["']+$/, '');
+  try {
+    return new RegExp(`^(?:${regex})$`, 'u');
+  } catch {
+    throw new Error(`${regex} is an invalid regex.`);
+  }
+}
+
 /** Whether Kafka's Topic.isInternal names `topic` an internal topic. */
 export function isInternalTopic(topic: string): boolean {
   return INTERNAL_TOPICS.has(topic);
@@ -67,21 +80,15 @@ export class TopicService {
   }
 
   /**
-   * The topic names, sorted, matching `include` (Kafka's IncludeList: a Java regex over the whole name, ',' meaning
-   * '|'), internal topics left out when `excludeInternal` (TopicCommand.getTopics).
+   * The topic names, sorted, matching `include` (see {@link includeListPattern}), internal topics left out when
+   * `excludeInternal` (TopicCommand.getTopics).
    */
   async topics(include: string | undefined, excludeInternal: boolean): Promise<string[]> {
     const metadata = await this.#client.metadata(null);
     const all = metadata.topics.filter((t) => t.errorCode === Errors.NONE && t.name !== null).map((t) => ({ name: t.name!, internal: t.isInternal || isInternalTopic(t.name!) }));
     const listed = all.filter((t) => !(excludeInternal && t.internal)).map((t) => t.name).sort(compareStrings);
     if (include === undefined) return listed;
-    const regex = include.trim().replaceAll(',', '|').replaceAll(' ', '').replace(/^["']+/, '').replace(/["']+$/, '');
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(`^(?:${regex})$`, 'u');
-    } catch {
-      throw new Error(`${regex} is an invalid regex.`);
-    }
+    const pattern = includeListPattern(include);
     return listed.filter((t) => pattern.test(t));
   }
 
