@@ -8,7 +8,9 @@ import { Command } from 'commander';
 import { uuidDecodeError } from '../config/cluster-id.ts';
 import { checkInvalidArgs, checkRequiredArgs, givenOptions, parseIntOption, PROCESS_OUTPUT, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { formatPartitionLine, formatTopicLine, replicationFactor, type PartitionInfo, type PartitionReassignment } from './topic-description-format.ts';
-import { TopicService, type TopicDescription } from './topic-service.ts';
+import { isInternalTopic, TopicService, type TopicDescription } from './topic-service.ts';
+import { AdminError } from './admin-client.ts';
+import { Errors } from '../protocol/generated/errors.ts';
 
 const ACTIONS = ['create', 'list', 'alter', 'describe', 'delete'] as const;
 /** Kafka's allTopicLevelOpts, in a fixed order for the messages. */
@@ -96,7 +98,7 @@ async function describe(service: TopicService, opts: TopicsOptions, given: Reado
     const invalid = uuidDecodeError(opts.topicId);
     if (invalid !== null) throw new Error(invalid);
     const ids = await service.topicIds();
-    names = [...ids].filter(([name, id]) => id === opts.topicId && !(given.has('exclude-internal') && name.startsWith('__'))).map(([name]) => name);
+    names = [...ids].filter(([name, id]) => id === opts.topicId && !(given.has('exclude-internal') && isInternalTopic(name))).map(([name]) => name);
     if (names.length === 0 && !given.has('if-exists')) throw new Error(`TopicId '${opts.topicId}' does not exist as expected`);
   } else {
     names = await service.topics(opts.topic, given.has('exclude-internal'));
@@ -155,8 +157,7 @@ async function create(service: TopicService, opts: TopicsOptions, given: Readonl
   try {
     await service.create({ name, numPartitions: partitions, replicationFactor: rf, assignment, configs });
   } catch (e) {
-    // TOPIC_ALREADY_EXISTS (36) with --if-not-exists is not a failure.
-    if (given.has('if-not-exists') && (e as { code?: number }).code === 36) return;
+    if (given.has('if-not-exists') && e instanceof AdminError && e.code === Errors.TOPIC_ALREADY_EXISTS) return;
     throw e;
   }
   io.out(`Created topic ${name}.\n`);
