@@ -63,6 +63,11 @@ export interface ReplicaFetcherThreadOptions<L extends PartitionLog> {
   readonly config: ReplicaFetcherConfig;
   /** The hosted partition (the ReplicaManager's), undefined when it is gone. */
   partition(tp: TopicPartition): Partition<L> | undefined;
+  /**
+   * The partition's high watermark moved: consumer fetches waiting on this follower (KIP-392) are read again
+   * (Kafka's ReplicaManager.completeDelayedFetchRequests for the partitions with a new high watermark).
+   */
+  completeDelayedFetchRequests?(tp: TopicPartition): void;
   readonly time: Time;
   readonly timer: Timer;
   readonly logger: Logger;
@@ -401,7 +406,7 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
       if (records !== null && !Buffer.isBuffer(records)) throw new Error(`records of ${key} are not bytes`);
       if (records !== null && records.length > 0) info = await partition.appendRecordsToFollower(records);
       if (this.#states.get(key) !== state) return;
-      log.updateHighWatermark(data.highWatermark);
+      if (log.updateHighWatermark(data.highWatermark)) this.#o.completeDelayedFetchRequests?.(state.topicPartition);
       if (data.logStartOffset > log.logStartOffset) {
         await log.maybeIncrementLogStartOffset(data.logStartOffset, 'leader offset increment').catch((e: unknown) => {
           if (!(e instanceof OffsetOutOfRangeError)) throw e;
