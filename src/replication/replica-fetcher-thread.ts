@@ -78,7 +78,9 @@ type Diverging = { readonly epoch: number; readonly endOffset: bigint };
 /**
  * The follower side of replication for the partitions one broker follows from one leader, after Kafka's
  * `AbstractFetcherThread` + `ReplicaFetcherThread`: a loop (an async task here) that
- * 1. truncates to the high watermark the partitions whose log has no leader epochs (`truncating`);
+ * 1. truncates to the high watermark the partitions whose log has no leader epochs (`truncating`): with no last
+ *    fetched epoch there is nothing to ask OffsetForLeaderEpoch about, and Kafka 4's fetcher sends that request only
+ *    for a truncating partition that has epochs, which a leader supporting truncation on fetch never leaves it in;
  * 2. sends one Fetch for every partition ready (not backing off), in an incremental fetch session (KIP-227), with
  *    each partition's fetch offset (= the log end offset), the epoch of its last batch (`lastFetchedEpoch`) and the
  *    current leader epoch, as replica `replicaId` (the leader then reads up to its log end offset, tracks this

@@ -14,6 +14,7 @@ import { Partition } from '../../../src/replication/partition.ts';
 import type { LeaderEndPoint } from '../../../src/replication/leader-end-point.ts';
 import { ReplicaFetcherThread } from '../../../src/replication/replica-fetcher-thread.ts';
 import { SYSTEM_TIMER } from '../../../src/replication/timer.ts';
+import type { FileRecordsSlice } from '../../../src/storage/file-records-slice.ts';
 import { logConfig } from '../../../src/storage/log-config.ts';
 import { UnifiedLog } from '../../../src/storage/unified-log.ts';
 import { waitFor } from '../../helpers/broker.ts';
@@ -39,6 +40,20 @@ function registration(leader: number, leaderEpoch: number): PartitionRegistratio
   return { replicas: [1, 2, 3], isr: [1, 2, 3], removingReplicas: [], addingReplicas: [], directories: [], elr: [], lastKnownElr: [], leader, leaderRecoveryState: 0, leaderEpoch, partitionEpoch: leaderEpoch };
 }
 
+function followerPartition(log: UnifiedLog): Partition<UnifiedLog> {
+  return new Partition(TP, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
+    nodeId: 2,
+    time: SystemTime,
+    logger: rootLogger,
+    replicaLagTimeMaxMs: 30_000,
+    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
+    minInsyncReplicas: () => 1,
+    metadata: () => EMPTY_IMAGE,
+    brokerEpoch: () => 2n,
+    tryCompleteDelayedRequests: () => undefined,
+  });
+}
+
 function partitionData(partial: Partial<PartitionData>): PartitionData {
   return {
     partitionIndex: 0,
@@ -59,17 +74,7 @@ function partitionData(partial: Partial<PartitionData>): PartitionData {
 test('a follower whose last epoch the new leader never had truncates to the diverging epoch\'s end, then appends the leader\'s batches', async () => {
   const log = await UnifiedLog.open(join(root, 't-0'), TP, logConfig({}));
   logs.push(log);
-  const follower = new Partition(TP, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
-    nodeId: 2,
-    time: SystemTime,
-    logger: rootLogger,
-    replicaLagTimeMaxMs: 30_000,
-    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
-    minInsyncReplicas: () => 1,
-    metadata: () => EMPTY_IMAGE,
-    brokerEpoch: () => 2n,
-    tryCompleteDelayedRequests: () => undefined,
-  });
+  const follower = followerPartition(log);
   // From the old leader: offsets 0-2 in epoch 0 (committed: the high watermark is 3), 3-5 in epoch 1 (never
   // replicated to the new leader).
   follower.makeFollower(registration(1, 1));
@@ -137,4 +142,77 @@ test('the truncation offset: the diverging epoch\'s end bounded by this log\'s o
   assert.equal(ReplicaFetcherThread.truncationOffset(log, 2, 9n), 6n);
   // An epoch this log does not have (1): the end of its largest epoch below it (0 ends at 3).
   assert.equal(ReplicaFetcherThread.truncationOffset(log, 1, 5n), 3n);
+});
+
+// Kafka 4.x (AbstractFetcherThread.partitionFetchState and fetchTruncatingPartitions, with truncation on fetch
+// supported by every metadata version it runs): a follower whose log has no leader epoch to send as its last fetched
+// epoch (records written without epochs) starts in the Truncating state and truncates to its high watermark, the
+// offset the ReplicaManager adds it with; only a Truncating partition that has a latest epoch would ask the leader
+// with OffsetForLeaderEpoch, which no follower of a leader with truncation on fetch reaches (it starts Fetching and
+// truncates through the diverging epoch). Nothing is asked of the leader before the first Fetch.
+test('a follower log without leader epochs truncates to its high watermark, never below, before its first fetch; the truncation is on disk', async () => {
+  const dir = join(root, 't-2');
+  const log = await UnifiedLog.open(dir, TP, logConfig({}));
+  // Six records written without a leader epoch (partitionLeaderEpoch -1), the first three committed.
+  await log.appendAsFollower(Buffer.concat([
+    buildBatch(simpleRecords(3), { baseOffset: 0 }),
+    buildBatch(simpleRecords(3), { baseOffset: 3 }),
+  ]));
+  log.updateHighWatermark(3n);
+  assert.equal(log.latestEpoch, undefined, 'no leader epoch in the cache');
+  const committed = (await log.read(0n, 1 << 20, 3n, true)).records!;
+  const committedBytes = await (committed as FileRecordsSlice).readInto();
+  const follower = followerPartition(log);
+  follower.makeFollower(registration(3, 5));
+
+  const requests: { fetchOffset: bigint; lastFetchedEpoch: number }[] = [];
+  let askedOffsets = 0;
+  const leader: LeaderEndPoint = {
+    leader: { nodeId: 3, host: '127.0.0.1', port: 1 },
+    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
+      const p = request.topics![0]!.partitions![0]!;
+      requests.push({ fetchOffset: p.fetchOffset!, lastFetchedEpoch: p.lastFetchedEpoch! });
+      const data = p.fetchOffset === 3n
+        ? partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 5 }) })
+        : partitionData({ highWatermark: 5n });
+      if (p.fetchOffset === 5n) await new Promise((r) => setTimeout(r, 20));
+      return { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: TP.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
+    },
+    async listOffset() {
+      askedOffsets++;
+      throw new Error('unused');
+    },
+    close() {},
+  };
+  const thread = new ReplicaFetcherThread({
+    name: 'ReplicaFetcherThread-0-3',
+    leader,
+    replicaId: 2,
+    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
+    partition: () => follower,
+    time: SystemTime,
+    timer: SYSTEM_TIMER,
+    logger: rootLogger,
+  });
+  // What the ReplicaManager passes for a log without epochs: its high watermark.
+  thread.addPartitions([{ topicPartition: TP, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 5, initOffset: log.highWatermark }]);
+  assert.equal(thread.fetchState(TP)?.state, 'truncating');
+  thread.start();
+  try {
+    await waitFor('the follower to catch up with the leader', () => log.logEndOffset === 5n && log.highWatermark === 5n, 5000, 5);
+  } finally {
+    await thread.shutdown();
+  }
+  assert.deepEqual(requests[0], { fetchOffset: 3n, lastFetchedEpoch: -1 }, 'the first fetch starts at the high watermark, without a last fetched epoch');
+  assert.equal(askedOffsets, 0);
+  await log.close();
+
+  const reopened = await UnifiedLog.open(dir, TP, logConfig({}), { hadCleanShutdown: true, highWatermark: 5 });
+  logs.push(reopened);
+  assert.equal(reopened.logEndOffset, 5n);
+  assert.equal(reopened.latestEpoch, 5);
+  // An epoch below the first known one ends where the first starts (Kafka's LeaderEpochFileCache.endOffsetFor).
+  assert.deepEqual(reopened.endOffsetForEpoch(4), { leaderEpoch: 4, endOffset: 3n }, 'epoch 5 starts at the high watermark');
+  const kept = (await reopened.read(0n, 1 << 20, 3n, true)).records!;
+  assert.deepEqual(await (kept as FileRecordsSlice).readInto(), committedBytes, 'the records below the high watermark are kept as they were');
 });
