@@ -3,7 +3,8 @@
 // by the broker of rack a. librdkafka (kcat) consumers with client.rack set read it:
 // - from rack b: the leader answers its Fetch with the preferred read replica (the follower of rack b) and no
 //   records; the consumer then reads every record from that follower;
-// - without a rack: from the leader.
+// - without a rack: from the leader;
+// - a kafkajs group member with rackId c: from the follower of rack c.
 // Who served the records is read from each broker's own BytesOut counter (consumer fetch bytes, per topic) on its
 // Prometheus endpoint: follower fetches are not counted there.
 import { after, before, describe, test } from 'node:test';
@@ -107,6 +108,26 @@ describe('fetch from the closest replica (KIP-392) with the rack-aware replica s
     const [leaderAfter, rackBAfter] = await Promise.all([2, 3].map((id) => bytesOut(metricsPorts[id]!, topic)));
     assert.ok(leaderAfter! - leaderBefore! >= RECORDS * 4, 'the leader sent the records');
     assert.equal(rackBAfter, rackBBefore, 'the follower sent nothing more');
+  });
+
+  test('a kafkajs group member with rackId c consumes every record from the follower in rack c', async () => {
+    const c = cluster!;
+    const [leaderBefore, rackCBefore] = await Promise.all([2, 4].map((id) => bytesOut(metricsPorts[id]!, topic)));
+    const kafka = new Kafka({ brokers: [c.node(2).bootstrap], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: 'rack-c', rackId: 'c' });
+    const values: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+      await waitFor(`${RECORDS} records consumed`, () => values.length >= RECORDS, 60_000, 50);
+    } finally {
+      await consumer.disconnect();
+    }
+    assert.deepEqual(values, expected);
+    const [leaderAfter, rackCAfter] = await Promise.all([2, 4].map((id) => bytesOut(metricsPorts[id]!, topic)));
+    assert.equal(leaderAfter, leaderBefore, 'the leader sent the rack c member no records');
+    assert.ok(rackCAfter! - rackCBefore! >= RECORDS * 4, 'the follower of rack c sent the records');
   });
 
   test('Fetch as Kafka answers it: the leader names a follower of the consumer\'s rack (v11+) and reads nothing; a follower serves v11+ consumers up to its high watermark, refuses older versions and offsets past its log end', async () => {
