@@ -59,6 +59,23 @@ async function assertNothingLost(cluster: TestCluster, topic: string, producer: 
   }
 }
 
+/**
+ * Runs `scenario` while a kafkajs acks=all producer writes to every partition of `topic` (24 values acknowledged
+ * before and after it), then asserts that the producer never gave up on a send and lost nothing.
+ */
+async function whileProducing(cluster: TestCluster, topic: string, scenario: (producer: SequenceProducer) => Promise<void>): Promise<void> {
+  const producer = new SequenceProducer({ brokers: cluster.bootstrapServers(), topic, partitions: PARTITIONS.length, idempotent: false, batch: 2 });
+  await producer.start();
+  try {
+    await producer.progress(24);
+    await scenario(producer);
+    await producer.progress(24);
+  } finally {
+    await producer.stop();
+  }
+  await assertNothingLost(cluster, topic, producer);
+}
+
 /** Starts the cluster, creates `topic` with {@link ASSIGNMENTS} and waits for its preferred leaders. */
 async function startCluster(topic: string, overrides: Record<string, string>): Promise<TestCluster> {
   const cluster = await TestCluster.start({
@@ -85,10 +102,7 @@ describe('preferred leader election by ElectLeaders after a clean restart', () =
 
   test('the restarted broker stays a follower until ElectLeaders PREFERRED gives every partition its first replica back', async () => {
     const c = cluster!;
-    const producer = new SequenceProducer({ brokers: c.bootstrapServers(), topic, partitions: PARTITIONS.length, idempotent: false, batch: 2 });
-    await producer.start();
-    try {
-      await producer.progress(24);
+    await whileProducing(c, topic, async (producer) => {
       const preferred = await bounce(c, topic);
       await producer.progress(24);
       // No rebalance runs: the leaderships stay where the controlled shutdown moved them.
@@ -110,11 +124,7 @@ describe('preferred leader election by ElectLeaders after a clean restart', () =
       assert.deepEqual(elected.map((r) => [r.partitionId, r.errorCode]).sort((a, b) => a[0]! - b[0]!), preferred.map((p) => [p, Errors.NONE]));
 
       await waitForPreferredLeaders(c, topic, 'preferred leaders after ElectLeaders');
-      await producer.progress(24);
-    } finally {
-      await producer.stop();
-    }
-    await assertNothingLost(c, topic, producer);
+    });
   });
 });
 
@@ -132,16 +142,9 @@ describe('preferred leader election by auto.leader.rebalance.enable after a clea
 
   test('the controller gives the restarted broker its preferred leaderships back on its own', async () => {
     const c = cluster!;
-    const producer = new SequenceProducer({ brokers: c.bootstrapServers(), topic, partitions: PARTITIONS.length, idempotent: false, batch: 2 });
-    await producer.start();
-    try {
-      await producer.progress(24);
+    await whileProducing(c, topic, async () => {
       await bounce(c, topic);
       await waitForPreferredLeaders(c, topic, 'preferred leaders restored by the imbalance check');
-      await producer.progress(24);
-    } finally {
-      await producer.stop();
-    }
-    await assertNothingLost(c, topic, producer);
+    });
   });
 });

@@ -71,6 +71,47 @@ function partitionData(partial: Partial<PartitionData>): PartitionData {
   };
 }
 
+/** What the fake leader of {@link fetcherFrom} was asked: each Fetch's partition, and how many ListOffsets. */
+interface LeaderCalls {
+  readonly fetches: { fetchOffset: bigint; lastFetchedEpoch: number; currentLeaderEpoch: number }[];
+  listOffsets: number;
+}
+
+/**
+ * A fetcher of replica 2 for `follower` from a leader (node 3) that answers each Fetch of TP with `answer(fetch
+ * offset, last fetched epoch)`, after 20 ms once the follower reached `endOffset` (a long poll with nothing new).
+ */
+function fetcherFrom(follower: Partition<UnifiedLog>, endOffset: bigint, answer: (fetchOffset: bigint, lastFetchedEpoch: number) => PartitionData): { thread: ReplicaFetcherThread<UnifiedLog>; leader: LeaderEndPoint; calls: LeaderCalls } {
+  const calls: LeaderCalls = { fetches: [], listOffsets: 0 };
+  const leader: LeaderEndPoint = {
+    leader: { nodeId: 3, host: '127.0.0.1', port: 1 },
+    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
+      assert.equal(request.replicaId, 2);
+      const p = request.topics![0]!.partitions![0]!;
+      calls.fetches.push({ fetchOffset: p.fetchOffset!, lastFetchedEpoch: p.lastFetchedEpoch!, currentLeaderEpoch: p.currentLeaderEpoch! });
+      const data = answer(p.fetchOffset!, p.lastFetchedEpoch!);
+      if (p.fetchOffset === endOffset) await new Promise((r) => setTimeout(r, 20));
+      return { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: TP.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
+    },
+    async listOffset() {
+      calls.listOffsets++;
+      throw new Error('unused');
+    },
+    close() {},
+  };
+  const thread = new ReplicaFetcherThread<UnifiedLog>({
+    name: 'ReplicaFetcherThread-0-3',
+    leader,
+    replicaId: 2,
+    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
+    partition: () => follower,
+    time: SystemTime,
+    timer: SYSTEM_TIMER,
+    logger: rootLogger,
+  });
+  return { thread, leader, calls };
+}
+
 test('a follower whose last epoch the new leader never had truncates to the diverging epoch\'s end, then appends the leader\'s batches', async () => {
   const log = await UnifiedLog.open(join(root, 't-0'), TP, logConfig({}));
   logs.push(log);
@@ -86,34 +127,10 @@ test('a follower whose last epoch the new leader never had truncates to the dive
   follower.makeFollower(registration(3, 2));
 
   // The new leader (3): epoch 0 for 0-2, then epoch 2 for 3-4.
-  const requests: { fetchOffset: bigint; lastFetchedEpoch: number; currentLeaderEpoch: number }[] = [];
-  const leader: LeaderEndPoint = {
-    leader: { nodeId: 3, host: '127.0.0.1', port: 1 },
-    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
-      assert.equal(request.replicaId, 2);
-      const p = request.topics![0]!.partitions![0]!;
-      requests.push({ fetchOffset: p.fetchOffset!, lastFetchedEpoch: p.lastFetchedEpoch!, currentLeaderEpoch: p.currentLeaderEpoch! });
-      let data: PartitionData;
-      if (p.lastFetchedEpoch === 1) data = partitionData({ highWatermark: 3n, divergingEpoch: { epoch: 0, endOffset: 3n } });
-      else if (p.fetchOffset === 3n) data = partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 2 }) });
-      else data = partitionData({ highWatermark: 5n });
-      if (p.fetchOffset === 5n) await new Promise((r) => setTimeout(r, 20));
-      return { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: TP.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
-    },
-    async listOffset() {
-      throw new Error('unused');
-    },
-    close() {},
-  };
-  const thread = new ReplicaFetcherThread({
-    name: 'ReplicaFetcherThread-0-3',
-    leader,
-    replicaId: 2,
-    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
-    partition: () => follower,
-    time: SystemTime,
-    timer: SYSTEM_TIMER,
-    logger: rootLogger,
+  const { thread, leader, calls } = fetcherFrom(follower, 5n, (fetchOffset, lastFetchedEpoch) => {
+    if (lastFetchedEpoch === 1) return partitionData({ highWatermark: 3n, divergingEpoch: { epoch: 0, endOffset: 3n } });
+    if (fetchOffset === 3n) return partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 2 }) });
+    return partitionData({ highWatermark: 5n });
   });
   thread.addPartitions([{ topicPartition: TP, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 2, initOffset: log.logEndOffset }]);
   thread.start();
@@ -122,8 +139,8 @@ test('a follower whose last epoch the new leader never had truncates to the dive
   } finally {
     await thread.shutdown();
   }
-  assert.deepEqual(requests[0], { fetchOffset: 6n, lastFetchedEpoch: 1, currentLeaderEpoch: 2 });
-  assert.deepEqual(requests[1], { fetchOffset: 3n, lastFetchedEpoch: 0, currentLeaderEpoch: 2 }, 'truncated to the end of epoch 0');
+  assert.deepEqual(calls.fetches[0], { fetchOffset: 6n, lastFetchedEpoch: 1, currentLeaderEpoch: 2 });
+  assert.deepEqual(calls.fetches[1], { fetchOffset: 3n, lastFetchedEpoch: 0, currentLeaderEpoch: 2 }, 'truncated to the end of epoch 0');
   assert.equal(log.latestEpoch, 2);
   assert.deepEqual(log.endOffsetForEpoch(1), log.endOffsetForEpoch(0), 'epoch 1 is gone from the leader epoch cache');
   assert.equal(log.endOffsetForEpoch(0).endOffset, 3n);
@@ -165,35 +182,9 @@ test('a follower log without leader epochs truncates to its high watermark, neve
   const follower = followerPartition(log);
   follower.makeFollower(registration(3, 5));
 
-  const requests: { fetchOffset: bigint; lastFetchedEpoch: number }[] = [];
-  let askedOffsets = 0;
-  const leader: LeaderEndPoint = {
-    leader: { nodeId: 3, host: '127.0.0.1', port: 1 },
-    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
-      const p = request.topics![0]!.partitions![0]!;
-      requests.push({ fetchOffset: p.fetchOffset!, lastFetchedEpoch: p.lastFetchedEpoch! });
-      const data = p.fetchOffset === 3n
-        ? partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 5 }) })
-        : partitionData({ highWatermark: 5n });
-      if (p.fetchOffset === 5n) await new Promise((r) => setTimeout(r, 20));
-      return { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: TP.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
-    },
-    async listOffset() {
-      askedOffsets++;
-      throw new Error('unused');
-    },
-    close() {},
-  };
-  const thread = new ReplicaFetcherThread({
-    name: 'ReplicaFetcherThread-0-3',
-    leader,
-    replicaId: 2,
-    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
-    partition: () => follower,
-    time: SystemTime,
-    timer: SYSTEM_TIMER,
-    logger: rootLogger,
-  });
+  const { thread, leader, calls } = fetcherFrom(follower, 5n, (fetchOffset) => (fetchOffset === 3n
+    ? partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 5 }) })
+    : partitionData({ highWatermark: 5n })));
   // What the ReplicaManager passes for a log without epochs: its high watermark.
   thread.addPartitions([{ topicPartition: TP, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 5, initOffset: log.highWatermark }]);
   assert.equal(thread.fetchState(TP)?.state, 'truncating');
@@ -203,8 +194,8 @@ test('a follower log without leader epochs truncates to its high watermark, neve
   } finally {
     await thread.shutdown();
   }
-  assert.deepEqual(requests[0], { fetchOffset: 3n, lastFetchedEpoch: -1 }, 'the first fetch starts at the high watermark, without a last fetched epoch');
-  assert.equal(askedOffsets, 0);
+  assert.deepEqual(calls.fetches[0], { fetchOffset: 3n, lastFetchedEpoch: -1, currentLeaderEpoch: 5 }, 'the first fetch starts at the high watermark, without a last fetched epoch');
+  assert.equal(calls.listOffsets, 0);
   await log.close();
 
   const reopened = await UnifiedLog.open(dir, TP, logConfig({}), { hadCleanShutdown: true, highWatermark: 5 });
