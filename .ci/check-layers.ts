@@ -21,11 +21,11 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   raft: ['storage'],
   // The MetadataLoader is the raft client's listener (Kafka's metadata module depends on its raft module too).
   metadata: ['raft'],
-  controller: ['raft', 'metadata'],
+  controller: ['raft', 'metadata', 'security'],
   replication: ['storage', 'metadata'],
   coordinator: ['metadata'],
   security: ['protocol'],
-  network: ['protocol'],
+  network: ['protocol', 'security'],
   server: ['common', 'protocol', 'storage', 'raft', 'metadata', 'controller', 'replication', 'coordinator', 'security', 'network', 'config', 'observability'],
   config: ['common'],
   observability: ['common'],
