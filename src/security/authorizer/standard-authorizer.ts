@@ -76,7 +76,7 @@ function aclToString(acl: AclBinding): string {
 export class StandardAuthorizer {
   readonly #superUsers: ReadonlySet<string>;
   readonly #allowEveryoneIfNoAclFound: boolean;
-  readonly #cache = new AclCache();
+  #cache = new AclCache();
   readonly #cidrs = new Map<string, CidrRange | null>();
   readonly #audit: AuthorizerAuditLogger;
   readonly #logger: Logger;
@@ -110,6 +110,14 @@ export class StandardAuthorizer {
   /** Removes the ACL `id` (a RemoveAccessControlEntryRecord). @returns false when it was not loaded. */
   removeAcl(id: string): boolean {
     return this.#cache.remove(id);
+  }
+
+  /** Replaces every ACL with `acls` (an image loaded from a snapshot; Kafka's loadSnapshot). */
+  loadSnapshot(acls: ReadonlyMap<string, AclBinding>): void {
+    const cache = new AclCache();
+    for (const [id, acl] of acls) cache.add(id, acl);
+    this.#cache = cache;
+    this.#cidrs.clear();
   }
 
   /** The node caught up with the metadata log: non-super users may now be authorized (Kafka's completeInitialLoad). */
