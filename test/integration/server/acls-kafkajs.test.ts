@@ -11,6 +11,7 @@ import { KafkaConfig } from '../../../src/config/kafka-config.ts';
 import { testBrokerProps } from '../../helpers/broker.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { ANONYMOUS_PRINCIPAL } from '../../../src/security/kafka-principal.ts';
+import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { AclOperation, ResourceType } from '../../../src/security/authorizer/acl-codes.ts';
 
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
@@ -170,5 +171,28 @@ describe('ACL APIs with the StandardAuthorizer', () => {
     });
     const anonymous = { principal: ANONYMOUS_PRINCIPAL, clientAddress: '127.0.0.1', requestApiKey: ApiKeys.CreateAcls };
     assert.equal(broker!.server.shared.authorizer!.authorize(anonymous, { operation: AclOperation.ALTER, resourceType: ResourceType.CLUSTER, resourceName: 'kafka-cluster' }), 'DENIED');
+  });
+
+  test('every version (v1-3) creates, describes and deletes, on a raw connection', async () => {
+    const fresh = await startBroker({ serverOptions: { standardAuthorizer: { superUsers: ['User:ANONYMOUS'], allowEveryoneIfNoAclFound: false } } });
+    const client = await RawKafkaClient.connect(fresh.port);
+    try {
+      for (let v = 1; v <= 3; v++) {
+        const name = `raw-v${v}`;
+        const creation = { resourceType: ResourceType.TOPIC, resourceName: name, resourcePatternType: 4, principal: 'User:carol', host: '*', operation: AclOperation.WRITE, permissionType: 3 };
+        const created: any = await client.request(ApiKeys.CreateAcls, v, { creations: [creation, { ...creation, principal: 'carol' }] });
+        assert.deepEqual(created.results.map((r: any) => r.errorCode), [0, 42], `v${v}`);
+        const filter = { resourceTypeFilter: ResourceType.TOPIC, resourceNameFilter: `${name}-x`, patternTypeFilter: 2, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 };
+        const described: any = await client.request(ApiKeys.DescribeAcls, v, filter);
+        assert.equal(described.errorCode, 0);
+        assert.deepEqual(described.resources.map((r: any) => [r.resourceName, r.patternType, r.acls.map((a: any) => a.principal)]), [[name, 4, ['User:carol']]], `v${v}`);
+        const deleted: any = await client.request(ApiKeys.DeleteAcls, v, { filters: [filter] });
+        assert.deepEqual(deleted.filterResults[0].matchingAcls.map((a: any) => [a.resourceName, a.principal, a.operation, a.errorCode]), [[name, 'User:carol', AclOperation.WRITE, 0]], `v${v}`);
+      }
+      assert.equal(fresh.server.metadata.acls.size, 0);
+    } finally {
+      await client.close();
+      await fresh.cleanup();
+    }
   });
 });
