@@ -1,16 +1,9 @@
+import type { DescribeAclsRequest } from '../protocol/generated/messages/describe-acls-request.ts';
 import { aclCode } from '../security/authorizer/acl-codes.ts';
 import type { AclBindingFilter } from '../security/authorizer/acl-binding-filter.ts';
 
-/** The filter fields of a DescribeAcls request or a DeleteAcls filter, as their generated codecs name them. */
-export interface AclFilterFields {
-  resourceTypeFilter: number;
-  resourceNameFilter: string | null;
-  patternTypeFilter: number;
-  principalFilter: string | null;
-  hostFilter: string | null;
-  operation: number;
-  permissionType: number;
-}
+/** The filter fields of a DescribeAcls request, which a DeleteAcls filter has too. */
+export type AclFilterFields = Omit<DescribeAclsRequest, '_unknownTaggedFields'>;
 
 /** The AclBindingFilter of a request's filter fields; codes Kafka does not know read as UNKNOWN (its `fromCode`). */
 export function aclFilterOf(f: AclFilterFields): AclBindingFilter {
