@@ -2,7 +2,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { API_KEY_NAMES } from '../../protocol/generated/api-keys.ts';
 import { principalToString, type KafkaPrincipal } from '../kafka-principal.ts';
 import { aclName } from './acl-codes.ts';
-import type { Action, AuthorizableRequestContext, AuthorizationResult } from './authorization-types.ts';
+import type { Action, AuthorizationResult } from './authorization-types.ts';
 
 /** Kafka's `SecurityUtils.resourceTypeName`: TRANSACTIONAL_ID → TransactionalId. */
 function resourceTypeName(code: number): string {
@@ -24,8 +24,11 @@ export class AuthorizerAuditLogger {
     this.#logger = logger.child({ name: 'kafka.authorizer.logger' });
   }
 
-  /** Logs one decision; `rule` names what decided it ('SuperUser', 'DefaultDeny', 'MatchingAcl(...)'). */
-  log(principal: KafkaPrincipal, context: AuthorizableRequestContext, action: Action, result: AuthorizationResult, rule: string): void {
+  /**
+   * Logs one decision of a request of `requestApiKey` from `host` (as Java writes the address); `rule` names what
+   * decided it ('SuperUser', 'DefaultDeny', 'MatchingAcl(...)').
+   */
+  log(principal: KafkaPrincipal, host: string, requestApiKey: number, action: Action, result: AuthorizationResult, rule: string): void {
     const allowed = result === 'ALLOWED';
     const wanted = allowed ? (action.logIfAllowed ?? true) : (action.logIfDenied ?? true);
     const level = wanted ? (allowed ? 'debug' : 'info') : 'trace';
@@ -33,11 +36,11 @@ export class AuthorizerAuditLogger {
     const principalName = principalToString(principal);
     const operation = aclName.operation(action.operation);
     const resource = `${resourceTypeName(action.resourceType)}:LITERAL:${action.resourceName}`;
-    const request = API_KEY_NAMES[context.requestApiKey] ?? String(context.requestApiKey);
+    const request = API_KEY_NAMES[requestApiKey] ?? String(requestApiKey);
     const refCount = action.resourceReferenceCount ?? 1;
     this.#logger[level](
-      { principal: principalName, result, operation, host: context.clientAddress, resource, request, rule },
-      `Principal = ${principalName} is ${allowed ? 'Allowed' : 'Denied'} operation = ${operation} from host = ${context.clientAddress} ` +
+      { principal: principalName, result, operation, host, resource, request, rule },
+      `Principal = ${principalName} is ${allowed ? 'Allowed' : 'Denied'} operation = ${operation} from host = ${host} ` +
         `on resource = ${resource} for request = ${request} with resourceRefCount = ${refCount} based on rule ${rule}`,
     );
   }

@@ -38,6 +38,8 @@ const IMPLIES_DESCRIBE_CONFIGS: ReadonlySet<number> = new Set([AclOperation.DESC
  * ('0:0:0:0:0:0:0:1'). Anything else is returned as it is.
  */
 export function javaHostAddress(address: string): string {
+  // An IPv4 address is already in Java's form (the common case: no allocation per decision).
+  if (!address.includes(':')) return address;
   try {
     return InetAddress.fromBytes(InetAddress.toBytes(address));
   } catch {
@@ -148,7 +150,7 @@ export class StandardAuthorizer {
       if (!this.#loadingComplete) throw new AuthorizerNotReadyError();
       ({ result, rule } = this.#findAclRule(principal, host, action));
     }
-    this.#audit.log(principal, { ...context, clientAddress: host }, action, result, rule);
+    this.#audit.log(principal, host, context.requestApiKey, action, result, rule);
     return result;
   }
 
