@@ -8,6 +8,7 @@ import { FileRegionSender } from './file-region-sender.ts';
 import type { RequestContext, RequestHandler, SecurityProtocol } from './request-handler.ts';
 import type { SendfileAddon } from './sendfile-native.ts';
 import { socketFd } from './socket-options-native.ts';
+import { ANONYMOUS_PRINCIPAL } from '../security/kafka-principal.ts';
 
 /** Construction parameters of a {@link Connection} (the SocketServer fills them from its config). */
 export interface ConnectionOptions {
@@ -173,6 +174,8 @@ export class Connection {
       securityProtocol: options.securityProtocol,
       clientAddress: socket.remoteAddress ?? '',
       clientPort: socket.remotePort ?? 0,
+      // Only PLAINTEXT listeners exist: no authentication, so Kafka's DefaultKafkaPrincipalBuilder's ANONYMOUS.
+      principal: ANONYMOUS_PRINCIPAL,
       closeConnection: () => this.close(),
     };
 

@@ -1,4 +1,5 @@
 import type { OutputChunk } from '../protocol/writer.ts';
+import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /**
  * Security protocol of a listener, Kafka's `SecurityProtocol` names (listener.security.protocol.map values).
@@ -25,6 +26,12 @@ export interface RequestContext {
   readonly clientAddress: string;
   /** Remote TCP port of the client. */
   readonly clientPort: number;
+  /**
+   * Who the connection is authenticated as (Kafka's `RequestContext.principal`): User:ANONYMOUS on PLAINTEXT
+   * listeners; the listener's authentication (SASL, TLS client certificates) replaces it once it succeeds, so it
+   * is read per request, never cached by a handler beyond one.
+   */
+  readonly principal: KafkaPrincipal;
   /**
    * Closes the connection gracefully: stops reading (frames received but not yet dispatched are dropped), lets
    * the requests already dispatched (including the current one) complete, writes their responses in order, then

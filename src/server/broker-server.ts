@@ -371,6 +371,7 @@ export class BrokerServer {
       time,
       logger,
       metrics,
+      authorizer: shared.authorizer,
       metadata: () => loader.image,
       randomAliveBrokerId: () => randomAliveBrokerId(loader.image, shared.random),
       forwardingManager,
