@@ -90,7 +90,6 @@ export const BROKER_SERVER_CONFIGS = [
   def('server.max.startup.time.ms', 'LONG', '9223372036854775807', 'Maximum time in ms a node may take to catch up with metadata at startup.', {
     v: atLeast(0), internal: true,
   }),
-  def('eligible.leader.replicas.enable', 'BOOLEAN', 'false', 'Whether eligible leader replicas (KIP-966) are used.', { imp: 'HIGH', inactive: REPLICATION }),
   // QuorumConfig
   def('controller.quorum.voters', 'LIST', '', 'Static controller quorum as id@host:port entries.', { v: quorumVotersValidator, imp: 'HIGH' }),
   def('controller.quorum.bootstrap.servers', 'LIST', '', 'Controller addresses (host:port) used to discover a dynamic quorum.', {
