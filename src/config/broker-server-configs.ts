@@ -49,8 +49,8 @@ export const BROKER_SERVER_CONFIGS = [
     v: atLeast(0),
   }),
   def('fetch.max.bytes', 'INT', '57671680', 'Upper bound in bytes of the data returned by one Fetch request.', { v: atLeast(1024) }),
-  def('max.request.partition.size.limit', 'INT', '2000', 'Maximum number of partitions a single request may name.', {
-    v: atLeast(1), inactive: 'bounds DescribeTopicPartitions, which is not served yet',
+  def('max.request.partition.size.limit', 'INT', '2000', 'Maximum number of partitions one DescribeTopicPartitions response may hold.', {
+    v: atLeast(1),
   }),
   def('unstable.api.versions.enable', 'BOOLEAN', 'false', 'Whether unreleased API versions are advertised.', {
     imp: 'HIGH', internal: true, inactive: 'no unreleased API version is served',
