@@ -35,5 +35,10 @@ export const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerConfigKey> = new Map(
  */
 export const NOT_CONFIGS: ReadonlyMap<string, string> = new Map([
   ['cluster.id', 'cluster.id is not a broker config: it is stored in meta.properties when the log directories are formatted'],
+  [
+    'eligible.leader.replicas.enable',
+    'eligible.leader.replicas.enable was a Kafka 3.x early-access switch that Kafka 4 removed: eligible leader replicas (KIP-966) are on when the ' +
+      "cluster's eligible.leader.replicas.version feature is 1, which new clusters get from metadata.version 4.1-IV0",
+  ],
   ['zookeeper.connect', 'ZooKeeper mode is not supported: this broker runs in KRaft mode only (set process.roles, node.id and controller.quorum.voters)'],
 ]);

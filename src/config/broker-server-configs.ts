@@ -58,8 +58,8 @@ export const BROKER_SERVER_CONFIGS = [
     v: atLeast(0),
   }),
   def('fetch.max.bytes', 'INT', '57671680', 'Upper bound in bytes of the data returned by one Fetch request.', { v: atLeast(1024) }),
-  def('max.request.partition.size.limit', 'INT', '2000', 'Maximum number of partitions a single request may name.', {
-    v: atLeast(1), inactive: 'bounds DescribeTopicPartitions, which is not served yet',
+  def('max.request.partition.size.limit', 'INT', '2000', 'Maximum number of partitions one DescribeTopicPartitions response may hold.', {
+    v: atLeast(1),
   }),
   def('unstable.api.versions.enable', 'BOOLEAN', 'false', 'Whether unreleased API versions are advertised.', {
     imp: 'HIGH', internal: true, inactive: 'no unreleased API version is served',
@@ -99,7 +99,6 @@ export const BROKER_SERVER_CONFIGS = [
   def('server.max.startup.time.ms', 'LONG', '9223372036854775807', 'Maximum time in ms a node may take to catch up with metadata at startup.', {
     v: atLeast(0), internal: true,
   }),
-  def('eligible.leader.replicas.enable', 'BOOLEAN', 'false', 'Whether eligible leader replicas (KIP-966) are used.', { imp: 'HIGH', inactive: REPLICATION }),
   // QuorumConfig
   def('controller.quorum.voters', 'LIST', '', 'Static controller quorum as id@host:port entries.', { v: quorumVotersValidator, imp: 'HIGH' }),
   def('controller.quorum.bootstrap.servers', 'LIST', '', 'Controller addresses (host:port) used to discover a dynamic quorum.', {

@@ -7,6 +7,7 @@ import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
 import { mergePartitionChange, type PartitionRegistration } from '../metadata/partition-registration.ts';
 import type { Logger } from '../observability/logger.ts';
 import { leaderAcceptor, metadataVersionOf } from './cluster-control-manager.ts';
+import { eligibleLeaderReplicasSettings } from './eligible-leader-replicas.ts';
 import { LEADER_RECOVERING, NO_LEADER_CHANGE, PartitionChangeBuilder } from './partition-change-builder.ts';
 
 /** LeaderRecoveryState.RECOVERED. */
@@ -165,7 +166,8 @@ export function alterPartition(image: MetadataImage, request: AlterPartitionRequ
       const isAcceptableLeader = leaderAcceptor(image, current);
       const builder = new PartitionChangeBuilder(current, topic.id, partitionId, isAcceptableLeader, level)
         .setTargetIsr(newIsr.map((b) => b.brokerId))
-        .setTargetLeaderRecoveryState(data.leaderRecoveryState);
+        .setTargetLeaderRecoveryState(data.leaderRecoveryState)
+        .setEligibleLeaderReplicas(eligibleLeaderReplicasSettings(image, topic));
       if (options.uncleanLeaderElectionEnabled(image, topic.name)) builder.setElection('UNCLEAN');
       const change = builder.build();
       if (change !== null) {

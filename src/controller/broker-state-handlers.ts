@@ -7,6 +7,7 @@ import { BrokersToIsrs, type TopicIdPartition } from './brokers-to-isrs.ts';
 import { isFencedState, type HeartbeatIntent } from './broker-heartbeat-manager.ts';
 import { isActiveBroker, leaderAcceptor, metadataVersionOf, type ClusterControlManager } from './cluster-control-manager.ts';
 import { PartitionChangeBuilder } from './partition-change-builder.ts';
+import { eligibleLeaderReplicasEnabled, eligibleLeaderReplicasSettings } from './eligible-leader-replicas.ts';
 import { ElectionType, electLeader, logUncleanElection } from './elect-leaders.ts';
 
 /** BrokerRegistrationChangeRecord.Fenced values (Kafka's BrokerRegistrationFencingChange). */
@@ -44,20 +45,22 @@ export interface BrokerStateHandlersOptions {
 /**
  * What a change of a broker's state does to partitions and registrations, after the broker handlers of Kafka's
  * `ReplicationControlManager`. Each method reads an image and adds records; nothing changes until they are
- * committed and replayed. The records, at metadata.version 3.9-IV0, as Kafka 4 writes them:
+ * committed and replayed. The records, as Kafka 4 writes them (PartitionChangeRecord v2 from metadata.version
+ * 4.0-IV1, where KIP-966 ELR changes ride on the same records):
  *
- * | event                          | records (in order)                                                         |
- * |--------------------------------|-----------------------------------------------------------------------------|
- * | fenced (request, SHUTDOWN_NOW, | PartitionChangeRecord v1 per partition whose ISR holds it (leader moved,   |
- * |   session expired)             | ISR shrunk), BrokerRegistrationChangeRecord v0 fenced=1                    |
- * | unfenced                       | BrokerRegistrationChangeRecord v0 fenced=-1, PartitionChangeRecord v1 per  |
- * |                                | leaderless partition that can now get a leader                             |
- * | controlled shutdown            | BrokerRegistrationChangeRecord v1 inControlledShutdown=1 (once),           |
- * |                                | PartitionChangeRecord v1 per partition whose ISR holds it                  |
- * | new incarnation registered     | PartitionChangeRecord v1 per partition whose ISR held the old one          |
- * | unregistered                   | PartitionChangeRecord v1 per partition whose ISR holds it,                 |
- * |                                | UnregisterBrokerRecord v0                                                  |
- * | log directories offline        | BrokerRegistrationChangeRecord v2 with the remaining directories           |
+ * | event                          | records (in order)                                                      |
+ * |--------------------------------|-------------------------------------------------------------------------|
+ * | fenced (request, SHUTDOWN_NOW, | PartitionChangeRecord per partition whose ISR holds it (leader moved,   |
+ * |   session expired)             | ISR shrunk, ELR grown), BrokerRegistrationChangeRecord v0 fenced=1      |
+ * | unfenced                       | BrokerRegistrationChangeRecord v0 fenced=-1, PartitionChangeRecord per  |
+ * |                                | leaderless partition that can now get a leader (from the ISR or ELR)    |
+ * | controlled shutdown            | BrokerRegistrationChangeRecord v1 inControlledShutdown=1 (once),        |
+ * |                                | PartitionChangeRecord per partition whose ISR holds it                  |
+ * | new incarnation registered     | PartitionChangeRecord per partition whose ISR held the old one (and,    |
+ * |                                | after an unclean shutdown with ELR on, whose ELR held it)               |
+ * | unregistered                   | PartitionChangeRecord per partition whose ISR or ELR holds it,          |
+ * |                                | UnregisterBrokerRecord v0                                               |
+ * | log directories offline        | BrokerRegistrationChangeRecord v2 with the remaining directories        |
  */
 export class BrokerStateHandlers {
   readonly #options: BrokerStateHandlersOptions;
@@ -70,7 +73,8 @@ export class BrokerStateHandlers {
    * For each partition of `partitions`: `brokerToRemove` leaves the ISR and may not lead, `brokerToAdd` may lead
    * even though its registration is not active yet, and a new leader is elected from the ISR (or, where
    * unclean.leader.election.enable holds for the topic, from outside it as a last resort). Kafka's
-   * generateLeaderAndIsrUpdates.
+   * generateLeaderAndIsrUpdates. `brokerWithUncleanShutdown` (KIP-966) leaves the ISR and the ELR and may not
+   * lead; -1 for none.
    */
   generateLeaderAndIsrUpdates(
     image: MetadataImage,
@@ -79,6 +83,7 @@ export class BrokerStateHandlers {
     brokerToAdd: number,
     partitions: readonly TopicIdPartition[],
     records: MetadataRecordInput[],
+    brokerWithUncleanShutdown = -1,
   ): void {
     const level = metadataVersionOf(image);
     const before = records.length;
@@ -86,9 +91,12 @@ export class BrokerStateHandlers {
       const topic = image.topicsById.get(topicId);
       const partition = topic?.partitions.get(partitionId);
       if (topic === undefined || partition === undefined) throw new Error(`Partition ${topicId}:${partitionId} is in the ISR index but not in the image`);
-      const isAcceptableLeader = leaderAcceptor(image, partition, (r) => r !== brokerToRemove && (r === brokerToAdd || isActiveBroker(image, r)));
+      const gone = (r: number) => r === brokerToRemove || r === brokerWithUncleanShutdown;
+      const isAcceptableLeader = leaderAcceptor(image, partition, (r) => !gone(r) && (r === brokerToAdd || isActiveBroker(image, r)));
       const builder = new PartitionChangeBuilder(partition, topicId, partitionId, isAcceptableLeader, level)
-        .setTargetIsr(partition.isr.filter((r) => r !== brokerToRemove));
+        .setTargetIsr(partition.isr.filter((r) => !gone(r)))
+        .setEligibleLeaderReplicas(eligibleLeaderReplicasSettings(image, topic));
+      if (brokerWithUncleanShutdown !== -1) builder.setUncleanShutdownReplicas([brokerWithUncleanShutdown]);
       if (this.#options.uncleanLeaderElectionEnabled(image, topic.name)) builder.setElection('UNCLEAN');
       const change = builder.build();
       if (change === null) continue;
@@ -125,11 +133,18 @@ export class BrokerStateHandlers {
   }
 
   /**
-   * A new incarnation of `brokerId` registers: the previous one is gone (Kafka's handleBrokerShutdown). Without
-   * KIP-966 a clean and an unclean shutdown are handled alike.
+   * A new incarnation of `brokerId` registers: the previous one is gone (Kafka's handleBrokerShutdown). With
+   * KIP-966 on, an unclean shutdown (the broker did not name its previous epoch: it may have lost records it had
+   * acknowledged) also takes it out of every ELR; otherwise it only leaves the ISRs, like a fenced broker.
    */
-  handleBrokerShutdown(image: MetadataImage, brokerId: number, _isCleanShutdown: boolean, records: MetadataRecordInput[]): void {
-    this.generateLeaderAndIsrUpdates(image, 'handleBrokerShutdown', brokerId, -1, BrokersToIsrs.of(image).partitionsWithBrokerInIsr(brokerId), records);
+  handleBrokerShutdown(image: MetadataImage, brokerId: number, isCleanShutdown: boolean, records: MetadataRecordInput[]): void {
+    const index = BrokersToIsrs.of(image);
+    if (eligibleLeaderReplicasEnabled(image) && !isCleanShutdown) {
+      this.generateLeaderAndIsrUpdates(image, 'handleBrokerUncleanShutdown', -1, -1, index.partitionsWithBrokerInIsr(brokerId), records, brokerId);
+      this.generateLeaderAndIsrUpdates(image, 'handleBrokerUncleanShutdown', -1, -1, index.partitionsWithBrokerInElr(brokerId), records, brokerId);
+    } else {
+      this.generateLeaderAndIsrUpdates(image, 'handleBrokerShutdown', brokerId, -1, index.partitionsWithBrokerInIsr(brokerId), records);
+    }
   }
 
   /**
@@ -140,7 +155,9 @@ export class BrokerStateHandlers {
     const registration = image.brokers.get(brokerId);
     if (registration === undefined) throw new ApiError(Errors.BROKER_ID_NOT_REGISTERED, `Broker ID ${brokerId} is not currently registered`);
     const records: MetadataRecordInput[] = [];
-    this.generateLeaderAndIsrUpdates(image, 'handleBrokerUnregistered', brokerId, -1, BrokersToIsrs.of(image).partitionsWithBrokerInIsr(brokerId), records);
+    const index = BrokersToIsrs.of(image);
+    this.generateLeaderAndIsrUpdates(image, 'handleBrokerUnregistered', brokerId, -1, index.partitionsWithBrokerInIsr(brokerId), records);
+    this.generateLeaderAndIsrUpdates(image, 'handleBrokerUnregistered', brokerId, -1, index.partitionsWithBrokerInElr(brokerId), records);
     records.push({ type: 'UnregisterBrokerRecord', version: 0, data: { brokerId, brokerEpoch: registration.epoch } });
     return records;
   }

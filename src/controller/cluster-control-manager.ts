@@ -235,9 +235,10 @@ export class ClusterControlManager {
     const records: MetadataRecordInput[] = [record];
     if (newIncarnation) {
       // KIP-1033: the previous incarnation shut down cleanly when the broker names its epoch. Only KIP-966 (ELR)
-      // treats the two differently, and our metadata.version does not enable it.
+      // treats the two differently: after an unclean one the broker leaves every ELR. As in Kafka this runs with
+      // no registration too (an unregistered broker may still be in an ELR), and that counts as unclean.
       const isCleanShutdown = cleanShutdownDetection && existing !== undefined && existing.epoch === request.previousBrokerEpoch;
-      if (existing !== undefined) shutdownHandler(image, brokerId, isCleanShutdown, records);
+      shutdownHandler(image, brokerId, isCleanShutdown, records);
       this.#logger.info(
         { brokerId, incarnationId: request.incarnationId, previousIncarnationId: existing?.incarnationId ?? null, brokerEpoch: String(brokerEpoch), isCleanShutdown, cleanupRecords: records.length - 1 },
         existing === undefined ? 'Registering a new broker' : 'Registering a new incarnation of broker',

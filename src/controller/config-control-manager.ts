@@ -1,6 +1,7 @@
 import { Errors } from '../protocol/generated/errors.ts';
 import { ConfigResourceType, configResourceKey, type MetadataImage } from '../metadata/metadata-image.ts';
 import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
+import { clearElrRecords, minIsrConfigRefusal } from './eligible-leader-replicas.ts';
 
 /** IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType ids). */
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -31,7 +32,8 @@ export interface ConfigControlOptions {
 
 /**
  * Dynamic configs on the controller, after Kafka's `ConfigurationControlManager`: IncrementalAlterConfigs and the
- * legacy AlterConfigs turn into ConfigRecords (value null = delete). Errors per resource: INVALID_CONFIG (40),
+ * legacy AlterConfigs turn into ConfigRecords (value null = delete); with KIP-966 on, a min.insync.replicas change
+ * also clears the ELRs it concerns and broker-level values are refused. Errors per resource: INVALID_CONFIG (40),
  * INVALID_REQUEST (42), UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_CONFIG for unsupported resource types.
  */
 export class ConfigControlManager {
@@ -108,7 +110,7 @@ export class ConfigControlManager {
             results.push({ ...base, errorCode: Errors.INVALID_REQUEST, errorMessage: `Unknown alter config operation ${c.operation}` });
             continue outer;
         }
-        const err = value === null ? null : this.#validate(resourceType, c.name, value);
+        const err = (value === null ? null : this.#validate(resourceType, c.name, value)) ?? minIsrConfigRefusal(image, resourceType, resourceName, c.name, value);
         if (err !== null) {
           results.push({ ...base, errorCode: Errors.INVALID_CONFIG, errorMessage: err });
           continue outer;
@@ -118,6 +120,7 @@ export class ConfigControlManager {
       records.push(...pending);
       results.push({ ...base, errorCode: 0, errorMessage: null });
     }
+    records.push(...clearElrRecords(image, records));
     return { records, results };
   }
 

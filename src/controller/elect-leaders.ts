@@ -8,6 +8,7 @@ import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
 import type { Logger } from '../observability/logger.ts';
 import { BrokersToIsrs } from './brokers-to-isrs.ts';
 import { leaderAcceptor, metadataVersionOf } from './cluster-control-manager.ts';
+import { eligibleLeaderReplicasSettings } from './eligible-leader-replicas.ts';
 import { PartitionChangeBuilder } from './partition-change-builder.ts';
 
 /** ElectLeadersRequest.ElectionType (Kafka's ElectionType): 0 PREFERRED, 1 UNCLEAN. */
@@ -58,6 +59,7 @@ export function electLeader(
   if (electionType === ElectionType.UNCLEAN && partition.leader >= 0) return ELECTION_NOT_NEEDED;
   const isAcceptableLeader = leaderAcceptor(image, partition);
   const change = new PartitionChangeBuilder(partition, topic.id, partitionId, isAcceptableLeader, metadataVersionOf(image))
+    .setEligibleLeaderReplicas(eligibleLeaderReplicasSettings(image, topic))
     .setElection(electionType === ElectionType.UNCLEAN ? 'UNCLEAN' : 'PREFERRED')
     .build();
   if (change === null) return electionType === ElectionType.PREFERRED ? PREFERRED_LEADER_NOT_AVAILABLE : ELIGIBLE_LEADERS_NOT_AVAILABLE;
@@ -120,9 +122,13 @@ export function maybeBalancePartitionLeaders(image: MetadataImage, max: number):
   const level = metadataVersionOf(image);
   for (const { topicId, partitionId } of BrokersToIsrs.of(image).imbalancedPartitions()) {
     if (records.length >= max) break;
-    const partition = image.topicsById.get(topicId)!.partitions.get(partitionId)!;
+    const topic = image.topicsById.get(topicId)!;
+    const partition = topic.partitions.get(partitionId)!;
     const isAcceptableLeader = leaderAcceptor(image, partition);
-    const change = new PartitionChangeBuilder(partition, topicId, partitionId, isAcceptableLeader, level).setElection('PREFERRED').build();
+    const change = new PartitionChangeBuilder(partition, topicId, partitionId, isAcceptableLeader, level)
+      .setEligibleLeaderReplicas(eligibleLeaderReplicasSettings(image, topic))
+      .setElection('PREFERRED')
+      .build();
     if (change !== null) records.push({ type: change.type, version: change.version, data: change.data });
   }
   return { records, more: records.length >= max };

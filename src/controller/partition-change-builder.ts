@@ -12,6 +12,16 @@ export const NO_LEADER = -1;
 /** LeaderRecoveryState.RECOVERING: the leader came from an unclean election and may miss acknowledged records. */
 export const LEADER_RECOVERING = 1;
 
+/**
+ * KIP-966 for one partition: whether eligible leader replicas are on (the cluster's
+ * eligible.leader.replicas.version >= 1, see {@link eligibleLeaderReplicasEnabled}) and the topic's effective
+ * min.insync.replicas (capped at its replication factor).
+ */
+export interface EligibleLeaderReplicasSettings {
+  readonly enabled: boolean;
+  readonly minIsr: number;
+}
+
 /** A PartitionChangeRecord as the controller writes it, with its version. */
 export interface PartitionChange {
   readonly type: 'PartitionChangeRecord';
@@ -23,20 +33,34 @@ export interface PartitionChange {
 
 /**
  * Computes the PartitionChangeRecord that moves one partition to a target ISR and (re)elects its leader, after
- * Kafka's `PartitionChangeBuilder`. The rules, as Kafka 4's (without KIP-966 ELR, which our metadata.version does
- * not enable, and without reassignments, which nothing starts yet):
+ * Kafka 4.4's `PartitionChangeBuilder` (reassignments aside). The rules:
  *
- * - The current leader stays when it is in the target ISR and acceptable. Else the first replica (in replica
- *   order; the preferred replica first for a PREFERRED election) that is in the target ISR and acceptable.
+ * - The current leader stays when it is eligible and acceptable. Else the first replica (in replica order; the
+ *   preferred replica first for a PREFERRED election) that is eligible and acceptable. Eligible means in the target
+ *   ISR or, when the target ISR is empty, in the ELR (KIP-966: a clean election; the new leader becomes the only
+ *   ISR member and leaves the ELR).
+ * - Failing that, with ELR on: when the ISR and the ELR are both empty and the last known leader (lastKnownElr,
+ *   one member) is acceptable, it is elected as an unclean election would be (KIP-966's balanced recovery, which
+ *   Kafka 4.4 always uses).
  * - Failing that, an UNCLEAN election takes the first acceptable replica outside the ISR: it becomes the only ISR
- *   member and the partition's leader recovery state becomes RECOVERING.
- * - Else the leader is -1 (none). A target ISR that is empty is not written: the partition keeps its last ISR
- *   member(s), so the replica that has every committed record is known when it comes back.
+ *   member and the partition's leader recovery state becomes RECOVERING. An unclean election clears the ELR.
+ * - Else the leader is -1 (none). Without ELR a target ISR that is empty is not written: the partition keeps its
+ *   last ISR member(s), so the replica that has every committed record is known when it comes back. With ELR the
+ *   empty ISR is written, and the ELR says who has every committed record (see {@link #maybePopulateTargetElr}).
  * - The record names a leader only when the leader changes. Replaying it bumps the leader epoch whenever it
  *   names one (PartitionRegistration.merge); the partition epoch grows with every record. Before metadata.version
  *   3.6-IV0 a record that removes ISR members also names the unchanged leader, to bump its epoch.
  * - A target leader recovery state other than the partition's (AlterPartition from a recovered leader) is written.
  * - No change at all gives no record.
+ *
+ * ELR (KIP-966, on from metadata.version 4.0-IV1 with eligible.leader.replicas.version 1):
+ *
+ * | target ISR size       | ELR becomes                                                                       |
+ * |-----------------------|-----------------------------------------------------------------------------------|
+ * | >= min.insync         | empty (an ISR that large guarantees the committed records itself)                |
+ * | < min.insync          | (ELR + current ISR) - target ISR - replicas that shut down uncleanly              |
+ *
+ * lastKnownElr holds the leader a partition had when it lost its last leader, and is cleared when it gets one.
  */
 export class PartitionChangeBuilder {
   readonly #partition: PartitionRegistration;
@@ -47,6 +71,10 @@ export class PartitionChangeBuilder {
   #targetIsr: readonly number[];
   #targetLeaderRecoveryState: number;
   #election: Election = 'ONLINE';
+  #elrEnabled = false;
+  #minIsr = 1;
+  #targetElr: readonly number[];
+  #uncleanShutdownReplicas: readonly number[] = [];
 
   /**
    * @param isAcceptableLeader whether a broker may lead (Kafka's LeaderAcceptor: registered, active, its replica's
@@ -61,6 +89,26 @@ export class PartitionChangeBuilder {
     this.#metadataVersion = metadataVersion;
     this.#targetIsr = partition.isr;
     this.#targetLeaderRecoveryState = partition.leaderRecoveryState;
+    this.#targetElr = partition.elr;
+  }
+
+  /**
+   * Turns KIP-966 on or off for this change (off by default, as Kafka's builder with ELR disabled: a change then
+   * clears any ELR the partition has). Ignored below metadata.version 4.0-IV1, whose records cannot carry it.
+   */
+  setEligibleLeaderReplicas(settings: EligibleLeaderReplicasSettings): this {
+    this.#elrEnabled = settings.enabled && metadataVersionSupports.eligibleLeaderReplicas(this.#metadataVersion);
+    this.#minIsr = settings.minIsr;
+    return this;
+  }
+
+  /**
+   * Replicas whose broker shut down uncleanly (a new incarnation registered without naming its previous broker
+   * epoch, KIP-966): they may have lost records they acknowledged, so they do not join (and leave) the ELR.
+   */
+  setUncleanShutdownReplicas(replicas: readonly number[]): this {
+    this.#uncleanShutdownReplicas = replicas;
+    return this;
   }
 
   setTargetIsr(isr: readonly number[]): this {
@@ -83,7 +131,63 @@ export class PartitionChangeBuilder {
   }
 
   #isValidNewLeader(replica: number): boolean {
-    return this.#targetIsr.includes(replica) && this.#isAcceptableLeader(replica);
+    return this.#isEligible(replica) && this.#isAcceptableLeader(replica);
+  }
+
+  /** In the target ISR or, when it is empty, in the ELR (KIP-966). */
+  #isEligible(replica: number): boolean {
+    return this.#targetIsr.includes(replica) || (this.#targetIsr.length === 0 && this.#targetElr.includes(replica));
+  }
+
+  /**
+   * KIP-966: the target ELR. When the target ISR is smaller than min.insync.replicas, the replicas leaving the ISR
+   * (and the ELR members still out of it) join the ELR unless they shut down uncleanly; the ELR is sorted by broker
+   * id. When it is not, the ELR is empty.
+   */
+  #maybePopulateTargetElr(): void {
+    if (!this.#elrEnabled) return;
+    if (this.#targetIsr.length >= this.#minIsr) {
+      this.#targetElr = [];
+      return;
+    }
+    const candidates = new Set([...this.#targetElr, ...this.#partition.isr]);
+    this.#targetElr = [...candidates]
+      .filter((r) => !this.#targetIsr.includes(r) && !this.#uncleanShutdownReplicas.includes(r))
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * KIP-966's balanced recovery: with the ISR and the ELR empty, the last known leader when it is the only member
+   * of lastKnownElr and acceptable; else null.
+   */
+  #lastKnownLeader(): number | null {
+    if (!this.#elrEnabled || this.#targetIsr.length > 0 || this.#targetElr.length > 0) return null;
+    const last = this.#partition.lastKnownElr;
+    return last.length === 1 && this.#isAcceptableLeader(last[0]!) ? last[0]! : null;
+  }
+
+  /** A leader elected from the ELR becomes the only ISR member and leaves the ELR. */
+  #applyElrElection(leader: number): void {
+    if (!this.#targetElr.includes(leader)) return;
+    this.#targetIsr = [leader];
+    this.#targetElr = this.#targetElr.filter((r) => r !== leader);
+  }
+
+  /**
+   * The record's ELR: the target ELR when it changed, cleared when ELR is off or the election was unclean (the new
+   * leader's log is the truth now).
+   */
+  #maybeUpdateRecordElr(record: PartitionChangeRecord): void {
+    if (!this.#elrEnabled || record.isr !== null) this.#targetElr = [];
+    if (!sameList(this.#targetElr, this.#partition.elr)) record.eligibleLeaderReplicas = [...this.#targetElr];
+  }
+
+  /** lastKnownElr: the leader just lost when the partition loses its last leader; cleared when it gets one. */
+  #maybeUpdateLastKnownLeader(record: PartitionChangeRecord): void {
+    if (!this.#elrEnabled) return;
+    const lastKnown = this.#partition.lastKnownElr;
+    if (record.leader === NO_LEADER && lastKnown.length === 0) record.lastKnownElr = [this.#partition.leader];
+    else if (record.leader >= 0 && lastKnown.length > 0) record.lastKnownElr = [];
   }
 
   #electLeader(): { node: number; unclean: boolean } {
@@ -93,11 +197,15 @@ export class PartitionChangeBuilder {
       if (preferred !== undefined && this.#isValidNewLeader(preferred)) return { node: preferred, unclean: false };
       if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
       const online = p.replicas.slice(1).find((r) => this.#isValidNewLeader(r));
-      return { node: online ?? NO_LEADER, unclean: false };
+      if (online !== undefined) return { node: online, unclean: false };
+      const lastKnown = this.#lastKnownLeader();
+      return lastKnown === null ? { node: NO_LEADER, unclean: false } : { node: lastKnown, unclean: true };
     }
     if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
     const online = p.replicas.find((r) => this.#isValidNewLeader(r));
     if (online !== undefined) return { node: online, unclean: false };
+    const lastKnown = this.#lastKnownLeader();
+    if (lastKnown !== null) return { node: lastKnown, unclean: true };
     if (this.#election === 'UNCLEAN') {
       const unclean = p.replicas.find((r) => this.#isAcceptableLeader(r));
       if (unclean !== undefined) return { node: unclean, unclean: true };
@@ -121,9 +229,11 @@ export class PartitionChangeBuilder {
       eligibleLeaderReplicas: null,
       lastKnownElr: null,
     };
+    this.#maybePopulateTargetElr();
     const election = this.#electLeader();
     let unclean = false;
     if (election.node !== p.leader) {
+      this.#applyElrElection(election.node);
       record.leader = election.node;
       if (election.unclean) {
         unclean = true;
@@ -131,7 +241,8 @@ export class PartitionChangeBuilder {
         if (p.leaderRecoveryState !== LEADER_RECOVERING) record.leaderRecoveryState = LEADER_RECOVERING;
       }
     }
-    if (record.isr === null && this.#targetIsr.length > 0 && !sameList(this.#targetIsr, p.isr)) record.isr = [...this.#targetIsr];
+    this.#maybeUpdateRecordElr(record);
+    if (record.isr === null && (this.#targetIsr.length > 0 || this.#elrEnabled) && !sameList(this.#targetIsr, p.isr)) record.isr = [...this.#targetIsr];
     if (
       metadataVersionSupports.leaderEpochBumpOnIsrShrink(this.#metadataVersion) &&
       record.leader === NO_LEADER_CHANGE &&
@@ -140,10 +251,22 @@ export class PartitionChangeBuilder {
     ) {
       record.leader = p.leader;
     }
+    this.#maybeUpdateLastKnownLeader(record);
     if (this.#targetLeaderRecoveryState !== p.leaderRecoveryState) record.leaderRecoveryState = this.#targetLeaderRecoveryState;
-    if (record.leader === NO_LEADER_CHANGE && record.isr === null && record.leaderRecoveryState === -1) return null;
+    if (isNoOp(record)) return null;
     return { type: 'PartitionChangeRecord', version: partitionChangeRecordVersion(this.#metadataVersion), data: record, unclean };
   }
+}
+
+/** Kafka's changeRecordIsNoOp, for the fields this builder writes. */
+function isNoOp(record: PartitionChangeRecord): boolean {
+  return (
+    record.leader === NO_LEADER_CHANGE &&
+    record.isr === null &&
+    record.leaderRecoveryState === -1 &&
+    record.eligibleLeaderReplicas === null &&
+    record.lastKnownElr === null
+  );
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -5,9 +5,9 @@ import { ApiError } from '../common/api-error.ts';
 import type { Random } from '../common/random.ts';
 import type { Time } from '../common/time.ts';
 import { Errors } from '../protocol/generated/errors.ts';
-import type { MetadataImage } from '../metadata/metadata-image.ts';
+import { ConfigResourceType, type MetadataImage } from '../metadata/metadata-image.ts';
 import { encodeMetadataRecord, type MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
-import { KRAFT_VERSION_FEATURE } from '../metadata/metadata-version.ts';
+import { ELR_VERSION_FEATURE, KRAFT_VERSION_FEATURE, METADATA_VERSION_FEATURE, MetadataVersion, bootstrapElrVersion } from '../metadata/metadata-version.ts';
 import {
   ReplicationControlManager,
   type ReplicationControlOptions,
@@ -34,8 +34,12 @@ import { StripedReplicaPlacer } from './striped-replica-placer.ts';
 import { AclControlManager, type AclCreationResult, type AclDeletionResult } from './acl-control-manager.ts';
 import type { AclBinding, AclBindingFilter } from '../security/authorizer/acl-binding-filter.ts';
 
-/** metadata.version this controller writes at bootstrap: 3.9-IV0 (feature level 21). */
-export const METADATA_VERSION_LEVEL = 21;
+/**
+ * metadata.version this controller writes at bootstrap: 4.1-IV0 (feature level 26), the first release whose new
+ * clusters have KIP-966 eligible leader replicas on (see {@link bootstrapElrVersion}). What the levels from 3.9-IV0
+ * to it add in Kafka: PartitionRecord/PartitionChangeRecord v2 (ELR fields) at 4.0-IV1, and the ELR feature.
+ */
+export const METADATA_VERSION_LEVEL = MetadataVersion.IBP_4_1_IV0;
 
 /** Size of the producer id blocks handed to brokers (Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE). */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
@@ -77,6 +81,10 @@ export interface QuorumControllerOptions extends ReplicationControlOptions, Conf
   leaderImbalanceCheckIntervalMs: number | null;
   /** The static unclean.leader.election.enable (topic and dynamic broker configs override it). */
   uncleanLeaderElectionEnable: boolean;
+  /** The static min.insync.replicas, written cluster-wide at bootstrap when ELR is on (default 1). */
+  minInsyncReplicas?: number;
+  /** The metadata.version a new cluster gets (default {@link METADATA_VERSION_LEVEL}; tests pick older ones). */
+  bootstrapMetadataVersion?: number;
   /** The newest committed image (the MetadataLoader's). */
   image(): MetadataImage;
   /**
@@ -276,12 +284,26 @@ export class QuorumController {
     });
   }
 
-  /** Writes the bootstrap records (metadata.version) into an empty metadata log, on the active controller. */
+  /**
+   * Writes the bootstrap records into an empty metadata log, on the active controller (Kafka's
+   * ActivationRecordsGenerator): metadata.version; with eligible.leader.replicas.version 1 (KIP-966) also that
+   * feature and the cluster-wide min.insync.replicas (this node's static value), which ELR clusters keep
+   * cluster-wide.
+   */
   bootstrap(): Promise<void> {
     return this.#enqueue(async (epoch) => {
       const image = this.#options.image();
-      if (image.features.has('metadata.version')) return;
-      await this.#commit(epoch, image, [{ type: 'FeatureLevelRecord', version: 0, data: { name: 'metadata.version', featureLevel: METADATA_VERSION_LEVEL } }]);
+      if (image.features.has(METADATA_VERSION_FEATURE)) return;
+      const level = this.#options.bootstrapMetadataVersion ?? METADATA_VERSION_LEVEL;
+      const records: MetadataRecordInput[] = [{ type: 'FeatureLevelRecord', version: 0, data: { name: METADATA_VERSION_FEATURE, featureLevel: level } }];
+      const elrVersion = bootstrapElrVersion(level);
+      if (elrVersion > 0) {
+        records.push(
+          { type: 'FeatureLevelRecord', version: 0, data: { name: ELR_VERSION_FEATURE, featureLevel: elrVersion } },
+          { type: 'ConfigRecord', version: 0, data: { resourceType: ConfigResourceType.BROKER, resourceName: '', name: 'min.insync.replicas', value: String(this.#options.minInsyncReplicas ?? 1) } },
+        );
+      }
+      await this.#commit(epoch, image, records);
     });
   }
 

@@ -17,6 +17,8 @@ export const MetadataVersion = {
   IBP_3_7_IV2: 17,
   IBP_3_9_IV0: 21,
   IBP_4_0_IV1: 23,
+  /** 4.1-IV0: from here a new cluster is formatted with eligible.leader.replicas.version 1 (KIP-966). */
+  IBP_4_1_IV0: 26,
   IBP_4_3_IV0: 30,
   IBP_4_4_IV1: 32,
 } as const;
@@ -34,6 +36,14 @@ export const METADATA_VERSION_FEATURE = 'metadata.version';
 export const KRAFT_VERSION_FEATURE = 'kraft.version';
 /** KIP-966's feature; level >= 1 turns eligible leader replicas on (Kafka's FeaturesImage.isElrEnabled). */
 export const ELR_VERSION_FEATURE = 'eligible.leader.replicas.version';
+
+/**
+ * The eligible.leader.replicas.version a new cluster gets at metadata.version `level`, as Kafka's format does
+ * from the release version (EligibleLeaderReplicasVersion: level 1 bootstraps from 4.1-IV0 and needs 4.0-IV1).
+ */
+export function bootstrapElrVersion(level: number): number {
+  return level >= MetadataVersion.IBP_4_1_IV0 ? 1 : 0;
+}
 
 /** True when Kafka 4.4 knows `level` as a metadata.version it can run. */
 export function isKnownMetadataVersion(level: number): boolean {

@@ -10,7 +10,8 @@ export interface SupportedFeature {
 /**
  * The feature levels this node can run, after Kafka's `BrokerFeatures.supportedFeatures`: metadata.version (the
  * levels our metadata image reads and writes) and kraft.version (KIP-853: 0 static voters, 1 voters in the log;
- * a leader adding a voter checks the new voter's range here). ApiVersions advertises them and a broker sends them
+ * a leader adding a voter checks the new voter's range here) and eligible.leader.replicas.version (KIP-966: 1
+ * turns ELR on). ApiVersions advertises them and a broker sends them
  * in its BrokerRegistration, where the controller refuses a broker that cannot run the finalized levels.
  */
 export const BrokerFeatures = {
@@ -22,4 +23,5 @@ export const BrokerFeatures = {
 const SUPPORTED_FEATURES: readonly SupportedFeature[] = [
   { name: 'metadata.version', minVersion: 1, maxVersion: METADATA_VERSION_LEVEL },
   { name: 'kraft.version', minVersion: 0, maxVersion: 1 },
+  { name: 'eligible.leader.replicas.version', minVersion: 0, maxVersion: 1 },
 ];

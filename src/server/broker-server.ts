@@ -445,7 +445,8 @@ export class BrokerServer {
    */
   async startup(): Promise<void> {
     const deadlineMs = this.#shared.time.hiResClockMs() + this.config.getLong('server.max.startup.time.ms');
-    this.#lifecycle.start(this.#endpoints);
+    // KIP-966: the epoch of the last clean shutdown tells the controller this incarnation lost no acknowledged record.
+    this.#lifecycle.start(this.#endpoints, this.#shared.logManager.cleanShutdownBrokerEpoch);
     await this.#waitForStartup('the controller to acknowledge that we are caught up', this.#lifecycle.initialCatchUp, deadlineMs);
     await this.#waitForStartup('the broker to be unfenced', this.#lifecycle.setReadyToUnfence(), deadlineMs);
     this.#socketServer.enableRequestProcessing();
@@ -495,6 +496,8 @@ export class BrokerServer {
         clearTimeout(timer);
       }
       this.#lifecycle.beginShutdown();
+      // The clean-shutdown markers the shared server writes after the logs closed name this epoch (KIP-966).
+      this.#shared.logManager.setBrokerEpoch(this.#lifecycle.brokerEpoch);
       await this.#socketServer.stopAccepting();
       this.#transactionCoordinator.close();
       this.#markerChannel.close();

@@ -8,7 +8,7 @@ import { randomUuid } from '../common/uuid.ts';
 import { NetworkClient, type NodeEndpoint } from '../network/network-client.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import type { BrokerEndpoint } from '../metadata/metadata-image.ts';
-import { KRAFT_VERSION_FEATURE, METADATA_VERSION_FEATURE, MetadataVersion } from '../metadata/metadata-version.ts';
+import { ELR_VERSION_FEATURE, KRAFT_VERSION_FEATURE, METADATA_VERSION_FEATURE, MetadataVersion } from '../metadata/metadata-version.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ControllerNodeProvider } from './controller-node-provider.ts';
 import { ControllerRegistrationManager } from './controller-registration-manager.ts';
@@ -82,6 +82,7 @@ export class ControllerServer {
       uncleanLeaderElectionIntervalMs: config.getLong('unclean.leader.election.interval.ms'),
       leaderImbalanceCheckIntervalMs: config.getBoolean('auto.leader.rebalance.enable') ? config.getLong('leader.imbalance.check.interval.seconds') * 1000 : null,
       uncleanLeaderElectionEnable: config.getBoolean('unclean.leader.election.enable'),
+      minInsyncReplicas: config.getInt('min.insync.replicas'),
       defaultNumPartitions: config.getInt('num.partitions'),
       defaultReplicationFactor: config.getInt('default.replication.factor'),
       validateTopicConfig: (name, value) => (value === null ? (TOPIC_CONFIG_KEYS.has(name) ? null : `Unknown topic config name: ${name}`) : validateTopicConfig(name, value)),
@@ -146,6 +147,7 @@ export class ControllerServer {
       supportedFeatures: [
         { name: METADATA_VERSION_FEATURE, minSupportedVersion: MetadataVersion.MINIMUM_LEVEL, maxSupportedVersion: METADATA_VERSION_LEVEL },
         { name: KRAFT_VERSION_FEATURE, minSupportedVersion: 0, maxSupportedVersion: 1 },
+        { name: ELR_VERSION_FEATURE, minSupportedVersion: 0, maxSupportedVersion: 1 },
       ],
       channel,
       requestTimeoutMs: config.getInt('controller.socket.timeout.ms'),

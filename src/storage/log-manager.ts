@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ProcessTerminatingFaultHandler, type FaultHandler } from '../common/fault-handler.ts';
 import { SystemTime, type Time } from '../common/time.ts';
@@ -152,6 +152,10 @@ export class LogManager {
   #cleaner: LogCleaner | null = null;
   #started = false;
   #shutdown = false;
+  /** The broker epoch each dir's clean-shutdown marker named at startup (null: no readable marker). */
+  readonly #markerEpochs = new Map<string, bigint | null>();
+  /** The broker epoch the next clean-shutdown markers name (KIP-966); -1 until the broker registers. */
+  #brokerEpoch = -1n;
 
   private constructor(options: LogManagerOptions) {
     this.logDirs = options.logDirs;
@@ -281,6 +285,7 @@ export class LogManager {
   async #loadLogsInDir(dir: string): Promise<void> {
     const marker = join(dir, CLEAN_SHUTDOWN_FILE);
     const hadCleanShutdown = await exists(marker);
+    this.#markerEpochs.set(dir, hadCleanShutdown ? await readMarkerEpoch(marker) : null);
     const recoveryPoints = await this.#readCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE, hadCleanShutdown);
     const logStartOffsets = await this.#readCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, hadCleanShutdown);
     const highWatermarks = await this.#readCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE, hadCleanShutdown);
@@ -604,8 +609,26 @@ export class LogManager {
   }
 
   /**
+   * The broker epoch the clean-shutdown markers named when the logs were loaded (Kafka's
+   * readBrokerEpochFromCleanShutdownFiles): the broker sends it as previousBrokerEpoch when it registers, and the
+   * controller then treats the last incarnation's shutdown as clean (KIP-966: it keeps its ELR memberships).
+   * -1 when a dir is offline, had no readable marker (a crash), or the dirs disagree.
+   */
+  get cleanShutdownBrokerEpoch(): bigint {
+    if (this.liveLogDirs.length < this.logDirs.length) return -1n;
+    const epochs = new Set(this.logDirs.map((d) => this.#markerEpochs.get(d) ?? null));
+    const [epoch] = epochs;
+    return epochs.size === 1 && epoch !== null && epoch !== undefined ? epoch : -1n;
+  }
+
+  /** The broker epoch the clean-shutdown markers of {@link shutdown} will name (Kafka's shutdown(brokerEpoch)). */
+  setBrokerEpoch(brokerEpoch: bigint): void {
+    this.#brokerEpoch = brokerEpoch;
+  }
+
+  /**
    * Clean shutdown (Kafka's LogManager.shutdown): stops the tasks and the cleaner, flushes and closes every log of
-   * the live dirs, writes their checkpoints, then the clean-shutdown marker of each dir whose logs all closed, and
+   * the live dirs, writes their checkpoints, then the clean-shutdown marker (with the broker epoch) of each dir whose logs all closed, and
    * releases the locks. A failed dir is skipped (the next start recovers it). An I/O error now takes its dir
    * offline as it would have while running (without ending the process) and never fails the shutdown: a broker
    * with a full disk still stops cleanly, as Kafka's does.
@@ -632,7 +655,7 @@ export class LogManager {
     for (const dir of this.liveLogDirs) {
       // The marker promises that every log of the dir was flushed and closed; otherwise the next start recovers.
       if (uncleanDirs.has(dir)) continue;
-      await atomicWriteFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 })).catch((e: unknown) => {
+      await atomicWriteFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: Number(this.#brokerEpoch) })).catch((e: unknown) => {
         this.#logger.error({ err: e, dir }, 'Could not write the clean shutdown marker; the dir will be recovered at the next start');
       });
     }
@@ -685,5 +708,16 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The brokerEpoch of a clean-shutdown marker (Kafka's CleanShutdownFileHandler.read), null when unreadable. */
+async function readMarkerEpoch(path: string): Promise<bigint | null> {
+  try {
+    const content: unknown = JSON.parse(await readFile(path, 'utf8'));
+    const epoch = (content as { brokerEpoch?: unknown } | null)?.brokerEpoch;
+    return typeof epoch === 'number' && Number.isSafeInteger(epoch) ? BigInt(epoch) : null;
+  } catch {
+    return null;
   }
 }

@@ -1,7 +1,8 @@
 // ApiVersions (key 18): v0-4
 // Behaviour: lists every API this listener (broker or controller) has a handler for, with the version range of that
 // handler (derived from the registrations, never a hand-kept list), the supported features (metadata.version,
-// kraft.version) and the finalized ones (metadata.version). A request
+// kraft.version, eligible.leader.replicas.version) and the finalized ones of the metadata image (metadata.version,
+// eligible.leader.replicas.version). A request
 // above v4 is answered by KafkaApis with a v0 body carrying UNSUPPORTED_VERSION (KIP-511).
 // Version notes: v1 adds throttleTimeMs; v3 is flexible, adds ClientSoftwareName/Version (validated: INVALID_REQUEST
 // when malformed, as Kafka does) and the feature tags; v4 is identical to v3 (KIP-1123 marker).
@@ -30,14 +31,17 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVer
     if (apiVersion >= 3 && (!SOFTWARE_PATTERN.test(request.clientSoftwareName) || !SOFTWARE_PATTERN.test(request.clientSoftwareVersion))) {
       return { errorCode: Errors.INVALID_REQUEST, apiKeys, throttleTimeMs: 0 };
     }
-    const level = services.metadata().features.get('metadata.version') ?? METADATA_VERSION_LEVEL;
+    const features = services.metadata().features;
+    const level = features.get('metadata.version') ?? METADATA_VERSION_LEVEL;
+    // Every finalized feature of the image (eligible.leader.replicas.version among them), as Kafka lists them.
+    const others = [...features].filter(([name, l]) => name !== 'metadata.version' && l > 0).map(([name, l]) => ({ name, maxVersionLevel: l, minVersionLevel: l }));
     return {
       errorCode: Errors.NONE,
       apiKeys,
       throttleTimeMs: 0,
       supportedFeatures: BrokerFeatures.supportedFeatures(),
       finalizedFeaturesEpoch: services.metadata().offset,
-      finalizedFeatures: [{ name: 'metadata.version', maxVersionLevel: level, minVersionLevel: level }],
+      finalizedFeatures: [{ name: 'metadata.version', maxVersionLevel: level, minVersionLevel: level }, ...others],
       zkMigrationReady: false,
     };
   },

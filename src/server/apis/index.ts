@@ -1,6 +1,7 @@
 import type { ApiHandler } from '../api-handler.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import { metadataHandler } from './metadata.ts';
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.ts';
 import { produceHandler } from './produce.ts';
 import { fetchHandler } from './fetch.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
@@ -53,6 +54,7 @@ import { describeAclsHandler } from './describe-acls.ts';
 export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   apiVersionsHandler,
   metadataHandler,
+  describeTopicPartitionsHandler,
   produceHandler,
   fetchHandler,
   listOffsetsHandler,

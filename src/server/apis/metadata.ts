@@ -22,7 +22,7 @@ import { isInternalTopic, topicNameError } from '../../controller/topic-validati
 import type { BrokerServices } from '../broker-services.ts';
 
 /** Every topic operation allowed (no authorizer): READ..ALTER_CONFIGS bits of Kafka's AclOperation codes. */
-const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+export const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
 /** Every cluster operation allowed (no authorizer). */
 const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
 const OPERATIONS_NOT_REQUESTED = -2147483648;

@@ -78,6 +78,10 @@ test('cluster.id is not a config', () => {
   assert.match(errorsOf(() => withProps({ 'cluster.id': 'abc' }))[0], /meta\.properties/);
 });
 
+test('eligible.leader.replicas.enable, which Kafka 4 removed, is refused with the feature that replaced it', () => {
+  assert.match(errorsOf(() => withProps({ 'eligible.leader.replicas.enable': 'true' }))[0], /eligible\.leader\.replicas\.version feature/);
+});
+
 test('wrong type or range names key, value and rule; all errors are reported together', () => {
   const errors = errorsOf(() =>
     withProps({ 'num.partitions': '0', 'log.retention.hours': 'a week', 'log.message.timestamp.type': 'Now', 'x.y': '1' }),

@@ -71,7 +71,7 @@ test('a new incarnation may register once the old session expired; the old leade
   }
   const batch = recordsSince(quorum, epoch);
   assert.equal(batch[0]!.type, 'RegisterBrokerRecord', 'the registration is the first record of its batch, so the epoch is its offset');
-  assert.ok(batch.slice(1).every((r) => r.type === 'PartitionChangeRecord' && r.version === 1));
+  assert.ok(batch.slice(1).every((r) => r.type === 'PartitionChangeRecord' && r.version === 2), 'PartitionChangeRecord v2 at metadata.version 4.1-IV0');
 });
 
 test('registration refusals: cluster id, ZooKeeper brokers, metadata.version range, missing metadata.version, kraft.version, log dirs', async () => {
@@ -82,7 +82,7 @@ test('registration refusals: cluster id, ZooKeeper brokers, metadata.version ran
   await rejectsWith(
     controller.registerBroker(registration(2, incarnation(2), { features: [{ name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 20 }] }), 3),
     Errors.UNSUPPORTED_VERSION,
-    /does not support finalized version 21 of metadata.version. The broker wants a version between 7 and 20, inclusive./,
+    /does not support finalized version 26 of metadata.version. The broker wants a version between 7 and 20, inclusive./,
   );
   await rejectsWith(controller.registerBroker(registration(2, incarnation(2), { features: [] }), 3), Errors.INVALID_REGISTRATION, /do not contain 'metadata.version'/);
   quorum.kraftVersion = 1;
@@ -226,21 +226,29 @@ test('a broker leading nothing that asks to shut down is fenced at once; wantFen
   assert.equal(stay.isFenced, true, 'a fenced broker that wants to stay fenced stays');
 });
 
-test('a broker unfenced again leads the leaderless partitions whose ISR it is in, with a new leader epoch', async () => {
-  const { quorum, controller, epochs } = await activeCluster([1]);
-  await controller.createTopics([{ name: 't', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], false);
-  await controller.processBrokerHeartbeat(heartbeat(1, epochs.get(1)!, quorum.image.offset, { wantFence: true }), Infinity);
-  const fenced = [...quorum.image.topicsByName.get('t')!.partitions.values()];
-  for (const p of fenced) {
-    assert.equal(p.leader, -1);
-    assert.deepEqual([...p.isr], [1], 'the last ISR member is kept');
-    assert.equal(p.leaderEpoch, 1);
-  }
-  await controller.processBrokerHeartbeat(heartbeat(1, epochs.get(1)!, quorum.image.offset), Infinity);
-  for (const p of quorum.image.topicsByName.get('t')!.partitions.values()) {
-    assert.equal(p.leader, 1);
-    assert.equal(p.leaderEpoch, 2);
-    assert.equal(p.partitionEpoch, 2);
+test('a broker unfenced again leads the leaderless partitions whose ISR (ELR with KIP-966) it is in, with a new leader epoch', async () => {
+  for (const bootstrapMetadataVersion of [21, 26]) {
+    const elr = bootstrapMetadataVersion >= 26;
+    const { quorum, controller, epochs } = await activeCluster([1], { bootstrapMetadataVersion });
+    await controller.createTopics([{ name: 't', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], false);
+    await controller.processBrokerHeartbeat(heartbeat(1, epochs.get(1)!, quorum.image.offset, { wantFence: true }), Infinity);
+    const fenced = [...quorum.image.topicsByName.get('t')!.partitions.values()];
+    for (const p of fenced) {
+      assert.equal(p.leader, -1);
+      if (elr) {
+        assert.deepEqual([[...p.isr], [...p.elr], [...p.lastKnownElr]], [[], [1], [1]], 'the last ISR member moves to the ELR and is the last known leader');
+      } else {
+        assert.deepEqual([...p.isr], [1], 'the last ISR member is kept');
+      }
+      assert.equal(p.leaderEpoch, 1);
+    }
+    await controller.processBrokerHeartbeat(heartbeat(1, epochs.get(1)!, quorum.image.offset), Infinity);
+    for (const p of quorum.image.topicsByName.get('t')!.partitions.values()) {
+      assert.equal(p.leader, 1);
+      assert.equal(p.leaderEpoch, 2);
+      assert.equal(p.partitionEpoch, 2);
+      assert.deepEqual([[...p.isr], [...p.elr], [...p.lastKnownElr]], [[1], [], []]);
+    }
   }
 });
 
@@ -310,7 +318,7 @@ test('new partitions: placement over usable brokers, ISR of the active ones, INV
     assert.equal(p.leader, p.replicas[0]);
   }
   const partitionRecord = quorum.committed.find((c) => c.record.type === 'PartitionRecord')!;
-  assert.equal(partitionRecord.record.version, 1, 'PartitionRecord v1 at metadata.version 3.9-IV0');
+  assert.equal(partitionRecord.record.version, 2, 'PartitionRecord v2 at metadata.version 4.1-IV0');
   for (const id of [1, 2, 3]) await controller.processBrokerHeartbeat(heartbeat(id, epochs.get(id)!, quorum.image.offset, { wantFence: true }), Infinity);
   const [fenced] = await controller.createTopics([{ name: 'f', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], false);
   assert.equal(fenced!.errorMessage, 'Unable to replicate the partition 1 time(s): All brokers are currently fenced, or have all their log directories cordoned.');

@@ -8,7 +8,7 @@ import { decodeMetadataRecord, type MetadataRecord } from '../../../src/metadata
 import { NotLeaderError } from '../../../src/raft/not-leader-error.ts';
 import type { LeaderAndEpoch } from '../../../src/raft/leader-and-epoch.ts';
 import pino from 'pino';
-import { QuorumController, type ControllerRaftClient } from '../../../src/controller/quorum-controller.ts';
+import { METADATA_VERSION_LEVEL, QuorumController, type ControllerRaftClient } from '../../../src/controller/quorum-controller.ts';
 import type { BrokerRegistrationInput } from '../../../src/controller/cluster-control-manager.ts';
 import type { BrokerHeartbeatInput } from '../../../src/controller/broker-state-handlers.ts';
 
@@ -140,6 +140,10 @@ export interface ControllerKitOptions {
   leaderImbalanceCheckIntervalMs?: number | null;
   seed?: number;
   time?: MockTime;
+  /** The metadata.version a new cluster gets (default: the controller's, with KIP-966 ELR on). */
+  bootstrapMetadataVersion?: number;
+  /** The static min.insync.replicas written cluster-wide at bootstrap when ELR is on. */
+  minInsyncReplicas?: number;
 }
 
 /** A QuorumController on `quorum` with test settings. */
@@ -154,6 +158,8 @@ export function newController(quorum: FakeMetadataQuorum, options: ControllerKit
     uncleanLeaderElectionIntervalMs: 300_000,
     leaderImbalanceCheckIntervalMs: options.leaderImbalanceCheckIntervalMs ?? null,
     uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? false,
+    ...(options.bootstrapMetadataVersion === undefined ? {} : { bootstrapMetadataVersion: options.bootstrapMetadataVersion }),
+    ...(options.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: options.minInsyncReplicas }),
     image: () => quorum.image,
     leader: () => quorum.leader,
     logger: SILENT,
@@ -168,14 +174,20 @@ export function newController(quorum: FakeMetadataQuorum, options: ControllerKit
   return controller;
 }
 
-/** A registration request of `brokerId` (incarnation `incarnationId`), supporting metadata.version 7..21. */
+/**
+ * A registration request of `brokerId` (incarnation `incarnationId`), supporting metadata.version 7 to the
+ * controller's bootstrap level and eligible.leader.replicas.version 0..1.
+ */
 export function registration(brokerId: number, incarnationId: string, overrides: Partial<BrokerRegistrationInput> = {}): BrokerRegistrationInput {
   return {
     brokerId,
     clusterId: CLUSTER_ID,
     incarnationId,
     listeners: [{ name: 'PLAINTEXT', host: 'localhost', port: 9092 + brokerId, securityProtocol: 0 }],
-    features: [{ name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 21 }],
+    features: [
+      { name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: METADATA_VERSION_LEVEL },
+      { name: 'eligible.leader.replicas.version', minSupportedVersion: 0, maxSupportedVersion: 1 },
+    ],
     rack: null,
     isMigratingZkBroker: false,
     logDirs: [],

@@ -9,6 +9,11 @@
 // join an ISR (KIP-841); a leader from outside the ISR only where unclean election is enabled; a broker epoch is the
 // offset of its RegisterBrokerRecord, and a broker is unfenced only after reporting that offset. Unexpected errors fail the step they surface in. A
 // final calm phase checks that live brokers end unfenced and dead ones fenced.
+// KIP-966 (eligible leader replicas, on in most seeds; topics get min.insync.replicas 1-3): the ELR and the ISR are
+// disjoint replicas; the ELR is non-empty only while the ISR is below min.insync.replicas; a new ELR member was in
+// the ISR or the ELR before; an empty ISR only with ELR on and never with a leader; a leader comes from the ISR or
+// the ELR, or is the last known leader when both were empty (then RECOVERING), unless unclean election is enabled; lastKnownElr only while leaderless; a broker that re-registers after an unclean shutdown (no previous
+// broker epoch, as after kill -9) is in no ELR.
 import { MockTime } from '../../../src/common/time.ts';
 import { SeededRandom } from '../../../src/common/random.ts';
 import { ApiError } from '../../../src/common/api-error.ts';
@@ -53,6 +58,10 @@ interface Broker {
   /** Highest offset reported in a heartbeat, per broker epoch. */
   readonly reported: Map<bigint, bigint>;
   inFlight: boolean;
+  /** The broker epoch of its last clean (controlled) shutdown, sent as previousBrokerEpoch when it registers again. */
+  cleanShutdownEpoch: bigint | null;
+  /** The previousBrokerEpoch of its newest registration request. */
+  sentPreviousEpoch: bigint;
 }
 
 export interface SimulationResult {
@@ -63,6 +72,12 @@ export interface SimulationResult {
   readonly leaderChanges: number;
   readonly elections: number;
   readonly uncleanElections: number;
+  /** Leaders elected from the ELR (KIP-966), the ISR being empty. */
+  readonly elrElections: number;
+  /** Leaders elected as the last known leader (KIP-966's balanced recovery), the ISR and ELR being empty. */
+  readonly lastKnownLeaderElections: number;
+  /** Committed partition states with a non-empty ELR. */
+  readonly elrStates: number;
   /** AlterPartition requests accepted. */
   readonly isrChanges: number;
   /** Leader changes that gave a partition its preferred replica back. */
@@ -82,12 +97,14 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   const quorum = new FakeMetadataQuorum();
   quorum.autoCommit = false;
   const unclean = rng.nextInt(4) === 0;
+  // KIP-966 in three seeds out of four (the metadata.version of a new Kafka 4.1+ cluster), else 3.9-IV0.
+  const elrEnabled = rng.nextInt(4) !== 0;
   // auto.leader.rebalance.enable in half the seeds, checking more often than the session timeout.
   const leaderImbalanceCheckIntervalMs = rng.nextInt(2) === 0 ? 3000 : null;
   const controllers = new Map<number, QuorumController>(
-    CONTROLLER_IDS.map((id) => [id, newController(quorum, { nodeId: id, time, seed: rng.nextUint32(), sessionTimeoutMs: SESSION_TIMEOUT_MS, uncleanLeaderElectionEnable: unclean, leaderImbalanceCheckIntervalMs })]),
+    CONTROLLER_IDS.map((id) => [id, newController(quorum, { nodeId: id, time, seed: rng.nextUint32(), sessionTimeoutMs: SESSION_TIMEOUT_MS, uncleanLeaderElectionEnable: unclean, leaderImbalanceCheckIntervalMs, bootstrapMetadataVersion: elrEnabled ? 26 : 21 })]),
   );
-  const brokers: Broker[] = BROKER_IDS.map((id) => ({ id, incarnation: 0, epoch: null, alive: true, shuttingDown: false, wantFence: false, offset: -1n, reported: new Map(), inFlight: false }));
+  const brokers: Broker[] = BROKER_IDS.map((id) => ({ id, incarnation: 0, epoch: null, alive: true, shuttingDown: false, wantFence: false, offset: -1n, reported: new Map(), inFlight: false, cleanShutdownEpoch: null, sentPreviousEpoch: -1n }));
   let step = 0;
   const fail = (message: string): never => {
     throw new MembershipSimulationError(seed, step, message);
@@ -96,7 +113,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   const expectError = (what: string) => (e: unknown) => {
     if (!(e instanceof ApiError) || !EXPECTED_ERRORS.has(e.code)) failures.push(`${what}: unexpected ${e instanceof Error ? e.stack : String(e)}`);
   };
-  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0, isrChanges: 0, preferredLeaders: 0 };
+  const stats = { unfencings: 0, fencings: 0, leaderChanges: 0, elections: 0, uncleanElections: 0, isrChanges: 0, preferredLeaders: 0, elrElections: 0, lastKnownLeaderElections: 0, elrStates: 0 };
   const active = (): QuorumController | null => {
     const id = quorum.leader?.leaderId;
     return id === null || id === undefined ? null : controllers.get(id)!;
@@ -114,6 +131,8 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   const brokerEpochs = new Map<number, bigint>();
   /** Topics created with unclean.leader.election.enable=true (the others follow the static setting). */
   const uncleanTopics = new Set<string>();
+  /** Each topic's min.insync.replicas as created (1 when not set: the cluster-wide default). */
+  const minIsrOf = new Map<string, number>();
 
   const checkPartition = (image: MetadataImage, topic: string, partitionId: number, key: string, p: PartitionRegistration): void => {
     const where = `${topic}-${partitionId} (${key})`;
@@ -124,9 +143,12 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
       if (!p.isr.includes(p.leader)) fail(`${where}: leader ${p.leader} is not in its ISR ${p.isr}`);
     } else if (p.isr.some((r) => isActiveBroker(image, r))) {
       fail(`${where} has no leader though ISR ${p.isr} holds an active broker`);
+    } else if (p.isr.length === 0 && p.elr.some((r) => isActiveBroker(image, r))) {
+      fail(`${where} has no leader though its ISR is empty and ELR ${p.elr} holds an active broker`);
     }
-    if (p.isr.length === 0) fail(`${where} has an empty ISR`);
+    if (p.isr.length === 0 && (!elrEnabled || p.leader >= 0)) fail(`${where} has an empty ISR (ELR ${elrEnabled ? 'on' : 'off'}, leader ${p.leader})`);
     for (const r of p.isr) if (!p.replicas.includes(r)) fail(`${where}: ISR member ${r} is not a replica`);
+    checkElr(image, topic, where, p, partitions.get(key));
     const before = partitions.get(key);
     partitions.set(key, p);
     if (before === undefined || before === p) return;
@@ -139,9 +161,50 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
       if (p.leader >= 0) stats.elections++;
       if (p.leader >= 0 && p.leader === p.replicas[0]) stats.preferredLeaders++;
       if (p.leader >= 0 && !before.isr.includes(p.leader)) {
-        if (!unclean && !uncleanTopics.has(topic)) fail(`${where}: leader ${p.leader} elected from outside the ISR ${before.isr} with unclean election disabled`);
-        stats.uncleanElections++;
+        // From the ELR: the change emptied the ISR (its last members leaving it for the ELR) or found it empty.
+        if (before.elr.includes(p.leader)) {
+          stats.elrElections++;
+        } else if (before.isr.length === 0 && before.lastKnownElr.length === 1 && before.lastKnownElr[0] === p.leader) {
+          // The last known leader: the ELR was empty, or emptied by this change (its members' unclean shutdown).
+          stats.lastKnownLeaderElections++;
+        } else {
+          if (!unclean && !uncleanTopics.has(topic)) fail(`${where}: leader ${p.leader} elected from outside the ISR [${before.isr}], ELR [${before.elr}] and last known leader [${before.lastKnownElr}] with unclean election disabled`);
+          stats.uncleanElections++;
+        }
       }
+      if (p.leader >= 0 && p.leaderRecoveryState === 0 && before.leader < 0 && !before.isr.includes(p.leader) && !before.elr.includes(p.leader)) {
+        fail(`${where}: leader ${p.leader} from outside the ISR and ELR is not RECOVERING`);
+      }
+    }
+  };
+
+  /** KIP-966's invariants of one committed partition state `p` (`before`: the previous committed one). */
+  function checkElr(image: MetadataImage, topic: string, where: string, p: PartitionRegistration, before: PartitionRegistration | undefined): void {
+    if (!elrEnabled) {
+      if (p.elr.length > 0 || p.lastKnownElr.length > 0) fail(`${where}: ELR ${p.elr} / last known ${p.lastKnownElr} with ELR off`);
+      return;
+    }
+    if (p.elr.length > 0) stats.elrStates++;
+    for (const r of p.elr) {
+      if (!p.replicas.includes(r)) fail(`${where}: ELR member ${r} is not a replica`);
+      if (p.isr.includes(r)) fail(`${where}: ${r} is in both the ISR ${p.isr} and the ELR ${p.elr}`);
+    }
+    if (new Set([...p.isr, ...p.elr]).size !== p.isr.length + p.elr.length || p.isr.length + p.elr.length > p.replicas.length) {
+      fail(`${where}: ISR ${p.isr} and ELR ${p.elr} hold duplicates or more than the ${p.replicas.length} replicas`);
+    }
+    const minIsr = Math.min(minIsrOf.get(topic) ?? 1, p.replicas.length);
+    if (p.elr.length > 0 && p.isr.length >= minIsr) fail(`${where}: ELR ${p.elr} kept with ISR ${p.isr} at min.insync.replicas ${minIsr}`);
+    if (p.lastKnownElr.length > 0 && p.leader >= 0) fail(`${where}: last known leader ${p.lastKnownElr} kept with leader ${p.leader}`);
+    if (before !== undefined && before !== p) {
+      for (const r of p.elr) if (!before.isr.includes(r) && !before.elr.includes(r)) fail(`${where}: ${r} joined the ELR ${p.elr} without having been in the ISR ${before.isr} or ELR ${before.elr}`);
+    }
+  }
+
+  /** A broker just registered again after an unclean shutdown: the same batch took it out of every ELR. */
+  const checkNotInElr = (image: MetadataImage, brokerId: number): void => {
+    if (!elrEnabled) return;
+    for (const topic of image.topicsById.values()) {
+      for (const [partitionId, p] of topic.partitions) if (p.elr.includes(brokerId)) fail(`${topic.name}-${partitionId}: broker ${brokerId} is in the ELR ${p.elr} after an unclean shutdown`);
     }
   };
 
@@ -154,6 +217,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
     }
     for (const b of image.brokers.values()) {
       const previousEpoch = brokerEpochs.get(b.id);
+      if (previousEpoch !== undefined && b.epoch !== previousEpoch && brokers[b.id - 1]!.sentPreviousEpoch !== previousEpoch) checkNotInElr(image, b.id);
       if (previousEpoch !== undefined && b.epoch < previousEpoch) fail(`broker ${b.id}'s epoch went back from ${previousEpoch} to ${b.epoch}`);
       const registeredAt = quorum.registrationOffset(b.id)!;
       if (previousEpoch !== b.epoch && b.epoch !== registeredAt) fail(`broker ${b.id}: new epoch ${b.epoch} is not the offset ${registeredAt} of its RegisterBrokerRecord`);
@@ -176,7 +240,8 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
     const controller = active();
     if (controller === null) return;
     b.inFlight = true;
-    const request = registration(b.id, incarnation(b.id * 1000 + b.incarnation), { previousBrokerEpoch: b.epoch ?? -1n });
+    b.sentPreviousEpoch = b.cleanShutdownEpoch ?? -1n;
+    const request = registration(b.id, incarnation(b.id * 1000 + b.incarnation), { previousBrokerEpoch: b.sentPreviousEpoch });
     const sentIncarnation = b.incarnation;
     controller.registerBroker(request, 3).then(
       (epoch) => {
@@ -207,6 +272,8 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
         if (reply.shouldShutDown) {
           if (!b.shuttingDown && !b.wantFence) failures.push(`broker ${b.id} was told to shut down without asking`);
           b.alive = false;
+          // A controlled shutdown: the next incarnation names this epoch (Kafka's clean shutdown file).
+          b.cleanShutdownEpoch = b.shuttingDown ? epoch : null;
         }
       },
       (e: unknown) => {
@@ -271,7 +338,7 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
       for (const c of controllers.values()) c.poll();
     } else if (roll < 70) {
       const b = pick(brokers.filter((x) => x.alive));
-      if (b !== undefined) b.alive = false;
+      if (b !== undefined) Object.assign(b, { alive: false, cleanShutdownEpoch: null });
     } else if (roll < 76) {
       const b = pick(brokers.filter((x) => !x.alive));
       if (b !== undefined) {
@@ -293,6 +360,11 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
       const rf = 1 + rng.nextInt(3);
       const configs = rng.nextInt(5) === 0 ? [{ name: 'unclean.leader.election.enable', value: 'true' }] : [];
       if (configs.length > 0) uncleanTopics.add(`t${step}`);
+      if (rng.nextInt(3) !== 0) {
+        const minIsr = 1 + rng.nextInt(3);
+        configs.push({ name: 'min.insync.replicas', value: String(minIsr) });
+        minIsrOf.set(`t${step}`, minIsr);
+      }
       controller?.createTopics([{ name: `t${step}`, numPartitions: 1 + rng.nextInt(4), replicationFactor: rf, assignments: [], configs }], false).catch(expectError('createTopics'));
     } else if (roll < 97) {
       const b = pick(brokers.filter((x) => !x.alive));
@@ -333,8 +405,9 @@ export async function runMembershipSimulation(seed: number, steps: number): Prom
   }
   for (const topic of image.topicsById.values()) {
     for (const [partitionId, p] of topic.partitions) {
-      const live = p.isr.some((r) => image.brokers.get(r)?.fenced === false && image.brokers.get(r)?.inControlledShutdown === false);
-      if (live && p.leader < 0) fail(`${topic.name}-${partitionId} has live ISR members ${p.isr} but no leader`);
+      const isLive = (r: number) => image.brokers.get(r)?.fenced === false && image.brokers.get(r)?.inControlledShutdown === false;
+      const live = p.isr.some(isLive) || (p.isr.length === 0 && p.elr.some(isLive));
+      if (live && p.leader < 0) fail(`${topic.name}-${partitionId} has live ISR members ${p.isr} (ELR ${p.elr}) but no leader`);
     }
   }
   return { seed, steps, ...stats };

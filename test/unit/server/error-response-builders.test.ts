@@ -117,6 +117,7 @@ const EXPECTATIONS: Record<string, (version: number) => Expectation> = {
     errors: ['topics[].partitions[].errorCode'],
     mirror: topicsAndPartitions('topics', 'name', 'partitionIndexes[]', 'topics', 'name', 'partitions[].partitionIndex'),
   }),
+  DescribeTopicPartitions: () => ({ errors: ['topics[].errorCode'], mirror: [['topics[].name', 'topics[].name']] }),
   DescribeTransactions: () => ({ errors: ['transactionStates[].errorCode'], mirror: [['transactionalIds[]', 'transactionStates[].transactionalId']] }),
   ListTransactions: () => ({ errors: ['errorCode'] }),
   ConsumerGroupHeartbeat: () => ({ errors: ['errorCode'] }),

@@ -77,6 +77,30 @@ test('clean shutdown writes checkpoints and the marker; the next startup loads w
   await m2.shutdown();
 });
 
+test('the clean-shutdown marker names the broker epoch, which the next start reads back; after a crash or with dirs disagreeing it is -1 (KIP-966)', async () => {
+  const logDirs = dirs(2);
+  const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m.startup();
+  assert.equal(m.cleanShutdownBrokerEpoch, -1n, 'a new dir has no marker');
+  m.setBrokerEpoch(4242n);
+  await m.shutdown();
+  assert.deepEqual(JSON.parse(await readFile(join(logDirs[0]!, CLEAN_SHUTDOWN_FILE), 'utf8')), { version: 0, brokerEpoch: 4242 }, "Kafka's CleanShutdownFileHandler content");
+  const m2 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m2.startup();
+  assert.equal(m2.cleanShutdownBrokerEpoch, 4242n);
+  await m2.abandon();
+  const m3 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m3.startup();
+  assert.equal(m3.cleanShutdownBrokerEpoch, -1n, 'a crash leaves no marker');
+  m3.setBrokerEpoch(7n);
+  await m3.shutdown();
+  await writeFile(join(logDirs[1]!, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: 8 }));
+  const m4 = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
+  await m4.startup();
+  assert.equal(m4.cleanShutdownBrokerEpoch, -1n, 'dirs that disagree');
+  await m4.shutdown();
+});
+
 test('after an unclean shutdown only segments from the recovery point on are recovered', async () => {
   const logDirs = dirs(1);
   const m = await LogManager.create({ logDirs, defaultConfig: config, cleaner: false });
