@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from '../observability/logger.ts';
 import { FrameDecoder, frameChunks } from '../protocol/framing.ts';
 import type { FramePool, MemoryWait } from './frame-pool.ts';
@@ -30,8 +31,13 @@ export interface ConnectionOptions {
   readonly maxInFlightRequests: number;
   /** connections.max.idle.ms: close after this long without reads, writes or handler work. */
   readonly idleTimeoutMs: number;
-  /** The sendfile addon, or null for the read + write fallback. */
+  /**
+   * The sendfile addon, or null for the read + write fallback. Ignored on a TLS socket, whose bytes must all be
+   * encrypted in the process: it always uses the fallback (see {@link Connection.zeroCopy}).
+   */
   readonly sendfileAddon: SendfileAddon | null;
+  /** The connection's principal (RequestContext.principal); default User:ANONYMOUS. */
+  readonly principal?: RequestContext['principal'];
   /**
    * Read requests straight into their frame Buffers (see {@link adoptDirectReadSocket}); `socket` must then come
    * from a server with `pauseOnConnect: true`. Falls back to 'data' events when the socket cannot be adopted.
@@ -62,6 +68,9 @@ interface CurrentResponse {
 }
 
 type State = 'open' | 'draining' | 'closed';
+
+/** Kafka's KafkaPrincipal.ANONYMOUS: the principal of every unauthenticated connection. */
+const ANONYMOUS: RequestContext['principal'] = Object.freeze({ principalType: 'User', name: 'ANONYMOUS', tokenAuthenticated: false });
 
 function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
@@ -111,6 +120,8 @@ export class Connection {
   readonly context: RequestContext;
   /** Whether requests are read straight into their frame Buffers (onread), else from 'data' events. */
   readonly readsIntoFrames: boolean;
+  /** Whether file regions (fetched records) go out with sendfile(2), else read into memory and written. */
+  readonly zeroCopy: boolean;
   readonly #socket: Socket;
   readonly #handler: RequestHandler;
   readonly #decoder: FrameDecoder;
@@ -164,7 +175,10 @@ export class Connection {
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#logger = options.logger;
     this.#onClose = options.onClose;
-    this.#sender = new FileRegionSender(socket, options.sendfileAddon, () => {
+    // sendfile(2) would put plaintext file bytes on the wire under the TLS record layer.
+    const sendfileAddon = socket instanceof TLSSocket ? null : options.sendfileAddon;
+    this.zeroCopy = sendfileAddon !== null;
+    this.#sender = new FileRegionSender(socket, sendfileAddon, () => {
       this.#lastSendProgressMs = Date.now();
     });
     this.context = {
@@ -173,6 +187,7 @@ export class Connection {
       securityProtocol: options.securityProtocol,
       clientAddress: socket.remoteAddress ?? '',
       clientPort: socket.remotePort ?? 0,
+      principal: options.principal ?? ANONYMOUS,
       closeConnection: () => this.close(),
     };
 

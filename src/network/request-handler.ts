@@ -2,8 +2,7 @@ import type { OutputChunk } from '../protocol/writer.ts';
 
 /**
  * Security protocol of a listener, Kafka's `SecurityProtocol` names (listener.security.protocol.map values).
- * Only 'PLAINTEXT' is implemented by the network layer today; the others are reserved so SSL/SASL listeners
- * slot in without changing this interface.
+ * 'PLAINTEXT' and 'SSL' are implemented by the network layer; the SASL ones are reserved.
  */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 
@@ -25,6 +24,11 @@ export interface RequestContext {
   readonly clientAddress: string;
   /** Remote TCP port of the client. */
   readonly clientPort: number;
+  /**
+   * Who is connected, Kafka's `KafkaPrincipal` as its DefaultKafkaPrincipalBuilder makes it: `User:ANONYMOUS` on
+   * PLAINTEXT and on SSL without a client certificate, `User:<mapped subject>` with one (ssl.principal.mapping.rules).
+   */
+  readonly principal: { readonly principalType: string; readonly name: string; readonly tokenAuthenticated: boolean };
   /**
    * Closes the connection gracefully: stops reading (frames received but not yet dispatched are dropped), lets
    * the requests already dispatched (including the current one) complete, writes their responses in order, then

@@ -61,6 +61,7 @@ export const envelopeHandler = defineHandler<EnvelopeRequest, Input<EnvelopeResp
       securityProtocol: connection.securityProtocol,
       clientAddress,
       clientPort: 0,
+      principal,
       closeConnection: noClose,
     };
     try {

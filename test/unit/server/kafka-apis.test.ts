@@ -51,6 +51,7 @@ function setUp(failures: { heartbeat?: () => unknown; appendRecords?: () => unkn
   let closes = 0;
   const ctx: RequestContext = {
     connectionId: 'c-1', listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', clientAddress: '127.0.0.1', clientPort: 1,
+    principal: { principalType: 'User', name: 'ANONYMOUS', tokenAuthenticated: false },
     closeConnection: () => void closes++,
   };
   return { apis, ctx, lines, closes: () => closes };
