@@ -17,6 +17,23 @@ export interface TlsListener {
   principalName(peerCertificate: X509Certificate | undefined): string;
 }
 
+/** The TLS handle's verification result (what tls.Server reads to set `authorized`). */
+interface VerifyingHandle {
+  verifyError(): Error | null;
+}
+
+/**
+ * Why the peer's certificate chain did not verify against the trust store, or null when it did. `authorized` is
+ * set by tls.Server only, not on a TLSSocket made from an accepted socket (which the connection quotas need to see
+ * first), so this asks the TLS handle as tls.Server does; without that method it fails closed.
+ */
+function peerVerifyError(socket: TLSSocket): string | null {
+  const handle = (socket as unknown as { _handle: Partial<VerifyingHandle> | null })._handle;
+  if (handle === null || typeof handle.verifyError !== 'function') return 'cannot check the certificate chain (no TLS handle)';
+  const err = handle.verifyError();
+  return err === null ? null : ((err as Error & { code?: string }).code ?? err.message);
+}
+
 /** How a server-side handshake ended. */
 export type TlsHandshakeResult =
   | { readonly ok: true; readonly socket: TLSSocket; readonly principalName: string }
@@ -59,8 +76,9 @@ export function tlsServerHandshake(raw: net.Socket, listener: TlsListener, timeo
   }
   socket.once('secure', () => {
     const peer = requestCert ? socket.getPeerX509Certificate() : undefined;
-    if (peer !== undefined && !socket.authorized) {
-      finish({ ok: false, reason: `untrusted client certificate: ${String(socket.authorizationError)}` });
+    const verifyError = peer === undefined ? null : peerVerifyError(socket);
+    if (verifyError !== null) {
+      finish({ ok: false, reason: `untrusted client certificate: ${verifyError}` });
       return;
     }
     let principalName: string;
