@@ -10,7 +10,9 @@ const PER_BROKER = 'per-broker';
 
 /** Why the configs of this file stop the start when set to anything but their default. */
 const ACLS = 'ACL authorization is not supported yet: every client would be allowed everything';
-const TLS = 'TLS (SSL listeners) is not supported yet';
+const TLS = 'a Java TLS plug-in setting, which this broker (OpenSSL through Node) cannot honour';
+const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their stores at start-up';
+const TLS_CLIENT = 'the broker\'s outgoing TLS connections are not built (SSL inter-broker and controller listeners are refused)';
 /** Why the implemented ssl.* configs refuse dynamic updates although Kafka reloads them. */
 const RELOAD = 'SSL listeners read their ssl.* configs at start-up; reloading them is not built';
 const SASL = 'SASL authentication is not supported yet';
@@ -40,8 +42,8 @@ export const BROKER_SECURITY_CONFIGS = [
     v: oneOf('required', 'requested', 'none'), dyn: PER_BROKER, noReload: RELOAD,
   }),
   def('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', 'Rules mapping a certificate distinguished name to a principal name.', { imp: 'LOW' }),
-  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW', refused: TLS }),
-  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW', refused: TLS }),
+  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW', refused: TLS_RELOAD }),
+  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW', refused: TLS_RELOAD }),
   def('ssl.protocol', 'STRING', 'TLSv1.3', 'TLS protocol used to create the TLS context.', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.provider', 'STRING', null, 'Security provider of TLS connections (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', 'TLS protocol versions accepted.', { dyn: PER_BROKER, noReload: RELOAD }),
@@ -62,7 +64,7 @@ export const BROKER_SECURITY_CONFIGS = [
   def('ssl.keymanager.algorithm', 'STRING', 'SunX509', 'Key manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.trustmanager.algorithm', 'STRING', 'PKIX', 'Trust manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.endpoint.identification.algorithm', 'STRING', 'https', 'Host name verification of peer certificates (https, or empty to disable).', {
-    imp: 'LOW', dyn: PER_BROKER, refused: TLS,
+    imp: 'LOW', dyn: PER_BROKER, refused: TLS_CLIENT,
   }),
   def('ssl.secure.random.implementation', 'STRING', null, 'SecureRandom implementation for TLS (Java only).', {
     imp: 'LOW', dyn: PER_BROKER, refused: TLS,

@@ -345,9 +345,11 @@ export class KafkaConfig {
       }
       const listenerOverride = name !== key.name;
       if (key.dynamic === 'read-only') errors.push(`Cannot update these configs dynamically: [${name}]`);
-      else if (key.dynamicUpdateRefused !== undefined) errors.push(`${name} cannot be updated dynamically yet: ${key.dynamicUpdateRefused}`);
       else if (!perBroker && (key.dynamic === 'per-broker' || listenerOverride)) {
         errors.push(`Cannot update these configs at default cluster level, broker id must be specified: [${name}]`);
+      }
+      if (raw !== null && key.dynamic !== 'read-only' && key.dynamicUpdateRefused !== undefined) {
+        errors.push(`${name} cannot be updated dynamically yet: ${key.dynamicUpdateRefused}`);
       }
       if (raw !== null) {
         try {

@@ -154,6 +154,11 @@ export class BrokerServer {
   }
 
   /** The port a listener is bound to (for listeners configured with port 0). */
+  /** The broker listeners' SocketServer (its connections, for diagnostics and tests). */
+  get socketServer(): SocketServer {
+    return this.#socketServer;
+  }
+
   boundPort(listenerName = 'PLAINTEXT'): number {
     return this.#socketServer.boundPort(listenerName);
   }
