@@ -19,13 +19,14 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   protocol: ['common'],
   storage: ['protocol'],
   raft: ['storage'],
-  // The MetadataLoader is the raft client's listener (Kafka's metadata module depends on its raft module too).
-  metadata: ['raft'],
-  controller: ['raft', 'metadata'],
+  // The MetadataLoader is the raft client's listener (Kafka's metadata module depends on its raft module too); the
+  // image holds ACLs as the authorizer's AclBinding (Kafka's metadata module holds its authorizer).
+  metadata: ['raft', 'security'],
+  controller: ['raft', 'metadata', 'security'],
   replication: ['storage', 'metadata'],
   coordinator: ['metadata'],
   security: ['protocol'],
-  network: ['protocol'],
+  network: ['protocol', 'security'],
   server: ['common', 'protocol', 'storage', 'raft', 'metadata', 'controller', 'replication', 'coordinator', 'security', 'network', 'config', 'observability'],
   config: ['common'],
   observability: ['common'],

@@ -14,6 +14,9 @@ import { KafkaRaftServer, randomClusterId } from '../server/kafka-raft-server.ts
 import { initialVoters, metadataDirectoryId, writeInitialVoters } from './dynamic-quorum-format.ts';
 import { formatDynamicVoter } from './dynamic-voters.ts';
 import { metadataQuorumCommand } from './metadata-quorum-command.ts';
+import { topicsCommand } from './topics-command.ts';
+import { consumerGroupsCommand } from './consumer-groups-command.ts';
+import { getOffsetsCommand } from './get-offsets-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -188,6 +191,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('-N, --no-initial-controllers', 'initialize a node of a dynamic quorum without initial voters (it joins through controller.quorum.bootstrap.servers)')
     .action(format);
   program.addCommand(metadataQuorumCommand());
+  program.addCommand(topicsCommand());
+  program.addCommand(consumerGroupsCommand());
+  program.addCommand(getOffsetsCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

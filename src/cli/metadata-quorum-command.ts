@@ -78,7 +78,7 @@ export async function controllerToAdd(props: Readonly<Record<string, string>>): 
 }
 
 /** The --command-config properties ({} without one). @throws Error when the file is missing or asks for TLS/SASL. */
-async function commandConfig(file: string | undefined): Promise<Record<string, string>> {
+export async function commandConfig(file: string | undefined): Promise<Record<string, string>> {
   if (file === undefined) return {};
   let text: string;
   try {

@@ -3,7 +3,7 @@
 // that only this broker has (marked `extension`). Dynamic modes follow `DynamicBrokerConfig`,
 // `DynamicThreadPool`, `DynamicListenerConfig` and `SocketServer.ReconfigurableConfigs`.
 
-import { atLeast, defineBroker as def, listOf, oneOf } from './config-def.ts';
+import { atLeast, defineBroker as def, listOf, oneOf, validator } from './config-def.ts';
 import { listenerListValidator, SECURITY_PROTOCOLS, securityProtocolMapValidator } from './endpoint.ts';
 import { maxConnectionsPerIpOverridesValidator } from './max-connections-per-ip-overrides.ts';
 import { bootstrapServersValidator, quorumVotersValidator } from './quorum-voter.ts';
@@ -21,6 +21,15 @@ const PURGATORY = 'completed requests leave the purgatories at once: there is no
 /** Why the refused configs of this file stop the start. */
 const SASL = 'SASL authentication is not supported yet';
 const TLS_SASL = 'only PLAINTEXT is supported: TLS and SASL are not built yet';
+
+/**
+ * replica.selector.class: Kafka loads any ReplicaSelector class; this broker has only the one Kafka ships (KIP-392),
+ * so any other name stops the start instead of being ignored.
+ */
+const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+const replicaSelectorClass = validator(`null or ${RACK_AWARE_REPLICA_SELECTOR}`, (v) => (v === RACK_AWARE_REPLICA_SELECTOR
+  ? null
+  : `ReplicaSelector class ${String(v)} is not available: this broker implements only ${RACK_AWARE_REPLICA_SELECTOR} (or leave it unset to read from leaders only)`));
 
 /** Kafka's default listener.security.protocol.map (the order of Java's HashMap over the protocol names). */
 export const DEFAULT_LISTENER_SECURITY_PROTOCOL_MAP = 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT';
@@ -183,7 +192,9 @@ export const BROKER_SERVER_CONFIGS = [
     v: metadataVersionString, inactive: 'ignored in KRaft mode (metadata.version governs), as in Kafka',
   }),
   def('inter.broker.listener.name', 'STRING', null, 'Listener used between brokers (default: from security.inter.broker.protocol).'),
-  def('replica.selector.class', 'STRING', null, 'ReplicaSelector class for fetch-from-follower (KIP-392).', { inactive: REPLICATION }),
+  def('replica.selector.class', 'STRING', null, 'ReplicaSelector class for fetch-from-follower (KIP-392): leaders send a consumer to a replica in its rack; null reads from leaders only.', {
+    v: replicaSelectorClass,
+  }),
   // Extensions of this broker.
   def('log.level', 'STRING', 'info', 'Level of the broker\'s own (pino) logger.', {
     v: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), imp: 'LOW', extension: true,

@@ -31,6 +31,8 @@ import type { AlterPartitionRequest } from '../protocol/generated/messages/alter
 import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
 import type { Input } from '../protocol/message-input.ts';
 import { StripedReplicaPlacer } from './striped-replica-placer.ts';
+import { AclControlManager, type AclCreationResult, type AclDeletionResult } from './acl-control-manager.ts';
+import type { AclBinding, AclBindingFilter } from '../security/authorizer/acl-binding-filter.ts';
 
 /** metadata.version this controller writes at bootstrap: 3.9-IV0 (feature level 21). */
 export const METADATA_VERSION_LEVEL = 21;
@@ -119,6 +121,7 @@ export class QuorumController {
   readonly #cluster: ClusterControlManager;
   readonly #brokers: BrokerStateHandlers;
   readonly #periodic: PeriodicTaskControlManager;
+  readonly #acls = new AclControlManager();
   #queue: Promise<unknown> = Promise.resolve();
   /** The epoch the soft state was built for, or null while inactive. */
   #activatedEpoch: number | null = null;
@@ -303,6 +306,24 @@ export class QuorumController {
     validateOnly: boolean,
   ): Promise<ConfigAlterationResult[]> {
     return this.#run((image) => this.#configs.legacyAlterConfigs(image, resources), validateOnly);
+  }
+
+  /**
+   * CreateAcls (see {@link AclControlManager.createAcls}): one result per binding, in order; the new ACLs are
+   * committed (one batch) before the answer.
+   * @throws NotControllerError
+   */
+  createAcls(acls: readonly AclBinding[]): Promise<AclCreationResult[]> {
+    return this.#run((image) => this.#acls.createAcls(image, acls), false);
+  }
+
+  /**
+   * DeleteAcls (see {@link AclControlManager.deleteAcls}): one result per filter with the ACLs it matched; the
+   * removals are committed (one batch) before the answer.
+   * @throws NotControllerError; ApiError INVALID_REQUEST (42) past 10,000 removals.
+   */
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]> {
+    return this.#run((image) => this.#acls.deleteAcls(image, filters), false);
   }
 
   /**

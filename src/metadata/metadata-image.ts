@@ -1,4 +1,5 @@
 import type { TopicImage } from './topics-delta.ts';
+import type { AclBinding } from '../security/authorizer/acl-binding-filter.ts';
 
 export type { PartitionRegistration } from './partition-registration.ts';
 export type { TopicImage } from './topics-delta.ts';
@@ -52,19 +53,7 @@ export interface ControllerRegistration {
 }
 
 /** An ACL binding (AccessControlEntryRecord; Kafka's StandardAcl), with Kafka's numeric codes. */
-export interface StandardAcl {
-  /** ResourceType code: 2 TOPIC, 3 GROUP, 4 CLUSTER, 5 TRANSACTIONAL_ID, 6 DELEGATION_TOKEN, 7 USER. */
-  readonly resourceType: number;
-  readonly resourceName: string;
-  /** PatternType code: 3 LITERAL, 4 PREFIXED. */
-  readonly patternType: number;
-  readonly principal: string;
-  readonly host: string;
-  /** AclOperation code (2 ALL, 3 READ, 4 WRITE, ...). */
-  readonly operation: number;
-  /** AclPermissionType code: 2 DENY, 3 ALLOW. */
-  readonly permissionType: number;
-}
+export type StandardAcl = AclBinding;
 
 /** A SCRAM credential of one user and mechanism (UserScramCredentialRecord; Kafka's ScramCredentialData). */
 export interface ScramCredential {

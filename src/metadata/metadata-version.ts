@@ -18,6 +18,7 @@ export const MetadataVersion = {
   IBP_3_9_IV0: 21,
   IBP_4_0_IV1: 23,
   IBP_4_3_IV0: 30,
+  IBP_4_4_IV1: 32,
 } as const;
 
 /** Kafka's release name of each level ("3.9-IV0"), index = level - MINIMUM_LEVEL. */
@@ -71,6 +72,8 @@ export const metadataVersionSupports = {
   controllerRegistration: (level: number): boolean => level >= MetadataVersion.IBP_3_7_IV0,
   directoryAssignment: (level: number): boolean => level >= MetadataVersion.IBP_3_7_IV2,
   eligibleLeaderReplicas: (level: number): boolean => level >= MetadataVersion.IBP_4_0_IV1,
+  /** CIDR blocks as ACL hosts (KIP-1276; Kafka's isCidrAclSupported). */
+  cidrAcls: (level: number): boolean => level >= MetadataVersion.IBP_4_4_IV1,
   /** Before 3.6-IV0 a PartitionChangeRecord that shrinks the ISR also bumps the leader epoch. */
   leaderEpochBumpOnIsrShrink: (level: number): boolean => level < MetadataVersion.IBP_3_6_IV0,
 };

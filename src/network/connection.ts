@@ -9,6 +9,7 @@ import { FileRegionSender } from './file-region-sender.ts';
 import type { RequestContext, RequestHandler, SecurityProtocol } from './request-handler.ts';
 import type { SendfileAddon } from './sendfile-native.ts';
 import { socketFd } from './socket-options-native.ts';
+import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /** Construction parameters of a {@link Connection} (the SocketServer fills them from its config). */
 export interface ConnectionOptions {
@@ -37,7 +38,7 @@ export interface ConnectionOptions {
    */
   readonly sendfileAddon: SendfileAddon | null;
   /** The connection's principal (RequestContext.principal); default User:ANONYMOUS. */
-  readonly principal?: RequestContext['principal'];
+  readonly principal?: KafkaPrincipal;
   /**
    * Read requests straight into their frame Buffers (see {@link adoptDirectReadSocket}); `socket` must then come
    * from a server with `pauseOnConnect: true`. Falls back to 'data' events when the socket cannot be adopted.
@@ -68,9 +69,6 @@ interface CurrentResponse {
 }
 
 type State = 'open' | 'draining' | 'closed';
-
-/** Kafka's KafkaPrincipal.ANONYMOUS: the principal of every unauthenticated connection. */
-const ANONYMOUS: RequestContext['principal'] = Object.freeze({ principalType: 'User', name: 'ANONYMOUS', tokenAuthenticated: false });
 
 function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
@@ -187,7 +185,7 @@ export class Connection {
       securityProtocol: options.securityProtocol,
       clientAddress: socket.remoteAddress ?? '',
       clientPort: socket.remotePort ?? 0,
-      principal: options.principal ?? ANONYMOUS,
+      principal: options.principal ?? ANONYMOUS_PRINCIPAL,
       closeConnection: () => this.close(),
     };
 

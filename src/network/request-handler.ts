@@ -1,4 +1,5 @@
 import type { OutputChunk } from '../protocol/writer.ts';
+import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /**
  * Security protocol of a listener, Kafka's `SecurityProtocol` names (listener.security.protocol.map values).
@@ -25,10 +26,11 @@ export interface RequestContext {
   /** Remote TCP port of the client. */
   readonly clientPort: number;
   /**
-   * Who is connected, Kafka's `KafkaPrincipal` as its DefaultKafkaPrincipalBuilder makes it: `User:ANONYMOUS` on
-   * PLAINTEXT and on SSL without a client certificate, `User:<mapped subject>` with one (ssl.principal.mapping.rules).
+   * Who the connection is authenticated as (Kafka's `RequestContext.principal`): User:ANONYMOUS on PLAINTEXT
+   * listeners; the listener's authentication (SASL, TLS client certificates) replaces it once it succeeds, so it
+   * is read per request, never cached by a handler beyond one.
    */
-  readonly principal: { readonly principalType: string; readonly name: string; readonly tokenAuthenticated: boolean };
+  readonly principal: KafkaPrincipal;
   /**
    * Closes the connection gracefully: stops reading (frames received but not yet dispatched are dropped), lets
    * the requests already dispatched (including the current one) complete, writes their responses in order, then

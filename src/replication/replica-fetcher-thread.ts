@@ -63,6 +63,11 @@ export interface ReplicaFetcherThreadOptions<L extends PartitionLog> {
   readonly config: ReplicaFetcherConfig;
   /** The hosted partition (the ReplicaManager's), undefined when it is gone. */
   partition(tp: TopicPartition): Partition<L> | undefined;
+  /**
+   * The partition's high watermark moved: consumer fetches waiting on this follower (KIP-392) are read again
+   * (Kafka's ReplicaManager.completeDelayedFetchRequests for the partitions with a new high watermark).
+   */
+  completeDelayedFetchRequests?(tp: TopicPartition): void;
   readonly time: Time;
   readonly timer: Timer;
   readonly logger: Logger;
@@ -73,7 +78,9 @@ type Diverging = { readonly epoch: number; readonly endOffset: bigint };
 /**
  * The follower side of replication for the partitions one broker follows from one leader, after Kafka's
  * `AbstractFetcherThread` + `ReplicaFetcherThread`: a loop (an async task here) that
- * 1. truncates to the high watermark the partitions whose log has no leader epochs (`truncating`);
+ * 1. truncates to the high watermark the partitions whose log has no leader epochs (`truncating`): with no last
+ *    fetched epoch there is nothing to ask OffsetForLeaderEpoch about, and Kafka 4's fetcher sends that request only
+ *    for a truncating partition that has epochs, which a leader supporting truncation on fetch never leaves it in;
  * 2. sends one Fetch for every partition ready (not backing off), in an incremental fetch session (KIP-227), with
  *    each partition's fetch offset (= the log end offset), the epoch of its last batch (`lastFetchedEpoch`) and the
  *    current leader epoch, as replica `replicaId` (the leader then reads up to its log end offset, tracks this
@@ -401,7 +408,7 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
       if (records !== null && !Buffer.isBuffer(records)) throw new Error(`records of ${key} are not bytes`);
       if (records !== null && records.length > 0) info = await partition.appendRecordsToFollower(records);
       if (this.#states.get(key) !== state) return;
-      log.updateHighWatermark(data.highWatermark);
+      if (log.updateHighWatermark(data.highWatermark)) this.#o.completeDelayedFetchRequests?.(state.topicPartition);
       if (data.logStartOffset > log.logStartOffset) {
         await log.maybeIncrementLogStartOffset(data.logStartOffset, 'leader offset increment').catch((e: unknown) => {
           if (!(e instanceof OffsetOutOfRangeError)) throw e;

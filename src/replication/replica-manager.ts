@@ -18,6 +18,8 @@ import { deleteStrayLogs } from './delete-stray-logs.ts';
 import { ReplicaFetcherManager } from './replica-fetcher-manager.ts';
 import { ReplicaFetcherThread, type InitialFetchState, type ReplicaFetcherConfig } from './replica-fetcher-thread.ts';
 import type { BrokerEndPoint, LeaderEndPoint } from './leader-end-point.ts';
+import { findPreferredReadReplica } from './preferred-read-replica.ts';
+import type { ClientMetadata, ReplicaSelector } from './replica-selector.ts';
 import { BACKGROUND_TIMER, SYSTEM_TIMER, type Timer } from './timer.ts';
 
 /** Outcome of one partition of a produce request (ProduceResponse.PartitionProduceResponse). */
@@ -53,6 +55,8 @@ export interface FetchPartitionResult {
   abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
   /** A follower's log diverges from this leader's at its last fetched epoch (KIP-320): truncate to here. */
   divergingEpoch?: DivergingEpoch;
+  /** KIP-392: the replica the consumer should fetch this partition from; no records are read then. */
+  preferredReadReplica?: number;
 }
 
 export interface FetchParams {
@@ -66,6 +70,11 @@ export interface FetchParams {
   /** 0 READ_UNCOMMITTED, 1 READ_COMMITTED. */
   isolationLevel: number;
   partitions: FetchPartitionRequest[];
+  /**
+   * A consumer's Fetch v11+ (Kafka's ClientMetadata): it may read from a follower and be sent to a preferred read
+   * replica (KIP-392). Absent or null (older consumers, followers): only the leader serves the fetch.
+   */
+  clientMetadata?: ClientMetadata | null;
 }
 
 /** Validates and prepares one partition's produce payload for the log (LogValidator). */
@@ -128,6 +137,8 @@ export interface ReplicaManagerOptions<L extends PartitionLog = UnifiedLog> {
   timer?: Timer;
   /** Timer of ISR expiry and of the fetchers' backoff (default: unref'd process timers). */
   backgroundTimer?: Timer;
+  /** replica.selector.class (KIP-392), null (the default) for none: consumers are never sent to a follower. */
+  replicaSelector?: ReplicaSelector | null;
 }
 
 const EMPTY_FETCH: Omit<FetchPartitionResult, 'errorCode'> = {
@@ -253,6 +264,7 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
         replicaId: options.nodeId,
         config: follower.fetcher,
         partition: (tp) => this.getPartition(tp),
+        completeDelayedFetchRequests: (tp) => this.fetchPurgatory.checkAndComplete(topicPartitionKey(tp)),
         time: options.time,
         timer: background,
         logger: options.logger,
@@ -629,8 +641,19 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
     const isFollower = params.replicaId >= 0;
     for (const req of params.partitions) {
       try {
-        const p = this.leaderPartition(req.topicPartition, req.currentLeaderEpoch);
+        const clientMetadata = isFollower ? null : (params.clientMetadata ?? null);
+        // Kafka's FetchParams.fetchOnlyLeader: a consumer that sent client metadata (v11+) may read a follower.
+        const p = this.leaderPartition(req.topicPartition, req.currentLeaderEpoch, clientMetadata === null);
         const log = p.log;
+        const preferredReadReplica = clientMetadata === null
+          ? null
+          : findPreferredReadReplica(p, this.#image, this.#options.replicaSelector ?? null, clientMetadata, params.replicaId, req.fetchOffset, this.#options.time.milliseconds());
+        if (preferredReadReplica !== null) {
+          // Nothing is read: the consumer is told where to fetch and answered at once (Kafka's readFromLog).
+          respondNow = true;
+          results.push({ errorCode: Errors.NONE, highWatermark: p.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, records: null, abortedTransactions: null, preferredReadReplica });
+          continue;
+        }
         let highWatermark: bigint;
         let lastStableOffset: bigint;
         let maxOffset: bigint;

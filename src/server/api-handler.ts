@@ -2,7 +2,7 @@ import type { RequestContext } from '../network/request-handler.ts';
 import type { RequestHeader } from '../protocol/request-header.ts';
 import type { ApiServices } from './api-services.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { KafkaPrincipal } from './kafka-principal-serde.ts';
+import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /** Returned by a handler to send no response at all (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
@@ -20,7 +20,7 @@ export interface RequestInfo {
    */
   readonly frame: Buffer;
   /**
-   * Who sent the request: User:ANONYMOUS on every connection until authentication exists, or the principal an
+   * Who sent the request: the connection's principal (`connection.principal`), or the principal an
    * EnvelopeRequest carried for a forwarded request.
    */
   readonly principal: KafkaPrincipal;

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import type { RequestContext } from '../network/request-handler.ts';
+import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 
 /**
  * What every request dispatcher's handlers get, on the broker listeners ({@link BrokerServices}) and on the
@@ -17,6 +18,12 @@ export interface ApiServices {
   readonly logger: Logger;
   /** The newest published metadata image. */
   metadata(): MetadataImage;
+  /**
+   * The node's ACL authorizer (Kafka's StandardAuthorizer, fed by the metadata log), or null when none is
+   * configured: then the ACL APIs answer SECURITY_DISABLED (54) and nothing is authorized, as Kafka without
+   * `authorizer.class.name`.
+   */
+  readonly authorizer: StandardAuthorizer | null;
   /** The versions ApiVersions advertises, derived from the registered handlers of this listener. */
   apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[];
   /** Per-connection cleanup hook (fetch sessions, ...). */

@@ -11,6 +11,7 @@ import { brokerReplication, type BrokerReplication } from './broker-replication.
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.ts';
 import { AddPartitionsToTxnManager } from './add-partitions-to-txn-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
+import { replicaSelectorOf } from '../replication/replica-selector.ts';
 import { KafkaApis } from './kafka-apis.ts';
 import { HOT_API_KEYS, preloadCodecs } from './preload-codecs.ts';
 import { FramePool, type FramePoolOptions } from '../network/frame-pool.ts';
@@ -198,6 +199,7 @@ export class BrokerServer {
       brokerEpoch,
       follower: replication.follower,
       incarnationId,
+      replicaSelector: replicaSelectorOf(config.getString('replica.selector.class')),
       validate: async (records, tp, produceVersion) => {
         const c = shared.topicLogConfigFor(tp.topic);
         const validated = await validateProduceRecords(records, {
@@ -374,6 +376,7 @@ export class BrokerServer {
       time,
       logger,
       metrics,
+      authorizer: shared.authorizer,
       metadata: () => loader.image,
       randomAliveBrokerId: () => randomAliveBrokerId(loader.image, shared.random),
       forwardingManager,

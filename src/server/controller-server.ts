@@ -103,6 +103,7 @@ export class ControllerServer {
       },
       time: shared.time,
       logger: shared.logger,
+      authorizer: shared.authorizer,
       metadata: () => loader.image,
       apiVersions: () => apis!.apiVersions(),
       raft: shared.raft.client,

@@ -3,7 +3,7 @@ import type { KafkaRaftClient } from '../raft/kafka-raft-client.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import type { ApiServices } from './api-services.ts';
 import type { ForwardedResponse } from './kafka-apis.ts';
-import type { KafkaPrincipal } from './kafka-principal-serde.ts';
+import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /**
  * What the handlers of controller writes need (CreateTopics, DeleteTopics, CreatePartitions, the config

@@ -10,8 +10,9 @@ import { UnsupportedVersionError } from '../network/network-client-errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { NO_RESPONSE, type ApiHandler, type RequestInfo } from './api-handler.ts';
 import { FORWARDABLE_API_KEYS } from './forwardable-apis.ts';
-import { InetAddress } from './inet-address.ts';
-import { KafkaPrincipalSerde, type KafkaPrincipal } from './kafka-principal-serde.ts';
+import { InetAddress } from '../common/inet-address.ts';
+import { KafkaPrincipalSerde } from './kafka-principal-serde.ts';
+import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 import { ControllerUnavailableError, type ControllerChannel } from './node-to-controller-channel.ts';
 
 /** Kafka's BrokerServer builds its forwarding channel with `retryTimeoutMs = 60000`. */

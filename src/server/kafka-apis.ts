@@ -14,7 +14,7 @@ import { ApiError } from '../common/api-error.ts';
 import { RecordsError } from '../protocol/records/records-error.ts';
 import { NO_RESPONSE, type ApiHandler, type HandlerError, type RequestInfo } from './api-handler.ts';
 import type { ApiServices } from './api-services.ts';
-import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from './kafka-principal-serde.ts';
+import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 import { FORWARDABLE_API_KEYS } from './forwardable-apis.ts';
 
 const noRecycle = (): void => undefined;
@@ -131,7 +131,7 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
     const request = msg.decodeRequest(r, apiVersion);
     const pool = this.#framePool;
     const recycleFrame = pool === undefined ? noRecycle : (): void => void pool.release(frame);
-    const info: RequestInfo = { header, apiVersion, connection: ctx, frame, principal: ANONYMOUS_PRINCIPAL, forwarded: false, recycleFrame };
+    const info: RequestInfo = { header, apiVersion, connection: ctx, frame, principal: ctx.principal, forwarded: false, recycleFrame };
     const result = this.#run(handler, msg.name, request, info);
     const encode = (response: unknown): OutputChunk[] | null => this.#encode(apiKey, apiVersion, correlationId, response);
     return result instanceof Promise ? result.then(encode) : encode(result);

@@ -1,21 +1,7 @@
 import { Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
+import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 import { decodeDefaultPrincipalData, encodeDefaultPrincipalData, DefaultPrincipalDataMeta } from '../protocol/generated/messages/default-principal-data.ts';
-
-/** Who sent a request, after Kafka's `KafkaPrincipal`: `User:ANONYMOUS` until authentication exists. */
-export interface KafkaPrincipal {
-  /** The principal type, 'User' for every principal Kafka's default builder makes. */
-  readonly principalType: string;
-  readonly name: string;
-  /** True for a principal authenticated with a delegation token (KIP-48). */
-  readonly tokenAuthenticated: boolean;
-}
-
-/**
- * The principal Kafka's `DefaultKafkaPrincipalBuilder` gives every PLAINTEXT connection (and SSL without client
- * authentication): `User:ANONYMOUS`.
- */
-export const ANONYMOUS_PRINCIPAL: KafkaPrincipal = { principalType: 'User', name: 'ANONYMOUS', tokenAuthenticated: false };
 
 /**
  * The principal's wire form in an EnvelopeRequest (KIP-590), after Kafka's `DefaultKafkaPrincipalBuilder` as a

@@ -20,6 +20,8 @@ import { KafkaNetworkChannel } from './kafka-network-channel.ts';
 import { KafkaRaftManager } from './kafka-raft-manager.ts';
 import { logManagerSettings } from './log-manager-settings.ts';
 import { startRefusals } from './start-refusals.ts';
+import { AclPublisher, createAuthorizer, standardAuthorizerConfigOf } from './acl-publisher.ts';
+import type { StandardAuthorizer, StandardAuthorizerConfig } from '../security/authorizer/standard-authorizer.ts';
 
 /** What {@link SharedServer.start} takes besides the config. */
 export interface SharedServerOptions {
@@ -43,6 +45,14 @@ export interface SharedServerOptions {
    * Tests of log trimming shorten it.
    */
   metadataLogCleanIntervalMs?: number;
+  /**
+   * Runs the StandardAuthorizer with these settings although the config cannot turn it on yet: until every API
+   * authorizes its requests (issue 18, the per-API wave), `authorizer.class.name`, `super.users` and
+   * `allow.everyone.if.no.acl.found` stay refused at start, because ACLs that are stored but not enforced would
+   * be a breach. Only tests set this, to drive CreateAcls / DescribeAcls / DeleteAcls; without it (and without the
+   * config) those APIs answer SECURITY_DISABLED (54), as Kafka does without an authorizer.
+   */
+  standardAuthorizer?: StandardAuthorizerConfig;
 }
 
 /**
@@ -71,6 +81,8 @@ export class SharedServer {
   readonly metrics: BrokerMetrics;
   /** Writes snapshots of this node's metadata image as the log grows (KIP-630; every role, as Kafka). */
   readonly snapshotGenerator: SnapshotGenerator;
+  /** The ACL authorizer of the node (broker and controller), kept in step with the images; null without one. */
+  readonly authorizer: StandardAuthorizer | null;
   readonly #raftNetworkClient: NetworkClient;
   readonly #startedAtMs: number;
   #currentConfig: KafkaConfig;
@@ -91,6 +103,7 @@ export class SharedServer {
     raftNetworkClient: NetworkClient;
     metrics: BrokerMetrics;
     snapshotGenerator: SnapshotGenerator;
+    authorizer: StandardAuthorizer | null;
     startedAtMs: number;
   }) {
     this.config = parts.config;
@@ -107,6 +120,7 @@ export class SharedServer {
     this.#raftNetworkClient = parts.raftNetworkClient;
     this.metrics = parts.metrics;
     this.snapshotGenerator = parts.snapshotGenerator;
+    this.authorizer = parts.authorizer;
     this.#startedAtMs = parts.startedAtMs;
   }
 
@@ -145,6 +159,8 @@ export class SharedServer {
     }
     const refusals = startRefusals(config);
     if (refusals.length > 0) throw new Error(`cannot start this node:\n  ${refusals.join('\n  ')}`);
+    // Before anything is opened: a malformed super.users entry stops the start.
+    const authorizer = createAuthorizer(options.standardAuthorizer ?? standardAuthorizerConfigOf(config), logger);
     // A controller of a dynamic quorum (KIP-853) needs its first voters, which only format is told: it is never
     // formatted on the fly (checked before anything is written).
     if (config.quorumVoters.length === 0 && config.isController && (await readMetaProperties(config.metadataLogDir)) === null) {
@@ -233,7 +249,8 @@ export class SharedServer {
     // First, as Kafka's SharedServer: the generator counts every image the loader publishes.
     loader.installPublisher(snapshotGenerator);
     registerSnapshotEmitterMetrics(metrics.registry, snapshotEmitter);
-    shared = new SharedServer({ config, clusterId, time, random, logger, faultHandler, logManager, loader, raft, raftNetworkClient, metrics, snapshotGenerator, startedAtMs });
+    if (authorizer !== null) loader.installPublisher(new AclPublisher(authorizer));
+    shared = new SharedServer({ config, clusterId, time, random, logger, faultHandler, logManager, loader, raft, raftNetworkClient, metrics, snapshotGenerator, authorizer, startedAtMs });
     shared.#installDynamicConfigPublisher();
     return shared;
   }

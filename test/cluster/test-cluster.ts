@@ -75,7 +75,7 @@ export interface QuorumLeader {
  * Free loopback ports, all bound at once before any is released so that they differ. Another process may take
  * one before the broker binds it (the broker then fails to start and says so).
  */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
       const s = net.createServer();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { KafkaConfig } from '../../src/config/kafka-config.ts';
-import { KafkaRaftServer } from '../../src/server/kafka-raft-server.ts';
+import { KafkaRaftServer, type KafkaRaftServerOptions } from '../../src/server/kafka-raft-server.ts';
 import { BROKER_NODE_FLAGS } from '../../src/observability/tune-process.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -47,14 +47,14 @@ export interface TestBroker {
 
 /**
  * Starts a real broker in this process on a free port with a fresh temp data dir (or `dataDir`, to restart
- * over an existing one).
+ * over an existing one); `serverOptions` go to KafkaRaftServer.start beside the test defaults.
  */
-export async function startBroker(options: { overrides?: Record<string, string>; dataDir?: string } = {}): Promise<TestBroker> {
+export async function startBroker(options: { overrides?: Record<string, string>; dataDir?: string; serverOptions?: KafkaRaftServerOptions } = {}): Promise<TestBroker> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kafka-broker-test-')));
   const config = KafkaConfig.fromProps(testBrokerProps(dataDir, options.overrides));
   // Every request frame comes from the pool and recycled memory is poisoned: a code path that kept using a produce
   // request's bytes after recycling them would read 0xEE garbage and fail the test that exercised it.
-  const server = await KafkaRaftServer.start(config, { formatClusterId: 'test-cluster-id-00000A', framePool: { poison: true, minPooledBytes: 1 } });
+  const server = await KafkaRaftServer.start(config, { formatClusterId: 'test-cluster-id-00000A', framePool: { poison: true, minPooledBytes: 1 }, ...options.serverOptions });
   const port = server.boundPort('PLAINTEXT');
   let stopped = false;
   const stop = async (): Promise<void> => {

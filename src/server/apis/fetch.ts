@@ -17,8 +17,12 @@
 // traffic, not counted in BytesOutPerSec.
 // Fetch v0-3 (old clients, e.g. sarama and kafka-python defaults) get magic 0 (v0-1) or magic 1 (v2-3) message
 // sets down-converted from the stored v2 batches (Kafka 3.x's down-conversion; control batches are dropped).
+// Fetch from the closest replica (KIP-392): a consumer's v11+ fetch (client metadata: its rack, the listener) may be
+// served by a follower (bounded by the follower's high watermark, the offset checked against its log); a leader with
+// replica.selector.class set answers it with preferred_read_replica (a follower of the consumer's rack in the ISR
+// holding the fetch offset) and no records for that partition. Older consumers read only from leaders.
 // Not yet: v13+ (topic ids; followers use v12, so fetches carry no broker epoch, KIP-903: -1), the current-leader
-// tags of v16+ (KIP-951: Kafka sets them from v16 only), fetch from followers (KIP-392).
+// tags of v16+ (KIP-951: Kafka sets them from v16 only).
 // Version notes: v4 isolation level + last stable offset + aborted transactions; v5 log start offset; v7 sessions;
 // v9 current leader epoch; v11 rack id + preferred read replica; v12 flexible, last fetched epoch, diverging epoch.
 import { defineHandler } from '../api-handler.ts';
@@ -72,7 +76,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
   apiKey: ApiKeys.Fetch,
   minVersion: 0,
   maxVersion: 12,
-  async handle(services, request, { apiVersion }) {
+  async handle(services, request, { apiVersion, header, connection }) {
     const requested = request.topics.flatMap((t) => t.partitions.map((p) => ({
       topic: t.topic,
       partition: p.partition,
@@ -109,6 +113,8 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
       minBytes: Math.min(request.minBytes, fetchMaxBytes),
       maxBytes: fetchMaxBytes,
       isolationLevel: request.isolationLevel,
+      // Kafka's KafkaApis.handleFetchRequest: client metadata from v11 on (rack id, client id, listener).
+      clientMetadata: isFollower || apiVersion < 11 ? null : { rackId: request.rackId, clientId: header.clientId ?? '', listenerName: connection.listenerName },
       partitions: partitions.map((p) => (isFollower
         ? {
             topicPartition: { topic: p.topic, partition: p.partition },
@@ -131,7 +137,8 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
     results.forEach((r, i) => {
       const p = partitions[i]!;
       const changed = r.records !== null || r.errorCode !== Errors.NONE || r.highWatermark !== p.highWatermark
-        || r.lastStableOffset !== p.lastStableOffset || r.logStartOffset !== p.logStartOffset || r.divergingEpoch !== undefined;
+        || r.lastStableOffset !== p.lastStableOffset || r.logStartOffset !== p.logStartOffset || r.divergingEpoch !== undefined
+        || r.preferredReadReplica !== undefined;
       p.highWatermark = r.highWatermark;
       p.lastStableOffset = r.lastStableOffset;
       p.logStartOffset = r.logStartOffset;
@@ -147,7 +154,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
         lastStableOffset: r.lastStableOffset,
         logStartOffset: r.logStartOffset,
         abortedTransactions: r.abortedTransactions,
-        preferredReadReplica: -1,
+        preferredReadReplica: r.preferredReadReplica ?? -1,
         // Kafka sends empty records, not null, for a partition without data.
         records: r.records ?? EMPTY_RECORDS,
       };

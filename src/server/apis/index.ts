@@ -41,6 +41,9 @@ import { addRaftVoterHandler } from './add-raft-voter.ts';
 import { removeRaftVoterHandler } from './remove-raft-voter.ts';
 import { forwardToController } from './forward-to-controller.ts';
 import { electLeadersHandler } from '../controller-apis/elect-leaders.ts';
+import { createAclsHandler } from '../controller-apis/create-acls.ts';
+import { deleteAclsHandler } from '../controller-apis/delete-acls.ts';
+import { describeAclsHandler } from './describe-acls.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -87,6 +90,9 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   describeQuorumHandler,
   addRaftVoterHandler,
   removeRaftVoterHandler,
+  describeAclsHandler,
+  forwardToController(createAclsHandler),
+  forwardToController(deleteAclsHandler),
 ];
 
 /** The KIP-848 consumer group APIs, served when group.coordinator.rebalance.protocols includes 'consumer'. */

@@ -18,8 +18,9 @@ import type { EnvelopeResponse } from '../../protocol/generated/messages/envelop
 import type { Input } from '../../protocol/message-input.ts';
 import type { RequestContext } from '../../network/request-handler.ts';
 import type { ControllerServices } from '../controller-services.ts';
-import { KafkaPrincipalSerde, type KafkaPrincipal } from '../kafka-principal-serde.ts';
-import { InetAddress } from '../inet-address.ts';
+import { KafkaPrincipalSerde } from '../kafka-principal-serde.ts';
+import type { KafkaPrincipal } from '../../security/kafka-principal.ts';
+import { InetAddress } from '../../common/inet-address.ts';
 import { ForwardedRequestError } from '../kafka-apis.ts';
 
 const noClose = (): void => undefined;

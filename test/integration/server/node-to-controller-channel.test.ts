@@ -16,7 +16,8 @@ import type { EnvelopeResponse } from '../../../src/protocol/generated/messages/
 import { Writer } from '../../../src/protocol/writer.ts';
 import { encodeRequestHeader } from '../../../src/protocol/request-header.ts';
 import { API_MESSAGES, requestHeaderVersion } from '../../../src/protocol/generated/api-messages.ts';
-import { ANONYMOUS_PRINCIPAL, KafkaPrincipalSerde } from '../../../src/server/kafka-principal-serde.ts';
+import { KafkaPrincipalSerde } from '../../../src/server/kafka-principal-serde.ts';
+import { ANONYMOUS_PRINCIPAL } from '../../../src/security/kafka-principal.ts';
 import type { KafkaRaftServer } from '../../../src/server/kafka-raft-server.ts';
 import { ControllerUnavailableError, NodeToControllerChannel } from '../../../src/server/node-to-controller-channel.ts';
 import { startCombinedQuorum } from '../../helpers/role-nodes.ts';

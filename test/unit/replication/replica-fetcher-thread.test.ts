@@ -14,6 +14,7 @@ import { Partition } from '../../../src/replication/partition.ts';
 import type { LeaderEndPoint } from '../../../src/replication/leader-end-point.ts';
 import { ReplicaFetcherThread } from '../../../src/replication/replica-fetcher-thread.ts';
 import { SYSTEM_TIMER } from '../../../src/replication/timer.ts';
+import type { FileRecordsSlice } from '../../../src/storage/file-records-slice.ts';
 import { logConfig } from '../../../src/storage/log-config.ts';
 import { UnifiedLog } from '../../../src/storage/unified-log.ts';
 import { waitFor } from '../../helpers/broker.ts';
@@ -39,6 +40,20 @@ function registration(leader: number, leaderEpoch: number): PartitionRegistratio
   return { replicas: [1, 2, 3], isr: [1, 2, 3], removingReplicas: [], addingReplicas: [], directories: [], elr: [], lastKnownElr: [], leader, leaderRecoveryState: 0, leaderEpoch, partitionEpoch: leaderEpoch };
 }
 
+function followerPartition(log: UnifiedLog): Partition<UnifiedLog> {
+  return new Partition(TP, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
+    nodeId: 2,
+    time: SystemTime,
+    logger: rootLogger,
+    replicaLagTimeMaxMs: 30_000,
+    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
+    minInsyncReplicas: () => 1,
+    metadata: () => EMPTY_IMAGE,
+    brokerEpoch: () => 2n,
+    tryCompleteDelayedRequests: () => undefined,
+  });
+}
+
 function partitionData(partial: Partial<PartitionData>): PartitionData {
   return {
     partitionIndex: 0,
@@ -56,20 +71,51 @@ function partitionData(partial: Partial<PartitionData>): PartitionData {
   };
 }
 
+/** What the fake leader of {@link fetcherFrom} was asked: each Fetch's partition, and how many ListOffsets. */
+interface LeaderCalls {
+  readonly fetches: { fetchOffset: bigint; lastFetchedEpoch: number; currentLeaderEpoch: number }[];
+  listOffsets: number;
+}
+
+/**
+ * A fetcher of replica 2 for `follower` from a leader (node 3) that answers each Fetch of TP with `answer(fetch
+ * offset, last fetched epoch)`, after 20 ms once the follower reached `endOffset` (a long poll with nothing new).
+ */
+function fetcherFrom(follower: Partition<UnifiedLog>, endOffset: bigint, answer: (fetchOffset: bigint, lastFetchedEpoch: number) => PartitionData): { thread: ReplicaFetcherThread<UnifiedLog>; leader: LeaderEndPoint; calls: LeaderCalls } {
+  const calls: LeaderCalls = { fetches: [], listOffsets: 0 };
+  const leader: LeaderEndPoint = {
+    leader: { nodeId: 3, host: '127.0.0.1', port: 1 },
+    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
+      assert.equal(request.replicaId, 2);
+      const p = request.topics![0]!.partitions![0]!;
+      calls.fetches.push({ fetchOffset: p.fetchOffset!, lastFetchedEpoch: p.lastFetchedEpoch!, currentLeaderEpoch: p.currentLeaderEpoch! });
+      const data = answer(p.fetchOffset!, p.lastFetchedEpoch!);
+      if (p.fetchOffset === endOffset) await new Promise((r) => setTimeout(r, 20));
+      return { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: TP.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
+    },
+    async listOffset() {
+      calls.listOffsets++;
+      throw new Error('unused');
+    },
+    close() {},
+  };
+  const thread = new ReplicaFetcherThread<UnifiedLog>({
+    name: 'ReplicaFetcherThread-0-3',
+    leader,
+    replicaId: 2,
+    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
+    partition: () => follower,
+    time: SystemTime,
+    timer: SYSTEM_TIMER,
+    logger: rootLogger,
+  });
+  return { thread, leader, calls };
+}
+
 test('a follower whose last epoch the new leader never had truncates to the diverging epoch\'s end, then appends the leader\'s batches', async () => {
   const log = await UnifiedLog.open(join(root, 't-0'), TP, logConfig({}));
   logs.push(log);
-  const follower = new Partition(TP, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
-    nodeId: 2,
-    time: SystemTime,
-    logger: rootLogger,
-    replicaLagTimeMaxMs: 30_000,
-    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
-    minInsyncReplicas: () => 1,
-    metadata: () => EMPTY_IMAGE,
-    brokerEpoch: () => 2n,
-    tryCompleteDelayedRequests: () => undefined,
-  });
+  const follower = followerPartition(log);
   // From the old leader: offsets 0-2 in epoch 0 (committed: the high watermark is 3), 3-5 in epoch 1 (never
   // replicated to the new leader).
   follower.makeFollower(registration(1, 1));
@@ -81,34 +127,10 @@ test('a follower whose last epoch the new leader never had truncates to the dive
   follower.makeFollower(registration(3, 2));
 
   // The new leader (3): epoch 0 for 0-2, then epoch 2 for 3-4.
-  const requests: { fetchOffset: bigint; lastFetchedEpoch: number; currentLeaderEpoch: number }[] = [];
-  const leader: LeaderEndPoint = {
-    leader: { nodeId: 3, host: '127.0.0.1', port: 1 },
-    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
-      assert.equal(request.replicaId, 2);
-      const p = request.topics![0]!.partitions![0]!;
-      requests.push({ fetchOffset: p.fetchOffset!, lastFetchedEpoch: p.lastFetchedEpoch!, currentLeaderEpoch: p.currentLeaderEpoch! });
-      let data: PartitionData;
-      if (p.lastFetchedEpoch === 1) data = partitionData({ highWatermark: 3n, divergingEpoch: { epoch: 0, endOffset: 3n } });
-      else if (p.fetchOffset === 3n) data = partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 2 }) });
-      else data = partitionData({ highWatermark: 5n });
-      if (p.fetchOffset === 5n) await new Promise((r) => setTimeout(r, 20));
-      return { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: TP.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
-    },
-    async listOffset() {
-      throw new Error('unused');
-    },
-    close() {},
-  };
-  const thread = new ReplicaFetcherThread({
-    name: 'ReplicaFetcherThread-0-3',
-    leader,
-    replicaId: 2,
-    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
-    partition: () => follower,
-    time: SystemTime,
-    timer: SYSTEM_TIMER,
-    logger: rootLogger,
+  const { thread, leader, calls } = fetcherFrom(follower, 5n, (fetchOffset, lastFetchedEpoch) => {
+    if (lastFetchedEpoch === 1) return partitionData({ highWatermark: 3n, divergingEpoch: { epoch: 0, endOffset: 3n } });
+    if (fetchOffset === 3n) return partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 2 }) });
+    return partitionData({ highWatermark: 5n });
   });
   thread.addPartitions([{ topicPartition: TP, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 2, initOffset: log.logEndOffset }]);
   thread.start();
@@ -117,8 +139,8 @@ test('a follower whose last epoch the new leader never had truncates to the dive
   } finally {
     await thread.shutdown();
   }
-  assert.deepEqual(requests[0], { fetchOffset: 6n, lastFetchedEpoch: 1, currentLeaderEpoch: 2 });
-  assert.deepEqual(requests[1], { fetchOffset: 3n, lastFetchedEpoch: 0, currentLeaderEpoch: 2 }, 'truncated to the end of epoch 0');
+  assert.deepEqual(calls.fetches[0], { fetchOffset: 6n, lastFetchedEpoch: 1, currentLeaderEpoch: 2 });
+  assert.deepEqual(calls.fetches[1], { fetchOffset: 3n, lastFetchedEpoch: 0, currentLeaderEpoch: 2 }, 'truncated to the end of epoch 0');
   assert.equal(log.latestEpoch, 2);
   assert.deepEqual(log.endOffsetForEpoch(1), log.endOffsetForEpoch(0), 'epoch 1 is gone from the leader epoch cache');
   assert.equal(log.endOffsetForEpoch(0).endOffset, 3n);
@@ -137,4 +159,51 @@ test('the truncation offset: the diverging epoch\'s end bounded by this log\'s o
   assert.equal(ReplicaFetcherThread.truncationOffset(log, 2, 9n), 6n);
   // An epoch this log does not have (1): the end of its largest epoch below it (0 ends at 3).
   assert.equal(ReplicaFetcherThread.truncationOffset(log, 1, 5n), 3n);
+});
+
+// Kafka 4.x (AbstractFetcherThread.partitionFetchState and fetchTruncatingPartitions, with truncation on fetch
+// supported by every metadata version it runs): a follower whose log has no leader epoch to send as its last fetched
+// epoch (records written without epochs) starts in the Truncating state and truncates to its high watermark, the
+// offset the ReplicaManager adds it with; only a Truncating partition that has a latest epoch would ask the leader
+// with OffsetForLeaderEpoch, which no follower of a leader with truncation on fetch reaches (it starts Fetching and
+// truncates through the diverging epoch). Nothing is asked of the leader before the first Fetch.
+test('a follower log without leader epochs truncates to its high watermark, never below, before its first fetch; the truncation is on disk', async () => {
+  const dir = join(root, 't-2');
+  const log = await UnifiedLog.open(dir, TP, logConfig({}));
+  // Six records written without a leader epoch (partitionLeaderEpoch -1), the first three committed.
+  await log.appendAsFollower(Buffer.concat([
+    buildBatch(simpleRecords(3), { baseOffset: 0 }),
+    buildBatch(simpleRecords(3), { baseOffset: 3 }),
+  ]));
+  log.updateHighWatermark(3n);
+  assert.equal(log.latestEpoch, undefined, 'no leader epoch in the cache');
+  const committed = (await log.read(0n, 1 << 20, 3n, true)).records!;
+  const committedBytes = await (committed as FileRecordsSlice).readInto();
+  const follower = followerPartition(log);
+  follower.makeFollower(registration(3, 5));
+
+  const { thread, leader, calls } = fetcherFrom(follower, 5n, (fetchOffset) => (fetchOffset === 3n
+    ? partitionData({ highWatermark: 5n, records: buildBatch(simpleRecords(2), { baseOffset: 3, partitionLeaderEpoch: 5 }) })
+    : partitionData({ highWatermark: 5n })));
+  // What the ReplicaManager passes for a log without epochs: its high watermark.
+  thread.addPartitions([{ topicPartition: TP, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 5, initOffset: log.highWatermark }]);
+  assert.equal(thread.fetchState(TP)?.state, 'truncating');
+  thread.start();
+  try {
+    await waitFor('the follower to catch up with the leader', () => log.logEndOffset === 5n && log.highWatermark === 5n, 5000, 5);
+  } finally {
+    await thread.shutdown();
+  }
+  assert.deepEqual(calls.fetches[0], { fetchOffset: 3n, lastFetchedEpoch: -1, currentLeaderEpoch: 5 }, 'the first fetch starts at the high watermark, without a last fetched epoch');
+  assert.equal(calls.listOffsets, 0);
+  await log.close();
+
+  const reopened = await UnifiedLog.open(dir, TP, logConfig({}), { hadCleanShutdown: true, highWatermark: 5 });
+  logs.push(reopened);
+  assert.equal(reopened.logEndOffset, 5n);
+  assert.equal(reopened.latestEpoch, 5);
+  // An epoch below the first known one ends where the first starts (Kafka's LeaderEpochFileCache.endOffsetFor).
+  assert.deepEqual(reopened.endOffsetForEpoch(4), { leaderEpoch: 4, endOffset: 3n }, 'epoch 5 starts at the high watermark');
+  const kept = (await reopened.read(0n, 1 << 20, 3n, true)).records!;
+  assert.deepEqual(await (kept as FileRecordsSlice).readInto(), committedBytes, 'the records below the high watermark are kept as they were');
 });

@@ -125,6 +125,9 @@ const EXPECTATIONS: Record<string, (version: number) => Expectation> = {
   DescribeQuorum: () => ({ errors: ['errorCode'] }),
   AddRaftVoter: () => ({ errors: ['errorCode'] }),
   RemoveRaftVoter: () => ({ errors: ['errorCode'] }),
+  DescribeAcls: () => ({ errors: ['errorCode'] }),
+  CreateAcls: () => ({ errors: ['results[].errorCode'] }),
+  DeleteAcls: () => ({ errors: ['filterResults[].errorCode'] }),
 };
 
 /** A random request of `apiKey` at `version`, as KafkaApis hands it to a handler (through the generated decoder). */

@@ -9,6 +9,7 @@ import { KafkaApis } from '../../../src/server/kafka-apis.ts';
 import { ALL_HANDLERS } from '../../../src/server/apis/index.ts';
 import type { BrokerServices } from '../../../src/server/broker-services.ts';
 import type { RequestContext } from '../../../src/network/request-handler.ts';
+import { ANONYMOUS_PRINCIPAL } from '../../../src/security/kafka-principal.ts';
 import { Reader } from '../../../src/protocol/reader.ts';
 import { Writer, type OutputChunk } from '../../../src/protocol/writer.ts';
 import { encodeRequestHeader } from '../../../src/protocol/request-header.ts';
@@ -51,8 +52,7 @@ function setUp(failures: { heartbeat?: () => unknown; appendRecords?: () => unkn
   let closes = 0;
   const ctx: RequestContext = {
     connectionId: 'c-1', listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', clientAddress: '127.0.0.1', clientPort: 1,
-    principal: { principalType: 'User', name: 'ANONYMOUS', tokenAuthenticated: false },
-    closeConnection: () => void closes++,
+    principal: ANONYMOUS_PRINCIPAL, closeConnection: () => void closes++,
   };
   return { apis, ctx, lines, closes: () => closes };
 }

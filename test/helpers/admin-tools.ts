@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Runs an admin command two ways, as an operator would: `kafka-broker <command>` as a real process, and Apache
+// Kafka's own tool class (kafka-tools 4.4.0 from the local Maven repository on Java 17) when it is installed, so that
+// a test can compare our output with Kafka's against the same broker.
+
+const BIN = fileURLToPath(new URL('../../bin/kafka-broker.js', import.meta.url));
+const M2 = join(homedir(), '.m2', 'repository');
+const KAFKA_TOOL_JARS = [
+  'org/apache/kafka/kafka-tools/4.4.0/kafka-tools-4.4.0.jar',
+  'org/apache/kafka/kafka-tools-api/4.4.0/kafka-tools-api-4.4.0.jar',
+  'org/apache/kafka/kafka-clients/4.4.0/kafka-clients-4.4.0.jar',
+  'org/apache/kafka/kafka-server-common/4.4.0/kafka-server-common-4.4.0.jar',
+  'org/apache/kafka/kafka-storage/4.4.0/kafka-storage-4.4.0.jar',
+  'net/sf/jopt-simple/jopt-simple/5.0.4/jopt-simple-5.0.4.jar',
+  'org/slf4j/slf4j-api/1.7.36/slf4j-api-1.7.36.jar',
+  // ConsumerGroupCommand's own dependencies (--validate-regex, --export).
+  'com/google/re2j/re2j/1.8/re2j-1.8.jar',
+  'com/fasterxml/jackson/core/jackson-annotations/2.21/jackson-annotations-2.21.jar',
+  'com/fasterxml/jackson/core/jackson-core/2.21.7/jackson-core-2.21.7.jar',
+  'com/fasterxml/jackson/core/jackson-databind/2.21.7/jackson-databind-2.21.7.jar',
+].map((jar) => join(M2, jar));
+
+/** A finished process: its exit code, stdout and stderr. */
+export interface ToolRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(file: string, args: string[]): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `kafka-broker <args>` with this test's Node. */
+export function kafkaBroker(args: string[]): Promise<ToolRun> {
+  return run(process.execPath, [BIN, ...args]);
+}
+
+/** Whether Kafka's tools (the jars above and `java`) can run here. */
+export const KAFKA_TOOLS_AVAILABLE = KAFKA_TOOL_JARS.every((jar) => existsSync(jar));
+
+/**
+ * Runs Kafka's tool class (e.g. "org.apache.kafka.tools.TopicCommand") with `args`; stderr loses SLF4J's
+ * no-binding notice. Only call when {@link KAFKA_TOOLS_AVAILABLE}.
+ */
+export async function kafkaTool(mainClass: string, args: string[]): Promise<ToolRun> {
+  const r = await run('java', ['-cp', KAFKA_TOOL_JARS.join(':'), mainClass, ...args]);
+  return { ...r, stderr: r.stderr.split('\n').filter((l) => !l.startsWith('SLF4J:')).join('\n') };
+}
