@@ -10,7 +10,11 @@ const PER_BROKER = 'per-broker';
 
 /** Why the configs of this file stop the start when set to anything but their default. */
 const ACLS = 'ACL authorization is not supported yet: every client would be allowed everything';
-const TLS = 'TLS (SSL listeners) is not supported yet';
+const TLS = 'a Java TLS plug-in setting, which this broker (OpenSSL through Node) cannot honour';
+const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their stores at start-up';
+const TLS_CLIENT = 'the broker\'s outgoing TLS connections are not built (SSL inter-broker and controller listeners are refused)';
+/** Why the implemented ssl.* configs refuse dynamic updates although Kafka reloads them. */
+const RELOAD = 'SSL listeners read their ssl.* configs at start-up; reloading them is not built';
 const SASL = 'SASL authentication is not supported yet';
 const TLS_SASL = 'TLS and SASL are not supported yet';
 const PRINCIPALS = 'principal builders are Java plug-in classes, which this broker cannot load';
@@ -35,37 +39,37 @@ export const BROKER_SECURITY_CONFIGS = [
   def('principal.builder.class', 'CLASS', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder',
     'Class that builds the principal of a connection.', { dyn: PER_BROKER, refused: PRINCIPALS }),
   def('ssl.client.auth', 'STRING', 'none', 'Whether TLS client certificates are required, requested or not asked for.', {
-    v: oneOf('required', 'requested', 'none'), dyn: PER_BROKER, refused: TLS,
+    v: oneOf('required', 'requested', 'none'), dyn: PER_BROKER, noReload: RELOAD,
   }),
-  def('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', 'Rules mapping a certificate distinguished name to a principal name.', { imp: 'LOW', refused: TLS }),
-  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW', refused: TLS }),
-  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW', refused: TLS }),
-  def('ssl.protocol', 'STRING', 'TLSv1.3', 'TLS protocol used to create the TLS context.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', 'Rules mapping a certificate distinguished name to a principal name.', { imp: 'LOW' }),
+  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW', refused: TLS_RELOAD }),
+  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW', refused: TLS_RELOAD }),
+  def('ssl.protocol', 'STRING', 'TLSv1.3', 'TLS protocol used to create the TLS context.', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.provider', 'STRING', null, 'Security provider of TLS connections (Java only).', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', 'TLS protocol versions accepted.', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.keystore.type', 'STRING', 'JKS', 'Format of the key store: JKS, PKCS12 or PEM.', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.keystore.location', 'STRING', null, 'Path of the key store file.', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.keystore.password', 'PASSWORD', null, 'Password of the key store file.', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.key.password', 'PASSWORD', null, 'Password of the private key.', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.keystore.key', 'PASSWORD', null, 'PEM private key given inline (ssl.keystore.type=PEM).', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', 'TLS protocol versions accepted.', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.keystore.type', 'STRING', 'JKS', 'Format of the key store: PKCS12 or PEM (JKS, a Java format, stops the start).', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.keystore.location', 'STRING', null, 'Path of the key store file.', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.keystore.password', 'PASSWORD', null, 'Password of the key store file.', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.key.password', 'PASSWORD', null, 'Password of the private key.', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.keystore.key', 'PASSWORD', null, 'PEM private key given inline (ssl.keystore.type=PEM).', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.keystore.certificate.chain', 'PASSWORD', null, 'PEM certificate chain given inline (ssl.keystore.type=PEM).', {
-    dyn: PER_BROKER, refused: TLS,
+    dyn: PER_BROKER, noReload: RELOAD,
   }),
-  def('ssl.truststore.type', 'STRING', 'JKS', 'Format of the trust store: JKS, PKCS12 or PEM.', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.truststore.location', 'STRING', null, 'Path of the trust store file.', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.truststore.password', 'PASSWORD', null, 'Password of the trust store file.', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.truststore.type', 'STRING', 'JKS', 'Format of the trust store: PEM (PKCS12 and JKS stop the start).', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.truststore.location', 'STRING', null, 'Path of the trust store file.', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.truststore.password', 'PASSWORD', null, 'Password of the trust store file.', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.truststore.certificates', 'PASSWORD', null, 'PEM trusted certificates given inline (ssl.truststore.type=PEM).', {
-    dyn: PER_BROKER, refused: TLS,
+    dyn: PER_BROKER, noReload: RELOAD,
   }),
   def('ssl.keymanager.algorithm', 'STRING', 'SunX509', 'Key manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.trustmanager.algorithm', 'STRING', 'PKIX', 'Trust manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.endpoint.identification.algorithm', 'STRING', 'https', 'Host name verification of peer certificates (https, or empty to disable).', {
-    imp: 'LOW', dyn: PER_BROKER, refused: TLS,
+    imp: 'LOW', dyn: PER_BROKER, refused: TLS_CLIENT,
   }),
   def('ssl.secure.random.implementation', 'STRING', null, 'SecureRandom implementation for TLS (Java only).', {
     imp: 'LOW', dyn: PER_BROKER, refused: TLS,
   }),
-  def('ssl.cipher.suites', 'LIST', '', 'Cipher suites allowed (empty: all supported).', { dyn: PER_BROKER, refused: TLS }),
+  def('ssl.cipher.suites', 'LIST', '', 'Cipher suites allowed (empty: all supported).', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.engine.factory.class', 'CLASS', null, 'Custom SSLEngine factory class (Java only).', { imp: 'LOW', dyn: PER_BROKER, refused: TLS }),
   def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used between brokers.', { dyn: PER_BROKER, refused: SASL }),
   def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts (e.g. PLAIN, SCRAM-SHA-256, SCRAM-SHA-512).', {

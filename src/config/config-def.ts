@@ -108,6 +108,11 @@ export function differsFromDefault(key: ConfigKey, raw: string): boolean {
 /** A broker config: a {@link ConfigKey} plus how it may be updated dynamically. */
 export interface BrokerConfigKey<N extends string = string, T extends ConfigType = ConfigType> extends ConfigKey<N, T> {
   readonly dynamic: DynamicUpdateMode;
+  /**
+   * Why a dynamic update is refused although Kafka allows one (`dynamic` keeps Kafka's mode, for DescribeConfigs):
+   * the config is read at start-up only, and applying it at run time is not built.
+   */
+  readonly dynamicUpdateRefused?: string;
 }
 
 /** Java's Long range, checked exactly with bigint. */
@@ -317,6 +322,8 @@ export interface BrokerConfigOptions extends SupportOptions {
   readonly internal?: boolean;
   readonly extension?: boolean;
   readonly deprecated?: string;
+  /** See {@link BrokerConfigKey.dynamicUpdateRefused}. */
+  readonly noReload?: string;
 }
 
 /** Builds a {@link BrokerConfigKey}, keeping the name and type as literal types for typed getters. */
@@ -339,5 +346,6 @@ export function defineBroker<const N extends string, const T extends ConfigType>
     ...(opts.internal === true ? { internal: true } : {}),
     ...(opts.extension === true ? { extension: true } : {}),
     ...(opts.deprecated !== undefined ? { deprecated: opts.deprecated } : {}),
+    ...(opts.noReload !== undefined ? { dynamicUpdateRefused: opts.noReload } : {}),
   };
 }

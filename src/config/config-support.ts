@@ -52,27 +52,38 @@ export function inactivityOf(name: string, raw: string): InactiveSetting | null 
 }
 
 /**
- * Listeners (and controller listener names) whose security protocol is not PLAINTEXT. Listeners that do not parse
- * are left to validateKafkaConfig, which reports them.
+ * Listeners whose security protocol this broker cannot serve: SASL_PLAINTEXT and SASL_SSL everywhere; SSL on the
+ * inter-broker listener and the controller listeners, which the broker's own outgoing connections (replica
+ * fetchers, Raft, controller channel) would use without TLS client support. Listeners that do not parse are left
+ * to validateKafkaConfig, which reports them.
  */
 function listenerRefusals(config: KafkaConfig): string[] {
   const out: string[] = [];
   let listeners;
+  let interBroker: string | null;
   try {
     listeners = config.listeners;
+    interBroker = config.interBrokerListenerName;
   } catch {
     return out;
   }
+  const controllerNames = config.controllerListenerNames;
+  const refusal = (name: string, protocol: string): string | null => {
+    if (protocol === 'PLAINTEXT') return null;
+    if (protocol !== 'SSL') return `uses security protocol ${protocol}: SASL is not built yet (PLAINTEXT and SSL listeners are supported)`;
+    if (controllerNames.includes(name)) return 'uses security protocol SSL: SSL controller listeners are not supported yet (the outgoing TLS client is not built)';
+    if (name === interBroker) return 'uses security protocol SSL: an SSL inter-broker listener is not supported yet (the outgoing TLS client is not built)';
+    return null;
+  };
   for (const l of listeners) {
-    if (l.securityProtocol !== 'PLAINTEXT') {
-      out.push(`listener ${l.listenerName} uses security protocol ${l.securityProtocol}: only PLAINTEXT listeners are supported (TLS and SASL are not built yet)`);
-    }
+    const why = refusal(l.listenerName, l.securityProtocol);
+    if (why !== null) out.push(`listener ${l.listenerName} ${why}`);
   }
-  for (const name of config.controllerListenerNames) {
+  for (const name of controllerNames) {
     const protocol = config.listenerSecurityProtocolMap.get(name);
-    if (protocol !== undefined && protocol !== 'PLAINTEXT' && !listeners.some((l) => l.listenerName === name)) {
-      out.push(`controller listener ${name} uses security protocol ${protocol}: only PLAINTEXT is supported (TLS and SASL are not built yet)`);
-    }
+    if (protocol === undefined || listeners.some((l) => l.listenerName === name)) continue;
+    const why = refusal(name, protocol);
+    if (why !== null) out.push(`controller listener ${name} ${why}`);
   }
   return out;
 }

@@ -348,6 +348,9 @@ export class KafkaConfig {
       else if (!perBroker && (key.dynamic === 'per-broker' || listenerOverride)) {
         errors.push(`Cannot update these configs at default cluster level, broker id must be specified: [${name}]`);
       }
+      if (raw !== null && key.dynamic !== 'read-only' && key.dynamicUpdateRefused !== undefined) {
+        errors.push(`${name} cannot be updated dynamically yet: ${key.dynamicUpdateRefused}`);
+      }
       if (raw !== null) {
         try {
           parseAndValidate(key, raw);

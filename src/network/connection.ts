@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from '../observability/logger.ts';
 import { FrameDecoder, frameChunks } from '../protocol/framing.ts';
 import type { FramePool, MemoryWait } from './frame-pool.ts';
@@ -8,7 +9,7 @@ import { FileRegionSender } from './file-region-sender.ts';
 import type { RequestContext, RequestHandler, SecurityProtocol } from './request-handler.ts';
 import type { SendfileAddon } from './sendfile-native.ts';
 import { socketFd } from './socket-options-native.ts';
-import { ANONYMOUS_PRINCIPAL } from '../security/kafka-principal.ts';
+import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /** Construction parameters of a {@link Connection} (the SocketServer fills them from its config). */
 export interface ConnectionOptions {
@@ -31,8 +32,13 @@ export interface ConnectionOptions {
   readonly maxInFlightRequests: number;
   /** connections.max.idle.ms: close after this long without reads, writes or handler work. */
   readonly idleTimeoutMs: number;
-  /** The sendfile addon, or null for the read + write fallback. */
+  /**
+   * The sendfile addon, or null for the read + write fallback. Ignored on a TLS socket, whose bytes must all be
+   * encrypted in the process: it always uses the fallback (see {@link Connection.zeroCopy}).
+   */
   readonly sendfileAddon: SendfileAddon | null;
+  /** The connection's principal (RequestContext.principal); default User:ANONYMOUS. */
+  readonly principal?: KafkaPrincipal;
   /**
    * Read requests straight into their frame Buffers (see {@link adoptDirectReadSocket}); `socket` must then come
    * from a server with `pauseOnConnect: true`. Falls back to 'data' events when the socket cannot be adopted.
@@ -112,6 +118,8 @@ export class Connection {
   readonly context: RequestContext;
   /** Whether requests are read straight into their frame Buffers (onread), else from 'data' events. */
   readonly readsIntoFrames: boolean;
+  /** Whether file regions (fetched records) go out with sendfile(2), else read into memory and written. */
+  readonly zeroCopy: boolean;
   readonly #socket: Socket;
   readonly #handler: RequestHandler;
   readonly #decoder: FrameDecoder;
@@ -165,7 +173,10 @@ export class Connection {
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#logger = options.logger;
     this.#onClose = options.onClose;
-    this.#sender = new FileRegionSender(socket, options.sendfileAddon, () => {
+    // sendfile(2) would put plaintext file bytes on the wire under the TLS record layer.
+    const sendfileAddon = socket instanceof TLSSocket ? null : options.sendfileAddon;
+    this.zeroCopy = sendfileAddon !== null;
+    this.#sender = new FileRegionSender(socket, sendfileAddon, () => {
       this.#lastSendProgressMs = Date.now();
     });
     this.context = {
@@ -174,8 +185,7 @@ export class Connection {
       securityProtocol: options.securityProtocol,
       clientAddress: socket.remoteAddress ?? '',
       clientPort: socket.remotePort ?? 0,
-      // Only PLAINTEXT listeners exist: no authentication, so Kafka's DefaultKafkaPrincipalBuilder's ANONYMOUS.
-      principal: ANONYMOUS_PRINCIPAL,
+      principal: options.principal ?? ANONYMOUS_PRINCIPAL,
       closeConnection: () => this.close(),
     };
 

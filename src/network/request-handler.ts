@@ -3,8 +3,7 @@ import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /**
  * Security protocol of a listener, Kafka's `SecurityProtocol` names (listener.security.protocol.map values).
- * Only 'PLAINTEXT' is implemented by the network layer today; the others are reserved so SSL/SASL listeners
- * slot in without changing this interface.
+ * 'PLAINTEXT' and 'SSL' are implemented by the network layer; the SASL ones are reserved.
  */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 

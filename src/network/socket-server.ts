@@ -6,6 +6,7 @@ import { ConnectionQuotas, UNLIMITED_CONNECTION_QUOTAS, type ConnectionQuotaConf
 import type { FramePool } from './frame-pool.ts';
 import type { RequestHandler, SecurityProtocol } from './request-handler.ts';
 import { loadSendfileAddon, type SendfileAddon } from './sendfile-native.ts';
+import { tlsServerHandshake, type TlsListener } from './tls-server-handshake.ts';
 import { loadSocketOptionsAddon, socketFd, type SocketOptionsAddon } from './socket-options-native.ts';
 
 /** One entry of `listeners` (+ `listener.security.protocol.map`): where to accept and with what protocol. */
@@ -16,8 +17,10 @@ export interface ListenerConfig {
   readonly host: string;
   /** TCP port; 0 picks a free one (see {@link SocketServer.boundPort}). */
   readonly port: number;
-  /** Only 'PLAINTEXT' is implemented; others are rejected by {@link SocketServer.start}. */
+  /** 'PLAINTEXT' or 'SSL' (with `tls`); others are rejected by {@link SocketServer.start}. */
   readonly securityProtocol: SecurityProtocol;
+  /** The TLS context of an SSL listener: required for 'SSL', refused otherwise. */
+  readonly tls?: TlsListener;
 }
 
 /** Optional callbacks for metrics (e.g. kafka_server_socket_server_metrics_connection_count). */
@@ -102,7 +105,7 @@ interface BoundListener {
  * them): without it a size other than -1 cannot be applied, and start() logs an error saying so.
  *
  * Lifecycle: `start()` binds every listener (rejects if any cannot bind, or a listener's security protocol is
- * not implemented: only PLAINTEXT for now) -> `stopAccepting()` closes the listening sockets, connections carry
+ * not implemented: PLAINTEXT and SSL for now) -> `stopAccepting()` closes the listening sockets, connections carry
  * on -> `shutdown({ drainMs })` also closes every connection gracefully (no more reads, in-flight requests
  * answered), destroying those still open after `drainMs`.
  */
@@ -119,6 +122,8 @@ export class SocketServer {
   #processing: boolean;
   /** Sockets accepted before request processing was enabled, by listener. */
   readonly #held = new Map<BoundListener, net.Socket[]>();
+  /** Sockets of SSL listeners admitted by the quotas whose TLS handshake is under way. */
+  readonly #handshaking = new Set<net.Socket>();
 
   /**
    * @throws Error on duplicate listener names, sendfile 'on' without a loadable addon, or a socket buffer size that
@@ -180,14 +185,17 @@ export class SocketServer {
 
   /**
    * Binds every listener. Resolves once all listen; rejects (closing those already bound) on a bind error
-   * (e.g. EADDRINUSE) or a listener whose security protocol is not implemented.
+   * (e.g. EADDRINUSE) or a listener whose security protocol is not implemented (SASL_*), an SSL listener without
+   * its TLS context, or a PLAINTEXT one with one.
    */
   async start(): Promise<void> {
     if (this.#started) throw new Error('SocketServer already started');
     this.#started = true;
     for (const l of this.#options.listeners) {
-      if (l.securityProtocol !== 'PLAINTEXT') {
-        throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet (only PLAINTEXT)`);
+      if (l.securityProtocol === 'SSL' && l.tls === undefined) throw new Error(`listener ${l.name}: security protocol SSL without a TLS context`);
+      if (l.securityProtocol === 'PLAINTEXT' && l.tls !== undefined) throw new Error(`listener ${l.name}: a PLAINTEXT listener cannot have a TLS context`);
+      if (l.securityProtocol !== 'PLAINTEXT' && l.securityProtocol !== 'SSL') {
+        throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet (only PLAINTEXT and SSL)`);
       }
     }
     const sendBytes = this.#options.socketSendBufferBytes ?? -1;
@@ -236,6 +244,7 @@ export class SocketServer {
   stopAccepting(): void {
     for (const sockets of this.#held.values()) for (const socket of sockets) socket.destroy();
     this.#held.clear();
+    for (const socket of this.#handshaking) socket.destroy();
     this.#quotas.close();
     for (const l of this.#listeners.values()) {
       if (l.server.listening) {
@@ -320,8 +329,30 @@ export class SocketServer {
     this.#quotas.accept(listener.config.name, socket, (admitted, address) => this.#serve(listener, admitted, address));
   }
 
-  /** Starts a Connection on a socket the quotas admitted. */
+  /**
+   * Starts a Connection on a socket the quotas admitted; on an SSL listener once its TLS handshake completed (a
+   * failed one closes that socket only, logged at INFO with the client address as Kafka's "Failed authentication").
+   */
   #serve(listener: BoundListener, socket: net.Socket, address: string): void {
+    const tlsListener = listener.config.tls;
+    if (tlsListener === undefined) {
+      this.#startConnection(listener, socket, address, 'ANONYMOUS');
+      return;
+    }
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const tlsSocket = tlsServerHandshake(socket, tlsListener, this.#options.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS, (result) => {
+      this.#handshaking.delete(tlsSocket);
+      if (result.ok) {
+        this.#startConnection(listener, result.socket, address, result.principalName);
+        return;
+      }
+      this.#logger.info({ listener: listener.config.name, clientAddress: remote, reason: result.reason }, 'Failed authentication (SSL handshake failed)');
+      this.#quotas.connectionClosed(listener.config.name, address);
+    });
+    this.#handshaking.add(tlsSocket);
+  }
+
+  #startConnection(listener: BoundListener, socket: net.Socket, address: string, principalName: string): void {
     const index = this.#nextConnectionIndex++;
     // Kafka's connection id: localHost:localPort-remoteHost:remotePort-index (Selector.generateConnectionId).
     const connectionId = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${index}`;
@@ -330,13 +361,14 @@ export class SocketServer {
       connectionId,
       listenerName: listener.config.name,
       securityProtocol: listener.config.securityProtocol,
+      principal: { principalType: 'User', name: principalName, tokenAuthenticated: false },
       handler: this.#options.handler,
       maxFrameBytes: this.#options.socketRequestMaxBytes ?? DEFAULT_SOCKET_REQUEST_MAX_BYTES,
       firstRequestMaxBytes: this.#options.firstRequestMaxBytes ?? DEFAULT_FIRST_REQUEST_MAX_BYTES,
       maxInFlightRequests: this.#options.maxInFlightRequestsPerConnection ?? DEFAULT_MAX_IN_FLIGHT,
       idleTimeoutMs: this.#options.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS,
       sendfileAddon: this.#addon,
-      readIntoFrames: true,
+      readIntoFrames: listener.config.tls === undefined,
       ...(this.#options.framePool === undefined ? {} : { framePool: this.#options.framePool }),
       logger: this.#logger,
       onClose: (c) => {

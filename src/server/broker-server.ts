@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { NetworkClient } from '../network/network-client.ts';
-import { connectionQuotaConfig, socketServerSettings } from './socket-server-config.ts';
+import { connectionQuotaConfig, socketServerListeners, socketServerSettings } from './socket-server-config.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
@@ -155,6 +155,11 @@ export class BrokerServer {
   }
 
   /** The port a listener is bound to (for listeners configured with port 0). */
+  /** The broker listeners' SocketServer (its connections, for diagnostics and tests). */
+  get socketServer(): SocketServer {
+    return this.#socketServer;
+  }
+
   boundPort(listenerName = 'PLAINTEXT'): number {
     return this.#socketServer.boundPort(listenerName);
   }
@@ -392,7 +397,7 @@ export class BrokerServer {
     const brokerListeners = config.listeners.filter((l) => !config.controllerListenerNames.includes(l.listenerName));
     const brokerListenerNames = brokerListeners.map((l) => l.listenerName);
     const socketServer = new SocketServer({
-      listeners: brokerListeners.map((l) => ({ name: l.listenerName, host: l.host ?? '', port: l.port, securityProtocol: l.securityProtocol })),
+      listeners: socketServerListeners(config, brokerListeners),
       handler: kafkaApis,
       ...socketServerSettings(config),
       connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, brokerListenerNames),

@@ -17,7 +17,7 @@ import { KafkaApis } from './kafka-apis.ts';
 import { CONTROLLER_HANDLERS } from './controller-apis/index.ts';
 import type { ControllerServices } from './controller-services.ts';
 import type { SharedServer } from './shared-server.ts';
-import { connectionQuotaConfig, socketServerSettings } from './socket-server-config.ts';
+import { connectionQuotaConfig, socketServerListeners, socketServerSettings } from './socket-server-config.ts';
 
 const SECURITY_PROTOCOL_IDS = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
 
@@ -115,7 +115,7 @@ export class ControllerServer {
     const listeners = config.controllerListeners;
     const names = listeners.map((l) => l.listenerName);
     const socketServer = new SocketServer({
-      listeners: listeners.map((l) => ({ name: l.listenerName, host: l.host ?? '', port: l.port, securityProtocol: l.securityProtocol })),
+      listeners: socketServerListeners(config, listeners),
       handler: apis,
       ...socketServerSettings(config),
       connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, names),

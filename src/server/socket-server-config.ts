@@ -3,7 +3,9 @@
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { parseMaxConnectionsPerIpOverrides } from '../config/max-connections-per-ip-overrides.ts';
 import type { ConnectionQuotaConfig, ListenerConnectionQuota } from '../network/connection-quotas.ts';
-import type { SocketServerOptions } from '../network/socket-server.ts';
+import type { Endpoint } from '../config/endpoint.ts';
+import type { ListenerConfig, SocketServerOptions } from '../network/socket-server.ts';
+import { sslListenerContext } from './ssl-listener-context.ts';
 
 /** The options of {@link SocketServerOptions} that come straight from configs read at start-up. */
 export type SocketServerSettings = Pick<
@@ -64,4 +66,18 @@ export function connectionQuotaConfig(config: KafkaConfig, listenerNames: readon
   };
   quotaConfigs.set(config, quotas);
   return quotas;
+}
+
+/**
+ * The SocketServer listeners of `endpoints`: SSL ones with their TLS context (ssl.* configs).
+ * @throws Error when an SSL listener's ssl.* settings are invalid or not supported (the broker does not start).
+ */
+export function socketServerListeners(config: KafkaConfig, endpoints: readonly Endpoint[]): ListenerConfig[] {
+  return endpoints.map((l) => ({
+    name: l.listenerName,
+    host: l.host ?? '',
+    port: l.port,
+    securityProtocol: l.securityProtocol,
+    ...(l.securityProtocol === 'SSL' ? { tls: sslListenerContext(config, l.listenerName) } : {}),
+  }));
 }

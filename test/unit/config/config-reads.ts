@@ -145,8 +145,11 @@ export function configNamesReadByCode(root: string, names: ReadonlySet<string>):
       if (!names.has(n.text) || read.has(n.text)) return;
       const p = n.parent;
       let access: ts.Node | null = null;
-      if (ts.isCallExpression(p) && p.arguments[0] === n && ts.isPropertyAccessExpression(p.expression) && GETTERS.has(p.expression.name.text)) access = p;
-      else if (ts.isElementAccessExpression(p) && p.argumentExpression === n) access = p;
+      if (ts.isCallExpression(p) && ts.isPropertyAccessExpression(p.expression)) {
+        const getter = p.expression.name.text;
+        // valueForListener(listenerName, name): the per-listener read of a config.
+        if ((p.arguments[0] === n && GETTERS.has(getter)) || (p.arguments[1] === n && getter === 'valueForListener')) access = p;
+      } else if (ts.isElementAccessExpression(p) && p.argumentExpression === n) access = p;
       if (access !== null && flows(access, file, new Set())) read.add(n.text);
     });
   }

@@ -41,12 +41,17 @@ test('binds several listeners on port 0 and reports their ports; each accepts co
   b.close();
 });
 
-test('start rejects security protocols that are not implemented yet', async () => {
-  const server = new SocketServer({
+test('start rejects security protocols that are not implemented yet, and SSL without a TLS context', async () => {
+  const sasl = new SocketServer({
+    listeners: [{ name: 'SECURE', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_SSL' }],
+    handler: echo,
+  });
+  await assert.rejects(sasl.start(), /SASL_SSL is not supported yet/);
+  const ssl = new SocketServer({
     listeners: [{ name: 'SECURE', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' }],
     handler: echo,
   });
-  await assert.rejects(server.start(), /SSL is not supported yet/);
+  await assert.rejects(ssl.start(), /SSL without a TLS context/);
 });
 
 test('start rejects a port in use and leaves nothing bound', async (t) => {
