@@ -1,6 +1,8 @@
 import type { PartitionRegistration } from '../metadata/partition-registration.ts';
 import type { PartitionChangeRecord } from '../protocol/generated/records/partition-change-record.ts';
 import { metadataVersionSupports, partitionChangeRecordVersion } from '../metadata/metadata-version.ts';
+import { MIGRATING_DIRECTORY } from '../metadata/partition-registration.ts';
+import { maybeCompleteReassignment } from './reassignment-replicas.ts';
 
 /** How a new leader may be chosen (Kafka's PartitionChangeBuilder.Election). */
 export type Election = 'PREFERRED' | 'ONLINE' | 'UNCLEAN';
@@ -24,8 +26,13 @@ export interface PartitionChange {
 /**
  * Computes the PartitionChangeRecord that moves one partition to a target ISR and (re)elects its leader, after
  * Kafka's `PartitionChangeBuilder`. The rules, as Kafka 4's (without KIP-966 ELR, which our metadata.version does
- * not enable, and without reassignments, which nothing starts yet):
+ * not enable):
  *
+ * - Target replicas, adding and removing replicas (a reassignment, KIP-455) are the partition's unless set. A
+ *   reassignment completes when the target ISR holds every adding replica (see maybeCompleteReassignment): the
+ *   replicas become the target, the removing replicas leave the ISR, adding and removing become empty; the
+ *   leader, if it is being removed, is then re-elected. A record that drops a replica from the replicas names the
+ *   leader, to bump the leader epoch.
  * - The current leader stays when it is in the target ISR and acceptable. Else the first replica (in replica
  *   order; the preferred replica first for a PREFERRED election) that is in the target ISR and acceptable.
  * - Failing that, an UNCLEAN election takes the first acceptable replica outside the ISR: it becomes the only ISR
@@ -45,6 +52,9 @@ export class PartitionChangeBuilder {
   readonly #isAcceptableLeader: (brokerId: number) => boolean;
   readonly #metadataVersion: number;
   #targetIsr: readonly number[];
+  #targetReplicas: readonly number[];
+  #targetAdding: readonly number[];
+  #targetRemoving: readonly number[];
   #targetLeaderRecoveryState: number;
   #election: Election = 'ONLINE';
 
@@ -60,6 +70,9 @@ export class PartitionChangeBuilder {
     this.#isAcceptableLeader = isAcceptableLeader;
     this.#metadataVersion = metadataVersion;
     this.#targetIsr = partition.isr;
+    this.#targetReplicas = partition.replicas;
+    this.#targetAdding = partition.addingReplicas;
+    this.#targetRemoving = partition.removingReplicas;
     this.#targetLeaderRecoveryState = partition.leaderRecoveryState;
   }
 
@@ -77,6 +90,22 @@ export class PartitionChangeBuilder {
     return this;
   }
 
+  /** The replica list to write (a reassignment's union of target and removing replicas, or its revert). */
+  setTargetReplicas(replicas: readonly number[]): this {
+    this.#targetReplicas = replicas;
+    return this;
+  }
+
+  setTargetAdding(adding: readonly number[]): this {
+    this.#targetAdding = adding;
+    return this;
+  }
+
+  setTargetRemoving(removing: readonly number[]): this {
+    this.#targetRemoving = removing;
+    return this;
+  }
+
   setElection(election: Election): this {
     this.#election = election;
     return this;
@@ -89,25 +118,59 @@ export class PartitionChangeBuilder {
   #electLeader(): { node: number; unclean: boolean } {
     const p = this.#partition;
     if (this.#election === 'PREFERRED') {
-      const preferred = p.replicas[0];
+      const preferred = this.#targetReplicas[0];
       if (preferred !== undefined && this.#isValidNewLeader(preferred)) return { node: preferred, unclean: false };
       if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
-      const online = p.replicas.slice(1).find((r) => this.#isValidNewLeader(r));
+      const online = this.#targetReplicas.slice(1).find((r) => this.#isValidNewLeader(r));
       return { node: online ?? NO_LEADER, unclean: false };
     }
     if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
-    const online = p.replicas.find((r) => this.#isValidNewLeader(r));
+    const online = this.#targetReplicas.find((r) => this.#isValidNewLeader(r));
     if (online !== undefined) return { node: online, unclean: false };
     if (this.#election === 'UNCLEAN') {
-      const unclean = p.replicas.find((r) => this.#isAcceptableLeader(r));
+      const unclean = this.#targetReplicas.find((r) => this.#isAcceptableLeader(r));
       if (unclean !== undefined) return { node: unclean, unclean: true };
     }
     return { node: NO_LEADER, unclean: false };
   }
 
+  /** Kafka's completeReassignmentIfNeeded: the targets of a reassignment whose adding replicas are all in the target ISR. */
+  #completeReassignmentIfNeeded(): void {
+    const completed = maybeCompleteReassignment({ replicas: this.#targetReplicas, adding: this.#targetAdding, removing: this.#targetRemoving }, this.#targetIsr);
+    if (completed === null) return;
+    this.#targetIsr = completed.isr;
+    this.#targetReplicas = completed.replicas;
+    this.#targetAdding = [];
+    this.#targetRemoving = [];
+  }
+
+  /**
+   * Kafka's triggerLeaderEpochBumpForReplicaReassignmentIfNeeded: a replica leaving the replica set must not be
+   * able to fetch (and so hold the high watermark or join the ISR) in the leader epoch it knew.
+   */
+  #bumpLeaderEpochForReassignment(record: PartitionChangeRecord): void {
+    if (record.leader !== NO_LEADER_CHANGE) return;
+    if (!this.#partition.replicas.every((r) => this.#targetReplicas.includes(r))) record.leader = this.#partition.leader;
+  }
+
+  /**
+   * Kafka's setAssignmentChanges: replicas, adding and removing replicas that differ from the partition's. The
+   * directories follow the replicas (a kept replica keeps its directory, a new one has none: MIGRATING).
+   */
+  #setAssignmentChanges(record: PartitionChangeRecord): void {
+    const p = this.#partition;
+    if (this.#targetReplicas.length > 0 && !sameList(this.#targetReplicas, p.replicas)) {
+      record.replicas = [...this.#targetReplicas];
+      record.directories = this.#targetReplicas.map((r) => (p.replicas.includes(r) ? (p.directories[p.replicas.indexOf(r)] ?? MIGRATING_DIRECTORY) : MIGRATING_DIRECTORY));
+    }
+    if (!sameList(this.#targetRemoving, p.removingReplicas)) record.removingReplicas = [...this.#targetRemoving];
+    if (!sameList(this.#targetAdding, p.addingReplicas)) record.addingReplicas = [...this.#targetAdding];
+  }
+
   /** The record, or null when nothing changes. */
   build(): PartitionChange | null {
     const p = this.#partition;
+    this.#completeReassignmentIfNeeded();
     const record: PartitionChangeRecord = {
       partitionId: this.#partitionId,
       topicId: this.#topicId,
@@ -131,6 +194,7 @@ export class PartitionChangeBuilder {
         if (p.leaderRecoveryState !== LEADER_RECOVERING) record.leaderRecoveryState = LEADER_RECOVERING;
       }
     }
+    this.#bumpLeaderEpochForReassignment(record);
     if (record.isr === null && this.#targetIsr.length > 0 && !sameList(this.#targetIsr, p.isr)) record.isr = [...this.#targetIsr];
     if (
       metadataVersionSupports.leaderEpochBumpOnIsrShrink(this.#metadataVersion) &&
@@ -140,8 +204,18 @@ export class PartitionChangeBuilder {
     ) {
       record.leader = p.leader;
     }
+    this.#setAssignmentChanges(record);
     if (this.#targetLeaderRecoveryState !== p.leaderRecoveryState) record.leaderRecoveryState = this.#targetLeaderRecoveryState;
-    if (record.leader === NO_LEADER_CHANGE && record.isr === null && record.leaderRecoveryState === -1) return null;
+    if (
+      record.leader === NO_LEADER_CHANGE &&
+      record.isr === null &&
+      record.leaderRecoveryState === -1 &&
+      record.replicas === null &&
+      record.addingReplicas === null &&
+      record.removingReplicas === null
+    ) {
+      return null;
+    }
     return { type: 'PartitionChangeRecord', version: partitionChangeRecordVersion(this.#metadataVersion), data: record, unclean };
   }
 }

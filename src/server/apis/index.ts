@@ -41,6 +41,8 @@ import { addRaftVoterHandler } from './add-raft-voter.ts';
 import { removeRaftVoterHandler } from './remove-raft-voter.ts';
 import { forwardToController } from './forward-to-controller.ts';
 import { electLeadersHandler } from '../controller-apis/elect-leaders.ts';
+import { alterPartitionReassignmentsHandler } from '../controller-apis/alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from '../controller-apis/list-partition-reassignments.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -61,6 +63,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   forwardToController(alterConfigsHandler),
   forwardToController(incrementalAlterConfigsHandler),
   forwardToController(electLeadersHandler),
+  forwardToController(alterPartitionReassignmentsHandler),
+  forwardToController(listPartitionReassignmentsHandler),
   describeClusterHandler,
   describeLogDirsHandler,
   offsetForLeaderEpochHandler,

@@ -16,11 +16,14 @@ import { unregisterBrokerHandler } from './unregister-broker.ts';
 import { envelopeHandler } from './envelope.ts';
 import { alterPartitionHandler } from './alter-partition.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
  * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
- * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), the metadata writes
+ * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), partition
+ * reassignments (AlterPartitionReassignments, ListPartitionReassignments), the metadata writes
  * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs),
  * Envelope, in which brokers pass their clients' metadata writes on (KIP-590), and DescribeCluster for
  * direct-to-controller admin clients (KIP-919).
@@ -35,6 +38,8 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   allocateProducerIdsHandler,
   alterPartitionHandler,
   electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   controllerDescribeClusterHandler,
   envelopeHandler,
   createTopicsHandler,
