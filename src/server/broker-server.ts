@@ -192,6 +192,7 @@ export class BrokerServer {
       alterPartitionManager: replication.alterPartitionManager,
       brokerEpoch,
       follower: replication.follower,
+      leaderQuota: replication.leaderQuota,
       incarnationId,
       validate: async (records, tp, produceVersion) => {
         const c = shared.topicLogConfigFor(tp.topic);
