@@ -7,17 +7,24 @@
 // - A reassignment whose adding replica cannot catch up (its broker is paused) is listed with its adding and
 //   removing replicas, then cancelled (replicas null, which kafkajs cannot send; kafkajs would also route to the
 //   paused broker: our raw client, through a broker that forwards them): the replicas go back.
+// - Replication throttles (KIP-73), set with IncrementalAlterConfigs (@platformatic/kafka): with
+//   follower.replication.throttled.rate on the adding broker and its replica in follower.replication.throttled.replicas,
+//   or leader.replication.throttled.rate on the leader and its replica in leader.replication.throttled.replicas, the
+//   adding replica takes one fetch's worth and then stays behind (the reassignment stays listed); deleting the rate
+//   lets it catch up and the reassignment completes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { waitFor } from '../helpers/broker.ts';
 import { RawKafkaClient } from '../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../src/protocol/generated/errors.ts';
 import type { AlterPartitionReassignmentsResponse } from '../../src/protocol/generated/messages/alter-partition-reassignments-response.ts';
 import type { ListPartitionReassignmentsResponse } from '../../src/protocol/generated/messages/list-partition-reassignments-response.ts';
+import type { ListOffsetsResponse } from '../../src/protocol/generated/messages/list-offsets-response.ts';
 import { isrIs, kcatValues, waitForPartition } from './replicated-partition.ts';
 import { SequenceProducer } from './sequence-producer.ts';
 import { printLogsOnFailure, SHORT_BROKER_SESSION, TestCluster } from './test-cluster.ts';
@@ -25,6 +32,26 @@ import { printLogsOnFailure, SHORT_BROKER_SESSION, TestCluster } from './test-cl
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
+
+/** A replica's log end offset (ListOffsets LATEST from the debugging replica id -2, which any replica answers), or null when it does not host it yet. */
+async function logEndOffset(port: number, topic: string): Promise<bigint | null> {
+  const client = await RawKafkaClient.connect(port);
+  try {
+    const r = await client.request<ListOffsetsResponse>(ApiKeys.ListOffsets, 7, {
+      replicaId: -2,
+      isolationLevel: 0,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+    });
+    const p = r.topics[0]!.partitions[0]!;
+    return p.errorCode === Errors.NONE ? p.offset : null;
+  } finally {
+    client.close();
+  }
+}
+
+/** Resource types of IncrementalAlterConfigs: topic 2, broker 4; operations SET 0, DELETE 1. */
+const TOPIC_RESOURCE = 2;
+const BROKER_RESOURCE = 4;
 
 describe('partition reassignment on one controller and four brokers', () => {
   let cluster: TestCluster;
@@ -101,5 +128,54 @@ describe('partition reassignment on one controller and four brokers', () => {
     // Kafka's revert: the union without the adding replicas.
     await waitForPartition(cluster, topic, 0, 'replicas {3,4,2}, ISR {2,3,4}', (p) => p.replicas.join(',') === '3,4,2' && isrIs([2, 3, 4])(p), 30_000);
     await waitFor('broker 5 holds no replica', async () => !(await exists(partitionDir(5, topic))), 30_000, 100);
+  });
+
+  test('replication throttles hold an adding replica back until the rate is deleted: follower side on the adding broker, leader side on the leader', async () => {
+    const platformatic = new PlatformaticAdmin({ clientId: 'reassignment-throttles', bootstrapBrokers: cluster.bootstrapServers() });
+    const producer = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      const cases = [
+        { topic: 'follower-throttled', side: 'follower', throttledBroker: 5 },
+        { topic: 'leader-throttled', side: 'leader', throttledBroker: 2 },
+      ];
+      for (const { topic, side, throttledBroker } of cases) {
+        await cluster.createTopics([{ topic, assignments: [[2, 3, 4]] }]);
+        await waitForPartition(cluster, topic, 0, 'ISR {2,3,4} led by 2', (p) => isrIs([2, 3, 4])(p) && p.leader === 2);
+        // 3 MiB in 100 KiB batches: more than one replica fetch takes (replica.fetch.max.bytes, 1 MiB).
+        const value = Buffer.alloc(1024, 0x61);
+        for (let i = 0; i < 30; i++) await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, () => ({ partition: 0, value })) });
+        const leaderEnd = await logEndOffset(cluster.node(2).brokerPort!, topic);
+        assert.equal(leaderEnd, 3000n);
+        // Both configs are committed before the reassignment, so broker 5 knows them when it starts fetching.
+        await platformatic.incrementalAlterConfigs({ resources: [
+          { resourceType: TOPIC_RESOURCE, resourceName: topic, configs: [{ name: `${side}.replication.throttled.replicas`, configOperation: 0, value: `0:${throttledBroker}` }] },
+          { resourceType: BROKER_RESOURCE, resourceName: String(throttledBroker), configs: [{ name: `${side}.replication.throttled.rate`, configOperation: 0, value: '1000' }] },
+        ] });
+        await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [2, 3, 5] }] }], timeout: 30_000 });
+        const firstFetch = await waitFor(`${topic}: broker 5 fetched once`, async () => {
+          const end = await logEndOffset(cluster.node(5).brokerPort!, topic);
+          return end !== null && end > 0n ? end : null;
+        }, 20_000, 50);
+        // At 1000 bytes/s, the first fetch's bytes (up to 1 MiB) keep the quota exceeded for the whole sample
+        // window (11 s): the replica stays where it is and the reassignment stays in progress.
+        for (let i = 0; i < 10; i++) {
+          const end = await logEndOffset(cluster.node(5).brokerPort!, topic);
+          assert.ok(end !== null && end < leaderEnd!, `${topic}: broker 5 at ${end} of ${leaderEnd} while throttled`);
+          const listed = await admin.listPartitionReassignments({ topics: [{ topic, partitions: [0] }], timeout: 10_000 });
+          assert.deepEqual(listed.topics.map((t) => t.partitions.map((p) => p.addingReplicas)), [[[5]]], `${topic}: the reassignment waits for 5`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        assert.ok(firstFetch < leaderEnd!);
+        await platformatic.incrementalAlterConfigs({ resources: [
+          { resourceType: BROKER_RESOURCE, resourceName: String(throttledBroker), configs: [{ name: `${side}.replication.throttled.rate`, configOperation: 1 }] },
+        ] });
+        await waitForPartition(cluster, topic, 0, 'replicas and ISR {2,3,5}', (p) => p.replicas.join(',') === '2,3,5' && isrIs([2, 3, 5])(p), 30_000);
+        assert.equal(await logEndOffset(cluster.node(5).brokerPort!, topic), leaderEnd);
+      }
+    } finally {
+      await producer.disconnect();
+      await platformatic.close();
+    }
   });
 });
