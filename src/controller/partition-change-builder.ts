@@ -155,13 +155,15 @@ export class PartitionChangeBuilder {
 
   /**
    * Kafka's setAssignmentChanges: replicas, adding and removing replicas that differ from the partition's. The
-   * directories follow the replicas (a kept replica keeps its directory, a new one has none: MIGRATING).
+   * directories follow the replicas (a kept replica keeps its directory, a new one has none: MIGRATING) from
+   * metadata.version 3.7-IV2 on.
    */
   #setAssignmentChanges(record: PartitionChangeRecord): void {
     const p = this.#partition;
     if (this.#targetReplicas.length > 0 && !sameList(this.#targetReplicas, p.replicas)) {
       record.replicas = [...this.#targetReplicas];
-      record.directories = this.#targetReplicas.map((r) => (p.replicas.includes(r) ? (p.directories[p.replicas.indexOf(r)] ?? MIGRATING_DIRECTORY) : MIGRATING_DIRECTORY));
+      // Records before metadata.version 3.7-IV2 carry no directories (all MIGRATING then, which merging keeps).
+      if (metadataVersionSupports.directoryAssignment(this.#metadataVersion)) record.directories = this.#targetReplicas.map((r) => (p.replicas.includes(r) ? (p.directories[p.replicas.indexOf(r)] ?? MIGRATING_DIRECTORY) : MIGRATING_DIRECTORY));
     }
     if (!sameList(this.#targetRemoving, p.removingReplicas)) record.removingReplicas = [...this.#targetRemoving];
     if (!sameList(this.#targetAdding, p.addingReplicas)) record.addingReplicas = [...this.#targetAdding];

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
-import type { PartitionRegistration } from '../../../src/metadata/partition-registration.ts';
+import { mergePartitionChange, partitionFromRecord, type PartitionRegistration } from '../../../src/metadata/partition-registration.ts';
+import { PartitionChangeBuilder } from '../../../src/controller/partition-change-builder.ts';
 import { isReassignmentInProgress, maybeCompleteReassignment, reassignmentReplicas } from '../../../src/controller/reassignment-replicas.ts';
 import { activeCluster, heartbeat, recordsSince } from './controller-test-kit.ts';
 
@@ -151,4 +152,17 @@ test('a fenced adding replica does not stop the others: the ISR decides, and a f
   assert.deepEqual(state(), { replicas: [2, 3, 4, 1], isr: [2, 3], adding: [4], removing: [1], leader: 2 });
   assert.equal(await alterIsr([2, 3, 4]), Errors.NONE);
   assert.deepEqual(state(), { replicas: [2, 3, 4], isr: [2, 3, 4], adding: [], removing: [], leader: 2 });
+});
+
+test('the builder writes the directories of a new replica list from metadata.version 3.7-IV2 on, none before', () => {
+  const topicId = 'AAAAAAAAAAAAAAAAAAAAAg';
+  const p = partitionFromRecord({ partitionId: 0, topicId, replicas: [1, 2, 3], isr: [1, 2, 3], removingReplicas: [], addingReplicas: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: 0, partitionEpoch: 0, directories: [], eligibleLeaderReplicas: null, lastKnownElr: null });
+  const lists = reassignmentReplicas(p.replicas, [2, 3, 4]);
+  for (const [level, version, directories] of [[17, 1, ['AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA']], [16, 0, null]] as const) {
+    const change = new PartitionChangeBuilder(p, topicId, 0, () => true, level).setTargetReplicas(lists.replicas).setTargetAdding(lists.adding).setTargetRemoving(lists.removing).build()!;
+    assert.equal(change.version, version);
+    assert.deepEqual(change.data.directories, directories);
+    const merged = mergePartitionChange(p, change.data);
+    assert.deepEqual([[...merged.replicas], [...merged.addingReplicas], [...merged.removingReplicas], merged.directories.length], [[2, 3, 4, 1], [4], [1], 4]);
+  }
 });
