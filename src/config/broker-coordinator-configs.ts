@@ -7,8 +7,9 @@ import { atLeast, defineBroker as def, listOf, oneOfIgnoreCase } from './config-
 
 const CLUSTER = 'cluster-wide';
 const INT_MAX = '2147483647';
+const LONG_MAX = '9223372036854775807';
 const GROUP_CONFIGS = 'bounds the group-level configs (KIP-848), which are not supported yet';
-const QUOTAS = 'client and replication quotas are not built yet';
+const QUOTAS = 'client, controller mutation and alter-log-dirs replication quotas are not built yet';
 const METRICS = 'metrics are Prometheus counters and gauges (metrics.prometheus.listener), not sampled Kafka metrics';
 const REPORTERS = 'Java metric reporters cannot be loaded: metrics are served for Prometheus (metrics.prometheus.listener)';
 
@@ -117,14 +118,19 @@ export const BROKER_COORDINATOR_CONFIGS = [
   }),
   // Quotas
   def('quota.window.num', 'INT', '11', 'Samples kept for client quotas and the connection creation rate.', { v: atLeast(1), imp: 'LOW' }),
-  def('replication.quota.window.num', 'INT', '11', 'Samples kept for replication quotas.', { v: atLeast(1), imp: 'LOW', inactive: QUOTAS }),
+  def('replication.quota.window.num', 'INT', '11', 'Samples kept for replication quotas.', { v: atLeast(1), imp: 'LOW' }),
   def('alter.log.dirs.replication.quota.window.num', 'INT', '11', 'Samples kept for alter-log-dirs replication quotas.', {
     v: atLeast(1), imp: 'LOW', inactive: QUOTAS,
   }),
   def('controller.quota.window.num', 'INT', '11', 'Samples kept for controller mutation quotas.', { v: atLeast(1), imp: 'LOW', inactive: QUOTAS }),
   def('quota.window.size.seconds', 'INT', '1', 'Length in seconds of a client quota or connection creation rate sample.', { v: atLeast(1), imp: 'LOW' }),
-  def('replication.quota.window.size.seconds', 'INT', '1', 'Length in seconds of a replication quota sample.', {
-    v: atLeast(1), imp: 'LOW', inactive: QUOTAS,
+  def('replication.quota.window.size.seconds', 'INT', '1', 'Length in seconds of a replication quota sample.', { v: atLeast(1), imp: 'LOW' }),
+  // Kafka's DynamicConfig.Broker throttles (KIP-73): set at run time on a broker (or the cluster default).
+  def('leader.replication.throttled.rate', 'LONG', LONG_MAX, 'Bytes/s a leader sends to the throttled replicas (leader.replication.throttled.replicas) outside the ISR.', {
+    v: atLeast(0), imp: 'LOW', dyn: 'per-broker',
+  }),
+  def('follower.replication.throttled.rate', 'LONG', LONG_MAX, 'Bytes/s a follower fetches for its throttled replicas (follower.replication.throttled.replicas) while not caught up.', {
+    v: atLeast(0), imp: 'LOW', dyn: 'per-broker',
   }),
   def('alter.log.dirs.replication.quota.window.size.seconds', 'INT', '1', 'Length in seconds of an alter-log-dirs quota sample.', {
     v: atLeast(1), imp: 'LOW', inactive: QUOTAS,

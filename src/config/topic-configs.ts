@@ -51,7 +51,6 @@ function topic<const N extends string, const T extends ConfigType>(
   };
 }
 
-const REPLICATION = 'replication between brokers is not built yet';
 const TIERED = 'applies to tiered storage, which is not supported (remote.storage.enable is refused)';
 
 /** LegacyRecord.RECORD_OVERHEAD_V0: the smallest segment Kafka accepts. */
@@ -187,9 +186,9 @@ export const TOPIC_CONFIGS = [
   topic('message.timestamp.after.max.ms', 'LONG', LONG_MAX, ['log.message.timestamp.after.max.ms'],
     'How far in ms a CreateTime timestamp may lie in the future of the broker clock.', { validator: atLeast(0) }),
   topic('leader.replication.throttled.replicas', 'LIST', '', [],
-    "Replicas whose leader-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas, inactive: REPLICATION }),
+    "Replicas whose leader-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas }),
   topic('follower.replication.throttled.replicas', 'LIST', '', [],
-    "Replicas whose follower-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas, inactive: REPLICATION }),
+    "Replicas whose follower-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas }),
   topic('message.downconversion.enable', 'BOOLEAN', 'true', ['log.message.downconversion.enable'],
     'Whether old fetch versions get records down-converted to their message format.', {
       importance: 'LOW',

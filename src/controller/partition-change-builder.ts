@@ -1,6 +1,8 @@
 import type { PartitionRegistration } from '../metadata/partition-registration.ts';
 import type { PartitionChangeRecord } from '../protocol/generated/records/partition-change-record.ts';
 import { metadataVersionSupports, partitionChangeRecordVersion } from '../metadata/metadata-version.ts';
+import { MIGRATING_DIRECTORY } from '../metadata/partition-registration.ts';
+import { maybeCompleteReassignment } from './reassignment-replicas.ts';
 
 /** How a new leader may be chosen (Kafka's PartitionChangeBuilder.Election). */
 export type Election = 'PREFERRED' | 'ONLINE' | 'UNCLEAN';
@@ -33,12 +35,17 @@ export interface PartitionChange {
 
 /**
  * Computes the PartitionChangeRecord that moves one partition to a target ISR and (re)elects its leader, after
- * Kafka 4.4's `PartitionChangeBuilder` (reassignments aside). The rules:
+ * Kafka 4.4's `PartitionChangeBuilder`. The rules:
  *
- * - The current leader stays when it is eligible and acceptable. Else the first replica (in replica order; the
- *   preferred replica first for a PREFERRED election) that is eligible and acceptable. Eligible means in the target
- *   ISR or, when the target ISR is empty, in the ELR (KIP-966: a clean election; the new leader becomes the only
- *   ISR member and leaves the ELR).
+ * - Target replicas, adding and removing replicas (a reassignment, KIP-455) are the partition's unless set. A
+ *   reassignment completes when the target ISR holds every adding replica (see maybeCompleteReassignment): the
+ *   replicas become the target, the removing replicas leave the ISR, adding and removing become empty; the
+ *   leader, if it is being removed, is then re-elected. A record that drops a replica from the replicas names the
+ *   leader, to bump the leader epoch.
+ * - The current leader stays when it is eligible and acceptable. Else the first target replica (in replica order;
+ *   the preferred replica first for a PREFERRED election) that is eligible and acceptable. Eligible means in the
+ *   target ISR or, when the target ISR is empty, in the ELR (KIP-966: a clean election; the new leader becomes the
+ *   only ISR member and leaves the ELR).
  * - Failing that, with ELR on: when the ISR and the ELR are both empty and the last known leader (lastKnownElr,
  *   one member) is acceptable, it is elected as an unclean election would be (KIP-966's balanced recovery, which
  *   Kafka 4.4 always uses).
@@ -69,6 +76,9 @@ export class PartitionChangeBuilder {
   readonly #isAcceptableLeader: (brokerId: number) => boolean;
   readonly #metadataVersion: number;
   #targetIsr: readonly number[];
+  #targetReplicas: readonly number[];
+  #targetAdding: readonly number[];
+  #targetRemoving: readonly number[];
   #targetLeaderRecoveryState: number;
   #election: Election = 'ONLINE';
   #elrEnabled = false;
@@ -88,6 +98,9 @@ export class PartitionChangeBuilder {
     this.#isAcceptableLeader = isAcceptableLeader;
     this.#metadataVersion = metadataVersion;
     this.#targetIsr = partition.isr;
+    this.#targetReplicas = partition.replicas;
+    this.#targetAdding = partition.addingReplicas;
+    this.#targetRemoving = partition.removingReplicas;
     this.#targetLeaderRecoveryState = partition.leaderRecoveryState;
     this.#targetElr = partition.elr;
   }
@@ -122,6 +135,22 @@ export class PartitionChangeBuilder {
    */
   setTargetLeaderRecoveryState(state: number): this {
     this.#targetLeaderRecoveryState = state;
+    return this;
+  }
+
+  /** The replica list to write (a reassignment's union of target and removing replicas, or its revert). */
+  setTargetReplicas(replicas: readonly number[]): this {
+    this.#targetReplicas = replicas;
+    return this;
+  }
+
+  setTargetAdding(adding: readonly number[]): this {
+    this.#targetAdding = adding;
+    return this;
+  }
+
+  setTargetRemoving(removing: readonly number[]): this {
+    this.#targetRemoving = removing;
     return this;
   }
 
@@ -193,29 +222,65 @@ export class PartitionChangeBuilder {
   #electLeader(): { node: number; unclean: boolean } {
     const p = this.#partition;
     if (this.#election === 'PREFERRED') {
-      const preferred = p.replicas[0];
+      const preferred = this.#targetReplicas[0];
       if (preferred !== undefined && this.#isValidNewLeader(preferred)) return { node: preferred, unclean: false };
       if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
-      const online = p.replicas.slice(1).find((r) => this.#isValidNewLeader(r));
+      const online = this.#targetReplicas.slice(1).find((r) => this.#isValidNewLeader(r));
       if (online !== undefined) return { node: online, unclean: false };
       const lastKnown = this.#lastKnownLeader();
       return lastKnown === null ? { node: NO_LEADER, unclean: false } : { node: lastKnown, unclean: true };
     }
     if (this.#isValidNewLeader(p.leader)) return { node: p.leader, unclean: false };
-    const online = p.replicas.find((r) => this.#isValidNewLeader(r));
+    const online = this.#targetReplicas.find((r) => this.#isValidNewLeader(r));
     if (online !== undefined) return { node: online, unclean: false };
     const lastKnown = this.#lastKnownLeader();
     if (lastKnown !== null) return { node: lastKnown, unclean: true };
     if (this.#election === 'UNCLEAN') {
-      const unclean = p.replicas.find((r) => this.#isAcceptableLeader(r));
+      const unclean = this.#targetReplicas.find((r) => this.#isAcceptableLeader(r));
       if (unclean !== undefined) return { node: unclean, unclean: true };
     }
     return { node: NO_LEADER, unclean: false };
   }
 
+  /** Kafka's completeReassignmentIfNeeded: the targets of a reassignment whose adding replicas are all in the target ISR. */
+  #completeReassignmentIfNeeded(): void {
+    const completed = maybeCompleteReassignment({ replicas: this.#targetReplicas, adding: this.#targetAdding, removing: this.#targetRemoving }, this.#targetIsr);
+    if (completed === null) return;
+    this.#targetIsr = completed.isr;
+    this.#targetReplicas = completed.replicas;
+    this.#targetAdding = [];
+    this.#targetRemoving = [];
+  }
+
+  /**
+   * Kafka's triggerLeaderEpochBumpForReplicaReassignmentIfNeeded: a replica leaving the replica set must not be
+   * able to fetch (and so hold the high watermark or join the ISR) in the leader epoch it knew.
+   */
+  #bumpLeaderEpochForReassignment(record: PartitionChangeRecord): void {
+    if (record.leader !== NO_LEADER_CHANGE) return;
+    if (!this.#partition.replicas.every((r) => this.#targetReplicas.includes(r))) record.leader = this.#partition.leader;
+  }
+
+  /**
+   * Kafka's setAssignmentChanges: replicas, adding and removing replicas that differ from the partition's. The
+   * directories follow the replicas (a kept replica keeps its directory, a new one has none: MIGRATING) from
+   * metadata.version 3.7-IV2 on.
+   */
+  #setAssignmentChanges(record: PartitionChangeRecord): void {
+    const p = this.#partition;
+    if (this.#targetReplicas.length > 0 && !sameList(this.#targetReplicas, p.replicas)) {
+      record.replicas = [...this.#targetReplicas];
+      // Records before metadata.version 3.7-IV2 carry no directories (all MIGRATING then, which merging keeps).
+      if (metadataVersionSupports.directoryAssignment(this.#metadataVersion)) record.directories = this.#targetReplicas.map((r) => (p.replicas.includes(r) ? (p.directories[p.replicas.indexOf(r)] ?? MIGRATING_DIRECTORY) : MIGRATING_DIRECTORY));
+    }
+    if (!sameList(this.#targetRemoving, p.removingReplicas)) record.removingReplicas = [...this.#targetRemoving];
+    if (!sameList(this.#targetAdding, p.addingReplicas)) record.addingReplicas = [...this.#targetAdding];
+  }
+
   /** The record, or null when nothing changes. */
   build(): PartitionChange | null {
     const p = this.#partition;
+    this.#completeReassignmentIfNeeded();
     const record: PartitionChangeRecord = {
       partitionId: this.#partitionId,
       topicId: this.#topicId,
@@ -241,6 +306,7 @@ export class PartitionChangeBuilder {
         if (p.leaderRecoveryState !== LEADER_RECOVERING) record.leaderRecoveryState = LEADER_RECOVERING;
       }
     }
+    this.#bumpLeaderEpochForReassignment(record);
     this.#maybeUpdateRecordElr(record);
     if (record.isr === null && (this.#targetIsr.length > 0 || this.#elrEnabled) && !sameList(this.#targetIsr, p.isr)) record.isr = [...this.#targetIsr];
     if (
@@ -252,6 +318,7 @@ export class PartitionChangeBuilder {
       record.leader = p.leader;
     }
     this.#maybeUpdateLastKnownLeader(record);
+    this.#setAssignmentChanges(record);
     if (this.#targetLeaderRecoveryState !== p.leaderRecoveryState) record.leaderRecoveryState = this.#targetLeaderRecoveryState;
     if (isNoOp(record)) return null;
     return { type: 'PartitionChangeRecord', version: partitionChangeRecordVersion(this.#metadataVersion), data: record, unclean };
@@ -265,7 +332,10 @@ function isNoOp(record: PartitionChangeRecord): boolean {
     record.isr === null &&
     record.leaderRecoveryState === -1 &&
     record.eligibleLeaderReplicas === null &&
-    record.lastKnownElr === null
+    record.lastKnownElr === null &&
+    record.replicas === null &&
+    record.addingReplicas === null &&
+    record.removingReplicas === null
   );
 }
 

@@ -25,6 +25,11 @@ import { BrokerStateHandlers, MAX_ELECTIONS_PER_IMBALANCE, type BrokerHeartbeatI
 import { PeriodicTaskControlManager } from './periodic-task-control-manager.ts';
 import { alterPartition } from './alter-partition.ts';
 import { electLeaders, maybeBalancePartitionLeaders } from './elect-leaders.ts';
+import { alterPartitionReassignments, listPartitionReassignments } from './reassignment.ts';
+import type { AlterPartitionReassignmentsRequest } from '../protocol/generated/messages/alter-partition-reassignments-request.ts';
+import type { AlterPartitionReassignmentsResponse } from '../protocol/generated/messages/alter-partition-reassignments-response.ts';
+import type { ListPartitionReassignmentsRequest } from '../protocol/generated/messages/list-partition-reassignments-request.ts';
+import type { ListPartitionReassignmentsResponse } from '../protocol/generated/messages/list-partition-reassignments-response.ts';
 import type { ElectLeadersRequest } from '../protocol/generated/messages/elect-leaders-request.ts';
 import type { ElectLeadersResponse } from '../protocol/generated/messages/elect-leaders-response.ts';
 import type { AlterPartitionRequest } from '../protocol/generated/messages/alter-partition-request.ts';
@@ -445,6 +450,32 @@ export class QuorumController {
       await this.#commit(epoch, image, records, false);
       return response;
     });
+  }
+
+  /**
+   * AlterPartitionReassignments (KIP-455; see {@link alterPartitionReassignments} for the outcomes): the request's
+   * PartitionChangeRecords are committed atomically before the answer. The adding replicas then catch up; the
+   * leader's AlterPartition that brings the last one into the ISR completes the reassignment.
+   * @throws NotControllerError.
+   */
+  alterPartitionReassignments(request: AlterPartitionReassignmentsRequest): Promise<Input<AlterPartitionReassignmentsResponse>> {
+    return this.#enqueue(async (epoch) => {
+      const image = this.#options.image();
+      const { records, response } = alterPartitionReassignments(image, request, {
+        uncleanLeaderElectionEnabled: (img, topic) => this.#configs.uncleanLeaderElectionEnabled(img, topic, this.#options.uncleanLeaderElectionEnable),
+        logger: this.#options.logger,
+      });
+      await this.#commit(epoch, image, records);
+      return response;
+    });
+  }
+
+  /**
+   * ListPartitionReassignments (KIP-455): the running reassignments in the committed image, read in order with the
+   * writes. @throws NotControllerError.
+   */
+  listPartitionReassignments(request: ListPartitionReassignmentsRequest): Promise<Input<ListPartitionReassignmentsResponse>> {
+    return this.#enqueue(async () => listPartitionReassignments(this.#options.image(), request));
   }
 
   /** ControllerRegistration (KIP-919): a RegisterControllerRecord. @throws NotControllerError; ApiError UNSUPPORTED_VERSION (35). */

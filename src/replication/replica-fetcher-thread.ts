@@ -13,6 +13,7 @@ import type { PartitionLog } from './partition-log.ts';
 import { FetchSessionHandler, type FetchPartitionData, type FetchSessionRequest } from './fetch-session-handler.ts';
 import type { BrokerEndPoint, LeaderEndPoint } from './leader-end-point.ts';
 import type { Timer } from './timer.ts';
+import type { ReplicaQuota } from './replication-quota-manager.ts';
 
 /** Where a follower starts fetching a partition from its leader (Kafka's InitialFetchState). */
 export interface InitialFetchState {
@@ -61,6 +62,12 @@ export interface ReplicaFetcherThreadOptions<L extends PartitionLog> {
   /** This broker's id (the Fetch's replica id). */
   readonly replicaId: number;
   readonly config: ReplicaFetcherConfig;
+  /**
+   * follower.replication.throttled.rate over follower.replication.throttled.replicas (none: unthrottled): a
+   * throttled partition that is not caught up is left out of the fetches while the quota is exceeded (Kafka's
+   * shouldFollowerThrottle); the bytes fetched for throttled partitions are recorded.
+   */
+  readonly quota?: ReplicaQuota;
   /** The hosted partition (the ReplicaManager's), undefined when it is gone. */
   partition(tp: TopicPartition): Partition<L> | undefined;
   /**
@@ -251,6 +258,13 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
     return Math.max(1, Math.ceil(wait));
   }
 
+  /** Kafka's shouldFollowerThrottle: not caught up with the leader's high watermark (lag unknown or > 0), throttled, over quota. */
+  #shouldFollowerThrottle(s: PartitionFetchState): boolean {
+    const quota = this.#o.quota;
+    if (quota === undefined || s.lag === 0n) return false;
+    return quota.isThrottled(s.topicPartition) && quota.isQuotaExceeded();
+  }
+
   /** The next Fetch, or null when no partition is ready and none must be forgotten. */
   #buildFetch(): { request: Input<FetchRequest>; session: FetchSessionRequest } | null {
     const now = this.#o.time.hiResClockMs();
@@ -260,6 +274,7 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
       if (s.state !== 'fetching' || s.delayedUntilMs > now) continue;
       const partition = this.#o.partition(s.topicPartition);
       if (partition === undefined) continue;
+      if (this.#shouldFollowerThrottle(s)) continue;
       ready.push({
         topic: s.topicPartition.topic,
         partition: s.topicPartition.partition,
@@ -406,7 +421,10 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
       }
       const records = data.records;
       if (records !== null && !Buffer.isBuffer(records)) throw new Error(`records of ${key} are not bytes`);
-      if (records !== null && records.length > 0) info = await partition.appendRecordsToFollower(records);
+      if (records !== null && records.length > 0) {
+        if (this.#o.quota?.isThrottled(state.topicPartition) === true) this.#o.quota.record(records.length);
+        info = await partition.appendRecordsToFollower(records);
+      }
       if (this.#states.get(key) !== state) return;
       if (log.updateHighWatermark(data.highWatermark)) this.#o.completeDelayedFetchRequests?.(state.topicPartition);
       if (data.logStartOffset > log.logStartOffset) {

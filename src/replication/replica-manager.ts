@@ -15,6 +15,7 @@ import { Partition, type AlterPartitionSubmitter, type DivergingEpoch, type Part
 import type { PartitionLog, PartitionLogManager } from './partition-log.ts';
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
 import { deleteStrayLogs } from './delete-stray-logs.ts';
+import type { ReplicaQuota } from './replication-quota-manager.ts';
 import { ReplicaFetcherManager } from './replica-fetcher-manager.ts';
 import { ReplicaFetcherThread, type InitialFetchState, type ReplicaFetcherConfig } from './replica-fetcher-thread.ts';
 import type { BrokerEndPoint, LeaderEndPoint } from './leader-end-point.ts';
@@ -104,6 +105,8 @@ export interface FollowerOptions {
   readonly fetcher: ReplicaFetcherConfig;
   /** num.replica.fetchers (read when partitions are added). */
   numFetchers(): number;
+  /** follower.replication.throttled.rate over follower.replication.throttled.replicas (none: unthrottled). */
+  readonly quota?: ReplicaQuota;
 }
 
 export interface ReplicaManagerOptions<L extends PartitionLog = UnifiedLog> {
@@ -113,6 +116,11 @@ export interface ReplicaManagerOptions<L extends PartitionLog = UnifiedLog> {
   logger: Logger;
   /** Effective log config of a topic (topic overrides over broker defaults). */
   logConfig(topic: string): LogConfig;
+  /**
+   * leader.replication.throttled.rate over leader.replication.throttled.replicas (none: unthrottled): what this
+   * leader returns to followers outside the ISR (Kafka's ReplicationQuotaManager of QuotaType.LEADER_REPLICATION).
+   */
+  leaderQuota?: ReplicaQuota;
   /** min.insync.replicas of a topic. */
   minInsyncReplicas(topic: string): number;
   validate: ProduceValidator;
@@ -263,6 +271,7 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
         leader: follower.leaderEndPoint(leader, fetcherId),
         replicaId: options.nodeId,
         config: follower.fetcher,
+        quota: follower.quota,
         partition: (tp) => this.getPartition(tp),
         completeDelayedFetchRequests: (tp) => this.fetchPurgatory.checkAndComplete(topicPartitionKey(tp)),
         time: options.time,
@@ -631,12 +640,16 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
   /**
    * Reads every partition once (Kafka's `readFromLocalLog`); returns results and the bytes read. A follower's
    * fetch updates its replica state only on the first read of a request (`updateFetchState`), not when a waiting
-   * fetch is read again.
+   * fetch is read again. A throttled partition (leader quota) read for a follower outside the ISR returns no
+   * records while the quota is exceeded (Kafka's shouldLeaderThrottle); `throttledBytes` is what the results hold
+   * for throttled partitions, recorded into the quota once they are sent.
    */
-  async #readFromLocalLog(params: FetchParams, updateFetchState: boolean): Promise<{ results: FetchPartitionResult[]; bytes: number; respondNow: boolean }> {
+  async #readFromLocalLog(params: FetchParams, updateFetchState: boolean): Promise<{ results: FetchPartitionResult[]; bytes: number; respondNow: boolean; throttledBytes: number }> {
     let remaining = params.maxBytes;
     let bytes = 0;
+    let throttledBytes = 0;
     let respondNow = false;
+    const quota = params.replicaId >= 0 ? this.#options.leaderQuota : undefined;
     const results: FetchPartitionResult[] = [];
     const isFollower = params.replicaId >= 0;
     for (const req of params.partitions) {
@@ -683,11 +696,14 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
         let records: ExternalRecords | null = null;
         // read_committed: the aborted transactions overlapping the bytes returned (an empty list without data).
         let abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null = params.isolationLevel === 1 ? [] : null;
-        if (req.fetchOffset < maxOffset && (limit > 0 || bytes === 0)) {
+        const throttled = quota?.isThrottled(req.topicPartition) === true;
+        const held = throttled && !p.isr.includes(params.replicaId) && quota!.isQuotaExceeded();
+        if (req.fetchOffset < maxOffset && (limit > 0 || bytes === 0) && !held) {
           const info = await log.read(req.fetchOffset, Math.max(limit, 1), maxOffset, bytes === 0);
           if (info.records !== null && info.records.sizeInBytes > 0) {
             records = info.records;
             bytes += info.records.sizeInBytes;
+            if (throttled) throttledBytes += info.records.sizeInBytes;
             remaining -= info.records.sizeInBytes;
             if (abortedTransactions !== null) abortedTransactions = log.abortedTransactionsForRead(info).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
           }
@@ -707,7 +723,13 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
         });
       }
     }
-    return { results, bytes, respondNow };
+    return { results, bytes, respondNow, throttledBytes };
+  }
+
+  /** The results of a read that is answered: its throttled bytes count against the leader quota (Kafka's KafkaApis records them as it sends). */
+  #answer(read: { results: FetchPartitionResult[]; throttledBytes: number }): FetchPartitionResult[] {
+    if (read.throttledBytes > 0) this.#options.leaderQuota?.record(read.throttledBytes);
+    return read.results;
   }
 
   /** Releases the file slices of results that will not be sent. */
@@ -723,7 +745,7 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
     const versionBeforeRead = this.fetchPurgatory.version;
     const first = await this.#readFromLocalLog(params, true);
     if (params.maxWaitMs <= 0 || first.bytes >= params.minBytes || first.respondNow || params.partitions.length === 0) {
-      return first.results;
+      return this.#answer(first);
     }
     this.#release(first.results);
     return new Promise((resolve) => {
@@ -739,7 +761,7 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
             }
             if (attempt.bytes >= params.minBytes || attempt.respondNow) {
               finished = true;
-              resolve(attempt.results);
+              resolve(this.#answer(attempt));
               return true;
             }
             this.#release(attempt.results);
@@ -749,7 +771,7 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
             if (finished) return;
             finished = true;
             const last = await this.#readFromLocalLog(params, false);
-            resolve(last.results);
+            resolve(this.#answer(last));
           },
         },
         params.partitions.map((p) => topicPartitionKey(p.topicPartition)),

@@ -8,6 +8,7 @@ import { BACKGROUND_TIMER } from '../replication/timer.ts';
 import type { NodeToControllerChannel } from './node-to-controller-channel.ts';
 import { RemoteLeaderEndPoint } from './remote-leader-end-point.ts';
 import type { SharedServer } from './shared-server.ts';
+import { ReplicationQuotaManager } from '../replication/replication-quota-manager.ts';
 
 /** Kafka's replica fetchers allow a response this much larger than replica.fetch.response.max.bytes (headers). */
 const RESPONSE_OVERHEAD_BYTES = 1 << 20;
@@ -22,6 +23,8 @@ const ALTER_PARTITION_VERSION = 3;
 export interface BrokerReplication {
   /** The replica fetchers' connections to the leaders and their settings (ReplicaManagerOptions.follower). */
   readonly follower: FollowerOptions;
+  /** leader.replication.throttled.rate over the leader-side throttled replicas (ReplicaManagerOptions.leaderQuota). */
+  readonly leaderQuota: ReplicationQuotaManager;
   /** ISR changes to the active controller over `channel` (ReplicaManagerOptions.alterPartitionManager). */
   readonly alterPartitionManager: AlterPartitionManager;
   /** Fails the queued ISR changes and closes the channel (after the ReplicaManager shut down). */
@@ -54,7 +57,18 @@ function fetcherConfig(config: KafkaConfig): FollowerOptions['fetcher'] {
 export function brokerReplication(shared: SharedServer, channel: NodeToControllerChannel, brokerEpoch: () => bigint): BrokerReplication {
   const { config, nodeId, time, logger } = shared;
   const requestTimeoutMs = config.getInt('replica.socket.timeout.ms');
+  // Kafka's QuotaType.LEADER_REPLICATION and FOLLOWER_REPLICATION; the rates are read at each check (dynamic).
+  const quota = (rateBytesPerSecond: () => number, throttledReplicas: (topic: string) => readonly string[]) =>
+    new ReplicationQuotaManager({
+      now: () => time.milliseconds(),
+      rateBytesPerSecond,
+      numSamples: config.getInt('replication.quota.window.num'),
+      windowMs: config.getInt('replication.quota.window.size.seconds') * 1000,
+      throttledReplicas,
+      brokerId: nodeId,
+    });
   const follower: FollowerOptions = {
+    quota: quota(() => shared.currentConfig.getLong('follower.replication.throttled.rate'), (topic) => shared.topicLogConfigFor(topic).followerReplicationThrottledReplicas),
     interBrokerListenerName: config.interBrokerListenerName,
     fetcher: fetcherConfig(config),
     numFetchers: () => shared.currentConfig.getInt('num.replica.fetchers'),
@@ -83,6 +97,7 @@ export function brokerReplication(shared: SharedServer, channel: NodeToControlle
   });
   return {
     follower,
+    leaderQuota: quota(() => shared.currentConfig.getLong('leader.replication.throttled.rate'), (topic) => shared.topicLogConfigFor(topic).leaderReplicationThrottledReplicas),
     alterPartitionManager,
     close() {
       alterPartitionManager.close();

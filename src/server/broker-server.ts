@@ -198,6 +198,7 @@ export class BrokerServer {
       alterPartitionManager: replication.alterPartitionManager,
       brokerEpoch,
       follower: replication.follower,
+      leaderQuota: replication.leaderQuota,
       incarnationId,
       replicaSelector: replicaSelectorOf(config.getString('replica.selector.class')),
       validate: async (records, tp, produceVersion) => {

@@ -45,6 +45,8 @@ import { electLeadersHandler } from '../controller-apis/elect-leaders.ts';
 import { createAclsHandler } from '../controller-apis/create-acls.ts';
 import { deleteAclsHandler } from '../controller-apis/delete-acls.ts';
 import { describeAclsHandler } from './describe-acls.ts';
+import { alterPartitionReassignmentsHandler } from '../controller-apis/alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from '../controller-apis/list-partition-reassignments.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -66,6 +68,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   forwardToController(alterConfigsHandler),
   forwardToController(incrementalAlterConfigsHandler),
   forwardToController(electLeadersHandler),
+  forwardToController(alterPartitionReassignmentsHandler),
+  forwardToController(listPartitionReassignmentsHandler),
   describeClusterHandler,
   describeLogDirsHandler,
   offsetForLeaderEpochHandler,

@@ -19,11 +19,14 @@ import { electLeadersHandler } from './elect-leaders.ts';
 import { createAclsHandler } from './create-acls.ts';
 import { deleteAclsHandler } from './delete-acls.ts';
 import { describeAclsHandler } from '../apis/describe-acls.ts';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
  * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
- * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), the metadata writes
+ * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), partition
+ * reassignments (AlterPartitionReassignments, ListPartitionReassignments), the metadata writes
  * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, CreateAcls, DeleteAcls),
  * DescribeAcls from the node's own ACL cache,
  * Envelope, in which brokers pass their clients' metadata writes on (KIP-590), and DescribeCluster for
@@ -39,6 +42,8 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   allocateProducerIdsHandler,
   alterPartitionHandler,
   electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   controllerDescribeClusterHandler,
   envelopeHandler,
   createTopicsHandler,

@@ -111,6 +111,14 @@ const EXPECTATIONS: Record<string, (version: number) => Expectation> = {
     errors: [...(v >= 1 ? ['errorCode'] : []), 'replicaElectionResults[].partitionResult[].errorCode'],
     mirror: topicsAndPartitions('topicPartitions', 'topic', 'partitions[]', 'replicaElectionResults', 'topic', 'partitionResult[].partitionId'),
   }),
+  AlterPartitionReassignments: () => ({
+    errors: ['errorCode', 'responses[].partitions[].errorCode'],
+    mirror: topicsAndPartitions('topics', 'name', 'partitions[].partitionIndex', 'responses', 'name', 'partitions[].partitionIndex'),
+  }),
+  ListPartitionReassignments: () => ({
+    errors: ['errorCode'],
+    mirror: topicsAndPartitions('topics', 'name', 'partitionIndexes[]', 'topics', 'name', 'partitions[].partitionIndex'),
+  }),
   OffsetDelete: () => ({ errors: ['errorCode'] }),
   DescribeCluster: () => ({ errors: ['errorCode'] }),
   DescribeProducers: () => ({
