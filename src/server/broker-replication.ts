@@ -1,4 +1,5 @@
 import type { KafkaConfig } from '../config/kafka-config.ts';
+import type { FramePool } from '../network/frame-pool.ts';
 import { NetworkClient } from '../network/network-client.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
@@ -50,8 +51,10 @@ function fetcherConfig(config: KafkaConfig): FollowerOptions['fetcher'] {
  * `close`).
  * Only PLAINTEXT inter-broker listeners are reachable (the NetworkClient's transport).
  * @param brokerEpoch this broker's epoch, from its registration (-1n before it registered).
+ * @param framePool memory of the fetchers' response frames, shared by all of them (each fetcher releases a
+ *   response once its records are appended); only its memory is used, not its admission budget.
  */
-export function brokerReplication(shared: SharedServer, channel: NodeToControllerChannel, brokerEpoch: () => bigint): BrokerReplication {
+export function brokerReplication(shared: SharedServer, channel: NodeToControllerChannel, brokerEpoch: () => bigint, framePool: FramePool): BrokerReplication {
   const { config, nodeId, time, logger } = shared;
   const requestTimeoutMs = config.getInt('replica.socket.timeout.ms');
   const follower: FollowerOptions = {
@@ -67,6 +70,7 @@ export function brokerReplication(shared: SharedServer, channel: NodeToControlle
         requestTimeoutMs,
         maxInFlightRequestsPerConnection: 1,
         maxResponseBytes: Math.max(104_857_600, config.getInt('replica.fetch.response.max.bytes') + RESPONSE_OVERHEAD_BYTES),
+        framePool,
         logger: logger.child({ component: 'ReplicaFetcher', clientId, leader: leader.nodeId }),
       });
       return new RemoteLeaderEndPoint({ leader, client, replicaId: nodeId, requestTimeoutMs });

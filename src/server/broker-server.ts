@@ -180,7 +180,12 @@ export class BrokerServer {
     let lifecycle: BrokerLifecycleManager | null = null;
     const incarnationId = randomUuid();
     const brokerEpoch = (): bigint => lifecycle?.brokerEpoch ?? -1n;
-    const replication = brokerReplication(shared, alterPartitionChannel, brokerEpoch);
+    // Request frames and the replica fetchers' response frames share one pool of memory (a leader's produce
+    // requests and a follower's fetch responses are the same batches); the budget applies to requests only.
+    const framePool = options.framePool instanceof FramePool
+      ? options.framePool
+      : new FramePool({ ...options.framePool, maxQueuedBytes: config.getLong('queued.max.request.bytes') });
+    const replication = brokerReplication(shared, alterPartitionChannel, brokerEpoch, framePool);
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
@@ -356,9 +361,6 @@ export class BrokerServer {
     loader.installPublisher(autoTopicCreation);
 
     let kafkaApis: KafkaApis<BrokerServices> | undefined;
-    const framePool = options.framePool instanceof FramePool
-      ? options.framePool
-      : new FramePool({ ...options.framePool, maxQueuedBytes: config.getLong('queued.max.request.bytes') });
     const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
     const services: BrokerServices = {
       nodeId,

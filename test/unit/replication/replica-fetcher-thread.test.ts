@@ -138,3 +138,72 @@ test('the truncation offset: the diverging epoch\'s end bounded by this log\'s o
   // An epoch this log does not have (1): the end of its largest epoch below it (0 ends at 3).
   assert.equal(ReplicaFetcherThread.truncationOffset(log, 1, 5n), 3n);
 });
+
+test('each fetch response is released once, after its records are in the log: poisoning it then leaves the log intact', async () => {
+  const tp = { topic: 't', partition: 2 };
+  const log = await UnifiedLog.open(join(root, 't-2'), tp, logConfig({}));
+  logs.push(log);
+  const follower = new Partition(tp, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
+    nodeId: 2,
+    time: SystemTime,
+    logger: rootLogger,
+    replicaLagTimeMaxMs: 30_000,
+    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
+    minInsyncReplicas: () => 1,
+    metadata: () => EMPTY_IMAGE,
+    brokerEpoch: () => 2n,
+    tryCompleteDelayedRequests: () => undefined,
+  });
+  follower.makeFollower(registration(1, 0));
+  // The leader's log: 20 batches of 50 records; each answer carries the next batch, in a frame of its own that
+  // releaseResponse poisons (as FramePool({ poison: true }) does) before the next fetch may reuse it.
+  const batches = Array.from({ length: 20 }, (_, i) => buildBatch(simpleRecords(50), { baseOffset: i * 50, partitionLeaderEpoch: 0 }));
+  const frames = new Map<FetchResponse, Buffer>();
+  let released = 0;
+  let doubleReleases = 0;
+  const leader: LeaderEndPoint = {
+    leader: { nodeId: 1, host: '127.0.0.1', port: 1 },
+    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
+      const offset = Number(request.topics![0]!.partitions![0]!.fetchOffset!);
+      const batch = batches[offset / 50];
+      const frame = batch === undefined ? null : Buffer.from(batch);
+      const data = partitionData({ partitionIndex: 2, highWatermark: 1000n, records: frame });
+      const response = { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: tp.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
+      if (frame !== null) frames.set(response, frame);
+      if (frame === null) await new Promise((r) => setTimeout(r, 5));
+      return response;
+    },
+    releaseResponse(response: FetchResponse): void {
+      const frame = frames.get(response);
+      if (frame === undefined) return;
+      if (frame[0] === 0xee) doubleReleases++;
+      frame.fill(0xee);
+      released++;
+    },
+    async listOffset() {
+      throw new Error('unused');
+    },
+    close() {},
+  };
+  const thread = new ReplicaFetcherThread({
+    name: 'ReplicaFetcherThread-0-1',
+    leader,
+    replicaId: 2,
+    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
+    partition: () => follower,
+    time: SystemTime,
+    timer: SYSTEM_TIMER,
+    logger: rootLogger,
+  });
+  thread.addPartitions([{ topicPartition: tp, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 0, initOffset: 0n }]);
+  thread.start();
+  try {
+    await waitFor('the follower to replicate the 1,000 records', () => log.logEndOffset === 1000n, 5000, 5);
+  } finally {
+    await thread.shutdown();
+  }
+  assert.equal(released, 20, 'every response with records was released');
+  assert.equal(doubleReleases, 0);
+  const read = await log.read(0n, 1 << 22, null, true);
+  assert.deepEqual(await read.records.readInto(), Buffer.concat(batches), 'the log holds the leader\'s bytes, not poison');
+});
