@@ -114,6 +114,11 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
     return this.#states.size;
   }
 
+  /** The fetch states of every partition of this fetcher (metrics: their lag). */
+  fetchStates(): IterableIterator<PartitionFetchState> {
+    return this.#states.values();
+  }
+
   /** The fetch state of a partition (tests, the simulation). */
   fetchState(tp: TopicPartition): PartitionFetchState | undefined {
     return this.#states.get(topicPartitionKey(tp));

@@ -4,7 +4,8 @@ import { NetworkClient } from '../network/network-client.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
 import { AlterPartitionManager } from '../replication/alter-partition-manager.ts';
-import type { FollowerOptions } from '../replication/replica-manager.ts';
+import type { FollowerOptions, ReplicaManager } from '../replication/replica-manager.ts';
+import type { FetcherLag, ReplicaManagerMetricSource } from '../observability/replica-manager-metrics.ts';
 import { BACKGROUND_TIMER } from '../replication/timer.ts';
 import type { NodeToControllerChannel } from './node-to-controller-channel.ts';
 import { RemoteLeaderEndPoint } from './remote-leader-end-point.ts';
@@ -91,6 +92,21 @@ export function brokerReplication(shared: SharedServer, channel: NodeToControlle
     close() {
       alterPartitionManager.close();
       channel.close();
+    },
+  };
+}
+
+/** What the ReplicaManager metrics read of `replicaManager` at each scrape: its partitions and its fetchers' lags. */
+export function replicaManagerMetricSource(replicaManager: ReplicaManager): ReplicaManagerMetricSource {
+  return {
+    partitions: () => replicaManager.allPartitions(),
+    offlineReplicaCount: () => replicaManager.offlineReplicaCount(),
+    *fetcherLags(): Iterable<FetcherLag> {
+      for (const fetcher of replicaManager.fetcherManager?.fetchers.values() ?? []) {
+        for (const s of fetcher.fetchStates()) {
+          yield { clientId: fetcher.name, topic: s.topicPartition.topic, partition: s.topicPartition.partition, lag: s.lag };
+        }
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import { randomUuid } from '../common/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
+import { ReplicaManagerMetrics } from '../observability/replica-manager-metrics.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { NetworkClient } from '../network/network-client.ts';
@@ -7,7 +8,7 @@ import { connectionQuotaConfig, socketServerSettings } from './socket-server-con
 import type { RequestContext } from '../network/request-handler.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
-import { brokerReplication, type BrokerReplication } from './broker-replication.ts';
+import { brokerReplication, replicaManagerMetricSource, type BrokerReplication } from './broker-replication.ts';
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.ts';
 import { AddPartitionsToTxnManager } from './add-partitions-to-txn-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
@@ -186,6 +187,7 @@ export class BrokerServer {
       ? options.framePool
       : new FramePool({ ...options.framePool, maxQueuedBytes: config.getLong('queued.max.request.bytes') });
     const replication = brokerReplication(shared, alterPartitionChannel, brokerEpoch, framePool);
+    const replicationMetrics = new ReplicaManagerMetrics(metrics.registry);
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
@@ -195,6 +197,7 @@ export class BrokerServer {
       minInsyncReplicas: (topic) => shared.topicLogConfigFor(topic).minInsyncReplicas,
       replicaLagTimeMaxMs: config.getLong('replica.lag.time.max.ms'),
       alterPartitionManager: replication.alterPartitionManager,
+      isrChangeListener: replicationMetrics,
       brokerEpoch,
       follower: replication.follower,
       incarnationId,
@@ -214,6 +217,7 @@ export class BrokerServer {
         return validated;
       },
     });
+    replicationMetrics.attach(replicaManagerMetricSource(replicaManager));
     loader.installPublisher(replicaManager);
 
     const forwardingManager = new ForwardingManager({
