@@ -134,7 +134,13 @@ export class NodeConnection {
     this.#p = params;
     this.endpoint = params.endpoint;
     this.#address = `${params.endpoint.host}:${params.endpoint.port}`;
-    this.#decoder = new FrameDecoder(params.maxResponseBytes, params.framePool === undefined ? undefined : responseAllocator(params.framePool));
+    // Each response is received into one Buffer of its size (no chunks to assemble: a follower's Fetch responses
+    // are just above 1 MiB); its size is bounded by maxResponseBytes.
+    this.#decoder = new FrameDecoder(
+      params.maxResponseBytes,
+      params.framePool === undefined ? undefined : responseAllocator(params.framePool),
+      params.maxResponseBytes,
+    );
     const setupTimeoutMs = params.connectionSetupTimeoutMs;
     this.#setupDeadline = {
       deadlineMs: params.time.hiResClockMs() + setupTimeoutMs,
