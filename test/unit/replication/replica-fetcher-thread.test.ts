@@ -39,6 +39,24 @@ function registration(leader: number, leaderEpoch: number): PartitionRegistratio
   return { replicas: [1, 2, 3], isr: [1, 2, 3], removingReplicas: [], addingReplicas: [], directories: [], elr: [], lastKnownElr: [], leader, leaderRecoveryState: 0, leaderEpoch, partitionEpoch: leaderEpoch };
 }
 
+/** A Partition of broker 2 over a new log in `dir` (under the test's root), not yet given a role. */
+async function followerPartition(tp: { topic: string; partition: number }, dir: string): Promise<{ log: UnifiedLog; follower: Partition }> {
+  const log = await UnifiedLog.open(join(root, dir), tp, logConfig({}));
+  logs.push(log);
+  const follower = new Partition(tp, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
+    nodeId: 2,
+    time: SystemTime,
+    logger: rootLogger,
+    replicaLagTimeMaxMs: 30_000,
+    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
+    minInsyncReplicas: () => 1,
+    metadata: () => EMPTY_IMAGE,
+    brokerEpoch: () => 2n,
+    tryCompleteDelayedRequests: () => undefined,
+  });
+  return { log, follower };
+}
+
 function partitionData(partial: Partial<PartitionData>): PartitionData {
   return {
     partitionIndex: 0,
@@ -57,19 +75,7 @@ function partitionData(partial: Partial<PartitionData>): PartitionData {
 }
 
 test('a follower whose last epoch the new leader never had truncates to the diverging epoch\'s end, then appends the leader\'s batches', async () => {
-  const log = await UnifiedLog.open(join(root, 't-0'), TP, logConfig({}));
-  logs.push(log);
-  const follower = new Partition(TP, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
-    nodeId: 2,
-    time: SystemTime,
-    logger: rootLogger,
-    replicaLagTimeMaxMs: 30_000,
-    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
-    minInsyncReplicas: () => 1,
-    metadata: () => EMPTY_IMAGE,
-    brokerEpoch: () => 2n,
-    tryCompleteDelayedRequests: () => undefined,
-  });
+  const { log, follower } = await followerPartition(TP, 't-0');
   // From the old leader: offsets 0-2 in epoch 0 (committed: the high watermark is 3), 3-5 in epoch 1 (never
   // replicated to the new leader).
   follower.makeFollower(registration(1, 1));
@@ -141,19 +147,7 @@ test('the truncation offset: the diverging epoch\'s end bounded by this log\'s o
 
 test('each fetch response is released once, after its records are in the log: poisoning it then leaves the log intact', async () => {
   const tp = { topic: 't', partition: 2 };
-  const log = await UnifiedLog.open(join(root, 't-2'), tp, logConfig({}));
-  logs.push(log);
-  const follower = new Partition(tp, 'AAAAAAAAAAAAAAAAAAAABQ', log, {
-    nodeId: 2,
-    time: SystemTime,
-    logger: rootLogger,
-    replicaLagTimeMaxMs: 30_000,
-    alterPartitionManager: { submit: () => Promise.reject(new Error('unused')) },
-    minInsyncReplicas: () => 1,
-    metadata: () => EMPTY_IMAGE,
-    brokerEpoch: () => 2n,
-    tryCompleteDelayedRequests: () => undefined,
-  });
+  const { log, follower } = await followerPartition(tp, 't-2');
   follower.makeFollower(registration(1, 0));
   // The leader's log: 20 batches of 50 records; each answer carries the next batch, in a frame of its own that
   // releaseResponse poisons (as FramePool({ poison: true }) does) before the next fetch may reuse it.
