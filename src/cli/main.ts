@@ -19,6 +19,8 @@ import { consumerGroupsCommand } from './consumer-groups-command.ts';
 import { getOffsetsCommand } from './get-offsets-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
+/** Environment variable by which tests poison recycled frame memory ('1'); see start(). */
+export const POISON_FRAMES_ENV = 'BROKER_TEST_POISON_FRAMES';
 
 /** Parses `key=value` (the value may contain '='). @throws Error naming the bad argument. */
 function parseOverride(arg: string, acc: Record<string, string>): Record<string, string> {
@@ -101,7 +103,11 @@ async function start(options: { config?: string; override: Record<string, string
   const { config, clusterId } = loaded;
   applyLogLevel(loaded, process.env);
   const formatClusterId = clusterId ?? (isSingleNodeQuorum(config) ? randomClusterId() : undefined);
-  const server = await KafkaRaftServer.start(config, { formatClusterId });
+  // Tests of real processes (test/cluster/) set this: every frame (requests, and the replica fetchers' responses)
+  // comes from the pool and recycled memory is filled with 0xEE, so that a path still reading a recycled frame
+  // sees garbage (a CRC or decode failure) instead of plausible stale bytes. Not a broker setting.
+  const poison = process.env[POISON_FRAMES_ENV] === '1';
+  const server = await KafkaRaftServer.start(config, poison ? { formatClusterId, framePool: { poison: true, minPooledBytes: 1 } } : { formatClusterId });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -16,6 +16,13 @@ export interface ClientResponse<T extends object = Record<string, unknown>> {
   readonly correlationId: number;
   /** From writing the request to decoding its response, in ms of the client's Time. */
   readonly latencyMs: number;
+  /**
+   * Gives the memory of the response frame back to the client's frame pool for reuse (NetworkClientOptions
+   * `framePool`). Byte fields of `body` (Fetch records) are views of that frame: call it only once nothing refers
+   * to the body or to any Buffer taken from it. Idempotent; without it (or without a pool) the frame is left to
+   * the GC.
+   */
+  releaseFrame(): void;
 }
 
 /** What a {@link ClientRequest} is made of; `minVersion..maxVersion` is already cut down to this client's codecs. */

@@ -7,6 +7,7 @@ import { API_MESSAGES } from '../protocol/generated/api-messages.ts';
 import { ClusterConnectionStates, type NodeConnectionStateView } from './cluster-connection-states.ts';
 import { ClientRequest, type ClientResponse, type RequestBody } from './client-request.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
+import type { FramePool } from './frame-pool.ts';
 import type { NodeApiVersions } from './node-api-versions.ts';
 import { NodeConnection, type NetworkClientMetrics, type NodeEndpoint } from './node-connection.ts';
 import { DisconnectException, NodeNotReadyError, UnsupportedVersionError } from './network-client-errors.ts';
@@ -67,6 +68,12 @@ export interface NetworkClientOptions {
    * clients have no limit, so a replica fetcher with a larger `replica.fetch.response.max.bytes` raises this.
    */
   readonly maxResponseBytes?: number;
+  /**
+   * Memory of response frames: frames in the pool's size range are recycled once the caller is done with them
+   * ({@link ClientResponse.releaseFrame}; a replica fetcher, whose ~1 MiB Fetch responses would otherwise each be
+   * a new Buffer for the GC). Only the pool's memory is used, not its admission budget. Default: plain Buffers.
+   */
+  readonly framePool?: FramePool;
   /** KIP-511 client software name sent in ApiVersions v3+; default 'kafka-broker'. */
   readonly clientSoftwareName?: string;
   /** KIP-511 client software version; default this package's version. */
@@ -141,6 +148,7 @@ export class NetworkClient {
   readonly #maxInFlight: number;
   readonly #maxQueued: number;
   readonly #maxResponseBytes: number;
+  readonly #framePool: FramePool | undefined;
   readonly #clientSoftwareName: string;
   readonly #clientSoftwareVersion: string;
   readonly #logger: Logger;
@@ -161,6 +169,7 @@ export class NetworkClient {
     this.#maxInFlight = checkInt('maxInFlightRequestsPerConnection', options.maxInFlightRequestsPerConnection ?? 5, 1);
     this.#maxQueued = checkInt('maxQueuedRequestsPerConnection', options.maxQueuedRequestsPerConnection ?? 1000, 1);
     this.#maxResponseBytes = checkInt('maxResponseBytes', options.maxResponseBytes ?? DEFAULT_SOCKET_REQUEST_MAX_BYTES, 0);
+    this.#framePool = options.framePool;
     this.#clientSoftwareName = options.clientSoftwareName ?? 'kafka-broker';
     this.#clientSoftwareVersion = options.clientSoftwareVersion ?? PACKAGE_VERSION;
     for (const [name, value] of [['clientSoftwareName', this.#clientSoftwareName], ['clientSoftwareVersion', this.#clientSoftwareVersion]]) {
@@ -351,6 +360,7 @@ export class NetworkClient {
       apiVersionsTimeoutMs: this.#requestTimeoutMs,
       maxInFlightRequests: this.#maxInFlight,
       maxResponseBytes: this.#maxResponseBytes,
+      framePool: this.#framePool,
       nextCorrelationId: () => this.#nextCorrelationId(),
       logger: this.#logger,
       metrics: this.#metrics,

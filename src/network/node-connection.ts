@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Time } from '../common/time.ts';
 import type { Logger } from '../observability/logger.ts';
-import { FrameDecoder } from '../protocol/framing.ts';
+import { FrameDecoder, type FrameAllocator } from '../protocol/framing.ts';
 import { Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
 import { encodeRequestHeader, sizeRequestHeader, type RequestHeader } from '../protocol/request-header.ts';
@@ -13,6 +13,7 @@ import type { ApiVersionsResponse } from '../protocol/generated/messages/api-ver
 import type { ConnectionState } from './cluster-connection-states.ts';
 import { ClientRequest, type ClientResponse } from './client-request.ts';
 import type { Deadline, DeadlineQueue } from './deadline-queue.ts';
+import type { FramePool } from './frame-pool.ts';
 import { NodeApiVersions } from './node-api-versions.ts';
 import {
   CorrelationIdMismatchError,
@@ -69,6 +70,8 @@ export interface NodeConnectionParams {
   readonly apiVersionsTimeoutMs: number;
   readonly maxInFlightRequests: number;
   readonly maxResponseBytes: number;
+  /** Memory of response frames (see NetworkClientOptions.framePool), or undefined for plain Buffers. */
+  readonly framePool: FramePool | undefined;
   readonly nextCorrelationId: () => number;
   readonly logger: Logger;
   readonly metrics: NetworkClientMetrics | undefined;
@@ -76,6 +79,21 @@ export interface NodeConnectionParams {
 }
 
 const API_VERSIONS = API_MESSAGES.get(ApiKeys.ApiVersions)!;
+const NO_RELEASE = (): void => undefined;
+
+/**
+ * Response frames from `pool`'s memory, without its admission budget (queued.max.request.bytes is about requests
+ * a broker receives): each response is bounded by maxResponseBytes and answers a request this client chose to send.
+ */
+function responseAllocator(pool: FramePool): FrameAllocator {
+  return {
+    tryReserve: () => true,
+    cancelReservation: () => undefined,
+    allocate: (size) => pool.allocate(size),
+    release: (buffer) => pool.release(buffer),
+    frameCompleted: () => undefined,
+  };
+}
 /** Newest stable ApiVersions version of our codecs: the first one tried (KIP-511: v3+ carries the software name). */
 const API_VERSIONS_MAX = API_VERSIONS.latestVersionUnstable ? API_VERSIONS.maxVersion - 1 : API_VERSIONS.maxVersion;
 
@@ -116,7 +134,13 @@ export class NodeConnection {
     this.#p = params;
     this.endpoint = params.endpoint;
     this.#address = `${params.endpoint.host}:${params.endpoint.port}`;
-    this.#decoder = new FrameDecoder(params.maxResponseBytes);
+    // Each response is received into one Buffer of its size (no chunks to assemble: a follower's Fetch responses
+    // are just above 1 MiB); its size is bounded by maxResponseBytes.
+    this.#decoder = new FrameDecoder(
+      params.maxResponseBytes,
+      params.framePool === undefined ? undefined : responseAllocator(params.framePool),
+      params.maxResponseBytes,
+    );
     const setupTimeoutMs = params.connectionSetupTimeoutMs;
     this.#setupDeadline = {
       deadlineMs: params.time.hiResClockMs() + setupTimeoutMs,
@@ -158,10 +182,18 @@ export class NodeConnection {
     // A factory may report readiness before it returns (an in-memory transport): that waits for the socket.
     let readyEarly = false;
     try {
-      socket = this.#p.socketFactory.connect(this.endpoint.host, this.endpoint.port, () => {
-        if (this.#socket === null) readyEarly = true;
-        else this.#onTransportReady();
-      });
+      // Reads straight into the frame being received (a large Fetch response is not copied out of 64 KiB 'data'
+      // chunks, each a new Buffer); a transport that cannot do it emits 'data' events instead.
+      const onread = { buffer: () => this.#decoder.readBuffer(), callback: (n: number) => this.#onRead(n) };
+      socket = this.#p.socketFactory.connect(
+        this.endpoint.host,
+        this.endpoint.port,
+        () => {
+          if (this.#socket === null) readyEarly = true;
+          else this.#onTransportReady();
+        },
+        onread,
+      );
     } catch (err) {
       this.#close(this.#disconnect(`could not be established: ${(err as Error).message}`, err));
       return;
@@ -310,10 +342,22 @@ export class NodeConnection {
     this.#p.metrics?.requestSent?.(this.nodeId, request.apiKey, frame.length);
   }
 
+  /** onread callback: `n` bytes landed in the decoder's read buffer; false stops reading (closed). */
+  #onRead(n: number): boolean {
+    if (this.#state === 'DISCONNECTED') return false;
+    this.#decoded(() => this.#decoder.commitRead(n));
+    return this.#closeError === null;
+  }
+
   #onData(chunk: Buffer): void {
+    this.#decoded(() => this.#decoder.push(chunk));
+  }
+
+  /** Runs one step of the decoder and handles the frames it completed. */
+  #decoded(step: () => Buffer[]): void {
     let frames: Buffer[];
     try {
-      frames = this.#decoder.push(chunk);
+      frames = step();
     } catch (err) {
       this.#close(this.#disconnect(`invalid response frame: ${(err as Error).message}`, err));
       return;
@@ -332,6 +376,14 @@ export class NodeConnection {
       return;
     }
     const api = API_MESSAGES.get(request.apiKey)!;
+    const pool = this.#p.framePool;
+    let released = false;
+    // Once only: after a first release the memory may already be another frame's.
+    const releaseFrame = pool === undefined ? NO_RELEASE : (): void => {
+      if (released) return;
+      released = true;
+      pool.release(frame);
+    };
     let body: object;
     let version = request.apiVersion;
     try {
@@ -339,6 +391,7 @@ export class NodeConnection {
       const header = decodeResponseHeader(r, responseHeaderVersion(request.apiKey, version));
       if (header.correlationId !== request.correlationId) {
         const mismatch = new CorrelationIdMismatchError(request.correlationId, header.correlationId);
+        releaseFrame();
         this.#close(this.#disconnect(mismatch.message, mismatch));
         return;
       }
@@ -350,6 +403,7 @@ export class NodeConnection {
       }
       body = api.decodeResponse(r, version);
     } catch (err) {
+      releaseFrame();
       this.#close(this.#disconnect(`could not decode the ${api.name} v${version} response: ${(err as Error).message}`, err));
       return;
     }
@@ -357,7 +411,7 @@ export class NodeConnection {
     this.#settle(request);
     const latencyMs = this.#p.time.hiResClockMs() - request.sentMs;
     this.#p.metrics?.responseReceived?.(this.nodeId, request.apiKey, frame.length + 4, latencyMs);
-    request.complete({ body, apiVersion: version, nodeId: this.nodeId, correlationId: request.correlationId, latencyMs });
+    request.complete({ body, apiVersion: version, nodeId: this.nodeId, correlationId: request.correlationId, latencyMs, releaseFrame });
   }
 
   #expire(request: ClientRequest): void {
@@ -391,6 +445,8 @@ export class NodeConnection {
       // Later 'error' and 'close' events of this socket reach #close again and are ignored.
       this.#socket.destroy();
     }
+    // The memory of a response cut short goes back to the pool.
+    this.#decoder.dispose();
     const pending = this.#inFlight.concat(this.#waiting);
     this.#inFlight.length = 0;
     this.#waiting.length = 0;

@@ -14,8 +14,11 @@ export interface SocketFactory {
    * Starts opening a connection to `host:port` and returns its socket at once. `onReady` is called once the
    * transport can carry Kafka requests (TCP connected; TLS handshake done). Failures are the socket's 'error' and
    * 'close' events; a synchronous throw counts as a failed connection attempt.
+   * @param onread when given and the transport supports it (plain TCP), received bytes go into the Buffers it
+   *   picks instead of 'data' events (Node's `onread`); a factory that cannot honour it ignores it and emits
+   *   'data' events as usual.
    */
-  connect(host: string, port: number, onReady: () => void): net.Socket;
+  connect(host: string, port: number, onReady: () => void, onread?: net.OnReadOpts): net.Socket;
 }
 
 /**
@@ -24,8 +27,8 @@ export interface SocketFactory {
  */
 export const PLAINTEXT_SOCKET_FACTORY: SocketFactory = {
   securityProtocol: 'PLAINTEXT',
-  connect(host, port, onReady) {
-    const socket = net.connect({ host, port, noDelay: true, keepAlive: true });
+  connect(host, port, onReady, onread) {
+    const socket = net.connect(onread === undefined ? { host, port, noDelay: true, keepAlive: true } : { host, port, noDelay: true, keepAlive: true, onread });
     socket.once('connect', onReady);
     return socket;
   },

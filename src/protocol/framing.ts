@@ -107,7 +107,8 @@ let sharedReadBuffer: Buffer | null = null;
  *   and JS copies nothing (a 1 MB produce request is read with at most 64 KiB copied). `commitRead(n)` returns the
  *   frames that read completed.
  *
- * Memory: a frame of up to {@link LARGE_FRAME_BYTES} gets its Buffer once its size is read; a larger one is read
+ * Memory: a frame of up to {@link LARGE_FRAME_BYTES} (or the `wholeFrameMaxBytes` given) gets its Buffer once its
+ * size is read; a larger one is read
  * into chunks of that size allocated as its bytes arrive, and copied into one Buffer when complete (the chunks go
  * back to the allocator). Every frame is first admitted by the allocator (`tryReserve`): when refused, the decoder
  * keeps what it read past that frame's prefix (at most one read, 64 KiB) and returns; {@link memoryWaitBytes} is
@@ -124,6 +125,8 @@ let sharedReadBuffer: Buffer | null = null;
 export class FrameDecoder {
   #maxFrameBytes: number;
   readonly #allocator: FrameAllocator;
+  /** Frames up to this size get their whole Buffer at once; larger ones are received in chunks. */
+  readonly #wholeFrameMax: number;
   /** Bytes of a size prefix split across chunks. */
   readonly #sizeBytes = Buffer.alloc(4);
   #sizeFill = 0;
@@ -146,11 +149,16 @@ export class FrameDecoder {
   /**
    * @param maxFrameBytes largest accepted frame (excluding the 4-byte prefix), default 104857600.
    * @param allocator admission and memory of frames (network/FramePool), default unbounded plain Buffers.
+   * @param wholeFrameMaxBytes frames up to this size get their Buffer as soon as their size is read (default
+   *   {@link LARGE_FRAME_BYTES}). A client reading responses to its own requests raises it, as Kafka's client
+   *   NetworkReceive allocates every response whole: the chunks (and their final copy) only protect a server
+   *   from senders that announce large frames and stall.
    * @throws RangeError if maxFrameBytes is not a non-negative integer.
    */
-  constructor(maxFrameBytes: number = DEFAULT_SOCKET_REQUEST_MAX_BYTES, allocator: FrameAllocator = UNBOUNDED_ALLOCATOR) {
+  constructor(maxFrameBytes: number = DEFAULT_SOCKET_REQUEST_MAX_BYTES, allocator: FrameAllocator = UNBOUNDED_ALLOCATOR, wholeFrameMaxBytes = LARGE_FRAME_BYTES) {
     this.#maxFrameBytes = FrameDecoder.#checkMax(maxFrameBytes);
     this.#allocator = allocator;
+    this.#wholeFrameMax = wholeFrameMaxBytes;
   }
 
   static #checkMax(maxFrameBytes: number): number {
@@ -323,7 +331,7 @@ export class FrameDecoder {
     this.#frameSize = size;
     this.#received = 0;
     this.#partFill = 0;
-    this.#parts = size <= LARGE_FRAME_BYTES ? [this.#allocator.allocate(size)] : [];
+    this.#parts = size <= this.#wholeFrameMax ? [this.#allocator.allocate(size)] : [];
   }
 
   /** The part the frame's next bytes go to, allocating the next chunk when the last one is full. */

@@ -31,6 +31,12 @@ export interface LeaderEndPoint {
    */
   fetch(request: Input<FetchRequest>): Promise<FetchResponse>;
   /**
+   * The fetcher is done with `response` (its records appended, nothing refers to them any more): the memory they
+   * are views of may be reused (RemoteLeaderEndPoint recycles the response frame). Optional; at most once per
+   * response.
+   */
+  releaseResponse?(response: FetchResponse): void;
+  /**
    * ListOffsets for one partition as a replica (replica id set, so the latest offset is the log end offset):
    * `timestamp` -1n latest, -2n earliest.
    * @throws whatever the transport throws.

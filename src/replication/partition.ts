@@ -34,6 +34,19 @@ export interface AlterPartitionSubmitter {
   submit(topicId: string, partition: number, leaderAndIsr: LeaderAndIsr): Promise<CommittedLeaderAndIsr>;
 }
 
+/**
+ * Told of the outcome of ISR changes of partitions led here (Kafka's IsrChangeListener, behind the ReplicaManager's
+ * IsrShrinksPerSec, IsrExpandsPerSec and FailedIsrUpdatesPerSec meters).
+ */
+export interface IsrChangeListener {
+  /** The controller committed a shrink. */
+  markShrink(): void;
+  /** The controller committed an expansion. */
+  markExpand(): void;
+  /** An AlterPartition failed (any error, as Kafka counts them). */
+  markFailed(): void;
+}
+
 /** What the partitions of one broker share (the ReplicaManager builds it once). */
 export interface PartitionContext {
   readonly nodeId: number;
@@ -50,6 +63,8 @@ export interface PartitionContext {
   brokerEpoch(): bigint;
   /** The high watermark moved: wakes the fetches and produces waiting on the partition (Kafka's tryCompleteDelayedRequests). */
   tryCompleteDelayedRequests(tp: TopicPartition): void;
+  /** Counts committed and failed ISR changes (metrics); optional. */
+  readonly isrChangeListener?: IsrChangeListener;
 }
 
 /** The end of the follower's last fetched epoch in the leader's log, when it diverges from the follower's (KIP-320). */
@@ -161,6 +176,19 @@ export class Partition<L extends PartitionLog = UnifiedLog> {
   /** True for a leader whose ISR is smaller than its effective min.insync.replicas. */
   get isUnderMinIsr(): boolean {
     return this.isLeader && this.#state.isr.length < this.#effectiveMinIsr();
+  }
+
+  /** Leader whose ISR is exactly the effective min.insync.replicas (Kafka's isAtMinIsr). */
+  get isAtMinIsr(): boolean {
+    return this.isLeader && this.#state.isr.length === this.#effectiveMinIsr();
+  }
+
+  /**
+   * Leader whose ISR is smaller than its replica set (Kafka's isUnderReplicated; during a reassignment Kafka
+   * leaves the adding replicas out of the replication factor, which this broker does not track here).
+   */
+  get isUnderReplicated(): boolean {
+    return this.isLeader && this.#state.isr.length < this.#replicas.length;
   }
 
   #key(): string {
@@ -435,10 +463,14 @@ export class Partition<L extends PartitionLog = UnifiedLog> {
   #submit(proposed: PendingPartitionChange): void {
     this.#ctx.alterPartitionManager.submit(this.topicId, this.topicPartition.partition, proposed.sentLeaderAndIsr).then(
       (committed) => {
+        // Counted even when the metadata log already brought the change here (then the answer itself is moot).
+        if (proposed.kind === 'pendingShrink') this.#ctx.isrChangeListener?.markShrink();
+        else this.#ctx.isrChangeListener?.markExpand();
         if (this.#state !== proposed) return;
         if (this.#handleAlterPartitionUpdate(committed)) this.#ctx.tryCompleteDelayedRequests(this.topicPartition);
       },
       (e: unknown) => {
+        this.#ctx.isrChangeListener?.markFailed();
         if (this.#state !== proposed) return;
         const code = e instanceof ApiError ? e.code : Errors.UNKNOWN_SERVER_ERROR;
         if (this.#handleAlterPartitionError(proposed, code)) this.#submit(proposed);

@@ -128,6 +128,11 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
     return this.#states.size;
   }
 
+  /** The fetch states of every partition of this fetcher (metrics: their lag). */
+  fetchStates(): IterableIterator<PartitionFetchState> {
+    return this.#states.values();
+  }
+
   /** The fetch state of a partition (tests, the simulation). */
   fetchState(tp: TopicPartition): PartitionFetchState | undefined {
     return this.#states.get(topicPartitionKey(tp));
@@ -349,17 +354,26 @@ export class ReplicaFetcherThread<L extends PartitionLog> {
       await this.#sleep(config.backoffMs);
       return;
     }
-    if (this.#closed) return;
+    try {
+      if (this.#closed) return;
+      await this.#processFetchResponse(fetch.session, response);
+    } finally {
+      // Every append that read the response's records has completed (written, or failed before writing).
+      this.#o.leader.releaseResponse?.(response);
+    }
+  }
+
+  async #processFetchResponse(session: FetchSessionRequest, response: FetchResponse): Promise<void> {
     const answered = new Map<string, PartitionData>();
     for (const t of response.responses) for (const p of t.partitions) answered.set(`${t.topic}:${p.partitionIndex}`, p);
     if (!this.#session.handleResponse(response.errorCode, response.sessionId, answered.keys())) {
       // A session error is fixed by the next (full) fetch; anything else from the leader is backed off.
       if (response.errorCode !== Errors.FETCH_SESSION_ID_NOT_FOUND && response.errorCode !== Errors.INVALID_FETCH_SESSION_EPOCH) {
-        this.#delayPartitions(this.#requestedKeys(fetch.session), config.backoffMs);
+        this.#delayPartitions(this.#requestedKeys(session), this.#o.config.backoffMs);
       }
       return;
     }
-    await this.#exclusive(() => this.#processResponse(fetch.session, answered));
+    await this.#exclusive(() => this.#processResponse(session, answered));
   }
 
   async #processResponse(session: FetchSessionRequest, answered: Map<string, PartitionData>): Promise<void> {

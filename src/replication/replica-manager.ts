@@ -11,7 +11,7 @@ import { KafkaStorageError } from '../storage/errors.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 import type { UnifiedLog } from '../storage/unified-log.ts';
 import { RecordBatch } from '../protocol/records/record-batch.ts';
-import { Partition, type AlterPartitionSubmitter, type DivergingEpoch, type PartitionContext } from './partition.ts';
+import { Partition, type AlterPartitionSubmitter, type DivergingEpoch, type IsrChangeListener, type PartitionContext } from './partition.ts';
 import type { PartitionLog, PartitionLogManager } from './partition-log.ts';
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
 import { deleteStrayLogs } from './delete-stray-logs.ts';
@@ -126,6 +126,8 @@ export interface ReplicaManagerOptions<L extends PartitionLog = UnifiedLog> {
   validate: ProduceValidator;
   /** The KIP-890 verification of transactional produce (default {@link ALWAYS_VERIFIED}). */
   verifyTransaction?: TransactionVerifier;
+  /** Counts committed and failed ISR changes of the partitions led here (metrics); default none. */
+  isrChangeListener?: IsrChangeListener;
   /** replica.lag.time.max.ms (default 30000). */
   replicaLagTimeMaxMs?: number;
   /** Sends ISR changes to the controller (default: none can be sent; a single replica never needs to). */
@@ -260,6 +262,7 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
       metadata: () => this.#image,
       brokerEpoch,
       tryCompleteDelayedRequests: (tp) => this.#tryCompleteDelayedRequests(topicPartitionKey(tp)),
+      ...(options.isrChangeListener === undefined ? {} : { isrChangeListener: options.isrChangeListener }),
     };
     const follower = options.follower;
     const background = options.backgroundTimer ?? BACKGROUND_TIMER;
@@ -306,6 +309,16 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
   /** All hosted partitions. */
   allPartitions(): IterableIterator<Partition<L>> {
     return this.#partitions.values();
+  }
+
+  /**
+   * Partitions assigned here that cannot be served because their log is offline (Kafka's OfflineReplicaCount:
+   * a log dir failed before the log was created, or under a hosted partition's log).
+   */
+  offlineReplicaCount(): number {
+    let n = this.#offlinePartitions.size;
+    for (const p of this.#partitions.values()) if (p.log.isOffline) n++;
+    return n;
   }
 
   /** The replica fetchers (null when this broker follows nothing). */

@@ -1,9 +1,11 @@
 import type { KafkaConfig } from '../config/kafka-config.ts';
+import type { FramePool } from '../network/frame-pool.ts';
 import { NetworkClient } from '../network/network-client.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
 import { AlterPartitionManager } from '../replication/alter-partition-manager.ts';
-import type { FollowerOptions } from '../replication/replica-manager.ts';
+import type { FollowerOptions, ReplicaManager } from '../replication/replica-manager.ts';
+import type { FetcherLag, ReplicaManagerMetricSource } from '../observability/replica-manager-metrics.ts';
 import { BACKGROUND_TIMER } from '../replication/timer.ts';
 import type { NodeToControllerChannel } from './node-to-controller-channel.ts';
 import { RemoteLeaderEndPoint } from './remote-leader-end-point.ts';
@@ -53,8 +55,10 @@ function fetcherConfig(config: KafkaConfig): FollowerOptions['fetcher'] {
  * `close`).
  * Only PLAINTEXT inter-broker listeners are reachable (the NetworkClient's transport).
  * @param brokerEpoch this broker's epoch, from its registration (-1n before it registered).
+ * @param framePool memory of the fetchers' response frames, shared by all of them (each fetcher releases a
+ *   response once its records are appended); only its memory is used, not its admission budget.
  */
-export function brokerReplication(shared: SharedServer, channel: NodeToControllerChannel, brokerEpoch: () => bigint): BrokerReplication {
+export function brokerReplication(shared: SharedServer, channel: NodeToControllerChannel, brokerEpoch: () => bigint, framePool: FramePool): BrokerReplication {
   const { config, nodeId, time, logger } = shared;
   const requestTimeoutMs = config.getInt('replica.socket.timeout.ms');
   // Kafka's QuotaType.LEADER_REPLICATION and FOLLOWER_REPLICATION; the rates are read at each check (dynamic).
@@ -81,6 +85,7 @@ export function brokerReplication(shared: SharedServer, channel: NodeToControlle
         requestTimeoutMs,
         maxInFlightRequestsPerConnection: 1,
         maxResponseBytes: Math.max(104_857_600, config.getInt('replica.fetch.response.max.bytes') + RESPONSE_OVERHEAD_BYTES),
+        framePool,
         logger: logger.child({ component: 'ReplicaFetcher', clientId, leader: leader.nodeId }),
       });
       return new RemoteLeaderEndPoint({ leader, client, replicaId: nodeId, requestTimeoutMs });
@@ -102,6 +107,21 @@ export function brokerReplication(shared: SharedServer, channel: NodeToControlle
     close() {
       alterPartitionManager.close();
       channel.close();
+    },
+  };
+}
+
+/** What the ReplicaManager metrics read of `replicaManager` at each scrape: its partitions and its fetchers' lags. */
+export function replicaManagerMetricSource(replicaManager: ReplicaManager): ReplicaManagerMetricSource {
+  return {
+    partitions: () => replicaManager.allPartitions(),
+    offlineReplicaCount: () => replicaManager.offlineReplicaCount(),
+    *fetcherLags(): Iterable<FetcherLag> {
+      for (const fetcher of replicaManager.fetcherManager?.fetchers.values() ?? []) {
+        for (const s of fetcher.fetchStates()) {
+          yield { clientId: fetcher.name, topic: s.topicPartition.topic, partition: s.topicPartition.partition, lag: s.lag };
+        }
+      }
     },
   };
 }

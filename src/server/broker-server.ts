@@ -1,5 +1,6 @@
 import { randomUuid } from '../common/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
+import { ReplicaManagerMetrics } from '../observability/replica-manager-metrics.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { NetworkClient } from '../network/network-client.ts';
@@ -7,7 +8,7 @@ import { connectionQuotaConfig, socketServerListeners, socketServerSettings } fr
 import type { RequestContext } from '../network/request-handler.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import { ReplicaManager } from '../replication/replica-manager.ts';
-import { brokerReplication, type BrokerReplication } from './broker-replication.ts';
+import { brokerReplication, replicaManagerMetricSource, type BrokerReplication } from './broker-replication.ts';
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.ts';
 import { AddPartitionsToTxnManager } from './add-partitions-to-txn-manager.ts';
 import { validateProduceRecords } from '../replication/produce-validator.ts';
@@ -186,7 +187,13 @@ export class BrokerServer {
     let lifecycle: BrokerLifecycleManager | null = null;
     const incarnationId = randomUuid();
     const brokerEpoch = (): bigint => lifecycle?.brokerEpoch ?? -1n;
-    const replication = brokerReplication(shared, alterPartitionChannel, brokerEpoch);
+    // Request frames and the replica fetchers' response frames share one pool of memory (a leader's produce
+    // requests and a follower's fetch responses are the same batches); the budget applies to requests only.
+    const framePool = options.framePool instanceof FramePool
+      ? options.framePool
+      : new FramePool({ ...options.framePool, maxQueuedBytes: config.getLong('queued.max.request.bytes') });
+    const replication = brokerReplication(shared, alterPartitionChannel, brokerEpoch, framePool);
+    const replicationMetrics = new ReplicaManagerMetrics(metrics.registry);
     const replicaManager = new ReplicaManager({
       nodeId,
       logManager,
@@ -196,6 +203,7 @@ export class BrokerServer {
       minInsyncReplicas: (topic) => shared.topicLogConfigFor(topic).minInsyncReplicas,
       replicaLagTimeMaxMs: config.getLong('replica.lag.time.max.ms'),
       alterPartitionManager: replication.alterPartitionManager,
+      isrChangeListener: replicationMetrics,
       brokerEpoch,
       follower: replication.follower,
       leaderQuota: replication.leaderQuota,
@@ -217,6 +225,7 @@ export class BrokerServer {
         return validated;
       },
     });
+    replicationMetrics.attach(replicaManagerMetricSource(replicaManager));
     loader.installPublisher(replicaManager);
 
     const forwardingManager = new ForwardingManager({
@@ -364,9 +373,6 @@ export class BrokerServer {
     loader.installPublisher(autoTopicCreation);
 
     let kafkaApis: KafkaApis<BrokerServices> | undefined;
-    const framePool = options.framePool instanceof FramePool
-      ? options.framePool
-      : new FramePool({ ...options.framePool, maxQueuedBytes: config.getLong('queued.max.request.bytes') });
     const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
     const services: BrokerServices = {
       nodeId,

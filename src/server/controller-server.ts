@@ -3,6 +3,7 @@ import { TOPIC_CONFIG_KEYS } from '../config/topic-configs.ts';
 import { BROKER_CONFIG_KEYS } from '../config/broker-configs.ts';
 import { validateTopicConfig } from '../config/validate-topic-config.ts';
 import { ConfigResourceType } from '../metadata/metadata-image.ts';
+import { registerControllerMetrics } from '../observability/controller-metrics.ts';
 import { METADATA_VERSION_LEVEL, QuorumController } from '../controller/quorum-controller.ts';
 import { randomUuid } from '../common/uuid.ts';
 import { NetworkClient, type NodeEndpoint } from '../network/network-client.ts';
@@ -112,6 +113,11 @@ export class ControllerServer {
       handleForwarded: (frame, context, principal) => apis!.handleForwarded(frame, context, principal),
     };
     apis = new KafkaApis(services, CONTROLLER_HANDLERS, logger.child({ component: 'ControllerApis' }), shared.metrics);
+    registerControllerMetrics(shared.metrics.registry, {
+      isActive: () => controller.isActive,
+      brokers: () => loader.image.brokers.values(),
+      topics: () => loader.image.topicsById.values(),
+    });
     const listeners = config.controllerListeners;
     const names = listeners.map((l) => l.listenerName);
     const socketServer = new SocketServer({

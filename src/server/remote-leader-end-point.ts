@@ -17,7 +17,8 @@ const REPLICA_FETCH_VERSION = 12;
 /**
  * A replica fetcher's connection to the leader it fetches from, after Kafka's `RemoteLeaderEndPoint` over its
  * `BrokerBlockingSender`: Fetch and ListOffsets (as replica `replicaId`) on a NetworkClient of the fetcher's own
- * (client id `broker-<id>-fetcher-<n>`, one request in flight), to the leader's inter-broker listener.
+ * (client id `broker-<id>-fetcher-<n>`, one request in flight), to the leader's inter-broker listener. Its Fetch
+ * responses are frames of the client's FramePool, recycled by {@link releaseResponse}.
  */
 export class RemoteLeaderEndPoint implements LeaderEndPoint {
   readonly leader: BrokerEndPoint;
@@ -25,6 +26,8 @@ export class RemoteLeaderEndPoint implements LeaderEndPoint {
   readonly #replicaId: number;
   /** replica.socket.timeout.ms: a fetch waits at most replica.fetch.wait.max.ms at the leader, plus the network. */
   readonly #timeoutMs: number;
+  /** How to recycle the frame of each Fetch response not yet released. */
+  readonly #frames = new WeakMap<FetchResponse, () => void>();
 
   constructor(options: { leader: BrokerEndPoint; client: NetworkClient; replicaId: number; requestTimeoutMs: number }) {
     this.leader = options.leader;
@@ -35,7 +38,14 @@ export class RemoteLeaderEndPoint implements LeaderEndPoint {
 
   async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
     const response = await this.#client.send<FetchResponse>(this.leader, ApiKeys.Fetch, REPLICA_FETCH_VERSION, request, { timeoutMs: this.#timeoutMs });
+    this.#frames.set(response.body, response.releaseFrame);
     return response.body;
+  }
+
+  releaseResponse(response: FetchResponse): void {
+    const release = this.#frames.get(response);
+    this.#frames.delete(response);
+    release?.();
   }
 
   async listOffset(tp: TopicPartition, currentLeaderEpoch: number, timestamp: bigint): Promise<LeaderOffset> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { BROKER_NODE_FLAGS } from '../../src/observability/tune-process.ts';
+import { POISON_FRAMES_ENV } from '../../src/cli/main.ts';
 import { reapOnExit } from './child-reaper.ts';
 import { NodeLog, type LogLine } from './node-log.ts';
 import type { NodeRole } from './cluster-node-props.ts';
@@ -44,9 +45,14 @@ export interface ClusterNodeSpec {
   readonly cwd: string;
 }
 
-/** The environment of a node's commands: info logs; not a child of the test runner (NODE_TEST_CONTEXT). */
+/**
+ * The environment of a node's commands: info logs; not a child of the test runner (NODE_TEST_CONTEXT). Under the
+ * test runner recycled frame memory is poisoned (a path reading a frame after its release then fails the test);
+ * not for the bench, where filling every released frame would cost CPU.
+ */
 function nodeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+  if (env.NODE_TEST_CONTEXT !== undefined) env[POISON_FRAMES_ENV] = '1';
   delete env.NODE_TEST_CONTEXT;
   return env;
 }

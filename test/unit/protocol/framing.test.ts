@@ -326,6 +326,22 @@ test('a frame above LARGE_FRAME_BYTES gets memory as its bytes arrive, then is a
   assert.ok(d.atFrameBoundary);
 });
 
+test('with wholeFrameMaxBytes raised, a frame above LARGE_FRAME_BYTES gets its whole Buffer at once and is read straight into it', () => {
+  const big = patterned(3 * LARGE_FRAME_BYTES + 777, 5);
+  const pushed = new CountingAllocator();
+  const d1 = new FrameDecoder(64 * 1024 * 1024, pushed, 8 * LARGE_FRAME_BYTES);
+  assert.deepEqual(d1.push(frame(big).subarray(0, 4 + 100)), []);
+  assert.equal(pushed.outstandingBytes, big.length, 'its memory is allocated whole as soon as its size is read');
+
+  const alloc = new CountingAllocator();
+  const d = new FrameDecoder(64 * 1024 * 1024, alloc, 8 * LARGE_FRAME_BYTES);
+  const { frames, directReads } = pullAll(d, Buffer.concat([frame(big), frame(Buffer.from('tail'))]), () => 200_000);
+  assert.equal(frames.length, 2);
+  assert.ok(frames[0]!.equals(big));
+  assert.equal(alloc.peakOutstandingBytes, big.length + 4, 'no chunks, no copy into a second buffer');
+  assert.ok(directReads >= 15, `${directReads} reads went straight into the frame`);
+});
+
 test('readBuffer/commitRead: a large frame is read straight into its chunks, and a small one into its own Buffer', () => {
   const alloc = new CountingAllocator();
   const d = new FrameDecoder(64 * 1024 * 1024, alloc);

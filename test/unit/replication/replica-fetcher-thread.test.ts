@@ -207,3 +207,62 @@ test('a follower log without leader epochs truncates to its high watermark, neve
   const kept = (await reopened.read(0n, 1 << 20, 3n, true)).records!;
   assert.deepEqual(await (kept as FileRecordsSlice).readInto(), committedBytes, 'the records below the high watermark are kept as they were');
 });
+
+test('each fetch response is released once, after its records are in the log: poisoning it then leaves the log intact', async () => {
+  const tp = TP;
+  const log = await UnifiedLog.open(join(root, 't-release'), tp, logConfig({}));
+  logs.push(log);
+  const follower = followerPartition(log);
+  follower.makeFollower(registration(1, 0));
+  // The leader's log: 20 batches of 50 records; each answer carries the next batch, in a frame of its own that
+  // releaseResponse poisons (as FramePool({ poison: true }) does) before the next fetch may reuse it.
+  const batches = Array.from({ length: 20 }, (_, i) => buildBatch(simpleRecords(50), { baseOffset: i * 50, partitionLeaderEpoch: 0 }));
+  const frames = new Map<FetchResponse, Buffer>();
+  let released = 0;
+  let doubleReleases = 0;
+  const leader: LeaderEndPoint = {
+    leader: { nodeId: 1, host: '127.0.0.1', port: 1 },
+    async fetch(request: Input<FetchRequest>): Promise<FetchResponse> {
+      const offset = Number(request.topics![0]!.partitions![0]!.fetchOffset!);
+      const batch = batches[offset / 50];
+      const frame = batch === undefined ? null : Buffer.from(batch);
+      const data = partitionData({ partitionIndex: tp.partition, highWatermark: 1000n, records: frame });
+      const response = { throttleTimeMs: 0, errorCode: Errors.NONE, sessionId: 0, responses: [{ topic: tp.topic, topicId: '', partitions: [data] }], nodeEndpoints: [] };
+      if (frame !== null) frames.set(response, frame);
+      if (frame === null) await new Promise((r) => setTimeout(r, 5));
+      return response;
+    },
+    releaseResponse(response: FetchResponse): void {
+      const frame = frames.get(response);
+      if (frame === undefined) return;
+      if (frame[0] === 0xee) doubleReleases++;
+      frame.fill(0xee);
+      released++;
+    },
+    async listOffset() {
+      throw new Error('unused');
+    },
+    close() {},
+  };
+  const thread = new ReplicaFetcherThread({
+    name: 'ReplicaFetcherThread-0-1',
+    leader,
+    replicaId: 2,
+    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
+    partition: () => follower,
+    time: SystemTime,
+    timer: SYSTEM_TIMER,
+    logger: rootLogger,
+  });
+  thread.addPartitions([{ topicPartition: tp, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 0, initOffset: 0n }]);
+  thread.start();
+  try {
+    await waitFor('the follower to replicate the 1,000 records', () => log.logEndOffset === 1000n, 5000, 5);
+  } finally {
+    await thread.shutdown();
+  }
+  assert.equal(released, 20, 'every response with records was released');
+  assert.equal(doubleReleases, 0);
+  const read = await log.read(0n, 1 << 22, null, true);
+  assert.deepEqual(await read.records.readInto(), Buffer.concat(batches), 'the log holds the leader\'s bytes, not poison');
+});
