@@ -1,6 +1,8 @@
 import { randomUuid } from '../common/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ReplicaManagerMetrics } from '../observability/replica-manager-metrics.ts';
+import { registerLogMetrics } from '../observability/log-metrics.ts';
+import { countedProduceValidation, hostedLogViews } from './broker-topic-stats.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { NetworkClient } from '../network/network-client.ts';
@@ -33,7 +35,7 @@ import type { SharedServer } from './shared-server.ts';
 import type { ControllerServer } from './controller-server.ts';
 import { ControllerNodeProvider } from './controller-node-provider.ts';
 import { NodeToControllerChannel } from './node-to-controller-channel.ts';
-import { BrokerLifecycleManager } from './broker-lifecycle-manager.ts';
+import { BrokerLifecycleManager, BrokerState } from './broker-lifecycle-manager.ts';
 import { BrokerFeatures } from './broker-features.ts';
 import { ForwardingManager } from './forwarding-manager.ts';
 import { readMetaProperties } from '../metadata/meta-properties.ts';
@@ -209,9 +211,9 @@ export class BrokerServer {
       leaderQuota: replication.leaderQuota,
       incarnationId,
       replicaSelector: replicaSelectorOf(config.getString('replica.selector.class')),
-      validate: async (records, tp, produceVersion) => {
+      validate: (records, tp, produceVersion) => countedProduceValidation(metrics.topicStats(tp.topic), records, () => {
         const c = shared.topicLogConfigFor(tp.topic);
-        const validated = await validateProduceRecords(records, {
+        return validateProduceRecords(records, {
           maxMessageBytes: c.maxMessageBytes,
           compressionType: c.compressionType,
           messageTimestampType: c.messageTimestampType,
@@ -219,13 +221,10 @@ export class BrokerServer {
           messageTimestampAfterMaxMs: c.messageTimestampAfterMaxMs,
           compacted: c.compact,
         }, produceVersion, time.milliseconds());
-        const topicIn = metrics.topicIn(tp.topic);
-        topicIn.bytes.inc(validated.batches.length);
-        topicIn.messages.inc(validated.recordCount);
-        return validated;
-      },
+      }),
     });
     replicationMetrics.attach(replicaManagerMetricSource(replicaManager));
+    registerLogMetrics(metrics.registry, () => hostedLogViews(replicaManager));
     loader.installPublisher(replicaManager);
 
     const forwardingManager = new ForwardingManager({
@@ -413,8 +412,8 @@ export class BrokerServer {
       deferRequestProcessing: true,
       logger: logger.child({ component: 'SocketServer' }),
       metrics: {
-        connectionOpened: (listener) => metrics.connections.inc({ listener }),
-        connectionClosed: (listener) => metrics.connections.dec({ listener }),
+        connectionOpened: (listener) => metrics.socketServer.connectionOpened(listener),
+        connectionClosed: (listener) => metrics.socketServer.connectionClosed(listener),
       },
     });
     await socketServer.start();
@@ -445,6 +444,11 @@ export class BrokerServer {
       requestTimeoutMs: Math.floor(config.getInt('broker.session.timeout.ms') / 2),
       currentMetadataOffset: () => loader.image.offset,
     });
+    const brokerLifecycle = lifecycle;
+    // /readyz: unfenced (RUNNING, which also means caught up with the metadata log) and the listeners serving.
+    shared.addReadinessCheck(() => brokerLifecycle.state !== BrokerState.RUNNING
+      ? { ready: false, reason: `the broker is ${brokerLifecycle.state}, not RUNNING (unfenced)` }
+      : socketServer.processingRequests ? { ready: true } : { ready: false, reason: 'the client listeners do not serve requests yet' });
     return new BrokerServer({ shared, replicaManager, socketServer, groupCoordinator, transactionCoordinator, lifecycleChannel, forwardingChannel, replication, markerChannel, addPartitionsToTxnManager, lifecycle, endpoints });
   }
 

@@ -10,6 +10,7 @@ import { Errors } from '../protocol/generated/errors.ts';
 import { encodeApiVersionsResponse } from '../protocol/generated/messages/api-versions-response.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BrokerMetrics } from '../observability/metrics.ts';
+import { RequestTimer } from '../observability/request-metrics.ts';
 import { ApiError } from '../common/api-error.ts';
 import { RecordsError } from '../protocol/records/records-error.ts';
 import { NO_RESPONSE, type ApiHandler, type HandlerError, type RequestInfo } from './api-handler.ts';
@@ -26,11 +27,16 @@ function handlerErrorOf(err: unknown): HandlerError {
   return { code: Errors.UNKNOWN_SERVER_ERROR, message: null };
 }
 
-/** Counts one request of `api` at `apiVersion` and starts its latency timer; the returned function stops it. */
-function startRequestTimer(metrics: BrokerMetrics, api: string, apiVersion: number): () => void {
-  const children = metrics.requestMetrics(api, apiVersion);
-  children.count.inc();
-  return children.latency.startTimer();
+/**
+ * Counts one request of `api` at `apiVersion` and starts its timer. A Fetch also counts as FetchFollower (a
+ * replica id >= 0: in the body before v15, in ReplicaState from v15) or FetchConsumer, as Kafka's RequestChannel.
+ */
+function startRequestTimer(metrics: BrokerMetrics, api: string, apiVersion: number, request: unknown): RequestTimer {
+  const main = metrics.requests.forRequest(api, apiVersion);
+  if (api !== 'Fetch') return new RequestTimer(main, null);
+  const r = request as { replicaId?: number; replicaState?: { replicaId: number } };
+  const follower = Math.max(r.replicaId ?? -1, r.replicaState?.replicaId ?? -1) >= 0;
+  return new RequestTimer(main, metrics.requests.forRequest(follower ? 'FetchFollower' : 'FetchConsumer', apiVersion));
 }
 
 /** Thrown for a request Kafka answers by closing the connection (unknown key, unsupported version, bad body). */
@@ -181,13 +187,13 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
    */
   #run(handler: ApiHandler<unknown, unknown, S>, api: string, request: unknown, info: RequestInfo): unknown {
     const metrics = this.#metrics;
-    const timer = metrics === undefined ? undefined : startRequestTimer(metrics, api, info.apiVersion);
+    const timer = metrics === undefined ? undefined : startRequestTimer(metrics, api, info.apiVersion, request);
     const done = (response: unknown): unknown => {
-      timer?.();
+      timer?.done();
       return response;
     };
     const failed = (err: unknown): unknown => {
-      timer?.();
+      timer?.done();
       return this.#answerFailure(handler, request, info, err);
     };
     let result: ReturnType<ApiHandler<unknown, unknown, S>['handle']>;
@@ -196,6 +202,7 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
     } catch (err) {
       return failed(err);
     }
+    timer?.localDone();
     return result instanceof Promise ? result.then(done, failed) : done(result);
   }
 

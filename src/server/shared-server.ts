@@ -12,7 +12,7 @@ import { SnapshotGenerator } from '../metadata/snapshot-generator.ts';
 import { ConfigResourceType, configResourceKey, topicConfigs, type MetadataImage } from '../metadata/metadata-image.ts';
 import { NetworkClient } from '../network/network-client.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
-import { BrokerMetrics, startMetricsServer } from '../observability/metrics.ts';
+import { BrokerMetrics, startMetricsServer, type Readiness } from '../observability/metrics.ts';
 import { registerRaftMetrics, registerSnapshotEmitterMetrics } from '../observability/raft-metrics.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import type { Server as HttpServer } from 'node:http';
@@ -88,6 +88,8 @@ export class SharedServer {
   #currentConfig: KafkaConfig;
   readonly #logConfigCache = new Map<string, LogConfigValues>();
   #metricsServer: HttpServer | null = null;
+  readonly #readinessChecks: (() => Readiness)[] = [];
+  #metadataCaughtUp = false;
   #stopped: Promise<void> | null = null;
 
   private constructor(parts: {
@@ -297,8 +299,31 @@ export class SharedServer {
   async startRaft(): Promise<void> {
     this.raft.startDriver();
     const metricsListener = this.config.getString('metrics.prometheus.listener') ?? '';
-    if (metricsListener !== '') this.#metricsServer = await startMetricsServer(metricsListener, this.metrics.registry);
+    if (metricsListener !== '') this.#metricsServer = await startMetricsServer(metricsListener, this.metrics.registry, () => this.readiness());
     await this.loader.caughtUp();
+    this.#metadataCaughtUp = true;
+  }
+
+  /**
+   * Adds a condition of `/readyz` (a role's: e.g. the broker's listeners serving and the broker unfenced); it is
+   * called at each probe and must be cheap.
+   */
+  addReadinessCheck(check: () => Readiness): void {
+    this.#readinessChecks.push(check);
+  }
+
+  /**
+   * What `/readyz` answers: not ready while shutting down or before the metadata log committed before the start
+   * was replayed, then the first failing check of the roles; else ready.
+   */
+  readiness(): Readiness {
+    if (this.#stopped !== null) return { ready: false, reason: 'shutting down' };
+    if (!this.#metadataCaughtUp) return { ready: false, reason: 'the metadata log is not caught up yet' };
+    for (const check of this.#readinessChecks) {
+      const r = check();
+      if (!r.ready) return r;
+    }
+    return { ready: true };
   }
 
   /**

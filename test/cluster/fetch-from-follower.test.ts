@@ -26,7 +26,7 @@ const RECORDS = 300;
 /** BytesOut of `topic` on the broker whose Prometheus endpoint is on `port` (0 when it never sent any). */
 async function bytesOut(port: number, topic: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const prefix = `kafka_server_brokertopicmetrics_bytes_out_total{topic="${topic}"} `;
+  const prefix = `kafka_server_brokertopicmetrics_bytesout_total{topic="${topic}"} `;
   const line = text.split('\n').find((l) => l.startsWith(prefix));
   return line === undefined ? 0 : Number(line.slice(prefix.length));
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 
 /** What the metrics read from the coordinator when scraped. */
 export interface GroupMetricsSources {
@@ -14,7 +14,7 @@ export interface GroupMetricsSources {
  * Group coordinator metrics (Kafka's `GroupCoordinatorMetrics`: group counts by state, rebalance counts,
  * offset commits/expirations/deletions), plus per-partition consumer lag as kafka-exporter publishes it.
  * Counters are plain fields so tests can read them; {@link register} exposes everything to a prom-client
- * registry (names in Prometheus form, `kafka_coordinator_group_*`).
+ * registry.
  */
 export class GroupCoordinatorMetrics {
   classicRebalances = 0;
@@ -24,13 +24,11 @@ export class GroupCoordinatorMetrics {
   offsetDeletions = 0;
   /** Durations (ms) of completed classic rebalances, newest last, at most 100 kept (tests, debugging). */
   readonly recentRebalanceDurationsMs: number[] = [];
-  #durationHistogram: Histogram | null = null;
 
   recordClassicRebalance(durationMs: number): void {
     this.classicRebalances++;
     this.recentRebalanceDurationsMs.push(durationMs);
     if (this.recentRebalanceDurationsMs.length > 100) this.recentRebalanceDurationsMs.shift();
-    this.#durationHistogram?.observe(durationMs);
   }
 
   /** A consumer (KIP-848) group bumped its group epoch: a new target assignment. */
@@ -50,64 +48,71 @@ export class GroupCoordinatorMetrics {
     this.offsetDeletions += n;
   }
 
-  /** Registers the metrics with `registry`; gauges are computed from `sources` at scrape time. */
+  /**
+   * Registers the metrics with `registry`, gauges computed from `sources` at scrape time, named as the JMX
+   * exporter exports Kafka 4's beans (docs/metrics.md):
+   * - Yammer `kafka.coordinator.group:type=GroupMetadataManager`: `kafka_coordinator_group_groupmetadatamanager_`
+   *   `numgroups` (classic groups), `numgroupspreparingrebalance`, `numgroupscompletingrebalance`,
+   *   `numgroupsstable`, `numgroupsdead`, `numgroupsempty`, `numoffsets`;
+   * - `kafka.server:type=group-coordinator-metrics` (as the raft metrics: `-` → `_`, tags as labels):
+   *   `kafka_server_group_coordinator_metrics_group_count{protocol}`, `..._classic_group_count{state}`,
+   *   `..._consumer_group_count{state}`, `..._offset_count`, and the meters' counts `..._offset_commit_count`,
+   *   `..._offset_expiration_count`, `..._offset_deletion_count`, `..._group_completed_rebalance_count`,
+   *   `..._consumer_group_rebalance_count` (their rates: PromQL `rate()`);
+   * - kafka-exporter's `kafka_consumergroup_lag{consumergroup,topic,partition}`.
+   */
   register(registry: Registry, sources: GroupMetricsSources): void {
-    const self = this;
+    const registers = [registry];
+    const gauge = (name: string, help: string, value: () => number): void => {
+      new Gauge({ name, help, registers, collect() { this.set(value()); } });
+    };
+    /** The counts of one scrape (each gauge asks; a scrape is rare and the pass over the groups cheap). */
+    const counts = (protocol: string): Map<string, number> => {
+      const byState = new Map<string, number>();
+      for (const c of sources.groupCounts()) if (c.protocol === protocol) byState.set(c.state, (byState.get(c.state) ?? 0) + c.count);
+      return byState;
+    };
+    const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+    const yammer = 'kafka_coordinator_group_groupmetadatamanager_';
+    gauge(`${yammer}numgroups`, 'Classic groups (GroupMetadataManager NumGroups)', () => sum(counts('classic')));
+    for (const state of ['PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead', 'Empty']) {
+      gauge(`${yammer}numgroups${state.toLowerCase()}`, `Classic groups in state ${state} (GroupMetadataManager NumGroups${state})`, () => counts('classic').get(state) ?? 0);
+    }
+    gauge(`${yammer}numoffsets`, 'Committed offsets held (GroupMetadataManager NumOffsets)', () => sources.numOffsets());
+    const km = 'kafka_server_group_coordinator_metrics_';
     new Gauge({
-      name: 'kafka_coordinator_group_group_count',
-      help: 'Number of groups hosted by this coordinator, by protocol and state.',
-      labelNames: ['protocol', 'state'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const c of sources.groupCounts()) this.set({ protocol: c.protocol, state: c.state }, c.count);
-      },
-    });
-    new Gauge({
-      name: 'kafka_coordinator_group_num_offsets',
-      help: 'Number of committed offsets held by this coordinator.',
-      registers: [registry],
-      collect() {
-        this.set(sources.numOffsets());
-      },
-    });
-    new Counter({
-      name: 'kafka_coordinator_group_rebalance_total',
-      help: 'Completed rebalances (classic: generations that reached Stable; consumer: group epoch bumps).',
+      name: `${km}group_count`,
+      help: 'Groups by protocol (group-coordinator-metrics group-count)',
       labelNames: ['protocol'],
-      registers: [registry],
+      registers,
       collect() {
         this.reset();
-        this.inc({ protocol: 'classic' }, self.classicRebalances);
-        this.inc({ protocol: 'consumer' }, self.consumerRebalances);
+        for (const protocol of ['classic', 'consumer']) this.set({ protocol }, sum(counts(protocol)));
       },
     });
-    this.#durationHistogram = new Histogram({
-      name: 'kafka_coordinator_group_rebalance_duration_ms',
-      help: 'Duration in ms of classic rebalances, from PreparingRebalance to Stable.',
-      buckets: [10, 50, 100, 500, 1000, 3000, 5000, 10000, 30000, 60000, 300000],
-      registers: [registry],
-    });
-    for (const [name, help, get] of [
-      ['kafka_coordinator_group_offset_commit_total', 'Offsets committed.', () => self.offsetCommits],
-      ['kafka_coordinator_group_offset_expiration_total', 'Offsets expired by offsets.retention.minutes.', () => self.offsetExpirations],
-      ['kafka_coordinator_group_offset_deletion_total', 'Offsets deleted (OffsetDelete, DeleteGroups).', () => self.offsetDeletions],
-    ] as const) {
-      new Counter({
-        name,
-        help,
-        registers: [registry],
+    for (const protocol of ['classic', 'consumer']) {
+      new Gauge({
+        name: `${km}${protocol}_group_count`,
+        help: `${protocol === 'classic' ? 'Classic' : 'Consumer'} groups by state (group-coordinator-metrics ${protocol}-group-count)`,
+        labelNames: ['state'],
+        registers,
         collect() {
           this.reset();
-          this.inc(get());
+          for (const [state, n] of counts(protocol)) this.set({ state }, n);
         },
       });
     }
+    gauge(`${km}offset_count`, 'Committed offsets held (group-coordinator-metrics offset-count)', () => sources.numOffsets());
+    gauge(`${km}offset_commit_count`, 'Offsets committed (offset-commit-count)', () => this.offsetCommits);
+    gauge(`${km}offset_expiration_count`, 'Offsets expired by offsets.retention.minutes (offset-expiration-count)', () => this.offsetExpirations);
+    gauge(`${km}offset_deletion_count`, 'Offsets deleted by OffsetDelete and DeleteGroups (offset-deletion-count)', () => this.offsetDeletions);
+    gauge(`${km}group_completed_rebalance_count`, 'Classic group rebalances that reached Stable (group-completed-rebalance-count)', () => this.classicRebalances);
+    gauge(`${km}consumer_group_rebalance_count`, 'Consumer group epoch bumps: new target assignments (consumer-group-rebalance-count)', () => this.consumerRebalances);
     new Gauge({
       name: 'kafka_consumergroup_lag',
-      help: 'Log end offset minus committed offset, per group and partition.',
+      help: 'Log end offset minus committed offset, per group and partition (kafka-exporter\'s name).',
       labelNames: ['consumergroup', 'topic', 'partition'],
-      registers: [registry],
+      registers,
       collect() {
         this.reset();
         for (const l of sources.consumerLag()) this.set({ consumergroup: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);

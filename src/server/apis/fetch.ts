@@ -59,16 +59,27 @@ async function downConvert(results: FetchPartitionResult[], partitions: CachedPa
   }));
 }
 
+/** Partition errors of a fetch that Kafka's ReplicaManager.readFromLog does not count as FailedFetchRequests. */
+const EXPECTED_FETCH_ERRORS: ReadonlySet<number> = new Set([
+  Errors.NONE, Errors.OFFSET_OUT_OF_RANGE, Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.NOT_LEADER_OR_FOLLOWER, Errors.KAFKA_STORAGE_ERROR,
+  Errors.FENCED_LEADER_EPOCH, Errors.UNKNOWN_LEADER_EPOCH, Errors.UNKNOWN_TOPIC_ID, Errors.INCONSISTENT_TOPIC_ID,
+]);
+
 /**
- * BytesOutPerSec of a consumer fetch, per topic and in all: the size of each partition's records in the response
- * (a file slice's length, sent by sendfile or copied, or the down-converted bytes), as Kafka's
- * BrokerTopicStats.updateBytesOut counts FetchResponse.recordsSize. Follower fetches are replication bytes, not
- * counted here.
+ * The BrokerTopicMetrics of a fetch, per topic and in all: TotalFetchRequests for every partition read (consumers
+ * and followers), FailedFetchRequests for a partition that failed otherwise than Kafka's readFromLog expects, and,
+ * for a consumer fetch, BytesOut: the size of each partition's records in the response (a file slice's length,
+ * sent by sendfile or copied, or the down-converted bytes), as Kafka's BrokerTopicStats.updateBytesOut counts
+ * FetchResponse.recordsSize. Follower fetches are replication bytes, not counted in BytesOut.
  */
-function countBytesOut(metrics: BrokerMetrics, partitions: readonly CachedPartition[], results: readonly FetchPartitionResult[]): void {
+function countFetch(metrics: BrokerMetrics, partitions: readonly CachedPartition[], results: readonly FetchPartitionResult[], isFollower: boolean): void {
   results.forEach((r, i) => {
+    const stats = metrics.topicStats(partitions[i]!.topic);
+    stats.totalFetchRequests.inc();
+    if (!EXPECTED_FETCH_ERRORS.has(r.errorCode)) stats.failedFetchRequests.inc();
+    if (isFollower) return;
     const bytes = recordsSize(r.records);
-    if (bytes > 0) metrics.topicBytesOut(partitions[i]!.topic).inc(bytes);
+    if (bytes > 0) stats.bytesOut.inc(bytes);
   });
 }
 
@@ -161,7 +172,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
       if (r.divergingEpoch !== undefined) data.divergingEpoch = { epoch: r.divergingEpoch.epoch, endOffset: r.divergingEpoch.endOffset };
       current.partitions.push(data);
     });
-    if (!isFollower) countBytesOut(services.metrics, partitions, results);
+    countFetch(services.metrics, partitions, results, isFollower);
     return {
       throttleTimeMs: 0,
       errorCode: Errors.NONE,

@@ -61,14 +61,14 @@ test('BytesOut counts the record bytes of consumer fetches per topic and in all 
     const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     assert.equal(res.status, 200);
     const text = await res.text();
-    const out = 'kafka_server_brokertopicmetrics_bytes_out_total';
+    const out = 'kafka_server_brokertopicmetrics_bytesout_total';
     assert.equal(sample(text, out, 'topic="out-a"'), 2 * sizeA);
     assert.equal(sample(text, out, 'topic="out-b"'), sizeB);
     assert.equal(sample(text, out, ''), 2 * sizeA + sizeB, 'the series without a topic label is the total');
-    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_bytes_in_total', 'topic="out-a"'), sizeA);
-    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_bytes_in_total', ''), sizeA + sizeB);
-    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_messages_in_total', 'topic="out-b"'), 7);
-    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_messages_in_total', ''), 57);
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_bytesin_total', 'topic="out-a"'), sizeA);
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_bytesin_total', ''), sizeA + sizeB);
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_messagesin_total', 'topic="out-b"'), 7);
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_messagesin_total', ''), 57);
   } finally {
     await broker.cleanup();
   }
