@@ -1,3 +1,4 @@
+import { ApiError } from '../common/api-error.ts';
 import type { TopicStats } from '../observability/broker-topic-metrics.ts';
 import type { LogView } from '../observability/log-metrics.ts';
 import { RecordsError } from '../protocol/records/records-error.ts';
@@ -29,7 +30,7 @@ export async function countedProduceValidation<V extends { readonly batches: Buf
     stats.messagesIn.inc(validated.recordCount);
     return validated;
   } catch (e) {
-    const code = e instanceof RecordsError ? e.errorCode : Errors.UNKNOWN_SERVER_ERROR;
+    const code = e instanceof ApiError ? e.code : e instanceof RecordsError ? e.errorCode : Errors.UNKNOWN_SERVER_ERROR;
     if (code === Errors.MESSAGE_TOO_LARGE && records !== null) stats.bytesRejected.inc(records.length);
     if (!EXPECTED_PRODUCE_ERRORS.has(code)) stats.failedProduceRequests.inc();
     throw e;

@@ -31,6 +31,28 @@ function sample(text: string, name: string, labels: string): number {
   return Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
+/** The sum of every series of `name` whose labels contain `labels` (e.g. every version of one request). */
+function sumOf(text: string, name: string, labels: string): number {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes(labels)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+async function scrape(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+/** Polls `read` until it returns `expected` (deadline 15 s), then returns it; fails with the last value. */
+async function eventually(read: () => Promise<number>, expected: number, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let last = NaN;
+  while (Date.now() < deadline) {
+    if ((last = await read()) === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`${what}: expected ${expected}, last ${last}`);
+}
+
 test('BytesOut counts the record bytes of consumer fetches per topic and in all (sendfile path), BytesIn/MessagesIn too, read from the Prometheus endpoint', async () => {
   const metricsPort = await freePort();
   const broker = await startBroker({ overrides: { 'metrics.prometheus.listener': `127.0.0.1:${metricsPort}` } });
@@ -69,6 +91,76 @@ test('BytesOut counts the record bytes of consumer fetches per topic and in all 
     assert.equal(sample(text, 'kafka_server_brokertopicmetrics_bytesin_total', ''), sizeA + sizeB);
     assert.equal(sample(text, 'kafka_server_brokertopicmetrics_messagesin_total', 'topic="out-b"'), 7);
     assert.equal(sample(text, 'kafka_server_brokertopicmetrics_messagesin_total', ''), 57);
+  } finally {
+    await broker.cleanup();
+  }
+});
+
+test('after kafkajs traffic: BrokerTopicMetrics, RequestMetrics, Log gauges, groups and consumer lag by their JMX exporter names; /healthz and /readyz', async () => {
+  const metricsPort = await freePort();
+  const broker = await startBroker({ overrides: { 'metrics.prometheus.listener': `127.0.0.1:${metricsPort}` } });
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const topic = 'traffic';
+  try {
+    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
+    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+    assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready' }], 'ready once serving');
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < 3; i++) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, j) => ({ value: `v${i}-${j}` })) });
+    await assert.rejects(producer.send({ topic, messages: [{ value: 'z'.repeat(5000) }] }), /too large|larger/i);
+
+    const consumer = kafka.consumer({ groupId: 'metrics-group' });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let received = 0;
+    await consumer.run({ eachMessage: async () => void received++ });
+    await eventually(async () => received, 30, 'records consumed');
+    await eventually(async () => sample(await scrape(metricsPort), 'kafka_consumergroup_lag', `consumergroup="metrics-group",topic="${topic}",partition="0"`), 0, 'lag after consuming everything');
+    await consumer.disconnect();
+    const consumedSize = await logBytes(join(broker.dataDir, 'logs'), `${topic}-0`);
+    await producer.send({ topic, messages: Array.from({ length: 12 }, (_, j) => ({ value: `late-${j}` })) });
+    await producer.disconnect();
+    const [committed] = await admin.fetchOffsets({ groupId: 'metrics-group', topics: [topic] });
+    await admin.disconnect();
+    assert.equal(committed!.partitions[0]!.offset, '30');
+
+    const text = await scrape(metricsPort);
+    const t = `topic="${topic}"`;
+    assert.equal(sample(text, 'kafka_consumergroup_lag', `consumergroup="metrics-group",${t},partition="0"`), 42 - 30, 'produced minus committed');
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_messagesin_total', t), 42);
+    const logSize = await logBytes(join(broker.dataDir, 'logs'), `${topic}-0`);
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_bytesin_total', t), logSize);
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_totalproducerequests_total', t), 5, 'four accepted sends and the rejected one');
+    assert.ok(sample(text, 'kafka_server_brokertopicmetrics_bytesrejected_total', t) > 5000, 'the too-large batch');
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_failedproducerequests_total', t), 0, 'too large is not a failure, as in Kafka');
+    assert.ok(sample(text, 'kafka_server_brokertopicmetrics_bytesout_total', t) >= consumedSize, 'the consumer read the first 30 records');
+    assert.ok(sample(text, 'kafka_server_brokertopicmetrics_totalfetchrequests_total', t) >= 1);
+    assert.equal(sample(text, 'kafka_server_brokertopicmetrics_failedfetchrequests_total', t), 0);
+    assert.ok(sample(text, 'kafka_server_brokertopicmetrics_messagesin_total', '') >= 42, 'the all-topics series (offsets commits included)');
+
+    assert.equal(sumOf(text, 'kafka_network_requestmetrics_requests_total', 'request="Produce"'), 5);
+    assert.equal(sample(text, 'kafka_network_requestmetrics_totaltimems_count', 'request="Produce"'), 5);
+    assert.ok(sumOf(text, 'kafka_network_requestmetrics_requests_total', 'request="FetchConsumer"') >= 1);
+    assert.equal(sumOf(text, 'kafka_network_requestmetrics_requests_total', 'request="Fetch"'), sumOf(text, 'kafka_network_requestmetrics_requests_total', 'request="FetchConsumer"'));
+    assert.ok(sumOf(text, 'kafka_network_requestmetrics_requests_total', 'request="JoinGroup"') >= 1);
+    assert.ok(sample(text, 'kafka_network_requestmetrics_totaltimems', 'quantile="0.99",request="Produce"') >= 0);
+    assert.ok(sample(text, 'kafka_network_requestmetrics_remotetimems_count', 'request="Fetch"') >= 1);
+
+    assert.equal(sample(text, 'kafka_log_log_logendoffset', `${t},partition="0"`), 42);
+    assert.equal(sample(text, 'kafka_log_log_logstartoffset', `${t},partition="0"`), 0);
+    assert.equal(sample(text, 'kafka_log_log_size', `${t},partition="0"`), logSize);
+    assert.ok(sample(text, 'kafka_server_socket_server_metrics_connection_creation_total', 'listener="PLAINTEXT",networkProcessor="0"') >= 3);
+    assert.equal(sample(text, 'kafka_coordinator_group_groupmetadatamanager_numgroupsempty', ''), 1, 'the group, its member gone');
+    assert.equal(sample(text, 'kafka_server_group_coordinator_metrics_group_completed_rebalance_count', ''), 1);
+    assert.equal(sample(text, 'kafka_server_replicamanager_partitioncount', ''), sample(text, 'kafka_server_replicamanager_leadercount', ''));
+    assert.equal(sample(text, 'kafka_controller_kafkacontroller_activecontrollercount', ''), 1);
   } finally {
     await broker.cleanup();
   }
