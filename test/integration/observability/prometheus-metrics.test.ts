@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -107,6 +109,9 @@ test('after kafkajs traffic: BrokerTopicMetrics, RequestMetrics, Log gauges, gro
     const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
     assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready' }], 'ready once serving');
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
+    const healthcheck = (url: string) => promisify(execFile)(process.execPath, [new URL('../../../docker/healthcheck.ts', import.meta.url).pathname, url]);
+    await healthcheck(`http://127.0.0.1:${metricsPort}/readyz`);
+    await assert.rejects(healthcheck(`http://127.0.0.1:${metricsPort}/missing`), (e: { code?: number }) => e.code === 1, 'the container health check fails on anything but 200');
 
     const admin = kafka.admin();
     await admin.connect();
@@ -161,6 +166,16 @@ test('after kafkajs traffic: BrokerTopicMetrics, RequestMetrics, Log gauges, gro
     assert.equal(sample(text, 'kafka_server_group_coordinator_metrics_group_completed_rebalance_count', ''), 1);
     assert.equal(sample(text, 'kafka_server_replicamanager_partitioncount', ''), sample(text, 'kafka_server_replicamanager_leadercount', ''));
     assert.equal(sample(text, 'kafka_controller_kafkacontroller_activecontrollercount', ''), 1);
+
+    // Every metric docker/grafana/dashboards/kafka-broker.json queries is one this broker exports.
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const dashboard = await readFile(new URL('../../../docker/grafana/dashboards/kafka-broker.json', import.meta.url), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/\b(?:kafka|nodejs|process)_[a-z0-9_]+/g)].map((m) => m[0]));
+    assert.ok(queried.size > 30);
+    for (const name of queried) {
+      const base = name.replace(/_(sum|count|bucket)$/, '');
+      assert.ok(types.has(name) || ['summary', 'histogram'].includes(types.get(base) ?? ''), `the dashboard's ${name} is exported`);
+    }
   } finally {
     await broker.cleanup();
   }

@@ -27,6 +27,7 @@ interface ComposeService {
 }
 
 interface ComposeFile {
+  include?: string[];
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
 }
@@ -44,9 +45,26 @@ async function imageEnv(): Promise<Record<string, string>> {
   return env;
 }
 
+/** One compose file with the services and volumes of the files it `include`s merged in, as Compose does. */
+async function readCompose(name: string): Promise<ComposeFile> {
+  const compose = parse(await readFile(join(DOCKER, name), 'utf8'), { merge: true }) as ComposeFile;
+  for (const included of compose.include ?? []) {
+    const other = await readCompose(included);
+    for (const serviceName of Object.keys(other.services)) assert.ok(!(serviceName in compose.services), `${name} redefines ${serviceName} of ${included}`);
+    compose.services = { ...other.services, ...compose.services };
+    compose.volumes = { ...other.volumes, ...compose.volumes };
+  }
+  return compose;
+}
+
 async function composeFiles(): Promise<{ name: string; compose: ComposeFile }[]> {
   const names = (await readdir(DOCKER)).filter((f) => /^compose(\..+)?\.ya?ml$/.test(f)).sort();
-  return Promise.all(names.map(async (name) => ({ name, compose: parse(await readFile(join(DOCKER, name), 'utf8'), { merge: true }) as ComposeFile })));
+  return Promise.all(names.map(async (name) => ({ name, compose: await readCompose(name) })));
+}
+
+/** The services that run the project's image (the others are tools beside the cluster: Prometheus, Grafana). */
+function nodeServices(compose: ComposeFile): Record<string, ComposeService> {
+  return Object.fromEntries(Object.entries(compose.services).filter(([, s]) => s.image?.startsWith('kafka-broker:') === true));
 }
 
 /** The node configuration of a service: the image's ENV, then the service's environment, as the CLI reads them. */
@@ -64,6 +82,10 @@ test('every compose file parses and every service is a node configuration that s
   for (const { name, compose } of files) {
     for (const [serviceName, service] of Object.entries(compose.services)) {
       const where = `${name} ${serviceName}`;
+      if (!(serviceName in nodeServices(compose))) {
+        assert.match(service.image ?? '', /^[a-z0-9./-]+:v?\d+\.\d+\.\d+$/, `${where}: a tool's image is pinned to a release`);
+        continue;
+      }
       const config = await serviceConfig(service, baseEnv);
       assert.deepEqual(startRefusals(config), [], `${where} would be refused at start`);
       assert.deepEqual(config.inactiveSettings(), [], `${where} sets configs that have no effect`);
@@ -82,7 +104,7 @@ test('every compose file parses and every service is a node configuration that s
 test('the services of a file form one cluster: one valid cluster id, distinct node ids, the voters are the controller services', async () => {
   const baseEnv = await imageEnv();
   for (const { name, compose } of await composeFiles()) {
-    const services = await Promise.all(Object.entries(compose.services).map(async ([serviceName, service]) => ({ serviceName, service, config: await serviceConfig(service, baseEnv) })));
+    const services = await Promise.all(Object.entries(nodeServices(compose)).map(async ([serviceName, service]) => ({ serviceName, service, config: await serviceConfig(service, baseEnv) })));
     const clusterIds = new Set(services.map((s) => String(s.service.environment?.CLUSTER_ID)));
     assert.equal(clusterIds.size, 1, `${name}: one CLUSTER_ID for every node`);
     assert.equal(checkClusterId([...clusterIds][0]!), null, `${name}: CLUSTER_ID is a valid Kafka cluster id`);
@@ -103,10 +125,10 @@ test('the services of a file form one cluster: one valid cluster id, distinct no
   }
 });
 
-test('advertised listeners reach the node: inside the network by host name, from the host through a published port; health checks probe a listener', async () => {
+test('advertised listeners reach the node: inside the network by host name, from the host through a published port; health checks probe /readyz on the metrics listener', async () => {
   const baseEnv = await imageEnv();
   for (const { name, compose } of await composeFiles()) {
-    for (const [serviceName, service] of Object.entries(compose.services)) {
+    for (const [serviceName, service] of Object.entries(nodeServices(compose))) {
       const where = `${name} ${serviceName}`;
       const config = await serviceConfig(service, baseEnv);
       const listenerPort = new Map(config.listeners.map((l) => [l.listenerName, l.port]));
@@ -129,8 +151,14 @@ test('advertised listeners reach the node: inside the network by host name, from
       }
       const probe = service.healthcheck?.test ?? [];
       assert.deepEqual(probe.slice(0, 3), ['CMD', 'node', 'docker/healthcheck.ts'], `${where} has the health check`);
-      const port = Number(probe[3]!.slice(probe[3]!.lastIndexOf(':') + 1));
-      assert.ok([...listenerPort.values()].includes(port), `${where}: the health check probes one of its listeners (${port})`);
+      const metricsListener = config.getString('metrics.prometheus.listener') ?? '';
+      if (metricsListener !== '') {
+        const metricsPort = Number(metricsListener.slice(metricsListener.lastIndexOf(':') + 1));
+        assert.equal(probe[3], `http://localhost:${metricsPort}/readyz`, `${where}: the health check asks /readyz of the metrics listener`);
+      } else {
+        const port = Number(probe[3]!.slice(probe[3]!.lastIndexOf(':') + 1));
+        assert.ok([...listenerPort.values()].includes(port), `${where}: the health check probes one of its listeners (${port})`);
+      }
     }
   }
 });
