@@ -2,7 +2,7 @@ import { randomUuid } from '../common/uuid.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ReplicaManagerMetrics } from '../observability/replica-manager-metrics.ts';
 import { registerLogMetrics } from '../observability/log-metrics.ts';
-import { countedProduceValidation, hostedLogViews } from './broker-topic-stats.ts';
+import { brokerTopicMetricsPublisher, countedProduceValidation, hostedLogViews } from './broker-topic-stats.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { NetworkClient } from '../network/network-client.ts';
@@ -225,6 +225,7 @@ export class BrokerServer {
     });
     replicationMetrics.attach(replicaManagerMetricSource(replicaManager));
     registerLogMetrics(metrics.registry, () => hostedLogViews(replicaManager));
+    loader.installPublisher(brokerTopicMetricsPublisher(metrics.topics));
     loader.installPublisher(replicaManager);
 
     const forwardingManager = new ForwardingManager({

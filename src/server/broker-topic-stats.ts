@@ -1,5 +1,6 @@
 import { ApiError } from '../common/api-error.ts';
-import type { TopicStats } from '../observability/broker-topic-metrics.ts';
+import type { BrokerTopicMetrics, TopicStats } from '../observability/broker-topic-metrics.ts';
+import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
 import type { LogView } from '../observability/log-metrics.ts';
 import { RecordsError } from '../protocol/records/records-error.ts';
 import { Errors } from '../protocol/generated/errors.ts';
@@ -43,4 +44,14 @@ export function* hostedLogViews(replicaManager: ReplicaManager): Iterable<LogVie
     const log = p.log;
     yield { topic: p.topicPartition.topic, partition: p.topicPartition.partition, size: log.size, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, numberOfSegments: log.numberOfSegments };
   }
+}
+
+/** Drops a deleted topic's BrokerTopicMetrics series as the deletion is published (Kafka's BrokerTopicStats.removeMetrics). */
+export function brokerTopicMetricsPublisher(topics: BrokerTopicMetrics): MetadataPublisher {
+  return {
+    name: 'BrokerTopicMetricsPublisher',
+    onMetadataUpdate(_image, changes) {
+      for (const t of changes.deletedTopics.values()) topics.removeTopic(t.name);
+    },
+  };
 }

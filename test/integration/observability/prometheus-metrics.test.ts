@@ -176,6 +176,14 @@ test('after kafkajs traffic: BrokerTopicMetrics, RequestMetrics, Log gauges, gro
       const base = name.replace(/_(sum|count|bucket)$/, '');
       assert.ok(types.has(name) || ['summary', 'histogram'].includes(types.get(base) ?? ''), `the dashboard's ${name} is exported`);
     }
+
+    // A deleted topic's series go (the all-topics totals stay), as Kafka's BrokerTopicStats.removeMetrics.
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteTopics({ topics: [topic] });
+    await cleanup.disconnect();
+    await eventually(async () => (await scrape(metricsPort)).split('\n').filter((l) => l.startsWith('kafka_') && l.includes(t)).length, 0, 'series of the deleted topic');
+    assert.ok(sample(await scrape(metricsPort), 'kafka_server_brokertopicmetrics_messagesin_total', '') >= 42);
   } finally {
     await broker.cleanup();
   }
