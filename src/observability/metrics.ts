@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, Summary, collectDefaultMetrics } from 'prom-client';
 import { BrokerTopicMetrics, type TopicStats } from './broker-topic-metrics.ts';
-import { RequestMetrics } from './request-metrics.ts';
+import { kafkaHistogramSummary, RequestMetrics } from './request-metrics.ts';
 import { SocketServerMetrics } from './socket-server-metrics.ts';
 
 /**
@@ -19,12 +19,23 @@ export class BrokerMetrics {
   readonly requests: RequestMetrics;
   /** kafka.server:type=socket-server-metrics, per listener. */
   readonly socketServer: SocketServerMetrics;
+  /**
+   * `kafka.log:type=LogFlushStats,name=LogFlushRateAndTimeMs` → `kafka_log_logflushstats_logflushrateandtimems`:
+   * the duration in ms of each log flush that synced something (quantiles over 5 minutes, `_count`: flushes).
+   */
+  readonly logFlushTimeMs: Summary;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     this.topics = new BrokerTopicMetrics(this.registry);
     this.requests = new RequestMetrics(this.registry);
     this.socketServer = new SocketServerMetrics(this.registry);
+    this.logFlushTimeMs = new Summary({
+      name: 'kafka_log_logflushstats_logflushrateandtimems',
+      help: 'Duration in ms of log flushes (LogFlushStats LogFlushRateAndTimeMs)',
+      ...kafkaHistogramSummary(),
+      registers: [this.registry],
+    });
   }
 
   /** The BrokerTopicMetrics meters of `topic` (cached; see {@link BrokerTopicMetrics.topicStats}). */

@@ -13,10 +13,13 @@ export interface RequestTypeMetrics {
 }
 
 /**
- * Kafka's quantiles of a Yammer histogram as the JMX exporter exports them (50th..999thPercentile; prom-client
- * writes them as `quantile="0.5"`, the exporter as `"0.50"`: `0.99` and `0.999`, what dashboards query, agree).
+ * The options of a summary standing for a Kafka (Yammer) histogram or timer: its quantiles as the JMX exporter
+ * exports them (50th..999thPercentile; prom-client writes `quantile="0.5"`, the exporter `"0.50"`: `0.99` and
+ * `0.999`, what dashboards query, agree), over a sliding 5 minutes (Kafka's histograms favour the last 5 minutes).
  */
-const PERCENTILES = [0.5, 0.75, 0.95, 0.98, 0.99, 0.999];
+export function kafkaHistogramSummary(): { percentiles: number[]; maxAgeSeconds: number; ageBuckets: number } {
+  return { percentiles: [0.5, 0.75, 0.95, 0.98, 0.99, 0.999], maxAgeSeconds: 300, ageBuckets: 3 };
+}
 
 /**
  * Kafka's `kafka.network:type=RequestMetrics` beans per request name, as the JMX exporter's kafka-2_0_0.yml rules
@@ -40,7 +43,7 @@ export class RequestMetrics {
     const registers = [registry];
     this.#requests = new Counter({ name: 'kafka_network_requestmetrics_requests_total', help: 'Requests handled (RequestMetrics RequestsPerSec)', labelNames: ['request', 'version'], registers });
     const summary = (name: string, help: string): Summary<'request'> =>
-      new Summary({ name: `kafka_network_requestmetrics_${name}`, help, labelNames: ['request'], percentiles: PERCENTILES, maxAgeSeconds: 300, ageBuckets: 3, registers });
+      new Summary({ name: `kafka_network_requestmetrics_${name}`, help, labelNames: ['request'], ...kafkaHistogramSummary(), registers });
     this.#totalTimeMs = summary('totaltimems', 'Time in ms from dispatch to the response being ready (RequestMetrics TotalTimeMs)');
     this.#localTimeMs = summary('localtimems', 'Time in ms of the handler\'s synchronous part on the event loop (RequestMetrics LocalTimeMs)');
     this.#remoteTimeMs = summary('remotetimems', 'Time in ms the handler waited asynchronously: disk I/O, purgatory, forwarding (RequestMetrics RemoteTimeMs)');

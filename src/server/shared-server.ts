@@ -178,6 +178,7 @@ export class SharedServer {
     // Every dir is locked (flock) before anything reads or writes it, meta.properties included.
     let shared: SharedServer | null = null;
     const brokerDefaults = toLogConfigValues(LogConfig.fromProps({}, config));
+    const metrics = new BrokerMetrics();
     const logManager = await LogManager.create({
       logDirs: config.logDirs,
       defaultConfig: brokerDefaults,
@@ -193,6 +194,7 @@ export class SharedServer {
       producerIdExpirationCheckIntervalMs: config.getInt('producer.id.expiration.check.interval.ms'),
       metadataLogDir,
       faultHandler,
+      onLogFlushed: (durationMs) => metrics.logFlushTimeMs.observe(durationMs),
       ...logManagerSettings(config),
     });
     let clusterId: string;
@@ -236,7 +238,6 @@ export class SharedServer {
       onLogFailure: (log, err) => logManager.handleLogDirFailure(metadataLogDir, `I/O error in the metadata log ${log.dir}`, err),
       logCleanIntervalMs: options.metadataLogCleanIntervalMs,
     });
-    const metrics = new BrokerMetrics();
     const raftClient = raft.client;
     registerRaftMetrics(metrics.registry, () => raftClient.metrics());
     const snapshotEmitter = new SnapshotEmitter({ raft: raftClient, time, logger: logger.child({ component: 'SnapshotEmitter' }) });

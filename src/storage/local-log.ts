@@ -44,6 +44,7 @@ export class LocalLog {
   config: LogConfig;
   readonly #onRollFlushed: (() => void) | undefined;
   readonly #onFlushFailure: ((error: unknown) => void) | undefined;
+  readonly #onFlushed: ((durationMs: number) => void) | undefined;
   readonly #time: Time;
   readonly #logger: Logger;
   #nextOffset: number;
@@ -71,10 +72,13 @@ export class LocalLog {
    * @param callbacks.onFlushFailure called with the I/O error of a background flush (after a roll, or of the
    *   indexes): the recovery point stayed where it was, and the caller takes the log offline, as Kafka's
    *   scheduled "flush-log" task does through its log dir failure channel.
+   * @param callbacks.onFlushed called with the duration (ms) of each flush that synced something ({@link flushUpTo},
+   *   {@link flushDataUpTo}): Kafka's LogFlushStats LogFlushRateAndTimeMs.
    */
-  constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, segments: LogSegments, recoveryPoint: number, logEndOffset: number, callbacks: { onRollFlushed?: () => void; onFlushFailure?: (error: unknown) => void } = {}) {
+  constructor(dir: string, tp: TopicPartition, config: LogConfig, time: Time, logger: Logger, segments: LogSegments, recoveryPoint: number, logEndOffset: number, callbacks: { onRollFlushed?: () => void; onFlushFailure?: (error: unknown) => void; onFlushed?: (durationMs: number) => void } = {}) {
     this.#onRollFlushed = callbacks.onRollFlushed;
     this.#onFlushFailure = callbacks.onFlushFailure;
+    this.#onFlushed = callbacks.onFlushed;
     this.dir = dir;
     this.topicPartition = tp;
     this.config = config;
@@ -154,8 +158,10 @@ export class LocalLog {
   async flushUpTo(offset: number): Promise<void> {
     const generation = this.#generation;
     if (offset > this.#recoveryPoint && !this.#closed) {
+      const startMs = this.#time.hiResClockMs();
       for (const segment of this.segments.inRange(this.#recoveryPoint, offset)) await segment.flush();
       await this.#flushDirIfDirty();
+      this.#onFlushed?.(this.#time.hiResClockMs() - startMs);
       if (generation === this.#generation && !this.#closed) {
         const flushed = Math.min(offset, this.#nextOffset);
         if (flushed > this.#dataDurableOffset) this.#dataDurableOffset = flushed;
@@ -179,9 +185,11 @@ export class LocalLog {
     if (this.#closed) return offset;
     const generation = this.#generation;
     if (offset > this.#dataDurableOffset) {
+      const startMs = this.#time.hiResClockMs();
       const segments = this.segments.inRange(this.#dataDurableOffset, offset);
       await (segments.length === 1 ? segments[0]!.flushLog() : Promise.all(segments.map((s) => s.flushLog())));
       await this.#flushDirIfDirty();
+      this.#onFlushed?.(this.#time.hiResClockMs() - startMs);
       if (generation !== this.#generation) return this.#dataDurableOffset;
       if (this.#closed) return offset;
       const flushed = Math.min(offset, this.#nextOffset);

@@ -75,6 +75,8 @@ export interface LogManagerOptions {
    * LogManager/ReplicaManager.handleLogDirFailure). Default: a ProcessTerminatingFaultHandler.
    */
   readonly faultHandler?: FaultHandler;
+  /** Called with the duration (ms) of each log flush that synced something (LogFlushStats LogFlushRateAndTimeMs). */
+  readonly onLogFlushed?: (durationMs: number) => void;
 }
 
 /**
@@ -343,6 +345,7 @@ export class LogManager {
       logger: this.#options.logger,
       onFailure: this.#onLogFailure,
       onRollFlushed: this.#onRollFlushed,
+      ...(this.#options.onLogFlushed === undefined ? {} : { onFlushed: this.#options.onLogFlushed }),
       ...(this.#options.producerStateConfig === undefined ? {} : { producerStateConfig: this.#options.producerStateConfig }),
     });
   }

@@ -37,6 +37,8 @@ export interface UnifiedLogOptions {
   readonly onFailure?: (log: UnifiedLog, error: Error) => void;
   /** Called when the background flush after a roll advanced the recovery point (LogManager checkpoints it). */
   readonly onRollFlushed?: (log: UnifiedLog) => void;
+  /** Called with the duration (ms) of each flush that synced something (LogFlushStats LogFlushRateAndTimeMs). */
+  readonly onFlushed?: (durationMs: number) => void;
   /** producer.id.expiration.ms and transaction.partition.verification.enable (default: 1 day, verification off). */
   readonly producerStateConfig?: ProducerStateManagerConfig;
 }
@@ -147,6 +149,7 @@ export class UnifiedLog {
     this.#local = new LocalLog(dir, tp, config, time, logger, loaded.segments, loaded.recoveryPoint, loaded.logEndOffset, {
       ...(onRollFlushed === undefined ? {} : { onRollFlushed: () => onRollFlushed(this) }),
       onFlushFailure: (e) => this.#fail(e),
+      ...(options.onFlushed === undefined ? {} : { onFlushed: options.onFlushed }),
     });
     this.#time = time;
     this.#logger = logger;

@@ -115,7 +115,7 @@ test('after kafkajs traffic: BrokerTopicMetrics, RequestMetrics, Log gauges, gro
 
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }, { name: 'flush.messages', value: '1' }] }] });
     const producer = kafka.producer();
     await producer.connect();
     for (let i = 0; i < 3; i++) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, j) => ({ value: `v${i}-${j}` })) });
@@ -161,6 +161,8 @@ test('after kafkajs traffic: BrokerTopicMetrics, RequestMetrics, Log gauges, gro
     assert.equal(sample(text, 'kafka_log_log_logendoffset', `${t},partition="0"`), 42);
     assert.equal(sample(text, 'kafka_log_log_logstartoffset', `${t},partition="0"`), 0);
     assert.equal(sample(text, 'kafka_log_log_size', `${t},partition="0"`), logSize);
+    assert.ok(sample(text, 'kafka_log_logflushstats_logflushrateandtimems_count', '') >= 4, 'flush.messages=1: each accepted produce flushed');
+    assert.ok(sample(text, 'kafka_log_logflushstats_logflushrateandtimems', 'quantile="0.99"') >= 0);
     assert.ok(sample(text, 'kafka_server_socket_server_metrics_connection_creation_total', 'listener="PLAINTEXT",networkProcessor="0"') >= 3);
     assert.equal(sample(text, 'kafka_coordinator_group_groupmetadatamanager_numgroupsempty', ''), 1, 'the group, its member gone');
     assert.equal(sample(text, 'kafka_server_group_coordinator_metrics_group_completed_rebalance_count', ''), 1);
