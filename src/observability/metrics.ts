@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Registry, Summary, collectDefaultMetrics } from 'prom-client';
 import { BrokerTopicMetrics, type TopicStats } from './broker-topic-metrics.ts';
+import { scrapeRegistry } from './bulk-gauges.ts';
 import { kafkaHistogramSummary, RequestMetrics } from './request-metrics.ts';
 import { SocketServerMetrics } from './socket-server-metrics.ts';
 
@@ -49,7 +50,7 @@ export type Readiness = { readonly ready: true } | { readonly ready: false; read
 
 /**
  * Serves, on the `metrics.prometheus.listener` extension ("host:port"):
- * - `GET /metrics`: `registry` in the Prometheus text format;
+ * - `GET /metrics`: `registry` in the Prometheus text format, its bulk gauges included ({@link scrapeRegistry});
  * - `GET /healthz`: 200 `{"status":"ok"}` while the process serves HTTP (liveness);
  * - `GET /readyz`: 200 `{"status":"ready"}` when `readiness()` says so, else 503 `{"status":"not ready","reason":..}`
  *   (without `readiness`: always ready);
@@ -78,7 +79,7 @@ export async function startMetricsServer(listener: string, registry: Registry, r
       res.writeHead(404).end();
       return;
     }
-    registry.metrics().then(
+    scrapeRegistry(registry).then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
       (err: unknown) => res.writeHead(500).end(String(err)),
     );

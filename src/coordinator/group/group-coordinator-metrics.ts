@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
+import { labelString, registerBulkGauges } from '../../observability/bulk-gauges.ts';
 
 /** What the metrics read from the coordinator when scraped. */
 export interface GroupMetricsSources {
@@ -59,7 +60,7 @@ export class GroupCoordinatorMetrics {
    *   `..._consumer_group_count{state}`, `..._offset_count`, and the meters' counts `..._offset_commit_count`,
    *   `..._offset_expiration_count`, `..._offset_deletion_count`, `..._group_completed_rebalance_count`,
    *   `..._consumer_group_rebalance_count` (their rates: PromQL `rate()`);
-   * - kafka-exporter's `kafka_consumergroup_lag{consumergroup,topic,partition}`.
+   * - kafka-exporter's `kafka_consumergroup_lag{consumergroup,topic,partition}` (a bulk gauge: {@link registerBulkGauges}).
    */
   register(registry: Registry, sources: GroupMetricsSources): void {
     const registers = [registry];
@@ -108,15 +109,11 @@ export class GroupCoordinatorMetrics {
     gauge(`${km}offset_deletion_count`, 'Offsets deleted by OffsetDelete and DeleteGroups (offset-deletion-count)', () => this.offsetDeletions);
     gauge(`${km}group_completed_rebalance_count`, 'Classic group rebalances that reached Stable (group-completed-rebalance-count)', () => this.classicRebalances);
     gauge(`${km}consumer_group_rebalance_count`, 'Consumer group epoch bumps: new target assignments (consumer-group-rebalance-count)', () => this.consumerRebalances);
-    new Gauge({
-      name: 'kafka_consumergroup_lag',
-      help: 'Log end offset minus committed offset, per group and partition (kafka-exporter\'s name).',
-      labelNames: ['consumergroup', 'topic', 'partition'],
-      registers,
-      collect() {
-        this.reset();
-        for (const l of sources.consumerLag()) this.set({ consumergroup: l.group, topic: l.topic, partition: String(l.partition) }, l.lag);
-      },
-    });
+    registerBulkGauges(
+      registry,
+      [{ name: 'kafka_consumergroup_lag', help: 'Log end offset minus committed offset, per group and partition (kafka-exporter\'s name).', value: (l) => l.lag }],
+      () => sources.consumerLag(),
+      (l) => labelString([['consumergroup', l.group], ['topic', l.topic], ['partition', String(l.partition)]]),
+    );
   }
 }

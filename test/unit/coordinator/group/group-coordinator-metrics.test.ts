@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
+import { scrapeRegistry } from '../../../../src/observability/bulk-gauges.ts';
 import { GroupCoordinator } from '../../../../src/coordinator/group/group-coordinator.ts';
 import { MockTime } from '../../../../src/common/time.ts';
 import { EMPTY_IMAGE } from '../../../../src/metadata/metadata-image.ts';
@@ -22,7 +23,7 @@ test('metrics: group counts by protocol and state, rebalances, offset commits an
   await coordinator.commitOffsets(ctx(), commitReq('simple', '', -1, [{ topic: 't', partition: 1, offset: 90n }]));
   const registry = new Registry();
   coordinator.registerMetrics(registry);
-  const text = await registry.metrics();
+  const text = await scrapeRegistry(registry);
   assert.match(text, /^kafka_coordinator_group_groupmetadatamanager_numgroups 2$/m);
   assert.match(text, /^kafka_coordinator_group_groupmetadatamanager_numgroupsstable 1$/m);
   assert.match(text, /^kafka_coordinator_group_groupmetadatamanager_numgroupsempty 1$/m);

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Counter, Registry } from 'prom-client';
+import { labelString, registerBulkGauges, scrapeRegistry } from '../../../src/observability/bulk-gauges.ts';
+
+test('bulk gauges: one series per row and gauge after the registry\'s metrics, label values escaped, rows read at each scrape', async () => {
+  const registry = new Registry();
+  new Counter({ name: 'plain_total', help: 'a prom-client metric', registers: [registry] }).inc(2);
+  let rows = [{ group: 'g"1\\x\ny', lag: 3 }, ...Array.from({ length: 4999 }, (_, i) => ({ group: `g${i}`, lag: i }))];
+  registerBulkGauges(registry, [{ name: 'lag', help: 'the lag', value: (r) => r.lag }, { name: 'twice', help: 'twice the lag', value: (r) => 2 * r.lag }], () => rows, (r) => labelString([['consumergroup', r.group], ['partition', '0']]));
+  let text = await scrapeRegistry(registry);
+  assert.match(text, /^plain_total 2$/m);
+  assert.match(text, /^# TYPE lag gauge$/m);
+  assert.ok(text.includes('lag{consumergroup="g\\"1\\\\x\\ny",partition="0"} 3\n'), 'quote, backslash and newline escaped');
+  assert.match(text, /^twice\{consumergroup="g4998",partition="0"\} 9996$/m);
+  assert.equal(text.split('\n').filter((l) => l.startsWith('lag{')).length, 5000);
+  rows = [];
+  text = await scrapeRegistry(registry);
+  assert.doesNotMatch(text, /^lag\{/m, 'series of rows gone are gone');
+  assert.match(text, /^# TYPE twice gauge$/m);
+});
