@@ -1,7 +1,7 @@
 // Prometheus scrape cost with many partitions (issue 19: scraping /metrics with 10,000 partitions takes < 100 ms
 // and blocks the event loop < 20 ms): a BrokerMetrics registry with the broker's per-partition metrics (Log gauges,
 // ReplicaManager counts, consumer lag of one group per 10 partitions) and BrokerTopicMetrics of 1,000 topics, each
-// scraped with `registry.metrics()`. Baseline in the same run: the same registry with no partitions.
+// scraped as /metrics serves it (`scrapeRegistry`). Baseline in the same run: the same registry with no partitions.
 // Run: node bench/metrics.bench.ts [--partitions 10000]   (prints a markdown table; medians of several rounds)
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
