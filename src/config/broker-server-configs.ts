@@ -201,7 +201,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('socket.sendfile.enable', 'STRING', 'auto', 'Zero-copy fetch path: auto uses sendfile(2) when available, on requires it, off streams from user space.', {
     v: oneOf('auto', 'on', 'off'), imp: 'LOW', extension: true,
   }),
-  def('metrics.prometheus.listener', 'STRING', '', 'host:port of an HTTP endpoint serving Prometheus metrics at /metrics (named as Kafka\'s JMX metrics through the JMX exporter, docs/metrics.md), liveness at /healthz and readiness at /readyz; empty disables it.', {
+  def('metrics.prometheus.listener', 'STRING', '', 'host:port of an HTTP endpoint serving Prometheus metrics at /metrics (docs/metrics.md), /healthz and /readyz; empty disables it.', {
     imp: 'LOW', extension: true,
   }),
 ] as const;
