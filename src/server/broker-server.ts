@@ -1,4 +1,5 @@
 import { randomUuid } from '../common/uuid.ts';
+import { ClientQuotaPublisher, createQuotaManagers } from './quota/client-quota-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { SocketServer } from '../network/socket-server.ts';
@@ -361,6 +362,8 @@ export class BrokerServer {
       internalTopicConfigs: (topic) => internalTopicConfig(shared.currentConfig, topic),
     });
     loader.installPublisher(autoTopicCreation);
+    const quotas = createQuotaManagers(config);
+    loader.installPublisher(new ClientQuotaPublisher(quotas));
 
     let kafkaApis: KafkaApis<BrokerServices> | undefined;
     const framePool = options.framePool instanceof FramePool
@@ -377,6 +380,7 @@ export class BrokerServer {
       logger,
       metrics,
       authorizer: shared.authorizer,
+      quotas,
       metadata: () => loader.image,
       randomAliveBrokerId: () => randomAliveBrokerId(loader.image, shared.random),
       forwardingManager,
