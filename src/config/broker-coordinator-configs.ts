@@ -8,7 +8,7 @@ import { atLeast, defineBroker as def, listOf, oneOfIgnoreCase } from './config-
 const CLUSTER = 'cluster-wide';
 const INT_MAX = '2147483647';
 const GROUP_CONFIGS = 'bounds the group-level configs (KIP-848), which are not supported yet';
-const QUOTAS = 'client and replication quotas are not built yet';
+const QUOTAS = 'replication and controller mutation quotas are not built yet';
 const METRICS = 'metrics are Prometheus counters and gauges (metrics.prometheus.listener), not sampled Kafka metrics';
 const REPORTERS = 'Java metric reporters cannot be loaded: metrics are served for Prometheus (metrics.prometheus.listener)';
 

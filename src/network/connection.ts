@@ -384,8 +384,8 @@ export class Connection {
 
   #dispatchPending(): void {
     // Not while the socket's write side is backed up: new responses would only pile up in memory.
-    if (this.#state !== 'open' || this.#waitingDrain || this.#throttleTimer !== undefined) return;
-    while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open') {
+    if (this.#state !== 'open' || this.#waitingDrain) return;
+    while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open' && this.#throttleTimer === undefined) {
       this.#dispatch(this.#pendingFrames[this.#pendingHead++]!);
     }
     if (this.#pendingCount === 0) this.#dropPendingFrames();

@@ -231,6 +231,30 @@ describe('client quotas', () => {
     assert.deepEqual(free.filter((s) => s.throttleTimeMs !== 0), [], 'the consumer without a quota is never throttled');
   });
 
+  test('request_percentage throttles any API on handler time: Metadata responses carry throttle_time_ms', async () => {
+    const [result] = await admin.alterClientQuotas({
+      entries: [{ entities: [{ entityType: 'client-id', entityName: 'busy-admin' }], ops: [{ key: 'request_percentage', value: 0.01, remove: false }] }],
+    });
+    assert.equal(result!.errorCode, Errors.NONE);
+    // 0.01% of a second per second over the 1 s window: a few Metadata requests' handling time exceeds it.
+    const busy = await RawKafkaClient.connect(broker.port, '127.0.0.1', 'busy-admin');
+    const idle = await RawKafkaClient.connect(broker.port, '127.0.0.1', 'idle-admin');
+    try {
+      let throttleTimeMs = 0;
+      const deadline = Date.now() + 30_000;
+      while (throttleTimeMs === 0 && Date.now() < deadline) {
+        const r = await busy.request<{ throttleTimeMs: number }>(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        throttleTimeMs = r.throttleTimeMs;
+      }
+      assert.ok(throttleTimeMs > 0 && throttleTimeMs <= 1000, `throttle_time_ms ${throttleTimeMs}, at most one quota window`);
+      const other = await idle.request<{ throttleTimeMs: number }>(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      assert.equal(other.throttleTimeMs, 0);
+    } finally {
+      await busy.close();
+      await idle.close();
+    }
+  });
+
   test('quotas survive a restart and are enforced from the replayed log', async () => {
     await admin.close();
     await broker.stop();
