@@ -43,7 +43,7 @@ test('inactive settings are the inactive configs set to a non-default value, plu
   assert.deepEqual(config.inactiveSettings(), [
     { name: 'background.threads', note: 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE' },
     { name: 'group.coordinator.rebalance.protocols (share)', note: 'share and streams groups are not built yet' },
-    { name: 'replication.quota.window.num', note: 'client and replication quotas are not built yet' },
+    { name: 'replication.quota.window.num', note: 'replication and controller mutation quotas are not built yet' },
   ]);
   assert.deepEqual(KafkaConfig.fromProps(DEFAULT_SERVER_PROPERTIES).inactiveSettings(), [], 'the built-in settings are all honoured');
   // (The inter-broker listener defaults to the one of security.inter.broker.protocol, PLAINTEXT: the built-in
