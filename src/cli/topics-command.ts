@@ -9,6 +9,7 @@ import { uuidDecodeError } from '../config/cluster-id.ts';
 import { checkInvalidArgs, checkRequiredArgs, givenOptions, parseIntOption, PROCESS_OUTPUT, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { formatPartitionLine, formatTopicLine, replicationFactor, type PartitionInfo, type PartitionReassignment } from './topic-description-format.ts';
 import { isInternalTopic, TopicService, type TopicDescription } from './topic-service.ts';
+import { javaHashMapOrder } from './java-hash-map-order.ts';
 import { AdminError } from './admin-client.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 
@@ -106,7 +107,10 @@ async function describe(service: TopicService, opts: TopicsOptions, given: Reado
   }
   if (names.length === 0) return;
   const limit = opts.partitionSizeLimitPerResponse === undefined ? 2000 : parseIntOption('partition-size-limit-per-response', opts.partitionSizeLimitPerResponse);
-  const topics = await service.describe(names, limit);
+  // Kafka's tool prints the topics in the order of Admin.describeTopics' result: a HashMap sized for the names, filled
+  // from a default-sized HashMap of futures keyed by the (sorted) names.
+  const described = await service.describe(names, limit);
+  const topics = javaHashMapOrder(javaHashMapOrder(described, (t) => t.name), (t) => t.name, described.length);
   const configs = await service.configs(topics.map((t) => t.name));
   const liveBrokers = await service.liveBrokers();
   const reassignments = await service.reassignments(topics);
@@ -114,7 +118,8 @@ async function describe(service: TopicService, opts: TopicsOptions, given: Reado
   const overrides = given.has('topics-with-overrides');
   for (const topic of topics) {
     const entries = configs.get(topic.name) ?? [];
-    const nonDefault = entries.filter((c) => !c.isDefault);
+    // A Config keeps its entries in a HashMap: Kafka's tool lists them in its order.
+    const nonDefault = javaHashMapOrder(entries, (c) => c.name).filter((c) => !c.isDefault);
     if (reports.length === 0 && (!overrides || nonDefault.length > 0)) {
       const first = topic.partitions[0];
       const rf = first === undefined ? 0 : replicationFactor(first, reassignments.get(`${topic.name}-${first.partition}`));

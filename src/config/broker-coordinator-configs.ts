@@ -9,7 +9,7 @@ const CLUSTER = 'cluster-wide';
 const INT_MAX = '2147483647';
 const LONG_MAX = '9223372036854775807';
 const GROUP_CONFIGS = 'bounds the group-level configs (KIP-848), which are not supported yet';
-const QUOTAS = 'client, controller mutation and alter-log-dirs replication quotas are not built yet';
+const QUOTAS = 'controller mutation and alter-log-dirs replication quotas are not built yet';
 const METRICS = 'metrics are Prometheus counters and gauges (metrics.prometheus.listener), not sampled Kafka metrics';
 const REPORTERS = 'Java metric reporters cannot be loaded: metrics are served for Prometheus (metrics.prometheus.listener)';
 

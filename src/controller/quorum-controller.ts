@@ -36,6 +36,7 @@ import type { AlterPartitionRequest } from '../protocol/generated/messages/alter
 import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
 import type { Input } from '../protocol/message-input.ts';
 import { StripedReplicaPlacer } from './striped-replica-placer.ts';
+import { ClientQuotaControlManager, type ClientQuotaAlteration, type ClientQuotaAlterationResult } from './client-quota-control-manager.ts';
 import { AclControlManager, type AclCreationResult, type AclDeletionResult } from './acl-control-manager.ts';
 import type { AclBinding, AclBindingFilter } from '../security/authorizer/acl-binding-filter.ts';
 
@@ -135,6 +136,7 @@ export class QuorumController {
   readonly #brokers: BrokerStateHandlers;
   readonly #periodic: PeriodicTaskControlManager;
   readonly #acls = new AclControlManager();
+  readonly #clientQuotas = new ClientQuotaControlManager();
   #queue: Promise<unknown> = Promise.resolve();
   /** The epoch the soft state was built for, or null while inactive. */
   #activatedEpoch: number | null = null;
@@ -351,6 +353,15 @@ export class QuorumController {
    */
   deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]> {
     return this.#run((image) => this.#acls.deleteAcls(image, filters), false);
+  }
+
+  /**
+   * AlterClientQuotas (see {@link ClientQuotaControlManager.alterClientQuotas}): one result per entry, in order; the
+   * valid entries' ClientQuotaRecords are committed (one batch) before the answer, none with `validateOnly`.
+   * @throws NotControllerError
+   */
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[], validateOnly: boolean): Promise<ClientQuotaAlterationResult[]> {
+    return this.#run((image) => this.#clientQuotas.alterClientQuotas(image, alterations), validateOnly);
   }
 
   /**

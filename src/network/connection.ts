@@ -154,6 +154,9 @@ export class Connection {
   #ending = false;
   /** The client half-closed its side: no more data will come. */
   #readEnded = false;
+  /** Ends the current channel throttle (KIP-219), while one is running. */
+  #throttleTimer: NodeJS.Timeout | undefined = undefined;
+  #throttledUntilMs = 0;
 
   constructor(options: ConnectionOptions) {
     const pool = options.framePool;
@@ -187,6 +190,7 @@ export class Connection {
       clientPort: socket.remotePort ?? 0,
       principal: options.principal ?? ANONYMOUS_PRINCIPAL,
       closeConnection: () => this.close(),
+      throttle: (throttleTimeMs: number) => this.#throttle(throttleTimeMs),
     };
 
     socket.setNoDelay(true);
@@ -381,7 +385,7 @@ export class Connection {
   #dispatchPending(): void {
     // Not while the socket's write side is backed up: new responses would only pile up in memory.
     if (this.#state !== 'open' || this.#waitingDrain) return;
-    while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open') {
+    while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open' && this.#throttleTimer === undefined) {
       this.#dispatch(this.#pendingFrames[this.#pendingHead++]!);
     }
     if (this.#pendingCount === 0) this.#dropPendingFrames();
@@ -558,7 +562,8 @@ export class Connection {
       this.#memoryWait === null &&
       this.#pendingCount === 0 &&
       this.inFlightRequests < this.#maxInFlight &&
-      !this.#waitingDrain;
+      !this.#waitingDrain &&
+      this.#throttleTimer === undefined;
     if (shouldRead && this.#readingPaused) {
       this.#readingPaused = false;
       this.#socket.resume();
@@ -575,9 +580,30 @@ export class Connection {
     this.#socket.end(() => this.#destroy());
   }
 
+  /**
+   * Kafka's channel throttling after a quota violation (KIP-219, ThrottledChannel + KafkaChannel mute states): for
+   * `throttleTimeMs` from now nothing more is read from the socket nor dispatched, so the client's next requests
+   * wait; responses already under way, the one that carries the throttle time included, are written as usual. A
+   * longer throttle while one runs extends it.
+   */
+  #throttle(throttleTimeMs: number): void {
+    if (!(throttleTimeMs > 0) || this.#state === 'closed') return;
+    const untilMs = Date.now() + throttleTimeMs;
+    if (this.#throttleTimer !== undefined && untilMs <= this.#throttledUntilMs) return;
+    clearTimeout(this.#throttleTimer);
+    this.#throttledUntilMs = untilMs;
+    this.#throttleTimer = setTimeout(() => {
+      this.#throttleTimer = undefined;
+      this.#pump();
+    }, throttleTimeMs);
+    this.#updateReading();
+  }
+
   #destroy(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    clearTimeout(this.#throttleTimer);
+    this.#throttleTimer = undefined;
     this.#discardPendingFrames();
     this.#cancelMemoryWait();
     this.#decoder.dispose();

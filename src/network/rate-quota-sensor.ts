@@ -59,14 +59,36 @@ export class RateQuotaSensor {
    * (0 when within it), at most `maxThrottleMs` (Sensor.record with quota check + QuotaUtils.boundedThrottleTime).
    */
   record(timeMs: number, maxThrottleMs: number): number {
+    return this.recordValue(1, timeMs, maxThrottleMs);
+  }
+
+  /**
+   * Records `value` (bytes, request time percentage...) at `timeMs`, then measures: the delay in ms that brings the
+   * rate back to the quota (0 when within it), at most `maxThrottleMs` (Kafka's Sensor.record with the quota
+   * check, then QuotaUtils.throttleTime / boundedThrottleTime). A negative value takes back an earlier record
+   * (ClientQuotaManager.unrecordQuotaSensor).
+   */
+  recordValue(value: number, timeMs: number, maxThrottleMs = Number.MAX_SAFE_INTEGER): number {
+    this.add(value, timeMs);
+    return Math.min(this.throttleTimeMs(timeMs), maxThrottleMs);
+  }
+
+  /** Records `value` at `timeMs` without checking the quota (Sensor.record(value, time, false)). */
+  add(value: number, timeMs: number): void {
     let sample = this.#currentSample(timeMs);
     if (timeMs - sample.startTimeMs >= this.#windowMs) sample = this.#advance(timeMs);
-    sample.value += 1;
+    sample.value += value;
     sample.lastEventMs = timeMs;
+  }
+
+  /**
+   * How long, in ms, nothing may be recorded for the rate to fall back to the quota at `timeMs`: 0 within it, else
+   * `(rate - quota) / quota * windowSize` (QuotaUtils.throttleTime).
+   */
+  throttleTimeMs(timeMs: number): number {
     const rate = this.measure(timeMs);
     if (rate <= this.#quota) return 0;
-    const throttleMs = Math.round(((rate - this.#quota) / this.#quota) * this.#windowSize(timeMs));
-    return Math.min(throttleMs, maxThrottleMs);
+    return Math.round(((rate - this.#quota) / this.#quota) * this.#windowSize(timeMs));
   }
 
   /** The rate at `timeMs`, in events per second (Rate.measure). */

@@ -38,6 +38,12 @@ export interface RequestContext {
    * once (unparseable request), throw from handleRequest instead.
    */
   closeConnection(): void;
+  /**
+   * Mutes the connection for `throttleTimeMs` after a quota violation (KIP-219): the network layer reads and
+   * dispatches nothing more from it until then; responses already under way are still written. Absent where there
+   * is no client channel to mute (a request forwarded inside an Envelope).
+   */
+  throttle?(throttleTimeMs: number): void;
 }
 
 /**

@@ -32,6 +32,12 @@ export interface RequestInfo {
    * completed), at most once; without it the frame is left to the GC. A no-op when the broker has no pool.
    */
   recycleFrame(): void;
+  /**
+   * The throttle time, in ms, a bandwidth quota gave this request (Kafka's `Request.apiThrottleTimeMs`): set by the
+   * handlers of Produce and Fetch; KafkaApis puts the larger of it and the request quota's in the response's
+   * throttle_time_ms and mutes the connection for that long (KIP-219).
+   */
+  apiThrottleTimeMs?: number;
 }
 
 /**

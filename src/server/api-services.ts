@@ -4,6 +4,7 @@ import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
+import type { QuotaManagers } from './quota/client-quota-publisher.ts';
 
 /**
  * What every request dispatcher's handlers get, on the broker listeners ({@link BrokerServices}) and on the
@@ -26,6 +27,11 @@ export interface ApiServices {
   readonly authorizer: StandardAuthorizer | null;
   /** The versions ApiVersions advertises, derived from the registered handlers of this listener. */
   apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[];
+  /**
+   * The client quotas of a broker's listeners (produce, fetch, request time); absent on the controller listener,
+   * whose requests are not client-throttled.
+   */
+  readonly quotas?: QuotaManagers;
   /** Per-connection cleanup hook (fetch sessions, ...). */
   connectionClosed?(ctx: RequestContext): void;
 }

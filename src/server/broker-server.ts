@@ -1,4 +1,5 @@
 import { randomUuid } from '../common/uuid.ts';
+import { ClientQuotaPublisher, createQuotaManagers } from './quota/client-quota-publisher.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ReplicaManagerMetrics } from '../observability/replica-manager-metrics.ts';
 import { registerLogMetrics } from '../observability/log-metrics.ts';
@@ -371,6 +372,8 @@ export class BrokerServer {
       internalTopicConfigs: (topic) => internalTopicConfig(shared.currentConfig, topic),
     });
     loader.installPublisher(autoTopicCreation);
+    const quotas = createQuotaManagers(config);
+    loader.installPublisher(new ClientQuotaPublisher(quotas));
 
     let kafkaApis: KafkaApis<BrokerServices> | undefined;
     const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
@@ -384,6 +387,7 @@ export class BrokerServer {
       logger,
       metrics,
       authorizer: shared.authorizer,
+      quotas,
       metadata: () => loader.image,
       randomAliveBrokerId: () => randomAliveBrokerId(loader.image, shared.random),
       forwardingManager,

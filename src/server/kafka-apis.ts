@@ -20,6 +20,14 @@ import { FORWARDABLE_API_KEYS } from './forwardable-apis.ts';
 
 const noRecycle = (): void => undefined;
 
+/** Kafka's ClientRequestQuotaManager.NANOS_TO_PERCENTAGE_PER_SECOND: request time as a percentage of one second. */
+const NANOS_TO_PERCENTAGE = 100 / 1e9;
+
+/** A response that has a throttle_time_ms field (every API's but a few inter-broker ones). */
+function hasThrottleTime(response: unknown): response is { throttleTimeMs: number } {
+  return typeof response === 'object' && response !== null && 'throttleTimeMs' in response;
+}
+
 /** Kafka's `ApiError.fromThrowable`: the code of an ApiError (or records error), else UNKNOWN_SERVER_ERROR without a message. */
 function handlerErrorOf(err: unknown): HandlerError {
   if (err instanceof ApiError) return { code: err.code, message: err.message };
@@ -138,8 +146,14 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
     const pool = this.#framePool;
     const recycleFrame = pool === undefined ? noRecycle : (): void => void pool.release(frame);
     const info: RequestInfo = { header, apiVersion, connection: ctx, frame, principal: ctx.principal, forwarded: false, recycleFrame };
+    const timed = this.#services.quotas?.request.quotasEnabled === true && !isFollowerFetch(apiKey, request);
+    const startNs = timed ? process.hrtime.bigint() : 0n;
     const result = this.#run(handler, msg.name, request, info);
-    const encode = (response: unknown): OutputChunk[] | null => this.#encode(apiKey, apiVersion, correlationId, response);
+    const requestTimeNs = timed ? Number(process.hrtime.bigint() - startNs) : -1;
+    const encode = (response: unknown): OutputChunk[] | null => {
+      this.#throttle(info, response, requestTimeNs);
+      return this.#encode(apiKey, apiVersion, correlationId, response);
+    };
     return result instanceof Promise ? result.then(encode) : encode(result);
   }
 
@@ -179,6 +193,28 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
     encodeResponseHeader(w, responseHeaderVersion(apiKey, apiVersion), { correlationId: header.correlationId });
     msg.encodeResponse(w, apiVersion, response as never);
     return { response, bytes: w.toBuffer() };
+  }
+
+  /**
+   * The one throttling path of every response (Kafka's KafkaApis.sendResponseMaybeThrottle and the produce / fetch
+   * variants): the request time quota (request_percentage) records the handler's time on the event loop
+   * (`requestTimeNs`, -1 when exempt or without request quotas); the larger of its throttle and the bandwidth
+   * quota's (`info.apiThrottleTimeMs`) goes into the response's throttle_time_ms, and the connection is muted that
+   * long after the response (KIP-219). Clients from v2 of most APIs also back off on their own.
+   */
+  #throttle(info: RequestInfo, response: unknown, requestTimeNs: number): void {
+    const quotas = this.#services.quotas;
+    if (quotas === undefined) return;
+    let throttleMs = info.apiThrottleTimeMs ?? 0;
+    if (requestTimeNs >= 0) {
+      const requestThrottleMs = quotas.request.maybeRecordAndGetThrottleTimeMs(
+        info.principal.name, info.header.clientId ?? '', requestTimeNs * NANOS_TO_PERCENTAGE, this.#services.time.milliseconds(),
+      );
+      throttleMs = Math.max(throttleMs, requestThrottleMs);
+    }
+    if (throttleMs <= 0) return;
+    if (hasThrottleTime(response)) response.throttleTimeMs = throttleMs;
+    info.connection.throttle?.(throttleMs);
   }
 
   /**
@@ -249,4 +285,11 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
   connectionClosed(ctx: RequestContext): void {
     this.#services.connectionClosed?.(ctx);
   }
+}
+
+/** A follower's Fetch, exempt from client quotas as Kafka exempts inter-broker requests (replica_id >= 0). */
+function isFollowerFetch(apiKey: number, request: unknown): boolean {
+  if (apiKey !== ApiKeys.Fetch) return false;
+  const r = request as { replicaId: number; replicaState?: { replicaId: number } };
+  return r.replicaId >= 0 || (r.replicaState?.replicaId ?? -1) >= 0;
 }

@@ -23,6 +23,9 @@
 // holding the fetch offset) and no records for that partition. Older consumers read only from leaders.
 // Not yet: v13+ (topic ids; followers use v12, so fetches carry no broker epoch, KIP-903: -1), the current-leader
 // tags of v16+ (KIP-951: Kafka sets them from v16 only).
+// Client quotas (consumers, not followers): the response bounded by what the client's consumer_byte_rate allows in
+// one quota window; its records' bytes count against the rate, and a fetch that violates it is answered empty with
+// throttle_time_ms (its bytes taken back from the rate), the connection muted that long (KIP-219), as Kafka does.
 // Version notes: v4 isolation level + last stable offset + aborted transactions; v5 log start offset; v7 sessions;
 // v9 current leader epoch; v11 rack id + preferred read replica; v12 flexible, last fetched epoch, diverging epoch.
 import { defineHandler } from '../api-handler.ts';
@@ -87,7 +90,8 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
   apiKey: ApiKeys.Fetch,
   minVersion: 0,
   maxVersion: 12,
-  async handle(services, request, { apiVersion, header, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
     const requested = request.topics.flatMap((t) => t.partitions.map((p) => ({
       topic: t.topic,
       partition: p.partition,
@@ -114,8 +118,12 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
     const partitions: CachedPartition[] = context.partitions;
     // The broker's fetch.max.bytes caps the response whatever the client asks (Kafka's KafkaApis.handleFetchRequest),
     // and min_bytes cannot exceed that cap.
-    const fetchMaxBytes = Math.min(request.maxBytes, services.config.getInt('fetch.max.bytes'));
     const isFollower = request.replicaId >= 0;
+    const fetchQuota = isFollower || services.quotas?.fetch.quotasEnabled !== true ? null : services.quotas.fetch;
+    const user = info.principal.name;
+    const clientId = header.clientId ?? '';
+    const maxQuotaWindowBytes = fetchQuota === null ? Infinity : Math.floor(fetchQuota.maxValueInQuotaWindow(user, clientId));
+    const fetchMaxBytes = Math.min(request.maxBytes, services.config.getInt('fetch.max.bytes'), maxQuotaWindowBytes);
     const results = await services.replicaManager.fetchMessages({
       replicaId: request.replicaId,
       replicaEpoch: request.replicaState.replicaEpoch,
@@ -143,6 +151,18 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
           })),
     });
     if (apiVersion <= 3) await downConvert(results, partitions, apiVersion <= 1 ? 0 : 1);
+    if (fetchQuota !== null) {
+      const nowMs = services.time.milliseconds();
+      const bytes = results.reduce((sum, r) => sum + recordsSize(r.records), 0);
+      const throttleTimeMs = fetchQuota.maybeRecordAndGetThrottleTimeMs(user, clientId, bytes, nowMs);
+      if (throttleTimeMs > 0) {
+        fetchQuota.unrecord(user, clientId, bytes, nowMs);
+        for (const r of results) if (r.records !== null && !Buffer.isBuffer(r.records)) r.records.release?.();
+        info.apiThrottleTimeMs = throttleTimeMs;
+        // Kafka's FetchContext.getThrottledResponse: no partitions; an incremental session keeps its id.
+        return { throttleTimeMs, errorCode: Errors.NONE, sessionId: context.kind === 'incremental' ? context.session.id : INVALID_SESSION_ID, responses: [] };
+      }
+    }
     const topics: Input<FetchableTopicResponse>[] = [];
     let current: { topic: string; partitions: Input<PartitionData>[] } | undefined;
     results.forEach((r, i) => {

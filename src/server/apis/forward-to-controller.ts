@@ -1,8 +1,9 @@
 // The broker's handlers of the APIs Kafka forwards to the active controller (KafkaApis.forwardToController,
 // KIP-590): CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
-// CreateAcls and DeleteAcls sent to any broker go, as the client sent them, to the active controller inside an
-// EnvelopeRequest (ForwardingManager), and the controller's response is the client's. The versions served are the
-// controller handler's (ApiVersions intersects them with the active controller's, as Kafka's broker does).
+// CreateAcls, DeleteAcls and AlterClientQuotas sent to any broker go, as the client sent them, to the active
+// controller inside an EnvelopeRequest (ForwardingManager), and the controller's response is the client's. The
+// versions served are the controller handler's (ApiVersions intersects them with the active controller's, as
+// Kafka's broker does).
 import { defineHandler, type ApiHandler } from '../api-handler.ts';
 import type { ApiServices } from '../api-services.ts';
 import type { BrokerServices } from '../broker-services.ts';

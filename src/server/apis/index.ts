@@ -47,6 +47,8 @@ import { deleteAclsHandler } from '../controller-apis/delete-acls.ts';
 import { describeAclsHandler } from './describe-acls.ts';
 import { alterPartitionReassignmentsHandler } from '../controller-apis/alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from '../controller-apis/list-partition-reassignments.ts';
+import { alterClientQuotasHandler } from '../controller-apis/alter-client-quotas.ts';
+import { describeClientQuotasHandler } from './describe-client-quotas.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -99,6 +101,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   describeAclsHandler,
   forwardToController(createAclsHandler),
   forwardToController(deleteAclsHandler),
+  describeClientQuotasHandler,
+  forwardToController(alterClientQuotasHandler),
 ];
 
 /** The KIP-848 consumer group APIs, served when group.coordinator.rebalance.protocols includes 'consumer'. */

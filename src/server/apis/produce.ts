@@ -19,6 +19,8 @@
 // the leader's endpoint on the request's listener (node_endpoints tag), as Kafka does (KIP-951), so the client
 // goes there without a Metadata round trip. acks=all: NOT_ENOUGH_REPLICAS_AFTER_APPEND (20) when the ISR shrank
 // below min.insync.replicas while the records waited for it.
+// Client quotas: the request's size counts against the client's producer_byte_rate (ClientQuotaManager); a
+// violation sets throttle_time_ms and mutes the connection (KafkaApis, KIP-219), acks=0 included.
 // Version notes: v1 throttleTimeMs; v2 logAppendTimeMs; v3 transactionalId + magic 2 only; v5 logStartOffset;
 // v7 zstd; v8 recordErrors/errorMessage; v9 flexible; v10 current leader tags; v11 same as v10.
 import { defineHandler, NO_RESPONSE } from '../api-handler.ts';
@@ -59,7 +61,13 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
   apiKey: ApiKeys.Produce,
   minVersion: 0,
   maxVersion: 11,
-  handle(services, request, { apiVersion, connection, recycleFrame }) {
+  handle(services, request, info) {
+    const { apiVersion, connection, recycleFrame } = info;
+    // Kafka's produce bandwidth quota counts the request's size (RequestChannel.Request.sizeInBytes).
+    const produceQuota = services.quotas?.produce;
+    if (produceQuota?.quotasEnabled === true) {
+      info.apiThrottleTimeMs = produceQuota.maybeRecordAndGetThrottleTimeMs(info.principal.name, info.header.clientId ?? '', info.frame.length, services.time.milliseconds());
+    }
     const entries: { topicPartition: TopicPartition; records: Buffer | null }[] = [];
     for (const t of request.topicData) {
       for (const p of t.partitionData) {

@@ -21,13 +21,15 @@ import { deleteAclsHandler } from './delete-acls.ts';
 import { describeAclsHandler } from '../apis/describe-acls.ts';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
+import { alterClientQuotasHandler } from './alter-client-quotas.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
  * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
  * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), partition
  * reassignments (AlterPartitionReassignments, ListPartitionReassignments), the metadata writes
- * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, CreateAcls, DeleteAcls),
+ * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, CreateAcls, DeleteAcls,
+ * AlterClientQuotas),
  * DescribeAcls from the node's own ACL cache,
  * Envelope, in which brokers pass their clients' metadata writes on (KIP-590), and DescribeCluster for
  * direct-to-controller admin clients (KIP-919).
@@ -54,4 +56,5 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   createAclsHandler,
   deleteAclsHandler,
   describeAclsHandler,
+  alterClientQuotasHandler,
 ];

@@ -42,7 +42,7 @@ test('inactive settings are the inactive configs set to a non-default value, plu
   }).withDynamicConfigs({ clusterDefault: { 'controller.quota.window.num': '20' } });
   assert.deepEqual(config.inactiveSettings(), [
     { name: 'background.threads', note: 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE' },
-    { name: 'controller.quota.window.num', note: 'client, controller mutation and alter-log-dirs replication quotas are not built yet' },
+    { name: 'controller.quota.window.num', note: 'controller mutation and alter-log-dirs replication quotas are not built yet' },
     { name: 'group.coordinator.rebalance.protocols (share)', note: 'share and streams groups are not built yet' },
   ]);
   assert.deepEqual(KafkaConfig.fromProps(DEFAULT_SERVER_PROPERTIES).inactiveSettings(), [], 'the built-in settings are all honoured');

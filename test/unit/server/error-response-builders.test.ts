@@ -137,6 +137,8 @@ const EXPECTATIONS: Record<string, (version: number) => Expectation> = {
   DescribeAcls: () => ({ errors: ['errorCode'] }),
   CreateAcls: () => ({ errors: ['results[].errorCode'] }),
   DeleteAcls: () => ({ errors: ['filterResults[].errorCode'] }),
+  DescribeClientQuotas: () => ({ errors: ['errorCode'] }),
+  AlterClientQuotas: () => ({ errors: ['entries[].errorCode'] }),
 };
 
 /** A random request of `apiKey` at `version`, as KafkaApis hands it to a handler (through the generated decoder). */
