@@ -106,6 +106,25 @@ const fetchOf = (replicaId: number) => ({
 
 const commitOf = (offset: bigint) => ({ groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }] });
 
+/** An OffsetCommit cell: denied with `deniedCode` on the partition (the stored offset stays `before`), then `offset` is stored. */
+function offsetCommitCell(needs: string, given: Grant[], grant: Grant, deniedCode: number, before: bigint, offset: bigint): Cell {
+  return {
+    name: `OffsetCommit: ${needs}`,
+    given,
+    grants: [grant],
+    async denied(c, admin) {
+      const r: Any = await c.request(ApiKeys.OffsetCommit, 8, commitOf(offset));
+      assert.equal(r.topics[0].partitions[0].errorCode, deniedCode);
+      assert.equal(await committedOffset(admin), before, 'no offset stored');
+    },
+    async allowed(c, admin) {
+      const r: Any = await c.request(ApiKeys.OffsetCommit, 8, commitOf(offset));
+      assert.equal(r.topics[0].partitions[0].errorCode, Errors.NONE);
+      assert.equal(await committedOffset(admin), offset);
+    },
+  };
+}
+
 const CELLS: readonly Cell[] = [
   {
     name: 'Metadata (named topic): DESCRIBE on the topic',
@@ -308,36 +327,8 @@ const CELLS: readonly Cell[] = [
       assert.equal(r.coordinators[0].errorCode, Errors.NONE);
     },
   },
-  {
-    name: 'OffsetCommit: READ on the group',
-    given: [topicGrant(AclOperation.READ)],
-    grants: [groupGrant(AclOperation.READ)],
-    async denied(c, admin) {
-      const r: Any = await c.request(ApiKeys.OffsetCommit, 8, commitOf(1n));
-      assert.equal(r.topics[0].partitions[0].errorCode, Errors.GROUP_AUTHORIZATION_FAILED);
-      assert.equal(await committedOffset(admin), -1n, 'no offset stored');
-    },
-    async allowed(c, admin) {
-      const r: Any = await c.request(ApiKeys.OffsetCommit, 8, commitOf(1n));
-      assert.equal(r.topics[0].partitions[0].errorCode, Errors.NONE);
-      assert.equal(await committedOffset(admin), 1n);
-    },
-  },
-  {
-    name: 'OffsetCommit: READ on the topic (group READ given)',
-    given: [groupGrant(AclOperation.READ)],
-    grants: [topicGrant(AclOperation.READ)],
-    async denied(c, admin) {
-      const r: Any = await c.request(ApiKeys.OffsetCommit, 8, commitOf(2n));
-      assert.equal(r.topics[0].partitions[0].errorCode, Errors.TOPIC_AUTHORIZATION_FAILED);
-      assert.equal(await committedOffset(admin), 1n, 'offset unchanged');
-    },
-    async allowed(c, admin) {
-      const r: Any = await c.request(ApiKeys.OffsetCommit, 8, commitOf(2n));
-      assert.equal(r.topics[0].partitions[0].errorCode, Errors.NONE);
-      assert.equal(await committedOffset(admin), 2n);
-    },
-  },
+  offsetCommitCell('READ on the group', [topicGrant(AclOperation.READ)], groupGrant(AclOperation.READ), Errors.GROUP_AUTHORIZATION_FAILED, -1n, 1n),
+  offsetCommitCell('READ on the topic (group READ given)', [groupGrant(AclOperation.READ)], topicGrant(AclOperation.READ), Errors.TOPIC_AUTHORIZATION_FAILED, 1n, 2n),
   {
     name: 'OffsetFetch: DESCRIBE on the group, DESCRIBE on the topic',
     given: [groupGrant(AclOperation.DESCRIBE)],
