@@ -6,10 +6,12 @@
 
 import { defineBroker as def, oneOf, validator } from './config-def.ts';
 
+/** The one `authorizer.class.name` accepted: Kafka's KRaft ACL authorizer (KIP-801). */
+export const STANDARD_AUTHORIZER_CLASS = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+
 const PER_BROKER = 'per-broker';
 
 /** Why the configs of this file stop the start when set to anything but their default. */
-const ACLS = 'ACL authorization is not supported yet: every client would be allowed everything';
 const TLS = 'a Java TLS plug-in setting, which this broker (OpenSSL through Node) cannot honour';
 const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their stores at start-up';
 const TLS_CLIENT = 'the broker\'s outgoing TLS connections are not built (SSL inter-broker and controller listeners are refused)';
@@ -24,14 +26,18 @@ const nonNull = validator('non-null string', () => null);
 
 /** SSL, SASL and authorization configs. */
 export const BROKER_SECURITY_CONFIGS = [
-  def('authorizer.class.name', 'STRING', '', 'Authorizer class; org.apache.kafka.metadata.authorizer.StandardAuthorizer enables ACLs.', {
-    v: nonNull, imp: 'LOW', refused: ACLS,
+  def('authorizer.class.name', 'STRING', '', 'Authorizer class: empty (no authorization) or org.apache.kafka.metadata.authorizer.StandardAuthorizer (ACLs stored in the metadata log, checked by every API as Kafka does). On PLAINTEXT listeners every connection is User:ANONYMOUS: set super.users=User:ANONYMOUS (or ACLs allowing ClusterAction to it) so that brokers and controllers may talk to each other.', {
+    v: {
+      describe: `["", ${STANDARD_AUTHORIZER_CLASS}]`,
+      check: (v) => (v === '' || v === STANDARD_AUTHORIZER_CLASS ? null : `Only ${STANDARD_AUTHORIZER_CLASS} is supported (authorizer plug-ins are Java classes, which this broker cannot load)`),
+    },
+    imp: 'LOW',
   }),
-  def('super.users', 'STRING', null, 'Semicolon-separated principals (User:name) that bypass ACLs; read by the StandardAuthorizer.', {
-    imp: 'LOW', refused: ACLS,
+  def('super.users', 'STRING', null, 'Semicolon-separated principals (User:name) allowed every operation whatever the ACLs; read by the StandardAuthorizer.', {
+    imp: 'LOW',
   }),
   def('allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', 'Whether a resource without any ACL is open to everyone; read by the StandardAuthorizer.', {
-    imp: 'LOW', refused: ACLS,
+    imp: 'LOW',
   }),
   def('connections.max.reauth.ms', 'LONG', '0', 'Maximum SASL session lifetime in ms before re-authentication is required (0: none).', { refused: SASL }),
   def('sasl.server.max.receive.size', 'INT', '524288', 'Largest SASL message in bytes accepted before authentication completes.', { refused: SASL }),

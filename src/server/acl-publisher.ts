@@ -1,18 +1,16 @@
 import type { KafkaConfig } from '../config/kafka-config.ts';
+import { STANDARD_AUTHORIZER_CLASS } from '../config/broker-security-configs.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
 import type { MetadataPublisher } from '../metadata/metadata-loader.ts';
 import type { MetadataChanges } from '../metadata/metadata-delta.ts';
 import type { Logger } from '../observability/logger.ts';
 import { StandardAuthorizer, type StandardAuthorizerConfig } from '../security/authorizer/standard-authorizer.ts';
 
-/** The `authorizer.class.name` that turns Kafka's (and our) ACL authorizer on. */
-export const STANDARD_AUTHORIZER_CLASS = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 
 /**
  * The authorizer settings of `config`: null unless `authorizer.class.name` names the StandardAuthorizer; then
  * `super.users` (';'-separated, blanks skipped) and `allow.everyone.if.no.acl.found`, as Kafka's
- * StandardAuthorizer.configure reads them. Today the config refuses all three at start (config/broker-security-
- * configs.ts) until every API authorizes its requests, so this returns null for every config that starts.
+ * StandardAuthorizer.configure reads them (the config refuses any other authorizer class at start).
  */
 export function standardAuthorizerConfigOf(config: KafkaConfig): StandardAuthorizerConfig | null {
   if (config.getString('authorizer.class.name') !== STANDARD_AUTHORIZER_CLASS) return null;

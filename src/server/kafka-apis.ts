@@ -17,6 +17,7 @@ import { NO_RESPONSE, type ApiHandler, type HandlerError, type RequestInfo } fro
 import type { ApiServices } from './api-services.ts';
 import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 import { FORWARDABLE_API_KEYS } from './forwardable-apis.ts';
+import { AUTHORIZATION_ERRORS } from './auth-helper.ts';
 
 const noRecycle = (): void => undefined;
 
@@ -250,7 +251,8 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
   #answerFailure(handler: ApiHandler<unknown, unknown, S>, request: unknown, info: RequestInfo, err: unknown): unknown {
     const error = handlerErrorOf(err);
     const { apiVersion, header, connection } = info;
-    this.#logger.error(
+    const log = err instanceof ApiError && AUTHORIZATION_ERRORS.has(err.code) ? this.#logger.debug.bind(this.#logger) : this.#logger.error.bind(this.#logger);
+    log(
       { err, api: API_KEY_NAMES[handler.apiKey], apiVersion, correlationId: header.correlationId, clientId: header.clientId, connectionId: connection.connectionId, forwarded: info.forwarded, errorCode: error.code },
       'unexpected error handling request; answered with the error response',
     );

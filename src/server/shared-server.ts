@@ -46,11 +46,8 @@ export interface SharedServerOptions {
    */
   metadataLogCleanIntervalMs?: number;
   /**
-   * Runs the StandardAuthorizer with these settings although the config cannot turn it on yet: until every API
-   * authorizes its requests (issue 18, the per-API wave), `authorizer.class.name`, `super.users` and
-   * `allow.everyone.if.no.acl.found` stay refused at start, because ACLs that are stored but not enforced would
-   * be a breach. Only tests set this, to drive CreateAcls / DescribeAcls / DeleteAcls; without it (and without the
-   * config) those APIs answer SECURITY_DISABLED (54), as Kafka does without an authorizer.
+   * Runs the StandardAuthorizer with these settings instead of those of the config (`authorizer.class.name`,
+   * `super.users`, `allow.everyone.if.no.acl.found`): tests that need an authorizer without writing its configs.
    */
   standardAuthorizer?: StandardAuthorizerConfig;
 }

@@ -11,6 +11,13 @@
 // Not yet: authorization of the transactional id and topics.
 // Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible; v4 batches transactions and adds verifyOnly
 // (top-level errorCode); v5 same as v4.
+// Authorization (Kafka's KafkaApis): v4+ (from brokers) CLUSTER_ACTION on the cluster (else
+// CLUSTER_AUTHORIZATION_FAILED, 31, top-level); v0-3 (from clients) WRITE on the transactional id (else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 53, on every partition) and WRITE on each topic (else
+// TOPIC_AUTHORIZATION_FAILED, 29, for its partitions, OPERATION_NOT_ATTEMPTED for the others).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeClusterOperation, authorizedTopics, authorizeTransactionalId } from '../auth-helper.ts';
+import type { RequestInfo } from '../api-handler.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -41,11 +48,15 @@ function topicResults(partitions: readonly TopicPartition[], errorOf: (tp: Topic
   return [...byTopic].map(([name, resultsByPartition]) => ({ name, resultsByPartition }));
 }
 
-async function handleTransaction(services: BrokerServices, txn: Transaction, apiVersion: number): Promise<Input<AddPartitionsToTxnTopicResult>[]> {
+async function handleTransaction(services: BrokerServices, info: RequestInfo, txn: Transaction, apiVersion: number): Promise<Input<AddPartitionsToTxnTopicResult>[]> {
   const partitions = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+  if (apiVersion < 4 && !authorizeTransactionalId(services.authorizer, info, AclOperation.WRITE, txn.transactionalId)) {
+    return topicResults(partitions, () => Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  const writable = apiVersion < 4 ? authorizedTopics(services.authorizer, info, AclOperation.WRITE, partitions.map((tp) => tp.topic)) : null;
   const image = services.metadata();
   const checks = partitions.map((tp) => {
-    if (apiVersion < 4 && INTERNAL_TOPICS.has(tp.topic)) return Errors.TOPIC_AUTHORIZATION_FAILED;
+    if (apiVersion < 4 && (INTERNAL_TOPICS.has(tp.topic) || !writable!.has(tp.topic))) return Errors.TOPIC_AUTHORIZATION_FAILED;
     return image.topicsByName.get(tp.topic)?.partitions.has(tp.partition) === true ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION;
   });
   if (checks.some((c) => c !== Errors.NONE)) {
@@ -65,9 +76,11 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
   apiKey: ApiKeys.AddPartitionsToTxn,
   minVersion: 0,
   maxVersion: 5,
-  async handle(services, request, { apiVersion }) {
+  async handle(services, request, info) {
+    const { apiVersion } = info;
+    if (apiVersion >= 4) authorizeClusterOperation(services.authorizer, info, AclOperation.CLUSTER_ACTION);
     if (apiVersion < 4) {
-      const results = await handleTransaction(services, {
+      const results = await handleTransaction(services, info, {
         transactionalId: request.v3AndBelowTransactionalId,
         producerId: request.v3AndBelowProducerId,
         producerEpoch: request.v3AndBelowProducerEpoch,
@@ -78,7 +91,7 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
     }
     const resultsByTransaction = await Promise.all(request.transactions.map(async (t) => ({
       transactionalId: t.transactionalId,
-      topicResults: await handleTransaction(services, t, apiVersion),
+      topicResults: await handleTransaction(services, info, t, apiVersion),
     })));
     return { throttleTimeMs: 0, errorCode: Errors.NONE, resultsByTransaction };
   },

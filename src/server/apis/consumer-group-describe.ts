@@ -5,6 +5,9 @@
 // NOT_COORDINATOR (16), COORDINATOR_LOAD_IN_PROGRESS (14). Authorized operations: every group operation (no
 // authorizer yet) when asked for.
 // Version notes: v0 only.
+// Authorization (Kafka's KafkaApis): DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED (30) for it.
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
+import { authorizedOperations, filterAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -21,13 +24,18 @@ export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeR
   apiKey: ApiKeys.ConsumerGroupDescribe,
   minVersion: 0,
   maxVersion: 0,
-  async handle(services, request, { apiVersion, header, connection }) {
-    const valid = request.groupIds.filter((id) => id !== '');
-    const invalid: Input<DescribedGroup>[] = request.groupIds.filter((id) => id === '').map((groupId) => ({ groupId, errorCode: Errors.INVALID_GROUP_ID }));
-    const described = await services.groupCoordinator.consumerGroupDescribe(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), valid);
-    const groups = [...described, ...invalid].map((g) => ({
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    const describable = filterAuthorized(services.authorizer, info, AclOperation.DESCRIBE, ResourceType.GROUP, request.groupIds);
+    const denied: Input<DescribedGroup>[] = request.groupIds.filter((id) => !describable.has(id)).map((groupId) => ({ groupId, errorCode: Errors.GROUP_AUTHORIZATION_FAILED }));
+    const valid = request.groupIds.filter((id) => id !== '' && describable.has(id));
+    const invalid: Input<DescribedGroup>[] = request.groupIds.filter((id) => id === '' && describable.has(id)).map((groupId) => ({ groupId, errorCode: Errors.INVALID_GROUP_ID }));
+    const described = valid.length === 0 ? [] : await services.groupCoordinator.consumerGroupDescribe(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), valid);
+    const groups = [...described, ...invalid, ...denied].map((g) => ({
       ...g,
-      authorizedOperations: request.includeAuthorizedOperations && (g.errorCode ?? Errors.NONE) === Errors.NONE ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+      authorizedOperations: request.includeAuthorizedOperations && (g.errorCode ?? Errors.NONE) === Errors.NONE
+        ? authorizedOperations(services.authorizer, info, ResourceType.GROUP, g.groupId ?? '', ALL_GROUP_OPERATIONS)
+        : OPERATIONS_NOT_REQUESTED,
     }));
     return { throttleTimeMs: 0, groups };
   },

@@ -3,8 +3,13 @@
 // committed). Per topic: INVALID_TOPIC_EXCEPTION (17), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS (37),
 // INVALID_REPLICATION_FACTOR (38), INVALID_REPLICA_ASSIGNMENT (39), INVALID_CONFIG (40), INVALID_REQUEST (42) for a
 // name given twice. validateOnly checks everything and writes nothing.
+// Authorization (Kafka's ControllerApis, with the forwarded principal): CREATE on the cluster or on each topic, else
+// TOPIC_AUTHORIZATION_FAILED (29) and the topic is not created; v5+ configs of a created topic only with
+// DESCRIBE_CONFIGS on it (else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED and no configs).
 // Version notes: v1 validateOnly; v1 errorMessage; v2 throttleTimeMs; v4 -1 partitions/replication factor = broker
 // defaults; v5 flexible, returns numPartitions/replicationFactor/configs; v7 topicId.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeCluster, authorizedTopics } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import type { ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
@@ -19,11 +24,16 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
   apiKey: ApiKeys.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
-  async handle(services, request, { apiVersion }) {
+  async handle(services, request, info) {
+    const { apiVersion } = info;
+    const authorizer = services.authorizer;
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-    const unique = request.topics.filter((t) => counts.get(t.name) === 1);
-    const created = await services.controller.createTopics(
+    const uniqueNames = request.topics.filter((t) => counts.get(t.name) === 1).map((t) => t.name);
+    const creatable = authorizeCluster(authorizer, info, AclOperation.CREATE) ? new Set(uniqueNames) : authorizedTopics(authorizer, info, AclOperation.CREATE, uniqueNames);
+    const configsDescribable = authorizedTopics(authorizer, info, AclOperation.DESCRIBE_CONFIGS, uniqueNames);
+    const unique = request.topics.filter((t) => counts.get(t.name) === 1 && creatable.has(t.name));
+    const created = unique.length === 0 ? [] : await services.controller.createTopics(
       unique.map((t) => ({
         name: t.name,
         // Before v4 clients had to give explicit values; -1 there is still "default" for us, as Kafka's KRaft controller does.
@@ -44,6 +54,10 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
         topics.push({ name: t.name, topicId: ZERO_UUID_STRING, errorCode: Errors.INVALID_REQUEST, errorMessage: `Create topics request contains multiple entries for the topic ${t.name}.` });
         continue;
       }
+      if (!creatable.has(t.name)) {
+        topics.push({ name: t.name, topicId: ZERO_UUID_STRING, errorCode: Errors.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', configs: null });
+        continue;
+      }
       const r = byName.get(t.name)!;
       const result: Input<CreatableTopicResult> = {
         name: r.name,
@@ -53,7 +67,10 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
         numPartitions: r.numPartitions,
         replicationFactor: r.replicationFactor,
       };
-      if (r.errorCode === Errors.NONE && apiVersion >= 5) {
+      if (r.errorCode === Errors.NONE && apiVersion >= 5 && !configsDescribable.has(t.name)) {
+        result.topicConfigErrorCode = Errors.TOPIC_AUTHORIZATION_FAILED;
+        result.configs = [];
+      } else if (r.errorCode === Errors.NONE && apiVersion >= 5) {
         const overrides = new Map(t.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
         result.configs = describeTopicConfigs(services, overrides).map((e) => ({
           name: e.name,

@@ -3,6 +3,10 @@
 // errors: NON_EMPTY_GROUP (68) while members are active, GROUP_ID_NOT_FOUND (69), NOT_COORDINATOR (16),
 // COORDINATOR_LOAD_IN_PROGRESS (14). A group named twice is deleted once (Kafka dedups the list).
 // Version notes: v1 no change; v2 flexible.
+// Authorization (Kafka's KafkaApis): DELETE on each group, else GROUP_AUTHORIZATION_FAILED (30) for it.
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import { filterAuthorized, runAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { DeleteGroupsRequest } from '../../protocol/generated/messages/delete-groups-request.ts';
@@ -14,9 +18,16 @@ export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, Input<Dele
   apiKey: ApiKeys.DeleteGroups,
   minVersion: 0,
   maxVersion: 2,
-  async handle(services, request, { apiVersion, header, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
     const groupIds = [...new Set(request.groupsNames)];
-    const results = await services.groupCoordinator.deleteGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), groupIds);
+    const deletable = filterAuthorized(services.authorizer, info, AclOperation.DELETE, ResourceType.GROUP, groupIds);
+    const results = await runAuthorized(
+      groupIds,
+      (groupId) => (deletable.has(groupId) ? Errors.NONE : Errors.GROUP_AUTHORIZATION_FAILED),
+      (allowed) => services.groupCoordinator.deleteGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), allowed),
+      (groupId, errorCode) => ({ groupId, errorCode }),
+    );
     return { throttleTimeMs: 0, results };
   },
   // Kafka's DeleteGroupsRequest.getErrorResponse: the error on every group named.

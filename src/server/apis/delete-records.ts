@@ -3,7 +3,10 @@
 // segments below it are deleted by the retention task. The result is the new low watermark (log start offset).
 // Errors: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), OFFSET_OUT_OF_RANGE (1) for an offset
 // above the high watermark or below zero (other than -1).
+// Authorization (Kafka's KafkaApis): DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED (29) on its partitions.
 // Version notes: v1 same as v0; v2 flexible.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizedTopics } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -16,10 +19,12 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, Input<De
   apiKey: ApiKeys.DeleteRecords,
   minVersion: 0,
   maxVersion: 2,
-  async handle(services, request) {
+  async handle(services, request, info) {
+    const deletable = authorizedTopics(services.authorizer, info, AclOperation.DELETE, request.topics.map((t) => t.name));
     const topics = await Promise.all(request.topics.map(async (t) => ({
       name: t.name,
       partitions: await Promise.all(t.partitions.map(async (p) => {
+        if (!deletable.has(t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: Errors.TOPIC_AUTHORIZATION_FAILED };
         try {
           const partition = services.replicaManager.leaderPartition({ topic: t.name, partition: p.partitionIndex });
           const hw = partition.highWatermark;

@@ -3,6 +3,7 @@
 // forward metadata writes, the active controller is not reachable by clients), and the unfenced brokers' endpoints on the request's listener. EndpointType 2 (controllers, KIP-919) is
 // answered with UNSUPPORTED_ENDPOINT_TYPE (119) on a broker listener, as Kafka does.
 // Version notes: v0 flexible; v1 endpointType.
+import { clusterAuthorizedOperations } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -10,14 +11,13 @@ import type { DescribeClusterRequest } from '../../protocol/generated/messages/d
 import type { DescribeClusterResponse } from '../../protocol/generated/messages/describe-cluster-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 
-/** Every cluster operation (Kafka's AclOperation codes) allowed: there is no authorizer. */
-export const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, Input<DescribeClusterResponse>>({
   apiKey: ApiKeys.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
-  handle(services, request, { connection }) {
+  handle(services, request, info) {
+    const { connection } = info;
     if (request.endpointType !== 1) {
       return { throttleTimeMs: 0, errorCode: Errors.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'The target broker only supports broker endpoints.', endpointType: request.endpointType, clusterId: services.clusterId, controllerId: -1, brokers: [] };
     }
@@ -35,7 +35,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Inpu
       clusterId: services.clusterId,
       controllerId: services.randomAliveBrokerId() ?? -1,
       brokers,
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(services.authorizer, info) : -2147483648,
     };
   },
   // Kafka's DescribeClusterRequest.getErrorResponse: the top-level error and its message, no brokers.

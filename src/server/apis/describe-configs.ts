@@ -5,9 +5,13 @@
 // cluster default (""), every broker config with its source; passwords are null and sensitive. BROKER_LOGGER:
 // the root logger level. Errors per resource: UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_REQUEST (42) for another
 // broker's id or an unsupported resource type.
+// Authorization (Kafka's ConfigHelper): DESCRIBE_CONFIGS on the cluster for BROKER / BROKER_LOGGER resources (else
+// CLUSTER_AUTHORIZATION_FAILED, 31), on the topic for TOPIC (TOPIC_AUTHORIZATION_FAILED, 29, before existence).
 // Version notes: v0 isDefault instead of configSource; v1 synonyms + configSource; v3 configType/documentation;
 // v4 flexible.
 import { defineHandler } from '../api-handler.ts';
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { configResourceAuthorizationError } from '../auth-helper.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors, ERROR_INFO } from '../../protocol/generated/errors.ts';
 import type { DescribeConfigsRequest } from '../../protocol/generated/messages/describe-configs-request.ts';
@@ -21,7 +25,8 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Inpu
   apiKey: ApiKeys.DescribeConfigs,
   minVersion: 0,
   maxVersion: 4,
-  handle(services, request, { apiVersion }) {
+  handle(services, request, info) {
+    const { apiVersion } = info;
     const image = services.metadata();
     const toWire = (entries: ConfigEntry[], keys: string[] | null) => entries
       .filter((e) => keys === null || keys.length === 0 || keys.includes(e.name))
@@ -38,7 +43,9 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Inpu
       }));
     const results: Input<DescribeConfigsResult>[] = request.resources.map((res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
-      const fail = (errorCode: number, errorMessage: string) => ({ ...base, errorCode, errorMessage, configs: [] });
+      const fail = (errorCode: number, errorMessage: string | null) => ({ ...base, errorCode, errorMessage, configs: [] });
+      const denied = configResourceAuthorizationError(services.authorizer, info, AclOperation.DESCRIBE_CONFIGS, res.resourceType, res.resourceName);
+      if (denied !== Errors.NONE) return fail(denied, ERROR_INFO[denied]?.message ?? null);
       switch (res.resourceType) {
         case ConfigResourceType.TOPIC: {
           if (!image.topicsByName.has(res.resourceName)) return fail(Errors.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${res.resourceName}' does not exist.`);

@@ -5,6 +5,10 @@
 // NOT_COORDINATOR (16) / COORDINATOR_LOAD_IN_PROGRESS (14) are given to each affected group.
 // Version notes: v1 throttle time; v3 authorized operations (all group operations: no authorizer yet); v4
 // groupInstanceId of members; v5 flexible.
+// Authorization (Kafka's KafkaApis): DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED (30) for it;
+// authorized operations (v3+) are the principal's.
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
+import { authorizedOperations, filterAuthorized, runAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -21,14 +25,23 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Input<
   apiKey: ApiKeys.DescribeGroups,
   minVersion: 0,
   maxVersion: 5,
-  async handle(services, request, { apiVersion, header, connection }) {
-    const groups = await services.groupCoordinator.describeGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), request.groups);
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    const describable = filterAuthorized(services.authorizer, info, AclOperation.DESCRIBE, ResourceType.GROUP, request.groups);
+    const groups = await runAuthorized(
+      request.groups,
+      (groupId) => (describable.has(groupId) ? Errors.NONE : Errors.GROUP_AUTHORIZATION_FAILED),
+      (allowed) => services.groupCoordinator.describeGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), allowed),
+      (groupId, errorCode) => ({ groupId, errorCode, groupState: '', protocolType: '', protocolData: '', members: [] }),
+    );
     const operations = apiVersion >= 3 && request.includeAuthorizedOperations;
     return {
       throttleTimeMs: 0,
       groups: groups.map((g) => ({
         ...g,
-        authorizedOperations: operations && (g.errorCode ?? Errors.NONE) === Errors.NONE ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+        authorizedOperations: operations && (g.errorCode ?? Errors.NONE) === Errors.NONE
+          ? authorizedOperations(services.authorizer, info, ResourceType.GROUP, g.groupId ?? '', ALL_GROUP_OPERATIONS)
+          : OPERATIONS_NOT_REQUESTED,
       })),
     };
   },

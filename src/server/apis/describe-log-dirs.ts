@@ -3,7 +3,11 @@
 // with their size in bytes and offset lag (log end offset minus high watermark), plus the directory's total and
 // usable bytes (v4, statfs).
 // Version notes: v1 same as v0; v2 flexible; v3 top-level errorCode; v4 totalBytes/usableBytes.
+// Authorization (Kafka's KafkaApis): DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED (31) top-level (v3+)
+// and no log dirs.
 import { statfs } from 'node:fs/promises';
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeCluster } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -15,7 +19,8 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, Inpu
   apiKey: ApiKeys.DescribeLogDirs,
   minVersion: 0,
   maxVersion: 4,
-  async handle(services, request) {
+  async handle(services, request, info) {
+    if (!authorizeCluster(services.authorizer, info, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: Errors.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const results = await Promise.all(services.logManager.logDirs.map(async (dir) => {
       const byTopic = new Map<string, { name: string; partitions: Input<DescribeLogDirsPartition>[] }>();

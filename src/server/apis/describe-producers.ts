@@ -5,8 +5,10 @@
 // the first offset of its ongoing transaction (-1 when none). Errors per partition: INVALID_TOPIC_EXCEPTION (17)
 // for an illegal topic name, UNKNOWN_TOPIC_OR_PARTITION (3) for a topic or partition that does not exist,
 // NOT_LEADER_OR_FOLLOWER (6) for a partition this broker does not host; each with Kafka's default message.
-// Not yet: TOPIC_AUTHORIZATION_FAILED (no authorizer).
+// Authorization (Kafka's KafkaApis): READ on the topic after the name check, else TOPIC_AUTHORIZATION_FAILED (29).
 // Version notes: v0 only (flexible).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeTopic } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { ERROR_INFO, Errors } from '../../protocol/generated/errors.ts';
@@ -42,12 +44,13 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
   apiKey: ApiKeys.DescribeProducers,
   minVersion: 0,
   maxVersion: 0,
-  handle(services, request) {
+  handle(services, request, info) {
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => {
         let topicError: number | null = null;
         if (topicNameError(t.name) !== null) topicError = Errors.INVALID_TOPIC_EXCEPTION;
+        else if (!authorizeTopic(services.authorizer, info, AclOperation.READ, t.name)) topicError = Errors.TOPIC_AUTHORIZATION_FAILED;
         else if (!services.metadata().topicsByName.has(t.name)) topicError = Errors.UNKNOWN_TOPIC_OR_PARTITION;
         return {
           name: t.name,

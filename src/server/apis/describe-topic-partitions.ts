@@ -6,8 +6,10 @@
 // without this listener), and the KIP-966 eligible leader replicas and last known ELR, which only this API carries
 // (Metadata does not, as in Kafka). A named topic that does not exist gets UNKNOWN_TOPIC_OR_PARTITION (3), or
 // INVALID_TOPIC_EXCEPTION (17) for an illegal name; for an all-topics request it is left out. INVALID_REQUEST (42)
-// when the cursor's topic is not among the named topics or its partition index is negative. No authorizer runs here
-// (as in Metadata): every topic operation is reported authorized.
+// when the cursor's topic is not among the named topics or its partition index is negative.
+// Authorization (Kafka's DescribeTopicPartitionsRequestHandler): DESCRIBE on each topic; a named topic without it
+// gets TOPIC_AUTHORIZATION_FAILED (29, before any existence check), an all-topics request leaves it out; each
+// described topic carries the topic operations the principal may do.
 // Version notes: v0 only (KIP-966; kafka-topics --describe uses it from Kafka 3.8).
 import { defineHandler } from '../api-handler.ts';
 import { ApiError } from '../../common/api-error.ts';
@@ -25,6 +27,8 @@ import type { MetadataImage, TopicImage } from '../../metadata/metadata-image.ts
 import { ZERO_UUID_STRING } from '../../common/uuid.ts';
 import { isInternalTopic, topicNameError } from '../../controller/topic-validation.ts';
 import { ALL_TOPIC_OPERATIONS } from './metadata.ts';
+import { authorizedOperations, authorizedTopics } from '../auth-helper.ts';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
 
 /** TopicAuthorizedOperations' default (Kafka's Integer.MIN_VALUE): not computed. */
 const OPERATIONS_NOT_REQUESTED = -2147483648;
@@ -59,14 +63,14 @@ function describePartitions(image: MetadataImage, topic: TopicImage, listener: s
   return { partitions, next: end < topic.partitions.size ? end : -1 };
 }
 
-function topicResult(name: string, topic: TopicImage | undefined, errorCode: number, partitions: Input<DescribeTopicPartitionsResponsePartition>[]): Input<DescribeTopicPartitionsResponseTopic> {
+function topicResult(name: string, topic: TopicImage | undefined, errorCode: number, partitions: Input<DescribeTopicPartitionsResponsePartition>[], operations: number): Input<DescribeTopicPartitionsResponseTopic> {
   return {
     errorCode,
     name,
     topicId: topic?.id ?? ZERO_UUID_STRING,
     isInternal: isInternalTopic(name),
     partitions,
-    topicAuthorizedOperations: ALL_TOPIC_OPERATIONS,
+    topicAuthorizedOperations: operations,
   };
 }
 
@@ -74,12 +78,14 @@ export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartiti
   apiKey: ApiKeys.DescribeTopicPartitions,
   minVersion: 0,
   maxVersion: 0,
-  handle(services, request, { connection }) {
+  handle(services, request, info) {
+    const { connection } = info;
     const image = services.metadata();
     const cursor = request.cursor;
     const cursorTopic = cursor?.topicName ?? '';
     const allTopics = request.topics.length === 0;
-    const names = new Set((allTopics ? [...image.topicsByName.keys()] : request.topics.map((t) => t.name)).filter((n) => n >= cursorTopic));
+    const describable = authorizedTopics(services.authorizer, info, AclOperation.DESCRIBE, allTopics ? image.topicsByName.keys() : request.topics.map((t) => t.name));
+    const names = new Set((allTopics ? [...describable] : request.topics.map((t) => t.name)).filter((n) => n >= cursorTopic));
     if (!allTopics && cursor !== null && !names.has(cursor.topicName)) {
       throw new ApiError(Errors.INVALID_REQUEST, `DescribeTopicPartitionsRequest topic list should contain the cursor topic: ${cursor.topicName}`);
     }
@@ -93,12 +99,16 @@ export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartiti
         break;
       }
       const topic = image.topicsByName.get(name);
+      if (!describable.has(name)) {
+        topics.push(topicResult(name, undefined, Errors.TOPIC_AUTHORIZATION_FAILED, [], OPERATIONS_NOT_REQUESTED));
+        continue;
+      }
       if (topic === undefined) {
-        if (!allTopics) topics.push(topicResult(name, undefined, topicNameError(name) === null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION, []));
+        if (!allTopics) topics.push(topicResult(name, undefined, topicNameError(name) === null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION, [], OPERATIONS_NOT_REQUESTED));
         continue;
       }
       const { partitions, next } = describePartitions(image, topic, connection.listenerName, name === cursorTopic && cursor !== null ? cursor.partitionIndex : 0, remaining);
-      topics.push(topicResult(name, topic, Errors.NONE, partitions));
+      topics.push(topicResult(name, topic, Errors.NONE, partitions, authorizedOperations(services.authorizer, info, ResourceType.TOPIC, name, ALL_TOPIC_OPERATIONS)));
       if (next !== -1) {
         nextCursor = { topicName: name, partitionIndex: next };
         break;

@@ -9,6 +9,9 @@
 // COORDINATOR_NOT_AVAILABLE (15).
 // Not yet: authorization; v5 (transactions v2, KIP-890 part 2: epoch bump per transaction) is not served.
 // Version notes: v1 same as v0; v2 PRODUCER_FENCED; v3 flexible; v4 TRANSACTION_ABORTABLE may be returned.
+// Authorization (Kafka's KafkaApis): WRITE on the transactional id, else TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { requireTransactionalId } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -20,7 +23,9 @@ export const endTxnHandler = defineHandler<EndTxnRequest, Input<EndTxnResponse>>
   apiKey: ApiKeys.EndTxn,
   minVersion: 0,
   maxVersion: 4,
-  async handle(services, request, { apiVersion }) {
+  async handle(services, request, info) {
+    const { apiVersion } = info;
+    requireTransactionalId(services.authorizer, info, AclOperation.WRITE, request.transactionalId);
     let errorCode = await services.transactionCoordinator.endTransaction(request.transactionalId, request.producerId, request.producerEpoch, request.committed);
     if (apiVersion < 2 && errorCode === Errors.PRODUCER_FENCED) errorCode = Errors.INVALID_PRODUCER_EPOCH;
     return { throttleTimeMs: 0, errorCode };

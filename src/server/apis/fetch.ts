@@ -26,6 +26,9 @@
 // Client quotas (consumers, not followers): the response bounded by what the client's consumer_byte_rate allows in
 // one quota window; its records' bytes count against the rate, and a fetch that violates it is answered empty with
 // throttle_time_ms (its bytes taken back from the rate), the connection muted that long (KIP-219), as Kafka does.
+// Authorization (Kafka's KafkaApis.handleFetchRequest): a follower's fetch (replica id >= 0) needs CLUSTER_ACTION
+// on the cluster, a consumer's READ on each topic; a denied partition is not read and answers
+// TOPIC_AUTHORIZATION_FAILED (29) with offsets -1.
 // Version notes: v4 isolation level + last stable offset + aborted transactions; v5 log start offset; v7 sessions;
 // v9 current leader epoch; v11 rack id + preferred read replica; v12 flexible, last fetched epoch, diverging epoch.
 import { defineHandler } from '../api-handler.ts';
@@ -41,6 +44,13 @@ import type { FileRecordsSlice } from '../../storage/file-records-slice.ts';
 import { convertV2ToLegacy } from '../../protocol/records/legacy-conversion.ts';
 import { RecordsError } from '../../protocol/records/records-error.ts';
 import type { BrokerMetrics } from '../../observability/metrics.ts';
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeCluster, authorizedTopics } from '../auth-helper.ts';
+
+/** Kafka's FetchResponse.partitionResponse of a partition the principal may not read. */
+function deniedPartition(): FetchPartitionResult {
+  return { errorCode: Errors.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: null };
+}
 
 const EMPTY_RECORDS = Buffer.alloc(0);
 
@@ -124,7 +134,16 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
     const clientId = header.clientId ?? '';
     const maxQuotaWindowBytes = fetchQuota === null ? Infinity : Math.floor(fetchQuota.maxValueInQuotaWindow(user, clientId));
     const fetchMaxBytes = Math.min(request.maxBytes, services.config.getInt('fetch.max.bytes'), maxQuotaWindowBytes);
-    const results = await services.replicaManager.fetchMessages({
+    let readable: (topic: string) => boolean;
+    if (isFollower) {
+      const allowed = authorizeCluster(services.authorizer, info, AclOperation.CLUSTER_ACTION);
+      readable = () => allowed;
+    } else {
+      const topicsAllowed = authorizedTopics(services.authorizer, info, AclOperation.READ, partitions.map((p) => p.topic));
+      readable = (topic) => topicsAllowed.has(topic);
+    }
+    const fetched = partitions.filter((p) => readable(p.topic));
+    const fetchedResults = fetched.length === 0 ? [] : await services.replicaManager.fetchMessages({
       replicaId: request.replicaId,
       replicaEpoch: request.replicaState.replicaEpoch,
       // An incremental fetch with nothing to report waits like any other (the client relies on long polling).
@@ -134,7 +153,7 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
       isolationLevel: request.isolationLevel,
       // Kafka's KafkaApis.handleFetchRequest: client metadata from v11 on (rack id, client id, listener).
       clientMetadata: isFollower || apiVersion < 11 ? null : { rackId: request.rackId, clientId: header.clientId ?? '', listenerName: connection.listenerName },
-      partitions: partitions.map((p) => (isFollower
+      partitions: fetched.map((p) => (isFollower
         ? {
             topicPartition: { topic: p.topic, partition: p.partition },
             fetchOffset: p.fetchOffset,
@@ -150,6 +169,8 @@ export const fetchHandler = defineHandler<FetchRequest, Input<FetchResponse>>({
             currentLeaderEpoch: p.currentLeaderEpoch,
           })),
     });
+    let next = 0;
+    const results = fetched.length === partitions.length ? fetchedResults : partitions.map((p) => (readable(p.topic) ? fetchedResults[next++]! : deniedPartition()));
     if (apiVersion <= 3) await downConvert(results, partitions, apiVersion <= 1 ? 0 : 1);
     if (fetchQuota !== null) {
       const nowMs = services.time.milliseconds();

@@ -8,6 +8,10 @@
 // INVALID_REQUEST (42) for share coordinators (key type 2, not served).
 // Version notes: v1 keyType, throttle time and error message; v3 flexible; v4 batches keys (coordinatorKeys) with
 // per-key errors; v5-6 only change error semantics (v6 adds the share key type).
+// Authorization (Kafka's KafkaApis): DESCRIBE on the group key (else GROUP_AUTHORIZATION_FAILED, 30) or on the
+// transactional id key (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 53), per key from v4.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeGroup, authorizeTransactionalId } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { ERROR_INFO, Errors } from '../../protocol/generated/errors.ts';
@@ -61,12 +65,19 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Inpu
   apiKey: ApiKeys.FindCoordinator,
   minVersion: 0,
   maxVersion: 6,
-  async handle(services, request, { apiVersion, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, connection } = info;
+    // Kafka's KafkaApis.getCoordinator: the key's DESCRIBE first, without revealing the coordinator.
+    const find = (key: string): Promise<CoordinatorNode> | CoordinatorNode => {
+      if (request.keyType === KEY_TYPE_GROUP && !authorizeGroup(services.authorizer, info, AclOperation.DESCRIBE, key)) return { errorCode: Errors.GROUP_AUTHORIZATION_FAILED, ...NO_NODE };
+      if (request.keyType === KEY_TYPE_TRANSACTION && !authorizeTransactionalId(services.authorizer, info, AclOperation.DESCRIBE, key)) return { errorCode: Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ...NO_NODE };
+      return findCoordinator(services, request.keyType, key, connection.listenerName);
+    };
     if (apiVersion >= 4) {
-      const coordinators = await Promise.all(request.coordinatorKeys.map(async (key) => ({ key, ...(await findCoordinator(services, request.keyType, key, connection.listenerName)) })));
+      const coordinators = await Promise.all(request.coordinatorKeys.map(async (key) => ({ key, ...(await find(key)) })));
       return { throttleTimeMs: 0, coordinators };
     }
-    const node = await findCoordinator(services, request.keyType, request.key, connection.listenerName);
+    const node = await find(request.key);
     return {
       throttleTimeMs: 0,
       errorCode: node.errorCode,

@@ -4,6 +4,9 @@
 // FENCED_INSTANCE_ID (82), NOT_COORDINATOR (16), COORDINATOR_NOT_AVAILABLE (15); a loading coordinator answers
 // NONE, as Kafka does.
 // Version notes: v1 throttle time; v3 groupInstanceId (KIP-345); v4 flexible.
+// Authorization (Kafka's KafkaApis): READ on the group, else GROUP_AUTHORIZATION_FAILED (30).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { requireGroup } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { HeartbeatRequest } from '../../protocol/generated/messages/heartbeat-request.ts';
@@ -15,7 +18,9 @@ export const heartbeatHandler = defineHandler<HeartbeatRequest, Input<HeartbeatR
   apiKey: ApiKeys.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
-  async handle(services, request, { apiVersion, header, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    requireGroup(services.authorizer, info, AclOperation.READ, request.groupId);
     const response = await services.groupCoordinator.heartbeat(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), request);
     return { throttleTimeMs: 0, ...response };
   },

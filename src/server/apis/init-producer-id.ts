@@ -10,6 +10,12 @@
 // Not yet: authorization (TRANSACTIONAL_ID_AUTHORIZATION_FAILED / CLUSTER_AUTHORIZATION_FAILED).
 // Version notes: v1 same as v0; v2 flexible; v3 producerId/producerEpoch of a producer recovering from an
 // error (KIP-360); v4 PRODUCER_FENCED; v5 same as v4. v6 (transactions v2, KIP-939) is not served.
+// Authorization (Kafka's KafkaApis): WRITE on the transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 53);
+// without one (idempotence), IDEMPOTENT_WRITE on the cluster or WRITE on some topic (authorizeByResourceType),
+// else CLUSTER_AUTHORIZATION_FAILED (31).
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
+import { authorizeByResourceType, authorizeCluster, requireTransactionalId } from '../auth-helper.ts';
+import { ApiError } from '../../common/api-error.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -21,7 +27,14 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, Input<
   apiKey: ApiKeys.InitProducerId,
   minVersion: 0,
   maxVersion: 5,
-  async handle(services, request, { apiVersion }) {
+  async handle(services, request, info) {
+    const { apiVersion } = info;
+    const authorizer = services.authorizer;
+    if (request.transactionalId !== null) {
+      requireTransactionalId(authorizer, info, AclOperation.WRITE, request.transactionalId);
+    } else if (!authorizeCluster(authorizer, info, AclOperation.IDEMPOTENT_WRITE) && !authorizeByResourceType(authorizer, info, AclOperation.WRITE, ResourceType.TOPIC)) {
+      throw new ApiError(Errors.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
+    }
     const noId = request.producerId === -1n;
     const noEpoch = request.producerEpoch === -1;
     if (noId !== noEpoch) return { throttleTimeMs: 0, errorCode: Errors.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 };

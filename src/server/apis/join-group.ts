@@ -8,6 +8,9 @@
 // Version notes: v0 has no rebalance timeout (the session timeout is used, as Kafka does); v4 MEMBER_ID_REQUIRED;
 // v5 groupInstanceId; v6 flexible; v7 protocolType in the response and nullable protocolName; v8 reason;
 // v9 skipAssignment for a rejoining static leader (KIP-814).
+// Authorization (Kafka's KafkaApis): READ on the group, else GROUP_AUTHORIZATION_FAILED (30).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { requireGroup } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { JoinGroupRequest } from '../../protocol/generated/messages/join-group-request.ts';
@@ -19,7 +22,9 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, Input<JoinGroupR
   apiKey: ApiKeys.JoinGroup,
   minVersion: 0,
   maxVersion: 9,
-  async handle(services, request, { apiVersion, header, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    requireGroup(services.authorizer, info, AclOperation.READ, request.groupId);
     const normalized = apiVersion === 0 ? { ...request, rebalanceTimeoutMs: request.sessionTimeoutMs } : request;
     const response = await services.groupCoordinator.joinGroup(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), normalized);
     return {

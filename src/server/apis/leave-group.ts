@@ -5,6 +5,9 @@
 // Top-level errors: INVALID_GROUP_ID (24), NOT_COORDINATOR (16), COORDINATOR_LOAD_IN_PROGRESS (14),
 // COORDINATOR_NOT_AVAILABLE (15).
 // Version notes: v1 throttle time; v3 batch members (KIP-345); v4 flexible; v5 reason per member.
+// Authorization (Kafka's KafkaApis): READ on the group, else GROUP_AUTHORIZATION_FAILED (30).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { requireGroup } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -17,7 +20,9 @@ export const leaveGroupHandler = defineHandler<LeaveGroupRequest, Input<LeaveGro
   apiKey: ApiKeys.LeaveGroup,
   minVersion: 0,
   maxVersion: 5,
-  async handle(services, request, { apiVersion, header, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    requireGroup(services.authorizer, info, AclOperation.READ, request.groupId);
     const members = apiVersion >= 3
       ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }))
       : [{ memberId: request.memberId, groupInstanceId: null, reason: null }];

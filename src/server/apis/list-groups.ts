@@ -4,6 +4,10 @@
 // Dead, and the KIP-848 states Assigning/Reconciling) and by type (v5+: classic, consumer). Error:
 // COORDINATOR_NOT_AVAILABLE (15) only if the coordinator fails.
 // Version notes: v1 throttle time; v3 flexible; v4 statesFilter and groupState; v5 typesFilter and groupType.
+// Authorization (Kafka's KafkaApis): every group with DESCRIBE on the cluster, else only the groups the
+// principal may DESCRIBE (the others are left out).
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
+import { authorizeCluster, filterAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { ListGroupsRequest } from '../../protocol/generated/messages/list-groups-request.ts';
@@ -15,11 +19,14 @@ export const listGroupsHandler = defineHandler<ListGroupsRequest, Input<ListGrou
   apiKey: ApiKeys.ListGroups,
   minVersion: 0,
   maxVersion: 5,
-  async handle(services, request, { apiVersion, header, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
     const states = apiVersion >= 4 ? request.statesFilter : [];
     const types = apiVersion >= 5 ? request.typesFilter : [];
     const result = await services.groupCoordinator.listGroups(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), states, types);
-    return { throttleTimeMs: 0, errorCode: result.errorCode, groups: result.groups };
+    if (authorizeCluster(services.authorizer, info, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: result.errorCode, groups: result.groups };
+    const describable = filterAuthorized(services.authorizer, info, AclOperation.DESCRIBE, ResourceType.GROUP, result.groups.map((g) => g.groupId ?? ''));
+    return { throttleTimeMs: 0, errorCode: result.errorCode, groups: result.groups.filter((g) => describable.has(g.groupId ?? '')) };
   },
   // Kafka's ListGroupsRequest.getErrorResponse: the top-level error, no groups.
   errorResponse(_request, error) {

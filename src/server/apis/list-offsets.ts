@@ -7,13 +7,16 @@
 // below the high watermark (the last stable offset for read_committed, as Kafka's fetchOffsetForTimestamp). Errors per
 // partition: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), FENCED_LEADER_EPOCH (74),
 // UNKNOWN_LEADER_EPOCH (75), INVALID_REQUEST (42) for a partition named twice.
+// Authorization (Kafka's KafkaApis): DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED (29) on its partitions.
 // Version notes: v0 answers with oldStyleOffsets (maxNumOffsets); v1 timestamp/offset; v2 isolation level;
 // v4 leader epochs; v6 flexible; v7 max timestamp; v8 earliest local; v9 latest tiered.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizedTopics } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/messages/list-offsets-request.ts';
-import type { ListOffsetsResponse, ListOffsetsPartitionResponse } from '../../protocol/generated/messages/list-offsets-response.ts';
+import type { ListOffsetsResponse, ListOffsetsPartitionResponse, ListOffsetsTopicResponse } from '../../protocol/generated/messages/list-offsets-response.ts';
 import type { Input } from '../../protocol/message-input.ts';
 import { ApiError } from '../../common/api-error.ts';
 import type { BrokerServices } from '../broker-services.ts';
@@ -46,14 +49,27 @@ async function lookup(services: BrokerServices, topic: string, partition: number
   return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.leaderEpoch ?? -1 };
 }
 
+/** A topic of the request answered with `errorCode` on every partition and no offset (v0: no old-style offsets). */
+function topicErrorResponse(t: ListOffsetsRequest['topics'][number], errorCode: number, apiVersion: number): Input<ListOffsetsTopicResponse> {
+  return {
+    name: t.name,
+    partitions: t.partitions.map((p) => (apiVersion === 0
+      ? { partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: [] }
+      : { partitionIndex: p.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 })),
+  };
+}
+
 export const listOffsetsHandler = defineHandler<ListOffsetsRequest, Input<ListOffsetsResponse>>({
   apiKey: ApiKeys.ListOffsets,
   minVersion: 0,
   maxVersion: 9,
-  async handle(services, request, { apiVersion }) {
+  async handle(services, request, info) {
+    const { apiVersion } = info;
+    const describable = authorizedTopics(services.authorizer, info, AclOperation.DESCRIBE, request.topics.map((t) => t.name));
     return {
       throttleTimeMs: 0,
       topics: await Promise.all(request.topics.map(async (t) => {
+        if (!describable.has(t.name)) return topicErrorResponse(t, Errors.TOPIC_AUTHORIZATION_FAILED, apiVersion);
         const counts = new Map<number, number>();
         for (const p of t.partitions) counts.set(p.partitionIndex, (counts.get(p.partitionIndex) ?? 0) + 1);
         return {
@@ -81,14 +97,6 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, Input<ListOf
   },
   // Kafka's ListOffsetsRequest.getErrorResponse: the error on every partition, no offset (v0: no old-style offsets).
   errorResponse(request, error, apiVersion) {
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => (apiVersion === 0
-          ? { partitionIndex: p.partitionIndex, errorCode: error.code, oldStyleOffsets: [] }
-          : { partitionIndex: p.partitionIndex, errorCode: error.code, timestamp: -1n, offset: -1n, leaderEpoch: -1 })),
-      })),
-    };
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => topicErrorResponse(t, error.code, apiVersion)) };
   },
 });

@@ -5,6 +5,9 @@
 // (14) while a partition loads.
 // Not yet: authorization (only ids the principal may describe).
 // Version notes: v1 adds durationFilter (KIP-994).
+// Authorization (Kafka's KafkaApis): only the transactional ids the principal may DESCRIBE are listed.
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
+import { filterAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { ListTransactionsRequest } from '../../protocol/generated/messages/list-transactions-request.ts';
@@ -15,9 +18,10 @@ export const listTransactionsHandler = defineHandler<ListTransactionsRequest, In
   apiKey: ApiKeys.ListTransactions,
   minVersion: 0,
   maxVersion: 1,
-  async handle(services, request) {
+  async handle(services, request, info) {
     const result = await services.transactionCoordinator.listTransactions(request.stateFilters, request.producerIdFilters, request.durationFilter);
-    return { throttleTimeMs: 0, ...result };
+    const describable = filterAuthorized(services.authorizer, info, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, result.transactionStates.map((s) => s.transactionalId));
+    return { throttleTimeMs: 0, ...result, transactionStates: result.transactionStates.filter((s) => describable.has(s.transactionalId)) };
   },
   // Kafka's ListTransactionsRequest.getErrorResponse: the top-level error, no transactions.
   errorResponse(_request, error) {

@@ -7,6 +7,10 @@
 // CreateTopics in an Envelope with the client's principal to the active controller, awaited (unlike Kafka, which
 // answers UNKNOWN_TOPIC_OR_PARTITION meanwhile) until this broker's metadata has the topic; otherwise
 // UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_TOPIC_EXCEPTION (17) for illegal names, UNKNOWN_TOPIC_ID (100) for ids.
+// Authorization (Kafka's KafkaApis): DESCRIBE on each topic; an all-topics request leaves the others out, a named
+// one gets TOPIC_AUTHORIZATION_FAILED (29) without its id (by id: with its id, without its name); an unknown topic
+// is auto-created only with CREATE on the cluster or the topic, else TOPIC_AUTHORIZATION_FAILED; authorized
+// operations (v8+) are the principal's; cluster authorized operations (v8-10) need DESCRIBE on the cluster.
 // Version notes: v1 null topics = all, adds rack/controllerId/isInternal; v2 clusterId; v4 allowAutoTopicCreation;
 // v5 offlineReplicas; v7 leaderEpoch; v8 authorized operations; v9 flexible; v10 topic ids; v11 drops cluster
 // authorized operations; v12 nullable topic name.
@@ -20,11 +24,11 @@ import type { MetadataImage, TopicImage } from '../../metadata/metadata-image.ts
 import { ZERO_UUID_STRING } from '../../common/uuid.ts';
 import { isInternalTopic, topicNameError } from '../../controller/topic-validation.ts';
 import type { BrokerServices } from '../broker-services.ts';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
+import { authorizeCluster, authorizedOperations, authorizedTopics, clusterAuthorizedOperations } from '../auth-helper.ts';
 
 /** Every topic operation allowed (no authorizer): READ..ALTER_CONFIGS bits of Kafka's AclOperation codes. */
 export const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
-/** Every cluster operation allowed (no authorizer). */
-const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
 const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 function describeTopic(image: MetadataImage, topic: TopicImage, authorizedOperations: number): Input<MetadataResponseTopic> {
@@ -65,31 +69,46 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
   maxVersion: 12,
   async handle(services, request, info) {
     const { apiVersion, connection } = info;
-    const topicOps = request.includeTopicAuthorizedOperations ? ALL_TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+    const authorizer = services.authorizer;
+    // Kafka's handleTopicMetadataRequest: the authorized operations of each described topic when asked (v8+).
+    const topicOps = (name: string): number => (request.includeTopicAuthorizedOperations
+      ? authorizedOperations(authorizer, info, ResourceType.TOPIC, name, ALL_TOPIC_OPERATIONS)
+      : OPERATIONS_NOT_REQUESTED);
     let image = services.metadata();
     const allTopics = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
     let topics: Input<MetadataResponseTopic>[];
     if (allTopics) {
-      topics = [...image.topicsByName.values()].map((t) => describeTopic(image, t, topicOps));
+      // Topics the principal may not describe are left out, without a trace.
+      const describable = authorizedTopics(authorizer, info, AclOperation.DESCRIBE, image.topicsByName.keys());
+      topics = [...image.topicsByName.values()].filter((t) => describable.has(t.name)).map((t) => describeTopic(image, t, topicOps(t.name)));
     } else {
       const requested = request.topics!;
+      // Requested by id: the name of a known id is authorized as a requested name; an unknown id is UNKNOWN_TOPIC_ID.
+      const names = requested.map((t) => (t.name === null ? image.topicsById.get(t.topicId)?.name ?? null : t.name));
+      const describable = authorizedTopics(authorizer, info, AclOperation.DESCRIBE, names.filter((n): n is string => n !== null));
+      // Auto-creation needs CREATE on the cluster or on the topic; a describable unknown topic without it is
+      // TOPIC_AUTHORIZATION_FAILED.
+      const autoCreation = (apiVersion < 4 || request.allowAutoTopicCreation) && services.autoTopicCreation.enabled;
+      const unknown = [...describable].filter((name) => !image.topicsByName.has(name));
+      const creatable = !autoCreation || unknown.length === 0 || authorizeCluster(authorizer, info, AclOperation.CREATE)
+        ? new Set(unknown)
+        : authorizedTopics(authorizer, info, AclOperation.CREATE, unknown);
       // Create the unknown topics first (one controller round trip each, concurrently), then describe all.
-      const toCreate = requested
-        .map((t) => t.name)
-        .filter((name): name is string => name !== null && !image.topicsByName.has(name) && mayAutoCreate(services, request, apiVersion, name));
+      const toCreate = unknown.filter((name) => creatable.has(name) && mayAutoCreate(services, request, apiVersion, name));
       if (toCreate.length > 0) {
-        await Promise.all([...new Set(toCreate)].map((name) => services.autoTopicCreation.createTopic(name, info)));
+        await Promise.all(toCreate.map((name) => services.autoTopicCreation.createTopic(name, info)));
         image = services.metadata();
       }
-      topics = requested.map((t) => {
-        if (t.name === null) {
-          const byId = image.topicsById.get(t.topicId);
-          return byId === undefined ? topicError(null, t.topicId, Errors.UNKNOWN_TOPIC_ID) : describeTopic(image, byId, topicOps);
-        }
-        const topic = image.topicsByName.get(t.name);
-        if (topic !== undefined) return describeTopic(image, topic, topicOps);
-        const code = topicNameError(t.name) !== null ? Errors.INVALID_TOPIC_EXCEPTION : Errors.UNKNOWN_TOPIC_OR_PARTITION;
-        return topicError(t.name, ZERO_UUID_STRING, code);
+      topics = requested.map((t, i) => {
+        const name = names[i]!;
+        if (name === null) return topicError(null, t.topicId, Errors.UNKNOWN_TOPIC_ID);
+        // Topic ids are not secret: a denied id is answered with its id and no name; a denied name without its id.
+        if (!describable.has(name)) return t.name === null ? topicError(null, t.topicId, Errors.TOPIC_AUTHORIZATION_FAILED) : topicError(name, ZERO_UUID_STRING, Errors.TOPIC_AUTHORIZATION_FAILED);
+        const topic = image.topicsByName.get(name);
+        if (topic !== undefined) return describeTopic(image, topic, topicOps(name));
+        if (!creatable.has(name)) return topicError(name, ZERO_UUID_STRING, Errors.TOPIC_AUTHORIZATION_FAILED);
+        const code = topicNameError(name) !== null ? Errors.INVALID_TOPIC_EXCEPTION : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        return topicError(name, ZERO_UUID_STRING, code);
       });
     }
     const brokers = [...image.brokers.values()]
@@ -104,7 +123,7 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
       clusterId: services.clusterId,
       controllerId: services.randomAliveBrokerId() ?? -1,
       topics,
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations && apiVersion <= 10 ? clusterAuthorizedOperations(authorizer, info) : OPERATIONS_NOT_REQUESTED,
     };
   },
   // Kafka's MetadataRequest.getErrorResponse: the error on every requested topic (none for an all-topics request).

@@ -9,6 +9,11 @@
 // Version notes: v1 generation/member id and a per-partition commit timestamp; v2-4 retention time (an explicit
 // expiry, OffsetCommitValue v1); v3 throttle time; v5 drops retention; v6 committed leader epoch; v7
 // groupInstanceId; v8 flexible; v9 member epoch for KIP-848 groups.
+// Authorization (Kafka's KafkaApis): READ on the group (else GROUP_AUTHORIZATION_FAILED, 30, on every partition),
+// READ on each topic (else TOPIC_AUTHORIZATION_FAILED, 29, on its partitions, which are not committed).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { Errors } from '../../protocol/generated/errors.ts';
+import { authorizedTopics, requireGroup } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { OffsetCommitRequest } from '../../protocol/generated/messages/offset-commit-request.ts';
@@ -21,8 +26,11 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, Input<Offs
   apiKey: ApiKeys.OffsetCommit,
   minVersion: 1,
   maxVersion: 9,
-  async handle(services, request, { apiVersion, header, connection }) {
-    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics);
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    requireGroup(services.authorizer, info, AclOperation.READ, request.groupId);
+    const readable = authorizedTopics(services.authorizer, info, AclOperation.READ, request.topics.map((t) => t.name));
+    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics, readable);
     if (valid.length === 0) return { throttleTimeMs: 0, topics: errors };
     const response = await services.groupCoordinator.commitOffsets(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), { ...request, topics: valid });
     return { throttleTimeMs: 0, topics: [...(response.topics ?? []), ...errors] };

@@ -5,6 +5,10 @@
 // (69), NON_EMPTY_GROUP (68) for active groups of another protocol type, NOT_COORDINATOR (16),
 // COORDINATOR_LOAD_IN_PROGRESS (14).
 // Version notes: v0 only.
+// Authorization (Kafka's KafkaApis): DELETE on the group (else GROUP_AUTHORIZATION_FAILED, 30, top-level), READ
+// on each topic (else TOPIC_AUTHORIZATION_FAILED, 29, on its partitions, whose offsets stay).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizedTopics, requireGroup } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -18,8 +22,11 @@ export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, Input<Offs
   apiKey: ApiKeys.OffsetDelete,
   minVersion: 0,
   maxVersion: 0,
-  async handle(services, request, { apiVersion, header, connection }) {
-    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics);
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    requireGroup(services.authorizer, info, AclOperation.DELETE, request.groupId);
+    const readable = authorizedTopics(services.authorizer, info, AclOperation.READ, request.topics.map((t) => t.name));
+    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics, readable);
     const response = await services.groupCoordinator.deleteOffsets(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), { ...request, topics: valid });
     const errorCode = response.errorCode ?? Errors.NONE;
     if (errorCode !== Errors.NONE) return { errorCode, throttleTimeMs: 0, topics: [] };

@@ -5,7 +5,11 @@
 // (Kafka's LeaderEpochFileCache.endOffsetFor). Consumers use it to detect log truncation after a leader change.
 // Errors: UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6), FENCED_LEADER_EPOCH (74),
 // UNKNOWN_LEADER_EPOCH (75).
+// Authorization (Kafka's KafkaApis): CLUSTER_ACTION on the cluster (replicas), else DESCRIBE on each topic (KIP-320
+// consumers), else TOPIC_AUTHORIZATION_FAILED (29) on its partitions.
 // Version notes: v1 leaderEpoch in the result; v2 currentLeaderEpoch + throttleTimeMs; v3 replicaId; v4 flexible.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeCluster, authorizedTopics } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -18,12 +22,17 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
   apiKey: ApiKeys.OffsetForLeaderEpoch,
   minVersion: 0,
   maxVersion: 4,
-  handle(services, request) {
+  handle(services, request, info) {
+    const authorizer = services.authorizer;
+    const describable = authorizeCluster(authorizer, info, AclOperation.CLUSTER_ACTION)
+      ? null
+      : authorizedTopics(authorizer, info, AclOperation.DESCRIBE, request.topics.map((t) => t.topic));
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
+          if (describable !== null && !describable.has(t.topic)) return { errorCode: Errors.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           try {
             const partition = services.replicaManager.leaderPartition({ topic: t.topic, partition: p.partition }, p.currentLeaderEpoch);
             const r = partition.log.endOffsetForEpoch(p.leaderEpoch);

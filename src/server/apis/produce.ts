@@ -21,6 +21,10 @@
 // below min.insync.replicas while the records waited for it.
 // Client quotas: the request's size counts against the client's producer_byte_rate (ClientQuotaManager); a
 // violation sets throttle_time_ms and mutes the connection (KafkaApis, KIP-219), acks=0 included.
+// Authorization (Kafka's KafkaApis.handleProduceRequest): a request holding a transactional batch needs WRITE on
+// its transactionalId (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 53, on every partition); each topic needs WRITE
+// (else TOPIC_AUTHORIZATION_FAILED, 29, on its partitions, which are not appended), checked before existence. As
+// in Kafka 3.0+ (KIP-679), idempotent batches need nothing more here: InitProducerId checked IDEMPOTENT_WRITE.
 // Version notes: v1 throttleTimeMs; v2 logAppendTimeMs; v3 transactionalId + magic 2 only; v5 logStartOffset;
 // v7 zstd; v8 recordErrors/errorMessage; v9 flexible; v10 current leader tags; v11 same as v10.
 import { defineHandler, NO_RESPONSE } from '../api-handler.ts';
@@ -31,6 +35,31 @@ import type { NodeEndpoint, PartitionProduceResponse, ProduceResponse, TopicProd
 import type { Input } from '../../protocol/message-input.ts';
 import type { TopicPartition } from '../../common/topic-partition.ts';
 import type { BrokerServices } from '../broker-services.ts';
+import { ApiError } from '../../common/api-error.ts';
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { BatchAttributes, BatchLayout } from '../../protocol/records/record-batch.ts';
+import { authorizedTopics, authorizeTransactionalId } from '../auth-helper.ts';
+
+/**
+ * Kafka's `RequestUtils.hasTransactionalRecords`: whether any v2 batch of the request has the transactional
+ * attribute. Only batch headers are read; a truncated tail is left to the validation of the append.
+ */
+function hasTransactionalRecords(request: ProduceRequest): boolean {
+  for (const t of request.topicData) {
+    for (const p of t.partitionData) {
+      const records = p.records as Buffer | null;
+      if (records === null) continue;
+      let position = 0;
+      while (position + BatchLayout.HEADER_SIZE <= records.length) {
+        if (records[position + BatchLayout.MAGIC]! >= 2 && (records.readInt16BE(position + BatchLayout.ATTRIBUTES) & BatchAttributes.TRANSACTIONAL) !== 0) return true;
+        const length = records.readInt32BE(position + BatchLayout.BATCH_LENGTH);
+        if (length <= 0) break;
+        position += BatchLayout.LOG_OVERHEAD + length;
+      }
+    }
+  }
+  return false;
+}
 
 /**
  * KIP-951 (Kafka's KafkaApis.getCurrentLeader): the leader and leader epoch of `tp` as this broker knows them (its
@@ -57,6 +86,9 @@ function currentLeader(services: BrokerServices, tp: TopicPartition, listenerNam
   return { leaderId, leaderEpoch, node: endpoint === undefined ? null : { nodeId: leaderId, host: endpoint.host, port: endpoint.port, rack: broker!.rack } };
 }
 
+/** The result of a partition of a topic the principal may not write to. */
+const TOPIC_DENIED = { errorCode: Errors.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
+
 export const produceHandler = defineHandler<ProduceRequest, Input<ProduceResponse>>({
   apiKey: ApiKeys.Produce,
   minVersion: 0,
@@ -68,8 +100,14 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
     if (produceQuota?.quotasEnabled === true) {
       info.apiThrottleTimeMs = produceQuota.maybeRecordAndGetThrottleTimeMs(info.principal.name, info.header.clientId ?? '', info.frame.length, services.time.milliseconds());
     }
+    if (hasTransactionalRecords(request) && (request.transactionalId === null || !authorizeTransactionalId(services.authorizer, info, AclOperation.WRITE, request.transactionalId))) {
+      recycleFrame();
+      throw new ApiError(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
+    }
+    const writable = authorizedTopics(services.authorizer, info, AclOperation.WRITE, request.topicData.map((t) => t.name));
     const entries: { topicPartition: TopicPartition; records: Buffer | null }[] = [];
     for (const t of request.topicData) {
+      if (!writable.has(t.name)) continue;
       for (const p of t.partitionData) {
         entries.push({ topicPartition: { topic: t.name, partition: p.index }, records: p.records as Buffer | null });
       }
@@ -79,10 +117,11 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
       let nodeEndpoints = null as Map<number, NodeEndpoint> | null;
       let i = 0;
       for (const t of request.topicData) {
+        const denied = !writable.has(t.name);
         responses.push({
           name: t.name,
           partitionResponses: t.partitionData.map((p) => {
-            const r = results[i++]!;
+            const r = denied ? TOPIC_DENIED : results[i++]!;
             const response: Input<PartitionProduceResponse> = {
               index: p.index,
               errorCode: r.errorCode,
@@ -123,7 +162,7 @@ export const produceHandler = defineHandler<ProduceRequest, Input<ProduceRespons
       // before taking the next request): until then its bytes count against queued.max.request.bytes and its slot
       // against queued.max.requests, so an acks=0 producer cannot queue appends without bound.
       return appended.then((results) => {
-        if (results.some((r) => r.errorCode !== Errors.NONE)) {
+        if (request.topicData.some((t) => !writable.has(t.name)) || results.some((r) => r.errorCode !== Errors.NONE)) {
           services.logger.debug({ connectionId: connection.connectionId }, 'acks=0 produce failed; closing the connection as Kafka does');
           connection.closeConnection();
         }

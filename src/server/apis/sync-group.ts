@@ -6,6 +6,9 @@
 // NOT_COORDINATOR (16), COORDINATOR_NOT_AVAILABLE (15).
 // Version notes: v1 throttle time; v3 groupInstanceId; v4 flexible; v5 protocolType/protocolName, which are then
 // mandatory (INCONSISTENT_GROUP_PROTOCOL without them, as Kafka).
+// Authorization (Kafka's KafkaApis): READ on the group, else GROUP_AUTHORIZATION_FAILED (30).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { requireGroup } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -18,10 +21,12 @@ export const syncGroupHandler = defineHandler<SyncGroupRequest, Input<SyncGroupR
   apiKey: ApiKeys.SyncGroup,
   minVersion: 0,
   maxVersion: 5,
-  async handle(services, request, { apiVersion, header, connection }) {
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
     if (apiVersion >= 5 && (request.protocolType === null || request.protocolName === null)) {
       return { throttleTimeMs: 0, errorCode: Errors.INCONSISTENT_GROUP_PROTOCOL, assignment: Buffer.alloc(0) };
     }
+    requireGroup(services.authorizer, info, AclOperation.READ, request.groupId);
     const response = await services.groupCoordinator.syncGroup(groupRequestContext(header.clientId, connection.clientAddress, apiVersion), request);
     return {
       throttleTimeMs: 0,

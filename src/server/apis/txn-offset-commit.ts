@@ -10,6 +10,11 @@
 // Not yet: authorization.
 // Version notes: v1 same as v0; v2 committedLeaderEpoch; v3 flexible, generationId/memberId/groupInstanceId
 // (KIP-447); v4 TRANSACTION_ABORTABLE.
+// Authorization (Kafka's KafkaApis): WRITE on the transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+// 53, on every partition), READ on the group (else GROUP_AUTHORIZATION_FAILED, 30, on every partition), READ on
+// each topic (else TOPIC_AUTHORIZATION_FAILED, 29, on its partitions, which are not committed).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizedTopics, requireGroup, requireTransactionalId } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -38,8 +43,12 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, Inpu
   apiKey: ApiKeys.TxnOffsetCommit,
   minVersion: 0,
   maxVersion: 4,
-  async handle(services, request, { apiVersion, header, connection }) {
-    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics);
+  async handle(services, request, info) {
+    const { apiVersion, header, connection } = info;
+    requireTransactionalId(services.authorizer, info, AclOperation.WRITE, request.transactionalId);
+    requireGroup(services.authorizer, info, AclOperation.READ, request.groupId);
+    const readable = authorizedTopics(services.authorizer, info, AclOperation.READ, request.topics.map((t) => t.name));
+    const { valid, errors } = splitKnownPartitions(services.metadata(), request.topics, readable);
     let topics: Input<TxnOffsetCommitResponseTopic>[] = errors;
     if (valid.length > 0) {
       const verified = request.groupId === '' ? Errors.NONE : await verify(services, request, apiVersion);

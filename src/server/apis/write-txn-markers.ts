@@ -9,6 +9,10 @@
 // TRANSACTION_COORDINATOR_FENCED (52)).
 // Not yet: authorization (CLUSTER_ACTION).
 // Version notes: v1 flexible.
+// Authorization (Kafka's KafkaApis): ALTER or CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED
+// (31) on every partition.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { authorizeCluster, authorizeClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { ApiError } from '../../common/api-error.ts';
@@ -88,7 +92,8 @@ export const writeTxnMarkersHandler = defineHandler<WriteTxnMarkersRequest, Inpu
   apiKey: ApiKeys.WriteTxnMarkers,
   minVersion: 0,
   maxVersion: 1,
-  async handle(services, request) {
+  async handle(services, request, info) {
+    if (!authorizeCluster(services.authorizer, info, AclOperation.ALTER)) authorizeClusterOperation(services.authorizer, info, AclOperation.CLUSTER_ACTION);
     const deps = txnMarkerWriterDeps(services);
     const markers = await Promise.all(request.markers.map(async (m) => {
       const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));

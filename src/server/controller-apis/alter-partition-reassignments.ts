@@ -7,8 +7,10 @@
 // cancellation (replicas null) of a partition not being reassigned, POLICY_VIOLATION (44) past 10,000 records.
 // Top level: NOT_CONTROLLER (41) off the active controller.
 // Version notes: v0 flexible; v1 (allowReplicationFactorChange, KIP-860) is newer than our protocol definitions.
-// Not yet: authorization (Kafka requires ALTER on the cluster; no authorizer yet), the request's timeoutMs (the
-// answer waits for the commit, as the other controller writes here).
+// Authorization: ALTER on the cluster (Kafka's ControllerApis), else CLUSTER_AUTHORIZATION_FAILED (31) top level.
+// Not yet: the request's timeoutMs (the answer waits for the commit, as the other controller writes here).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { AlterPartitionReassignmentsRequest } from '../../protocol/generated/messages/alter-partition-reassignments-request.ts';
@@ -16,7 +18,7 @@ import type { AlterPartitionReassignmentsResponse } from '../../protocol/generat
 import type { Input } from '../../protocol/message-input.ts';
 import type { ControllerOpsServices } from '../controller-services.ts';
 
-export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionReassignmentsRequest, Input<AlterPartitionReassignmentsResponse>, ControllerOpsServices>({
+export const alterPartitionReassignmentsHandler = withClusterOperation(AclOperation.ALTER, defineHandler<AlterPartitionReassignmentsRequest, Input<AlterPartitionReassignmentsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.AlterPartitionReassignments,
   minVersion: 0,
   maxVersion: 0,
@@ -30,4 +32,4 @@ export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionRe
     }));
     return { throttleTimeMs: 0, errorCode: error.code, errorMessage: error.message, responses };
   },
-});
+}));

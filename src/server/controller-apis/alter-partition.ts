@@ -12,7 +12,9 @@
 // Version notes: v0-1 name topics (v0 answers OPERATION_NOT_ATTEMPTED (55) for ineligible replicas, v0-1
 // FENCED_LEADER_EPOCH for NEW_LEADER_ELECTED); v1 leaderRecoveryState (KIP-704); v2 topic ids (KIP-841); v3
 // newIsrWithEpochs (KIP-903). Kafka 4 accepts only v2-3; v0-1 are served as Kafka 3.x served them.
-// Not yet: CLUSTER_ACTION authorization (no authorizer yet: every connection is User:ANONYMOUS).
+// Authorization (Kafka's ControllerApis): CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (31).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { AlterPartitionRequest } from '../../protocol/generated/messages/alter-partition-request.ts';
@@ -20,7 +22,7 @@ import type { AlterPartitionResponse } from '../../protocol/generated/messages/a
 import type { Input } from '../../protocol/message-input.ts';
 import type { ControllerServices } from '../controller-services.ts';
 
-export const alterPartitionHandler = defineHandler<AlterPartitionRequest, Input<AlterPartitionResponse>, ControllerServices>({
+export const alterPartitionHandler = withClusterOperation(AclOperation.CLUSTER_ACTION, defineHandler<AlterPartitionRequest, Input<AlterPartitionResponse>, ControllerServices>({
   apiKey: ApiKeys.AlterPartition,
   minVersion: 0,
   maxVersion: 3,
@@ -30,4 +32,4 @@ export const alterPartitionHandler = defineHandler<AlterPartitionRequest, Input<
   errorResponse(_request, error) {
     return { throttleTimeMs: 0, errorCode: error.code, topics: [] };
   },
-});
+}));

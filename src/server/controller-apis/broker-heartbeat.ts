@@ -9,6 +9,9 @@
 // an unknown broker or another epoch; REQUEST_TIMED_OUT (7) when it waited in the controller's queue longer than
 // broker.heartbeat.interval.ms / 2 (Kafka's deadline).
 // Version notes: v1 offlineLogDirs (KIP-858). v2 (cordonedLogDirs, KIP-1066) is not served.
+// Authorization (Kafka's ControllerApis): CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (31).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -17,7 +20,7 @@ import type { BrokerHeartbeatResponse } from '../../protocol/generated/messages/
 import type { Input } from '../../protocol/message-input.ts';
 import type { ControllerServices } from '../controller-services.ts';
 
-export const brokerHeartbeatHandler = defineHandler<BrokerHeartbeatRequest, Input<BrokerHeartbeatResponse>, ControllerServices>({
+export const brokerHeartbeatHandler = withClusterOperation(AclOperation.CLUSTER_ACTION, defineHandler<BrokerHeartbeatRequest, Input<BrokerHeartbeatResponse>, ControllerServices>({
   apiKey: ApiKeys.BrokerHeartbeat,
   minVersion: 0,
   maxVersion: 1,
@@ -29,4 +32,4 @@ export const brokerHeartbeatHandler = defineHandler<BrokerHeartbeatRequest, Inpu
   errorResponse(_request, error) {
     return { errorCode: error.code, isCaughtUp: false, isFenced: true, shouldShutDown: false };
   },
-});
+}));

@@ -13,6 +13,9 @@
 // it, since no replica is assigned to a directory yet.
 // Version notes: v1 logDirs (KIP-858); v2 isMigratingZkBroker semantics; v3 previousBrokerEpoch (KIP-1033, read
 // for clean shutdown detection, which only KIP-966 ELR acts on).
+// Authorization (Kafka's ControllerApis): CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (31).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -21,7 +24,7 @@ import type { BrokerRegistrationResponse } from '../../protocol/generated/messag
 import type { Input } from '../../protocol/message-input.ts';
 import type { ControllerServices } from '../controller-services.ts';
 
-export const brokerRegistrationHandler = defineHandler<BrokerRegistrationRequest, Input<BrokerRegistrationResponse>, ControllerServices>({
+export const brokerRegistrationHandler = withClusterOperation(AclOperation.CLUSTER_ACTION, defineHandler<BrokerRegistrationRequest, Input<BrokerRegistrationResponse>, ControllerServices>({
   apiKey: ApiKeys.BrokerRegistration,
   minVersion: 0,
   maxVersion: 3,
@@ -32,4 +35,4 @@ export const brokerRegistrationHandler = defineHandler<BrokerRegistrationRequest
   errorResponse(_request, error) {
     return { errorCode: error.code, brokerEpoch: -1n };
   },
-});
+}));

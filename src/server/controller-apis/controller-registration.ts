@@ -3,6 +3,9 @@
 // controller (KIP-919, sent by every controller's ControllerRegistrationManager): a RegisterControllerRecord.
 // Answered on the active controller only (NOT_CONTROLLER, 41); UNSUPPORTED_VERSION (35) below metadata.version
 // 3.7-IV0.
+// Authorization (Kafka's ControllerApis): CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED (31).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -11,7 +14,7 @@ import type { ControllerRegistrationResponse } from '../../protocol/generated/me
 import type { Input } from '../../protocol/message-input.ts';
 import type { ControllerServices } from '../controller-services.ts';
 
-export const controllerRegistrationHandler = defineHandler<ControllerRegistrationRequest, Input<ControllerRegistrationResponse>, ControllerServices>({
+export const controllerRegistrationHandler = withClusterOperation(AclOperation.CLUSTER_ACTION, defineHandler<ControllerRegistrationRequest, Input<ControllerRegistrationResponse>, ControllerServices>({
   apiKey: ApiKeys.ControllerRegistration,
   minVersion: 0,
   maxVersion: 0,
@@ -22,4 +25,4 @@ export const controllerRegistrationHandler = defineHandler<ControllerRegistratio
   errorResponse(_request, error) {
     return { errorCode: error.code, errorMessage: error.message };
   },
-});
+}));

@@ -14,7 +14,8 @@ import type { DescribeClusterResponse } from '../../protocol/generated/messages/
 import type { Input } from '../../protocol/message-input.ts';
 import { METADATA_VERSION_FEATURE } from '../../metadata/metadata-version.ts';
 import type { ControllerServices } from '../controller-services.ts';
-import { ALL_CLUSTER_OPERATIONS } from '../apis/describe-cluster.ts';
+import { authorizeClusterOperation, clusterAuthorizedOperations } from '../auth-helper.ts';
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
 
 /** Kafka's EndpointType ids. */
 const BROKER_ENDPOINT = 1;
@@ -32,11 +33,14 @@ export const controllerDescribeClusterHandler = defineHandler<DescribeClusterReq
   apiKey: ApiKeys.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
-  handle(services, request, { apiVersion, connection }) {
+  handle(services, request, info) {
+    const { apiVersion, connection } = info;
     const image = services.metadata();
     if (!image.features.has(METADATA_VERSION_FEATURE)) {
       return errorAnswer(Errors.UNSUPPORTED_VERSION, 'There is no finalized MetadataVersion, so direct-to-controller communication is not supported.');
     }
+    // Unlike the broker's, the controller's DescribeCluster needs ALTER on the cluster (Kafka's ControllerApis).
+    authorizeClusterOperation(services.authorizer, info, AclOperation.ALTER);
     const type = request.endpointType;
     if (type !== BROKER_ENDPOINT && type !== CONTROLLER_ENDPOINT) {
       return errorAnswer(apiVersion === 0 ? Errors.INVALID_REQUEST : Errors.UNSUPPORTED_ENDPOINT_TYPE, `Unsupported endpoint type ${type}`);
@@ -57,7 +61,7 @@ export const controllerDescribeClusterHandler = defineHandler<DescribeClusterReq
       clusterId: services.clusterId,
       controllerId: controllers.some((c) => c.brokerId === leaderId) ? leaderId : -1,
       brokers: controllers,
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(services.authorizer, info) : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
   // Kafka's DescribeClusterRequest.getErrorResponse: the top-level error and its message, no nodes.

@@ -8,8 +8,10 @@
 // election are listed. Top level (v1+; v0 has only the partition codes): INVALID_REQUEST (42) for an unknown
 // election type, POLICY_VIOLATION (44) past 10,000 elections, NOT_CONTROLLER (41) off the active controller.
 // Version notes: v1 electionType and the top-level errorCode (KIP-460); v2 flexible.
-// Not yet: authorization (Kafka requires ALTER on the cluster; no authorizer yet), the request's timeoutMs (the
 // answer waits for the commit however long it takes, as the other controller writes here).
+// Authorization (Kafka's ControllerApis): ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED (31).
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { ElectLeadersRequest } from '../../protocol/generated/messages/elect-leaders-request.ts';
@@ -17,7 +19,7 @@ import type { ElectLeadersResponse } from '../../protocol/generated/messages/ele
 import type { Input } from '../../protocol/message-input.ts';
 import type { ControllerOpsServices } from '../controller-services.ts';
 
-export const electLeadersHandler = defineHandler<ElectLeadersRequest, Input<ElectLeadersResponse>, ControllerOpsServices>({
+export const electLeadersHandler = withClusterOperation(AclOperation.ALTER, defineHandler<ElectLeadersRequest, Input<ElectLeadersResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.ElectLeaders,
   minVersion: 0,
   maxVersion: 2,
@@ -31,4 +33,4 @@ export const electLeadersHandler = defineHandler<ElectLeadersRequest, Input<Elec
     }));
     return apiVersion >= 1 ? { throttleTimeMs: 0, errorCode: error.code, replicaElectionResults } : { throttleTimeMs: 0, replicaElectionResults };
   },
-});
+}));

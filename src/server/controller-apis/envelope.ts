@@ -9,7 +9,11 @@
 // node cannot parse or does not serve at its version; INVALID_REQUEST (42) for an API that is not forwardable (a
 // nested Envelope included) or a client address that is neither 4 nor 16 bytes; PRINCIPAL_DESERIALIZATION_FAILURE
 // (97) for a principal that cannot be read.
-// Not yet: CLUSTER_ACTION authorization of the sender (no authorizer yet: every connection is User:ANONYMOUS).
+// Authorization (Kafka's ControllerApis.handleEnvelopeRequest): the sender (a broker) needs CLUSTER_ACTION on the
+// cluster, else CLUSTER_AUTHORIZATION_FAILED (31) and the inner request is not run; the inner request is then
+// authorized by its own handler with the client's principal.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -35,7 +39,7 @@ function carriesError(value: unknown, code: number): boolean {
   return false;
 }
 
-export const envelopeHandler = defineHandler<EnvelopeRequest, Input<EnvelopeResponse>, ControllerServices>({
+export const envelopeHandler = withClusterOperation(AclOperation.CLUSTER_ACTION, defineHandler<EnvelopeRequest, Input<EnvelopeResponse>, ControllerServices>({
   apiKey: ApiKeys.Envelope,
   minVersion: 0,
   maxVersion: 0,
@@ -81,4 +85,4 @@ export const envelopeHandler = defineHandler<EnvelopeRequest, Input<EnvelopeResp
   errorResponse(_request, error) {
     return { errorCode: error.code, responseData: null };
   },
-});
+}));

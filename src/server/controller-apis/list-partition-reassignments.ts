@@ -5,7 +5,9 @@
 // Unknown topics and partitions, and partitions not being reassigned, are left out. Top level: NOT_CONTROLLER (41)
 // off the active controller.
 // Version notes: v0 flexible.
-// Not yet: authorization (Kafka requires DESCRIBE on the cluster; no authorizer yet).
+// Authorization: DESCRIBE on the cluster (Kafka's ControllerApis), else CLUSTER_AUTHORIZATION_FAILED (31) top level.
+import { AclOperation } from '../../security/authorizer/acl-codes.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import type { ListPartitionReassignmentsRequest } from '../../protocol/generated/messages/list-partition-reassignments-request.ts';
@@ -13,7 +15,7 @@ import type { ListPartitionReassignmentsResponse } from '../../protocol/generate
 import type { Input } from '../../protocol/message-input.ts';
 import type { ControllerOpsServices } from '../controller-services.ts';
 
-export const listPartitionReassignmentsHandler = defineHandler<ListPartitionReassignmentsRequest, Input<ListPartitionReassignmentsResponse>, ControllerOpsServices>({
+export const listPartitionReassignmentsHandler = withClusterOperation(AclOperation.DESCRIBE, defineHandler<ListPartitionReassignmentsRequest, Input<ListPartitionReassignmentsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.ListPartitionReassignments,
   minVersion: 0,
   maxVersion: 0,
@@ -28,4 +30,4 @@ export const listPartitionReassignmentsHandler = defineHandler<ListPartitionReas
     }));
     return { throttleTimeMs: 0, errorCode: error.code, errorMessage: error.message, topics };
   },
-});
+}));

@@ -2,13 +2,14 @@
 // broker + controller): CreateAcls and DeleteAcls are forwarded to the controller in Envelopes and become
 // AccessControlEntryRecords / RemoveAccessControlEntryRecords; DescribeAcls reads the broker's ACL cache; the ACLs
 // survive a restart (replayed from the metadata log). The authorizer is switched on through the server option
-// that stands in for `authorizer.class.name` until the per-API checks exist (the config still refuses it).
+// that stands in for `authorizer.class.name` (the config's own switch is checked below).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Admin, type AclEntry } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
 import { testBrokerProps } from '../../helpers/broker.ts';
+import { standardAuthorizerConfigOf } from '../../../src/server/acl-publisher.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { ANONYMOUS_PRINCIPAL } from '../../../src/security/kafka-principal.ts';
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
@@ -83,11 +84,10 @@ describe('ACL APIs without an authorizer (the configuration today)', () => {
     assert.equal(broker.server.metadata.acls.size, 0);
   });
 
-  test('the config still refuses to turn the authorizer on', () => {
-    assert.throws(
-      () => KafkaConfig.fromProps(testBrokerProps('/tmp/unused', { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' })),
-      /authorizer\.class\.name/,
-    );
+  test('the config turns the StandardAuthorizer on and refuses any other authorizer class', () => {
+    const config = KafkaConfig.fromProps(testBrokerProps('/tmp/unused', { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users': 'User:ANONYMOUS' }));
+    assert.deepEqual(standardAuthorizerConfigOf(config), { superUsers: ['User:ANONYMOUS'], allowEveryoneIfNoAclFound: false });
+    assert.throws(() => KafkaConfig.fromProps(testBrokerProps('/tmp/unused', { 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' })), /authorizer\.class\.name/);
   });
 });
 
@@ -152,16 +152,14 @@ describe('ACL APIs with the StandardAuthorizer', () => {
     await withAdmin(broker!, async (admin) => {
       await assert.rejects(admin.createAcls({ acl: [{ ...READ_ORDERS, principal: 'alice' }] }), (e: Error & { type?: string }) => e.type === 'INVALID_REQUEST');
       await assert.rejects(admin.createAcls({ acl: [{ ...READ_ORDERS, host: '10.0.0.0/8' }] }), (e: Error & { type?: string }) => e.type === 'UNSUPPORTED_VERSION');
+      // The node's own connections are ANONYMOUS too: once an ACL applies to the cluster, its Envelopes need an
+      // explicit CLUSTER_ACTION (what operators grant, or super.users), given in the same request.
+      const clusterAcl = { resourceType: AclResourceTypes.CLUSTER, resourceName: 'kafka-cluster', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:ANONYMOUS', host: '*' };
       await admin.createAcls({
-        acl: [{
-          resourceType: AclResourceTypes.CLUSTER,
-          resourceName: 'kafka-cluster',
-          resourcePatternType: ResourcePatternTypes.LITERAL,
-          principal: 'User:ANONYMOUS',
-          host: '*',
-          operation: AclOperationTypes.ALTER,
-          permissionType: AclPermissionTypes.DENY,
-        }],
+        acl: [
+          { ...clusterAcl, operation: AclOperationTypes.ALTER, permissionType: AclPermissionTypes.DENY },
+          { ...clusterAcl, operation: AclOperationTypes.CLUSTER_ACTION, permissionType: AclPermissionTypes.ALLOW },
+        ],
       });
       await assert.rejects(admin.createAcls({ acl: [READ_ORDERS] }), (e: Error & { type?: string }) => e.type === 'CLUSTER_AUTHORIZATION_FAILED');
       await assert.rejects(admin.deleteAcls({ filters: [ANY_FILTER as never] }), (e: Error & { type?: string }) => e.type === 'CLUSTER_AUTHORIZATION_FAILED');

@@ -8,7 +8,6 @@ import { configErrors as errorsOf, withProps } from './config-errors.ts';
 test('refused configs stop the configuration only when set to something other than their default', () => {
   assert.deepEqual(errorsOf(() => withProps({ 'authorizer.class.name': '', 'allow.everyone.if.no.acl.found': 'false', 'ssl.client.auth': 'none', 'ssl.keystore.location': '' })), []);
   assert.deepEqual(errorsOf(() => withProps({ 'allow.everyone.if.no.acl.found': 'true', 'listener.name.plaintext.ssl.provider': 'SunJSSE' })), [
-    'allow.everyone.if.no.acl.found=true is refused: ACL authorization is not supported yet: every client would be allowed everything',
     'listener.name.plaintext.ssl.provider=SunJSSE is refused: a Java TLS plug-in setting, which this broker (OpenSSL through Node) cannot honour',
   ]);
   // The implemented ssl.* configs are read by the SSL listeners.
@@ -16,6 +15,14 @@ test('refused configs stop the configuration only when set to something other th
   assert.deepEqual(errorsOf(() => withProps({ 'remote.log.storage.system.enable': 'true', 'create.topic.policy.class.name': 'com.example.Policy' })), [
     'remote.log.storage.system.enable=true is refused: tiered storage is not supported yet',
     'create.topic.policy.class.name=com.example.Policy is refused: policies are Java plug-in classes, which this broker cannot load: every request would be allowed',
+  ]);
+});
+
+test('authorizer.class.name accepts only the StandardAuthorizer; super.users and allow.everyone.if.no.acl.found are read', () => {
+  const standard = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+  assert.deepEqual(errorsOf(() => withProps({ 'authorizer.class.name': standard, 'super.users': 'User:ANONYMOUS', 'allow.everyone.if.no.acl.found': 'true' })), []);
+  assert.deepEqual(errorsOf(() => withProps({ 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer' })), [
+    `Invalid value kafka.security.authorizer.AclAuthorizer for configuration authorizer.class.name: Only ${standard} is supported (authorizer plug-ins are Java classes, which this broker cannot load)`,
   ]);
 });
 

@@ -47,6 +47,7 @@ function setUp(failures: { heartbeat?: () => unknown; appendRecords?: () => unkn
   const services = {
     groupCoordinator: { heartbeat: failures.heartbeat },
     replicaManager: { appendRecords: failures.appendRecords },
+    authorizer: null,
   } as unknown as BrokerServices;
   const apis = new KafkaApis(services, ALL_HANDLERS, logger);
   let closes = 0;
