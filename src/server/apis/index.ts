@@ -45,6 +45,8 @@ import { electLeadersHandler } from '../controller-apis/elect-leaders.ts';
 import { createAclsHandler } from '../controller-apis/create-acls.ts';
 import { deleteAclsHandler } from '../controller-apis/delete-acls.ts';
 import { describeAclsHandler } from './describe-acls.ts';
+import { saslHandshakeHandler } from './sasl-handshake.ts';
+import { saslAuthenticateHandler } from './sasl-authenticate.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -95,6 +97,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   describeAclsHandler,
   forwardToController(createAclsHandler),
   forwardToController(deleteAclsHandler),
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
 ];
 
 /** The KIP-848 consumer group APIs, served when group.coordinator.rebalance.protocols includes 'consumer'. */
