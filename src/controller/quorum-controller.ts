@@ -32,6 +32,8 @@ import type { AlterPartitionResponse } from '../protocol/generated/messages/alte
 import type { Input } from '../protocol/message-input.ts';
 import { StripedReplicaPlacer } from './striped-replica-placer.ts';
 import { AclControlManager, type AclCreationResult, type AclDeletionResult } from './acl-control-manager.ts';
+import { ScramControlManager, type ScramAlterationResult } from './scram-control-manager.ts';
+import type { AlterUserScramCredentialsRequest } from '../protocol/generated/messages/alter-user-scram-credentials-request.ts';
 import type { AclBinding, AclBindingFilter } from '../security/authorizer/acl-binding-filter.ts';
 
 /**
@@ -130,6 +132,7 @@ export class QuorumController {
   readonly #brokers: BrokerStateHandlers;
   readonly #periodic: PeriodicTaskControlManager;
   readonly #acls = new AclControlManager();
+  readonly #scram = new ScramControlManager();
   #queue: Promise<unknown> = Promise.resolve();
   /** The epoch the soft state was built for, or null while inactive. */
   #activatedEpoch: number | null = null;
@@ -346,6 +349,15 @@ export class QuorumController {
    */
   deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]> {
     return this.#run((image) => this.#acls.deleteAcls(image, filters), false);
+  }
+
+  /**
+   * AlterUserScramCredentials (see {@link ScramControlManager.alterCredentials}): one result per user; the records
+   * are committed (one batch) before the answer.
+   * @throws NotControllerError
+   */
+  alterUserScramCredentials(request: Pick<AlterUserScramCredentialsRequest, 'deletions' | 'upsertions'>): Promise<ScramAlterationResult[]> {
+    return this.#run((image) => this.#scram.alterCredentials(image, request), false);
   }
 
   /**

@@ -128,6 +128,8 @@ export class ScramSaslServer implements SaslServer {
     if (attrs === null || attrs.length < 2 || attrs[0]![0] !== 'c' || attrs[1]![0] !== 'r' || !BASE64.test(proofText) || !BASE64.test(attrs[0]![1])) {
       throw new SaslError('Invalid SCRAM client final message format');
     }
+    // Equality, as RFC 5802 and Kafka 4 (CVE-2024-56128) require: librdkafka before 2.6.1 sends its own nonce again
+    // in front of the combined one and is refused here as by Kafka 4.
     if (attrs[1]![1] !== this.#nonce) throw new SaslError('Invalid client nonce in the final client message.');
     if (Buffer.from(attrs[0]![1], 'base64').toString('utf8') !== this.#gs2Header) throw new SaslError('Invalid channel binding in the final client message.');
     const m = this.#mechanism;

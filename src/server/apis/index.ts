@@ -47,6 +47,8 @@ import { deleteAclsHandler } from '../controller-apis/delete-acls.ts';
 import { describeAclsHandler } from './describe-acls.ts';
 import { saslHandshakeHandler } from './sasl-handshake.ts';
 import { saslAuthenticateHandler } from './sasl-authenticate.ts';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.ts';
+import { alterUserScramCredentialsHandler } from '../controller-apis/alter-user-scram-credentials.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -99,6 +101,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   forwardToController(deleteAclsHandler),
   saslHandshakeHandler,
   saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  forwardToController(alterUserScramCredentialsHandler),
 ];
 
 /** The KIP-848 consumer group APIs, served when group.coordinator.rebalance.protocols includes 'consumer'. */

@@ -19,12 +19,13 @@ import { electLeadersHandler } from './elect-leaders.ts';
 import { createAclsHandler } from './create-acls.ts';
 import { deleteAclsHandler } from './delete-acls.ts';
 import { describeAclsHandler } from '../apis/describe-acls.ts';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
  * the quorum's own APIs, broker and controller registration, broker heartbeats and unregistration, producer id
  * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), the metadata writes
- * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, CreateAcls, DeleteAcls),
+ * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, CreateAcls, DeleteAcls, AlterUserScramCredentials),
  * DescribeAcls from the node's own ACL cache,
  * Envelope, in which brokers pass their clients' metadata writes on (KIP-590), and DescribeCluster for
  * direct-to-controller admin clients (KIP-919).
@@ -49,4 +50,5 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   createAclsHandler,
   deleteAclsHandler,
   describeAclsHandler,
+  alterUserScramCredentialsHandler,
 ];
