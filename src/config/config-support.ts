@@ -72,7 +72,7 @@ function listenerRefusals(config: KafkaConfig): string[] {
     if (protocol === 'PLAINTEXT') return null;
     const client = protocol === 'SSL' ? 'TLS' : protocol === 'SASL_SSL' ? 'TLS and SASL' : 'SASL';
     if (controllerNames.includes(name)) return `uses security protocol ${protocol}: ${protocol} controller listeners are not supported yet (the outgoing ${client} client is not built)`;
-    if (name === interBroker) return `uses security protocol ${protocol}: a ${protocol} inter-broker listener is not supported yet (the outgoing ${client} client is not built)`;
+    if (name === interBroker) return `uses security protocol ${protocol}: ${protocol === 'SSL' ? 'an' : 'a'} ${protocol} inter-broker listener is not supported yet (the outgoing ${client} client is not built)`;
     return null;
   };
   for (const l of listeners) {
