@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
@@ -71,6 +72,20 @@ test('kcat (librdkafka) with SASL PLAIN produces and consumes; a quoted JAAS pas
   assert.deepEqual(stdout.trim().split('\n'), ['a', 'b', 'c']);
 });
 
+test('@platformatic/kafka with SASL PLAIN creates a topic and produces; a wrong password is refused', { timeout: 60_000 }, async (t) => {
+  const sasl = { mechanism: 'PLAIN' as const, username: 'alice', password: 'alice-secret' };
+  const admin = new Admin({ clientId: 'pk-admin', bootstrapBrokers: [`127.0.0.1:${port}`], sasl });
+  t.after(() => admin.close());
+  await admin.createTopics({ topics: ['sasl-platformatic'], partitions: 1, replicas: 1 });
+  const producer = new Producer({ clientId: 'pk-producer', bootstrapBrokers: [`127.0.0.1:${port}`], sasl, serializers: stringSerializers });
+  t.after(() => producer.close());
+  const result = await producer.send({ messages: [{ topic: 'sasl-platformatic', value: 'v1' }, { topic: 'sasl-platformatic', value: 'v2' }] });
+  assert.equal(result.offsets?.[0]?.offset, 0n, 'the first batch of the topic');
+  const wrong = new Admin({ clientId: 'pk-wrong', bootstrapBrokers: [`127.0.0.1:${port}`], sasl: { ...sasl, password: 'nope' }, retries: 0 });
+  t.after(() => wrong.close());
+  await assert.rejects(wrong.listTopics());
+});
+
 /** Connects a raw client and runs ApiVersions + SaslHandshake v1 for `mechanism`. */
 async function handshake(mechanism: string): Promise<RawKafkaClient> {
   const client = await RawKafkaClient.connect(port);
@@ -83,7 +98,10 @@ async function handshake(mechanism: string): Promise<RawKafkaClient> {
 
 test('a wrong password gets SASL_AUTHENTICATION_FAILED with Kafka\'s message after the delay, and the connection closes', { timeout: 30_000 }, async () => {
   const client = await handshake('PLAIN');
+  const sentAt = performance.now();
   const response = await client.request<{ errorCode: number; errorMessage: string }>(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000alice\u0000wrong') });
+  // connection.failed.authentication.delay.ms=50 comes before the answer (a lower bound: slowness cannot fail it).
+  assert.ok(performance.now() - sentAt >= 45);
   assert.equal(response.errorCode, Errors.SASL_AUTHENTICATION_FAILED);
   assert.equal(response.errorMessage, 'Authentication failed: Invalid username or password');
   await client.closed;
