@@ -45,9 +45,10 @@ export const describeUserScramCredentialsHandler = defineHandler<DescribeUserScr
     }
     return { throttleTimeMs: 0, errorCode: Errors.NONE, errorMessage: null, results };
   },
-  // Kafka's DescribeUserScramCredentialsRequest.getErrorResponse: the error at the top level and for each named user.
+  // Kafka's DescribeUserScramCredentialsRequest.getErrorResponse: the error at the top level and one result per
+  // named user carrying it, whose user field Kafka leaves empty.
   errorResponse(request, error) {
-    const results = (request.users ?? []).map(({ name }) => ({ user: name, errorCode: error.code, errorMessage: error.message, credentialInfos: [] }));
+    const results = (request.users ?? []).map(() => ({ user: '', errorCode: error.code, errorMessage: error.message, credentialInfos: [] }));
     return { throttleTimeMs: 0, errorCode: error.code, errorMessage: error.message, results };
   },
 });

@@ -15,9 +15,9 @@ import { AclOperation } from '../../security/authorizer/acl-codes.ts';
 import type { ControllerOpsServices } from '../controller-services.ts';
 import { authorizeClusterOperation } from '../auth-helper.ts';
 
-/** Every user the request names, once, in request order (deletions first). */
+/** Every user the request names, once, sorted (as Kafka's getErrorResponse lists them). */
 function usersOf(request: AlterUserScramCredentialsRequest): string[] {
-  return [...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)])];
+  return [...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)])].sort();
 }
 
 export const alterUserScramCredentialsHandler = defineHandler<AlterUserScramCredentialsRequest, Input<AlterUserScramCredentialsResponse>, ControllerOpsServices>({
@@ -28,7 +28,7 @@ export const alterUserScramCredentialsHandler = defineHandler<AlterUserScramCred
     authorizeClusterOperation(services.authorizer, info, AclOperation.ALTER);
     return { throttleTimeMs: 0, results: await services.controller.alterUserScramCredentials(request) };
   },
-  // Kafka's AlterUserScramCredentialsRequest.getErrorResponse: the error for every user named.
+  // Kafka's AlterUserScramCredentialsRequest.getErrorResponse: the error for every user named, sorted by name.
   errorResponse(request, error) {
     return { throttleTimeMs: 0, results: usersOf(request).map((user) => ({ user, errorCode: error.code, errorMessage: error.message })) };
   },
