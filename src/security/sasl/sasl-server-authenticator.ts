@@ -50,6 +50,12 @@ export class SaslInvalidRequestError extends Error {
   }
 }
 
+/** Kafka's `ApiKeys` constant name of an API (METADATA, SASL_AUTHENTICATE), as its messages print it. */
+function apiKeyName(apiKey: number): string {
+  const name = API_KEY_NAMES[apiKey];
+  return name === undefined ? `api key ${apiKey}` : name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
 function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: (w: Writer) => void): OutputChunk[] {
   const w = new Writer(64);
   encodeResponseHeader(w, responseHeaderVersion(apiKey, apiVersion), { correlationId });
@@ -102,8 +108,7 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
   #kafkaRequest(frame: Buffer): Promise<AuthenticationStep> | AuthenticationStep {
     const apiKey = frame.length >= 8 ? frame.readInt16BE(0) : -1;
     if (apiKey !== ApiKeys.ApiVersions && apiKey !== ApiKeys.SaslHandshake) {
-      const what = API_KEY_NAMES[apiKey] ?? `unknown api key ${apiKey}`;
-      const message = `Unexpected Kafka request of type ${what} during SASL handshake.`;
+      const message = `Unexpected Kafka request of type ${apiKeyName(apiKey)} during SASL handshake.`;
       const initial = this.#state === 'INITIAL_REQUEST';
       this.#state = 'FAILED';
       throw new SaslInvalidRequestError(
@@ -170,7 +175,7 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
     const apiKey = frame.length >= 8 ? frame.readInt16BE(0) : -1;
     const apiVersion = frame.length >= 8 ? frame.readInt16BE(2) : -1;
     if (apiKey !== ApiKeys.SaslAuthenticate) {
-      const message = `Unexpected Kafka request of type ${API_KEY_NAMES[apiKey] ?? apiKey} during SASL authentication.`;
+      const message = `Unexpected Kafka request of type ${apiKeyName(apiKey)} during SASL authentication.`;
       const response = this.#services.errorResponse(frame, Errors.ILLEGAL_SASL_STATE, message);
       this.#fail(message);
       if (response === null) throw new SaslInvalidRequestError(message);

@@ -87,7 +87,7 @@ test('wrong password: SASL_AUTHENTICATION_FAILED with the mechanism message; unk
 });
 
 test('out-of-order frames: a request before the handshake, two ApiVersions, another request in place of SaslAuthenticate', () => {
-  assert.throws(() => authenticator().authenticate(frame(ApiKeys.Metadata, 12, { topics: null })), /Invalid request, potential reasons/);
+  assert.throws(() => authenticator().authenticate(frame(ApiKeys.Metadata, 12, { topics: null })), /Invalid request, potential reasons.*Unexpected Kafka request of type METADATA during SASL handshake/);
   assert.throws(() => authenticator().authenticate(Buffer.from([1, 2, 3])), SaslInvalidRequestError);
   const twice = authenticator();
   step(twice, frame(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }));
@@ -97,7 +97,7 @@ test('out-of-order frames: a request before the handshake, two ApiVersions, anot
   assert.deepEqual(step(during, frame(ApiKeys.Metadata, 12, { topics: null })), { response: [Buffer.from(`error ${Errors.ILLEGAL_SASL_STATE}`)], outcome: 'failed' });
   const unparsable = authenticator();
   step(unparsable, frame(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' }));
-  assert.throws(() => unparsable.authenticate(frame(ApiKeys.ListOffsets, 9, { replicaId: -1, isolationLevel: 0, topics: [] })), /Unexpected Kafka request of type ListOffsets during SASL authentication/);
+  assert.throws(() => unparsable.authenticate(frame(ApiKeys.ListOffsets, 9, { replicaId: -1, isolationLevel: 0, topics: [] })), /Unexpected Kafka request of type LIST_OFFSETS during SASL authentication/);
   const badVersion = authenticator();
   assert.throws(() => badVersion.authenticate(Buffer.concat([frame(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' }).subarray(0, 2), Buffer.from([0, 9]), Buffer.alloc(8)])), /unsupported SaslHandshake version 9/);
 });
