@@ -15,7 +15,7 @@ const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their
 const TLS_CLIENT = 'the broker\'s outgoing TLS connections are not built (SSL inter-broker and controller listeners are refused)';
 /** Why the implemented ssl.* configs refuse dynamic updates although Kafka reloads them. */
 const RELOAD = 'SSL listeners read their ssl.* configs at start-up; reloading them is not built';
-const SASL = 'this SASL setting is not supported (PLAIN and SCRAM on client listeners are)';
+const SASL = 'this SASL setting is not supported (PLAIN, SCRAM and unsecured OAUTHBEARER on client listeners are)';
 /** Why the implemented sasl.* configs refuse dynamic updates although Kafka reloads them. */
 const SASL_RELOAD = 'SASL listeners read their sasl.* configs at start-up; reloading them is not built';
 const SASL_OUTGOING = 'the broker\'s outgoing SASL connections are not built (SASL inter-broker and controller listeners are refused)';
@@ -76,7 +76,7 @@ export const BROKER_SECURITY_CONFIGS = [
   def('ssl.cipher.suites', 'LIST', '', 'Cipher suites allowed (empty: all supported).', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.engine.factory.class', 'CLASS', null, 'Custom SSLEngine factory class (Java only).', { imp: 'LOW', dyn: PER_BROKER, refused: TLS }),
   def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used between brokers.', { dyn: PER_BROKER, refused: SASL_OUTGOING }),
-  def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (others stop the start of a SASL listener).', {
+  def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured tokens only; others stop the start of a SASL listener).', {
     dyn: PER_BROKER, noReload: SASL_RELOAD,
   }),
   def('sasl.server.callback.handler.class', 'CLASS', null, 'Custom SASL server callback handler class.', { refused: SASL }),

@@ -11,37 +11,61 @@ import { SaslServerAuthenticator, type SaslListenerSettings } from '../security/
 import type { SaslServer } from '../security/sasl/sasl-server.ts';
 import { scramMechanism } from '../security/sasl/scram-mechanism.ts';
 import { ScramSaslServer, type ScramCredentialLookup } from '../security/sasl/scram-sasl-server.ts';
+import { OAuthBearerSaslServer } from '../security/sasl/oauth-bearer-sasl-server.ts';
+import { unsecuredJwsValidatorOptions, type UnsecuredJwsValidatorOptions } from '../security/sasl/unsecured-jws-validator.ts';
 
-/** The mechanisms this broker serves (OAUTHBEARER and GSSAPI are not built). */
-export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+/** The mechanisms this broker serves (GSSAPI is not built; OAUTHBEARER with the unsecured validator only). */
+export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
-const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
+const LOGIN_MODULES: Readonly<Record<string, string>> = {
+  PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
+  OAUTHBEARER: 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule',
+};
 
 /**
- * The PLAIN users of a listener: the `user_<name>` options of the PlainLoginModule entry of its
- * `listener.name.<l>.plain.sasl.jaas.config` (or `listener.name.<l>.sasl.jaas.config`, or `sasl.jaas.config`).
- * @throws Error (the broker does not start) when there is none, it does not parse, or its login module is not
- *   PlainLoginModule. The messages never carry the JAAS text (it holds passwords).
+ * The options of the login module of `mechanism` (PLAIN, OAUTHBEARER) in the listener's
+ * `listener.name.<l>.<mechanism>.sasl.jaas.config` (or `listener.name.<l>.sasl.jaas.config`, or `sasl.jaas.config`),
+ * as Kafka's JaasContext.loadServerContext finds it.
+ * @throws Error (the broker does not start) when there is none, it does not parse, or it is not exactly one entry of
+ *   the mechanism's login module. The messages never carry the JAAS text (it holds passwords).
  */
-function plainUsers(config: KafkaConfig, listenerName: string): ReadonlyMap<string, string> {
-  const jaas = config.valueForListener(listenerName, 'sasl.jaas.config', 'PLAIN');
+function loginModuleOptions(config: KafkaConfig, listenerName: string, mechanism: string): ReadonlyMap<string, string> {
+  const jaas = config.valueForListener(listenerName, 'sasl.jaas.config', mechanism);
   const where = `listener ${listenerName}`;
-  if (typeof jaas !== 'string' || jaas.trim() === '') {
-    throw new Error(`${where}: PLAIN is enabled but no JAAS config names its users: set listener.name.${listenerName.toLowerCase()}.plain.sasl.jaas.config`);
-  }
+  const prefix = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
+  if (typeof jaas !== 'string' || jaas.trim() === '') throw new Error(`${where}: ${mechanism} is enabled but has no JAAS config: set ${prefix}`);
   let modules;
   try {
     modules = parseJaasConfig(jaas);
   } catch (err) {
-    throw new Error(`${where}: the PLAIN sasl.jaas.config does not parse: ${(err as Error).message}`);
+    throw new Error(`${where}: the ${mechanism} sasl.jaas.config does not parse: ${(err as Error).message}`);
   }
-  const plain = modules.find((m) => m.loginModule === PLAIN_LOGIN_MODULE);
-  if (plain === undefined || modules.length !== 1) {
-    throw new Error(`${where}: the PLAIN sasl.jaas.config must hold exactly one ${PLAIN_LOGIN_MODULE} entry`);
-  }
+  const module = LOGIN_MODULES[mechanism]!;
+  if (modules.length !== 1 || modules[0]!.loginModule !== module) throw new Error(`${where}: the ${mechanism} sasl.jaas.config must hold exactly one ${module} entry`);
+  return modules[0]!.options;
+}
+
+/** The PLAIN users of a listener: the `user_<name>` options of its PlainLoginModule entry. */
+function plainUsers(config: KafkaConfig, listenerName: string): ReadonlyMap<string, string> {
   const users = new Map<string, string>();
-  for (const [key, value] of plain.options) if (key.startsWith('user_')) users.set(key.slice('user_'.length), value);
+  for (const [key, value] of loginModuleOptions(config, listenerName, 'PLAIN')) if (key.startsWith('user_')) users.set(key.slice('user_'.length), value);
   return users;
+}
+
+/**
+ * The unsecured validator options of a listener's OAuthBearerLoginModule entry (Kafka's default validator without a
+ * sasl.server.callback.handler.class, which is refused, as is JWKS validation).
+ * @throws Error (the broker does not start) for a missing entry or an invalid clock skew.
+ */
+function oauthBearerOptions(config: KafkaConfig, listenerName: string, logger: Logger): UnsecuredJwsValidatorOptions {
+  let options;
+  try {
+    options = unsecuredJwsValidatorOptions(loginModuleOptions(config, listenerName, 'OAUTHBEARER'));
+  } catch (err) {
+    throw new Error(`listener ${listenerName}: ${(err as Error).message}`);
+  }
+  logger.warn({ listener: listenerName }, 'OAUTHBEARER accepts unsecured JWS tokens (alg none, not signed): for development only');
+  return options;
 }
 
 /**
@@ -49,7 +73,7 @@ function plainUsers(config: KafkaConfig, listenerName: string): ReadonlyMap<stri
  * @param scramCredentials the current SCRAM credentials (the broker's metadata image), read at each authentication
  *   so that credentials created or deleted by AlterUserScramCredentials apply to the next connection.
  * @throws Error naming the listener (the broker does not start) when sasl.enabled.mechanisms is empty or names a
- *   mechanism this broker does not serve (GSSAPI, Kafka's default, and OAUTHBEARER), or PLAIN's JAAS config is
+ *   mechanism this broker does not serve (GSSAPI, Kafka's default), or the JAAS config of PLAIN or OAUTHBEARER is
  *   missing or invalid.
  */
 export function saslListenerContext(config: KafkaConfig, listenerName: string, scramCredentials: ScramCredentialLookup, logger: Logger): ChannelAuthenticatorFactory {
@@ -61,11 +85,14 @@ export function saslListenerContext(config: KafkaConfig, listenerName: string, s
     throw new Error(`listener ${listenerName}: sasl.enabled.mechanisms names ${unsupported.join(', ')}, which this broker does not support (it supports ${SUPPORTED_SASL_MECHANISMS.join(', ')})`);
   }
   const users = mechanisms.includes('PLAIN') ? plainUsers(config, listenerName) : new Map<string, string>();
+  const oauth = mechanisms.includes('OAUTHBEARER') ? oauthBearerOptions(config, listenerName, logger) : null;
+  const tokenLogger = logger.child({ listener: listenerName, mechanism: 'OAUTHBEARER' });
   const settings: SaslListenerSettings = {
     enabledMechanisms: mechanisms,
     newSaslServer: (mechanism: string): SaslServer => {
       const scram = scramMechanism(mechanism);
       if (scram !== undefined) return new ScramSaslServer(scram, scramCredentials);
+      if (mechanism === 'OAUTHBEARER') return new OAuthBearerSaslServer(oauth!, Date.now, (reason) => tokenLogger.debug({ reason }, 'OAUTHBEARER token refused'));
       return new PlainSaslServer((name) => users.get(name));
     },
     logger: logger.child({ listener: listenerName }),

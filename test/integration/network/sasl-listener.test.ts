@@ -19,7 +19,9 @@ const SASL_OVERRIDES = {
   listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
   'advertised.listeners': 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
   'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
-  'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+  'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
+  'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config':
+    'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorRequiredScope="kafka";',
   'listener.name.sasl_plaintext.plain.sasl.jaas.config':
     'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret" user_bob="b\\"ob";',
   'sasl.server.max.receive.size': '4096',
@@ -86,13 +88,61 @@ test('@platformatic/kafka with SASL PLAIN creates a topic and produces; a wrong 
   await assert.rejects(wrong.listTopics());
 });
 
+/** An unsecured JWS (alg none) with these claims. */
+function unsecuredJws(claims: object): string {
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'none' })}.${part(claims)}.`;
+}
+
+test('OAUTHBEARER with unsecured tokens: kafkajs with a valid token is User:<sub>; expired, unscoped and signed tokens are refused', { timeout: 60_000 }, async (t) => {
+  const nowS = Math.floor(Date.now() / 1000);
+  const connect = async (token: string): Promise<boolean> => {
+    const kafka = new Kafka({
+      brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 },
+      sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) },
+    });
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  const kafka = new Kafka({
+    brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: unsecuredJws({ sub: 'oauth-user', iat: nowS, exp: nowS + 600, scope: 'kafka other' }) }) },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  await admin.listTopics();
+  assert.ok(saslConnections().some((c) => c.principal === 'User:oauth-user'));
+  assert.equal(await connect(unsecuredJws({ sub: 'late', iat: nowS - 1200, exp: nowS - 600, scope: 'kafka' })), false);
+  assert.equal(await connect(unsecuredJws({ sub: 'narrow', exp: nowS + 600, scope: 'other' })), false);
+  assert.equal(await connect(`${unsecuredJws({ sub: 'signed', exp: nowS + 600, scope: 'kafka' })}c2lnbmF0dXJl`), false);
+
+  // On the wire: the JSON error as the challenge, then SASL_AUTHENTICATION_FAILED with it once the client sends \x01.
+  const client = await handshake('OAUTHBEARER');
+  const expired = unsecuredJws({ sub: 'late', exp: nowS - 600, scope: 'kafka' });
+  const challenge = await client.request<{ errorCode: number; authBytes: Buffer }>(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from(`n,,\x01auth=Bearer ${expired}\x01\x01`) });
+  assert.equal(challenge.errorCode, Errors.NONE);
+  assert.equal(challenge.authBytes.toString(), '{"status":"invalid_token"}');
+  const failed = await client.request<{ errorCode: number; errorMessage: string }>(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from([1]) });
+  assert.deepEqual([failed.errorCode, failed.errorMessage], [Errors.SASL_AUTHENTICATION_FAILED, '{"status":"invalid_token"}']);
+  await client.closed;
+});
+
 /** Connects a raw client and runs ApiVersions + SaslHandshake v1 for `mechanism`. */
 async function handshake(mechanism: string): Promise<RawKafkaClient> {
   const client = await RawKafkaClient.connect(port);
   await client.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
   const response = await client.request<{ errorCode: number; mechanisms: string[] }>(ApiKeys.SaslHandshake, 1, { mechanism });
   assert.equal(response.errorCode, Errors.NONE);
-  assert.deepEqual(response.mechanisms, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+  assert.deepEqual(response.mechanisms, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']);
   return client;
 }
 
@@ -117,7 +167,7 @@ test('an unsupported mechanism gets UNSUPPORTED_SASL_MECHANISM with the enabled 
   const client = await RawKafkaClient.connect(port);
   const response = await client.request<{ errorCode: number; mechanisms: string[] }>(ApiKeys.SaslHandshake, 1, { mechanism: 'GSSAPI' });
   assert.equal(response.errorCode, Errors.UNSUPPORTED_SASL_MECHANISM);
-  assert.deepEqual(response.mechanisms, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+  assert.deepEqual(response.mechanisms, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']);
   await client.closed;
 });
 
