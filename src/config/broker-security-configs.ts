@@ -17,7 +17,11 @@ const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their
 const TLS_CLIENT = 'the broker\'s outgoing TLS connections are not built (SSL inter-broker and controller listeners are refused)';
 /** Why the implemented ssl.* configs refuse dynamic updates although Kafka reloads them. */
 const RELOAD = 'SSL listeners read their ssl.* configs at start-up; reloading them is not built';
-const SASL = 'SASL authentication is not supported yet';
+const SASL = 'this SASL setting is not supported (PLAIN, SCRAM and unsecured OAUTHBEARER on client listeners are)';
+/** Why the implemented sasl.* configs refuse dynamic updates although Kafka reloads them. */
+const SASL_RELOAD = 'SASL listeners read their sasl.* configs at start-up; reloading them is not built';
+const SASL_OUTGOING = 'the broker\'s outgoing SASL connections are not built (SASL inter-broker and controller listeners are refused)';
+const REAUTH = 're-authentication (KIP-368) is not built: sessions never expire';
 const TLS_SASL = 'TLS and SASL are not supported yet';
 const PRINCIPALS = 'principal builders are Java plug-in classes, which this broker cannot load';
 
@@ -26,7 +30,7 @@ const nonNull = validator('non-null string', () => null);
 
 /** SSL, SASL and authorization configs. */
 export const BROKER_SECURITY_CONFIGS = [
-  def('authorizer.class.name', 'STRING', '', 'Authorizer class: empty (no authorization) or org.apache.kafka.metadata.authorizer.StandardAuthorizer (ACLs stored in the metadata log, checked by every API as Kafka does). On PLAINTEXT listeners every connection is User:ANONYMOUS: set super.users=User:ANONYMOUS (or ACLs allowing ClusterAction to it) so that brokers and controllers may talk to each other.', {
+  def('authorizer.class.name', 'STRING', '', 'Authorizer: empty (none) or org.apache.kafka.metadata.authorizer.StandardAuthorizer (ACLs in the metadata log); PLAINTEXT nodes need super.users=User:ANONYMOUS.', {
     v: {
       describe: `["", ${STANDARD_AUTHORIZER_CLASS}]`,
       check: (v) => (v === '' || v === STANDARD_AUTHORIZER_CLASS ? null : `Only ${STANDARD_AUTHORIZER_CLASS} is supported (authorizer plug-ins are Java classes, which this broker cannot load)`),
@@ -39,8 +43,8 @@ export const BROKER_SECURITY_CONFIGS = [
   def('allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', 'Whether a resource without any ACL is open to everyone; read by the StandardAuthorizer.', {
     imp: 'LOW',
   }),
-  def('connections.max.reauth.ms', 'LONG', '0', 'Maximum SASL session lifetime in ms before re-authentication is required (0: none).', { refused: SASL }),
-  def('sasl.server.max.receive.size', 'INT', '524288', 'Largest SASL message in bytes accepted before authentication completes.', { refused: SASL }),
+  def('connections.max.reauth.ms', 'LONG', '0', 'Maximum SASL session lifetime in ms before re-authentication is required (0: none).', { refused: REAUTH }),
+  def('sasl.server.max.receive.size', 'INT', '524288', 'Largest frame in bytes (SASL token or request) accepted before authentication completes.'),
   def('security.providers', 'STRING', null, 'Security provider creator classes (Java).', { imp: 'LOW', refused: TLS_SASL }),
   def('principal.builder.class', 'CLASS', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder',
     'Class that builds the principal of a connection.', { dyn: PER_BROKER, refused: PRINCIPALS }),
@@ -77,15 +81,17 @@ export const BROKER_SECURITY_CONFIGS = [
   }),
   def('ssl.cipher.suites', 'LIST', '', 'Cipher suites allowed (empty: all supported).', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.engine.factory.class', 'CLASS', null, 'Custom SSLEngine factory class (Java only).', { imp: 'LOW', dyn: PER_BROKER, refused: TLS }),
-  def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used between brokers.', { dyn: PER_BROKER, refused: SASL }),
-  def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts (e.g. PLAIN, SCRAM-SHA-256, SCRAM-SHA-512).', {
-    dyn: PER_BROKER, refused: SASL,
+  def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used between brokers.', { dyn: PER_BROKER, refused: SASL_OUTGOING }),
+  def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured tokens only; others stop the start of a SASL listener).', {
+    dyn: PER_BROKER, noReload: SASL_RELOAD,
   }),
   def('sasl.server.callback.handler.class', 'CLASS', null, 'Custom SASL server callback handler class.', { refused: SASL }),
   def('sasl.kerberos.principal.to.local.rules', 'LIST', 'DEFAULT', 'Rules mapping Kerberos principals to short names.', {
     dyn: PER_BROKER, refused: SASL,
   }),
-  def('sasl.jaas.config', 'PASSWORD', null, 'JAAS login context for SASL, usually set per listener and mechanism.', { dyn: PER_BROKER, refused: SASL }),
+  def('sasl.jaas.config', 'PASSWORD', null, 'JAAS login context for SASL, usually set per listener and mechanism (PLAIN users as user_<name>="<password>").', {
+    dyn: PER_BROKER, noReload: SASL_RELOAD,
+  }),
   def('sasl.client.callback.handler.class', 'CLASS', null, 'SASL client callback handler class (Java only).', { refused: SASL }),
   def('sasl.login.class', 'CLASS', null, 'Login class for SASL (Java only).', { refused: SASL }),
   def('sasl.login.callback.handler.class', 'CLASS', null, 'SASL login callback handler class (Java only).', { refused: SASL }),

@@ -147,7 +147,7 @@ export const BROKER_SERVER_CONFIGS = [
   }),
   def('connections.max.idle.ms', 'LONG', '600000', 'Time in ms after which idle connections are closed.'),
   def('connection.failed.authentication.delay.ms', 'INT', '100', 'Delay in ms before closing a connection that failed authentication.', {
-    v: atLeast(0), imp: 'LOW', inactive: 'applies to failed SASL authentication, which is not supported yet',
+    v: atLeast(0), imp: 'LOW',
   }),
   def('queued.max.requests', 'INT', '500', 'Requests queued per connection before the broker stops reading from it.', {
     v: atLeast(1), imp: 'HIGH',

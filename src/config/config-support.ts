@@ -52,9 +52,9 @@ export function inactivityOf(name: string, raw: string): InactiveSetting | null 
 }
 
 /**
- * Listeners whose security protocol this broker cannot serve: SASL_PLAINTEXT and SASL_SSL everywhere; SSL on the
- * inter-broker listener and the controller listeners, which the broker's own outgoing connections (replica
- * fetchers, Raft, controller channel) would use without TLS client support. Listeners that do not parse are left
+ * Listeners whose security protocol this broker cannot serve: SSL, SASL_PLAINTEXT and SASL_SSL on the inter-broker
+ * listener and the controller listeners, which the broker's own outgoing connections (replica fetchers, Raft,
+ * controller channel) would use without TLS or SASL client support. Listeners that do not parse are left
  * to validateKafkaConfig, which reports them.
  */
 function listenerRefusals(config: KafkaConfig): string[] {
@@ -70,9 +70,9 @@ function listenerRefusals(config: KafkaConfig): string[] {
   const controllerNames = config.controllerListenerNames;
   const refusal = (name: string, protocol: string): string | null => {
     if (protocol === 'PLAINTEXT') return null;
-    if (protocol !== 'SSL') return `uses security protocol ${protocol}: SASL is not built yet (PLAINTEXT and SSL listeners are supported)`;
-    if (controllerNames.includes(name)) return 'uses security protocol SSL: SSL controller listeners are not supported yet (the outgoing TLS client is not built)';
-    if (name === interBroker) return 'uses security protocol SSL: an SSL inter-broker listener is not supported yet (the outgoing TLS client is not built)';
+    const client = protocol === 'SSL' ? 'TLS' : protocol === 'SASL_SSL' ? 'TLS and SASL' : 'SASL';
+    if (controllerNames.includes(name)) return `uses security protocol ${protocol}: ${protocol} controller listeners are not supported yet (the outgoing ${client} client is not built)`;
+    if (name === interBroker) return `uses security protocol ${protocol}: ${protocol === 'SSL' ? 'an' : 'a'} ${protocol} inter-broker listener is not supported yet (the outgoing ${client} client is not built)`;
     return null;
   };
   for (const l of listeners) {

@@ -38,6 +38,8 @@ import type { Input } from '../protocol/message-input.ts';
 import { StripedReplicaPlacer } from './striped-replica-placer.ts';
 import { ClientQuotaControlManager, type ClientQuotaAlteration, type ClientQuotaAlterationResult } from './client-quota-control-manager.ts';
 import { AclControlManager, type AclCreationResult, type AclDeletionResult } from './acl-control-manager.ts';
+import { ScramControlManager, type ScramAlterationResult } from './scram-control-manager.ts';
+import type { AlterUserScramCredentialsRequest } from '../protocol/generated/messages/alter-user-scram-credentials-request.ts';
 import type { AclBinding, AclBindingFilter } from '../security/authorizer/acl-binding-filter.ts';
 
 /**
@@ -137,6 +139,7 @@ export class QuorumController {
   readonly #periodic: PeriodicTaskControlManager;
   readonly #acls = new AclControlManager();
   readonly #clientQuotas = new ClientQuotaControlManager();
+  readonly #scram = new ScramControlManager();
   #queue: Promise<unknown> = Promise.resolve();
   /** The epoch the soft state was built for, or null while inactive. */
   #activatedEpoch: number | null = null;
@@ -362,6 +365,15 @@ export class QuorumController {
    */
   alterClientQuotas(alterations: readonly ClientQuotaAlteration[], validateOnly: boolean): Promise<ClientQuotaAlterationResult[]> {
     return this.#run((image) => this.#clientQuotas.alterClientQuotas(image, alterations), validateOnly);
+  }
+
+  /**
+   * AlterUserScramCredentials (see {@link ScramControlManager.alterCredentials}): one result per user; the records
+   * are committed (one batch) before the answer.
+   * @throws NotControllerError
+   */
+  alterUserScramCredentials(request: Pick<AlterUserScramCredentialsRequest, 'deletions' | 'upsertions'>): Promise<ScramAlterationResult[]> {
+    return this.#run((image) => this.#scram.alterCredentials(image, request), false);
   }
 
   /**

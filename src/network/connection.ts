@@ -10,6 +10,7 @@ import type { RequestContext, RequestHandler, SecurityProtocol } from './request
 import type { SendfileAddon } from './sendfile-native.ts';
 import { socketFd } from './socket-options-native.ts';
 import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../security/kafka-principal.ts';
+import type { AuthenticationStep, ChannelAuthenticator, ChannelAuthenticatorFactory } from '../security/sasl/channel-authenticator.ts';
 
 /** Construction parameters of a {@link Connection} (the SocketServer fills them from its config). */
 export interface ConnectionOptions {
@@ -39,6 +40,13 @@ export interface ConnectionOptions {
   readonly sendfileAddon: SendfileAddon | null;
   /** The connection's principal (RequestContext.principal); default User:ANONYMOUS. */
   readonly principal?: KafkaPrincipal;
+  /**
+   * The listener's authentication (SASL): frames go to it, one at a time, until it authenticated the connection
+   * (see {@link Connection}); default none (the connection is served at once as `principal`).
+   */
+  readonly authenticator?: ChannelAuthenticatorFactory;
+  /** connection.failed.authentication.delay.ms: how long a failed authentication waits before its response and close. */
+  readonly failedAuthenticationDelayMs?: number;
   /**
    * Read requests straight into their frame Buffers (see {@link adoptDirectReadSocket}); `socket` must then come
    * from a server with `pauseOnConnect: true`. Falls back to 'data' events when the socket cannot be adopted.
@@ -110,6 +118,13 @@ function releaseRecords(records: ExternalRecords, logger: Logger): void {
  * - Every ExternalRecords returned by the handler is released exactly once: after it was sent, or when the
  *   connection died (including responses that complete after the close).
  *
+ * - With an authenticator (SASL listeners), frames go to it instead of the handler, strictly one at a time (the
+ *   next only once the previous step settled, so nothing pipelined is dispatched before authentication completes),
+ *   with the first-request frame limit (sasl.server.max.receive.size) in force until it reports 'authenticated';
+ *   then the context's principal is the authenticated one and frames go to the handler. A failed authentication
+ *   stops reading, waits `failedAuthenticationDelayMs`, writes the failure response and closes (Kafka's delayed
+ *   close on authentication failure); a step that throws closes at once.
+ *
  * State: open -> draining (closeConnection(), server shutdown: no more reads, frames not yet dispatched dropped,
  * in-flight requests answered) -> closed; open -> closed on errors, idle timeout, forced close. A client
  * half-close keeps the state open until every frame it sent is answered, then closes.
@@ -127,6 +142,10 @@ export class Connection {
   readonly #maxFrameBytes: number;
   /** Whether the handler accepted a request of this connection (the first-request frame limit is lifted). */
   #acceptedRequest = false;
+  /** The authentication in progress, null once authenticated (or without one); 'failed' after a failed one. */
+  #authenticator: ChannelAuthenticator | 'failed' | null = null;
+  #authStepPending = false;
+  readonly #failedAuthenticationDelayMs: number;
   /** Waiting for the pool to admit the decoder's next frame (reading is paused meanwhile). */
   #memoryWait: MemoryWait | null = null;
   #lastActivityMs = Date.now();
@@ -182,6 +201,7 @@ export class Connection {
     this.#sender = new FileRegionSender(socket, sendfileAddon, () => {
       this.#lastSendProgressMs = Date.now();
     });
+    this.#failedAuthenticationDelayMs = options.failedAuthenticationDelayMs ?? 0;
     this.context = {
       connectionId: options.connectionId,
       listenerName: options.listenerName,
@@ -192,6 +212,7 @@ export class Connection {
       closeConnection: () => this.close(),
       throttle: (throttleTimeMs: number) => this.#throttle(throttleTimeMs),
     };
+    if (options.authenticator !== undefined) this.#authenticator = this.#newAuthenticator(options.authenticator);
 
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
@@ -385,6 +406,10 @@ export class Connection {
   #dispatchPending(): void {
     // Not while the socket's write side is backed up: new responses would only pile up in memory.
     if (this.#state !== 'open' || this.#waitingDrain) return;
+    if (this.#authenticator !== null) {
+      this.#authenticatePending();
+      if (this.#authenticator !== null) return;
+    }
     while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open' && this.#throttleTimer === undefined) {
       this.#dispatch(this.#pendingFrames[this.#pendingHead++]!);
     }
@@ -440,6 +465,66 @@ export class Connection {
       pool?.requestCompleted(frame);
       this.#complete(slot, result);
     }
+  }
+
+  #newAuthenticator(factory: ChannelAuthenticatorFactory): ChannelAuthenticator {
+    const { connectionId, listenerName, clientAddress, clientPort } = this.context;
+    return factory({ connectionId, listenerName, clientAddress, clientPort }, {
+      handle: (frame) => this.#handler.handleRequest(frame, this.context),
+      errorResponse: (frame, errorCode, message) => this.#handler.errorResponse?.(frame, this.context, errorCode, message) ?? null,
+    });
+  }
+
+  /** Feeds the next pending frame to the authenticator, if no step is under way (one step at a time). */
+  #authenticatePending(): void {
+    const authenticator = this.#authenticator;
+    if (authenticator === null || authenticator === 'failed' || this.#authStepPending || this.#pendingCount === 0) return;
+    const frame = this.#pendingFrames[this.#pendingHead++]!;
+    if (this.#pendingCount === 0) this.#dropPendingFrames();
+    const slot: ResponseSlot = { ready: false, chunks: null };
+    this.#slots.push(slot);
+    this.#authStepPending = true;
+    const settled = (step: AuthenticationStep | null, err?: unknown): void => {
+      this.#authStepPending = false;
+      this.#pool?.requestCompleted(frame);
+      if (step === null) this.#requestFailed(slot, err);
+      else this.#authenticationStep(slot, step);
+    };
+    let result: ReturnType<ChannelAuthenticator['authenticate']>;
+    try {
+      result = authenticator.authenticate(frame);
+    } catch (err) {
+      settled(null, err);
+      return;
+    }
+    if (isPromiseLike<AuthenticationStep>(result)) result.then((step) => settled(step), (err: unknown) => settled(null, err));
+    else settled(result);
+  }
+
+  #authenticationStep(slot: ResponseSlot, step: AuthenticationStep): void {
+    if (step.outcome === 'continue') {
+      this.#complete(slot, step.response);
+      this.#pump();
+      return;
+    }
+    if (step.outcome === 'authenticated') {
+      this.#authenticator = null;
+      (this.context as { principal: KafkaPrincipal }).principal = step.principal ?? ANONYMOUS_PRINCIPAL;
+      this.#acceptedRequest = true;
+      this.#decoder.maxFrameBytes = this.#maxFrameBytes;
+      this.#complete(slot, step.response);
+      this.#pump();
+      return;
+    }
+    // Failed: read and dispatch nothing more; answer after the delay (Kafka delays it to slow down guessing), close.
+    this.#authenticator = 'failed';
+    this.#discardPendingFrames();
+    this.#updateReading();
+    setTimeout(() => {
+      if (this.#state === 'closed') return;
+      this.#complete(slot, step.response);
+      void this.close();
+    }, this.#failedAuthenticationDelayMs);
   }
 
   /**
@@ -558,6 +643,7 @@ export class Connection {
   #updateReading(): void {
     const shouldRead =
       this.#state === 'open' &&
+      this.#authenticator !== 'failed' &&
       !this.#readEnded &&
       this.#memoryWait === null &&
       this.#pendingCount === 0 &&

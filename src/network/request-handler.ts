@@ -3,7 +3,7 @@ import type { KafkaPrincipal } from '../security/kafka-principal.ts';
 
 /**
  * Security protocol of a listener, Kafka's `SecurityProtocol` names (listener.security.protocol.map values).
- * 'PLAINTEXT' and 'SSL' are implemented by the network layer; the SASL ones are reserved.
+ * All four are implemented by the network layer (SASL through the listener's authenticator).
  */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 
@@ -75,6 +75,12 @@ export interface RequestContext {
  */
 export interface RequestHandler {
   handleRequest(frame: Buffer, ctx: RequestContext): Promise<OutputChunk[] | null> | OutputChunk[] | null;
+  /**
+   * Optional: the error response of the request in `frame` with `errorCode` and `message` in its error fields
+   * (Kafka's `AbstractRequest.getErrorResponse`), encoded with its response header; null when the request cannot
+   * be parsed or its API is not served. Used by the SASL authenticator for requests sent before authentication.
+   */
+  errorResponse?(frame: Buffer, ctx: RequestContext, errorCode: number, message: string): OutputChunk[] | null;
   /** Optional hook: called once when a connection closed (for any reason), e.g. to drop per-connection state. */
   connectionClosed?(ctx: RequestContext): void;
 }

@@ -8,6 +8,7 @@ import type { RequestHandler, SecurityProtocol } from './request-handler.ts';
 import { loadSendfileAddon, type SendfileAddon } from './sendfile-native.ts';
 import { tlsServerHandshake, type TlsListener } from './tls-server-handshake.ts';
 import { loadSocketOptionsAddon, socketFd, type SocketOptionsAddon } from './socket-options-native.ts';
+import type { ChannelAuthenticatorFactory } from '../security/sasl/channel-authenticator.ts';
 
 /** One entry of `listeners` (+ `listener.security.protocol.map`): where to accept and with what protocol. */
 export interface ListenerConfig {
@@ -17,10 +18,12 @@ export interface ListenerConfig {
   readonly host: string;
   /** TCP port; 0 picks a free one (see {@link SocketServer.boundPort}). */
   readonly port: number;
-  /** 'PLAINTEXT' or 'SSL' (with `tls`); others are rejected by {@link SocketServer.start}. */
+  /** 'PLAINTEXT', 'SSL' (with `tls`), 'SASL_PLAINTEXT' (with `authenticator`) or 'SASL_SSL' (with both). */
   readonly securityProtocol: SecurityProtocol;
-  /** The TLS context of an SSL listener: required for 'SSL', refused otherwise. */
+  /** The TLS context of an SSL or SASL_SSL listener: required for those, refused otherwise. */
   readonly tls?: TlsListener;
+  /** The SASL authentication of a SASL_PLAINTEXT or SASL_SSL listener: required for those, refused otherwise. */
+  readonly authenticator?: ChannelAuthenticatorFactory;
 }
 
 /** Optional callbacks for metrics (e.g. kafka_server_socket_server_metrics_connection_count). */
@@ -44,6 +47,8 @@ export interface SocketServerOptions {
   readonly firstRequestMaxBytes?: number;
   /** connections.max.idle.ms, default 600000; 0 or less disables the idle timeout. */
   readonly connectionsMaxIdleMs?: number;
+  /** connection.failed.authentication.delay.ms, default 100: wait before answering and closing a failed SASL authentication. */
+  readonly failedAuthenticationDelayMs?: number;
   /**
    * queued.max.requests, default 500: requests of one connection read and not yet answered before reading from it
    * pauses. Kafka bounds its RequestChannel queue (requests waiting for an I/O thread, all connections together);
@@ -78,12 +83,27 @@ export interface SocketServerOptions {
 }
 
 const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 600000;
+/** Kafka's connection.failed.authentication.delay.ms default. */
+const DEFAULT_FAILED_AUTHENTICATION_DELAY_MS = 100;
 /** Kafka's queued.max.requests default. */
 const DEFAULT_MAX_IN_FLIGHT = 500;
 /** Kafka's sasl.server.max.receive.size default. */
 const DEFAULT_FIRST_REQUEST_MAX_BYTES = 524288;
 /** Kafka's socket.listen.backlog.size default. */
 const DEFAULT_LISTEN_BACKLOG = 50;
+
+/**
+ * @throws Error when a listener's TLS context or authenticator does not match its security protocol (TLS for SSL and
+ *   SASL_SSL only, an authenticator for SASL_PLAINTEXT and SASL_SSL only).
+ */
+function checkListenerSecurity(l: ListenerConfig): void {
+  const wantsTls = l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL';
+  const wantsSasl = l.securityProtocol === 'SASL_PLAINTEXT' || l.securityProtocol === 'SASL_SSL';
+  if (wantsTls !== (l.tls !== undefined)) throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} ${wantsTls ? 'without' : 'cannot have'} a TLS context`);
+  if (wantsSasl !== (l.authenticator !== undefined)) {
+    throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} ${wantsSasl ? 'without' : 'cannot have'} a SASL authenticator`);
+  }
+}
 
 interface BoundListener {
   readonly config: ListenerConfig;
@@ -105,7 +125,7 @@ interface BoundListener {
  * them): without it a size other than -1 cannot be applied, and start() logs an error saying so.
  *
  * Lifecycle: `start()` binds every listener (rejects if any cannot bind, or a listener's security protocol is
- * not implemented: PLAINTEXT and SSL for now) -> `stopAccepting()` closes the listening sockets, connections carry
+ * served with the TLS context and SASL authenticator it was given) -> `stopAccepting()` closes the listening sockets, connections carry
  * on -> `shutdown({ drainMs })` also closes every connection gracefully (no more reads, in-flight requests
  * answered), destroying those still open after `drainMs`.
  */
@@ -185,19 +205,12 @@ export class SocketServer {
 
   /**
    * Binds every listener. Resolves once all listen; rejects (closing those already bound) on a bind error
-   * (e.g. EADDRINUSE) or a listener whose security protocol is not implemented (SASL_*), an SSL listener without
-   * its TLS context, or a PLAINTEXT one with one.
+   * (e.g. EADDRINUSE) or a listener whose TLS context or SASL authenticator does not match its security protocol.
    */
   async start(): Promise<void> {
     if (this.#started) throw new Error('SocketServer already started');
     this.#started = true;
-    for (const l of this.#options.listeners) {
-      if (l.securityProtocol === 'SSL' && l.tls === undefined) throw new Error(`listener ${l.name}: security protocol SSL without a TLS context`);
-      if (l.securityProtocol === 'PLAINTEXT' && l.tls !== undefined) throw new Error(`listener ${l.name}: a PLAINTEXT listener cannot have a TLS context`);
-      if (l.securityProtocol !== 'PLAINTEXT' && l.securityProtocol !== 'SSL') {
-        throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet (only PLAINTEXT and SSL)`);
-      }
-    }
+    for (const l of this.#options.listeners) checkListenerSecurity(l);
     const sendBytes = this.#options.socketSendBufferBytes ?? -1;
     const receiveBytes = this.#options.socketReceiveBufferBytes ?? -1;
     if ((sendBytes >= 0 || receiveBytes >= 0) && this.#socketOptions === null) {
@@ -362,6 +375,8 @@ export class SocketServer {
       listenerName: listener.config.name,
       securityProtocol: listener.config.securityProtocol,
       principal: { principalType: 'User', name: principalName, tokenAuthenticated: false },
+      ...(listener.config.authenticator === undefined ? {} : { authenticator: listener.config.authenticator }),
+      failedAuthenticationDelayMs: this.#options.failedAuthenticationDelayMs ?? DEFAULT_FAILED_AUTHENTICATION_DELAY_MS,
       handler: this.#options.handler,
       maxFrameBytes: this.#options.socketRequestMaxBytes ?? DEFAULT_SOCKET_REQUEST_MAX_BYTES,
       firstRequestMaxBytes: this.#options.firstRequestMaxBytes ?? DEFAULT_FIRST_REQUEST_MAX_BYTES,

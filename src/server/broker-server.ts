@@ -408,7 +408,12 @@ export class BrokerServer {
     const brokerListeners = config.listeners.filter((l) => !config.controllerListenerNames.includes(l.listenerName));
     const brokerListenerNames = brokerListeners.map((l) => l.listenerName);
     const socketServer = new SocketServer({
-      listeners: socketServerListeners(config, brokerListeners),
+      listeners: socketServerListeners(
+        config,
+        brokerListeners,
+        (user, mechanism) => loader.image.scram.get(user)?.get(mechanism.type),
+        logger.child({ component: 'SaslServerAuthenticator' }),
+      ),
       handler: kafkaApis,
       ...socketServerSettings(config),
       connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, brokerListenerNames),

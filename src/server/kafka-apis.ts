@@ -284,6 +284,28 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
     return w.chunks();
   }
 
+  /**
+   * The error response of the request in `frame` (its API's `errorResponse` with `errorCode` and `message`),
+   * encoded with its response header; null when the API or version is not served here or the request does not
+   * parse. For requests that reach a SASL listener before authentication (ILLEGAL_SASL_STATE).
+   */
+  errorResponse(frame: Buffer, _ctx: RequestContext, errorCode: number, message: string): OutputChunk[] | null {
+    if (frame.length < 8) return null;
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const handler = this.#handlers.get(apiKey);
+    const msg = API_MESSAGES.get(apiKey);
+    if (handler === undefined || msg === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) return null;
+    try {
+      const r = new Reader(frame);
+      const header = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
+      const response = handler.errorResponse(msg.decodeRequest(r, apiVersion), { code: errorCode, message }, apiVersion);
+      return this.#encode(apiKey, apiVersion, header.correlationId, response);
+    } catch {
+      return null;
+    }
+  }
+
   connectionClosed(ctx: RequestContext): void {
     this.#services.connectionClosed?.(ctx);
   }

@@ -6,6 +6,9 @@ import type { ConnectionQuotaConfig, ListenerConnectionQuota } from '../network/
 import type { Endpoint } from '../config/endpoint.ts';
 import type { ListenerConfig, SocketServerOptions } from '../network/socket-server.ts';
 import { sslListenerContext } from './ssl-listener-context.ts';
+import { saslListenerContext } from './sasl-listener-context.ts';
+import type { ScramCredentialLookup } from '../security/sasl/scram-sasl-server.ts';
+import { rootLogger, type Logger } from '../observability/logger.ts';
 
 /** The options of {@link SocketServerOptions} that come straight from configs read at start-up. */
 export type SocketServerSettings = Pick<
@@ -13,6 +16,7 @@ export type SocketServerSettings = Pick<
   | 'socketRequestMaxBytes'
   | 'firstRequestMaxBytes'
   | 'connectionsMaxIdleMs'
+  | 'failedAuthenticationDelayMs'
   | 'maxInFlightRequestsPerConnection'
   | 'socketSendBufferBytes'
   | 'socketReceiveBufferBytes'
@@ -29,6 +33,7 @@ export function socketServerSettings(config: KafkaConfig): SocketServerSettings 
     socketRequestMaxBytes: config.getInt('socket.request.max.bytes'),
     firstRequestMaxBytes: config.getInt('sasl.server.max.receive.size'),
     connectionsMaxIdleMs: config.getLong('connections.max.idle.ms'),
+    failedAuthenticationDelayMs: config.getInt('connection.failed.authentication.delay.ms'),
     maxInFlightRequestsPerConnection: config.getInt('queued.max.requests'),
     socketSendBufferBytes: config.getInt('socket.send.buffer.bytes'),
     socketReceiveBufferBytes: config.getInt('socket.receive.buffer.bytes'),
@@ -68,16 +73,29 @@ export function connectionQuotaConfig(config: KafkaConfig, listenerNames: readon
   return quotas;
 }
 
+/** No SCRAM credentials (a server without a metadata image of users, e.g. the controller). */
+const NO_SCRAM_CREDENTIALS: ScramCredentialLookup = () => undefined;
+
 /**
- * The SocketServer listeners of `endpoints`: SSL ones with their TLS context (ssl.* configs).
- * @throws Error when an SSL listener's ssl.* settings are invalid or not supported (the broker does not start).
+ * The SocketServer listeners of `endpoints`: SSL and SASL_SSL ones with their TLS context (ssl.* configs), SASL
+ * ones with their authenticator (sasl.* configs; SCRAM credentials from `scramCredentials`).
+ * @throws Error when a listener's ssl.* or sasl.* settings are invalid or not supported (the broker does not start).
  */
-export function socketServerListeners(config: KafkaConfig, endpoints: readonly Endpoint[]): ListenerConfig[] {
-  return endpoints.map((l) => ({
-    name: l.listenerName,
-    host: l.host ?? '',
-    port: l.port,
-    securityProtocol: l.securityProtocol,
-    ...(l.securityProtocol === 'SSL' ? { tls: sslListenerContext(config, l.listenerName) } : {}),
-  }));
+export function socketServerListeners(
+  config: KafkaConfig,
+  endpoints: readonly Endpoint[],
+  scramCredentials: ScramCredentialLookup = NO_SCRAM_CREDENTIALS,
+  logger: Logger = rootLogger.child({ component: 'SaslServerAuthenticator' }),
+): ListenerConfig[] {
+  return endpoints.map((l) => {
+    const p = l.securityProtocol;
+    return {
+      name: l.listenerName,
+      host: l.host ?? '',
+      port: l.port,
+      securityProtocol: p,
+      ...(p === 'SSL' || p === 'SASL_SSL' ? { tls: sslListenerContext(config, l.listenerName) } : {}),
+      ...(p === 'SASL_PLAINTEXT' || p === 'SASL_SSL' ? { authenticator: saslListenerContext(config, l.listenerName, scramCredentials, logger) } : {}),
+    };
+  });
 }

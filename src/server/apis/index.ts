@@ -49,6 +49,10 @@ import { alterPartitionReassignmentsHandler } from '../controller-apis/alter-par
 import { listPartitionReassignmentsHandler } from '../controller-apis/list-partition-reassignments.ts';
 import { alterClientQuotasHandler } from '../controller-apis/alter-client-quotas.ts';
 import { describeClientQuotasHandler } from './describe-client-quotas.ts';
+import { saslHandshakeHandler } from './sasl-handshake.ts';
+import { saslAuthenticateHandler } from './sasl-authenticate.ts';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.ts';
+import { alterUserScramCredentialsHandler } from '../controller-apis/alter-user-scram-credentials.ts';
 
 /**
  * Every API this broker serves; ApiVersions advertises exactly these, with their version ranges (those forwarded to
@@ -103,6 +107,10 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   forwardToController(deleteAclsHandler),
   describeClientQuotasHandler,
   forwardToController(alterClientQuotasHandler),
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  forwardToController(alterUserScramCredentialsHandler),
 ];
 
 /** The KIP-848 consumer group APIs, served when group.coordinator.rebalance.protocols includes 'consumer'. */

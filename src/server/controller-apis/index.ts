@@ -22,6 +22,7 @@ import { describeAclsHandler } from '../apis/describe-acls.ts';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { alterClientQuotasHandler } from './alter-client-quotas.ts';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
@@ -29,7 +30,7 @@ import { alterClientQuotasHandler } from './alter-client-quotas.ts';
  * blocks, partition leaders' ISR changes (AlterPartition), leader elections (ElectLeaders), partition
  * reassignments (AlterPartitionReassignments, ListPartitionReassignments), the metadata writes
  * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, CreateAcls, DeleteAcls,
- * AlterClientQuotas),
+ * AlterClientQuotas, AlterUserScramCredentials),
  * DescribeAcls from the node's own ACL cache,
  * Envelope, in which brokers pass their clients' metadata writes on (KIP-590), and DescribeCluster for
  * direct-to-controller admin clients (KIP-919).
@@ -57,4 +58,5 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   deleteAclsHandler,
   describeAclsHandler,
   alterClientQuotasHandler,
+  alterUserScramCredentialsHandler,
 ];

@@ -26,17 +26,27 @@ test('authorizer.class.name accepts only the StandardAuthorizer; super.users and
   ]);
 });
 
-test('SSL client listeners are accepted; SASL listeners, and SSL on the inter-broker or controller listeners, are refused', () => {
+test('SSL and SASL client listeners are accepted; SSL and SASL on the inter-broker or controller listeners are refused', () => {
   assert.deepEqual(errorsOf(() => withProps({ listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093,SSL://:9094' })), []);
   assert.deepEqual(errorsOf(() => withProps({
-    listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093,SASL_SSL://:9094',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
-  })), ['listener SASL_SSL uses security protocol SASL_SSL: SASL is not built yet (PLAINTEXT and SSL listeners are supported)']);
+    listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093,SASL_SSL://:9094,SASL_PLAINTEXT://:9095',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
+  })), []);
   assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:SSL,PLAINTEXT:PLAINTEXT' })), [
     'listener CONTROLLER uses security protocol SSL: SSL controller listeners are not supported yet (the outgoing TLS client is not built)',
   ]);
+  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT' })), [
+    'listener CONTROLLER uses security protocol SASL_PLAINTEXT: SASL_PLAINTEXT controller listeners are not supported yet (the outgoing SASL client is not built)',
+  ]);
   assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SSL' })), [
     'listener PLAINTEXT uses security protocol SSL: an SSL inter-broker listener is not supported yet (the outgoing TLS client is not built)',
+  ]);
+  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_SSL' })), [
+    'listener PLAINTEXT uses security protocol SASL_SSL: a SASL_SSL inter-broker listener is not supported yet (the outgoing TLS and SASL client is not built)',
+  ]);
+  assert.deepEqual(errorsOf(() => withProps({ 'connections.max.reauth.ms': '60000', 'sasl.mechanism.inter.broker.protocol': 'PLAIN' })), [
+    'connections.max.reauth.ms=60000 is refused: re-authentication (KIP-368) is not built: sessions never expire',
+    "sasl.mechanism.inter.broker.protocol=PLAIN is refused: the broker's outgoing SASL connections are not built (SASL inter-broker and controller listeners are refused)",
   ]);
 });
 

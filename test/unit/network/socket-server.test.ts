@@ -41,12 +41,17 @@ test('binds several listeners on port 0 and reports their ports; each accepts co
   b.close();
 });
 
-test('start rejects security protocols that are not implemented yet, and SSL without a TLS context', async () => {
+test('start rejects a SASL listener without an authenticator, and SSL without a TLS context', async () => {
   const sasl = new SocketServer({
-    listeners: [{ name: 'SECURE', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_SSL' }],
+    listeners: [{ name: 'SECURE', host: '127.0.0.1', port: 0, securityProtocol: 'SASL_PLAINTEXT' }],
     handler: echo,
   });
-  await assert.rejects(sasl.start(), /SASL_SSL is not supported yet/);
+  await assert.rejects(sasl.start(), /SASL_PLAINTEXT without a SASL authenticator/);
+  const plaintext = new SocketServer({
+    listeners: [{ name: 'PLAIN', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT', authenticator: () => ({ authenticate: () => ({ response: null, outcome: 'continue' }) }) }],
+    handler: echo,
+  });
+  await assert.rejects(plaintext.start(), /PLAINTEXT cannot have a SASL authenticator/);
   const ssl = new SocketServer({
     listeners: [{ name: 'SECURE', host: '127.0.0.1', port: 0, securityProtocol: 'SSL' }],
     handler: echo,

@@ -139,6 +139,11 @@ const EXPECTATIONS: Record<string, (version: number) => Expectation> = {
   DeleteAcls: () => ({ errors: ['filterResults[].errorCode'] }),
   DescribeClientQuotas: () => ({ errors: ['errorCode'] }),
   AlterClientQuotas: () => ({ errors: ['entries[].errorCode'] }),
+  SaslHandshake: () => ({ errors: ['errorCode'] }),
+  SaslAuthenticate: () => ({ errors: ['errorCode'] }),
+  // Kafka's getErrorResponse: one result per named user, whose user field it leaves empty.
+  DescribeUserScramCredentials: () => ({ errors: ['errorCode', 'results[].errorCode'] }),
+  AlterUserScramCredentials: () => ({ errors: ['results[].errorCode'] }),
 };
 
 /** A random request of `apiKey` at `version`, as KafkaApis hands it to a handler (through the generated decoder). */

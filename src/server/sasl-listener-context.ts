@@ -1,0 +1,101 @@
+// The SASL side of each SASL_PLAINTEXT / SASL_SSL listener, from the broker config: sasl.enabled.mechanisms and the
+// JAAS config of PLAIN, with Kafka's `listener.name.<listener>.[<mechanism>.]` overrides (Kafka's
+// SaslChannelBuilder and JaasContext.loadServerContext), SCRAM credentials from the metadata image.
+
+import type { KafkaConfig } from '../config/kafka-config.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ChannelAuthenticatorFactory } from '../security/sasl/channel-authenticator.ts';
+import { parseJaasConfig } from '../security/sasl/jaas-config.ts';
+import { PlainSaslServer } from '../security/sasl/plain-sasl-server.ts';
+import { SaslServerAuthenticator, type SaslListenerSettings } from '../security/sasl/sasl-server-authenticator.ts';
+import type { SaslServer } from '../security/sasl/sasl-server.ts';
+import { scramMechanism } from '../security/sasl/scram-mechanism.ts';
+import { ScramSaslServer, type ScramCredentialLookup } from '../security/sasl/scram-sasl-server.ts';
+import { OAuthBearerSaslServer } from '../security/sasl/oauth-bearer-sasl-server.ts';
+import { unsecuredJwsValidatorOptions, type UnsecuredJwsValidatorOptions } from '../security/sasl/unsecured-jws-validator.ts';
+
+/** The mechanisms this broker serves (GSSAPI is not built; OAUTHBEARER with the unsecured validator only). */
+export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
+
+const LOGIN_MODULES: Readonly<Record<string, string>> = {
+  PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
+  OAUTHBEARER: 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule',
+};
+
+/**
+ * The options of the login module of `mechanism` (PLAIN, OAUTHBEARER) in the listener's
+ * `listener.name.<l>.<mechanism>.sasl.jaas.config` (or `listener.name.<l>.sasl.jaas.config`, or `sasl.jaas.config`),
+ * as Kafka's JaasContext.loadServerContext finds it.
+ * @throws Error (the broker does not start) when there is none, it does not parse, or it is not exactly one entry of
+ *   the mechanism's login module. The messages never carry the JAAS text (it holds passwords).
+ */
+function loginModuleOptions(config: KafkaConfig, listenerName: string, mechanism: string): ReadonlyMap<string, string> {
+  const jaas = config.valueForListener(listenerName, 'sasl.jaas.config', mechanism);
+  const where = `listener ${listenerName}`;
+  const prefix = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
+  if (typeof jaas !== 'string' || jaas.trim() === '') throw new Error(`${where}: ${mechanism} is enabled but has no JAAS config: set ${prefix}`);
+  let modules;
+  try {
+    modules = parseJaasConfig(jaas);
+  } catch (err) {
+    throw new Error(`${where}: the ${mechanism} sasl.jaas.config does not parse: ${(err as Error).message}`);
+  }
+  const module = LOGIN_MODULES[mechanism]!;
+  if (modules.length !== 1 || modules[0]!.loginModule !== module) throw new Error(`${where}: the ${mechanism} sasl.jaas.config must hold exactly one ${module} entry`);
+  return modules[0]!.options;
+}
+
+/** The PLAIN users of a listener: the `user_<name>` options of its PlainLoginModule entry. */
+function plainUsers(config: KafkaConfig, listenerName: string): ReadonlyMap<string, string> {
+  const users = new Map<string, string>();
+  for (const [key, value] of loginModuleOptions(config, listenerName, 'PLAIN')) if (key.startsWith('user_')) users.set(key.slice('user_'.length), value);
+  return users;
+}
+
+/**
+ * The unsecured validator options of a listener's OAuthBearerLoginModule entry (Kafka's default validator without a
+ * sasl.server.callback.handler.class, which is refused, as is JWKS validation).
+ * @throws Error (the broker does not start) for a missing entry or an invalid clock skew.
+ */
+function oauthBearerOptions(config: KafkaConfig, listenerName: string, logger: Logger): UnsecuredJwsValidatorOptions {
+  let options;
+  try {
+    options = unsecuredJwsValidatorOptions(loginModuleOptions(config, listenerName, 'OAUTHBEARER'));
+  } catch (err) {
+    throw new Error(`listener ${listenerName}: ${(err as Error).message}`);
+  }
+  logger.warn({ listener: listenerName }, 'OAUTHBEARER accepts unsecured JWS tokens (alg none, not signed): for development only');
+  return options;
+}
+
+/**
+ * Builds the SASL authenticator factory of the SASL_PLAINTEXT or SASL_SSL listener `listenerName`.
+ * @param scramCredentials the current SCRAM credentials (the broker's metadata image), read at each authentication
+ *   so that credentials created or deleted by AlterUserScramCredentials apply to the next connection.
+ * @throws Error naming the listener (the broker does not start) when sasl.enabled.mechanisms is empty or names a
+ *   mechanism this broker does not serve (GSSAPI, Kafka's default), or the JAAS config of PLAIN or OAUTHBEARER is
+ *   missing or invalid.
+ */
+export function saslListenerContext(config: KafkaConfig, listenerName: string, scramCredentials: ScramCredentialLookup, logger: Logger): ChannelAuthenticatorFactory {
+  const value = config.valueForListener(listenerName, 'sasl.enabled.mechanisms');
+  const mechanisms = Array.isArray(value) ? (value as readonly string[]) : [];
+  if (mechanisms.length === 0) throw new Error(`listener ${listenerName}: sasl.enabled.mechanisms is empty`);
+  const unsupported = mechanisms.filter((m) => !SUPPORTED_SASL_MECHANISMS.includes(m));
+  if (unsupported.length > 0) {
+    throw new Error(`listener ${listenerName}: sasl.enabled.mechanisms names ${unsupported.join(', ')}, which this broker does not support (it supports ${SUPPORTED_SASL_MECHANISMS.join(', ')})`);
+  }
+  const users = mechanisms.includes('PLAIN') ? plainUsers(config, listenerName) : new Map<string, string>();
+  const oauth = mechanisms.includes('OAUTHBEARER') ? oauthBearerOptions(config, listenerName, logger) : null;
+  const tokenLogger = logger.child({ listener: listenerName, mechanism: 'OAUTHBEARER' });
+  const settings: SaslListenerSettings = {
+    enabledMechanisms: mechanisms,
+    newSaslServer: (mechanism: string): SaslServer => {
+      const scram = scramMechanism(mechanism);
+      if (scram !== undefined) return new ScramSaslServer(scram, scramCredentials);
+      if (mechanism === 'OAUTHBEARER') return new OAuthBearerSaslServer(oauth!, Date.now, (reason) => tokenLogger.debug({ reason }, 'OAUTHBEARER token refused'));
+      return new PlainSaslServer((name) => users.get(name));
+    },
+    logger: logger.child({ listener: listenerName }),
+  };
+  return (connection, services) => new SaslServerAuthenticator(settings, connection, services);
+}
