@@ -13,12 +13,13 @@
 // killed broker is restarted: the restart changes their broker set again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ConsumerConfig } from 'kafkajs';
 import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
 import { waitFor } from '../helpers/broker.ts';
 import { GuardedKafkajsConsumer } from '../helpers/guarded-kafkajs-consumer.ts';
 import { runKcat } from '../fixtures/e2e/kcat.ts';
 import { partitionFor } from '../../src/coordinator/runtime/partition-for.ts';
+import { Errors } from '../../src/protocol/generated/errors.ts';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, describeTransaction, findCoordinator, partitionReplicas } from './coordinator-lookup.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import { printLogsOnFailure, SHORT_BROKER_SESSION, SHORT_SESSION_MS, TestCluster } from './test-cluster.ts';
@@ -36,6 +37,8 @@ const INTERNAL_PARTITIONS = 3;
 const CONSUMER_RETRY = { retries: 3, initialRetryTime: 200, maxRetryTime: 1000 };
 /** The kafkajs clients' config. */
 const KAFKAJS_RETRY = { retries: 10, maxRetryTime: 5000 };
+/** The errors of a group coordinator that is moving or loading, which Kafka's Admin client retries. */
+const MOVING_COORDINATOR: ReadonlySet<number> = new Set([Errors.COORDINATOR_LOAD_IN_PROGRESS, Errors.COORDINATOR_NOT_AVAILABLE, Errors.NOT_COORDINATOR]);
 
 describe('coordinators move with their partitions when a broker is killed', () => {
   let cluster: TestCluster;
@@ -94,6 +97,23 @@ describe('coordinators move with their partitions when a broker is killed', () =
     return new GuardedKafkajsConsumer({ brokers: cluster.bootstrapServers(), retry: KAFKAJS_RETRY }, config);
   }
 
+  /**
+   * The committed offsets of `group` on `topic` by partition, through kafkajs' admin, asked again while the group's
+   * coordinator is moving: kafkajs' fetchOffsets does not retry NOT_COORDINATOR (a broker whose metadata does not
+   * make it leader yet, while another one already names it), Kafka's Admin client does.
+   */
+  async function committedOffsets(admin: Admin, group: string, topic: string): Promise<string[]> {
+    return waitFor(`the committed offsets of ${group}`, async () => {
+      try {
+        const o = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return o[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+      } catch (e) {
+        if (MOVING_COORDINATOR.has((e as { code?: number }).code ?? -1)) return null;
+        throw e;
+      }
+    }, 15_000, 100);
+  }
+
   /** The values of `partition` of `topic` from the beginning to its end, read by kcat with `extra` options. */
   async function kcatRead(topic: string, partition: number, extra: readonly string[] = []): Promise<string[]> {
     const out = await runKcat(['-C', '-b', cluster.bootstrapServers().join(','), '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%s\\n', ...extra]);
@@ -146,10 +166,7 @@ describe('coordinators move with their partitions when a broker is killed', () =
       await cluster.waitForTopic(topic, 3);
       const send = (from: number, count: number) =>
         producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition: (from + i) % 3, value: `v${from + i}` })) });
-      const committed = async (): Promise<string> => {
-        const o = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-        return o[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset).join();
-      };
+      const committed = async (): Promise<string> => (await committedOffsets(admin, group, topic)).join();
       const consume = async (seen: string[]): Promise<GuardedKafkajsConsumer> => {
         const member = groupConsumer(group);
         consumers.push(member);
@@ -238,10 +255,8 @@ describe('coordinators move with their partitions when a broker is killed', () =
       retryDelay: 300,
     });
     try {
-      const committedTotal = async (): Promise<number> => {
-        const o = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-        return o[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-      };
+      const committedTotal = async (): Promise<number> =>
+        (await committedOffsets(admin, group, topic)).reduce((n, offset) => n + Math.max(0, Number(offset)), 0);
       const seen: string[] = [];
       const stream = await consumer.consume({ topics: [topic], autocommit: 100, mode: 'earliest' } as Parameters<typeof consumer.consume>[0]);
       const streamErrors: Error[] = [];
