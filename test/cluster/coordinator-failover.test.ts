@@ -8,14 +8,18 @@
 // record once and no aborted one.
 //
 // The tests run in order on one cluster; each one restarts the broker it killed and waits until it is back in
-// every ISR, so that the next one starts with three in-sync replicas everywhere.
+// every ISR, so that the next one starts with three in-sync replicas everywhere. kafkajs consumers are stopped
+// through GuardedKafkajsConsumer (kafkajs' fetchers race a disconnect while the broker set changes), before the
+// killed broker is restarted: the restart changes their broker set again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ConsumerConfig } from 'kafkajs';
 import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
 import { waitFor } from '../helpers/broker.ts';
+import { GuardedKafkajsConsumer } from '../helpers/guarded-kafkajs-consumer.ts';
 import { runKcat } from '../fixtures/e2e/kcat.ts';
 import { partitionFor } from '../../src/coordinator/runtime/partition-for.ts';
+import { Errors } from '../../src/protocol/generated/errors.ts';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, describeTransaction, findCoordinator, partitionReplicas } from './coordinator-lookup.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import { printLogsOnFailure, SHORT_BROKER_SESSION, SHORT_SESSION_MS, TestCluster } from './test-cluster.ts';
@@ -31,6 +35,10 @@ const INTERNAL_PARTITIONS = 3;
  * the same against Kafka; few short retries make the restart come within seconds.
  */
 const CONSUMER_RETRY = { retries: 3, initialRetryTime: 200, maxRetryTime: 1000 };
+/** The kafkajs clients' config. */
+const KAFKAJS_RETRY = { retries: 10, maxRetryTime: 5000 };
+/** The errors of a group coordinator that is moving or loading, which Kafka's Admin client retries. */
+const MOVING_COORDINATOR: ReadonlySet<number> = new Set([Errors.COORDINATOR_LOAD_IN_PROGRESS, Errors.COORDINATOR_NOT_AVAILABLE, Errors.NOT_COORDINATOR]);
 
 describe('coordinators move with their partitions when a broker is killed', () => {
   let cluster: TestCluster;
@@ -55,7 +63,7 @@ describe('coordinators move with their partitions when a broker is killed', () =
         'group.consumer.heartbeat.interval.ms': '500',
       },
     });
-    kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING, retry: { retries: 10, maxRetryTime: 5000 } });
+    kafka = new Kafka({ brokers: cluster.bootstrapServers(), logLevel: logLevel.NOTHING, retry: KAFKAJS_RETRY });
   });
   printLogsOnFailure(() => cluster);
   after(async () => {
@@ -78,6 +86,32 @@ describe('coordinators move with their partitions when a broker is killed', () =
       const partition = (await partitionReplicas(anyRunningBroker(), internalTopic))[partitionFor(key, INTERNAL_PARTITIONS)]!;
       return partition.leader === answer.nodeId ? answer.nodeId : null;
     }, 30_000, 100);
+  }
+
+  /**
+   * A kafkajs group member of `groupId` that fails over as the tests expect (see CONSUMER_RETRY). Long polls of
+   * 1 s keep a disconnect's wait for kafkajs' fetchers short.
+   */
+  function groupConsumer(groupId: string): GuardedKafkajsConsumer {
+    const config: ConsumerConfig = { groupId, sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 1000, retry: CONSUMER_RETRY };
+    return new GuardedKafkajsConsumer({ brokers: cluster.bootstrapServers(), retry: KAFKAJS_RETRY }, config);
+  }
+
+  /**
+   * The committed offsets of `group` on `topic` by partition, through kafkajs' admin, asked again while the group's
+   * coordinator is moving: kafkajs' fetchOffsets does not retry NOT_COORDINATOR (a broker whose metadata does not
+   * make it leader yet, while another one already names it), Kafka's Admin client does.
+   */
+  async function committedOffsets(admin: Admin, group: string, topic: string): Promise<string[]> {
+    return waitFor(`the committed offsets of ${group}`, async () => {
+      try {
+        const o = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return o[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+      } catch (e) {
+        if (MOVING_COORDINATOR.has((e as { code?: number }).code ?? -1)) return null;
+        throw e;
+      }
+    }, 15_000, 100);
   }
 
   /** The values of `partition` of `topic` from the beginning to its end, read by kcat with `extra` options. */
@@ -126,23 +160,20 @@ describe('coordinators move with their partitions when a broker is killed', () =
     // the producer's sequences from its replica of the log (no duplicate, no OUT_OF_ORDER_SEQUENCE_NUMBER).
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 20, maxRetryTime: 2000 } });
     await producer.connect();
-    const consumers: Consumer[] = [];
+    const consumers: GuardedKafkajsConsumer[] = [];
     try {
       await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
       await cluster.waitForTopic(topic, 3);
       const send = (from: number, count: number) =>
         producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition: (from + i) % 3, value: `v${from + i}` })) });
-      const committed = async (): Promise<string> => {
-        const o = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-        return o[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset).join();
-      };
-      const consume = async (seen: string[]): Promise<Consumer> => {
-        const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6000, heartbeatInterval: 500, retry: CONSUMER_RETRY });
-        consumers.push(consumer);
-        await consumer.connect();
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-        return consumer;
+      const committed = async (): Promise<string> => (await committedOffsets(admin, group, topic)).join();
+      const consume = async (seen: string[]): Promise<GuardedKafkajsConsumer> => {
+        const member = groupConsumer(group);
+        consumers.push(member);
+        await member.consumer.connect();
+        await member.consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await member.consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+        return member;
       };
 
       await send(0, 30);
@@ -166,7 +197,7 @@ describe('coordinators move with their partitions when a broker is killed', () =
 
       // A new member of the group starts from the commits: it reads only what is produced from now on.
       const later: string[] = [];
-      await consume(later);
+      const second = await consume(later);
       await send(60, 3);
       await waitFor('the 3 new records consumed', () => later.length >= 3, 30_000);
       assert.deepEqual(later.sort(), ['v60', 'v61', 'v62']);
@@ -174,6 +205,7 @@ describe('coordinators move with their partitions when a broker is killed', () =
       const inTopic: string[] = [];
       for (const p of [0, 1, 2]) inTopic.push(...(await kcatRead(topic, p)));
       assert.deepEqual(inTopic.sort(), Array.from({ length: 63 }, (_, i) => `v${i}`).sort());
+      await second.disconnect();
       await restartBroker(cluster.node(coordinator), ['__consumer_offsets', topic]);
     } finally {
       for (const c of consumers) await c.disconnect().catch(() => undefined);
@@ -223,10 +255,8 @@ describe('coordinators move with their partitions when a broker is killed', () =
       retryDelay: 300,
     });
     try {
-      const committedTotal = async (): Promise<number> => {
-        const o = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-        return o[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-      };
+      const committedTotal = async (): Promise<number> =>
+        (await committedOffsets(admin, group, topic)).reduce((n, offset) => n + Math.max(0, Number(offset)), 0);
       const seen: string[] = [];
       const stream = await consumer.consume({ topics: [topic], autocommit: 100, mode: 'earliest' } as Parameters<typeof consumer.consume>[0]);
       const streamErrors: Error[] = [];
@@ -259,7 +289,8 @@ describe('coordinators move with their partitions when a broker is killed', () =
     const admin = kafka.admin();
     await admin.connect();
     const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, retry: { retries: 20, maxRetryTime: 5000 } });
-    const consumer = kafka.consumer({ groupId: 'payments-reader', sessionTimeout: 6000, heartbeatInterval: 500, retry: CONSUMER_RETRY });
+    const reader = groupConsumer('payments-reader');
+    const consumer = reader.consumer;
     try {
       await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
       await cluster.waitForTopic(topic, 3);
@@ -303,9 +334,10 @@ describe('coordinators move with their partitions when a broker is killed', () =
       for (const p of [0, 1, 2]) kcatSeen.push(...(await kcatRead(topic, p, ['-X', 'isolation.level=read_committed'])));
       assert.deepEqual(kcatSeen.sort(), expected);
       assert.deepEqual(seen.sort(), expected);
+      await reader.disconnect();
       await restartBroker(cluster.node(coordinator), ['__transaction_state', topic]);
     } finally {
-      await consumer.disconnect().catch(() => undefined);
+      await reader.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       await admin.disconnect();
     }
