@@ -17,6 +17,7 @@ import { metadataQuorumCommand } from './metadata-quorum-command.ts';
 import { topicsCommand } from './topics-command.ts';
 import { consumerGroupsCommand } from './consumer-groups-command.ts';
 import { getOffsetsCommand } from './get-offsets-command.ts';
+import { configsCommand } from './configs-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -194,6 +195,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(topicsCommand());
   program.addCommand(consumerGroupsCommand());
   program.addCommand(getOffsetsCommand());
+  program.addCommand(configsCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

@@ -1,0 +1,39 @@
+// How Java prints what Kafka's tools print: Double.toString, and the iteration order of a small java.util.HashMap
+// keyed by strings (the order of the quota values kafka-configs lists).
+
+/**
+ * Java's Double.toString of `value`: "1000.0", "0.5", "1.0E7", "1.5E-4", "NaN", "Infinity". The digits are the
+ * shortest that round-trip (as JavaScript's; Java 19+ does the same).
+ */
+export function javaDoubleString(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(value);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const s = String(value);
+    return s.includes('.') ? s : `${s}.0`;
+  }
+  const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
+}
+
+/** Java's String.hashCode (over UTF-16 code units, int32). */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The order in which a java.util.HashMap of default capacity holding `entries` (inserted in this order, at most 12,
+ * so that the table stays at 16 buckets) iterates: by bucket of the spread hash, then insertion order.
+ */
+export function javaHashMapOrder<V>(entries: readonly (readonly [string, V])[]): (readonly [string, V])[] {
+  const capacity = entries.length > 12 ? 1 << Math.ceil(Math.log2(entries.length / 0.75)) : 16;
+  const bucket = (key: string): number => {
+    const h = javaStringHash(key);
+    return (h ^ (h >>> 16)) & (capacity - 1);
+  };
+  return entries.map((e, i) => ({ e, i, b: bucket(e[0]) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.e);
+}
