@@ -10,13 +10,13 @@
 import { Command } from 'commander';
 import { UnsupportedVersionError } from '../network/network-client-errors.ts';
 import { API_KEY_NAMES } from '../protocol/generated/api-keys.ts';
-import { ERROR_INFO, Errors } from '../protocol/generated/errors.ts';
+import { Errors } from '../protocol/generated/errors.ts';
 import { TOPIC_CONFIG_KEYS } from '../config/topic-configs.ts';
 import { AdminError } from './admin-client.ts';
 import { givenOptions, PROCESS_OUTPUT, runTool, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { checkConfigArgs, ConfigArgumentError, configEntities, ENTITY_DEFAULT_FLAGS, ENTITY_FLAGS, parseConfigsToBeAdded, parseConfigsToBeDeleted, type ConfigEntities } from './config-command-options.ts';
 import { ConfigService, ResourceType, SCRAM_MECHANISMS, type QuotaEntry } from './config-service.ts';
-import { javaDoubleString, javaHashMapOrder } from './java-format.ts';
+import { exceptionClass, javaDoubleString, javaHashMapOrder } from './java-format.ts';
 
 /** Kafka's ConfigEntry.ConfigSource names by wire id (DescribeConfigsResponse.ConfigSource). */
 const SOURCE_NAMES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'];
@@ -41,14 +41,6 @@ interface ConfigsOptions {
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
-/** Kafka's Java exception class for error `code` (Errors.exception), e.g. InvalidConfigurationException. */
-function exceptionClass(code: number): string {
-  const name = ERROR_INFO[code]?.name ?? 'UNKNOWN_SERVER_ERROR';
-  if (name === 'INVALID_CONFIG') return 'InvalidConfigurationException';
-  const words = name.replace(/_EXCEPTION$/, '').replace(/_AUTHORIZATION_FAILED$/, '_AUTHORIZATION').split('_');
-  return `${words.map((w) => w[0] + w.slice(1).toLowerCase()).join('')}Exception`;
-}
 
 /** The line Kafka's stack trace starts with for `e`, as the Admin future raised it. */
 function exceptionLine(e: unknown): string {

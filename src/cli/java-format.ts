@@ -1,5 +1,7 @@
-// How Java prints what Kafka's tools print: Double.toString, and the iteration order of a small java.util.HashMap
-// keyed by strings (the order of the quota values kafka-configs lists).
+// How Java prints what Kafka's tools print: Double.toString, the iteration order of a small java.util.HashMap keyed
+// by strings (the order of the quota values kafka-configs lists), and the exception class of a Kafka error code.
+
+import { ERROR_INFO } from '../protocol/generated/errors.ts';
 
 /**
  * Java's Double.toString of `value`: "1000.0", "0.5", "1.0E7", "1.5E-4", "NaN", "Infinity". The digits are the
@@ -36,4 +38,12 @@ export function javaHashMapOrder<V>(entries: readonly (readonly [string, V])[]):
     return (h ^ (h >>> 16)) & (capacity - 1);
   };
   return entries.map((e, i) => ({ e, i, b: bucket(e[0]) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.e);
+}
+
+/** Kafka's Java exception class for error `code` (Errors.exception), e.g. InvalidConfigurationException. */
+export function exceptionClass(code: number): string {
+  const name = ERROR_INFO[code]?.name ?? 'UNKNOWN_SERVER_ERROR';
+  if (name === 'INVALID_CONFIG') return 'InvalidConfigurationException';
+  const words = name.replace(/_EXCEPTION$/, '').replace(/_AUTHORIZATION_FAILED$/, '_AUTHORIZATION').split('_');
+  return `${words.map((w) => w[0] + w.slice(1).toLowerCase()).join('')}Exception`;
 }

@@ -18,6 +18,8 @@ import { topicsCommand } from './topics-command.ts';
 import { consumerGroupsCommand } from './consumer-groups-command.ts';
 import { getOffsetsCommand } from './get-offsets-command.ts';
 import { configsCommand } from './configs-command.ts';
+import { consoleProducerCommand } from './console-producer-command.ts';
+import { consoleConsumerCommand } from './console-consumer-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -196,6 +198,8 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(consumerGroupsCommand());
   program.addCommand(getOffsetsCommand());
   program.addCommand(configsCommand());
+  program.addCommand(consoleProducerCommand());
+  program.addCommand(consoleConsumerCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

@@ -47,28 +47,29 @@ export interface ToolRun {
   readonly stderr: string;
 }
 
-function run(file: string, args: string[]): Promise<ToolRun> {
+function run(file: string, args: string[], input?: string): Promise<ToolRun> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout, stderr });
     });
+    child.stdin!.end(input ?? '');
   });
 }
 
-/** Runs `kafka-broker <args>` with this test's Node. */
-export function kafkaBroker(args: string[]): Promise<ToolRun> {
-  return run(process.execPath, [BIN, ...args]);
+/** Runs `kafka-broker <args>` with this test's Node, `input` on its standard input. */
+export function kafkaBroker(args: string[], input?: string): Promise<ToolRun> {
+  return run(process.execPath, [BIN, ...args], input);
 }
 
 /** Whether Kafka's tools (the jars above and `java`) can run here. */
 export const KAFKA_TOOLS_AVAILABLE = KAFKA_TOOL_JARS.every((jar) => existsSync(jar));
 
 /**
- * Runs Kafka's tool class (e.g. "org.apache.kafka.tools.TopicCommand") with `args`; stderr loses SLF4J's
- * no-binding notice. Only call when {@link KAFKA_TOOLS_AVAILABLE}.
+ * Runs Kafka's tool class (e.g. "org.apache.kafka.tools.TopicCommand") with `args` and `input` on its standard
+ * input; stderr loses SLF4J's no-binding notice. Only call when {@link KAFKA_TOOLS_AVAILABLE}.
  */
-export async function kafkaTool(mainClass: string, args: string[]): Promise<ToolRun> {
-  const r = await run('java', ['-cp', KAFKA_TOOL_JARS.join(':'), mainClass, ...args]);
+export async function kafkaTool(mainClass: string, args: string[], input?: string): Promise<ToolRun> {
+  const r = await run('java', ['-cp', KAFKA_TOOL_JARS.join(':'), mainClass, ...args], input);
   return { ...r, stderr: r.stderr.split('\n').filter((l) => !l.startsWith('SLF4J:')).join('\n') };
 }
