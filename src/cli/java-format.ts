@@ -28,16 +28,22 @@ function javaStringHash(s: string): number {
 }
 
 /**
- * The order in which a java.util.HashMap of default capacity holding `entries` (inserted in this order, at most 12,
- * so that the table stays at 16 buckets) iterates: by bucket of the spread hash, then insertion order.
+ * The order in which a java.util.HashMap (or HashSet) of default capacity holding `entries` (inserted in this order)
+ * iterates: by bucket of the spread hash (`hash` of the key, String.hashCode by default), then insertion order. The
+ * table has 16 buckets up to 12 entries and doubles past each 0.75 load.
  */
-export function javaHashMapOrder<V>(entries: readonly (readonly [string, V])[]): (readonly [string, V])[] {
+export function javaHashMapOrder<K, V>(entries: readonly (readonly [K, V])[], hash: (key: K) => number = (k) => javaStringHash(String(k))): (readonly [K, V])[] {
   const capacity = entries.length > 12 ? 1 << Math.ceil(Math.log2(entries.length / 0.75)) : 16;
-  const bucket = (key: string): number => {
-    const h = javaStringHash(key);
+  const bucket = (key: K): number => {
+    const h = hash(key);
     return (h ^ (h >>> 16)) & (capacity - 1);
   };
   return entries.map((e, i) => ({ e, i, b: bucket(e[0]) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.e);
+}
+
+/** Java's TopicPartition.hashCode. */
+export function topicPartitionHash(tp: { readonly topic: string; readonly partition: number }): number {
+  return (Math.imul(31, 31 + tp.partition) + javaStringHash(tp.topic)) | 0;
 }
 
 /** Kafka's Java exception class for error `code` (Errors.exception), e.g. InvalidConfigurationException. */

@@ -20,6 +20,8 @@ import { getOffsetsCommand } from './get-offsets-command.ts';
 import { configsCommand } from './configs-command.ts';
 import { consoleProducerCommand } from './console-producer-command.ts';
 import { consoleConsumerCommand } from './console-consumer-command.ts';
+import { deleteRecordsCommand } from './delete-records-command.ts';
+import { leaderElectionCommand } from './leader-election-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
@@ -200,6 +202,8 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(configsCommand());
   program.addCommand(consoleProducerCommand());
   program.addCommand(consoleConsumerCommand());
+  program.addCommand(deleteRecordsCommand());
+  program.addCommand(leaderElectionCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')
