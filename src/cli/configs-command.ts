@@ -13,7 +13,7 @@ import { API_KEY_NAMES } from '../protocol/generated/api-keys.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 import { TOPIC_CONFIG_KEYS } from '../config/topic-configs.ts';
 import { AdminError } from './admin-client.ts';
-import { givenOptions, PROCESS_OUTPUT, runTool, withAdminClient, type ToolOutput } from './admin-tool.ts';
+import { collect, givenOptions, PROCESS_OUTPUT, runTool, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { checkConfigArgs, ConfigArgumentError, configEntities, ENTITY_DEFAULT_FLAGS, ENTITY_FLAGS, parseConfigsToBeAdded, parseConfigsToBeDeleted, type ConfigEntities } from './config-command-options.ts';
 import { ConfigService, ResourceType, SCRAM_MECHANISMS, type QuotaEntry } from './config-service.ts';
 import { exceptionClass, javaDoubleString, javaHashMapOrder } from './java-format.ts';
@@ -39,8 +39,6 @@ interface ConfigsOptions {
   addConfigFile?: string;
   deleteConfig?: string[];
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** The line Kafka's stack trace starts with for `e`, as the Admin future raised it. */
 function exceptionLine(e: unknown): string {

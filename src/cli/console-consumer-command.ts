@@ -8,10 +8,8 @@
 // not read. Refused: --group (group membership is not implemented here), another --formatter, deserializers other
 // than the byte and string ones, consumer properties it does not implement.
 
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { parseProperties } from '../config/parse-properties.ts';
-import { checkRequiredArgs, givenOptions, parseIntOption, PROCESS_OUTPUT, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
+import { checkRequiredArgs, collect, givenOptions, parseIntOption, PROCESS_OUTPUT, propertiesFile, propertyPairs, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { DefaultMessageFormatter } from './default-message-formatter.ts';
 import { EARLIEST, LATEST, SimpleConsumer } from './simple-consumer.ts';
 import { includeListPattern, TopicService } from './topic-service.ts';
@@ -39,27 +37,6 @@ interface ConsumerOptions {
   consumerProperty?: string[];
   keyDeserializer?: string;
   valueDeserializer?: string;
-}
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
-function pairs(values: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values ?? []) {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new UsageError(`Invalid command line properties: ${v}`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
-
-async function propertiesFile(file: string | undefined): Promise<Record<string, string>> {
-  if (file === undefined) return {};
-  try {
-    return parseProperties(await readFile(file, 'utf8'));
-  } catch {
-    throw new Error(`${file} (No such file or directory)`);
-  }
 }
 
 /** ConsoleConsumerOptions' checks and parseOffset. @throws UsageError with Kafka's messages. */
@@ -116,7 +93,7 @@ export function consoleConsumerCommand(io: ToolOutput = PROCESS_OUTPUT): Command
         if (given.has(old)) io.err(`Option --${old} is deprecated and will be removed in a future version. Use --${replacement} instead.\n`);
       }
       const start = startOffset(opts, given);
-      const props = { ...await propertiesFile(opts.commandConfig ?? legacyConfig), ...pairs(opts.consumerProperty), ...pairs(opts.commandProperty) };
+      const props = { ...await propertiesFile(opts.commandConfig ?? legacyConfig), ...propertyPairs(opts.consumerProperty), ...propertyPairs(opts.commandProperty) };
       for (const k of Object.keys(props)) if (!SUPPORTED_CONSUMER_PROPS.has(k)) throw new Error(`Consumer property ${k} is not supported by kafka-broker console-consumer`);
       const isolation = given.has('isolation-level') ? opts.isolationLevel : (props['isolation.level'] ?? 'read_uncommitted');
       if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') throw new Error(`Invalid value ${isolation} for configuration isolation.level: String must be one of: read_committed, read_uncommitted`);
@@ -124,7 +101,7 @@ export function consoleConsumerCommand(io: ToolOutput = PROCESS_OUTPUT): Command
       if (given.has('from-beginning') && props['auto.offset.reset'] !== undefined && reset !== 'earliest') throw new UsageError(`Can't simultaneously specify --from-beginning and 'auto.offset.reset=${reset}', please remove one option`);
       if (reset !== 'earliest' && reset !== 'latest') throw new Error(`Invalid value ${reset} for configuration auto.offset.reset: String must be one of: latest, earliest, none`);
       if (opts.formatter !== undefined && !FORMATTERS.has(opts.formatter)) throw new Error(`--formatter ${opts.formatter} is not supported by kafka-broker console-consumer`);
-      const formatterProps = { ...await propertiesFile(opts.formatterConfig), ...pairs(opts.property), ...pairs(opts.formatterProperty) };
+      const formatterProps = { ...await propertiesFile(opts.formatterConfig), ...propertyPairs(opts.property), ...propertyPairs(opts.formatterProperty) };
       if (opts.keyDeserializer !== undefined) formatterProps['key.deserializer'] = opts.keyDeserializer;
       if (opts.valueDeserializer !== undefined) formatterProps['value.deserializer'] = opts.valueDeserializer;
       const formatter = new DefaultMessageFormatter(formatterProps);

@@ -7,12 +7,10 @@
 // client always waits for a response), --line-reader other than Kafka's LineMessageReader, producer properties this
 // producer does not implement (idempotence, transactions, custom partitioners or serializers...).
 
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { parseProperties } from '../config/parse-properties.ts';
 import { AdminError } from './admin-client.ts';
-import { checkRequiredArgs, givenOptions, parseIntOption, PROCESS_OUTPUT, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
+import { checkRequiredArgs, collect, givenOptions, parseIntOption, PROCESS_OUTPUT, propertiesFile, propertyPairs, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { exceptionClass } from './java-format.ts';
 import { LineMessageReader, LineReaderError, type LineRecord } from './line-message-reader.ts';
 import { SimpleProducer, type SimpleProducerOptions } from './simple-producer.ts';
@@ -48,31 +46,9 @@ interface ProducerOptions {
   sync?: boolean;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
-/** `key=value` pairs of a repeatable option. @throws UsageError for a pair without '='. */
-function pairs(values: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values ?? []) {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new UsageError(`Invalid command line properties: ${v}`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
-
-async function propertiesFile(file: string | undefined): Promise<Record<string, string>> {
-  if (file === undefined) return {};
-  try {
-    return parseProperties(await readFile(file, 'utf8'));
-  } catch {
-    throw new Error(`${file} (No such file or directory)`);
-  }
-}
-
 /** ConsoleProducerOptions.producerProps: the config file, the properties, then the explicit options given. */
 async function producerSettings(opts: ProducerOptions, given: ReadonlySet<string>, legacyConfig: string | undefined): Promise<SimpleProducerOptions> {
-  const props = { ...await propertiesFile(opts.commandConfig ?? legacyConfig), ...pairs(opts.producerProperty), ...pairs(opts.commandProperty) };
+  const props = { ...await propertiesFile(opts.commandConfig ?? legacyConfig), ...propertyPairs(opts.producerProperty), ...propertyPairs(opts.commandProperty) };
   for (const [k, v] of Object.entries(props)) {
     if (!SUPPORTED_PRODUCER_PROPS.has(k)) throw new Error(`Producer property ${k} is not supported by kafka-broker console-producer`);
     if ((k === 'key.serializer' || k === 'value.serializer') && v !== BYTE_ARRAY_SERIALIZER) throw new Error(`${k}=${v} is not supported by kafka-broker console-producer: records are the bytes of the lines`);
@@ -143,7 +119,7 @@ export function consoleProducerCommand(io: ToolOutput = PROCESS_OUTPUT, input: N
       checkRequiredArgs(given, 'topic', 'bootstrap-server');
       if (opts.lineReader !== undefined && opts.lineReader !== LINE_READER) throw new Error(`--line-reader ${opts.lineReader} is not supported by kafka-broker console-producer: only ${LINE_READER}`);
       const settings = await producerSettings(opts, given, legacyConfig);
-      const readerProps = { ...await propertiesFile(opts.readerConfig), ...pairs(opts.property), ...pairs(opts.readerProperty) };
+      const readerProps = { ...await propertiesFile(opts.readerConfig), ...propertyPairs(opts.property), ...propertyPairs(opts.readerProperty) };
       const reader = new LineMessageReader(readerProps);
       const topic = opts.topic!;
       const onFailure = ({ record, error }: { record: LineRecord; error: Error }): void => {
