@@ -11,6 +11,7 @@ import { formatPartitionLine, formatTopicLine, replicationFactor, type Partition
 import { isInternalTopic, TopicService, type TopicDescription } from './topic-service.ts';
 import { AdminError } from './admin-client.ts';
 import { Errors } from '../protocol/generated/errors.ts';
+import { javaHashMapOrder } from './java-format.ts';
 
 const ACTIONS = ['create', 'list', 'alter', 'describe', 'delete'] as const;
 /** Kafka's allTopicLevelOpts, in a fixed order for the messages. */
@@ -114,7 +115,8 @@ async function describe(service: TopicService, opts: TopicsOptions, given: Reado
   const overrides = given.has('topics-with-overrides');
   for (const topic of topics) {
     const entries = configs.get(topic.name) ?? [];
-    const nonDefault = entries.filter((c) => !c.isDefault);
+    // Kafka's Admin keeps a topic's configs in a HashMap (Config.entries): its iteration order is the printed one.
+    const nonDefault = javaHashMapOrder(entries.map((c) => [c.name, c] as const)).map(([, c]) => c).filter((c) => !c.isDefault);
     if (reports.length === 0 && (!overrides || nonDefault.length > 0)) {
       const first = topic.partitions[0];
       const rf = first === undefined ? 0 : replicationFactor(first, reassignments.get(`${topic.name}-${first.partition}`));
