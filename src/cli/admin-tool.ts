@@ -2,7 +2,9 @@
 // report a failed command, the connection from --bootstrap-server and --command-config, and the argument rules of
 // jopt-simple's CommandLineUtils (checkRequiredArgs, checkInvalidArgs) with Kafka's messages.
 
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { parseProperties } from '../config/parse-properties.ts';
 import { AdminClient } from './admin-client.ts';
 import { commandConfig, parseBootstrapAddresses } from './metadata-quorum-command.ts';
 
@@ -101,4 +103,35 @@ export function parseIntOption(name: string, value: string): number {
     throw new UsageError(`Cannot parse argument '${value}' of option ${name}`);
   }
   return n;
+}
+
+/** commander's accumulator of a repeatable option (jopt-simple's valuesOf). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * The `key=value` values of a repeatable property option (--command-property, --reader-property...), as Kafka's
+ * CommandLineUtils.parseKeyValueArgs. @throws UsageError for a value without '='.
+ */
+export function propertyPairs(values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`Invalid command line properties: ${v}`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+/** A Java properties file, or {} when `file` is undefined. @throws Error "<file> (No such file or directory)". */
+export async function propertiesFile(file: string | undefined): Promise<Record<string, string>> {
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`${file} (No such file or directory)`);
+  }
+  return parseProperties(text);
 }

@@ -22,17 +22,18 @@ function tableSizeFor(capacity: number): number {
 }
 
 /**
- * The order in which a HashMap iterates `keys` (distinct) after they were put in that order into
- * `new HashMap<>(initialCapacity)` (or `new HashMap<>()` when `initialCapacity` is undefined).
+ * The order in which a HashMap (or HashSet) iterates `items` (of distinct keys) after they were put in that order into
+ * `new HashMap<>(initialCapacity)` (or `new HashMap<>()` when `initialCapacity` is undefined); `hash` is the key's
+ * Java hashCode (e.g. {@link javaStringHash} of a String key).
  */
-export function javaHashMapOrder<T>(items: readonly T[], key: (item: T) => string, initialCapacity?: number): T[] {
+export function javaHashMapOrder<T>(items: readonly T[], hash: (item: T) => number, initialCapacity?: number): T[] {
   let capacity = initialCapacity === undefined ? DEFAULT_CAPACITY : tableSizeFor(initialCapacity);
   for (let size = 1; size <= items.length; size++) {
     if (size > capacity * 0.75 && capacity < MAXIMUM_CAPACITY) capacity <<= 1;
   }
   const spread = (h: number): number => (h ^ (h >>> 16)) >>> 0;
   return items
-    .map((item, index) => ({ item, index, bucket: spread(javaStringHash(key(item))) & (capacity - 1) }))
+    .map((item, index) => ({ item, index, bucket: spread(hash(item)) & (capacity - 1) }))
     .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
     .map((e) => e.item);
 }

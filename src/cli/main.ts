@@ -17,6 +17,11 @@ import { metadataQuorumCommand } from './metadata-quorum-command.ts';
 import { topicsCommand } from './topics-command.ts';
 import { consumerGroupsCommand } from './consumer-groups-command.ts';
 import { getOffsetsCommand } from './get-offsets-command.ts';
+import { configsCommand } from './configs-command.ts';
+import { consoleProducerCommand } from './console-producer-command.ts';
+import { consoleConsumerCommand } from './console-consumer-command.ts';
+import { deleteRecordsCommand } from './delete-records-command.ts';
+import { leaderElectionCommand } from './leader-election-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 /** Environment variable by which tests poison recycled frame memory ('1'); see start(). */
@@ -200,6 +205,11 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(topicsCommand());
   program.addCommand(consumerGroupsCommand());
   program.addCommand(getOffsetsCommand());
+  program.addCommand(configsCommand());
+  program.addCommand(consoleProducerCommand());
+  program.addCommand(consoleConsumerCommand());
+  program.addCommand(deleteRecordsCommand());
+  program.addCommand(leaderElectionCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

@@ -9,9 +9,12 @@ import { uuidDecodeError } from '../config/cluster-id.ts';
 import { checkInvalidArgs, checkRequiredArgs, givenOptions, parseIntOption, PROCESS_OUTPUT, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { formatPartitionLine, formatTopicLine, replicationFactor, type PartitionInfo, type PartitionReassignment } from './topic-description-format.ts';
 import { isInternalTopic, TopicService, type TopicDescription } from './topic-service.ts';
-import { javaHashMapOrder } from './java-hash-map-order.ts';
+import { javaHashMapOrder, javaStringHash } from './java-hash-map-order.ts';
 import { AdminError } from './admin-client.ts';
 import { Errors } from '../protocol/generated/errors.ts';
+
+/** A HashMap<String, ...> key's hash: its name's String.hashCode. */
+const byName = (x: { readonly name: string }): number => javaStringHash(x.name);
 
 const ACTIONS = ['create', 'list', 'alter', 'describe', 'delete'] as const;
 /** Kafka's allTopicLevelOpts, in a fixed order for the messages. */
@@ -110,7 +113,7 @@ async function describe(service: TopicService, opts: TopicsOptions, given: Reado
   // Kafka's tool prints the topics in the order of Admin.describeTopics' result: a HashMap sized for the names, filled
   // from a default-sized HashMap of futures keyed by the (sorted) names.
   const described = await service.describe(names, limit);
-  const topics = javaHashMapOrder(javaHashMapOrder(described, (t) => t.name), (t) => t.name, described.length);
+  const topics = javaHashMapOrder(javaHashMapOrder(described, byName), byName, described.length);
   const configs = await service.configs(topics.map((t) => t.name));
   const liveBrokers = await service.liveBrokers();
   const reassignments = await service.reassignments(topics);
@@ -119,7 +122,7 @@ async function describe(service: TopicService, opts: TopicsOptions, given: Reado
   for (const topic of topics) {
     const entries = configs.get(topic.name) ?? [];
     // A Config keeps its entries in a HashMap: Kafka's tool lists them in its order.
-    const nonDefault = javaHashMapOrder(entries, (c) => c.name).filter((c) => !c.isDefault);
+    const nonDefault = javaHashMapOrder(entries, byName).filter((c) => !c.isDefault);
     if (reports.length === 0 && (!overrides || nonDefault.length > 0)) {
       const first = topic.partitions[0];
       const rf = first === undefined ? 0 : replicationFactor(first, reassignments.get(`${topic.name}-${first.partition}`));

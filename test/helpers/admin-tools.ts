@@ -23,6 +23,21 @@ const KAFKA_TOOL_JARS = [
   'com/fasterxml/jackson/core/jackson-annotations/2.21/jackson-annotations-2.21.jar',
   'com/fasterxml/jackson/core/jackson-core/2.21.7/jackson-core-2.21.7.jar',
   'com/fasterxml/jackson/core/jackson-databind/2.21.7/jackson-databind-2.21.7.jar',
+  // ConfigCommand's (the broker config definitions it lists in its help).
+  'org/apache/kafka/kafka-server/4.4.0/kafka-server-4.4.0.jar',
+  'org/apache/kafka/kafka-raft/4.4.0/kafka-raft-4.4.0.jar',
+  'org/apache/kafka/kafka-metadata/4.4.0/kafka-metadata-4.4.0.jar',
+  'org/apache/kafka/kafka-storage-api/4.4.0/kafka-storage-api-4.4.0.jar',
+  'org/apache/kafka/kafka-group-coordinator/4.4.0/kafka-group-coordinator-4.4.0.jar',
+  'org/apache/kafka/kafka-group-coordinator-api/4.4.0/kafka-group-coordinator-api-4.4.0.jar',
+  'org/apache/kafka/kafka-coordinator-common/4.4.0/kafka-coordinator-common-4.4.0.jar',
+  'org/apache/kafka/kafka-transaction-coordinator/4.4.0/kafka-transaction-coordinator-4.4.0.jar',
+  'org/apache/kafka/kafka-share-coordinator/4.4.0/kafka-share-coordinator-4.4.0.jar',
+  'commons-validator/commons-validator/1.10.1/commons-validator-1.10.1.jar',
+  'commons-beanutils/commons-beanutils/1.11.0/commons-beanutils-1.11.0.jar',
+  'commons-digester/commons-digester/2.1/commons-digester-2.1.jar',
+  'commons-logging/commons-logging/1.3.5/commons-logging-1.3.5.jar',
+  'commons-collections/commons-collections/3.2.2/commons-collections-3.2.2.jar',
 ].map((jar) => join(M2, jar));
 
 /** A finished process: its exit code, stdout and stderr. */
@@ -32,28 +47,29 @@ export interface ToolRun {
   readonly stderr: string;
 }
 
-function run(file: string, args: string[]): Promise<ToolRun> {
+function run(file: string, args: string[], input?: string): Promise<ToolRun> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout, stderr });
     });
+    child.stdin!.end(input ?? '');
   });
 }
 
-/** Runs `kafka-broker <args>` with this test's Node. */
-export function kafkaBroker(args: string[]): Promise<ToolRun> {
-  return run(process.execPath, [BIN, ...args]);
+/** Runs `kafka-broker <args>` with this test's Node, `input` on its standard input. */
+export function kafkaBroker(args: string[], input?: string): Promise<ToolRun> {
+  return run(process.execPath, [BIN, ...args], input);
 }
 
 /** Whether Kafka's tools (the jars above and `java`) can run here. */
 export const KAFKA_TOOLS_AVAILABLE = KAFKA_TOOL_JARS.every((jar) => existsSync(jar));
 
 /**
- * Runs Kafka's tool class (e.g. "org.apache.kafka.tools.TopicCommand") with `args`; stderr loses SLF4J's
- * no-binding notice. Only call when {@link KAFKA_TOOLS_AVAILABLE}.
+ * Runs Kafka's tool class (e.g. "org.apache.kafka.tools.TopicCommand") with `args` and `input` on its standard
+ * input; stderr loses SLF4J's no-binding notice. Only call when {@link KAFKA_TOOLS_AVAILABLE}.
  */
-export async function kafkaTool(mainClass: string, args: string[]): Promise<ToolRun> {
-  const r = await run('java', ['-cp', KAFKA_TOOL_JARS.join(':'), mainClass, ...args]);
+export async function kafkaTool(mainClass: string, args: string[], input?: string): Promise<ToolRun> {
+  const r = await run('java', ['-cp', KAFKA_TOOL_JARS.join(':'), mainClass, ...args], input);
   return { ...r, stderr: r.stderr.split('\n').filter((l) => !l.startsWith('SLF4J:')).join('\n') };
 }

@@ -8,7 +8,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
 import { corpusLines } from '../../fixtures/e2e/license-corpus.ts';
 import { kcatConsumeAll, runKcat, type KcatRecord } from '../../fixtures/e2e/kcat.ts';
-import { partitionForKey } from '../../fixtures/e2e/murmur2.ts';
+import { partitionForKey } from '../../../src/common/murmur2.ts';
 
 const PARTITIONS = 6;
 const KEYS = 150;

@@ -10,7 +10,7 @@ test('String.hashCode as Java computes it, overflowing 32 bits', () => {
 });
 
 test('iteration by bucket of the final table, ties in insertion order, the table growing past 0.75 full', () => {
-  const byName = (s: string) => s;
+  const byName = (s: string) => javaStringHash(s);
   // 'placed' spreads to bucket 3 in every table; 'orders' and 'dup_topic' share bucket 2 of a 4-slot table.
   assert.deepEqual(javaHashMapOrder(['dup_topic', 'orders', 'placed'], byName, 3), ['dup_topic', 'orders', 'placed']);
   assert.deepEqual(javaHashMapOrder(['orders', 'dup_topic', 'placed'], byName, 3), ['orders', 'dup_topic', 'placed']);
@@ -19,4 +19,9 @@ test('iteration by bucket of the final table, ties in insertion order, the table
   // Four entries in a table sized for 3 (4 slots) pass 0.75 of it: the table doubles to 8.
   const grown = javaHashMapOrder(['a', 'b', 'c', 'd'], byName, 3);
   assert.deepEqual(grown, ['a', 'b', 'c', 'd'].sort((x, y) => (javaStringHash(x) & 7) - (javaStringHash(y) & 7)));
+});
+
+test('the order Java 17 printed for a new HashMap<>() of four quota keys put in this order', () => {
+  const keys = ['request_percentage', 'consumer_byte_rate', 'controller_mutation_rate', 'producer_byte_rate'];
+  assert.deepEqual(javaHashMapOrder(keys, javaStringHash), ['request_percentage', 'producer_byte_rate', 'consumer_byte_rate', 'controller_mutation_rate']);
 });
