@@ -99,8 +99,13 @@ function fetcherFrom(follower: Partition<UnifiedLog>, endOffset: bigint, answer:
     },
     close() {},
   };
-  const thread = new ReplicaFetcherThread<UnifiedLog>({
-    name: 'ReplicaFetcherThread-0-3',
+  return { thread: fetcherThread(follower, leader), leader, calls };
+}
+
+/** The fetcher of broker 2 for `follower`, fetching from `leader`. */
+function fetcherThread(follower: Partition<UnifiedLog>, leader: LeaderEndPoint): ReplicaFetcherThread<UnifiedLog> {
+  return new ReplicaFetcherThread<UnifiedLog>({
+    name: `ReplicaFetcherThread-0-${leader.leader.nodeId}`,
     leader,
     replicaId: 2,
     config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
@@ -109,7 +114,6 @@ function fetcherFrom(follower: Partition<UnifiedLog>, endOffset: bigint, answer:
     timer: SYSTEM_TIMER,
     logger: rootLogger,
   });
-  return { thread, leader, calls };
 }
 
 test('a follower whose last epoch the new leader never had truncates to the diverging epoch\'s end, then appends the leader\'s batches', async () => {
@@ -244,16 +248,7 @@ test('each fetch response is released once, after its records are in the log: po
     },
     close() {},
   };
-  const thread = new ReplicaFetcherThread({
-    name: 'ReplicaFetcherThread-0-1',
-    leader,
-    replicaId: 2,
-    config: { maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, backoffMs: 20 },
-    partition: () => follower,
-    time: SystemTime,
-    timer: SYSTEM_TIMER,
-    logger: rootLogger,
-  });
+  const thread = fetcherThread(follower, leader);
   thread.addPartitions([{ topicPartition: tp, topicId: follower.topicId, leader: leader.leader, currentLeaderEpoch: 0, initOffset: 0n }]);
   thread.start();
   try {
