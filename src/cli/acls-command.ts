@@ -121,7 +121,8 @@ class PatternEntries {
 function parsePatternType(text: string | undefined): number {
   if (text === undefined) return PatternType.LITERAL;
   const code = (PatternType as Record<string, number>)[text.toUpperCase()];
-  if (code === undefined || code === PatternType.UNKNOWN) throw new UsageError(`Unknown resource-pattern-type: ${text}`);
+  // jopt-simple's conversion failure, which Kafka's main reports as a failed command (not a usage error).
+  if (code === undefined || code === PatternType.UNKNOWN) throw new Error(`Cannot parse argument '${text}' of option resource-pattern-type`);
   return code;
 }
 
@@ -360,9 +361,8 @@ export function aclsCommand(io: ToolOutput = PROCESS_OUTPUT, input: NodeJS.Reada
     .option('--force', 'Assume Yes to all queries and do not prompt.');
   command.action(async (opts: AclOptions) => {
     await runTool(command, io, (message) => ({ stream: 'out', text: `Error while executing ACL command: ${message}\n` }), async () => {
-      const given = givenOptions(command);
-      checkArgs(given);
       const patternType = parsePatternType(opts.resourcePatternType);
+      checkArgs(givenOptions(command));
       const configFile = typeof opts.commandConfig === 'string' ? opts.commandConfig : undefined;
       await withAdminClient(opts.bootstrapServer!, configFile, 'adminclient-1', async (client) => {
         if (opts.add === true) await addAcls(client, opts, patternType, io);

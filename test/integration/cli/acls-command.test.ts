@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import kafkajs, { type Admin } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
@@ -147,6 +149,10 @@ test("--list prints the ACLs of a resource, of a match filter, of everything and
   const ours = await acls('--list', '--topic', 'orders');
   assert.equal(ours.stdout.split('\n')[0], 'Current ACLs for resource `ResourcePattern(resourceType=TOPIC, name=orders, patternType=LITERAL)`:');
   assert.equal(ours.stdout.split('\n').filter((l) => l.startsWith('\t')).length, 5);
+  // --command-config: the Admin client's properties file (here its timeout) gives the same listing.
+  const config = join(broker.dataDir, 'admin.properties');
+  await writeFile(config, 'default.api.timeout.ms=30000\n');
+  assert.equal((await acls('--list', '--topic', 'orders', '--command-config', config)).stdout, ours.stdout);
   const match = await acls('--list', '--topic', 'ours1-x', '--resource-pattern-type', 'match');
   assert.match(match.stdout, /^Current ACLs for resource `ResourcePattern\(resourceType=TOPIC, name=ours1-, patternType=PREFIXED\)`:\n\t\(principal=User:carol, host=\*, operation=WRITE, permissionType=ALLOW\)\n\n$/);
   const byPrincipal = await acls('--list', '--principal', 'User:alice', '--group', 'billing');
@@ -226,6 +232,16 @@ test("bad command lines are refused with Kafka's messages and exit codes", async
       assert.equal(theirs.stderr.split('\n')[0], message, args.join(' '));
     }
   }
+  for (const value of ['foo', 'unknown']) {
+    const bad = await acls('--list', '--topic', 't', '--resource-pattern-type', value);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stdout, `Error while executing ACL command: Cannot parse argument '${value}' of option resource-pattern-type\n`);
+    if (KAFKA_TOOLS_AVAILABLE) assert.equal((await theirAcls('--list', '--topic', 't', '--resource-pattern-type', value)).stdout.split('\n')[0], bad.stdout.trimEnd());
+  }
+  // Our admin client does not speak to controller listeners: refused, not sent.
+  const controller = await kafkaBroker(['acls', '--bootstrap-controller', broker.bootstrap, '--list']);
+  assert.equal(controller.code, 1);
+  assert.equal(controller.stderr.split('\n')[0], '--bootstrap-controller is not supported by kafka-broker acls: use --bootstrap-server');
   const missing = await kafkaBroker(['acls', '--list']);
   assert.equal(missing.stderr.split('\n')[0], 'One of --bootstrap-server or --bootstrap-controller must be specified');
   // An operation the resource type does not have: refused, listing the supported ones (Kafka's order is a Set.of's).
