@@ -20,6 +20,7 @@ import { getOffsetsCommand } from './get-offsets-command.ts';
 import { configsCommand } from './configs-command.ts';
 import { consoleProducerCommand } from './console-producer-command.ts';
 import { consoleConsumerCommand } from './console-consumer-command.ts';
+import { aclsCommand } from './acls-command.ts';
 import { deleteRecordsCommand } from './delete-records-command.ts';
 import { leaderElectionCommand } from './leader-election-command.ts';
 
@@ -210,6 +211,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(consoleConsumerCommand());
   program.addCommand(deleteRecordsCommand());
   program.addCommand(leaderElectionCommand());
+  program.addCommand(aclsCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')
