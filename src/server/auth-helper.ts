@@ -160,6 +160,15 @@ export const AUTHORIZATION_ERRORS: ReadonlySet<number> = new Set([Errors.TOPIC_A
 export const CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 
 /**
+ * The TOPIC operations of Kafka's `AclEntry.supportedOperations` as a field: READ, WRITE, CREATE, DELETE, ALTER,
+ * DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS.
+ */
+export const TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+
+/** An authorized-operations field not computed (not requested, or an error): Kafka's AUTHORIZED_OPERATIONS_OMITTED, Integer.MIN_VALUE. */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+/**
  * Kafka's cluster authorized operations (Metadata v8-10, DescribeCluster): 0 without DESCRIBE on the cluster, else
  * the field of the cluster operations the principal may do (all of them without an authorizer).
  */

@@ -7,7 +7,7 @@
 // Version notes: v0 only.
 // Authorization (Kafka's KafkaApis): DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED (30) for it.
 import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
-import { authorizedOperations, filterAuthorized } from '../auth-helper.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED, authorizedOperations, filterAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -18,7 +18,6 @@ import { groupRequestContext } from '../../coordinator/group/group-manager-conte
 
 /** READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS (AclOperation codes 3, 6, 8, 10, 11). */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeRequest, Input<ConsumerGroupDescribeResponse>>({
   apiKey: ApiKeys.ConsumerGroupDescribe,
@@ -35,12 +34,12 @@ export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeR
       ...g,
       authorizedOperations: request.includeAuthorizedOperations && (g.errorCode ?? Errors.NONE) === Errors.NONE
         ? authorizedOperations(services.authorizer, info, ResourceType.GROUP, g.groupId ?? '', ALL_GROUP_OPERATIONS)
-        : OPERATIONS_NOT_REQUESTED,
+        : AUTHORIZED_OPERATIONS_OMITTED,
     }));
     return { throttleTimeMs: 0, groups };
   },
   // Kafka's ConsumerGroupDescribeRequest.getErrorResponse: the error on every group.
   errorResponse(request, error) {
-    return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => ({ groupId, errorCode: error.code, authorizedOperations: OPERATIONS_NOT_REQUESTED })) };
+    return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => ({ groupId, errorCode: error.code, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED })) };
   },
 });

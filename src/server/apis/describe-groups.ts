@@ -8,7 +8,7 @@
 // Authorization (Kafka's KafkaApis): DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED (30) for it;
 // authorized operations (v3+) are the principal's.
 import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
-import { authorizedOperations, filterAuthorized, runAuthorized } from '../auth-helper.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED, authorizedOperations, filterAuthorized, runAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -19,7 +19,6 @@ import { groupRequestContext } from '../../coordinator/group/group-manager-conte
 
 /** READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS (AclOperation codes 3, 6, 8, 10, 11): every group operation. */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Input<DescribeGroupsResponse>>({
   apiKey: ApiKeys.DescribeGroups,
@@ -41,7 +40,7 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Input<
         ...g,
         authorizedOperations: operations && (g.errorCode ?? Errors.NONE) === Errors.NONE
           ? authorizedOperations(services.authorizer, info, ResourceType.GROUP, g.groupId ?? '', ALL_GROUP_OPERATIONS)
-          : OPERATIONS_NOT_REQUESTED,
+          : AUTHORIZED_OPERATIONS_OMITTED,
       })),
     };
   },
@@ -49,7 +48,7 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Input<
   errorResponse(request, error) {
     return {
       throttleTimeMs: 0,
-      groups: request.groups.map((groupId) => ({ groupId, errorCode: error.code, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })),
+      groups: request.groups.map((groupId) => ({ groupId, errorCode: error.code, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED })),
     };
   },
 });

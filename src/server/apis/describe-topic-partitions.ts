@@ -26,12 +26,8 @@ import type { Input } from '../../protocol/message-input.ts';
 import type { MetadataImage, TopicImage } from '../../metadata/metadata-image.ts';
 import { ZERO_UUID_STRING } from '../../common/uuid.ts';
 import { isInternalTopic, topicNameError } from '../../controller/topic-validation.ts';
-import { ALL_TOPIC_OPERATIONS } from './metadata.ts';
-import { authorizedOperations, authorizedTopics } from '../auth-helper.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED, authorizedOperations, authorizedTopics, TOPIC_OPERATIONS } from '../auth-helper.ts';
 import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
-
-/** TopicAuthorizedOperations' default (Kafka's Integer.MIN_VALUE): not computed. */
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 /** Whether broker `id` is registered with an endpoint on `listener` (Kafka's getAliveEndpoint). */
 function hasEndpoint(image: MetadataImage, id: number, listener: string): boolean {
@@ -100,15 +96,15 @@ export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartiti
       }
       const topic = image.topicsByName.get(name);
       if (!describable.has(name)) {
-        topics.push(topicResult(name, undefined, Errors.TOPIC_AUTHORIZATION_FAILED, [], OPERATIONS_NOT_REQUESTED));
+        topics.push(topicResult(name, undefined, Errors.TOPIC_AUTHORIZATION_FAILED, [], AUTHORIZED_OPERATIONS_OMITTED));
         continue;
       }
       if (topic === undefined) {
-        if (!allTopics) topics.push(topicResult(name, undefined, topicNameError(name) === null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION, [], OPERATIONS_NOT_REQUESTED));
+        if (!allTopics) topics.push(topicResult(name, undefined, topicNameError(name) === null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.INVALID_TOPIC_EXCEPTION, [], AUTHORIZED_OPERATIONS_OMITTED));
         continue;
       }
       const { partitions, next } = describePartitions(image, topic, connection.listenerName, name === cursorTopic && cursor !== null ? cursor.partitionIndex : 0, remaining);
-      topics.push(topicResult(name, topic, Errors.NONE, partitions, authorizedOperations(services.authorizer, info, ResourceType.TOPIC, name, ALL_TOPIC_OPERATIONS)));
+      topics.push(topicResult(name, topic, Errors.NONE, partitions, authorizedOperations(services.authorizer, info, ResourceType.TOPIC, name, TOPIC_OPERATIONS)));
       if (next !== -1) {
         nextCursor = { topicName: name, partitionIndex: next };
         break;
@@ -121,7 +117,7 @@ export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartiti
   errorResponse(request, error) {
     return {
       throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({ errorCode: error.code, name: t.name, topicId: ZERO_UUID_STRING, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED })),
+      topics: request.topics.map((t) => ({ errorCode: error.code, name: t.name, topicId: ZERO_UUID_STRING, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED })),
       nextCursor: null,
     };
   },

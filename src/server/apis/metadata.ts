@@ -25,11 +25,8 @@ import { ZERO_UUID_STRING } from '../../common/uuid.ts';
 import { isInternalTopic, topicNameError } from '../../controller/topic-validation.ts';
 import type { BrokerServices } from '../broker-services.ts';
 import { AclOperation, ResourceType } from '../../security/authorizer/acl-codes.ts';
-import { authorizeCluster, authorizedOperations, authorizedTopics, clusterAuthorizedOperations } from '../auth-helper.ts';
+import { authorizeCluster, AUTHORIZED_OPERATIONS_OMITTED, authorizedOperations, authorizedTopics, clusterAuthorizedOperations, TOPIC_OPERATIONS } from '../auth-helper.ts';
 
-/** Every topic operation allowed (no authorizer): READ..ALTER_CONFIGS bits of Kafka's AclOperation codes. */
-export const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 function describeTopic(image: MetadataImage, topic: TopicImage, authorizedOperations: number): Input<MetadataResponseTopic> {
   const partitions = [...topic.partitions.entries()]
@@ -54,7 +51,7 @@ function describeTopic(image: MetadataImage, topic: TopicImage, authorizedOperat
 }
 
 function topicError(name: string | null, topicId: string, errorCode: number): Input<MetadataResponseTopic> {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
 }
 
 /** Whether an unknown topic should be created now. */
@@ -72,8 +69,8 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
     const authorizer = services.authorizer;
     // Kafka's handleTopicMetadataRequest: the authorized operations of each described topic when asked (v8+).
     const topicOps = (name: string): number => (request.includeTopicAuthorizedOperations
-      ? authorizedOperations(authorizer, info, ResourceType.TOPIC, name, ALL_TOPIC_OPERATIONS)
-      : OPERATIONS_NOT_REQUESTED);
+      ? authorizedOperations(authorizer, info, ResourceType.TOPIC, name, TOPIC_OPERATIONS)
+      : AUTHORIZED_OPERATIONS_OMITTED);
     let image = services.metadata();
     const allTopics = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
     let topics: Input<MetadataResponseTopic>[];
@@ -123,7 +120,7 @@ export const metadataHandler = defineHandler<MetadataRequest, Input<MetadataResp
       clusterId: services.clusterId,
       controllerId: services.randomAliveBrokerId() ?? -1,
       topics,
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations && apiVersion <= 10 ? clusterAuthorizedOperations(authorizer, info) : OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations && apiVersion <= 10 ? clusterAuthorizedOperations(authorizer, info) : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
   // Kafka's MetadataRequest.getErrorResponse: the error on every requested topic (none for an all-topics request).

@@ -14,14 +14,13 @@ import type { DescribeClusterResponse } from '../../protocol/generated/messages/
 import type { Input } from '../../protocol/message-input.ts';
 import { METADATA_VERSION_FEATURE } from '../../metadata/metadata-version.ts';
 import type { ControllerServices } from '../controller-services.ts';
-import { authorizeClusterOperation, clusterAuthorizedOperations } from '../auth-helper.ts';
+import { authorizeClusterOperation, AUTHORIZED_OPERATIONS_OMITTED, clusterAuthorizedOperations } from '../auth-helper.ts';
 import { AclOperation } from '../../security/authorizer/acl-codes.ts';
 
 /** Kafka's EndpointType ids. */
 const BROKER_ENDPOINT = 1;
 const CONTROLLER_ENDPOINT = 2;
 /** Kafka's "not requested" clusterAuthorizedOperations. */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 type Response = Input<DescribeClusterResponse>;
 
