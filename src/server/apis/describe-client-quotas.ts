@@ -17,7 +17,7 @@ import type { DescribeClientQuotasResponse, EntryData } from '../../protocol/gen
 import type { Input } from '../../protocol/message-input.ts';
 import { clientQuotaEntity, type MetadataImage } from '../../metadata/metadata-image.ts';
 import { AclOperation } from '../../security/authorizer/acl-codes.ts';
-import { authorizeClusterOperation } from '../auth-helper.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
@@ -72,12 +72,11 @@ function describeClientQuotas(image: MetadataImage, filter: Filter, strict: bool
   return entries;
 }
 
-export const describeClientQuotasHandler = defineHandler<DescribeClientQuotasRequest, Input<DescribeClientQuotasResponse>, ApiServices>({
+export const describeClientQuotasHandler = withClusterOperation(AclOperation.DESCRIBE_CONFIGS, defineHandler<DescribeClientQuotasRequest, Input<DescribeClientQuotasResponse>, ApiServices>({
   apiKey: ApiKeys.DescribeClientQuotas,
   minVersion: 0,
   maxVersion: 1,
   handle(services, request, info) {
-    authorizeClusterOperation(services.authorizer, info, AclOperation.DESCRIBE_CONFIGS);
     const entries = describeClientQuotas(services.metadata(), filterOf(request), request.strict);
     return { throttleTimeMs: 0, errorCode: Errors.NONE, errorMessage: null, entries };
   },
@@ -85,4 +84,4 @@ export const describeClientQuotasHandler = defineHandler<DescribeClientQuotasReq
   errorResponse(_request, error) {
     return { throttleTimeMs: 0, errorCode: error.code, errorMessage: error.message, entries: null };
   },
-});
+}));

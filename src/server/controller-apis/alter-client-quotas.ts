@@ -14,17 +14,16 @@ import type { AlterClientQuotasResponse } from '../../protocol/generated/message
 import type { Input } from '../../protocol/message-input.ts';
 import { AclOperation } from '../../security/authorizer/acl-codes.ts';
 import type { ControllerOpsServices } from '../controller-services.ts';
-import { authorizeClusterOperation } from '../auth-helper.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 
 const entityOf = (entity: readonly { entityType: string; entityName: string | null }[]): { entityType: string; entityName: string | null }[] =>
   entity.map((e) => ({ entityType: e.entityType, entityName: e.entityName }));
 
-export const alterClientQuotasHandler = defineHandler<AlterClientQuotasRequest, Input<AlterClientQuotasResponse>, ControllerOpsServices>({
+export const alterClientQuotasHandler = withClusterOperation(AclOperation.ALTER_CONFIGS, defineHandler<AlterClientQuotasRequest, Input<AlterClientQuotasResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.AlterClientQuotas,
   minVersion: 0,
   maxVersion: 1,
   async handle(services, request, info) {
-    authorizeClusterOperation(services.authorizer, info, AclOperation.ALTER_CONFIGS);
     const results = await services.controller.alterClientQuotas(
       request.entries.map((e) => ({ entity: entityOf(e.entity), ops: e.ops.map((op) => ({ key: op.key, value: op.remove ? null : op.value })) })),
       request.validateOnly,
@@ -35,4 +34,4 @@ export const alterClientQuotasHandler = defineHandler<AlterClientQuotasRequest, 
   errorResponse(request, error) {
     return { throttleTimeMs: 0, entries: request.entries.map((e) => ({ errorCode: error.code, errorMessage: error.message, entity: entityOf(e.entity) })) };
   },
-});
+}));

@@ -13,23 +13,22 @@ import type { AlterUserScramCredentialsResponse } from '../../protocol/generated
 import type { Input } from '../../protocol/message-input.ts';
 import { AclOperation } from '../../security/authorizer/acl-codes.ts';
 import type { ControllerOpsServices } from '../controller-services.ts';
-import { authorizeClusterOperation } from '../auth-helper.ts';
+import { withClusterOperation } from '../auth-helper.ts';
 
 /** Every user the request names, once, sorted (as Kafka's getErrorResponse lists them). */
 function usersOf(request: AlterUserScramCredentialsRequest): string[] {
   return [...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)])].sort();
 }
 
-export const alterUserScramCredentialsHandler = defineHandler<AlterUserScramCredentialsRequest, Input<AlterUserScramCredentialsResponse>, ControllerOpsServices>({
+export const alterUserScramCredentialsHandler = withClusterOperation(AclOperation.ALTER, defineHandler<AlterUserScramCredentialsRequest, Input<AlterUserScramCredentialsResponse>, ControllerOpsServices>({
   apiKey: ApiKeys.AlterUserScramCredentials,
   minVersion: 0,
   maxVersion: 0,
   async handle(services, request, info) {
-    authorizeClusterOperation(services.authorizer, info, AclOperation.ALTER);
     return { throttleTimeMs: 0, results: await services.controller.alterUserScramCredentials(request) };
   },
   // Kafka's AlterUserScramCredentialsRequest.getErrorResponse: the error for every user named, sorted by name.
   errorResponse(request, error) {
     return { throttleTimeMs: 0, results: usersOf(request).map((user) => ({ user, errorCode: error.code, errorMessage: error.message })) };
   },
-});
+}));
