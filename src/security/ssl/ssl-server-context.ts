@@ -71,8 +71,12 @@ function readStore(settings: SslServerSettings, path: string, what: string): Buf
 
 const JKS_REFUSAL = 'JKS is a Java format this broker cannot read: use PKCS12 or PEM (keytool -importkeystore -deststoretype PKCS12 converts it)';
 
-/** The key store part of the context options, checked as Kafka's DefaultSslEngineFactory.createKeystore does. */
-function keyStoreOptions(s: SslServerSettings): tls.SecureContextOptions {
+/**
+ * The key store part of the context options, checked as Kafka's DefaultSslEngineFactory.createKeystore does (also
+ * used by the broker's outgoing TLS connections, security/client/ssl-client-context.ts).
+ * @throws Error naming the listener on an invalid or missing key store.
+ */
+export function keyStoreOptions(s: SslServerSettings): tls.SecureContextOptions {
   if (s.keystoreKey !== null || s.keystoreCertificateChain !== null) {
     if (s.keystoreType !== 'PEM') fail(s, `SSL private key can be specified only for PEM, but key store type is ${s.keystoreType}.`);
     if (s.keystoreKey === null || s.keystoreCertificateChain === null) fail(s, 'ssl.keystore.key and ssl.keystore.certificate.chain must both be set');
@@ -109,8 +113,11 @@ function pemKeyStore(s: SslServerSettings, keyPem: string, chainPem: string): tl
   return { key: keys[0]!, cert: certs.join('\n'), ...(s.keyPassword === null ? {} : { passphrase: s.keyPassword }) };
 }
 
-/** The trusted certificates (`ca`), or undefined for Node's default roots (Java's default trust store). */
-function trustStoreCa(s: SslServerSettings): string[] | undefined {
+/**
+ * The trusted certificates (`ca`), or undefined for Node's default roots (Java's default trust store).
+ * @throws Error naming the listener on an invalid trust store.
+ */
+export function trustStoreCa(s: SslServerSettings): string[] | undefined {
   if (s.truststoreCertificates !== null) {
     if (s.truststoreType !== 'PEM') fail(s, `SSL trust store certs can be specified only for PEM, but trust store type is ${s.truststoreType}.`);
     if (s.truststorePassword !== null) fail(s, 'SSL trust store password cannot be specified for PEM format.');
@@ -143,8 +150,8 @@ function pemCertificates(s: SslServerSettings, pem: string): string[] {
   return certs;
 }
 
-/** minVersion/maxVersion from ssl.enabled.protocols, capped by ssl.protocol. */
-function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVersion; maxVersion: tls.SecureVersion } {
+/** minVersion/maxVersion from ssl.enabled.protocols, capped by ssl.protocol. @throws Error naming the listener. */
+export function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVersion; maxVersion: tls.SecureVersion } {
   const cap = CONTEXT_PROTOCOLS[s.protocol];
   if (cap === undefined) fail(s, `ssl.protocol=${s.protocol} is not supported: use TLSv1.3, TLSv1.2 or TLS`);
   const unknown = s.enabledProtocols.filter((p) => !(PROTOCOL_VERSIONS as readonly string[]).includes(p));

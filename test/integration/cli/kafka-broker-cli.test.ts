@@ -84,7 +84,7 @@ test('Java TLS and SASL plug-in settings, from a file or the environment, and a 
     '--override', 'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT', '--override', 'inter.broker.listener.name=SASL_PLAINTEXT'],
   { CLUSTER_ID: '5L6g3nShT-eMCtK--X86sw' });
   assert.equal(listener.code, 1);
-  assert.match(listener.stderr, /listener SASL_PLAINTEXT uses security protocol SASL_PLAINTEXT: a SASL_PLAINTEXT inter-broker listener is not supported yet/);
+  assert.match(listener.stderr, /requirement failed: sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication/);
   assert.equal(await exists(dataDir), false);
 });
 
