@@ -12,7 +12,8 @@ import { PlainSaslClient } from '../security/client/plain-sasl-client.ts';
 import { SaslClientAuthenticator, type ClientAuthenticator } from '../security/client/sasl-client-authenticator.ts';
 import { ScramSaslClient } from '../security/client/scram-sasl-client.ts';
 import { sslClientContext } from '../security/client/ssl-client-context.ts';
-import { parseJaasConfig } from '../security/sasl/jaas-config.ts';
+import { loginModuleOptions } from './sasl-listener-context.ts';
+import { sslListenerSettings } from './ssl-listener-context.ts';
 import { scramMechanism } from '../security/sasl/scram-mechanism.ts';
 
 /** What a NetworkClient needs to reach one listener: its options `socketFactory` and `newAuthenticator`. */
@@ -23,18 +24,8 @@ export interface ClientChannel {
 }
 
 
-const LOGIN_MODULES: Readonly<Record<string, string>> = {
-  PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
-  'SCRAM-SHA-256': 'org.apache.kafka.common.security.scram.ScramLoginModule',
-  'SCRAM-SHA-512': 'org.apache.kafka.common.security.scram.ScramLoginModule',
-};
-
 function text(value: ParsedValue): string | null {
   return typeof value === 'string' ? value : null;
-}
-
-function list(value: ParsedValue): readonly string[] {
-  return Array.isArray(value) ? (value as readonly string[]) : [];
 }
 
 /**
@@ -46,19 +37,9 @@ function list(value: ParsedValue): readonly string[] {
  */
 function jaasCredentials(config: KafkaConfig, listenerName: string, mechanism: string): { username: string; password: string } {
   const where = `listener ${listenerName}`;
-  const name = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
-  const jaas = text(config.valueForListener(listenerName, 'sasl.jaas.config', mechanism));
-  if (jaas === null || jaas.trim() === '') throw new Error(`${where}: the broker's own ${mechanism} connections to it need credentials: set ${name} with username and password`);
-  let modules;
-  try {
-    modules = parseJaasConfig(jaas);
-  } catch (err) {
-    throw new Error(`${where}: the ${mechanism} sasl.jaas.config does not parse: ${(err as Error).message}`);
-  }
-  const module = LOGIN_MODULES[mechanism]!;
-  if (modules.length !== 1 || modules[0]!.loginModule !== module) throw new Error(`${where}: the ${mechanism} sasl.jaas.config must hold exactly one ${module} entry`);
-  const username = modules[0]!.options.get('username');
-  const password = modules[0]!.options.get('password');
+  const options = loginModuleOptions(config, listenerName, mechanism, `the broker's own ${mechanism} connections to it need credentials`);
+  const username = options.get('username');
+  const password = options.get('password');
   if (username === undefined || username === '' || password === undefined || password === '') {
     throw new Error(`${where}: the ${mechanism} sasl.jaas.config needs the username and password options: the broker's own connections to ${listenerName} authenticate with them`);
   }
@@ -95,23 +76,9 @@ export function clientChannelBuilder(config: KafkaConfig, listenerName: string, 
   if (protocol === undefined) throw new Error(`listener ${listenerName} is not in listener.security.protocol.map`);
   const usesSsl = protocol === 'SSL' || protocol === 'SASL_SSL';
   const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
-  const value = (name: Parameters<KafkaConfig['valueForListener']>[1]): string | null => text(config.valueForListener(listenerName, name));
   const socketFactory: SocketFactory = usesSsl
     ? tlsSocketFactory(protocol, sslClientContext({
-      listenerName,
-      keystoreType: (value('ssl.keystore.type') ?? 'JKS').toUpperCase(),
-      keystoreLocation: value('ssl.keystore.location'),
-      keystorePassword: value('ssl.keystore.password'),
-      keyPassword: value('ssl.key.password'),
-      keystoreKey: value('ssl.keystore.key'),
-      keystoreCertificateChain: value('ssl.keystore.certificate.chain'),
-      truststoreType: (value('ssl.truststore.type') ?? 'JKS').toUpperCase(),
-      truststoreLocation: value('ssl.truststore.location'),
-      truststorePassword: value('ssl.truststore.password'),
-      truststoreCertificates: value('ssl.truststore.certificates'),
-      protocol: value('ssl.protocol') ?? 'TLSv1.3',
-      enabledProtocols: list(config.valueForListener(listenerName, 'ssl.enabled.protocols')),
-      cipherSuites: list(config.valueForListener(listenerName, 'ssl.cipher.suites')),
+      ...sslListenerSettings(config, listenerName),
       endpointIdentificationAlgorithm: text(config.valueForListener(listenerName, 'ssl.endpoint.identification.algorithm')) ?? '',
     }))
     : { ...PLAINTEXT_SOCKET_FACTORY, securityProtocol: protocol };

@@ -4,8 +4,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
-import { javaCipherSuites } from '../ssl/java-cipher-suites.ts';
-import { keyStoreOptions, protocolRange, trustStoreCa, type SslServerSettings } from '../ssl/ssl-server-context.ts';
+import { storeSecureContext, type SslServerSettings } from '../ssl/ssl-server-context.ts';
 
 /** The ssl.* values of the listener connected to (with its `listener.name.<l>.` overrides applied). */
 export interface SslClientSettings extends Omit<SslServerSettings, 'clientAuth' | 'principalMappingRules'> {
@@ -40,22 +39,8 @@ export function sslClientContext(s: SslClientSettings): SslClientContext {
   if (algorithm !== '' && algorithm.toLowerCase() !== 'https') {
     throw new Error(`listener ${s.listenerName}: ssl.endpoint.identification.algorithm=${algorithm} is not supported: use https (host name verification) or an empty value (none)`);
   }
-  const settings: SslServerSettings = { ...s, clientAuth: 'none', principalMappingRules: null };
   const hasKeyStore = s.keystoreLocation !== null || s.keystoreKey !== null || s.keystoreCertificateChain !== null;
-  const suites = s.cipherSuites.length === 0 ? null : javaCipherSuites(s.cipherSuites);
-  const ca = trustStoreCa(settings);
-  const options: tls.SecureContextOptions = {
-    ...(hasKeyStore ? keyStoreOptions(settings) : {}),
-    ...protocolRange(settings),
-    ...(ca === undefined ? {} : { ca }),
-    ...(suites === null ? {} : { ciphers: [suites.tls12, suites.tls13].filter((c) => c !== '').join(':') }),
-  };
-  let secureContext: tls.SecureContext;
-  try {
-    secureContext = tls.createSecureContext(options);
-  } catch (err) {
-    throw new Error(`listener ${s.listenerName}: cannot load the SSL key store or trust store: ${(err as Error).message}`, { cause: err });
-  }
+  const secureContext = storeSecureContext({ ...s, clientAuth: 'none', principalMappingRules: null }, hasKeyStore);
   const verifyHostname = algorithm !== '';
   return {
     secureContext,

@@ -71,12 +71,8 @@ function readStore(settings: SslServerSettings, path: string, what: string): Buf
 
 const JKS_REFUSAL = 'JKS is a Java format this broker cannot read: use PKCS12 or PEM (keytool -importkeystore -deststoretype PKCS12 converts it)';
 
-/**
- * The key store part of the context options, checked as Kafka's DefaultSslEngineFactory.createKeystore does (also
- * used by the broker's outgoing TLS connections, security/client/ssl-client-context.ts).
- * @throws Error naming the listener on an invalid or missing key store.
- */
-export function keyStoreOptions(s: SslServerSettings): tls.SecureContextOptions {
+/** The key store part of the context options, checked as Kafka's DefaultSslEngineFactory.createKeystore does. */
+function keyStoreOptions(s: SslServerSettings): tls.SecureContextOptions {
   if (s.keystoreKey !== null || s.keystoreCertificateChain !== null) {
     if (s.keystoreType !== 'PEM') fail(s, `SSL private key can be specified only for PEM, but key store type is ${s.keystoreType}.`);
     if (s.keystoreKey === null || s.keystoreCertificateChain === null) fail(s, 'ssl.keystore.key and ssl.keystore.certificate.chain must both be set');
@@ -113,11 +109,8 @@ function pemKeyStore(s: SslServerSettings, keyPem: string, chainPem: string): tl
   return { key: keys[0]!, cert: certs.join('\n'), ...(s.keyPassword === null ? {} : { passphrase: s.keyPassword }) };
 }
 
-/**
- * The trusted certificates (`ca`), or undefined for Node's default roots (Java's default trust store).
- * @throws Error naming the listener on an invalid trust store.
- */
-export function trustStoreCa(s: SslServerSettings): string[] | undefined {
+/** The trusted certificates (`ca`), or undefined for Node's default roots (Java's default trust store). */
+function trustStoreCa(s: SslServerSettings): string[] | undefined {
   if (s.truststoreCertificates !== null) {
     if (s.truststoreType !== 'PEM') fail(s, `SSL trust store certs can be specified only for PEM, but trust store type is ${s.truststoreType}.`);
     if (s.truststorePassword !== null) fail(s, 'SSL trust store password cannot be specified for PEM format.');
@@ -150,8 +143,8 @@ function pemCertificates(s: SslServerSettings, pem: string): string[] {
   return certs;
 }
 
-/** minVersion/maxVersion from ssl.enabled.protocols, capped by ssl.protocol. @throws Error naming the listener. */
-export function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVersion; maxVersion: tls.SecureVersion } {
+/** minVersion/maxVersion from ssl.enabled.protocols, capped by ssl.protocol. */
+function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVersion; maxVersion: tls.SecureVersion } {
   const cap = CONTEXT_PROTOCOLS[s.protocol];
   if (cap === undefined) fail(s, `ssl.protocol=${s.protocol} is not supported: use TLSv1.3, TLSv1.2 or TLS`);
   const unknown = s.enabledProtocols.filter((p) => !(PROTOCOL_VERSIONS as readonly string[]).includes(p));
@@ -162,6 +155,29 @@ export function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVer
 }
 
 /**
+ * The OpenSSL context of `s`'s key store, trust store, protocols and cipher suites, shared by the listeners and by
+ * the broker's own outgoing connections (security/client/ssl-client-context.ts). Reads the store files synchronously
+ * (start-up only).
+ * @param withKeyStore false for a client that presents no certificate (no key store configured).
+ * @throws Error naming the listener on invalid or unsupported settings (see {@link sslServerContext}).
+ */
+export function storeSecureContext(s: SslServerSettings, withKeyStore = true): tls.SecureContext {
+  const suites = s.cipherSuites.length === 0 ? null : javaCipherSuites(s.cipherSuites);
+  const ca = trustStoreCa(s);
+  const options: tls.SecureContextOptions = {
+    ...(withKeyStore ? keyStoreOptions(s) : {}),
+    ...protocolRange(s),
+    ...(ca === undefined ? {} : { ca }),
+    ...(suites === null ? {} : { ciphers: [suites.tls12, suites.tls13].filter((c) => c !== '').join(':') }),
+  };
+  try {
+    return tls.createSecureContext(options);
+  } catch (err) {
+    throw new Error(`listener ${s.listenerName}: cannot load the SSL key store or trust store: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
  * Builds the TLS context of an SSL listener. Reads the store files synchronously: this runs once at start-up.
  * @throws Error naming the listener on any invalid or unsupported combination (JKS stores, PKCS12 trust stores,
  *   a password where Kafka forbids one, unknown protocols or cipher suites, bad mapping rules, unreadable files,
@@ -169,20 +185,7 @@ export function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVer
  */
 export function sslServerContext(s: SslServerSettings): SslServerContext {
   const mapper = new SslPrincipalMapper(s.principalMappingRules);
-  const suites = s.cipherSuites.length === 0 ? null : javaCipherSuites(s.cipherSuites);
-  const ca = trustStoreCa(s);
-  const options: tls.SecureContextOptions = {
-    ...keyStoreOptions(s),
-    ...protocolRange(s),
-    ...(ca === undefined ? {} : { ca }),
-    ...(suites === null ? {} : { ciphers: [suites.tls12, suites.tls13].filter((c) => c !== '').join(':') }),
-  };
-  let secureContext: tls.SecureContext;
-  try {
-    secureContext = tls.createSecureContext(options);
-  } catch (err) {
-    throw new Error(`listener ${s.listenerName}: cannot load the SSL key store or trust store: ${(err as Error).message}`, { cause: err });
-  }
+  const secureContext = storeSecureContext(s);
   return {
     secureContext,
     clientAuth: s.clientAuth,
