@@ -14,16 +14,20 @@ const PER_BROKER = 'per-broker';
 /** Why the configs of this file stop the start when set to anything but their default. */
 const TLS = 'a Java TLS plug-in setting, which this broker (OpenSSL through Node) cannot honour';
 const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their stores at start-up';
-const TLS_CLIENT = 'the broker\'s outgoing TLS connections are not built (SSL inter-broker and controller listeners are refused)';
 /** Why the implemented ssl.* configs refuse dynamic updates although Kafka reloads them. */
 const RELOAD = 'SSL listeners read their ssl.* configs at start-up; reloading them is not built';
 const SASL = 'this SASL setting is not supported (PLAIN, SCRAM and unsecured OAUTHBEARER on client listeners are)';
 /** Why the implemented sasl.* configs refuse dynamic updates although Kafka reloads them. */
 const SASL_RELOAD = 'SASL listeners read their sasl.* configs at start-up; reloading them is not built';
-const SASL_OUTGOING = 'the broker\'s outgoing SASL connections are not built (SASL inter-broker and controller listeners are refused)';
 const REAUTH = 're-authentication (KIP-368) is not built: sessions never expire';
 const TLS_SASL = 'TLS and SASL are not supported yet';
 const PRINCIPALS = 'principal builders are Java plug-in classes, which this broker cannot load';
+
+/**
+ * The SASL mechanisms of the broker's own connections to other nodes (sasl.mechanism.inter.broker.protocol,
+ * sasl.mechanism.controller.protocol): GSSAPI and OAUTHBEARER clients are not built.
+ */
+export const CLIENT_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 
 /** Kafka's `ConfigDef.NonNullValidator`. */
 const nonNull = validator('non-null string', () => null);
@@ -73,15 +77,17 @@ export const BROKER_SECURITY_CONFIGS = [
   }),
   def('ssl.keymanager.algorithm', 'STRING', 'SunX509', 'Key manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.trustmanager.algorithm', 'STRING', 'PKIX', 'Trust manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
-  def('ssl.endpoint.identification.algorithm', 'STRING', 'https', 'Host name verification of peer certificates (https, or empty to disable).', {
-    imp: 'LOW', dyn: PER_BROKER, refused: TLS_CLIENT,
+  def('ssl.endpoint.identification.algorithm', 'STRING', 'https', 'Host name verification of the peer certificate on the broker\'s own TLS connections to other nodes (https, or empty to disable).', {
+    imp: 'LOW', dyn: PER_BROKER, noReload: RELOAD,
   }),
   def('ssl.secure.random.implementation', 'STRING', null, 'SecureRandom implementation for TLS (Java only).', {
     imp: 'LOW', dyn: PER_BROKER, refused: TLS,
   }),
   def('ssl.cipher.suites', 'LIST', '', 'Cipher suites allowed (empty: all supported).', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.engine.factory.class', 'CLASS', null, 'Custom SSLEngine factory class (Java only).', { imp: 'LOW', dyn: PER_BROKER, refused: TLS }),
-  def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used between brokers.', { dyn: PER_BROKER, refused: SASL_OUTGOING }),
+  def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism of the broker\'s own connections to a SASL inter-broker listener: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (credentials: the username and password of the listener\'s JAAS entry).', {
+    dyn: PER_BROKER, noReload: SASL_RELOAD,
+  }),
   def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured tokens only; others stop the start of a SASL listener).', {
     dyn: PER_BROKER, noReload: SASL_RELOAD,
   }),

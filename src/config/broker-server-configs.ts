@@ -19,8 +19,6 @@ const OUTGOING = 'this node opens no connections to other nodes yet';
 const REPLICATION = 'replication between brokers is not built yet';
 const PURGATORY = 'completed requests leave the purgatories at once: there is nothing to purge';
 /** Why the refused configs of this file stop the start. */
-const SASL = 'SASL authentication is not supported yet';
-const TLS_SASL = 'only PLAINTEXT is supported: TLS and SASL are not built yet';
 
 /**
  * replica.selector.class: Kafka loads any ReplicaSelector class; this broker has only the one Kafka ships (KIP-392),
@@ -76,7 +74,7 @@ export const BROKER_SERVER_CONFIGS = [
   def('broker.heartbeat.interval.ms', 'INT', '2000', 'Time in ms between broker heartbeats to the controller.'),
   def('broker.session.timeout.ms', 'INT', '9000', 'Time in ms without heartbeat after which the controller fences a broker.'),
   def('controller.listener.names', 'STRING', null, 'Comma-separated names of the listeners used by the controller.', { imp: 'HIGH' }),
-  def('sasl.mechanism.controller.protocol', 'STRING', 'GSSAPI', 'SASL mechanism used to talk to controllers.', { imp: 'HIGH', refused: SASL }),
+  def('sasl.mechanism.controller.protocol', 'STRING', 'GSSAPI', 'SASL mechanism of the node\'s own connections to a SASL controller listener: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (credentials: the username and password of the listener\'s JAAS entry).', { imp: 'HIGH' }),
   def('metadata.log.dir', 'STRING', null, 'Directory of the metadata log (default: the first log directory).', { imp: 'HIGH' }),
   def('metadata.log.segment.bytes', 'INT', '1073741824', 'Segment size in bytes of the metadata log.', { v: atLeast(12), imp: 'HIGH' }),
   def('metadata.log.segment.min.bytes', 'INT', '8388608', 'Lower bound of metadata.log.segment.bytes (for tests).', {
@@ -185,7 +183,7 @@ export const BROKER_SERVER_CONFIGS = [
     v: atLeast(1), internal: true,
   }),
   def('security.inter.broker.protocol', 'STRING', 'PLAINTEXT', 'Security protocol between brokers (exclusive with inter.broker.listener.name).', {
-    v: oneOf(...SECURITY_PROTOCOLS), refused: TLS_SASL,
+    v: oneOf(...SECURITY_PROTOCOLS),
   }),
   def('inter.broker.protocol.version', 'STRING', '3.9-IV0', 'Inter-broker protocol version; ignored in KRaft mode (metadata.version governs).', {
     v: metadataVersionString, inactive: 'ignored in KRaft mode (metadata.version governs), as in Kafka',

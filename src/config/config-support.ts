@@ -5,6 +5,7 @@
 import { brokerConfigKey } from './broker-config-key.ts';
 import { differsFromDefault, parseConfigValue, type BrokerConfigKey } from './config-def.ts';
 import type { KafkaConfig } from './kafka-config.ts';
+import { CLIENT_SASL_MECHANISMS } from './broker-security-configs.ts';
 
 /** A setting that is accepted without effect: the name as written, and why it has none (null: not built yet). */
 export interface InactiveSetting {
@@ -52,39 +53,45 @@ export function inactivityOf(name: string, raw: string): InactiveSetting | null 
 }
 
 /**
- * Listeners whose security protocol this broker cannot serve: SSL, SASL_PLAINTEXT and SASL_SSL on the inter-broker
- * listener and the controller listeners, which the broker's own outgoing connections (replica fetchers, Raft,
- * controller channel) would use without TLS or SASL client support. Listeners that do not parse are left
- * to validateKafkaConfig, which reports them.
+ * The SASL settings of the node's own connections that cannot work: Kafka's KafkaConfig.validateValues check
+ * ("requirement failed: sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is
+ * used for inter-broker communication"), and a sasl.mechanism.inter.broker.protocol or
+ * sasl.mechanism.controller.protocol whose client is not built (GSSAPI, Kafka's default, and OAUTHBEARER) on a SASL
+ * inter-broker or (first) controller listener. The listeners' ssl.* and JAAS credentials are checked when their
+ * channels are built at start-up (server/client-channel-builder.ts). Listeners that do not parse are left to
+ * validateKafkaConfig, which reports them.
  */
-function listenerRefusals(config: KafkaConfig): string[] {
+function interNodeSaslRefusals(config: KafkaConfig): string[] {
   const out: string[] = [];
-  let listeners;
-  let interBroker: string | null;
+  let map;
+  let interBroker: string;
   try {
-    listeners = config.listeners;
+    map = config.listenerSecurityProtocolMap;
     interBroker = config.interBrokerListenerName;
   } catch {
     return out;
   }
-  const controllerNames = config.controllerListenerNames;
-  const refusal = (name: string, protocol: string): string | null => {
-    if (protocol === 'PLAINTEXT') return null;
-    const client = protocol === 'SSL' ? 'TLS' : protocol === 'SASL_SSL' ? 'TLS and SASL' : 'SASL';
-    if (controllerNames.includes(name)) return `uses security protocol ${protocol}: ${protocol} controller listeners are not supported yet (the outgoing ${client} client is not built)`;
-    if (name === interBroker) return `uses security protocol ${protocol}: ${protocol === 'SSL' ? 'an' : 'a'} ${protocol} inter-broker listener is not supported yet (the outgoing ${client} client is not built)`;
-    return null;
+  const isSasl = (listener: string | undefined): boolean => {
+    const protocol = listener === undefined ? undefined : map.get(listener);
+    return protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
   };
-  for (const l of listeners) {
-    const why = refusal(l.listenerName, l.securityProtocol);
-    if (why !== null) out.push(`listener ${l.listenerName} ${why}`);
+  const unsupported = (name: 'sasl.mechanism.inter.broker.protocol' | 'sasl.mechanism.controller.protocol', listener: string): void => {
+    const mechanism = config.getString(name) ?? '';
+    if (!CLIENT_SASL_MECHANISMS.includes(mechanism)) {
+      out.push(`${name}=${mechanism} is refused: the node's own connections to the SASL listener ${listener} authenticate with ${CLIENT_SASL_MECHANISMS.join(', ')} only (GSSAPI and OAUTHBEARER clients are not built)`);
+    }
+  };
+  if (isSasl(interBroker)) {
+    const enabled = config.valueForListener(interBroker, 'sasl.enabled.mechanisms');
+    const mechanism = config.getString('sasl.mechanism.inter.broker.protocol');
+    if (!Array.isArray(enabled) || !enabled.includes(mechanism)) {
+      out.push('requirement failed: sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication');
+    } else {
+      unsupported('sasl.mechanism.inter.broker.protocol', interBroker);
+    }
   }
-  for (const name of controllerNames) {
-    const protocol = config.listenerSecurityProtocolMap.get(name);
-    if (protocol === undefined || listeners.some((l) => l.listenerName === name)) continue;
-    const why = refusal(name, protocol);
-    if (why !== null) out.push(`controller listener ${name} ${why}`);
-  }
+  const controller = config.controllerListenerNames[0];
+  if (isSasl(controller)) unsupported('sasl.mechanism.controller.protocol', controller!);
   return out;
 }
 
@@ -98,7 +105,7 @@ export function configSupport(config: KafkaConfig): ConfigSupportReport {
     const refusal = refusalOf(name, raw);
     if (refusal !== null) refusals.push(refusal);
   }
-  refusals.push(...listenerRefusals(config));
+  refusals.push(...interNodeSaslRefusals(config));
   const merged = { ...config.originals, ...config.dynamicDefaultConfigs, ...config.dynamicBrokerConfigs };
   const inactive: InactiveSetting[] = [];
   for (const name of Object.keys(merged).sort()) {

@@ -2,7 +2,8 @@ import type { Random } from '../common/random.ts';
 import { ExponentialBackoff } from './exponential-backoff.ts';
 
 /**
- * The life of a connection to one node, Kafka's `ConnectionState` (without AUTHENTICATION_FAILED until SASL/TLS):
+ * The life of a connection to one node, Kafka's `ConnectionState` (without AUTHENTICATION_FAILED: a failed SASL
+ * authentication is a disconnection; the SASL exchange runs in CHECKING_API_VERSIONS):
  *
  * | from                  | event                              | to                    |
  * |-----------------------|------------------------------------|-----------------------|

@@ -12,6 +12,7 @@ import type { NodeApiVersions } from './node-api-versions.ts';
 import { NodeConnection, type NetworkClientMetrics, type NodeEndpoint } from './node-connection.ts';
 import { DisconnectException, NodeNotReadyError, UnsupportedVersionError } from './network-client-errors.ts';
 import { PLAINTEXT_SOCKET_FACTORY, type SocketFactory } from './socket-factory.ts';
+import type { ClientAuthenticator } from '../security/client/sasl-client-authenticator.ts';
 
 export type { ClientResponse, RequestBody } from './client-request.ts';
 export type { NetworkClientMetrics, NodeEndpoint } from './node-connection.ts';
@@ -40,8 +41,13 @@ export interface NetworkClientOptions {
   readonly time?: Time;
   /** Source of the backoff and setup-timeout jitter; default SystemRandom. */
   readonly random?: Random;
-  /** Transport; default {@link PLAINTEXT_SOCKET_FACTORY}. */
+  /** Transport; default {@link PLAINTEXT_SOCKET_FACTORY} (see tls-socket-factory.ts for SSL and SASL_SSL). */
   readonly socketFactory?: SocketFactory;
+  /**
+   * Makes the SASL authenticator of each new connection (SASL_PLAINTEXT, SASL_SSL: Kafka's SaslChannelBuilder in
+   * client mode); undefined: no authentication. A connection is READY only once it authenticated.
+   */
+  readonly newAuthenticator?: () => ClientAuthenticator;
   /** `reconnect.backoff.ms`, default 50. */
   readonly reconnectBackoffMs?: number;
   /** `reconnect.backoff.max.ms`, default 1000. */
@@ -136,7 +142,12 @@ function checkInt(name: string, value: number, min: number): number {
  * - Deadlines use the injected Time (`hiResClockMs`) and one timer for the whole client ({@link DeadlineQueue});
  *   {@link poll} expires them at once (for MockTime).
  *
- * Not implemented: TLS and SASL (the socket factory is the seam for TLS, issue 18), client-side throttling on
+ * - Security: the socket factory is the transport (PLAINTEXT, or TLS: tls-socket-factory.ts) and `newAuthenticator`
+ *   the SASL exchange (PLAIN, SCRAM-SHA-256/512) each connection runs after ApiVersions before it is READY; a failed
+ *   authentication closes the connection and puts the node in its reconnect backoff, as any failed connection.
+ *
+ * Not implemented: KIP-368 re-authentication (the server closes an expired session; the client connects and
+ * authenticates again), client-side throttling on
  * `throttle_time_ms` (KIP-219), idle-connection expiry (`connections.max.idle.ms`; the peer's expiry is handled
  * as any disconnection), requests without a response (Produce acks=0).
  */
@@ -144,6 +155,7 @@ export class NetworkClient {
   readonly clientId: string;
   readonly #time: Time;
   readonly #socketFactory: SocketFactory;
+  readonly #newAuthenticator: (() => ClientAuthenticator) | undefined;
   readonly #requestTimeoutMs: number;
   readonly #maxInFlight: number;
   readonly #maxQueued: number;
@@ -165,6 +177,7 @@ export class NetworkClient {
     this.clientId = options.clientId;
     this.#time = options.time ?? SystemTime;
     this.#socketFactory = options.socketFactory ?? PLAINTEXT_SOCKET_FACTORY;
+    this.#newAuthenticator = options.newAuthenticator;
     this.#requestTimeoutMs = checkInt('requestTimeoutMs', options.requestTimeoutMs ?? 30_000, 0);
     this.#maxInFlight = checkInt('maxInFlightRequestsPerConnection', options.maxInFlightRequestsPerConnection ?? 5, 1);
     this.#maxQueued = checkInt('maxQueuedRequestsPerConnection', options.maxQueuedRequestsPerConnection ?? 1000, 1);
@@ -354,6 +367,7 @@ export class NetworkClient {
       clientSoftwareName: this.#clientSoftwareName,
       clientSoftwareVersion: this.#clientSoftwareVersion,
       socketFactory: this.#socketFactory,
+      authenticator: this.#newAuthenticator?.(),
       time: this.#time,
       deadlines: this.#deadlines,
       connectionSetupTimeoutMs: this.#states.connectionSetupTimeoutMs(nodeId),

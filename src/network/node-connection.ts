@@ -22,6 +22,7 @@ import {
   UnsupportedVersionError,
 } from './network-client-errors.ts';
 import type { SocketFactory } from './socket-factory.ts';
+import type { AuthenticationRequest, ClientAuthenticator } from '../security/client/sasl-client-authenticator.ts';
 
 /** Where a node is reached: its Kafka node id and the host and port of the listener we talk to. */
 export interface NodeEndpoint {
@@ -62,6 +63,8 @@ export interface NodeConnectionParams {
   readonly clientSoftwareName: string;
   readonly clientSoftwareVersion: string;
   readonly socketFactory: SocketFactory;
+  /** The SASL exchange run after ApiVersions on SASL_PLAINTEXT / SASL_SSL connections, or undefined (none). */
+  readonly authenticator: ClientAuthenticator | undefined;
   readonly time: Time;
   readonly deadlines: DeadlineQueue;
   /** How long the transport may take to come up, in ms (from ClusterConnectionStates). */
@@ -105,6 +108,11 @@ const API_VERSIONS_MAX = API_VERSIONS.latestVersionUnstable ? API_VERSIONS.maxVe
  * 2. CHECKING_API_VERSIONS: an ApiVersions request (KIP-511: newest version, with our client software name and
  *    version) goes first. If the node answers UNSUPPORTED_VERSION with its own ApiVersions range, the request is
  *    repeated at the newest version it supports (Kafka's fallback); any other error closes the connection.
+ * 2b. With an authenticator (SASL_PLAINTEXT, SASL_SSL), still CHECKING_API_VERSIONS: its SaslHandshake and
+ *    SaslAuthenticate requests follow, each at the newest version both sides support and with the ApiVersions
+ *    timeout; a refusal closes the connection ("failed authentication", logged at ERROR as Kafka does) and the node
+ *    enters its reconnect backoff. Kafka authenticates before its ApiVersions; the server accepts ApiVersions first
+ *    (KIP-43), which spares a second ApiVersions round trip.
  * 3. READY: queued requests are written in order, at most `maxInFlightRequests` at a time (pipelined), each at the
  *    newest version within its range that both sides support ({@link NodeApiVersions.latestUsableVersion}).
  *    Responses must come back in request order: each one's correlation id must be the oldest in-flight request's
@@ -267,10 +275,10 @@ export class NodeConnection {
   #onApiVersions(response: ClientResponse<ApiVersionsResponse>, sentVersion: number): void {
     const body = response.body;
     if (body.errorCode === Errors.NONE) {
-      this.#apiVersions = new NodeApiVersions(body);
-      this.#state = 'READY';
-      this.#p.listener.onStateChange(this, 'READY');
-      this.#dispatch();
+      const versions = new NodeApiVersions(body);
+      const authenticator = this.#p.authenticator;
+      if (authenticator === undefined) this.#ready(versions);
+      else this.#authenticate(authenticator, versions, () => authenticator.start());
       return;
     }
     if (body.errorCode === Errors.UNSUPPORTED_VERSION && sentVersion > 0) {
@@ -285,6 +293,66 @@ export class NodeConnection {
     const name = ERROR_INFO[body.errorCode]?.name ?? 'UNKNOWN';
     this.#p.logger.warn({ nodeId: this.nodeId, errorCode: body.errorCode }, 'ApiVersions request failed; disconnecting');
     this.#close(this.#disconnect(`ApiVersions request failed with error ${body.errorCode} (${name})`));
+  }
+
+  #ready(versions: NodeApiVersions): void {
+    this.#apiVersions = versions;
+    this.#state = 'READY';
+    this.#p.listener.onStateChange(this, 'READY');
+    this.#dispatch();
+  }
+
+  /**
+   * Sends the authenticator's next request (`next` computes it; it may be asynchronous: SCRAM's PBKDF2 runs on the
+   * thread pool) and feeds its response back, until the authenticator says it is done (READY) or fails (closed).
+   */
+  #authenticate(authenticator: ClientAuthenticator, versions: NodeApiVersions, next: () => AuthenticationRequest | null | Promise<AuthenticationRequest | null>): void {
+    const failed = (err: unknown): void => {
+      if (this.#state === 'DISCONNECTED') return;
+      const reason = (err as Error).message;
+      this.#p.logger.error({ nodeId: this.nodeId, address: this.#address, mechanism: authenticator.mechanism, reason }, 'Connection to node failed authentication');
+      this.#close(this.#disconnect(`failed authentication due to: ${reason}`, err));
+    };
+    let step: AuthenticationRequest | null | Promise<AuthenticationRequest | null>;
+    try {
+      step = next();
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    void Promise.resolve(step).then((request) => {
+      if (this.#state === 'DISCONNECTED') return;
+      if (request === null) {
+        this.#p.logger.debug({ nodeId: this.nodeId, mechanism: authenticator.mechanism }, 'Successfully authenticated with node');
+        this.#ready(versions);
+        return;
+      }
+      const version = versions.latestUsableVersion(request.apiKey, request.minVersion, request.maxVersion);
+      const sent = new ClientRequest(
+        {
+          nodeId: this.nodeId,
+          apiKey: request.apiKey,
+          minVersion: version,
+          maxVersion: version,
+          body: request.body,
+          timeoutMs: this.#p.apiVersionsTimeoutMs,
+          createdMs: this.#p.time.hiResClockMs(),
+        },
+        (response) =>
+          this.#authenticate(authenticator, versions, async () => {
+            try {
+              return await authenticator.onResponse(request.apiKey, response.apiVersion, response.body);
+            } finally {
+              response.releaseFrame();
+            }
+          }),
+        // A failed authentication request always comes with (or from) the close of the connection.
+        () => undefined,
+      );
+      sent.onExpire = (r) => this.#expire(r);
+      this.#p.deadlines.add(sent);
+      this.#write(sent, version);
+    }).catch(failed);
   }
 
   #dispatch(): void {

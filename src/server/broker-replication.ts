@@ -1,6 +1,7 @@
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { FramePool } from '../network/frame-pool.ts';
 import { NetworkClient } from '../network/network-client.ts';
+import { interBrokerClientChannel } from './client-channel-builder.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import type { AlterPartitionResponse } from '../protocol/generated/messages/alter-partition-response.ts';
 import { AlterPartitionManager } from '../replication/alter-partition-manager.ts';
@@ -53,7 +54,7 @@ function fetcherConfig(config: KafkaConfig): FollowerOptions['fetcher'] {
  * replica.socket.timeout.ms) to the leader's endpoint on inter.broker.listener.name, and an AlterPartitionManager
  * sending AlterPartition v3 on `channel` (Kafka's "alter-partition" channel to the active controller, closed by
  * `close`).
- * Only PLAINTEXT inter-broker listeners are reachable (the NetworkClient's transport).
+ * The fetchers connect with the inter-broker listener's security (client-channel-builder.ts: TLS, SASL).
  * @param brokerEpoch this broker's epoch, from its registration (-1n before it registered).
  * @param framePool memory of the fetchers' response frames, shared by all of them (each fetcher releases a
  *   response once its records are appended); only its memory is used, not its admission budget.
@@ -80,6 +81,7 @@ export function brokerReplication(shared: SharedServer, channel: NodeToControlle
       const clientId = `broker-${nodeId}-fetcher-${fetcherId}`;
       const client = new NetworkClient({
         clientId,
+        ...interBrokerClientChannel(config),
         time,
         random: shared.random,
         requestTimeoutMs,

@@ -7,6 +7,7 @@ import { brokerTopicMetricsPublisher, countedProduceValidation, hostedLogViews }
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { NetworkClient } from '../network/network-client.ts';
+import { controllerClientChannel, interBrokerClientChannel } from './client-channel-builder.ts';
 import { connectionQuotaConfig, socketServerListeners, socketServerSettings } from './socket-server-config.ts';
 import type { RequestContext } from '../network/request-handler.ts';
 import type { MetadataImage } from '../metadata/metadata-image.ts';
@@ -294,6 +295,7 @@ export class BrokerServer {
     const markerChannel = new TransactionMarkerChannelManager({
       client: new NetworkClient({
         clientId: `broker-${nodeId}-txn-marker-sender`,
+        ...interBrokerClientChannel(config),
         time,
         random: shared.random,
         requestTimeoutMs,
@@ -332,6 +334,7 @@ export class BrokerServer {
       nodeId,
       client: new NetworkClient({
         clientId: `broker-${nodeId}-add-partitions-to-txn-sender`,
+        ...interBrokerClientChannel(config),
         time,
         random: shared.random,
         requestTimeoutMs,
@@ -547,6 +550,7 @@ function controllerChannel(shared: SharedServer, provider: ControllerNodeProvide
   return new NodeToControllerChannel({
     client: new NetworkClient({
       clientId: `broker-${nodeId}-to-controller-${name}`,
+      ...controllerClientChannel(config),
       time,
       random: shared.random,
       requestTimeoutMs,

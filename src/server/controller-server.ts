@@ -11,6 +11,7 @@ import { SocketServer } from '../network/socket-server.ts';
 import type { BrokerEndpoint } from '../metadata/metadata-image.ts';
 import { ELR_VERSION_FEATURE, KRAFT_VERSION_FEATURE, METADATA_VERSION_FEATURE, MetadataVersion } from '../metadata/metadata-version.ts';
 import type { Logger } from '../observability/logger.ts';
+import { controllerClientChannel } from './client-channel-builder.ts';
 import { ControllerNodeProvider } from './controller-node-provider.ts';
 import { ControllerRegistrationManager } from './controller-registration-manager.ts';
 import { NodeToControllerChannel } from './node-to-controller-channel.ts';
@@ -134,6 +135,7 @@ export class ControllerServer {
     const channel = new NodeToControllerChannel({
       client: new NetworkClient({
         clientId: `controller-${nodeId}-registration`,
+        ...controllerClientChannel(config),
         time: shared.time,
         random: shared.random,
         requestTimeoutMs: config.getInt('controller.socket.timeout.ms'),

@@ -20,20 +20,28 @@ export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA
 const LOGIN_MODULES: Readonly<Record<string, string>> = {
   PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
   OAUTHBEARER: 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule',
+  'SCRAM-SHA-256': 'org.apache.kafka.common.security.scram.ScramLoginModule',
+  'SCRAM-SHA-512': 'org.apache.kafka.common.security.scram.ScramLoginModule',
 };
 
 /**
- * The options of the login module of `mechanism` (PLAIN, OAUTHBEARER) in the listener's
+ * The options of the login module of `mechanism` (PLAIN, OAUTHBEARER; SCRAM for the broker's own connections,
+ * client-channel-builder.ts) in the listener's
  * `listener.name.<l>.<mechanism>.sasl.jaas.config` (or `listener.name.<l>.sasl.jaas.config`, or `sasl.jaas.config`),
  * as Kafka's JaasContext.loadServerContext finds it.
  * @throws Error (the broker does not start) when there is none, it does not parse, or it is not exactly one entry of
  *   the mechanism's login module. The messages never carry the JAAS text (it holds passwords).
  */
-function loginModuleOptions(config: KafkaConfig, listenerName: string, mechanism: string): ReadonlyMap<string, string> {
+export function loginModuleOptions(
+  config: KafkaConfig,
+  listenerName: string,
+  mechanism: string,
+  missing = `${mechanism} is enabled but has no JAAS config`,
+): ReadonlyMap<string, string> {
   const jaas = config.valueForListener(listenerName, 'sasl.jaas.config', mechanism);
   const where = `listener ${listenerName}`;
   const prefix = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
-  if (typeof jaas !== 'string' || jaas.trim() === '') throw new Error(`${where}: ${mechanism} is enabled but has no JAAS config: set ${prefix}`);
+  if (typeof jaas !== 'string' || jaas.trim() === '') throw new Error(`${where}: ${missing}: set ${prefix}`);
   let modules;
   try {
     modules = parseJaasConfig(jaas);

@@ -11,6 +11,7 @@ import { SnapshotEmitter } from '../metadata/snapshot-emitter.ts';
 import { SnapshotGenerator } from '../metadata/snapshot-generator.ts';
 import { ConfigResourceType, configResourceKey, topicConfigs, type MetadataImage } from '../metadata/metadata-image.ts';
 import { NetworkClient } from '../network/network-client.ts';
+import { controllerClientChannel, interBrokerClientChannel } from './client-channel-builder.ts';
 import { rootLogger, type Logger } from '../observability/logger.ts';
 import { BrokerMetrics, startMetricsServer, type Readiness } from '../observability/metrics.ts';
 import { registerRaftMetrics, registerSnapshotEmitterMetrics } from '../observability/raft-metrics.ts';
@@ -215,8 +216,15 @@ export class SharedServer {
     };
     const loader = new MetadataLoader(logger.child({ component: 'MetadataLoader' }), loaderFaultHandler, { highWatermark: () => raft?.client.highWatermark ?? null });
     const listenerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
+    // The channels of the node's own connections are built now, so that invalid ssl.* or JAAS settings stop the
+    // start before anything runs: the controller listener's (Raft, registration, heartbeats, forwarding) and, on a
+    // broker, the inter-broker listener's (replica fetchers, transaction markers).
+    const toControllers = controllerClientChannel(config);
+    if (config.processRoles.includes('broker')) interBrokerClientChannel(config);
     const raftNetworkClient = new NetworkClient({
       clientId: `raft-client-${nodeId}`,
+      socketFactory: toControllers.socketFactory,
+      newAuthenticator: toControllers.newAuthenticator,
       time,
       random,
       requestTimeoutMs: config.getInt('controller.quorum.request.timeout.ms'),

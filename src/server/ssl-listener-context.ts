@@ -3,7 +3,7 @@
 
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { ParsedValue } from '../config/config-def.ts';
-import { sslServerContext, type SslClientAuth, type SslServerContext } from '../security/ssl/ssl-server-context.ts';
+import { sslServerContext, type SslClientAuth, type SslServerContext, type SslServerSettings } from '../security/ssl/ssl-server-context.ts';
 
 function text(value: ParsedValue): string | null {
   return typeof value === 'string' ? value : null;
@@ -19,7 +19,15 @@ function list(value: ParsedValue): readonly string[] {
  *   the broker does not start.
  */
 export function sslListenerContext(config: KafkaConfig, listenerName: string): SslServerContext {
-  return sslServerContext({
+  return sslServerContext(sslListenerSettings(config, listenerName));
+}
+
+/**
+ * The ssl.* settings of the listener `listenerName` with its `listener.name.<l>.` overrides, as configured (also read
+ * by the broker's own connections to that listener, client-channel-builder.ts).
+ */
+export function sslListenerSettings(config: KafkaConfig, listenerName: string): SslServerSettings {
+  return {
     listenerName,
     keystoreType: (text(config.valueForListener(listenerName, 'ssl.keystore.type')) ?? 'JKS').toUpperCase(),
     keystoreLocation: text(config.valueForListener(listenerName, 'ssl.keystore.location')),
@@ -36,5 +44,5 @@ export function sslListenerContext(config: KafkaConfig, listenerName: string): S
     protocol: text(config.valueForListener(listenerName, 'ssl.protocol')) ?? 'TLSv1.3',
     enabledProtocols: list(config.valueForListener(listenerName, 'ssl.enabled.protocols')),
     cipherSuites: list(config.valueForListener(listenerName, 'ssl.cipher.suites')),
-  });
+  };
 }

@@ -155,6 +155,29 @@ function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVersion; m
 }
 
 /**
+ * The OpenSSL context of `s`'s key store, trust store, protocols and cipher suites, shared by the listeners and by
+ * the broker's own outgoing connections (security/client/ssl-client-context.ts). Reads the store files synchronously
+ * (start-up only).
+ * @param withKeyStore false for a client that presents no certificate (no key store configured).
+ * @throws Error naming the listener on invalid or unsupported settings (see {@link sslServerContext}).
+ */
+export function storeSecureContext(s: SslServerSettings, withKeyStore = true): tls.SecureContext {
+  const suites = s.cipherSuites.length === 0 ? null : javaCipherSuites(s.cipherSuites);
+  const ca = trustStoreCa(s);
+  const options: tls.SecureContextOptions = {
+    ...(withKeyStore ? keyStoreOptions(s) : {}),
+    ...protocolRange(s),
+    ...(ca === undefined ? {} : { ca }),
+    ...(suites === null ? {} : { ciphers: [suites.tls12, suites.tls13].filter((c) => c !== '').join(':') }),
+  };
+  try {
+    return tls.createSecureContext(options);
+  } catch (err) {
+    throw new Error(`listener ${s.listenerName}: cannot load the SSL key store or trust store: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
  * Builds the TLS context of an SSL listener. Reads the store files synchronously: this runs once at start-up.
  * @throws Error naming the listener on any invalid or unsupported combination (JKS stores, PKCS12 trust stores,
  *   a password where Kafka forbids one, unknown protocols or cipher suites, bad mapping rules, unreadable files,
@@ -162,20 +185,7 @@ function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVersion; m
  */
 export function sslServerContext(s: SslServerSettings): SslServerContext {
   const mapper = new SslPrincipalMapper(s.principalMappingRules);
-  const suites = s.cipherSuites.length === 0 ? null : javaCipherSuites(s.cipherSuites);
-  const ca = trustStoreCa(s);
-  const options: tls.SecureContextOptions = {
-    ...keyStoreOptions(s),
-    ...protocolRange(s),
-    ...(ca === undefined ? {} : { ca }),
-    ...(suites === null ? {} : { ciphers: [suites.tls12, suites.tls13].filter((c) => c !== '').join(':') }),
-  };
-  let secureContext: tls.SecureContext;
-  try {
-    secureContext = tls.createSecureContext(options);
-  } catch (err) {
-    throw new Error(`listener ${s.listenerName}: cannot load the SSL key store or trust store: ${(err as Error).message}`, { cause: err });
-  }
+  const secureContext = storeSecureContext(s);
   return {
     secureContext,
     clientAuth: s.clientAuth,

@@ -23,6 +23,8 @@ import { alterPartitionReassignmentsHandler } from './alter-partition-reassignme
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { alterClientQuotasHandler } from './alter-client-quotas.ts';
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
+import { saslHandshakeHandler } from '../apis/sasl-handshake.ts';
+import { saslAuthenticateHandler } from '../apis/sasl-authenticate.ts';
 
 /**
  * Every API the controller listener serves (Kafka's ControllerApis); its ApiVersions advertises exactly these:
@@ -33,7 +35,9 @@ import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials
  * AlterClientQuotas, AlterUserScramCredentials),
  * DescribeAcls from the node's own ACL cache,
  * Envelope, in which brokers pass their clients' metadata writes on (KIP-590), and DescribeCluster for
- * direct-to-controller admin clients (KIP-919).
+ * direct-to-controller admin clients (KIP-919), and SaslHandshake / SaslAuthenticate (answered by the SASL
+ * authenticator of a SASL controller listener; listed so that a client reads their versions from ApiVersions, as
+ * Kafka's ControllerApis serves them).
  */
 export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServices>[] = [
   apiVersionsHandler,
@@ -59,4 +63,6 @@ export const CONTROLLER_HANDLERS: readonly ApiHandler<any, any, ControllerServic
   describeAclsHandler,
   alterClientQuotasHandler,
   alterUserScramCredentialsHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
 ];

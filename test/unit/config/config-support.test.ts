@@ -26,27 +26,32 @@ test('authorizer.class.name accepts only the StandardAuthorizer; super.users and
   ]);
 });
 
-test('SSL and SASL client listeners are accepted; SSL and SASL on the inter-broker or controller listeners are refused', () => {
+test('SSL and SASL are accepted on every listener; the SASL mechanism of the node\'s own connections must be one it can use', () => {
   assert.deepEqual(errorsOf(() => withProps({ listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093,SSL://:9094' })), []);
   assert.deepEqual(errorsOf(() => withProps({
     listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093,SASL_SSL://:9094,SASL_PLAINTEXT://:9095',
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
   })), []);
-  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:SSL,PLAINTEXT:PLAINTEXT' })), [
-    'listener CONTROLLER uses security protocol SSL: SSL controller listeners are not supported yet (the outgoing TLS client is not built)',
-  ]);
+  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:SSL,PLAINTEXT:SSL', 'ssl.endpoint.identification.algorithm': '' })), []);
+  // Kafka's defaults (GSSAPI) cannot serve a SASL inter-broker or controller listener.
   assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT' })), [
-    'listener CONTROLLER uses security protocol SASL_PLAINTEXT: SASL_PLAINTEXT controller listeners are not supported yet (the outgoing SASL client is not built)',
+    "sasl.mechanism.controller.protocol=GSSAPI is refused: the node's own connections to the SASL listener CONTROLLER authenticate with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 only (GSSAPI and OAUTHBEARER clients are not built)",
   ]);
-  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SSL' })), [
-    'listener PLAINTEXT uses security protocol SSL: an SSL inter-broker listener is not supported yet (the outgoing TLS client is not built)',
+  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_SSL', 'sasl.mechanism.inter.broker.protocol': 'PLAIN' })), [
+    'requirement failed: sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication',
   ]);
-  assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_SSL' })), [
-    'listener PLAINTEXT uses security protocol SASL_SSL: a SASL_SSL inter-broker listener is not supported yet (the outgoing TLS and SASL client is not built)',
-  ]);
-  assert.deepEqual(errorsOf(() => withProps({ 'connections.max.reauth.ms': '60000', 'sasl.mechanism.inter.broker.protocol': 'PLAIN' })), [
-    'connections.max.reauth.ms=60000 is refused: re-authentication (KIP-368) is not built: sessions never expire',
-    "sasl.mechanism.inter.broker.protocol=PLAIN is refused: the broker's outgoing SASL connections are not built (SASL inter-broker and controller listeners are refused)",
+  assert.deepEqual(errorsOf(() => withProps({
+    'listener.security.protocol.map': 'CONTROLLER:SASL_SSL,PLAINTEXT:SASL_SSL',
+    'listener.name.plaintext.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+  })), []);
+  assert.deepEqual(errorsOf(() => withProps({
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'OAUTHBEARER',
+    'sasl.mechanism.inter.broker.protocol': 'OAUTHBEARER',
+  })), [
+    "sasl.mechanism.inter.broker.protocol=OAUTHBEARER is refused: the node's own connections to the SASL listener PLAINTEXT authenticate with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 only (GSSAPI and OAUTHBEARER clients are not built)",
   ]);
 });
 
