@@ -7,7 +7,7 @@ import { principalToString } from '../../security/kafka-principal.ts';
 import { CLUSTER_NAME } from '../auth-helper.ts';
 import { browseRecords, type BrowsedPage } from './message-browser.ts';
 import { ConsoleBadRequest, ConsoleRefusal, CONSOLE_API_KEYS, type ConsoleRequest } from './console-request.ts';
-import type { ConsoleSampler, TrafficTotals } from './console-sampler.ts';
+import { MAX_TRACKED_GROUPS, type ConsoleSampler, type TrafficTotals } from './console-sampler.ts';
 import type { ConsoleServices } from './console-services.ts';
 
 /** Most records one messages call returns. */
@@ -233,11 +233,14 @@ export class ConsoleApi {
     return { messagesIn, bytesIn, bytesOut };
   }
 
-  /** The total lag of every group this node coordinates (for the sampler; partitions hosted elsewhere count 0). */
+  /**
+   * The total lag of the groups this node coordinates, at most {@link MAX_TRACKED_GROUPS} of them in the
+   * coordinator's listing order (for the sampler; partitions hosted elsewhere count 0).
+   */
   async groupLags(): Promise<Map<string, number>> {
     const lags = new Map<string, number>();
     const listed = await this.#s.groupCoordinator.listGroups(CONSOLE_GROUP_CONTEXT, [], []);
-    for (const { groupId = '' } of listed.groups) lags.set(groupId, (await this.#committedLags(groupId)).reduce((sum, o) => sum + (o.lag ?? 0), 0));
+    for (const { groupId = '' } of listed.groups.slice(0, MAX_TRACKED_GROUPS)) lags.set(groupId, (await this.#committedLags(groupId)).reduce((sum, o) => sum + (o.lag ?? 0), 0));
     return lags;
   }
 

@@ -79,12 +79,13 @@ export class ConsoleSampler {
   #schedule(delayMs: number): void {
     if (this.#closed) return;
     this.#timer = setTimeout(() => {
-      this.#running = this.#sample().finally(() => this.#schedule(this.#intervalMs));
+      this.#running = this.sample().finally(() => this.#schedule(this.#intervalMs));
     }, delayMs);
     this.#timer.unref();
   }
 
-  async #sample(): Promise<void> {
+  /** Takes one sample now (the timer calls it every interval). Never rejects: a failed sample is skipped. */
+  async sample(): Promise<void> {
     try {
       const [totals, lags] = await Promise.all([this.#sources.totals(), this.#sources.groupLags()]);
       const t = this.#sources.now();
