@@ -52,12 +52,19 @@ export class ConsoleRequest {
     return this.#params.has(name);
   }
 
+  /** The only value of `name`, or null. @throws ConsoleBadRequest when it is given more than once. */
+  #get(name: string): string | null {
+    const values = this.#params.getAll(name);
+    if (values.length > 1) throw new ConsoleBadRequest(`${name} is given ${values.length} times`);
+    return values[0] ?? null;
+  }
+
   /**
    * The integer parameter `name` in [min, max], or `fallback` when absent.
    * @throws ConsoleBadRequest when it is not a decimal integer or out of range.
    */
   int(name: string, fallback: number, min: number, max: number): number {
-    const text = this.#params.get(name);
+    const text = this.#get(name);
     if (text === null) return fallback;
     if (!/^-?\d{1,15}$/.test(text)) throw new ConsoleBadRequest(`${name} must be an integer, got '${text}'`);
     const n = Number(text);
@@ -70,7 +77,7 @@ export class ConsoleRequest {
    * @throws ConsoleBadRequest when it is not a non-negative decimal int64.
    */
   long(name: string): bigint | null {
-    const text = this.#params.get(name);
+    const text = this.#get(name);
     if (text === null) return null;
     if (!/^\d{1,19}$/.test(text) || BigInt(text) > 0x7fffffffffffffffn) throw new ConsoleBadRequest(`${name} must be a non-negative int64, got '${text}'`);
     return BigInt(text);
@@ -81,7 +88,7 @@ export class ConsoleRequest {
    * @throws ConsoleBadRequest for any other value.
    */
   oneOf<const T extends string>(name: string, allowed: readonly [T, ...T[]]): T {
-    const text = this.#params.get(name);
+    const text = this.#get(name);
     if (text === null) return allowed[0];
     if (!(allowed as readonly string[]).includes(text)) throw new ConsoleBadRequest(`${name} must be one of ${allowed.join(', ')}, got '${text}'`);
     return text as T;

@@ -27,7 +27,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** Shown at `/` when the assets were not built (the JSON API still answers). */
 const NOT_BUILT = 'The web console\'s assets are not built (web/dist is missing): run `npm run build:web` (it needs the devDependencies). The JSON API under /api/ works without them.\n';
 
-type Route = (req: ConsoleRequest, params: string[]) => object | Promise<object>;
+type Handler = (req: ConsoleRequest, params: string[]) => object | Promise<object>;
+/** A path pattern, the query parameters it accepts (any other is a 400: never silently ignored) and its handler. */
+type Route = [RegExp, readonly string[], Handler];
+
+/** The query parameters of the messages call. */
+const MESSAGES_PARAMS = ['offset', 'timestamp', 'limit', 'maxBytes', 'format'] as const;
 
 /**
  * The web console (issue 19; an extension: Kafka has none) on `console.listener` ("host:port"): the assets built
@@ -38,7 +43,7 @@ type Route = (req: ConsoleRequest, params: string[]) => object | Promise<object>
  * - `GET /api/topics`, `GET /api/topics/<topic>`, `GET /api/topics/<topic>/partitions/<p>/messages?...`
  * - `GET /api/groups`, `GET /api/groups/<group>`
  *
- * Answers: 200 JSON; 400 `{"error"}` for a malformed parameter; 403 when the console's principal
+ * Answers: 200 JSON; 400 `{"error"}` for a malformed or unknown parameter; 403 when the console's principal
  * (`console.principal`) may not read it; 404 unknown; 405 for any method but GET/HEAD; 503 while the
  * authorizer has not loaded the ACLs. Every read is asynchronous; none blocks the event loop for long (reads are
  * paged: bounded records and bytes). A sampler keeps the rate and lag history behind the charts.
@@ -72,14 +77,14 @@ export class ConsoleServer {
     const api = new ConsoleApi(services);
     const sampler = new ConsoleSampler({ totals: () => api.trafficTotals(), groupLags: () => api.groupLags(), now: () => Date.now() }, CONSOLE_SAMPLE_INTERVAL_MS);
     api.attachSampler(sampler);
-    const routes: [RegExp, Route][] = [
-      [/^\/api\/cluster$/, (req) => api.cluster(req)],
-      [/^\/api\/rates$/, (req) => api.rates(req)],
-      [/^\/api\/topics$/, (req) => api.topics(req)],
-      [/^\/api\/topics\/([^/]+)$/, (req, [topic]) => api.topic(req, topic!)],
-      [/^\/api\/topics\/([^/]+)\/partitions\/([^/]+)\/messages$/, (req, [topic, p]) => api.messages(req, topic!, p!)],
-      [/^\/api\/groups$/, (req) => api.groups(req)],
-      [/^\/api\/groups\/([^/]+)$/, (req, [group]) => api.group(req, group!)],
+    const routes: Route[] = [
+      [/^\/api\/cluster$/, [], (req) => api.cluster(req)],
+      [/^\/api\/rates$/, [], (req) => api.rates(req)],
+      [/^\/api\/topics$/, [], (req) => api.topics(req)],
+      [/^\/api\/topics\/([^/]+)$/, [], (req, [topic]) => api.topic(req, topic!)],
+      [/^\/api\/topics\/([^/]+)\/partitions\/([^/]+)\/messages$/, MESSAGES_PARAMS, (req, [topic, p]) => api.messages(req, topic!, p!)],
+      [/^\/api\/groups$/, [], (req) => api.groups(req)],
+      [/^\/api\/groups\/([^/]+)$/, [], (req, [group]) => api.group(req, group!)],
     ];
     const server = createServer((req, res) => {
       handle(req, res, routes, assets, services).catch((err: unknown) => {
@@ -106,7 +111,7 @@ export class ConsoleServer {
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: readonly [RegExp, Route][], assets: ReadonlyMap<string, Buffer>, services: ConsoleServices): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, routes: readonly Route[], assets: ReadonlyMap<string, Buffer>, services: ConsoleServices): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -120,9 +125,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
   }
   const path = url.pathname;
   if (path.startsWith('/api/')) {
-    for (const [pattern, route] of routes) {
+    for (const [pattern, accepted, route] of routes) {
       const m = pattern.exec(path);
       if (m === null) continue;
+      const unknown = [...url.searchParams.keys()].find((k) => !accepted.includes(k));
+      if (unknown !== undefined) {
+        sendJson(res, 400, { error: `unknown parameter '${unknown}'${accepted.length === 0 ? '' : ` (accepted: ${accepted.join(', ')})`}` });
+        return;
+      }
       let params: string[];
       try {
         params = m.slice(1).map((p) => decodeURIComponent(p));

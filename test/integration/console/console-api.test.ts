@@ -104,11 +104,12 @@ describe('web console API', () => {
   });
 
   test('malformed parameters are 400, unknown things 404, writes 405', async () => {
-    for (const query of ['limit=abc', 'limit=0', 'limit=100000', 'maxBytes=99999999', 'format=xml', 'offset=-1', 'offset=1e3', 'timestamp=x', 'offset=1&timestamp=1', 'offset=99999999999999999999']) {
+    for (const query of ['limit=abc', 'limit=0', 'limit=100000', 'maxBytes=99999999', 'format=xml', 'offset=-1', 'offset=1e3', 'timestamp=x', 'offset=1&timestamp=1', 'offset=99999999999999999999', 'ofset=5', 'offset=1&offset=2x']) {
       const { status, body } = await get(`/api/topics/orders/partitions/0/messages?${query}`);
       assert.equal(status, 400, query);
       assert.equal(typeof body.error, 'string');
     }
+    assert.equal((await get('/api/topics?limit=5')).status, 400, 'a parameter the call does not take');
     assert.equal((await get('/api/topics/nope')).status, 404);
     assert.equal((await get('/api/topics/orders/partitions/9/messages')).status, 404);
     assert.equal((await get('/api/topics/orders/partitions/x/messages')).status, 404);
