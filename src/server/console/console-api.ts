@@ -144,12 +144,12 @@ export class ConsoleApi {
    * `timestamp` (epoch ms), `limit` records (default 50, at most {@link MAX_RECORDS_PER_PAGE}) and at most
    * `maxBytes` read (default 1 MiB, at most {@link MAX_READ_BYTES}), keys/values/headers as `format`
    * (text | json | hex). READ TOPIC.
-   * @throws ConsoleBadRequest for malformed parameters; ConsoleRefusal 404 for an unknown topic or partition or a
+   * @throws ConsoleBadRequest for malformed parameters or partition; ConsoleRefusal 404 for an unknown topic or partition or a
    *   partition this node does not host.
    */
   async messages(req: ConsoleRequest, name: string, partitionText: string): Promise<BrowsedPage & { partition: number; logStartOffset: string; highWatermark: string }> {
     const partition = Number(partitionText);
-    if (!/^\d{1,10}$/.test(partitionText) || partition > 0x7fffffff) throw new ConsoleRefusal(404, `No partition '${partitionText}'`);
+    if (!/^\d{1,10}$/.test(partitionText) || partition > 0x7fffffff) throw new ConsoleBadRequest(`the partition must be an int32 >= 0, got '${partitionText}'`);
     const limit = req.int('limit', 50, 1, MAX_RECORDS_PER_PAGE);
     const maxBytes = req.int('maxBytes', 1024 * 1024, 1, MAX_READ_BYTES);
     const format = req.oneOf('format', ['text', 'json', 'hex']);

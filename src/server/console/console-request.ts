@@ -47,11 +47,6 @@ export class ConsoleRequest {
     this.#params = params;
   }
 
-  /** Whether the parameter `name` is present (even empty). */
-  has(name: string): boolean {
-    return this.#params.has(name);
-  }
-
   /** The only value of `name`, or null. @throws ConsoleBadRequest when it is given more than once. */
   #get(name: string): string | null {
     const values = this.#params.getAll(name);

@@ -68,7 +68,8 @@ export async function browseRecords(log: UnifiedLog, startOffset: bigint, endOff
         }
       }
       if (records.length >= limit) break;
-      next = batch.nextOffset;
+      // The end (a high watermark) may fall inside a batch: the rest of it is read when the end has moved on.
+      next = batch.nextOffset < endOffset ? batch.nextOffset : endOffset;
     }
     // A slice cut inside its only batch (cannot happen with minOneMessage) must not loop forever.
     if (!progressed) break;

@@ -112,7 +112,8 @@ describe('web console API', () => {
     assert.equal((await get('/api/topics?limit=5')).status, 400, 'a parameter the call does not take');
     assert.equal((await get('/api/topics/nope')).status, 404);
     assert.equal((await get('/api/topics/orders/partitions/9/messages')).status, 404);
-    assert.equal((await get('/api/topics/orders/partitions/x/messages')).status, 404);
+    assert.equal((await get('/api/topics/orders/partitions/x/messages')).status, 400);
+    assert.equal((await get('/api/topics/orders/partitions/2147483648/messages')).status, 400);
     assert.equal((await get('/api/groups/nope')).status, 404);
     assert.equal((await get('/api/nothing')).status, 404);
     assert.equal((await get('/api/topics/%E0%A4%A')).status, 400);
