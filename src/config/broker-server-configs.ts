@@ -202,4 +202,10 @@ export const BROKER_SERVER_CONFIGS = [
   def('metrics.prometheus.listener', 'STRING', '', 'host:port of an HTTP endpoint serving Prometheus metrics at /metrics (docs/metrics.md), /healthz and /readyz; empty disables it.', {
     imp: 'LOW', extension: true,
   }),
+  def('console.listener', 'STRING', '', 'host:port of the read-only web console and its JSON API (docs/console.md; no authentication of its own: bind it to a trusted network); empty disables it.', {
+    imp: 'LOW', extension: true,
+  }),
+  def('console.principal', 'STRING', 'User:ANONYMOUS', 'The principal (type:name) every web console read is authorized as, from the HTTP client\'s address, when an authorizer is configured.', {
+    imp: 'LOW', extension: true,
+  }),
 ] as const;

@@ -10,6 +10,8 @@ import type { BrokerMetrics } from '../observability/metrics.ts';
 import { SharedServer, type SharedServerOptions } from './shared-server.ts';
 import { ControllerServer } from './controller-server.ts';
 import { BrokerServer, type BrokerServerOptions } from './broker-server.ts';
+import { startConsole } from './console/start-console.ts';
+import type { ConsoleServer } from './console/console-server.ts';
 
 /** What {@link KafkaRaftServer.start} takes besides the config. */
 export type KafkaRaftServerOptions = SharedServerOptions & BrokerServerOptions;
@@ -29,6 +31,8 @@ export class KafkaRaftServer {
   readonly controllerServer: ControllerServer | null;
   readonly brokerServer: BrokerServer | null;
   #stopped: Promise<void> | null = null;
+  /** The web console (console.listener), or null. */
+  #console: ConsoleServer | null = null;
 
   private constructor(shared: SharedServer, controllerServer: ControllerServer | null, brokerServer: BrokerServer | null) {
     this.shared = shared;
@@ -116,6 +120,10 @@ export class KafkaRaftServer {
       throw e;
     }
     const server = new KafkaRaftServer(shared, controllerServer, brokerServer);
+    server.#console = await startConsole(server).catch(async (e: unknown) => {
+      await server.shutdown().catch(() => undefined);
+      throw e;
+    });
     shared.logger.info(
       {
         clusterId: shared.clusterId,
@@ -138,7 +146,7 @@ export class KafkaRaftServer {
       this.logger.info('Shutting down');
       // Every stage runs even when one before it failed, so nothing stays open; the first failure is rethrown.
       let failure: { error: unknown } | null = null;
-      for (const stage of [() => this.brokerServer?.shutdown(), () => this.controllerServer?.shutdown(), () => this.shared.shutdown()]) {
+      for (const stage of [() => this.#console?.close(), () => this.brokerServer?.shutdown(), () => this.controllerServer?.shutdown(), () => this.shared.shutdown()]) {
         try {
           await stage();
         } catch (error) {
