@@ -1,7 +1,26 @@
 import type { OutputChunk } from '../protocol/writer.ts';
 import type { RequestContext, RequestHandler } from './request-handler.ts';
 import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../security/kafka-principal.ts';
-import type { AuthenticationStep, ChannelAuthenticator, ChannelAuthenticatorFactory } from '../security/sasl/channel-authenticator.ts';
+import type { AuthenticationStep, AuthenticatorServices, ChannelAuthenticator, ChannelAuthenticatorFactory } from '../security/sasl/channel-authenticator.ts';
+import { ApiKeys } from '../protocol/generated/api-keys.ts';
+
+/** Kafka's KafkaChannel.MIN_REAUTH_INTERVAL_ONE_SECOND_NANOS: re-authentications start at most once a second. */
+const MIN_REAUTH_INTERVAL_MS = 1000;
+
+/** An authenticated session (KIP-368). */
+interface Session {
+  readonly mechanism: string;
+  readonly principal: KafkaPrincipal;
+  /** performance.now() after which the session is expired; null: it never expires. */
+  readonly expiresAtMs: number | null;
+}
+
+/**
+ * What becomes of a frame of an authenticated connection ({@link ConnectionAuthentication.admit}): 'request' goes
+ * to the handler; 'reauthenticate' began a re-authentication, the frame goes to the authenticator; 'expired': the
+ * session is over, the connection closes without answering.
+ */
+export type FrameAdmission = 'request' | 'reauthenticate' | 'expired';
 
 /** The place of one frame's response in the connection's ordered responses. */
 export interface ResponseHandle {
@@ -44,10 +63,24 @@ function isPromiseLike<T>(v: unknown): v is PromiseLike<T> {
  * completes). 'authenticated' makes the context's principal the authenticated one; 'failed' stops reading, waits
  * `failedAuthenticationDelayMs`, writes the failure response and closes (Kafka's delayed close on an
  * AuthenticationException); a step that throws closes at once.
+ *
+ * Re-authentication (KIP-368, Kafka's KafkaChannel.maybeBeginServerReauthentication and
+ * serverAuthenticationSessionExpired, checked by SocketServer for every request): once authenticated with a session
+ * that expires, every frame passes {@link admit} before the handler. A SaslHandshake begins a re-authentication
+ * (at most one a second; a handshake sooner, or on a session that never expires, is an ordinary request, which
+ * KafkaApis answers ILLEGAL_SASL_STATE): a fresh authenticator, told the session's mechanism and principal, takes
+ * that frame and the next ones as above, while the responses of the requests before it still go out in order. Any
+ * other frame after the expiry closes the connection at once, without a response (Kafka counts it in
+ * expired-connections-killed-count).
  */
 export class ConnectionAuthentication {
   readonly #host: AuthenticationHost;
+  readonly #factory: ChannelAuthenticatorFactory;
+  readonly #services: AuthenticatorServices;
   readonly #failedAuthenticationDelayMs: number;
+  #session: Session | null = null;
+  /** performance.now() when the last re-authentication began, -Infinity before the first. */
+  #lastReauthenticationStartMs = -Infinity;
   /** The authentication in progress, null once authenticated; 'failed' after a failed one. */
   #authenticator: ChannelAuthenticator | 'failed' | null;
   #stepPending = false;
@@ -55,12 +88,38 @@ export class ConnectionAuthentication {
   /** @param failedAuthenticationDelayMs connection.failed.authentication.delay.ms. */
   constructor(factory: ChannelAuthenticatorFactory, host: AuthenticationHost, failedAuthenticationDelayMs: number) {
     this.#host = host;
+    this.#factory = factory;
     this.#failedAuthenticationDelayMs = failedAuthenticationDelayMs;
-    const { connectionId, listenerName, clientAddress, clientPort } = host.context;
-    this.#authenticator = factory({ connectionId, listenerName, clientAddress, clientPort }, {
+    this.#services = {
       handle: (frame) => host.handler.handleRequest(frame, host.context),
       errorResponse: (frame, errorCode, message) => host.handler.errorResponse?.(frame, host.context, errorCode, message) ?? null,
-    });
+    };
+    this.#authenticator = factory(this.#authenticatingConnection(), this.#services);
+  }
+
+  #authenticatingConnection(): Parameters<ChannelAuthenticatorFactory>[0] {
+    const { connectionId, listenerName, clientAddress, clientPort } = this.#host.context;
+    return { connectionId, listenerName, clientAddress, clientPort };
+  }
+
+  /**
+   * Decides what becomes of `frame`, the next frame of an authenticated connection (see the class comment); on
+   * 'reauthenticate' the connection is `gating` again and the frame stays pending for {@link authenticatePending}.
+   */
+  admit(frame: Buffer): FrameAdmission {
+    const session = this.#session;
+    if (session === null || session.expiresAtMs === null) return 'request';
+    const nowMs = performance.now();
+    const handshake = frame.length >= 2 && frame.readInt16BE(0) === ApiKeys.SaslHandshake;
+    if (handshake && nowMs - this.#lastReauthenticationStartMs >= MIN_REAUTH_INTERVAL_MS) {
+      this.#lastReauthenticationStartMs = nowMs;
+      this.#authenticator = this.#factory(this.#authenticatingConnection(), this.#services, {
+        previousMechanism: session.mechanism,
+        previousPrincipal: session.principal,
+      });
+      return 'reauthenticate';
+    }
+    return nowMs > session.expiresAtMs ? 'expired' : 'request';
   }
 
   /** Whether frames go to the authenticator (not yet authenticated, or failed) rather than to the handler. */
@@ -106,7 +165,10 @@ export class ConnectionAuthentication {
     }
     if (step.outcome === 'authenticated') {
       this.#authenticator = null;
-      this.#host.authenticated(step.principal ?? ANONYMOUS_PRINCIPAL);
+      const principal = step.principal ?? ANONYMOUS_PRINCIPAL;
+      const lifetimeMs = step.sessionLifetimeMs ?? null;
+      this.#session = { mechanism: step.mechanism ?? '', principal, expiresAtMs: lifetimeMs === null ? null : performance.now() + lifetimeMs };
+      this.#host.authenticated(principal);
       response.complete(step.response);
       this.#host.pump();
       return;

@@ -408,9 +408,21 @@ export class Connection {
       if (this.#authentication.gating) return;
     }
     while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open' && this.#throttleTimer === undefined) {
+      const admission = this.#authentication?.admit(this.#pendingFrames[this.#pendingHead]!) ?? 'request';
+      if (admission === 'expired') return this.#sessionExpired();
+      if (admission === 'reauthenticate') return this.#dispatchPending();
       this.#dispatch(this.#pendingFrames[this.#pendingHead++]!);
     }
     if (this.#pendingCount === 0) this.#dropPendingFrames();
+  }
+
+  /** Kafka's SocketServer closes a channel whose SASL session expired when it sends anything but a re-authentication. */
+  #sessionExpired(): void {
+    this.#logger.info(
+      { connectionId: this.context.connectionId, clientAddress: this.context.clientAddress, principal: `${this.context.principal.principalType}:${this.context.principal.name}` },
+      'closing connection: its SASL session expired (connections.max.reauth.ms or the credential lifetime) and it did not re-authenticate',
+    );
+    this.#destroy();
   }
 
   get #pendingCount(): number {

@@ -44,8 +44,8 @@ test('SSL and SASL client listeners are accepted; SSL and SASL on the inter-brok
   assert.deepEqual(errorsOf(() => withProps({ 'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_SSL' })), [
     'listener PLAINTEXT uses security protocol SASL_SSL: a SASL_SSL inter-broker listener is not supported yet (the outgoing TLS and SASL client is not built)',
   ]);
-  assert.deepEqual(errorsOf(() => withProps({ 'connections.max.reauth.ms': '60000', 'sasl.mechanism.inter.broker.protocol': 'PLAIN' })), [
-    'connections.max.reauth.ms=60000 is refused: re-authentication (KIP-368) is not built: sessions never expire',
+  assert.deepEqual(errorsOf(() => withProps({ 'sasl.oauthbearer.token.endpoint.url': 'http://idp/token', 'sasl.mechanism.inter.broker.protocol': 'PLAIN' })), [
+    'sasl.oauthbearer.token.endpoint.url=http://idp/token is refused: this SASL setting is not supported (PLAIN, SCRAM and OAUTHBEARER, unsecured or JWKS-validated, on client listeners are)',
     "sasl.mechanism.inter.broker.protocol=PLAIN is refused: the broker's outgoing SASL connections are not built (SASL inter-broker and controller listeners are refused)",
   ]);
 });

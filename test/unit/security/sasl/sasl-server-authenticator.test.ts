@@ -36,7 +36,7 @@ const services: AuthenticatorServices = {
 
 function authenticator(mechanisms = ['PLAIN', 'SCRAM-SHA-256']): SaslServerAuthenticator {
   return new SaslServerAuthenticator(
-    { enabledMechanisms: mechanisms, newSaslServer: () => new PlainSaslServer((u) => (u === 'alice' ? 'pw' : undefined)), logger: rootLogger },
+    { enabledMechanisms: mechanisms, connectionsMaxReauthMs: new Map(), newSaslServer: () => new PlainSaslServer((u) => (u === 'alice' ? 'pw' : undefined)), logger: rootLogger },
     { connectionId: 'c1', listenerName: 'SASL_PLAINTEXT', clientAddress: '127.0.0.1', clientPort: 5000 },
     services,
   );
@@ -65,7 +65,7 @@ test('ApiVersions then SaslHandshake v1 then SaslAuthenticate: authenticated as 
 test('SaslHandshake v0: the next frame is a raw token and the answer a raw token; a bad token fails without a response', () => {
   const a = authenticator();
   assert.equal(step(a, frame(ApiKeys.SaslHandshake, 0, { mechanism: 'PLAIN' })).outcome, 'continue');
-  assert.deepEqual(step(a, Buffer.from('\u0000alice\u0000pw')), { response: [Buffer.alloc(0)], outcome: 'authenticated', principal: { principalType: 'User', name: 'alice', tokenAuthenticated: false } });
+  assert.deepEqual(step(a, Buffer.from('\u0000alice\u0000pw')), { response: [Buffer.alloc(0)], outcome: 'authenticated', principal: { principalType: 'User', name: 'alice', tokenAuthenticated: false }, mechanism: 'PLAIN', sessionLifetimeMs: null });
   const b = authenticator();
   step(b, frame(ApiKeys.SaslHandshake, 0, { mechanism: 'PLAIN' }));
   assert.deepEqual(step(b, Buffer.from('\u0000alice\u0000nope')), { response: null, outcome: 'failed' });
