@@ -48,7 +48,7 @@ export const BROKER_SECURITY_CONFIGS = [
   def('allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', 'Whether a resource without any ACL is open to everyone; read by the StandardAuthorizer.', {
     imp: 'LOW',
   }),
-  def('connections.max.reauth.ms', 'LONG', '0', 'Longest SASL session in ms (KIP-368): sent to clients as session_lifetime_ms; a connection that does not re-authenticate within it is closed at its next request (0: sessions do not expire, except OAUTHBEARER ones at the token exp).'),
+  def('connections.max.reauth.ms', 'LONG', '0', 'Longest SASL session in ms (KIP-368) before the connection must re-authenticate, else it is closed at its next request (0: none).'),
   def('sasl.server.max.receive.size', 'INT', '524288', 'Largest frame in bytes (SASL token or request) accepted before authentication completes.'),
   def('security.providers', 'STRING', null, 'Security provider creator classes (Java).', { imp: 'LOW', refused: TLS_SASL }),
   def('principal.builder.class', 'CLASS', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder',
@@ -90,7 +90,7 @@ export const BROKER_SECURITY_CONFIGS = [
   def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured tokens, or signed ones with the JWKS validator; others stop the start of a SASL listener).', {
     dyn: PER_BROKER, noReload: SASL_RELOAD,
   }),
-  def('sasl.server.callback.handler.class', 'CLASS', null, 'SASL server callback handler: only org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler, set as listener.name.<l>.oauthbearer.sasl.server.callback.handler.class, which validates signed OAUTHBEARER tokens with sasl.oauthbearer.jwks.endpoint.url.', {
+  def('sasl.server.callback.handler.class', 'CLASS', null, 'SASL server callback handler: only OAuthBearerValidatorCallbackHandler (OAUTHBEARER tokens signed by the keys of the JWKS endpoint).', {
     v: {
       describe: `[null, ${OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER}]`,
       check: (v) => (v === null || v === OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER ? null : `Only ${OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER} is supported (callback handlers are Java classes, which this broker cannot load)`),
