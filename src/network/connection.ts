@@ -121,7 +121,9 @@ function releaseRecords(records: ExternalRecords, logger: Logger): void {
  *
  * - With an authenticator (SASL listeners), frames go to its {@link ConnectionAuthentication} instead of the
  *   handler, with the first-request frame limit (sasl.server.max.receive.size) in force until it reports
- *   'authenticated'; then the context's principal is the authenticated one and frames go to the handler.
+ *   'authenticated'; then the context's principal is the authenticated one and frames go to the handler. Once
+ *   authenticated with a session that expires (KIP-368), each frame passes {@link ConnectionAuthentication.admit}
+ *   first: a SaslHandshake may begin a re-authentication, anything else after the expiry closes the connection.
  *
  * State: open -> draining (closeConnection(), server shutdown: no more reads, frames not yet dispatched dropped,
  * in-flight requests answered) -> closed; open -> closed on errors, idle timeout, forced close. A client
