@@ -302,12 +302,8 @@ export const BROKER_KAFKA4_CONFIGS = [
   def('delegation.token.secret.key', 'PASSWORD', null, 'Secret key that signs delegation tokens; setting it enables them.', {
     refused: DELEGATION_TOKENS,
   }),
-  def('sasl.oauthbearer.allow.unverified.audience', 'BOOLEAN', 'false', 'Whether OAuth tokens with an unexpected audience are accepted.', {
-    refused: SASL,
-  }),
-  def('sasl.oauthbearer.allow.unverified.issuer', 'BOOLEAN', 'false', 'Whether OAuth tokens with an unexpected issuer are accepted.', {
-    refused: SASL,
-  }),
+  def('sasl.oauthbearer.allow.unverified.audience', 'BOOLEAN', 'false', 'Whether the JWKS validator may run without sasl.oauthbearer.expected.audience (tokens of any audience).'),
+  def('sasl.oauthbearer.allow.unverified.issuer', 'BOOLEAN', 'false', 'Whether the JWKS validator may run without sasl.oauthbearer.expected.issuer (tokens of any issuer).'),
   def('sasl.oauthbearer.assertion.algorithm', 'STRING', 'RS256', 'Signing algorithm of OAuth client assertions.', {
     v: oneOfIgnoreCase('ES256', 'RS256'), refused: SASL,
   }),

@@ -6,6 +6,12 @@
 
 import { defineBroker as def, oneOf, validator } from './config-def.ts';
 
+/**
+ * The one `sasl.server.callback.handler.class` accepted: Kafka's handler that validates signed OAUTHBEARER tokens
+ * with the keys of sasl.oauthbearer.jwks.endpoint.url (KIP-768).
+ */
+export const OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler';
+
 /** The one `authorizer.class.name` accepted: Kafka's KRaft ACL authorizer (KIP-801). */
 export const STANDARD_AUTHORIZER_CLASS = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 
@@ -16,10 +22,9 @@ const TLS = 'a Java TLS plug-in setting, which this broker (OpenSSL through Node
 const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their stores at start-up';
 /** Why the implemented ssl.* configs refuse dynamic updates although Kafka reloads them. */
 const RELOAD = 'SSL listeners read their ssl.* configs at start-up; reloading them is not built';
-const SASL = 'this SASL setting is not supported (PLAIN, SCRAM and unsecured OAUTHBEARER on client listeners are)';
+const SASL = 'this SASL setting is not supported (PLAIN, SCRAM and OAUTHBEARER, unsecured or JWKS-validated, on client listeners are)';
 /** Why the implemented sasl.* configs refuse dynamic updates although Kafka reloads them. */
 const SASL_RELOAD = 'SASL listeners read their sasl.* configs at start-up; reloading them is not built';
-const REAUTH = 're-authentication (KIP-368) is not built: sessions never expire';
 const TLS_SASL = 'TLS and SASL are not supported yet';
 const PRINCIPALS = 'principal builders are Java plug-in classes, which this broker cannot load';
 
@@ -47,7 +52,7 @@ export const BROKER_SECURITY_CONFIGS = [
   def('allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', 'Whether a resource without any ACL is open to everyone; read by the StandardAuthorizer.', {
     imp: 'LOW',
   }),
-  def('connections.max.reauth.ms', 'LONG', '0', 'Maximum SASL session lifetime in ms before re-authentication is required (0: none).', { refused: REAUTH }),
+  def('connections.max.reauth.ms', 'LONG', '0', 'Longest SASL session in ms (KIP-368) before the connection must re-authenticate, else it is closed at its next request (0: none).'),
   def('sasl.server.max.receive.size', 'INT', '524288', 'Largest frame in bytes (SASL token or request) accepted before authentication completes.'),
   def('security.providers', 'STRING', null, 'Security provider creator classes (Java).', { imp: 'LOW', refused: TLS_SASL }),
   def('principal.builder.class', 'CLASS', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder',
@@ -88,10 +93,15 @@ export const BROKER_SECURITY_CONFIGS = [
   def('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'SASL mechanism of the broker\'s own connections to a SASL inter-broker listener: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (credentials: the username and password of the listener\'s JAAS entry).', {
     dyn: PER_BROKER, noReload: SASL_RELOAD,
   }),
-  def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured tokens only; others stop the start of a SASL listener).', {
+  def('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'SASL mechanisms the broker accepts: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured tokens, or signed ones with the JWKS validator; others stop the start of a SASL listener).', {
     dyn: PER_BROKER, noReload: SASL_RELOAD,
   }),
-  def('sasl.server.callback.handler.class', 'CLASS', null, 'Custom SASL server callback handler class.', { refused: SASL }),
+  def('sasl.server.callback.handler.class', 'CLASS', null, 'SASL server callback handler: only OAuthBearerValidatorCallbackHandler (OAUTHBEARER tokens signed by the keys of the JWKS endpoint).', {
+    v: {
+      describe: `[null, ${OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER}]`,
+      check: (v) => (v === null || v === OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER ? null : `Only ${OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER} is supported (callback handlers are Java classes, which this broker cannot load)`),
+    },
+  }),
   def('sasl.kerberos.principal.to.local.rules', 'LIST', 'DEFAULT', 'Rules mapping Kerberos principals to short names.', {
     dyn: PER_BROKER, refused: SASL,
   }),
@@ -126,22 +136,20 @@ export const BROKER_SECURITY_CONFIGS = [
   def('sasl.login.read.timeout.ms', 'INT', null, 'Read timeout in ms of the OAuth login provider.', { imp: 'LOW', refused: SASL }),
   def('sasl.login.retry.backoff.max.ms', 'LONG', '10000', 'Maximum backoff in ms between OAuth login attempts.', { imp: 'LOW', refused: SASL }),
   def('sasl.login.retry.backoff.ms', 'LONG', '100', 'Initial backoff in ms between OAuth login attempts.', { imp: 'LOW', refused: SASL }),
-  def('sasl.oauthbearer.scope.claim.name', 'STRING', 'scope', 'JWT claim holding the OAuth scopes.', { imp: 'LOW', refused: SASL }),
-  def('sasl.oauthbearer.sub.claim.name', 'STRING', 'sub', 'JWT claim holding the OAuth subject.', { imp: 'LOW', refused: SASL }),
+  def('sasl.oauthbearer.scope.claim.name', 'STRING', 'scope', 'JWT claim holding the OAuth scopes.', { imp: 'LOW' }),
+  def('sasl.oauthbearer.sub.claim.name', 'STRING', 'sub', 'JWT claim holding the OAuth subject.', { imp: 'LOW' }),
   def('sasl.oauthbearer.token.endpoint.url', 'STRING', null, 'URL of the OAuth token endpoint.', { refused: SASL }),
-  def('sasl.oauthbearer.jwks.endpoint.url', 'STRING', null, 'URL of the JWKS endpoint used to verify OAuth tokens.', { refused: SASL }),
-  def('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'LONG', '3600000', 'How often in ms the JWKS keys are refreshed.', { imp: 'LOW', refused: SASL }),
+  def('sasl.oauthbearer.jwks.endpoint.url', 'STRING', null, 'URL of the JWKS endpoint used to verify OAuth tokens.'),
+  def('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'LONG', '3600000', 'How often in ms the JWKS keys are refreshed.', { imp: 'LOW' }),
   def('sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 'LONG', '100', 'Initial backoff in ms between JWKS fetch attempts.', {
     imp: 'LOW', refused: SASL,
   }),
   def('sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 'LONG', '10000', 'Maximum backoff in ms between JWKS fetch attempts.', {
     imp: 'LOW', refused: SASL,
   }),
-  def('sasl.oauthbearer.clock.skew.seconds', 'INT', '30', 'Clock skew in seconds tolerated when checking OAuth token times.', {
-    imp: 'LOW', refused: SASL,
-  }),
-  def('sasl.oauthbearer.expected.audience', 'LIST', null, 'Audiences an OAuth token must name.', { imp: 'LOW', refused: SASL }),
-  def('sasl.oauthbearer.expected.issuer', 'STRING', null, 'Issuer an OAuth token must name.', { imp: 'LOW', refused: SASL }),
+  def('sasl.oauthbearer.clock.skew.seconds', 'INT', '30', 'Clock skew in seconds tolerated when checking OAuth token times.', { imp: 'LOW' }),
+  def('sasl.oauthbearer.expected.audience', 'LIST', null, 'Audiences an OAuth token must name.', { imp: 'LOW' }),
+  def('sasl.oauthbearer.expected.issuer', 'STRING', null, 'Issuer an OAuth token must name.', { imp: 'LOW' }),
 ] as const;
 
 /**
@@ -154,4 +162,14 @@ export const LISTENER_MECHANISM_CONFIGS: readonly string[] = [
   'sasl.login.class',
   'sasl.server.callback.handler.class',
   'connections.max.reauth.ms',
+  // Read with the mechanism prefix first by Kafka's OAuth ConfigurationUtils (listener.name.<l>.oauthbearer.<config>).
+  'sasl.oauthbearer.jwks.endpoint.url',
+  'sasl.oauthbearer.jwks.endpoint.refresh.ms',
+  'sasl.oauthbearer.expected.audience',
+  'sasl.oauthbearer.expected.issuer',
+  'sasl.oauthbearer.scope.claim.name',
+  'sasl.oauthbearer.sub.claim.name',
+  'sasl.oauthbearer.clock.skew.seconds',
+  'sasl.oauthbearer.allow.unverified.audience',
+  'sasl.oauthbearer.allow.unverified.issuer',
 ];

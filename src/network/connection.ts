@@ -10,7 +10,8 @@ import type { RequestContext, RequestHandler, SecurityProtocol } from './request
 import type { SendfileAddon } from './sendfile-native.ts';
 import { socketFd } from './socket-options-native.ts';
 import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../security/kafka-principal.ts';
-import type { AuthenticationStep, ChannelAuthenticator, ChannelAuthenticatorFactory } from '../security/sasl/channel-authenticator.ts';
+import type { ChannelAuthenticatorFactory } from '../security/sasl/channel-authenticator.ts';
+import { ConnectionAuthentication, type AuthenticationHost } from './connection-authentication.ts';
 
 /** Construction parameters of a {@link Connection} (the SocketServer fills them from its config). */
 export interface ConnectionOptions {
@@ -118,12 +119,11 @@ function releaseRecords(records: ExternalRecords, logger: Logger): void {
  * - Every ExternalRecords returned by the handler is released exactly once: after it was sent, or when the
  *   connection died (including responses that complete after the close).
  *
- * - With an authenticator (SASL listeners), frames go to it instead of the handler, strictly one at a time (the
- *   next only once the previous step settled, so nothing pipelined is dispatched before authentication completes),
- *   with the first-request frame limit (sasl.server.max.receive.size) in force until it reports 'authenticated';
- *   then the context's principal is the authenticated one and frames go to the handler. A failed authentication
- *   stops reading, waits `failedAuthenticationDelayMs`, writes the failure response and closes (Kafka's delayed
- *   close on authentication failure); a step that throws closes at once.
+ * - With an authenticator (SASL listeners), frames go to its {@link ConnectionAuthentication} instead of the
+ *   handler, with the first-request frame limit (sasl.server.max.receive.size) in force until it reports
+ *   'authenticated'; then the context's principal is the authenticated one and frames go to the handler. Once
+ *   authenticated with a session that expires (KIP-368), each frame passes {@link ConnectionAuthentication.admit}
+ *   first: a SaslHandshake may begin a re-authentication, anything else after the expiry closes the connection.
  *
  * State: open -> draining (closeConnection(), server shutdown: no more reads, frames not yet dispatched dropped,
  * in-flight requests answered) -> closed; open -> closed on errors, idle timeout, forced close. A client
@@ -142,10 +142,8 @@ export class Connection {
   readonly #maxFrameBytes: number;
   /** Whether the handler accepted a request of this connection (the first-request frame limit is lifted). */
   #acceptedRequest = false;
-  /** The authentication in progress, null once authenticated (or without one); 'failed' after a failed one. */
-  #authenticator: ChannelAuthenticator | 'failed' | null = null;
-  #authStepPending = false;
-  readonly #failedAuthenticationDelayMs: number;
+  /** The SASL authentication of the connection, null without one. */
+  readonly #authentication: ConnectionAuthentication | null = null;
   /** Waiting for the pool to admit the decoder's next frame (reading is paused meanwhile). */
   #memoryWait: MemoryWait | null = null;
   #lastActivityMs = Date.now();
@@ -201,7 +199,6 @@ export class Connection {
     this.#sender = new FileRegionSender(socket, sendfileAddon, () => {
       this.#lastSendProgressMs = Date.now();
     });
-    this.#failedAuthenticationDelayMs = options.failedAuthenticationDelayMs ?? 0;
     this.context = {
       connectionId: options.connectionId,
       listenerName: options.listenerName,
@@ -212,7 +209,9 @@ export class Connection {
       closeConnection: () => this.close(),
       throttle: (throttleTimeMs: number) => this.#throttle(throttleTimeMs),
     };
-    if (options.authenticator !== undefined) this.#authenticator = this.#newAuthenticator(options.authenticator);
+    if (options.authenticator !== undefined) {
+      this.#authentication = new ConnectionAuthentication(options.authenticator, this.#authenticationHost(), options.failedAuthenticationDelayMs ?? 0);
+    }
 
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
@@ -406,14 +405,26 @@ export class Connection {
   #dispatchPending(): void {
     // Not while the socket's write side is backed up: new responses would only pile up in memory.
     if (this.#state !== 'open' || this.#waitingDrain) return;
-    if (this.#authenticator !== null) {
-      this.#authenticatePending();
-      if (this.#authenticator !== null) return;
+    if (this.#authentication?.gating === true) {
+      this.#authentication.authenticatePending();
+      if (this.#authentication.gating) return;
     }
     while (this.#pendingCount > 0 && this.inFlightRequests < this.#maxInFlight && this.#state === 'open' && this.#throttleTimer === undefined) {
+      const admission = this.#authentication?.admit(this.#pendingFrames[this.#pendingHead]!) ?? 'request';
+      if (admission === 'expired') return this.#sessionExpired();
+      if (admission === 'reauthenticate') return this.#dispatchPending();
       this.#dispatch(this.#pendingFrames[this.#pendingHead++]!);
     }
     if (this.#pendingCount === 0) this.#dropPendingFrames();
+  }
+
+  /** Kafka's SocketServer closes a channel whose SASL session expired when it sends anything but a re-authentication. */
+  #sessionExpired(): void {
+    this.#logger.info(
+      { connectionId: this.context.connectionId, clientAddress: this.context.clientAddress, principal: `${this.context.principal.principalType}:${this.context.principal.name}` },
+      'closing connection: its SASL session expired (connections.max.reauth.ms or the credential lifetime) and it did not re-authenticate',
+    );
+    this.#destroy();
   }
 
   get #pendingCount(): number {
@@ -467,64 +478,36 @@ export class Connection {
     }
   }
 
-  #newAuthenticator(factory: ChannelAuthenticatorFactory): ChannelAuthenticator {
-    const { connectionId, listenerName, clientAddress, clientPort } = this.context;
-    return factory({ connectionId, listenerName, clientAddress, clientPort }, {
-      handle: (frame) => this.#handler.handleRequest(frame, this.context),
-      errorResponse: (frame, errorCode, message) => this.#handler.errorResponse?.(frame, this.context, errorCode, message) ?? null,
-    });
-  }
-
-  /** Feeds the next pending frame to the authenticator, if no step is under way (one step at a time). */
-  #authenticatePending(): void {
-    const authenticator = this.#authenticator;
-    if (authenticator === null || authenticator === 'failed' || this.#authStepPending || this.#pendingCount === 0) return;
-    const frame = this.#pendingFrames[this.#pendingHead++]!;
-    if (this.#pendingCount === 0) this.#dropPendingFrames();
-    const slot: ResponseSlot = { ready: false, chunks: null };
-    this.#slots.push(slot);
-    this.#authStepPending = true;
-    const settled = (step: AuthenticationStep | null, err?: unknown): void => {
-      this.#authStepPending = false;
-      this.#pool?.requestCompleted(frame);
-      if (step === null) this.#requestFailed(slot, err);
-      else this.#authenticationStep(slot, step);
+  /** What the connection's {@link ConnectionAuthentication} drives. */
+  #authenticationHost(): AuthenticationHost {
+    return {
+      context: this.context,
+      handler: this.#handler,
+      isClosed: () => this.closed,
+      takePendingFrame: () => {
+        if (this.#pendingCount === 0) return undefined;
+        const frame = this.#pendingFrames[this.#pendingHead++]!;
+        if (this.#pendingCount === 0) this.#dropPendingFrames();
+        return frame;
+      },
+      reserveResponse: () => {
+        const slot: ResponseSlot = { ready: false, chunks: null };
+        this.#slots.push(slot);
+        return { complete: (chunks) => this.#complete(slot, chunks), fail: (err) => this.#requestFailed(slot, err) };
+      },
+      requestCompleted: (frame) => this.#pool?.requestCompleted(frame),
+      authenticated: (principal) => {
+        (this.context as { principal: KafkaPrincipal }).principal = principal;
+        this.#acceptedRequest = true;
+        this.#decoder.maxFrameBytes = this.#maxFrameBytes;
+      },
+      stopReading: () => {
+        this.#discardPendingFrames();
+        this.#updateReading();
+      },
+      pump: () => this.#pump(),
+      close: () => void this.close(),
     };
-    let result: ReturnType<ChannelAuthenticator['authenticate']>;
-    try {
-      result = authenticator.authenticate(frame);
-    } catch (err) {
-      settled(null, err);
-      return;
-    }
-    if (isPromiseLike<AuthenticationStep>(result)) result.then((step) => settled(step), (err: unknown) => settled(null, err));
-    else settled(result);
-  }
-
-  #authenticationStep(slot: ResponseSlot, step: AuthenticationStep): void {
-    if (step.outcome === 'continue') {
-      this.#complete(slot, step.response);
-      this.#pump();
-      return;
-    }
-    if (step.outcome === 'authenticated') {
-      this.#authenticator = null;
-      (this.context as { principal: KafkaPrincipal }).principal = step.principal ?? ANONYMOUS_PRINCIPAL;
-      this.#acceptedRequest = true;
-      this.#decoder.maxFrameBytes = this.#maxFrameBytes;
-      this.#complete(slot, step.response);
-      this.#pump();
-      return;
-    }
-    // Failed: read and dispatch nothing more; answer after the delay (Kafka delays it to slow down guessing), close.
-    this.#authenticator = 'failed';
-    this.#discardPendingFrames();
-    this.#updateReading();
-    setTimeout(() => {
-      if (this.#state === 'closed') return;
-      this.#complete(slot, step.response);
-      void this.close();
-    }, this.#failedAuthenticationDelayMs);
   }
 
   /**
@@ -643,7 +626,7 @@ export class Connection {
   #updateReading(): void {
     const shouldRead =
       this.#state === 'open' &&
-      this.#authenticator !== 'failed' &&
+      this.#authentication?.failed !== true &&
       !this.#readEnded &&
       this.#memoryWait === null &&
       this.#pendingCount === 0 &&

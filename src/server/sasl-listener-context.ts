@@ -11,10 +11,12 @@ import { SaslServerAuthenticator, type SaslListenerSettings } from '../security/
 import type { SaslServer } from '../security/sasl/sasl-server.ts';
 import { scramMechanism } from '../security/sasl/scram-mechanism.ts';
 import { ScramSaslServer, type ScramCredentialLookup } from '../security/sasl/scram-sasl-server.ts';
-import { OAuthBearerSaslServer } from '../security/sasl/oauth-bearer-sasl-server.ts';
-import { unsecuredJwsValidatorOptions, type UnsecuredJwsValidatorOptions } from '../security/sasl/unsecured-jws-validator.ts';
+import { OAuthBearerSaslServer, type OAuthBearerTokenValidator } from '../security/sasl/oauth-bearer-sasl-server.ts';
+import { BrokerJwtValidator } from '../security/sasl/broker-jwt-validator.ts';
+import { OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER } from '../config/broker-security-configs.ts';
+import { unsecuredJwsValidatorOptions, validateUnsecuredJws } from '../security/sasl/unsecured-jws-validator.ts';
 
-/** The mechanisms this broker serves (GSSAPI is not built; OAUTHBEARER with the unsecured validator only). */
+/** The mechanisms this broker serves (GSSAPI is not built). */
 export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
 const LOGIN_MODULES: Readonly<Record<string, string>> = {
@@ -61,19 +63,72 @@ function plainUsers(config: KafkaConfig, listenerName: string): ReadonlyMap<stri
 }
 
 /**
- * The unsecured validator options of a listener's OAuthBearerLoginModule entry (Kafka's default validator without a
- * sasl.server.callback.handler.class, which is refused, as is JWKS validation).
- * @throws Error (the broker does not start) for a missing entry or an invalid clock skew.
+ * The JWKS validator of a listener whose `listener.name.<l>.oauthbearer.sasl.server.callback.handler.class` is
+ * Kafka's OAuthBearerValidatorCallbackHandler, from the sasl.oauthbearer.* configs (mechanism-prefixed first), with
+ * Kafka 4.4's start-up checks (BrokerJwtValidator, OAuthBearerValidatorCallbackHandler).
+ * @throws Error (the broker does not start) without a JWKS URL, without an expected audience (issuer) unless
+ *   sasl.oauthbearer.allow.unverified.audience (issuer) is true, or for a JWKS file that cannot be read.
  */
-function oauthBearerOptions(config: KafkaConfig, listenerName: string, logger: Logger): UnsecuredJwsValidatorOptions {
+function jwksValidator(config: KafkaConfig, listenerName: string, logger: Logger): OAuthBearerTokenValidator {
+  const l = listenerName;
+  const m = 'OAUTHBEARER';
+  const where = `listener ${listenerName}`;
+  const url = config.valueForListener(l, 'sasl.oauthbearer.jwks.endpoint.url', m);
+  if (typeof url !== 'string' || url.trim() === '') {
+    throw new Error(`${where}: the OAuth validator for the broker requires "sasl.oauthbearer.jwks.endpoint.url" so that JWT signatures can be verified, but it was not set`);
+  }
+  const audience = (config.valueForListener(l, 'sasl.oauthbearer.expected.audience', m) as readonly string[] | null) ?? [];
+  const issuer = config.valueForListener(l, 'sasl.oauthbearer.expected.issuer', m) as string | null;
+  if (audience.length === 0 && config.valueForListener(l, 'sasl.oauthbearer.allow.unverified.audience', m) !== true) {
+    throw new Error(`${where}: the OAuth validator for the broker requires "sasl.oauthbearer.expected.audience" (or "sasl.oauthbearer.allow.unverified.audience"=true to accept tokens regardless of their audience)`);
+  }
+  if (issuer === null && config.valueForListener(l, 'sasl.oauthbearer.allow.unverified.issuer', m) !== true) {
+    throw new Error(`${where}: the OAuth validator for the broker requires "sasl.oauthbearer.expected.issuer" (or "sasl.oauthbearer.allow.unverified.issuer"=true to accept tokens regardless of their issuer)`);
+  }
+  if (audience.length === 0) logger.warn({ listener: listenerName }, 'OAUTHBEARER JWKS validator without sasl.oauthbearer.expected.audience: tokens of any audience are accepted');
+  if (issuer === null) logger.warn({ listener: listenerName }, 'OAUTHBEARER JWKS validator without sasl.oauthbearer.expected.issuer: tokens of any issuer are accepted');
+  let validator: BrokerJwtValidator;
+  try {
+    validator = new BrokerJwtValidator({
+      jwksEndpointUrl: url.trim(),
+      jwksRefreshMs: Number(config.valueForListener(l, 'sasl.oauthbearer.jwks.endpoint.refresh.ms', m)),
+      expectedAudience: audience,
+      expectedIssuer: issuer,
+      scopeClaimName: String(config.valueForListener(l, 'sasl.oauthbearer.scope.claim.name', m)),
+      subClaimName: String(config.valueForListener(l, 'sasl.oauthbearer.sub.claim.name', m)),
+      clockSkewSeconds: Number(config.valueForListener(l, 'sasl.oauthbearer.clock.skew.seconds', m)),
+    });
+  } catch (err) {
+    throw new Error(`${where}: sasl.oauthbearer.jwks.endpoint.url: ${(err as Error).message}`);
+  }
+  logger.info({ listener: listenerName, jwksEndpointUrl: url.trim(), expectedAudience: audience, expectedIssuer: issuer }, 'OAUTHBEARER validates signed tokens with JWKS');
+  return (token, nowMs) => validator.validate(token, nowMs);
+}
+
+/**
+ * The OAUTHBEARER token validator of a listener: the JWKS one when its callback handler is Kafka's
+ * OAuthBearerValidatorCallbackHandler, else Kafka's default unsecured one (options from the OAuthBearerLoginModule
+ * JAAS entry, which both require, as Kafka's JaasContext does).
+ * @throws Error (the broker does not start) for a missing JAAS entry, an invalid option, or a JWKS URL set while
+ *   the unsecured validator is in force (Kafka would ignore it: tokens would go unchecked).
+ */
+function oauthBearerValidator(config: KafkaConfig, listenerName: string, logger: Logger): OAuthBearerTokenValidator {
   let options;
   try {
     options = unsecuredJwsValidatorOptions(loginModuleOptions(config, listenerName, 'OAUTHBEARER'));
   } catch (err) {
     throw new Error(`listener ${listenerName}: ${(err as Error).message}`);
   }
+  if (config.valueForListener(listenerName, 'sasl.server.callback.handler.class', 'OAUTHBEARER') === OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER) {
+    return jwksValidator(config, listenerName, logger);
+  }
+  if (config.valueForListener(listenerName, 'sasl.oauthbearer.jwks.endpoint.url', 'OAUTHBEARER') !== null) {
+    throw new Error(
+      `listener ${listenerName}: sasl.oauthbearer.jwks.endpoint.url is set but OAUTHBEARER uses the unsecured validator: set listener.name.${listenerName.toLowerCase()}.oauthbearer.sasl.server.callback.handler.class=${OAUTHBEARER_VALIDATOR_CALLBACK_HANDLER}`,
+    );
+  }
   logger.warn({ listener: listenerName }, 'OAUTHBEARER accepts unsecured JWS tokens (alg none, not signed): for development only');
-  return options;
+  return (token, nowMs) => validateUnsecuredJws(token, options, nowMs);
 }
 
 /**
@@ -92,11 +147,17 @@ export function saslListenerContext(config: KafkaConfig, listenerName: string, s
   if (unsupported.length > 0) {
     throw new Error(`listener ${listenerName}: sasl.enabled.mechanisms names ${unsupported.join(', ')}, which this broker does not support (it supports ${SUPPORTED_SASL_MECHANISMS.join(', ')})`);
   }
+  for (const m of mechanisms) {
+    if (m !== 'OAUTHBEARER' && config.valueForListener(listenerName, 'sasl.server.callback.handler.class', m) !== null) {
+      throw new Error(`listener ${listenerName}: sasl.server.callback.handler.class applies to OAUTHBEARER only here (set it as listener.name.${listenerName.toLowerCase()}.oauthbearer.sasl.server.callback.handler.class); ${m} has no callback handler to replace`);
+    }
+  }
   const users = mechanisms.includes('PLAIN') ? plainUsers(config, listenerName) : new Map<string, string>();
-  const oauth = mechanisms.includes('OAUTHBEARER') ? oauthBearerOptions(config, listenerName, logger) : null;
+  const oauth = mechanisms.includes('OAUTHBEARER') ? oauthBearerValidator(config, listenerName, logger) : null;
   const tokenLogger = logger.child({ listener: listenerName, mechanism: 'OAUTHBEARER' });
   const settings: SaslListenerSettings = {
     enabledMechanisms: mechanisms,
+    connectionsMaxReauthMs: new Map(mechanisms.map((m) => [m, Number(config.valueForListener(listenerName, 'connections.max.reauth.ms', m))])),
     newSaslServer: (mechanism: string): SaslServer => {
       const scram = scramMechanism(mechanism);
       if (scram !== undefined) return new ScramSaslServer(scram, scramCredentials);
@@ -105,5 +166,5 @@ export function saslListenerContext(config: KafkaConfig, listenerName: string, s
     },
     logger: logger.child({ listener: listenerName }),
   };
-  return (connection, services) => new SaslServerAuthenticator(settings, connection, services);
+  return (connection, services, reauthentication) => new SaslServerAuthenticator(settings, connection, services, reauthentication);
 }

@@ -13,6 +13,19 @@ export interface AuthenticationStep {
   readonly outcome: 'continue' | 'authenticated' | 'failed';
   /** The authenticated principal, with outcome 'authenticated'. */
   readonly principal?: KafkaPrincipal;
+  /** The mechanism that authenticated, with outcome 'authenticated' (a re-authentication must use the same). */
+  readonly mechanism?: string;
+  /**
+   * With outcome 'authenticated': how long the session lasts (ms from now; KIP-368), after which the connection
+   * must re-authenticate before anything else, or null when it does not expire.
+   */
+  readonly sessionLifetimeMs?: number | null;
+}
+
+/** The session a re-authentication continues (KIP-368): its mechanism and principal may not change. */
+export interface Reauthentication {
+  readonly previousMechanism: string;
+  readonly previousPrincipal: KafkaPrincipal;
 }
 
 /** The request handler's services an authenticator uses (implemented by server/KafkaApis through the network layer). */
@@ -44,5 +57,12 @@ export interface ChannelAuthenticator {
   authenticate(frame: Buffer): Promise<AuthenticationStep> | AuthenticationStep;
 }
 
-/** Makes the authenticator of a new connection of a listener. */
-export type ChannelAuthenticatorFactory = (connection: AuthenticatingConnection, services: AuthenticatorServices) => ChannelAuthenticator;
+/**
+ * Makes the authenticator of a new connection of a listener or, with `reauthentication`, of a re-authentication
+ * that an authenticated connection began with a SaslHandshake (its first frame).
+ */
+export type ChannelAuthenticatorFactory = (
+  connection: AuthenticatingConnection,
+  services: AuthenticatorServices,
+  reauthentication?: Reauthentication,
+) => ChannelAuthenticator;

@@ -1,13 +1,20 @@
 import { SaslAuthenticationError, SaslError, type SaslServer } from './sasl-server.ts';
-import { validateUnsecuredJws, type UnsecuredJwsValidatorOptions } from './unsecured-jws-validator.ts';
+import type { TokenRefusal, ValidatedToken } from './unsecured-jws-validator.ts';
+
+/**
+ * Validates a bearer token at `nowMs` (ms since the epoch): Kafka's validator callback handler (the unsecured one,
+ * or the JWKS one, whose signature check is asynchronous).
+ */
+export type OAuthBearerTokenValidator = (token: string, nowMs: number) => ValidatedToken | TokenRefusal | Promise<ValidatedToken | TokenRefusal>;
 
 /** RFC 7628 client initial response: gs2 header, then \x01-separated key=value pairs, ended by \x01\x01. */
 const INITIAL_RESPONSE = /^n,(?:a=((?:[\x01-\x2b\x2d-\x3c\x3e-\x7f]|=2C|=3D)+))?,\x01((?:[A-Za-z]+=[\x21-\x7e \t\r\n]+\x01)*)\x01$/;
 const AUTH = /^(\w+) +([-_~+/.a-zA-Z0-9]+=*)$/;
 
 /**
- * SASL/OAUTHBEARER (RFC 7628) server with Kafka's unsecured JWS validator (OAuthBearerSaslServer +
- * OAuthBearerUnsecuredValidatorCallbackHandler): for development, tokens are not signed. The client's initial
+ * SASL/OAUTHBEARER (RFC 7628) server (Kafka's OAuthBearerSaslServer) with a token validator (Kafka's
+ * OAuthBearerUnsecuredValidatorCallbackHandler for development, or OAuthBearerValidatorCallbackHandler with JWKS).
+ * The client's initial
  * response carries `auth=Bearer <token>`; a valid token completes with an empty challenge and its principal claim
  * as the authorization id. An invalid one is answered with the RFC 6750 JSON error (`{"status":"invalid_token"}`,
  * or insufficient_scope with the required scope) as the challenge; the client's \x01 reply then fails the exchange
@@ -16,7 +23,7 @@ const AUTH = /^(\w+) +([-_~+/.a-zA-Z0-9]+=*)$/;
  */
 export class OAuthBearerSaslServer implements SaslServer {
   readonly mechanismName = 'OAUTHBEARER';
-  readonly #options: UnsecuredJwsValidatorOptions;
+  readonly #validate: OAuthBearerTokenValidator;
   readonly #nowMs: () => number;
   readonly #log: (reason: string) => void;
   #errorMessage: string | null = null;
@@ -24,8 +31,8 @@ export class OAuthBearerSaslServer implements SaslServer {
   #lifetimeMs = 0;
 
   /** @param log receives why a token was refused (for the broker log; the client sees the JSON status only). */
-  constructor(options: UnsecuredJwsValidatorOptions, nowMs: () => number, log: (reason: string) => void) {
-    this.#options = options;
+  constructor(validate: OAuthBearerTokenValidator, nowMs: () => number, log: (reason: string) => void) {
+    this.#validate = validate;
     this.#nowMs = nowMs;
     this.#log = log;
   }
@@ -39,12 +46,12 @@ export class OAuthBearerSaslServer implements SaslServer {
     return this.#authorizationId;
   }
 
-  /** The token's expiry (ms since the epoch), once complete. */
-  get lifetimeMs(): number {
+  /** The token's expiry (ms since the epoch, its exp claim), once complete. */
+  get credentialLifetimeMs(): number {
     return this.#lifetimeMs;
   }
 
-  evaluateResponse(token: Buffer): Buffer {
+  evaluateResponse(token: Buffer): Buffer | Promise<Buffer> {
     if (this.#authorizationId !== null) throw new SaslError('OAUTHBEARER exchange already completed');
     if (token.length === 1 && token[0] === 1 && this.#errorMessage !== null) throw new SaslAuthenticationError(this.#errorMessage);
     this.#errorMessage = null;
@@ -61,7 +68,11 @@ export class OAuthBearerSaslServer implements SaslServer {
     const a = AUTH.exec(auth);
     if (a === null) throw new SaslError("Invalid OAUTHBEARER client first message: invalid 'auth' format");
     if (a[1]!.toLowerCase() !== 'bearer') throw new SaslError(`Invalid scheme in OAUTHBEARER client first message: ${a[1]}`);
-    const result = validateUnsecuredJws(a[2]!, this.#options, this.#nowMs());
+    const result = this.#validate(a[2]!, this.#nowMs());
+    return result instanceof Promise ? result.then((r) => this.#validated(r, authzid)) : this.#validated(result, authzid);
+  }
+
+  #validated(result: ValidatedToken | TokenRefusal, authzid: string): Buffer {
     if ('status' in result) {
       this.#log(result.reason);
       this.#errorMessage = result.scope === undefined ? `{"status":"${result.status}"}` : `{"status":"${result.status}", "scope":"${result.scope}"}`;

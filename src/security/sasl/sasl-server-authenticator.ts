@@ -11,7 +11,8 @@ import { decodeSaslHandshakeRequest, SaslHandshakeRequestMeta } from '../../prot
 import { encodeSaslHandshakeResponse } from '../../protocol/generated/messages/sasl-handshake-response.ts';
 import { decodeSaslAuthenticateRequest, SaslAuthenticateRequestMeta } from '../../protocol/generated/messages/sasl-authenticate-request.ts';
 import { encodeSaslAuthenticateResponse, type SaslAuthenticateResponse } from '../../protocol/generated/messages/sasl-authenticate-response.ts';
-import type { AuthenticatingConnection, AuthenticationStep, AuthenticatorServices, ChannelAuthenticator } from './channel-authenticator.ts';
+import type { AuthenticatingConnection, AuthenticationStep, AuthenticatorServices, ChannelAuthenticator, Reauthentication } from './channel-authenticator.ts';
+import type { KafkaPrincipal } from '../kafka-principal.ts';
 import { SaslAuthenticationError, type SaslServer } from './sasl-server.ts';
 
 /** A listener's SASL settings, shared by its connections. */
@@ -20,11 +21,16 @@ export interface SaslListenerSettings {
   readonly enabledMechanisms: readonly string[];
   /** A fresh server of an enabled mechanism for one exchange. */
   newSaslServer(mechanism: string): SaslServer;
+  /**
+   * connections.max.reauth.ms by mechanism (`listener.name.<l>.<mechanism>.connections.max.reauth.ms` first): the
+   * longest session before re-authentication (KIP-368); 0 or absent: no limit of its own.
+   */
+  readonly connectionsMaxReauthMs: ReadonlyMap<string, number>;
   readonly logger: Logger;
 }
 
 /**
- * Kafka's SaslServerAuthenticator states (no re-authentication):
+ * Kafka's SaslServerAuthenticator states:
  *
  * | state                          | frame accepted                        | next state                        |
  * |--------------------------------|---------------------------------------|-----------------------------------|
@@ -34,13 +40,24 @@ export interface SaslListenerSettings {
  * | HANDSHAKE_REQUEST              | SaslHandshake, enabled mechanism      | AUTHENTICATE                      |
  * | AUTHENTICATE (v0: raw tokens,  | the mechanism's next token            | AUTHENTICATE / COMPLETE           |
  * |  v1: SaslAuthenticate)         |                                       |                                   |
+ * | REAUTH_PROCESS_HANDSHAKE       | SaslHandshake, the session's          | AUTHENTICATE                      |
+ * |  (re-authentication, KIP-368)  |   mechanism / another enabled one     | REAUTH_BAD_MECHANISM              |
+ * | REAUTH_BAD_MECHANISM           | anything                              | FAILED (no response)              |
  * | any                            | a failed check                        | FAILED                            |
  *
  * A frame of another kind closes the connection: before the handshake without a response (Kafka's
  * InvalidRequestException: "Unexpected Kafka request of type X during SASL handshake."), in AUTHENTICATE v1 with
  * that API's ILLEGAL_SASL_STATE error response after the failure delay.
  */
-type SaslState = 'INITIAL_REQUEST' | 'HANDSHAKE_OR_VERSIONS_REQUEST' | 'HANDSHAKE_REQUEST' | 'AUTHENTICATE' | 'COMPLETE' | 'FAILED';
+type SaslState =
+  | 'INITIAL_REQUEST'
+  | 'HANDSHAKE_OR_VERSIONS_REQUEST'
+  | 'HANDSHAKE_REQUEST'
+  | 'REAUTH_PROCESS_HANDSHAKE'
+  | 'REAUTH_BAD_MECHANISM'
+  | 'AUTHENTICATE'
+  | 'COMPLETE'
+  | 'FAILED';
 
 /** Thrown for a frame that closes the connection without a response. */
 export class SaslInvalidRequestError extends Error {
@@ -70,7 +87,14 @@ function encodeResponse(apiKey: number, apiVersion: number, correlationId: numbe
  * mechanism answers UNSUPPORTED_SASL_MECHANISM (33), failed credentials SASL_AUTHENTICATION_FAILED (58) with the
  * mechanism's message (or Kafka's generic "Authentication failed during authentication due to invalid credentials
  * with SASL mechanism M"), each with outcome 'failed'. Failures are logged at INFO with the client address and the
- * message, never a token. sessionLifetimeMs is 0 (connections.max.reauth.ms, KIP-368, is not built and refused).
+ * message, never a token.
+ *
+ * Sessions (KIP-368): on completion the session lasts the smaller of connections.max.reauth.ms of the mechanism
+ * (when > 0) and the credential's remaining lifetime (an OAUTHBEARER token's exp), never below 0; without either it
+ * does not expire. SaslAuthenticate v1+ carries it in session_lifetime_ms (0: no expiry). A re-authentication
+ * (constructed with the previous session) must use the same mechanism (another enabled one is answered NONE, then
+ * the next frame fails the exchange without a response, as Kafka's REAUTH_BAD_MECHANISM) and authenticate the same
+ * principal (else SASL_AUTHENTICATION_FAILED "Cannot change principals during re-authentication ...").
  */
 export class SaslServerAuthenticator implements ChannelAuthenticator {
   readonly #settings: SaslListenerSettings;
@@ -80,11 +104,16 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
   #server: SaslServer | null = null;
   /** SaslHandshake v1: tokens come in SaslAuthenticate requests; v0: raw frames. */
   #kafkaHeaders = false;
+  /** The session being re-authenticated, undefined for a first authentication. */
+  readonly #reauthentication: Reauthentication | undefined;
+  #badMechanismMessage = '';
 
-  constructor(settings: SaslListenerSettings, connection: AuthenticatingConnection, services: AuthenticatorServices) {
+  constructor(settings: SaslListenerSettings, connection: AuthenticatingConnection, services: AuthenticatorServices, reauthentication?: Reauthentication) {
     this.#settings = settings;
     this.#connection = connection;
     this.#services = services;
+    this.#reauthentication = reauthentication;
+    if (reauthentication !== undefined) this.#state = 'REAUTH_PROCESS_HANDSHAKE';
   }
 
   /** The current state (tests, diagnostics). */
@@ -97,7 +126,11 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
       case 'INITIAL_REQUEST':
       case 'HANDSHAKE_OR_VERSIONS_REQUEST':
       case 'HANDSHAKE_REQUEST':
+      case 'REAUTH_PROCESS_HANDSHAKE':
         return this.#kafkaRequest(frame);
+      case 'REAUTH_BAD_MECHANISM':
+        this.#fail(this.#badMechanismMessage);
+        return { response: null, outcome: 'failed' };
       case 'AUTHENTICATE':
         return this.#kafkaHeaders ? this.#saslAuthenticate(frame) : this.#rawToken(frame);
       default:
@@ -153,25 +186,26 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
       return { response, outcome: 'failed' };
     }
     this.#kafkaHeaders = apiVersion >= 1;
+    const previous = this.#reauthentication?.previousMechanism;
+    if (previous !== undefined && previous !== request.mechanism) {
+      this.#badMechanismMessage = `SASL mechanism '${request.mechanism}' requested by client is not supported for re-authentication of mechanism '${previous}'`;
+      this.#state = 'REAUTH_BAD_MECHANISM';
+      return { response, outcome: 'continue' };
+    }
     this.#server = this.#settings.newSaslServer(request.mechanism);
     this.#state = 'AUTHENTICATE';
     return { response, outcome: 'continue' };
   }
 
-  /** SaslHandshake v0: the frame is the client's token; the answer is the server's token, raw. */
-  #rawToken(frame: Buffer): AuthenticationStep {
-    let challenge: Buffer;
-    try {
-      challenge = this.#server!.evaluateResponse(frame);
-    } catch (err) {
-      // No Kafka response can carry the error in this mode: the client sees the connection close.
-      this.#fail(this.#failureMessage(err));
-      return { response: null, outcome: 'failed' };
-    }
-    return this.#progress([challenge]);
+  /**
+   * SaslHandshake v0: the frame is the client's token; the answer is the server's token, raw. A failure has no
+   * Kafka response to carry it: the client sees the connection close.
+   */
+  #rawToken(frame: Buffer): Promise<AuthenticationStep> | AuthenticationStep {
+    return this.#evaluate(frame, (challenge) => [challenge], () => null);
   }
 
-  #saslAuthenticate(frame: Buffer): AuthenticationStep {
+  #saslAuthenticate(frame: Buffer): Promise<AuthenticationStep> | AuthenticationStep {
     const apiKey = frame.length >= 8 ? frame.readInt16BE(0) : -1;
     const apiVersion = frame.length >= 8 ? frame.readInt16BE(2) : -1;
     if (apiKey !== ApiKeys.SaslAuthenticate) {
@@ -192,33 +226,76 @@ export class SaslServerAuthenticator implements ChannelAuthenticator {
       encodeResponse(apiKey, apiVersion, header.correlationId, (w) =>
         encodeSaslAuthenticateResponse(w, apiVersion, { errorCode: Errors.NONE, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n, ...body }),
       );
-    let challenge: Buffer;
-    try {
-      challenge = this.#server!.evaluateResponse(request.authBytes);
-    } catch (err) {
-      const message = this.#failureMessage(err);
-      this.#fail(message);
-      return { response: respond({ errorCode: Errors.SASL_AUTHENTICATION_FAILED, errorMessage: message }), outcome: 'failed' };
-    }
-    return this.#progress(respond({ authBytes: challenge }));
+    return this.#evaluate(
+      request.authBytes,
+      (challenge, sessionLifetimeMs) => respond({ authBytes: challenge, sessionLifetimeMs: BigInt(sessionLifetimeMs ?? 0) }),
+      (message) => respond({ errorCode: Errors.SASL_AUTHENTICATION_FAILED, errorMessage: message }),
+    );
   }
 
-  #progress(response: OutputChunk[]): AuthenticationStep {
+  /**
+   * Evaluates the client's token with the mechanism's server (synchronously or not) and makes the step: `answer`
+   * frames the challenge (with the session lifetime once complete), `failure` the error response (or null).
+   */
+  #evaluate(
+    token: Buffer,
+    answer: (challenge: Buffer, sessionLifetimeMs: number | null) => OutputChunk[],
+    failure: (message: string) => OutputChunk[] | null,
+  ): Promise<AuthenticationStep> | AuthenticationStep {
     const server = this.#server!;
-    if (!server.complete) return { response, outcome: 'continue' };
-    this.#state = 'COMPLETE';
-    this.#settings.logger.debug(
-      { connectionId: this.#connection.connectionId, listener: this.#connection.listenerName, mechanism: server.mechanismName, principal: `User:${server.authorizationId}` },
-      'SASL authentication succeeded',
-    );
-    return { response, outcome: 'authenticated', principal: { principalType: 'User', name: server.authorizationId, tokenAuthenticated: false } };
+    const failed = (err: unknown): AuthenticationStep => {
+      const message = this.#failureMessage(err);
+      this.#fail(message);
+      return { response: failure(message), outcome: 'failed' };
+    };
+    const evaluated = (challenge: Buffer): AuthenticationStep => {
+      if (!server.complete) return { response: answer(challenge, null), outcome: 'continue' };
+      const principal: KafkaPrincipal = { principalType: 'User', name: server.authorizationId, tokenAuthenticated: false };
+      const previous = this.#reauthentication?.previousPrincipal;
+      if (previous !== undefined && (previous.principalType !== principal.principalType || previous.name !== principal.name)) {
+        return failed(new SaslAuthenticationError(
+          `Cannot change principals during re-authentication from ${previous.principalType}.${previous.name}: ${principal.principalType}.${principal.name}`,
+        ));
+      }
+      const sessionLifetimeMs = this.#sessionLifetimeMs(server);
+      this.#state = 'COMPLETE';
+      this.#settings.logger.debug(
+        {
+          connectionId: this.#connection.connectionId,
+          listener: this.#connection.listenerName,
+          mechanism: server.mechanismName,
+          principal: `User:${server.authorizationId}`,
+          sessionLifetimeMs,
+        },
+        previous === undefined ? 'SASL authentication succeeded' : 'SASL re-authentication succeeded',
+      );
+      return { response: answer(challenge, sessionLifetimeMs), outcome: 'authenticated', principal, mechanism: server.mechanismName, sessionLifetimeMs };
+    };
+    let result: Buffer | Promise<Buffer>;
+    try {
+      result = server.evaluateResponse(token);
+    } catch (err) {
+      return failed(err);
+    }
+    return result instanceof Promise ? result.then(evaluated, failed) : evaluated(result);
+  }
+
+  /** Kafka's ReauthInfo.calcCompletionTimesAndReturnSessionLifetimeMs: see the class comment; null: no expiry. */
+  #sessionLifetimeMs(server: SaslServer): number | null {
+    const maxReauthMs = this.#settings.connectionsMaxReauthMs.get(server.mechanismName) ?? 0;
+    const credentialLifetimeMs = server.credentialLifetimeMs;
+    const bounds: number[] = [];
+    if (maxReauthMs > 0) bounds.push(maxReauthMs);
+    if (credentialLifetimeMs !== undefined) bounds.push(credentialLifetimeMs - Date.now());
+    return bounds.length === 0 ? null : Math.max(0, Math.min(...bounds));
   }
 
   /** What the client is told: the mechanism's own message, or Kafka's generic one for credential failures. */
   #failureMessage(err: unknown): string {
     if (err instanceof SaslAuthenticationError) return err.message;
     this.#settings.logger.debug({ connectionId: this.#connection.connectionId, reason: (err as Error).message }, 'SASL exchange failed');
-    return `Authentication failed during authentication due to invalid credentials with SASL mechanism ${this.#server?.mechanismName ?? ''}`;
+    const during = this.#reauthentication === undefined ? 'authentication' : 're-authentication';
+    return `Authentication failed during ${during} due to invalid credentials with SASL mechanism ${this.#server?.mechanismName ?? ''}`;
   }
 
   #fail(message: string): void {

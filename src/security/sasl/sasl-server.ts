@@ -8,15 +8,21 @@ export interface SaslServer {
   readonly mechanismName: string;
   /**
    * Evaluates the client's next token and returns the challenge to send back (an empty Buffer when there is
-   * nothing to say).
+   * nothing to say), or a promise of it (token validation may need I/O or WebCrypto).
    * @throws SaslAuthenticationError (its message goes to the client) or SaslError (the client gets Kafka's
    *   generic "invalid credentials" message) when the exchange fails; the exchange cannot continue after either.
    */
-  evaluateResponse(token: Buffer): Buffer;
+  evaluateResponse(token: Buffer): Buffer | Promise<Buffer>;
   /** Whether the exchange completed successfully. */
   readonly complete: boolean;
   /** The authenticated user name. @throws Error before the exchange completed. */
   readonly authorizationId: string;
+  /**
+   * When the authenticated credential expires (ms since the epoch; Kafka's CREDENTIAL_LIFETIME_MS negotiated
+   * property, set by OAUTHBEARER from the token's exp), undefined for credentials that do not expire. It bounds the
+   * session (KIP-368) whether connections.max.reauth.ms is set or not.
+   */
+  readonly credentialLifetimeMs?: number | undefined;
 }
 
 /**

@@ -1,8 +1,10 @@
 // SaslHandshake (key 17): v0-1
 // Behaviour: the handshake itself is answered by the SASL authenticator of a SASL listener before authentication
 // (security/sasl/SaslServerAuthenticator); a handshake that reaches KafkaApis comes after authentication or on a
-// listener without SASL, and gets ILLEGAL_SASL_STATE (34), as Kafka's KafkaApis answers it (re-authentication,
-// KIP-368, is not built). Registered so that ApiVersions advertises the API, as Kafka's does on every listener.
+// listener without SASL, and gets ILLEGAL_SASL_STATE (34), as Kafka's KafkaApis answers it. A handshake that begins
+// a re-authentication (KIP-368: a session that expires, at most one a second) never reaches this handler: the
+// connection's authentication takes it (network/connection-authentication.ts). Registered so that ApiVersions
+// advertises the API, as Kafka's does on every listener.
 // Version notes: v1 announces SaslAuthenticate requests instead of raw tokens (KIP-152).
 import { defineHandler } from '../api-handler.ts';
 import type { ApiServices } from '../api-services.ts';

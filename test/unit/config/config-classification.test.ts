@@ -45,7 +45,7 @@ test('every refused config says why, and the docs mark every inactive and refuse
     assert.ok(row !== undefined, k.name);
     assert.match(row, k.support === 'inactive' ? /\*\*Accepted, no effect yet\*\*/ : /\*\*Refused\*\*/, k.name);
   }
-  for (const name of ['ssl.provider', 'ssl.engine.factory.class', 'connections.max.reauth.ms', 'sasl.server.callback.handler.class']) {
+  for (const name of ['ssl.provider', 'ssl.engine.factory.class', 'sasl.oauthbearer.token.endpoint.url', 'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms']) {
     assert.equal(BROKER.find((k) => k.name === name)?.support, 'refused', name);
   }
   for (const name of ['authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found', 'sasl.mechanism.inter.broker.protocol', 'sasl.mechanism.controller.protocol', 'ssl.endpoint.identification.algorithm']) {

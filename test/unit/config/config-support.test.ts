@@ -53,6 +53,9 @@ test('SSL and SASL are accepted on every listener; the SASL mechanism of the nod
   })), [
     "sasl.mechanism.inter.broker.protocol=OAUTHBEARER is refused: the node's own connections to the SASL listener PLAINTEXT authenticate with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 only (GSSAPI and OAUTHBEARER clients are not built)",
   ]);
+  assert.deepEqual(errorsOf(() => withProps({ 'sasl.oauthbearer.token.endpoint.url': 'http://idp/token' })), [
+    'sasl.oauthbearer.token.endpoint.url=http://idp/token is refused: this SASL setting is not supported (PLAIN, SCRAM and OAUTHBEARER, unsecured or JWKS-validated, on client listeners are)',
+  ]);
 });
 
 test('inactive settings are the inactive configs set to a non-default value, plus the values of a config that have no effect', () => {

@@ -36,7 +36,7 @@ const services: AuthenticatorServices = {
 
 function authenticator(mechanisms = ['PLAIN', 'SCRAM-SHA-256']): SaslServerAuthenticator {
   return new SaslServerAuthenticator(
-    { enabledMechanisms: mechanisms, newSaslServer: () => new PlainSaslServer((u) => (u === 'alice' ? 'pw' : undefined)), logger: rootLogger },
+    { enabledMechanisms: mechanisms, connectionsMaxReauthMs: new Map(), newSaslServer: () => new PlainSaslServer((u) => (u === 'alice' ? 'pw' : undefined)), logger: rootLogger },
     { connectionId: 'c1', listenerName: 'SASL_PLAINTEXT', clientAddress: '127.0.0.1', clientPort: 5000 },
     services,
   );
@@ -65,7 +65,7 @@ test('ApiVersions then SaslHandshake v1 then SaslAuthenticate: authenticated as 
 test('SaslHandshake v0: the next frame is a raw token and the answer a raw token; a bad token fails without a response', () => {
   const a = authenticator();
   assert.equal(step(a, frame(ApiKeys.SaslHandshake, 0, { mechanism: 'PLAIN' })).outcome, 'continue');
-  assert.deepEqual(step(a, Buffer.from('\u0000alice\u0000pw')), { response: [Buffer.alloc(0)], outcome: 'authenticated', principal: { principalType: 'User', name: 'alice', tokenAuthenticated: false } });
+  assert.deepEqual(step(a, Buffer.from('\u0000alice\u0000pw')), { response: [Buffer.alloc(0)], outcome: 'authenticated', principal: { principalType: 'User', name: 'alice', tokenAuthenticated: false }, mechanism: 'PLAIN', sessionLifetimeMs: null });
   const b = authenticator();
   step(b, frame(ApiKeys.SaslHandshake, 0, { mechanism: 'PLAIN' }));
   assert.deepEqual(step(b, Buffer.from('\u0000alice\u0000nope')), { response: null, outcome: 'failed' });
@@ -100,4 +100,65 @@ test('out-of-order frames: a request before the handshake, two ApiVersions, anot
   assert.throws(() => unparsable.authenticate(frame(ApiKeys.ListOffsets, 9, { replicaId: -1, isolationLevel: 0, topics: [] })), /Unexpected Kafka request of type LIST_OFFSETS during SASL authentication/);
   const badVersion = authenticator();
   assert.throws(() => badVersion.authenticate(Buffer.concat([frame(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' }).subarray(0, 2), Buffer.from([0, 9]), Buffer.alloc(8)])), /unsupported SaslHandshake version 9/);
+});
+
+test('sessions (KIP-368): connections.max.reauth.ms per mechanism, a credential lifetime bounds it even without it', () => {
+  const connection = { connectionId: 'c2', listenerName: 'SASL_PLAINTEXT', clientAddress: '127.0.0.1', clientPort: 5001 };
+  const expiring = (credentialLifetimeMs: number | undefined): PlainSaslServer => {
+    const server = new PlainSaslServer((u) => (u === 'alice' ? 'pw' : undefined));
+    Object.defineProperty(server, 'credentialLifetimeMs', { value: credentialLifetimeMs });
+    return server;
+  };
+  const lifetime = (maxReauthMs: number, credentialLifetimeMs: number | undefined): number | null | undefined => {
+    const a = new SaslServerAuthenticator(
+      { enabledMechanisms: ['PLAIN'], connectionsMaxReauthMs: new Map([['PLAIN', maxReauthMs]]), newSaslServer: () => expiring(credentialLifetimeMs), logger: rootLogger },
+      connection,
+      services,
+    );
+    step(a, frame(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' }));
+    const done = step(a, frame(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000alice\u0000pw') }));
+    assert.equal(done.outcome, 'authenticated');
+    const body = decode<{ sessionLifetimeMs: bigint }>(ApiKeys.SaslAuthenticate, 2, done.response);
+    assert.equal(body.sessionLifetimeMs, BigInt(done.sessionLifetimeMs ?? 0));
+    return done.sessionLifetimeMs;
+  };
+  assert.equal(lifetime(0, undefined), null);
+  assert.equal(lifetime(5000, undefined), 5000);
+  const bounded = lifetime(0, Date.now() + 2000)!;
+  assert.ok(bounded > 1000 && bounded <= 2000, String(bounded));
+  assert.equal(lifetime(500, Date.now() + 60_000), 500);
+  assert.equal(lifetime(5000, Date.now() - 1000), 0, 'an already expired credential: never negative');
+});
+
+test('re-authentication: the same mechanism and principal; another principal fails, another mechanism fails on the next frame', () => {
+  const connection = { connectionId: 'c3', listenerName: 'SASL_PLAINTEXT', clientAddress: '127.0.0.1', clientPort: 5002 };
+  const users = new Map([['alice', 'pw'], ['bob', 'pw2']]);
+  const reauth = (): SaslServerAuthenticator => new SaslServerAuthenticator(
+    { enabledMechanisms: ['PLAIN', 'SCRAM-SHA-256'], connectionsMaxReauthMs: new Map([['PLAIN', 1000]]), newSaslServer: () => new PlainSaslServer((u) => users.get(u)), logger: rootLogger },
+    connection,
+    services,
+    { previousMechanism: 'PLAIN', previousPrincipal: { principalType: 'User', name: 'alice', tokenAuthenticated: false } },
+  );
+  const same = reauth();
+  assert.equal(same.state, 'REAUTH_PROCESS_HANDSHAKE');
+  assert.equal(step(same, frame(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' })).outcome, 'continue');
+  const ok = step(same, frame(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000alice\u0000pw') }));
+  assert.deepEqual([ok.outcome, ok.sessionLifetimeMs], ['authenticated', 1000]);
+
+  const other = reauth();
+  step(other, frame(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' }));
+  const changed = step(other, frame(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000bob\u0000pw2') }));
+  assert.equal(changed.outcome, 'failed');
+  assert.deepEqual(decode<{ errorCode: number; errorMessage: string }>(ApiKeys.SaslAuthenticate, 2, changed.response).errorMessage, 'Cannot change principals during re-authentication from User.alice: User.bob');
+
+  const wrong = reauth();
+  step(wrong, frame(ApiKeys.SaslHandshake, 1, { mechanism: 'PLAIN' }));
+  const bad = step(wrong, frame(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000alice\u0000nope') }));
+  assert.equal(decode<{ errorMessage: string }>(ApiKeys.SaslAuthenticate, 2, bad.response).errorMessage, 'Authentication failed: Invalid username or password');
+
+  const switched = reauth();
+  const hs = step(switched, frame(ApiKeys.SaslHandshake, 1, { mechanism: 'SCRAM-SHA-256' }));
+  assert.deepEqual([hs.outcome, decode<{ errorCode: number }>(ApiKeys.SaslHandshake, 1, hs.response).errorCode], ['continue', Errors.NONE]);
+  assert.equal(switched.state, 'REAUTH_BAD_MECHANISM');
+  assert.deepEqual(step(switched, frame(ApiKeys.SaslAuthenticate, 2, { authBytes: Buffer.from('n,,n=alice,r=abc') })), { response: null, outcome: 'failed' });
 });
