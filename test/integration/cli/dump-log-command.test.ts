@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { startBroker, type TestBroker } from '../../helpers/broker.ts';
+import { KAFKA_TOOLS_AVAILABLE, kafkaBroker, kafkaTool, type ToolRun } from '../../helpers/admin-tools.ts';
+
+// `kafka-broker dump-log` over files our broker wrote (a topic with keys, headers, gzip batches, a committed and an
+// aborted transaction, so that the segment has control batches, the producer snapshot an entry and the
+// transaction index an aborted transaction), compared line for line with Kafka's own DumpLogSegments on the same
+// files when Kafka's tools are installed.
+
+let broker: TestBroker;
+let partitionDir: string;
+/** A file of the first segment, or of the one at `baseOffset` (the transactions start a new segment). */
+const seg = (suffix: string, baseOffset = 0): string => join(partitionDir, `${String(baseOffset).padStart(20, '0')}${suffix}`);
+
+before(async () => {
+  broker = await startBroker();
+  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'dump-log-test', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  // index.interval.bytes=1: an index and time index entry for every batch.
+  await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 1, configEntries: [{ name: 'index.interval.bytes', value: '1' }] }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'events', messages: [{ key: 'k1', value: 'hello', headers: { h1: 'a', h2: 'b' }, timestamp: '1000' }, { value: 'no key', timestamp: '2000' }] });
+  await producer.send({ topic: 'events', compression: CompressionTypes.GZIP, messages: [1, 2, 3].map((i) => ({ key: `g${i}`, value: `zipped ${i}`, timestamp: String(3000 + i) })) });
+  await producer.send({ topic: 'events', messages: [{ key: 'tombstone', value: null, timestamp: '4000' }] });
+  await producer.disconnect();
+  const txProducer = kafka.producer({ transactionalId: 'dump-log-tx', idempotent: true, maxInFlightRequests: 1 });
+  await txProducer.connect();
+  const aborted = await txProducer.transaction();
+  await aborted.send({ topic: 'events', messages: [{ key: 'a', value: 'aborted', timestamp: '5000' }] });
+  await aborted.abort();
+  const committed = await txProducer.transaction();
+  await committed.send({ topic: 'events', messages: [{ key: 'c', value: 'committed', timestamp: '6000' }] });
+  await committed.commit();
+  await txProducer.disconnect();
+  // A clean shutdown trims the indexes and writes the producer snapshot.
+  await broker.stop();
+  partitionDir = join(broker.dataDir, 'logs', 'events-0');
+});
+after(async () => {
+  await broker.cleanup();
+});
+
+async function sameAsKafka(args: string[]): Promise<ToolRun> {
+  const ours = await kafkaBroker(['dump-log', ...args]);
+  if (KAFKA_TOOLS_AVAILABLE) {
+    const theirs = await kafkaTool('org.apache.kafka.tools.DumpLogSegments', args);
+    assert.equal(ours.stdout, theirs.stdout, `kafka-dump-log ${args.join(' ')}`);
+    assert.equal(ours.stderr, theirs.stderr, `kafka-dump-log ${args.join(' ')} (stderr)`);
+    assert.equal(ours.code, theirs.code);
+  }
+  return ours;
+}
+
+test('segments: one line per batch, records and their contents with --print-data-log, as Kafka', async () => {
+  const logs = (await readdir(partitionDir)).filter((f) => f.endsWith('.log')).sort().map((f) => join(partitionDir, f));
+  assert.equal(logs.length, 2, 'the transactions roll a second segment');
+  const files = logs.join(',');
+  const shallow = await sameAsKafka(['--files', files]);
+  assert.equal(shallow.code, 0, shallow.stderr);
+  const lines = shallow.stdout.trimEnd().split('\n');
+  assert.deepEqual(lines.slice(0, 2), [`Dumping ${logs[0]}`, 'Log starting offset: 0']);
+  // 4 plain batches (one gzip), then the aborted batch's marker, the committed batch and its marker.
+  assert.equal(lines.filter((l) => l.startsWith('baseOffset: ')).length, 7);
+  assert.match(lines[3]!, /^baseOffset: 2 lastOffset: 4 count: 3 .* position: 99 CreateTime: 3003 size: \d+ magic: 2 compresscodec: gzip crc: \d+ isvalid: true$/);
+  assert.match(shallow.stdout, /baseOffset: 7 lastOffset: 7 count: 1 .* isTransactional: true isControl: true /);
+  const deep = await sameAsKafka(['--files', files, '--print-data-log']);
+  assert.match(deep.stdout, /\| offset: 0 CreateTime: 1000 keySize: 2 valueSize: 5 sequence: 0 headerKeys: \[h1,h2\] key: k1 payload: hello\n/);
+  assert.match(deep.stdout, /\| offset: 1 CreateTime: 2000 keySize: -1 valueSize: 6 sequence: 1 headerKeys: \[\] payload: no key\n/);
+  assert.match(deep.stdout, /keySize: 9 valueSize: -1 .* key: tombstone\n/);
+  assert.match(deep.stdout, /\| offset: 7 .* endTxnMarker: ABORT coordinatorEpoch: \d+\n/);
+  assert.match(deep.stdout, /\| offset: 9 .* endTxnMarker: COMMIT coordinatorEpoch: \d+\n/);
+  // The second segment starts at 7: its first record does not follow offset -1.
+  assert.match(deep.stderr, /^Non-consecutive offsets in .*00000000000000000007\.log\n {2}-1 is followed by 7\n$/);
+  await sameAsKafka(['--files', files, '--deep-iteration']);
+  await sameAsKafka(['--files', files, '--print-data-log', '--skip-record-metadata']);
+  const limited = await sameAsKafka(['--files', seg('.log'), '--deep-iteration', '--max-bytes', '250']);
+  assert.equal(limited.stdout.split('\n').filter((l) => l.startsWith('baseOffset: ')).length, 2);
+});
+
+test('the offset and time indexes, with --verify-index-only and --index-sanity-check, as Kafka', async () => {
+  // index.interval.bytes=1: every batch but the first of a segment is indexed.
+  const index = await sameAsKafka(['--files', seg('.index')]);
+  assert.match(index.stdout, /^Dumping .*\.index\noffset: 4 position: 99\noffset: 5 position: \d+\n/);
+  const timeIndex = await sameAsKafka(['--files', seg('.timeindex')]);
+  assert.match(timeIndex.stdout, /^Dumping .*\.timeindex\ntimestamp: 3003 offset: 4\ntimestamp: 4000 offset: 5\n/);
+  const both = `${seg('.index')},${seg('.timeindex')},${seg('.index', 7)},${seg('.timeindex', 7)}`;
+  const verified = await sameAsKafka(['--files', both, '--verify-index-only']);
+  assert.deepEqual([verified.stdout, verified.stderr], [both.split(',').map((f) => `Dumping ${f}\n`).join(''), '']);
+  const sane = await sameAsKafka(['--files', both, '--index-sanity-check']);
+  assert.equal(sane.stdout.split('\n').filter((l) => l.endsWith(' passed sanity check.')).length, 4);
+});
+
+test('the producer snapshot and the transaction index, as Kafka', async () => {
+  const snapshots = (await readdir(partitionDir)).filter((f) => f.endsWith('.snapshot')).sort();
+  assert.ok(snapshots.length > 0, 'a clean shutdown leaves a producer snapshot');
+  const snapshot = await sameAsKafka(['--files', snapshots.map((f) => join(partitionDir, f)).join(',')]);
+  assert.match(snapshot.stdout, /producerId: \d+ producerEpoch: \d+ coordinatorEpoch: \d+ currentTxnFirstOffset: OptionalLong.empty lastTimestamp: \d+ firstSequence: 1 lastSequence: 1 lastOffset: 8 offsetDelta: 0 timestamp: \d+\n$/);
+  const txn = await sameAsKafka(['--files', seg('.txnindex', 7)]);
+  assert.match(txn.stdout, /\nversion: 0 producerId: \d+ firstOffset: 6 lastOffset: 7 lastStableOffset: 8\n$/);
+});
+
+test('damaged copies: trailing bytes and a wrong index entry are reported as Kafka reports them', async () => {
+  const dir = join(broker.dataDir, 'damaged');
+  await mkdir(dir, { recursive: true });
+  const copy = (suffix: string): string => join(dir, `00000000000000000000${suffix}`);
+  await writeFile(copy('.log'), Buffer.concat([await readFile(seg('.log')), Buffer.from('torn write')]));
+  // The last index entry claims offset 7 where the batch at its position ends at offset 6.
+  const index = await readFile(seg('.index'));
+  index.writeInt32BE(7, index.length - 8);
+  await writeFile(copy('.index'), index);
+  await copyFile(seg('.timeindex'), copy('.timeindex'));
+  const log = await sameAsKafka(['--files', copy('.log')]);
+  assert.match(log.stdout, /Found 10 invalid bytes at the end of 00000000000000000000\.log\n$/);
+  const verify = await sameAsKafka(['--files', `${copy('.index')},${copy('.timeindex')}`, '--verify-index-only']);
+  assert.match(verify.stderr, /^Mismatches in :.*\.index\n {2}Index offset: 7, log offset: 6\n/);
+});
+
+test('bad arguments and unsupported decoders exit with 1 and a message, no stack trace', async () => {
+  const none = await kafkaBroker(['dump-log']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^This tool helps to parse a log file/);
+  const noFiles = await kafkaBroker(['dump-log', '--print-data-log']);
+  assert.equal(noFiles.code, 1);
+  assert.match(noFiles.stderr, /^Missing required argument "\[files\]"/);
+  const decoder = await kafkaBroker(['dump-log', '--files', seg('.log'), '--offsets-decoder']);
+  assert.deepEqual([decoder.code, decoder.stdout], [1, '']);
+  assert.match(decoder.stderr, /--offsets-decoder is not supported/);
+  const missing = await kafkaBroker(['dump-log', '--files', join(partitionDir, '00000000000000000042.log')]);
+  assert.equal(missing.code, 1);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+  const unknown = await sameAsKafka(['--files', join(partitionDir, 'leader-epoch-checkpoint')]);
+  assert.match(unknown.stderr, /^Ignoring unknown file /);
+});
