@@ -3,10 +3,11 @@
 // records with --deep-iteration / --print-data-log), `.index` and `.timeindex` (entries, checked against the
 // segment: --verify-index-only, --index-sanity-check), `.txnindex` (aborted transactions) and `.snapshot` (producer
 // state). Everything is read through the broker's own storage classes and record codecs.
-// Not supported yet, and refused with exit code 1 rather than printed differently: the JSON decoders
-// (--offsets-decoder, --transaction-log-decoder, --cluster-metadata-decoder, --remote-log-metadata-decoder,
-// --share-group-state-decoder), KRaft control records in deep iteration, decoder classes other than
-// StringDecoder, and v0/v1 message sets; these need Kafka's JsonConverter output from our codegen.
+// Records print as UTF-8 text, or as the JSON of an internal topic's records with --offsets-decoder,
+// --transaction-log-decoder or --cluster-metadata-decoder (see record-parsers.ts).
+// Refused with exit code 1 rather than printed differently: --remote-log-metadata-decoder and
+// --share-group-state-decoder (this broker has neither tiered storage nor share groups), decoder classes other
+// than StringDecoder (no Java classes to load), and v0/v1 message sets (this broker writes only v2 batches).
 
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -19,6 +20,7 @@ import { TransactionIndex } from '../storage/transaction-index.ts';
 import { CorruptSnapshotError } from '../storage/errors.ts';
 import { givenOptions, parseIntOption, PROCESS_OUTPUT, runTool, UsageError, type ToolOutput } from './admin-tool.ts';
 import { javaHashMapOrder, javaStringHash } from './java-hash-map-order.ts';
+import { clusterMetadataParser, offsetsParser, stringParser, transactionLogParser, type MessageParser } from './record-parsers.ts';
 import { batchRecords, dumpLog, forEachBatch, NO_MAX_BYTES, parseBaseOffset, type NonConsecutiveOffsets } from './log-records-dump.ts';
 
 const DESCRIPTION = 'This tool helps to parse a log file and dump its contents to the console, useful for debugging a seemingly corrupt log segment.';
@@ -26,7 +28,13 @@ const DESCRIPTION = 'This tool helps to parse a log file and dump its contents t
 const DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
 /** The only decoder class there is here: Kafka's default, keys and values as UTF-8. */
 const STRING_DECODER = 'org.apache.kafka.tools.api.StringDecoder';
-const JSON_DECODERS = ['offsets-decoder', 'transaction-log-decoder', 'cluster-metadata-decoder', 'remote-log-metadata-decoder', 'share-group-state-decoder'];
+/** The internal-topic decoders, in the order Kafka's tool picks the first one given. */
+const DECODERS: readonly [string, MessageParser][] = [
+  ['offsets-decoder', offsetsParser],
+  ['transaction-log-decoder', transactionLogParser],
+  ['cluster-metadata-decoder', clusterMetadataParser],
+];
+const UNSUPPORTED_DECODERS = ['remote-log-metadata-decoder', 'share-group-state-decoder'];
 
 interface DumpLogOptions {
   files?: string;
@@ -209,26 +217,28 @@ export function dumpLogCommand(io: ToolOutput = PROCESS_OUTPUT): Command {
     .option('--deep-iteration', 'If set, uses deep instead of shallow iteration. Automatically set if print-data-log is enabled.')
     .option('--value-decoder-class [class]', 'If set, used to deserialize the messages. This class should implement org.apache.kafka.tools.api.Decoder trait. Only org.apache.kafka.tools.api.StringDecoder (the default) is supported here.')
     .option('--key-decoder-class [class]', 'If set, used to deserialize the keys. This class should implement org.apache.kafka.tools.api.Decoder trait. Only org.apache.kafka.tools.api.StringDecoder (the default) is supported here.')
-    .option('--offsets-decoder', 'If set, log data will be parsed as offset data from the __consumer_offsets topic. (Not supported yet.)')
-    .option('--transaction-log-decoder', 'If set, log data will be parsed as transaction metadata from the __transaction_state topic. (Not supported yet.)')
-    .option('--cluster-metadata-decoder', 'If set, log data will be parsed as cluster metadata records. (Not supported yet.)')
-    .option('--remote-log-metadata-decoder', 'If set, log data will be parsed as TopicBasedRemoteLogMetadataManager (RLMM) metadata records. (Not supported.)')
-    .option('--share-group-state-decoder', 'If set, log data will be parsed as share group state data from the __share_group_state topic. (Not supported yet.)')
+    .option('--offsets-decoder', 'If set, log data will be parsed as offset data from the __consumer_offsets topic.')
+    .option('--transaction-log-decoder', 'If set, log data will be parsed as transaction metadata from the __transaction_state topic.')
+    .option('--cluster-metadata-decoder', 'If set, log data will be parsed as cluster metadata records.')
+    .option('--remote-log-metadata-decoder', 'If set, log data will be parsed as TopicBasedRemoteLogMetadataManager (RLMM) metadata records. (Not supported: this broker has no tiered storage.)')
+    .option('--share-group-state-decoder', 'If set, log data will be parsed as share group state data from the __share_group_state topic. (Not supported: this broker has no share groups.)')
     .option('--skip-record-metadata', 'Skip metadata when printing records. This flag also skips control records.');
   command.action(async (opts: DumpLogOptions) => {
     await runTool(command, io, (message) => ({ stream: 'err', text: `Error: ${message}\n` }), async () => {
       const given = givenOptions(command);
       if (given.size === 0) throw new UsageError(DESCRIPTION);
       if (!given.has('files')) throw new UsageError('Missing required argument "[files]"');
-      const decoder = JSON_DECODERS.find((d) => given.has(d));
-      if (decoder !== undefined) throw new Error(`--${decoder} is not supported by this broker's dump-log yet`);
+      const unsupported = UNSUPPORTED_DECODERS.find((d) => given.has(d));
+      if (unsupported !== undefined) throw new Error(`--${unsupported} is not supported by this broker's dump-log`);
+      const decoder = DECODERS.find(([d]) => given.has(d));
       for (const [flag, value] of [['value-decoder-class', opts.valueDecoderClass], ['key-decoder-class', opts.keyDecoderClass]] as const) {
         if (typeof value === 'string' && value !== STRING_DECODER) throw new Error(`--${flag} ${value}: only ${STRING_DECODER} is supported`);
       }
       const maxMessageSize = parseIntOption('max-message-size', opts.maxMessageSize);
       const maxBytes = parseIntOption('max-bytes', opts.maxBytes);
-      const printContents = ['print-data-log', 'value-decoder-class', 'key-decoder-class'].some((o) => given.has(o));
-      const logOptions = { printContents, deepIteration: printContents || given.has('deep-iteration'), skipRecordMetadata: given.has('skip-record-metadata'), maxBytes };
+      const printContents = decoder !== undefined || ['print-data-log', 'value-decoder-class', 'key-decoder-class'].some((o) => given.has(o));
+      const parser = decoder === undefined ? stringParser : decoder[1];
+      const logOptions = { printContents, deepIteration: printContents || given.has('deep-iteration'), skipRecordMetadata: given.has('skip-record-metadata'), maxBytes, parser };
       const sanityOnly = given.has('index-sanity-check');
       const verifyOnly = given.has('verify-index-only');
       const errors: IndexErrors = { offsetMismatches: new Map(), timestampMismatches: new Map(), outOfOrderTimestamps: new Map(), shallowOffsetNotFound: new Map() };

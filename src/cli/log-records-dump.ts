@@ -7,7 +7,15 @@ import { decodeControlRecordKey, decodeControlRecordValue, ControlRecordType } f
 import type { DefaultRecord } from '../protocol/records/default-record.ts';
 import { BatchLayout, CompressionType, MAGIC_VALUE_V2, RecordBatch } from '../protocol/records/record-batch.ts';
 import { decompressRecordsSync, RecordIterator } from '../protocol/records/record-iterator.ts';
+import { jsonText } from '../protocol/json-node.ts';
+import { kRaftVersionRecordToJson } from '../protocol/generated/messages/k-raft-version-record.ts';
+import { leaderChangeMessageToJson } from '../protocol/generated/messages/leader-change-message.ts';
+import { snapshotFooterRecordToJson } from '../protocol/generated/messages/snapshot-footer-record.ts';
+import { snapshotHeaderRecordToJson } from '../protocol/generated/messages/snapshot-header-record.ts';
+import { votersRecordToJson } from '../protocol/generated/messages/voters-record.ts';
+import { decodeKRaftVersion, decodeLeaderChange, decodeSnapshotFooter, decodeSnapshotHeader, decodeVoters } from '../raft/control-records.ts';
 import { FileRecords } from '../storage/file-records.ts';
+import type { MessageParser } from './record-parsers.ts';
 
 /** Kafka's Integer.MAX_VALUE, the default of --max-bytes (no limit: trailing invalid bytes are reported). */
 export const NO_MAX_BYTES = 2 ** 31 - 1;
@@ -27,6 +35,8 @@ export interface LogDumpOptions {
   readonly skipRecordMetadata: boolean;
   /** --max-bytes: only the batches wholly within the first maxBytes bytes are read. */
   readonly maxBytes: number;
+  /** How keys and values print (StringDecoder, or an internal topic's decoder). */
+  readonly parser: MessageParser;
 }
 
 /** Where the gaps in the record offsets of each file go: absolute path → previous offset → next offset. */
@@ -68,18 +78,40 @@ function batchLine(batch: RecordBatch, position: number): string {
 }
 
 /**
- * DumpLogSegments.printControlRecord: transaction markers print their type and coordinator epoch. KRaft's control
- * records (LeaderChange, snapshot header and footer, KRaftVersion, KRaftVoters) print as Kafka's JsonConverter
- * output, which this broker's codecs do not generate yet: refused rather than printed differently.
- * @throws Error for those, RecordsError for a malformed key or marker.
+ * DumpLogSegments.printControlRecord: transaction markers print their type and coordinator epoch, KRaft's control
+ * records their JSON (each written at the version its own `version` field holds, as Kafka does).
+ * @throws RecordsError or DecodeError for a malformed control record.
  */
 function controlRecordText(record: DefaultRecord): string {
   const { type } = decodeControlRecordKey(record.key);
-  if (type === ControlRecordType.ABORT || type === ControlRecordType.COMMIT) {
-    return ` endTxnMarker: ${CONTROL_TYPE_NAMES.get(type)} coordinatorEpoch: ${decodeControlRecordValue(record.value).coordinatorEpoch}`;
+  const value = record.value ?? Buffer.alloc(0);
+  switch (type) {
+    case ControlRecordType.ABORT:
+    case ControlRecordType.COMMIT:
+      return ` endTxnMarker: ${CONTROL_TYPE_NAMES.get(type)} coordinatorEpoch: ${decodeControlRecordValue(record.value).coordinatorEpoch}`;
+    case ControlRecordType.LEADER_CHANGE: {
+      const message = decodeLeaderChange(value);
+      return ` LeaderChange: ${jsonText(leaderChangeMessageToJson(message, message.version))}`;
+    }
+    case ControlRecordType.SNAPSHOT_HEADER: {
+      const header = decodeSnapshotHeader(value);
+      return ` SnapshotHeader ${jsonText(snapshotHeaderRecordToJson(header, header.version))}`;
+    }
+    case ControlRecordType.SNAPSHOT_FOOTER: {
+      const footer = decodeSnapshotFooter(value);
+      return ` SnapshotFooter ${jsonText(snapshotFooterRecordToJson(footer, footer.version))}`;
+    }
+    case ControlRecordType.KRAFT_VERSION: {
+      const version = value.readInt16BE(0);
+      return ` KRaftVersion ${jsonText(kRaftVersionRecordToJson({ version, kRaftVersion: decodeKRaftVersion(value) }, version))}`;
+    }
+    case ControlRecordType.KRAFT_VOTERS: {
+      const voters = decodeVoters(value);
+      return ` KRaftVoters ${jsonText(votersRecordToJson(voters, voters.version))}`;
+    }
+    default:
+      return ` controlType: UNKNOWN(${record.key!.readInt16BE(2)})`;
   }
-  if (type === ControlRecordType.UNKNOWN) return ` controlType: UNKNOWN(${record.key!.readInt16BE(2)})`;
-  throw new Error(`Record at offset ${record.offset} is a ${CONTROL_TYPE_NAMES.get(type)} control record: printing KRaft control records (their JSON form) is not supported by dump-log yet`);
 }
 
 /** DumpLogSegments.printRecordMetadata. */
@@ -91,14 +123,15 @@ function recordMetadata(batch: RecordBatch, record: DefaultRecord): string {
   return batch.isControl ? text + controlRecordText(record) : text;
 }
 
-/** DumpLogSegments.printRecordContents with Kafka's StringDecoder for keys and values (UTF-8). */
-function recordContents(record: DefaultRecord, prefix: string): string {
+/** DumpLogSegments.printRecordContents: ` key: ...` and ` payload: ...`, each when the parser gives one. */
+function recordContents(parser: MessageParser, record: DefaultRecord, prefix: string): string {
+  const { key, value } = parser(record);
   let text = '';
-  if (record.key !== null) {
-    text += `${prefix}key: ${record.key.toString('utf8')}`;
+  if (key !== undefined) {
+    text += `${prefix}key: ${key}`;
     prefix = ' ';
   }
-  if (record.value !== null) text += `${prefix}payload: ${record.value.toString('utf8')}`;
+  if (value !== undefined) text += `${prefix}payload: ${value}`;
   return text;
 }
 
@@ -137,7 +170,7 @@ export async function dumpLog(file: string, options: LogDumpOptions, gaps: NonCo
           }
           lastOffset = record.offset;
           if (!options.skipRecordMetadata) text += recordMetadata(batch, record);
-          if (options.printContents && !batch.isControl) text += recordContents(record, options.skipRecordMetadata ? '| ' : ' ');
+          if (options.printContents && !batch.isControl) text += recordContents(options.parser, record, options.skipRecordMetadata ? '| ' : ' ');
           text += '\n';
         }
       }

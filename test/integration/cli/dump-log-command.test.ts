@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { startBroker, type TestBroker } from '../../helpers/broker.ts';
+import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
 import { KAFKA_TOOLS_AVAILABLE, kafkaBroker, kafkaTool, type ToolRun } from '../../helpers/admin-tools.ts';
 
 // `kafka-broker dump-log` over files our broker wrote (a topic with keys, headers, gzip batches, a committed and an
@@ -39,6 +39,14 @@ before(async () => {
   await committed.send({ topic: 'events', messages: [{ key: 'c', value: 'committed', timestamp: '6000' }] });
   await committed.commit();
   await txProducer.disconnect();
+  // A group that commits offsets: GroupMetadata and OffsetCommit records in __consumer_offsets.
+  const consumer = kafka.consumer({ groupId: 'dump-log-group' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'events', fromBeginning: true });
+  let seen = 0;
+  await consumer.run({ eachMessage: async () => void seen++ });
+  await waitFor('the group consumed the committed records', () => seen >= 6);
+  await consumer.disconnect();
   // A clean shutdown trims the indexes and writes the producer snapshot.
   await broker.stop();
   partitionDir = join(broker.dataDir, 'logs', 'events-0');
@@ -122,6 +130,31 @@ test('damaged copies: trailing bytes and a wrong index entry are reported as Kaf
   assert.match(verify.stderr, /^Mismatches in :.*\.index\n {2}Index offset: 7, log offset: 6\n/);
 });
 
+/** The non-empty segments of an internal topic's partitions. */
+async function internalSegments(topic: string): Promise<string[]> {
+  const logs = join(broker.dataDir, 'logs');
+  const files: string[] = [];
+  for (const dir of (await readdir(logs)).filter((d) => d.startsWith(`${topic}-`)).sort()) {
+    for (const f of (await readdir(join(logs, dir))).filter((n) => n.endsWith('.log')).sort()) {
+      if ((await readFile(join(logs, dir, f))).length > 0) files.push(join(logs, dir, f));
+    }
+  }
+  return files;
+}
+
+test('__consumer_offsets, __transaction_state and __cluster_metadata records with their decoders, as Kafka', async () => {
+  const offsets = await sameAsKafka(['--files', (await internalSegments('__consumer_offsets')).join(','), '--offsets-decoder']);
+  assert.match(offsets.stdout, / key: \{"type":"2","data":\{"group":"dump-log-group"\}\} payload: \{"version":"\d","data":\{"protocolType":"consumer",.*"subscription":\{/);
+  assert.match(offsets.stdout, / key: \{"type":"1","data":\{"group":"dump-log-group","topic":"events","partition":0\}\} payload: \{"version":"\d","data":\{"offset":\d+,/);
+  const txns = await sameAsKafka(['--files', (await internalSegments('__transaction_state')).join(','), '--transaction-log-decoder']);
+  assert.match(txns.stdout, / key: \{"type":"0","data":\{"transactionalId":"dump-log-tx"\}\} payload: \{"version":"\d","data":\{.*"transactionStatus":"CompleteCommit"/);
+  const metadataLogs = await internalSegments('__cluster_metadata');
+  const metadata = await sameAsKafka(['--files', metadataLogs.join(','), '--cluster-metadata-decoder']);
+  assert.match(metadata.stdout, / payload: \{"type":"TOPIC_RECORD","version":0,"data":\{"name":"events","topicId":"[\w-]{22}"\}\}\n/);
+  assert.match(metadata.stdout, / KRaftVersion \{"version":0,"kRaftVersion":\d\}| LeaderChange: \{"version":0,"leaderId":1,/);
+  await sameAsKafka(['--files', metadataLogs.join(','), '--deep-iteration']);
+});
+
 test('bad arguments and unsupported decoders exit with 1 and a message, no stack trace', async () => {
   const none = await kafkaBroker(['dump-log']);
   assert.equal(none.code, 1);
@@ -129,9 +162,9 @@ test('bad arguments and unsupported decoders exit with 1 and a message, no stack
   const noFiles = await kafkaBroker(['dump-log', '--print-data-log']);
   assert.equal(noFiles.code, 1);
   assert.match(noFiles.stderr, /^Missing required argument "\[files\]"/);
-  const decoder = await kafkaBroker(['dump-log', '--files', seg('.log'), '--offsets-decoder']);
+  const decoder = await kafkaBroker(['dump-log', '--files', seg('.log'), '--share-group-state-decoder']);
   assert.deepEqual([decoder.code, decoder.stdout], [1, '']);
-  assert.match(decoder.stderr, /--offsets-decoder is not supported/);
+  assert.match(decoder.stderr, /--share-group-state-decoder is not supported/);
   const missing = await kafkaBroker(['dump-log', '--files', join(partitionDir, '00000000000000000042.log')]);
   assert.equal(missing.code, 1);
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
