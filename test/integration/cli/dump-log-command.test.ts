@@ -17,7 +17,8 @@ let partitionDir: string;
 const seg = (suffix: string, baseOffset = 0): string => join(partitionDir, `${String(baseOffset).padStart(20, '0')}${suffix}`);
 
 before(async () => {
-  broker = await startBroker();
+  // A metadata snapshot soon after the first records, so that a .checkpoint file is there to dump.
+  broker = await startBroker({ overrides: { 'metadata.log.max.snapshot.interval.ms': '200' } });
   const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'dump-log-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -47,6 +48,8 @@ before(async () => {
   await consumer.run({ eachMessage: async () => void seen++ });
   await waitFor('the group consumed the committed records', () => seen >= 6);
   await consumer.disconnect();
+  const metadataDir = join(broker.dataDir, 'logs', '__cluster_metadata-0');
+  await waitFor('a metadata snapshot', async () => (await readdir(metadataDir)).some((f) => /^\d{20}-\d{10}\.checkpoint$/.test(f)));
   // A clean shutdown trims the indexes and writes the producer snapshot.
   await broker.stop();
   partitionDir = join(broker.dataDir, 'logs', 'events-0');
@@ -153,6 +156,12 @@ test('__consumer_offsets, __transaction_state and __cluster_metadata records wit
   assert.match(metadata.stdout, / payload: \{"type":"TOPIC_RECORD","version":0,"data":\{"name":"events","topicId":"[\w-]{22}"\}\}\n/);
   assert.match(metadata.stdout, / KRaftVersion \{"version":0,"kRaftVersion":\d\}| LeaderChange: \{"version":0,"leaderId":1,/);
   await sameAsKafka(['--files', metadataLogs.join(','), '--deep-iteration']);
+  const metadataDir = join(broker.dataDir, 'logs', '__cluster_metadata-0');
+  const snapshots = (await readdir(metadataDir)).filter((f) => f.endsWith('.checkpoint')).sort().map((f) => join(metadataDir, f));
+  const snapshot = await sameAsKafka(['--files', snapshots.join(','), '--cluster-metadata-decoder']);
+  assert.match(snapshot.stdout, /Snapshot end offset: \d+, epoch: \d+\n/);
+  assert.match(snapshot.stdout, / SnapshotHeader \{"version":0,"lastContainedLogTimestamp":\d+\}\n/);
+  assert.match(snapshot.stdout, / SnapshotFooter \{"version":0\}\n/);
 });
 
 test('bad arguments and unsupported decoders exit with 1 and a message, no stack trace', async () => {
