@@ -89,32 +89,25 @@ test('segments: one line per batch, records and their contents with --print-data
   assert.match(deep.stdout, /\| offset: 9 .* endTxnMarker: COMMIT coordinatorEpoch: \d+\n/);
   // The second segment starts at 7: its first record does not follow offset -1.
   assert.match(deep.stderr, /^Non-consecutive offsets in .*00000000000000000007\.log\n {2}-1 is followed by 7\n$/);
-  await sameAsKafka(['--files', files, '--deep-iteration']);
   await sameAsKafka(['--files', files, '--print-data-log', '--skip-record-metadata']);
   const limited = await sameAsKafka(['--files', seg('.log'), '--deep-iteration', '--max-bytes', '250']);
   assert.equal(limited.stdout.split('\n').filter((l) => l.startsWith('baseOffset: ')).length, 2);
 });
 
-test('the offset and time indexes, with --verify-index-only and --index-sanity-check, as Kafka', async () => {
-  // index.interval.bytes=1: every batch but the first of a segment is indexed.
-  const index = await sameAsKafka(['--files', seg('.index')]);
-  assert.match(index.stdout, /^Dumping .*\.index\noffset: 4 position: 99\noffset: 5 position: \d+\n/);
-  const timeIndex = await sameAsKafka(['--files', seg('.timeindex')]);
-  assert.match(timeIndex.stdout, /^Dumping .*\.timeindex\ntimestamp: 3003 offset: 4\ntimestamp: 4000 offset: 5\n/);
-  const both = `${seg('.index')},${seg('.timeindex')},${seg('.index', 7)},${seg('.timeindex', 7)}`;
-  const verified = await sameAsKafka(['--files', both, '--verify-index-only']);
-  assert.deepEqual([verified.stdout, verified.stderr], [both.split(',').map((f) => `Dumping ${f}\n`).join(''), '']);
-  const sane = await sameAsKafka(['--files', both, '--index-sanity-check']);
-  assert.equal(sane.stdout.split('\n').filter((l) => l.endsWith(' passed sanity check.')).length, 4);
-});
-
-test('the producer snapshot and the transaction index, as Kafka', async () => {
-  const snapshots = (await readdir(partitionDir)).filter((f) => f.endsWith('.snapshot')).sort();
+test('indexes, producer snapshots and the transaction index, with --verify-index-only and --index-sanity-check, as Kafka', async () => {
+  const snapshots = (await readdir(partitionDir)).filter((f) => f.endsWith('.snapshot')).sort().map((f) => join(partitionDir, f));
   assert.ok(snapshots.length > 0, 'a clean shutdown leaves a producer snapshot');
-  const snapshot = await sameAsKafka(['--files', snapshots.map((f) => join(partitionDir, f)).join(',')]);
-  assert.match(snapshot.stdout, /producerId: \d+ producerEpoch: \d+ coordinatorEpoch: \d+ currentTxnFirstOffset: OptionalLong.empty lastTimestamp: \d+ firstSequence: 1 lastSequence: 1 lastOffset: 8 offsetDelta: 0 timestamp: \d+\n$/);
-  const txn = await sameAsKafka(['--files', seg('.txnindex', 7)]);
-  assert.match(txn.stdout, /\nversion: 0 producerId: \d+ firstOffset: 6 lastOffset: 7 lastStableOffset: 8\n$/);
+  const all = await sameAsKafka(['--files', [seg('.index'), seg('.timeindex'), ...snapshots, seg('.txnindex', 7)].join(',')]);
+  // index.interval.bytes=1: every batch but the first of a segment is indexed.
+  assert.match(all.stdout, /^Dumping .*\.index\noffset: 4 position: 99\noffset: 5 position: \d+\n/);
+  assert.match(all.stdout, /\.timeindex\ntimestamp: 3003 offset: 4\ntimestamp: 4000 offset: 5\n/);
+  assert.match(all.stdout, /producerId: \d+ producerEpoch: \d+ coordinatorEpoch: \d+ currentTxnFirstOffset: OptionalLong.empty lastTimestamp: \d+ firstSequence: 1 lastSequence: 1 lastOffset: 8 offsetDelta: 0 timestamp: \d+\n/);
+  assert.match(all.stdout, /\.txnindex\nversion: 0 producerId: \d+ firstOffset: 6 lastOffset: 7 lastStableOffset: 8\n$/);
+  const indexes = `${seg('.index')},${seg('.timeindex')},${seg('.index', 7)},${seg('.timeindex', 7)}`;
+  const verified = await sameAsKafka(['--files', indexes, '--verify-index-only']);
+  assert.deepEqual([verified.stdout, verified.stderr], [indexes.split(',').map((f) => `Dumping ${f}\n`).join(''), '']);
+  const sane = await sameAsKafka(['--files', indexes, '--index-sanity-check']);
+  assert.equal(sane.stdout.split('\n').filter((l) => l.endsWith(' passed sanity check.')).length, 4);
 });
 
 test('damaged copies: trailing bytes and a wrong index entry are reported as Kafka reports them', async () => {
@@ -127,10 +120,9 @@ test('damaged copies: trailing bytes and a wrong index entry are reported as Kaf
   index.writeInt32BE(7, index.length - 8);
   await writeFile(copy('.index'), index);
   await copyFile(seg('.timeindex'), copy('.timeindex'));
-  const log = await sameAsKafka(['--files', copy('.log')]);
-  assert.match(log.stdout, /Found 10 invalid bytes at the end of 00000000000000000000\.log\n$/);
-  const verify = await sameAsKafka(['--files', `${copy('.index')},${copy('.timeindex')}`, '--verify-index-only']);
-  assert.match(verify.stderr, /^Mismatches in :.*\.index\n {2}Index offset: 7, log offset: 6\n/);
+  const damaged = await sameAsKafka(['--files', `${copy('.log')},${copy('.index')},${copy('.timeindex')}`, '--verify-index-only']);
+  assert.match(damaged.stdout, /Found 10 invalid bytes at the end of 00000000000000000000\.log\nDumping /);
+  assert.match(damaged.stderr, /^Mismatches in :.*\.index\n {2}Index offset: 7, log offset: 6\n/);
 });
 
 /** The non-empty segments of an internal topic's partitions. */
@@ -151,17 +143,16 @@ test('__consumer_offsets, __transaction_state and __cluster_metadata records wit
   assert.match(offsets.stdout, / key: \{"type":"1","data":\{"group":"dump-log-group","topic":"events","partition":0\}\} payload: \{"version":"\d","data":\{"offset":\d+,/);
   const txns = await sameAsKafka(['--files', (await internalSegments('__transaction_state')).join(','), '--transaction-log-decoder']);
   assert.match(txns.stdout, / key: \{"type":"0","data":\{"transactionalId":"dump-log-tx"\}\} payload: \{"version":"\d","data":\{.*"transactionStatus":"CompleteCommit"/);
-  const metadataLogs = await internalSegments('__cluster_metadata');
-  const metadata = await sameAsKafka(['--files', metadataLogs.join(','), '--cluster-metadata-decoder']);
-  assert.match(metadata.stdout, / payload: \{"type":"TOPIC_RECORD","version":0,"data":\{"name":"events","topicId":"[\w-]{22}"\}\}\n/);
-  assert.match(metadata.stdout, / KRaftVersion \{"version":0,"kRaftVersion":\d\}| LeaderChange: \{"version":0,"leaderId":1,/);
-  await sameAsKafka(['--files', metadataLogs.join(','), '--deep-iteration']);
+  // The metadata log and its snapshots: control records (LeaderChange, KRaftVersion, KRaftVoters, snapshot header
+  // and footer) print as JSON with or without the decoder.
   const metadataDir = join(broker.dataDir, 'logs', '__cluster_metadata-0');
   const snapshots = (await readdir(metadataDir)).filter((f) => f.endsWith('.checkpoint')).sort().map((f) => join(metadataDir, f));
-  const snapshot = await sameAsKafka(['--files', snapshots.join(','), '--cluster-metadata-decoder']);
-  assert.match(snapshot.stdout, /Snapshot end offset: \d+, epoch: \d+\n/);
-  assert.match(snapshot.stdout, / SnapshotHeader \{"version":0,"lastContainedLogTimestamp":\d+\}\n/);
-  assert.match(snapshot.stdout, / SnapshotFooter \{"version":0\}\n/);
+  const metadata = await sameAsKafka(['--files', [...(await internalSegments('__cluster_metadata')), ...snapshots].join(','), '--cluster-metadata-decoder']);
+  assert.match(metadata.stdout, / payload: \{"type":"TOPIC_RECORD","version":0,"data":\{"name":"events","topicId":"[\w-]{22}"\}\}\n/);
+  assert.match(metadata.stdout, / KRaftVersion \{"version":0,"kRaftVersion":\d\}| LeaderChange: \{"version":0,"leaderId":1,/);
+  assert.match(metadata.stdout, /Snapshot end offset: \d+, epoch: \d+\n/);
+  assert.match(metadata.stdout, / SnapshotHeader \{"version":0,"lastContainedLogTimestamp":\d+\}\n/);
+  assert.match(metadata.stdout, / SnapshotFooter \{"version":0\}\n/);
 });
 
 test('bad arguments and unsupported decoders exit with 1 and a message, no stack trace', async () => {
