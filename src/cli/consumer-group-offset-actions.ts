@@ -9,6 +9,7 @@ import type { MetadataResponse } from '../protocol/generated/messages/metadata-r
 import type { OffsetDeleteResponse } from '../protocol/generated/messages/offset-delete-response.ts';
 import { AdminError, type AdminClient } from './admin-client.ts';
 import type { ToolOutput } from './admin-tool.ts';
+import { exceptionClass } from './java-format.ts';
 
 /** Kafka's MISSING_COLUMN_VALUE. */
 const MISSING = '-';
@@ -16,14 +17,9 @@ const MISSING = '-';
 const GROUP_ERRORS: ReadonlySet<number> = new Set([Errors.INVALID_GROUP_ID, Errors.GROUP_ID_NOT_FOUND, Errors.GROUP_AUTHORIZATION_FAILED, Errors.NON_EMPTY_GROUP]);
 const PARTITION_ERRORS: ReadonlySet<number> = new Set([Errors.GROUP_SUBSCRIBED_TO_TOPIC, Errors.TOPIC_AUTHORIZATION_FAILED, Errors.UNKNOWN_TOPIC_OR_PARTITION]);
 
-/** "org.apache.kafka.common.errors.XxxException: message": what Java prints for the exception of an error code. */
-export function javaException(code: number, message: string): string {
-  const name = (ERROR_INFO[code]?.name ?? 'UNKNOWN_SERVER_ERROR').toLowerCase().split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
-  return `org.apache.kafka.common.errors.${name}Exception: ${message}`;
-}
-
+/** What Java prints for the exception of error `code` (ExecutionException.getMessage: the cause's toString). */
 function errorText(code: number): string {
-  return javaException(code, new AdminError(code, null).message);
+  return `org.apache.kafka.common.errors.${exceptionClass(code)}: ${new AdminError(code, null).message}`;
 }
 
 /** One row of the --delete-offsets table: partition -1 stands for a topic that could not be described. */

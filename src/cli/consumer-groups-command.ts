@@ -13,7 +13,8 @@ import { AdminError } from './admin-client.ts';
 import { formatGroupStates, formatMembers, formatOffsets, formatOffsetsToReset, formatState, MISSING, type OffsetRow } from './consumer-group-format.ts';
 import { ConsumerGroupService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type GroupDescription } from './consumer-group-service.ts';
 import { parseDuration, parseDateTime } from './reset-time-parse.ts';
-import { deleteOffsets, javaException, parseResetPlan, type ResetPlan } from './consumer-group-offset-actions.ts';
+import { deleteOffsets, parseResetPlan, type ResetPlan } from './consumer-group-offset-actions.ts';
+import { exceptionClass } from './java-format.ts';
 import { readFile } from 'node:fs/promises';
 
 const ACTIONS = ['list', 'describe', 'delete', 'reset-offsets', 'delete-offsets'] as const;
@@ -251,7 +252,7 @@ async function deleteGroups(service: ConsumerGroupService, groupIds: readonly st
   }
   errors.push('Deletion of some consumer groups failed:');
   io.out('\nError: Deletion of some consumer groups failed:\n');
-  for (const [g, e] of failed) io.out(`* Group '${g}' could not be deleted due to: ${javaException(e.code, e.message)}\n`);
+  for (const [g, e] of failed) io.out(`* Group '${g}' could not be deleted due to: org.apache.kafka.common.errors.${exceptionClass(e.code)}: ${e.message}\n`);
   if (success.length > 0) io.out(`\nThese consumer groups were deleted successfully: ${quoted(success)}\n`);
 }
 
