@@ -16,7 +16,8 @@ import { AdminError } from './admin-client.ts';
 import { collect, givenOptions, PROCESS_OUTPUT, runTool, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { checkConfigArgs, ConfigArgumentError, configEntities, ENTITY_DEFAULT_FLAGS, ENTITY_FLAGS, parseConfigsToBeAdded, parseConfigsToBeDeleted, type ConfigEntities } from './config-command-options.ts';
 import { ConfigService, ResourceType, SCRAM_MECHANISMS, type QuotaEntry } from './config-service.ts';
-import { exceptionClass, javaDoubleString } from './java-format.ts';
+import { exceptionClass } from './java-format.ts';
+import { javaDoubleText } from '../protocol/json-node.ts';
 import { javaHashMapOrder, javaStringHash } from './java-hash-map-order.ts';
 
 /** Kafka's ConfigEntry.ConfigSource names by wire id (DescribeConfigsResponse.ConfigSource). */
@@ -108,7 +109,7 @@ function printQuotas(entries: readonly QuotaEntry[], io: ToolOutput): void {
       return [part.entityName === null ? `the default ${QUOTA_LABEL.get(type)}` : `${QUOTA_LABEL.get(type)} '${part.entityName}'`];
     });
     const values = javaHashMapOrder(entry.values.map((v) => [v.key, v.value] as const), ([key]) => javaStringHash(key));
-    io.out(`Quota configs for ${parts.join(', ')} are ${values.map(([k, v]) => `${k}=${javaDoubleString(v)}`).join(', ')}\n`);
+    io.out(`Quota configs for ${parts.join(', ')} are ${values.map(([k, v]) => `${k}=${javaDoubleText(v)}`).join(', ')}\n`);
   }
 }
 

@@ -1,9 +1,9 @@
 // `kafka-broker consumer-groups`: Apache Kafka's kafka-consumer-groups.sh (ConsumerGroupCommand, Kafka 4.4) with its
 // flags, argument rules, messages and tables: --list [--state], --describe [--offsets|--members|--state],
-// --delete, --reset-offsets with --to-earliest/--to-latest/--to-current/--to-offset/--shift-by/--to-datetime/
-// --by-duration over --all-topics or --topic t[:p,p], --dry-run (the default) or --execute; a reset is refused while
-// the group is active, as Kafka. Not offered (refused as unknown options): --delete-offsets, --from-file, --export,
-// --verbose, --type, --validate-regex. Unlike Kafka's script, which exits 0 after an "Error: ..." line, every
+// --delete, --delete-offsets, --reset-offsets with --to-earliest/--to-latest/--to-current/--to-offset/--shift-by/
+// --to-datetime/--by-duration over --all-topics or --topic t[:p,p], or --from-file, --dry-run (the default) or
+// --execute; a reset is refused while the group is active, as Kafka. Not offered (refused as unknown options):
+// --export, --verbose, --type, --validate-regex. Unlike Kafka's script, which exits 0 after an "Error: ..." line, every
 // failure exits with 1.
 
 import { Command } from 'commander';
@@ -13,9 +13,12 @@ import { AdminError } from './admin-client.ts';
 import { formatGroupStates, formatMembers, formatOffsets, formatOffsetsToReset, formatState, MISSING, type OffsetRow } from './consumer-group-format.ts';
 import { ConsumerGroupService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type GroupDescription } from './consumer-group-service.ts';
 import { parseDuration, parseDateTime } from './reset-time-parse.ts';
+import { deleteOffsets, parseResetPlan, type ResetPlan } from './consumer-group-offset-actions.ts';
+import { exceptionClass } from './java-format.ts';
+import { readFile } from 'node:fs/promises';
 
-const ACTIONS = ['list', 'describe', 'delete', 'reset-offsets'] as const;
-const SCENARIOS = ['to-offset', 'shift-by', 'to-datetime', 'by-duration', 'to-earliest', 'to-latest', 'to-current'] as const;
+const ACTIONS = ['list', 'describe', 'delete', 'reset-offsets', 'delete-offsets'] as const;
+const SCENARIOS = ['to-offset', 'shift-by', 'to-datetime', 'by-duration', 'to-earliest', 'to-latest', 'to-current', 'from-file'] as const;
 const NO_EXECUTE_WARNING = 'WARN: No action will be performed as the --execute option is missing. In version 5.0, this command will require either --dry-run or --execute to be specified. You should add the --dry-run option explicitly if you are scripting this command and want to keep the current default behavior without prompting.\n';
 
 interface GroupsOptions {
@@ -29,6 +32,7 @@ interface GroupsOptions {
   toDatetime?: string;
   byDuration?: string;
   state?: string | true;
+  fromFile?: string;
 }
 
 /** ConsumerGroupCommandOptions.checkArgs and the one-action rule of ConsumerGroupCommand.main. */
@@ -45,6 +49,7 @@ function checkArgs(given: ReadonlySet<string>, opts: GroupsOptions): void {
     if (!hasScope) throw new UsageError(`Option [delete] takes one of these options: ${scope}`);
     if (given.has('topic')) throw new UsageError('The consumer does not support topic-specific offset deletion from a consumer group.');
   }
+  if (given.has('delete-offsets') && !(given.has('group') && given.has('topic'))) throw new UsageError('Option [delete-offsets] takes the following options: [group], [topic]');
   if (given.has('reset-offsets')) {
     if (given.has('dry-run') && given.has('execute')) throw new UsageError('Option [reset-offsets] only accepts one of [execute] and [dry-run]');
     if (!hasScope) throw new UsageError(`Option [reset-offsets] takes one of these options: ${scope}`);
@@ -56,12 +61,6 @@ function checkArgs(given: ReadonlySet<string>, opts: GroupsOptions): void {
   checkInvalidArgs(given, 'group', ['list']);
   checkInvalidArgs(given, 'topic', ['list', 'describe']);
   if (ACTIONS.filter((a) => given.has(a)).length !== 1) throw new UsageError(`Command must include exactly one action: ${ACTIONS.map((a) => `--${a}`).join(', ')}`);
-}
-
-/** "org.apache.kafka.common.errors.XxxException: message", as Java prints the exception of an error code. */
-function javaException(e: AdminError): string {
-  const name = (ERROR_INFO[e.code]?.name ?? 'UNKNOWN_SERVER_ERROR').toLowerCase().split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
-  return `org.apache.kafka.common.errors.${name}Exception: ${e.message}`;
 }
 
 /**
@@ -134,7 +133,10 @@ async function describe(service: ConsumerGroupService, groupIds: readonly string
 /** The partitions a reset applies to (getPartitionsToReset): --all-topics (the committed ones) or --topic t[:p,p]. */
 async function partitionsToReset(service: ConsumerGroupService, groupId: string, opts: GroupsOptions, given: ReadonlySet<string>): Promise<[string, number][]> {
   if (given.has('all-topics')) return [...(await service.committedOffsets(groupId)).values()].map((c) => [c.topic, c.partition]);
-  if (!given.has('topic')) throw new UsageError('One of the reset scopes should be defined: --all-topics, --topic.');
+  if (!given.has('topic')) {
+    if (given.has('from-file')) return [];
+    throw new UsageError('One of the reset scopes should be defined: --all-topics, --topic.');
+  }
   const out: [string, number][] = [];
   const whole: string[] = [];
   for (const arg of opts.topic!) {
@@ -154,7 +156,7 @@ async function partitionsToReset(service: ConsumerGroupService, groupId: string,
 }
 
 /** The new offsets of a reset (prepareOffsetsToReset), clamped to the log's range where Kafka clamps them. */
-async function prepareOffsets(service: ConsumerGroupService, groupId: string, tps: [string, number][], opts: GroupsOptions, given: ReadonlySet<string>, io: ToolOutput): Promise<{ topic: string; partition: number; offset: bigint }[]> {
+async function prepareOffsets(service: ConsumerGroupService, groupId: string, tps: [string, number][], opts: GroupsOptions, given: ReadonlySet<string>, io: ToolOutput, plan: ResetPlan | null): Promise<{ topic: string; partition: number; offset: bigint }[]> {
   const existing = await service.partitionsOf([...new Set(tps.map(([t]) => t))]);
   const missing = tps.filter(([t, p]) => !existing.some((e) => e.topic === t && e.partition === p));
   if (missing.length > 0) throw new Error(`The partitions "${missing.map(([t, p]) => `${t}-${p}`).join(',')}" do not exist`);
@@ -197,6 +199,11 @@ async function prepareOffsets(service: ConsumerGroupService, groupId: string, tp
       return [key(t, p), current.offset + shift];
     })));
   } else if (given.has('to-datetime')) offsets = await byTime(BigInt(parseDateTime(opts.toDatetime!)));
+  else if (plan !== null) {
+    const planned = plan.get(groupId) ?? [];
+    tps.push(...planned.map((o): [string, number] => [o.topic, o.partition]));
+    offsets = await clamp(new Map(planned.map((o) => [key(o.topic, o.partition), o.offset])));
+  }
   else if (given.has('by-duration')) offsets = await byTime(BigInt(Date.now() - parseDuration(opts.byDuration!)));
   else if (given.has('to-current')) {
     const committed = await service.committedOffsets(groupId);
@@ -209,6 +216,7 @@ async function prepareOffsets(service: ConsumerGroupService, groupId: string, tp
 }
 
 async function resetOffsets(service: ConsumerGroupService, groupIds: readonly string[], opts: GroupsOptions, given: ReadonlySet<string>, io: ToolOutput, errors: string[]): Promise<void> {
+  const plan = given.has('from-file') ? parseResetPlan(await readFile(opts.fromFile!, 'utf8'), opts.group ?? []) : null;
   const result = new Map<string, { topic: string; partition: number; offset: bigint }[]>();
   for (const groupId of groupIds) {
     const group = await service.describeGroup(groupId);
@@ -219,7 +227,14 @@ async function resetOffsets(service: ConsumerGroupService, groupIds: readonly st
       result.set(groupId, []);
       continue;
     }
-    const offsets = await prepareOffsets(service, groupId, await partitionsToReset(service, groupId, opts, given), opts, given, io);
+    if (plan !== null && !plan.has(groupId)) {
+      const message = `No reset plan for group ${groupId} found.`;
+      errors.push(message);
+      io.out(`\nError: ${message}\n`);
+      result.set(groupId, []);
+      continue;
+    }
+    const offsets = await prepareOffsets(service, groupId, await partitionsToReset(service, groupId, opts, given), opts, given, io, plan);
     if (given.has('execute')) await service.alterOffsets(groupId, offsets);
     result.set(groupId, offsets);
   }
@@ -237,7 +252,7 @@ async function deleteGroups(service: ConsumerGroupService, groupIds: readonly st
   }
   errors.push('Deletion of some consumer groups failed:');
   io.out('\nError: Deletion of some consumer groups failed:\n');
-  for (const [g, e] of failed) io.out(`* Group '${g}' could not be deleted due to: ${javaException(e)}\n`);
+  for (const [g, e] of failed) io.out(`* Group '${g}' could not be deleted due to: org.apache.kafka.common.errors.${exceptionClass(e.code)}: ${e.message}\n`);
   if (success.length > 0) io.out(`\nThese consumer groups were deleted successfully: ${quoted(success)}\n`);
 }
 
@@ -270,6 +285,8 @@ export function consumerGroupsCommand(io: ToolOutput = PROCESS_OUTPUT): Command 
     .option('--to-earliest', 'Reset offsets to earliest offset.')
     .option('--to-latest', 'Reset offsets to latest offset.')
     .option('--to-current', 'Reset offsets to current offset.')
+    .option('--from-file <path to CSV file>', 'Reset offsets to values defined in CSV file.')
+    .option('--delete-offsets', 'Delete offsets of consumer group. Supports one consumer group at a time, and multiple topics.')
     .option('--shift-by <number-of-offsets>', "Reset offsets shifting current offset by 'n', where 'n' can be positive or negative.")
     .option('--members', 'Describe members of the group. This option may be used with the --describe option only.')
     .option('--offsets', 'Describe the group and list all topic partitions in the group along with their offset lag. This is the default sub-action of and may be used with the --describe option only.')
@@ -294,6 +311,8 @@ export function consumerGroupsCommand(io: ToolOutput = PROCESS_OUTPUT): Command 
           await describe(service, await groupIds(), given, io, errors);
         } else if (given.has('delete')) {
           await deleteGroups(service, await groupIds(), io, errors);
+        } else if (given.has('delete-offsets')) {
+          await deleteOffsets(client, opts.group![0]!, opts.topic!, io, errors);
         } else {
           if (!given.has('dry-run') && !given.has('execute')) io.err(NO_EXECUTE_WARNING);
           await resetOffsets(service, await groupIds(), opts, given, io, errors);

@@ -23,6 +23,7 @@ import { consoleConsumerCommand } from './console-consumer-command.ts';
 import { aclsCommand } from './acls-command.ts';
 import { deleteRecordsCommand } from './delete-records-command.ts';
 import { leaderElectionCommand } from './leader-election-command.ts';
+import { dumpLogCommand } from './dump-log-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 /** Environment variable by which tests poison recycled frame memory ('1'); see start(). */
@@ -212,6 +213,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(deleteRecordsCommand());
   program.addCommand(leaderElectionCommand());
   program.addCommand(aclsCommand());
+  program.addCommand(dumpLogCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

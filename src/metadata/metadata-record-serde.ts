@@ -1,6 +1,7 @@
 import { Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
 import { DecodeError } from '../protocol/decode-error.ts';
+import type { JsonObject } from '../protocol/json-node.ts';
 import * as TopicRecordMsg from '../protocol/generated/records/topic-record.ts';
 import * as PartitionRecordMsg from '../protocol/generated/records/partition-record.ts';
 import * as PartitionChangeRecordMsg from '../protocol/generated/records/partition-change-record.ts';
@@ -71,6 +72,7 @@ interface Codec {
   readonly maxVersion: number;
   decode(r: Reader, version: number): unknown;
   encode(w: Writer, version: number, value: never): void;
+  toJson(value: never, version: number): JsonObject;
 }
 
 function codec(
@@ -78,36 +80,37 @@ function codec(
   meta: { apiKey: number; maxVersion: number },
   decode: (r: Reader, v: number) => unknown,
   encode: (w: Writer, v: number, value: never) => void,
+  toJson: (value: never, v: number) => JsonObject,
 ): Codec {
-  return { type, apiKey: meta.apiKey, maxVersion: meta.maxVersion, decode, encode };
+  return { type, apiKey: meta.apiKey, maxVersion: meta.maxVersion, decode, encode, toJson };
 }
 
 const CODECS: readonly Codec[] = [
-  codec('TopicRecord', TopicRecordMsg.TopicRecordMeta, TopicRecordMsg.decodeTopicRecord, TopicRecordMsg.encodeTopicRecord),
-  codec('PartitionRecord', PartitionRecordMsg.PartitionRecordMeta, PartitionRecordMsg.decodePartitionRecord, PartitionRecordMsg.encodePartitionRecord),
-  codec('PartitionChangeRecord', PartitionChangeRecordMsg.PartitionChangeRecordMeta, PartitionChangeRecordMsg.decodePartitionChangeRecord, PartitionChangeRecordMsg.encodePartitionChangeRecord),
-  codec('RemoveTopicRecord', RemoveTopicRecordMsg.RemoveTopicRecordMeta, RemoveTopicRecordMsg.decodeRemoveTopicRecord, RemoveTopicRecordMsg.encodeRemoveTopicRecord),
-  codec('ConfigRecord', ConfigRecordMsg.ConfigRecordMeta, ConfigRecordMsg.decodeConfigRecord, ConfigRecordMsg.encodeConfigRecord),
-  codec('RegisterBrokerRecord', RegisterBrokerRecordMsg.RegisterBrokerRecordMeta, RegisterBrokerRecordMsg.decodeRegisterBrokerRecord, RegisterBrokerRecordMsg.encodeRegisterBrokerRecord),
-  codec('UnregisterBrokerRecord', UnregisterBrokerRecordMsg.UnregisterBrokerRecordMeta, UnregisterBrokerRecordMsg.decodeUnregisterBrokerRecord, UnregisterBrokerRecordMsg.encodeUnregisterBrokerRecord),
-  codec('FenceBrokerRecord', FenceBrokerRecordMsg.FenceBrokerRecordMeta, FenceBrokerRecordMsg.decodeFenceBrokerRecord, FenceBrokerRecordMsg.encodeFenceBrokerRecord),
-  codec('UnfenceBrokerRecord', UnfenceBrokerRecordMsg.UnfenceBrokerRecordMeta, UnfenceBrokerRecordMsg.decodeUnfenceBrokerRecord, UnfenceBrokerRecordMsg.encodeUnfenceBrokerRecord),
-  codec('BrokerRegistrationChangeRecord', BrokerRegistrationChangeRecordMsg.BrokerRegistrationChangeRecordMeta, BrokerRegistrationChangeRecordMsg.decodeBrokerRegistrationChangeRecord, BrokerRegistrationChangeRecordMsg.encodeBrokerRegistrationChangeRecord),
-  codec('RegisterControllerRecord', RegisterControllerRecordMsg.RegisterControllerRecordMeta, RegisterControllerRecordMsg.decodeRegisterControllerRecord, RegisterControllerRecordMsg.encodeRegisterControllerRecord),
-  codec('FeatureLevelRecord', FeatureLevelRecordMsg.FeatureLevelRecordMeta, FeatureLevelRecordMsg.decodeFeatureLevelRecord, FeatureLevelRecordMsg.encodeFeatureLevelRecord),
-  codec('ProducerIdsRecord', ProducerIdsRecordMsg.ProducerIdsRecordMeta, ProducerIdsRecordMsg.decodeProducerIdsRecord, ProducerIdsRecordMsg.encodeProducerIdsRecord),
-  codec('ClientQuotaRecord', ClientQuotaRecordMsg.ClientQuotaRecordMeta, ClientQuotaRecordMsg.decodeClientQuotaRecord, ClientQuotaRecordMsg.encodeClientQuotaRecord),
-  codec('AccessControlEntryRecord', AccessControlEntryRecordMsg.AccessControlEntryRecordMeta, AccessControlEntryRecordMsg.decodeAccessControlEntryRecord, AccessControlEntryRecordMsg.encodeAccessControlEntryRecord),
-  codec('RemoveAccessControlEntryRecord', RemoveAccessControlEntryRecordMsg.RemoveAccessControlEntryRecordMeta, RemoveAccessControlEntryRecordMsg.decodeRemoveAccessControlEntryRecord, RemoveAccessControlEntryRecordMsg.encodeRemoveAccessControlEntryRecord),
-  codec('UserScramCredentialRecord', UserScramCredentialRecordMsg.UserScramCredentialRecordMeta, UserScramCredentialRecordMsg.decodeUserScramCredentialRecord, UserScramCredentialRecordMsg.encodeUserScramCredentialRecord),
-  codec('RemoveUserScramCredentialRecord', RemoveUserScramCredentialRecordMsg.RemoveUserScramCredentialRecordMeta, RemoveUserScramCredentialRecordMsg.decodeRemoveUserScramCredentialRecord, RemoveUserScramCredentialRecordMsg.encodeRemoveUserScramCredentialRecord),
-  codec('DelegationTokenRecord', DelegationTokenRecordMsg.DelegationTokenRecordMeta, DelegationTokenRecordMsg.decodeDelegationTokenRecord, DelegationTokenRecordMsg.encodeDelegationTokenRecord),
-  codec('RemoveDelegationTokenRecord', RemoveDelegationTokenRecordMsg.RemoveDelegationTokenRecordMeta, RemoveDelegationTokenRecordMsg.decodeRemoveDelegationTokenRecord, RemoveDelegationTokenRecordMsg.encodeRemoveDelegationTokenRecord),
-  codec('NoOpRecord', NoOpRecordMsg.NoOpRecordMeta, NoOpRecordMsg.decodeNoOpRecord, NoOpRecordMsg.encodeNoOpRecord),
-  codec('ZkMigrationStateRecord', ZkMigrationStateRecordMsg.ZkMigrationStateRecordMeta, ZkMigrationStateRecordMsg.decodeZkMigrationStateRecord, ZkMigrationStateRecordMsg.encodeZkMigrationStateRecord),
-  codec('BeginTransactionRecord', BeginTransactionRecordMsg.BeginTransactionRecordMeta, BeginTransactionRecordMsg.decodeBeginTransactionRecord, BeginTransactionRecordMsg.encodeBeginTransactionRecord),
-  codec('EndTransactionRecord', EndTransactionRecordMsg.EndTransactionRecordMeta, EndTransactionRecordMsg.decodeEndTransactionRecord, EndTransactionRecordMsg.encodeEndTransactionRecord),
-  codec('AbortTransactionRecord', AbortTransactionRecordMsg.AbortTransactionRecordMeta, AbortTransactionRecordMsg.decodeAbortTransactionRecord, AbortTransactionRecordMsg.encodeAbortTransactionRecord),
+  codec('TopicRecord', TopicRecordMsg.TopicRecordMeta, TopicRecordMsg.decodeTopicRecord, TopicRecordMsg.encodeTopicRecord, TopicRecordMsg.topicRecordToJson),
+  codec('PartitionRecord', PartitionRecordMsg.PartitionRecordMeta, PartitionRecordMsg.decodePartitionRecord, PartitionRecordMsg.encodePartitionRecord, PartitionRecordMsg.partitionRecordToJson),
+  codec('PartitionChangeRecord', PartitionChangeRecordMsg.PartitionChangeRecordMeta, PartitionChangeRecordMsg.decodePartitionChangeRecord, PartitionChangeRecordMsg.encodePartitionChangeRecord, PartitionChangeRecordMsg.partitionChangeRecordToJson),
+  codec('RemoveTopicRecord', RemoveTopicRecordMsg.RemoveTopicRecordMeta, RemoveTopicRecordMsg.decodeRemoveTopicRecord, RemoveTopicRecordMsg.encodeRemoveTopicRecord, RemoveTopicRecordMsg.removeTopicRecordToJson),
+  codec('ConfigRecord', ConfigRecordMsg.ConfigRecordMeta, ConfigRecordMsg.decodeConfigRecord, ConfigRecordMsg.encodeConfigRecord, ConfigRecordMsg.configRecordToJson),
+  codec('RegisterBrokerRecord', RegisterBrokerRecordMsg.RegisterBrokerRecordMeta, RegisterBrokerRecordMsg.decodeRegisterBrokerRecord, RegisterBrokerRecordMsg.encodeRegisterBrokerRecord, RegisterBrokerRecordMsg.registerBrokerRecordToJson),
+  codec('UnregisterBrokerRecord', UnregisterBrokerRecordMsg.UnregisterBrokerRecordMeta, UnregisterBrokerRecordMsg.decodeUnregisterBrokerRecord, UnregisterBrokerRecordMsg.encodeUnregisterBrokerRecord, UnregisterBrokerRecordMsg.unregisterBrokerRecordToJson),
+  codec('FenceBrokerRecord', FenceBrokerRecordMsg.FenceBrokerRecordMeta, FenceBrokerRecordMsg.decodeFenceBrokerRecord, FenceBrokerRecordMsg.encodeFenceBrokerRecord, FenceBrokerRecordMsg.fenceBrokerRecordToJson),
+  codec('UnfenceBrokerRecord', UnfenceBrokerRecordMsg.UnfenceBrokerRecordMeta, UnfenceBrokerRecordMsg.decodeUnfenceBrokerRecord, UnfenceBrokerRecordMsg.encodeUnfenceBrokerRecord, UnfenceBrokerRecordMsg.unfenceBrokerRecordToJson),
+  codec('BrokerRegistrationChangeRecord', BrokerRegistrationChangeRecordMsg.BrokerRegistrationChangeRecordMeta, BrokerRegistrationChangeRecordMsg.decodeBrokerRegistrationChangeRecord, BrokerRegistrationChangeRecordMsg.encodeBrokerRegistrationChangeRecord, BrokerRegistrationChangeRecordMsg.brokerRegistrationChangeRecordToJson),
+  codec('RegisterControllerRecord', RegisterControllerRecordMsg.RegisterControllerRecordMeta, RegisterControllerRecordMsg.decodeRegisterControllerRecord, RegisterControllerRecordMsg.encodeRegisterControllerRecord, RegisterControllerRecordMsg.registerControllerRecordToJson),
+  codec('FeatureLevelRecord', FeatureLevelRecordMsg.FeatureLevelRecordMeta, FeatureLevelRecordMsg.decodeFeatureLevelRecord, FeatureLevelRecordMsg.encodeFeatureLevelRecord, FeatureLevelRecordMsg.featureLevelRecordToJson),
+  codec('ProducerIdsRecord', ProducerIdsRecordMsg.ProducerIdsRecordMeta, ProducerIdsRecordMsg.decodeProducerIdsRecord, ProducerIdsRecordMsg.encodeProducerIdsRecord, ProducerIdsRecordMsg.producerIdsRecordToJson),
+  codec('ClientQuotaRecord', ClientQuotaRecordMsg.ClientQuotaRecordMeta, ClientQuotaRecordMsg.decodeClientQuotaRecord, ClientQuotaRecordMsg.encodeClientQuotaRecord, ClientQuotaRecordMsg.clientQuotaRecordToJson),
+  codec('AccessControlEntryRecord', AccessControlEntryRecordMsg.AccessControlEntryRecordMeta, AccessControlEntryRecordMsg.decodeAccessControlEntryRecord, AccessControlEntryRecordMsg.encodeAccessControlEntryRecord, AccessControlEntryRecordMsg.accessControlEntryRecordToJson),
+  codec('RemoveAccessControlEntryRecord', RemoveAccessControlEntryRecordMsg.RemoveAccessControlEntryRecordMeta, RemoveAccessControlEntryRecordMsg.decodeRemoveAccessControlEntryRecord, RemoveAccessControlEntryRecordMsg.encodeRemoveAccessControlEntryRecord, RemoveAccessControlEntryRecordMsg.removeAccessControlEntryRecordToJson),
+  codec('UserScramCredentialRecord', UserScramCredentialRecordMsg.UserScramCredentialRecordMeta, UserScramCredentialRecordMsg.decodeUserScramCredentialRecord, UserScramCredentialRecordMsg.encodeUserScramCredentialRecord, UserScramCredentialRecordMsg.userScramCredentialRecordToJson),
+  codec('RemoveUserScramCredentialRecord', RemoveUserScramCredentialRecordMsg.RemoveUserScramCredentialRecordMeta, RemoveUserScramCredentialRecordMsg.decodeRemoveUserScramCredentialRecord, RemoveUserScramCredentialRecordMsg.encodeRemoveUserScramCredentialRecord, RemoveUserScramCredentialRecordMsg.removeUserScramCredentialRecordToJson),
+  codec('DelegationTokenRecord', DelegationTokenRecordMsg.DelegationTokenRecordMeta, DelegationTokenRecordMsg.decodeDelegationTokenRecord, DelegationTokenRecordMsg.encodeDelegationTokenRecord, DelegationTokenRecordMsg.delegationTokenRecordToJson),
+  codec('RemoveDelegationTokenRecord', RemoveDelegationTokenRecordMsg.RemoveDelegationTokenRecordMeta, RemoveDelegationTokenRecordMsg.decodeRemoveDelegationTokenRecord, RemoveDelegationTokenRecordMsg.encodeRemoveDelegationTokenRecord, RemoveDelegationTokenRecordMsg.removeDelegationTokenRecordToJson),
+  codec('NoOpRecord', NoOpRecordMsg.NoOpRecordMeta, NoOpRecordMsg.decodeNoOpRecord, NoOpRecordMsg.encodeNoOpRecord, NoOpRecordMsg.noOpRecordToJson),
+  codec('ZkMigrationStateRecord', ZkMigrationStateRecordMsg.ZkMigrationStateRecordMeta, ZkMigrationStateRecordMsg.decodeZkMigrationStateRecord, ZkMigrationStateRecordMsg.encodeZkMigrationStateRecord, ZkMigrationStateRecordMsg.zkMigrationStateRecordToJson),
+  codec('BeginTransactionRecord', BeginTransactionRecordMsg.BeginTransactionRecordMeta, BeginTransactionRecordMsg.decodeBeginTransactionRecord, BeginTransactionRecordMsg.encodeBeginTransactionRecord, BeginTransactionRecordMsg.beginTransactionRecordToJson),
+  codec('EndTransactionRecord', EndTransactionRecordMsg.EndTransactionRecordMeta, EndTransactionRecordMsg.decodeEndTransactionRecord, EndTransactionRecordMsg.encodeEndTransactionRecord, EndTransactionRecordMsg.endTransactionRecordToJson),
+  codec('AbortTransactionRecord', AbortTransactionRecordMsg.AbortTransactionRecordMeta, AbortTransactionRecordMsg.decodeAbortTransactionRecord, AbortTransactionRecordMsg.encodeAbortTransactionRecord, AbortTransactionRecordMsg.abortTransactionRecordToJson),
 ];
 
 const BY_KEY = new Map(CODECS.map((c) => [c.apiKey, c]));
@@ -154,4 +157,14 @@ export function decodeMetadataRecord(value: Buffer): MetadataRecord {
   const data = c.decode(r, version);
   if (r.remaining > 0) throw new DecodeError(`${r.remaining} bytes of garbage after ${c.type}`, r.offset);
   return { type: c.type, version, data } as MetadataRecord;
+}
+
+/**
+ * A decoded metadata record as the JSON tree of Kafka's MetadataJsonConverters.writeJson (what kafka-dump-log and
+ * the metadata shell print). @throws Error for an `Unknown` record.
+ */
+export function metadataRecordToJson(record: MetadataRecord): JsonObject {
+  const c = record.type === 'Unknown' ? undefined : BY_TYPE.get(record.type);
+  if (c === undefined) throw new Error(`no codec for metadata record ${record.type}`);
+  return c.toJson(record.data as never, record.version);
 }

@@ -87,6 +87,21 @@ export abstract class AbstractIndex {
     if (data.length % this.entrySize !== 0) {
       throw new CorruptIndexError(`Index file ${this.#path} is corrupt: length ${data.length} is not a multiple of ${this.entrySize}`);
     }
+    this.#adopt(data);
+    this.sanityCheck(segmentSizeInBytes);
+  }
+
+  /**
+   * Reads every whole entry of the file as it is, unchecked: a trailing partial entry is ignored and a
+   * preallocated file's zero entries count, as Kafka's index opened on an existing file counts them (what
+   * kafka-dump-log shows). For tools only: a broker loads with {@link load}. @throws the fs error.
+   */
+  async loadUnchecked(): Promise<void> {
+    const data = await readFile(this.#path);
+    this.#adopt(data.subarray(0, roundDown(data.length, this.entrySize)));
+  }
+
+  #adopt(data: Buffer): void {
     const n = data.length / this.entrySize;
     this.buf = n === 0 ? NO_ENTRIES : Buffer.alloc(Math.max(n, Math.min(INITIAL_ENTRIES, this.#maxEntries)) * this.entrySize);
     data.copy(this.buf);
@@ -94,7 +109,6 @@ export abstract class AbstractIndex {
     this.#persisted = n;
     this.#fileLength = data.length;
     this.#maxEntries = Math.max(this.#maxEntries, n);
-    this.sanityCheck(segmentSizeInBytes);
   }
 
   /**

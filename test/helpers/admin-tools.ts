@@ -23,6 +23,8 @@ const KAFKA_TOOL_JARS = [
   'com/fasterxml/jackson/core/jackson-annotations/2.21/jackson-annotations-2.21.jar',
   'com/fasterxml/jackson/core/jackson-core/2.21.7/jackson-core-2.21.7.jar',
   'com/fasterxml/jackson/core/jackson-databind/2.21.7/jackson-databind-2.21.7.jar',
+  // --reset-offsets --from-file reads its CSV plan with Jackson's CSV reader.
+  'com/fasterxml/jackson/dataformat/jackson-dataformat-csv/2.21.7/jackson-dataformat-csv-2.21.7.jar',
   // ConfigCommand's (the broker config definitions it lists in its help).
   'org/apache/kafka/kafka-server/4.4.0/kafka-server-4.4.0.jar',
   'org/apache/kafka/kafka-raft/4.4.0/kafka-raft-4.4.0.jar',

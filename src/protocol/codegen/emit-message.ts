@@ -1,5 +1,6 @@
 import { CodeBuffer } from './code-buffer.ts';
 import { EmitContext, readFn, sizeFn, writeFn } from './emit-context.ts';
+import { emitJsonWriters, hasJsonWriters } from './emit-json.ts';
 import { emitReader } from './emit-read.ts';
 import { emitDefaultFactories, emitInterface, emitIsDefaultPredicates } from './emit-types.ts';
 import { emitSizer, emitWriter } from './emit-write.ts';
@@ -22,6 +23,8 @@ const RESERVED = new Set([
   'EMPTY_BYTES',
   'Buffer',
   'RangeError',
+  'JsonObject',
+  'JsonDouble',
 ]);
 
 /** First flexible version of a message, or -1 when it has none. */
@@ -111,6 +114,7 @@ export function emitMessageModule(msg: MessageSpec, importPrefix: string): strin
       emitSizer(ctx, body, layout);
     }
   }
+  if (hasJsonWriters(msg)) emitJsonWriters(ctx, body);
   emitDefaultFactories(ctx, body);
   emitIsDefaultPredicates(ctx, body);
 
@@ -136,6 +140,7 @@ export function emitMessageModule(msg: MessageSpec, importPrefix: string): strin
   head.line(importLine(uses('Sizes') ? ['Sizes'] : [], ['Writer', ...(uses('RecordsData') ? ['RecordsData'] : [])], 'writer.ts'));
   head.line(`import { DecodeError } from '${importPrefix}decode-error.ts';`);
   head.line(`import type { Input } from '${importPrefix}message-input.ts';`);
+  if (uses('JsonObject')) head.line(importLine(uses('JsonDouble') ? ['JsonDouble'] : [], ['JsonObject'], 'json-node.ts'));
   if (uses('EMPTY_BYTES')) {
     head.line();
     head.line('const EMPTY_BYTES: Buffer = Buffer.alloc(0);');

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
@@ -148,6 +151,50 @@ test("bad command lines print Kafka's message on stderr, exit 1", async () => {
     assert.equal(r.code, 1, args.join(' '));
     assert.ok(r.stderr.split('\n').includes(message), `${args.join(' ')}: ${r.stderr}`);
   }
+});
+
+test('--reset-offsets --from-file applies a CSV plan, clamped to the log, as Kafka', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'reset-plan-'));
+  try {
+    const csv = join(dir, 'plan.csv');
+    // One group: topic,partition,offset; 99 is past the end of partition 1 (5) and is clamped.
+    await writeFile(csv, `${TOPIC},0,2\n${TOPIC},1,99\n`);
+    const dryRun = await groups('--reset-offsets', '--group', GROUP, '--from-file', csv, '--dry-run');
+    assert.deepEqual(dryRun, { code: 0, stdout: `\nGROUP           TOPIC           PARTITION  NEW-OFFSET\n${pad(GROUP, 15)} ${pad(TOPIC, 15)} ${pad('0', 10)} 2\n${pad(GROUP, 15)} ${pad(TOPIC, 15)} ${pad('1', 10)} 5\n`, stderr: '' });
+    await sameAsKafka(dryRun, ['--reset-offsets', '--group', GROUP, '--from-file', csv, '--dry-run'], true);
+    assert.equal((await groups('--reset-offsets', '--group', GROUP, '--from-file', csv, '--execute')).code, 0);
+    assert.match((await groups('--describe', '--group', GROUP)).stdout, /\nbilling {9}events {10}0 {10}2 {15}5 {15}3 /);
+    // group,topic,partition,offset lines that name another group: no plan for this one.
+    await writeFile(csv, `other,${TOPIC},0,1\n`);
+    const none = await groups('--reset-offsets', '--group', GROUP, '--from-file', csv, '--dry-run');
+    assert.equal(none.code, 1);
+    assert.equal(none.stdout, `\nError: No reset plan for group ${GROUP} found.\n\nGROUP           TOPIC           PARTITION  NEW-OFFSET\n`);
+    await sameAsKafka(none, ['--reset-offsets', '--group', GROUP, '--from-file', csv, '--dry-run']);
+    const both = await groups('--reset-offsets', '--group', GROUP, '--from-file', csv, '--to-earliest');
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /^Option "\[to-earliest\]" can't be used with option "\[from-file\]"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('--delete-offsets deletes a partition\'s committed offset and reports each partition, as Kafka', async () => {
+  const deleted = await groups('--delete-offsets', '--group', GROUP, '--topic', `${TOPIC}:0`);
+  assert.deepEqual(deleted, { code: 0, stdout: `Request succeeded for deleting offsets from group ${GROUP}.\n\nTOPIC           PARTITION  STATUS         \n${pad(TOPIC, 15)} 0          Successful     \n`, stderr: '' });
+  // Kafka's tool deleting the same (now absent) offset prints the same.
+  await sameAsKafka(deleted, ['--delete-offsets', '--group', GROUP, '--topic', `${TOPIC}:0`]);
+  assert.doesNotMatch((await groups('--describe', '--group', GROUP)).stdout, /\nbilling {9}events {10}0 /);
+  const unknownTopic = await groups('--delete-offsets', '--group', GROUP, '--topic', 'nope');
+  // The exception's message is our error table's wording, not Kafka's ("This server does not host this
+  // topic-partition."), so the rest of the output is compared with Kafka's tool up to it.
+  assert.match(unknownTopic.stdout, /\nnope {12}- {10}Error: org\.apache\.kafka\.common\.errors\.UnknownTopicOrPartitionException: /);
+  if (KAFKA_TOOLS_AVAILABLE) {
+    const upToMessage = (s: string): string => s.replace(/(Exception: ).*/g, '$1');
+    assert.equal(upToMessage(unknownTopic.stdout), upToMessage((await kafkaGroups('--delete-offsets', '--group', GROUP, '--topic', 'nope')).stdout));
+  }
+  const usage = await groups('--delete-offsets', '--group', GROUP);
+  assert.equal(usage.code, 1);
+  assert.equal(usage.stderr.split('\n')[0], 'Option [delete-offsets] takes the following options: [group], [topic]');
 });
 
 test('--delete removes an empty group; a missing one is reported as Kafka', async () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkConfigArgs, ConfigArgumentError, configEntities, parseConfigsToBeAdded, parseConfigsToBeDeleted } from '../../../src/cli/config-command-options.ts';
-import { javaDoubleString } from '../../../src/cli/java-format.ts';
+import { javaDoubleText } from '../../../src/protocol/json-node.ts';
 
 // The parts of `kafka-broker configs` that a broker cannot show: quota values as Java prints doubles, the pairing of --entity-name/--entity-default with --entity-type, and --add-config's grouping.
 
-test('javaDoubleString prints as Double.toString', () => {
+test('javaDoubleText prints as Double.toString', () => {
   const cases: [number, string][] = [[1000, '1000.0'], [0.5, '0.5'], [1e7, '1.0E7'], [12345678, '1.2345678E7'], [0.0001, '1.0E-4'], [0.001, '0.001'], [0, '0.0'], [-2.5, '-2.5'], [1.5e300, '1.5E300']];
-  for (const [v, s] of cases) assert.equal(javaDoubleString(v), s, String(v));
+  for (const [v, s] of cases) assert.equal(javaDoubleText(v), s, String(v));
 });
 
 test('--add-config groups bracketed values, trims, and refuses malformed pairs and keys', async () => {

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerProtocolAssignment =>  (wire layouts: v0-3)
@@ -137,4 +138,23 @@ function sizeTopicPartitionV0(v: Input<TopicPartition>): number {
   const _partitions = v.partitions ?? [];
   $s += 4 + _partitions.length * 4;
   return $s;
+}
+
+/** ConsumerProtocolAssignment of `version` as the JSON tree of Kafka's ConsumerProtocolAssignmentJsonConverter.write (render it with jsonText). */
+export function consumerProtocolAssignmentToJson(value: ConsumerProtocolAssignment, version: number): JsonObject {
+  return jsonConsumerProtocolAssignment(value, version);
+}
+
+function jsonConsumerProtocolAssignment(v: ConsumerProtocolAssignment, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.assignedPartitions = v.assignedPartitions.map((e) => jsonTopicPartition(e, version));
+  o.userData = v.userData === null ? null : v.userData.toString('base64');
+  return o;
+}
+
+function jsonTopicPartition(v: TopicPartition, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topic = v.topic;
+  o.partitions = v.partitions;
+  return o;
 }

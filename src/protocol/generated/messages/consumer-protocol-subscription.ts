@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerProtocolSubscription =>  (wire layouts: v0 | v1 | v2 | v3)
@@ -293,4 +294,26 @@ function sizeTopicPartitionV1(v: Input<TopicPartition>): number {
   const _partitions = v.partitions ?? [];
   $s += 4 + _partitions.length * 4;
   return $s;
+}
+
+/** ConsumerProtocolSubscription of `version` as the JSON tree of Kafka's ConsumerProtocolSubscriptionJsonConverter.write (render it with jsonText). */
+export function consumerProtocolSubscriptionToJson(value: ConsumerProtocolSubscription, version: number): JsonObject {
+  return jsonConsumerProtocolSubscription(value, version);
+}
+
+function jsonConsumerProtocolSubscription(v: ConsumerProtocolSubscription, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topics = v.topics;
+  o.userData = v.userData === null ? null : v.userData.toString('base64');
+  if (version >= 1) o.ownedPartitions = v.ownedPartitions.map((e) => jsonTopicPartition(e, version));
+  if (version >= 2) o.generationId = v.generationId;
+  if (version >= 3) o.rackId = v.rackId;
+  return o;
+}
+
+function jsonTopicPartition(v: TopicPartition, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version >= 1) o.topic = v.topic;
+  if (version >= 1) o.partitions = v.partitions;
+  return o;
 }

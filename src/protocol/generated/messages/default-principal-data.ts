@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * DefaultPrincipalData =>  (wire layouts: v0)
@@ -106,4 +107,17 @@ function sizeDefaultPrincipalDataV0(v: Input<DefaultPrincipalData>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 1;
+}
+
+/** DefaultPrincipalData of `version` as the JSON tree of Kafka's DefaultPrincipalDataJsonConverter.write (render it with jsonText). */
+export function defaultPrincipalDataToJson(value: DefaultPrincipalData, version: number): JsonObject {
+  return jsonDefaultPrincipalData(value, version);
+}
+
+function jsonDefaultPrincipalData(v: DefaultPrincipalData, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.type = v.type;
+  o.name = v.name;
+  o.tokenAuthenticated = v.tokenAuthenticated;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * KRaftVersionRecord =>  (wire layouts: v0)
@@ -96,4 +97,16 @@ function sizeKRaftVersionRecordV0(v: Input<KRaftVersionRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** KRaftVersionRecord of `version` as the JSON tree of Kafka's KRaftVersionRecordJsonConverter.write (render it with jsonText). */
+export function kRaftVersionRecordToJson(value: KRaftVersionRecord, version: number): JsonObject {
+  return jsonKRaftVersionRecord(value, version);
+}
+
+function jsonKRaftVersionRecord(v: KRaftVersionRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.version = v.version;
+  o.kRaftVersion = v.kRaftVersion;
+  return o;
 }

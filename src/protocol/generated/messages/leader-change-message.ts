@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * LeaderChangeMessage =>  (wire layouts: v0 | v1)
@@ -265,4 +266,25 @@ function sizeVoterV1(v: Input<Voter>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 20;
+}
+
+/** LeaderChangeMessage of `version` as the JSON tree of Kafka's LeaderChangeMessageJsonConverter.write (render it with jsonText). */
+export function leaderChangeMessageToJson(value: LeaderChangeMessage, version: number): JsonObject {
+  return jsonLeaderChangeMessage(value, version);
+}
+
+function jsonLeaderChangeMessage(v: LeaderChangeMessage, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.version = v.version;
+  o.leaderId = v.leaderId;
+  o.voters = v.voters.map((e) => jsonVoter(e, version));
+  o.grantingVoters = v.grantingVoters.map((e) => jsonVoter(e, version));
+  return o;
+}
+
+function jsonVoter(v: Voter, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.voterId = v.voterId;
+  if (version >= 1) o.voterDirectoryId = v.voterDirectoryId;
+  return o;
 }

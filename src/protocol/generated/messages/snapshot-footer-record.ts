@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * SnapshotFooterRecord =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeSnapshotFooterRecordV0(v: Input<SnapshotFooterRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 2;
+}
+
+/** SnapshotFooterRecord of `version` as the JSON tree of Kafka's SnapshotFooterRecordJsonConverter.write (render it with jsonText). */
+export function snapshotFooterRecordToJson(value: SnapshotFooterRecord, version: number): JsonObject {
+  return jsonSnapshotFooterRecord(value, version);
+}
+
+function jsonSnapshotFooterRecord(v: SnapshotFooterRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.version = v.version;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * SnapshotHeaderRecord =>  (wire layouts: v0)
@@ -96,4 +97,16 @@ function sizeSnapshotHeaderRecordV0(v: Input<SnapshotHeaderRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 10;
+}
+
+/** SnapshotHeaderRecord of `version` as the JSON tree of Kafka's SnapshotHeaderRecordJsonConverter.write (render it with jsonText). */
+export function snapshotHeaderRecordToJson(value: SnapshotHeaderRecord, version: number): JsonObject {
+  return jsonSnapshotHeaderRecord(value, version);
+}
+
+function jsonSnapshotHeaderRecord(v: SnapshotHeaderRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.version = v.version;
+  o.lastContainedLogTimestamp = v.lastContainedLogTimestamp;
+  return o;
 }

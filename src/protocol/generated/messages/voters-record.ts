@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * VotersRecord =>  (wire layouts: v0)
@@ -273,4 +274,40 @@ function sizeKRaftVersionFeatureV0(v: Input<KRaftVersionFeature>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** VotersRecord of `version` as the JSON tree of Kafka's VotersRecordJsonConverter.write (render it with jsonText). */
+export function votersRecordToJson(value: VotersRecord, version: number): JsonObject {
+  return jsonVotersRecord(value, version);
+}
+
+function jsonVotersRecord(v: VotersRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.version = v.version;
+  o.voters = v.voters.map((e) => jsonVoter(e, version));
+  return o;
+}
+
+function jsonVoter(v: Voter, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.voterId = v.voterId;
+  o.voterDirectoryId = v.voterDirectoryId;
+  o.endpoints = v.endpoints.map((e) => jsonEndpoint(e, version));
+  o.kRaftVersionFeature = jsonKRaftVersionFeature(v.kRaftVersionFeature, version);
+  return o;
+}
+
+function jsonEndpoint(v: Endpoint, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.host = v.host;
+  o.port = v.port;
+  return o;
+}
+
+function jsonKRaftVersionFeature(v: KRaftVersionFeature, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.minSupportedVersion = v.minSupportedVersion;
+  o.maxSupportedVersion = v.maxSupportedVersion;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * AbortTransactionRecord =>  (wire layouts: v0)
@@ -113,4 +114,15 @@ function sizeAbortTransactionRecordV0(v: Input<AbortTransactionRecord>): number 
   }
   $s += Sizes.uvarint($tn);
   return $s;
+}
+
+/** AbortTransactionRecord of `version` as the JSON tree of Kafka's AbortTransactionRecordJsonConverter.write (render it with jsonText). */
+export function abortTransactionRecordToJson(value: AbortTransactionRecord, version: number): JsonObject {
+  return jsonAbortTransactionRecord(value, version);
+}
+
+function jsonAbortTransactionRecord(v: AbortTransactionRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (v.reason !== null) o.reason = v.reason;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * AccessControlEntryRecord =>  (wire layouts: v0)
@@ -134,4 +135,22 @@ function sizeAccessControlEntryRecordV0(v: Input<AccessControlEntryRecord>): num
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 20;
+}
+
+/** AccessControlEntryRecord of `version` as the JSON tree of Kafka's AccessControlEntryRecordJsonConverter.write (render it with jsonText). */
+export function accessControlEntryRecordToJson(value: AccessControlEntryRecord, version: number): JsonObject {
+  return jsonAccessControlEntryRecord(value, version);
+}
+
+function jsonAccessControlEntryRecord(v: AccessControlEntryRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.id = v.id;
+  o.resourceType = v.resourceType;
+  o.resourceName = v.resourceName;
+  o.patternType = v.patternType;
+  o.principal = v.principal;
+  o.host = v.host;
+  o.operation = v.operation;
+  o.permissionType = v.permissionType;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * BeginTransactionRecord =>  (wire layouts: v0)
@@ -113,4 +114,15 @@ function sizeBeginTransactionRecordV0(v: Input<BeginTransactionRecord>): number 
   }
   $s += Sizes.uvarint($tn);
   return $s;
+}
+
+/** BeginTransactionRecord of `version` as the JSON tree of Kafka's BeginTransactionRecordJsonConverter.write (render it with jsonText). */
+export function beginTransactionRecordToJson(value: BeginTransactionRecord, version: number): JsonObject {
+  return jsonBeginTransactionRecord(value, version);
+}
+
+function jsonBeginTransactionRecord(v: BeginTransactionRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (v.name !== null) o.name = v.name;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * BrokerRegistrationChangeRecord =>  (wire layouts: v0 | v1 | v2)
@@ -327,4 +328,19 @@ function sizeBrokerRegistrationChangeRecordV2(v: Input<BrokerRegistrationChangeR
   }
   $s += Sizes.uvarint($tn);
   return $s + 12;
+}
+
+/** BrokerRegistrationChangeRecord of `version` as the JSON tree of Kafka's BrokerRegistrationChangeRecordJsonConverter.write (render it with jsonText). */
+export function brokerRegistrationChangeRecordToJson(value: BrokerRegistrationChangeRecord, version: number): JsonObject {
+  return jsonBrokerRegistrationChangeRecord(value, version);
+}
+
+function jsonBrokerRegistrationChangeRecord(v: BrokerRegistrationChangeRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.brokerId = v.brokerId;
+  o.brokerEpoch = v.brokerEpoch;
+  if (v.fenced !== 0) o.fenced = v.fenced;
+  if ((version >= 1) && (v.inControlledShutdown !== 0)) o.inControlledShutdown = v.inControlledShutdown;
+  if ((version >= 2) && (v.logDirs.length !== 0)) o.logDirs = v.logDirs;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import { JsonDouble, type JsonObject } from '../../json-node.ts';
 
 /**
  * ClientQuotaRecord =>  (wire layouts: v0)
@@ -168,4 +169,25 @@ function sizeEntityDataV0(v: Input<EntityData>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s;
+}
+
+/** ClientQuotaRecord of `version` as the JSON tree of Kafka's ClientQuotaRecordJsonConverter.write (render it with jsonText). */
+export function clientQuotaRecordToJson(value: ClientQuotaRecord, version: number): JsonObject {
+  return jsonClientQuotaRecord(value, version);
+}
+
+function jsonClientQuotaRecord(v: ClientQuotaRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.entity = v.entity.map((e) => jsonEntityData(e, version));
+  o.key = v.key;
+  o.value = new JsonDouble(v.value);
+  o.remove = v.remove;
+  return o;
+}
+
+function jsonEntityData(v: EntityData, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.entityType = v.entityType;
+  o.entityName = v.entityName;
+  return o;
 }

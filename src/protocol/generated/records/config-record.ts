@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConfigRecord =>  (wire layouts: v0)
@@ -114,4 +115,18 @@ function sizeConfigRecordV0(v: Input<ConfigRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 1;
+}
+
+/** ConfigRecord of `version` as the JSON tree of Kafka's ConfigRecordJsonConverter.write (render it with jsonText). */
+export function configRecordToJson(value: ConfigRecord, version: number): JsonObject {
+  return jsonConfigRecord(value, version);
+}
+
+function jsonConfigRecord(v: ConfigRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.resourceType = v.resourceType;
+  o.resourceName = v.resourceName;
+  o.name = v.name;
+  o.value = v.value;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupCurrentMemberAssignmentKey =>  (wire layouts: v8)
@@ -84,4 +85,16 @@ function sizeConsumerGroupCurrentMemberAssignmentKeyV8(v: Input<ConsumerGroupCur
   const _memberId = v.memberId ?? '';
   $s += Sizes.string(_memberId);
   return $s;
+}
+
+/** ConsumerGroupCurrentMemberAssignmentKey of `version` as the JSON tree of Kafka's ConsumerGroupCurrentMemberAssignmentKeyJsonConverter.write (render it with jsonText). */
+export function consumerGroupCurrentMemberAssignmentKeyToJson(value: ConsumerGroupCurrentMemberAssignmentKey, version: number): JsonObject {
+  return jsonConsumerGroupCurrentMemberAssignmentKey(value, version);
+}
+
+function jsonConsumerGroupCurrentMemberAssignmentKey(v: ConsumerGroupCurrentMemberAssignmentKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 8) o.groupId = v.groupId;
+  if (version === 8) o.memberId = v.memberId;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupCurrentMemberAssignmentValue =>  (wire layouts: v0)
@@ -179,4 +180,26 @@ function sizeTopicPartitionsV0(v: Input<TopicPartitions>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 16;
+}
+
+/** ConsumerGroupCurrentMemberAssignmentValue of `version` as the JSON tree of Kafka's ConsumerGroupCurrentMemberAssignmentValueJsonConverter.write (render it with jsonText). */
+export function consumerGroupCurrentMemberAssignmentValueToJson(value: ConsumerGroupCurrentMemberAssignmentValue, version: number): JsonObject {
+  return jsonConsumerGroupCurrentMemberAssignmentValue(value, version);
+}
+
+function jsonConsumerGroupCurrentMemberAssignmentValue(v: ConsumerGroupCurrentMemberAssignmentValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.memberEpoch = v.memberEpoch;
+  o.previousMemberEpoch = v.previousMemberEpoch;
+  o.state = v.state;
+  o.assignedPartitions = v.assignedPartitions.map((e) => jsonTopicPartitions(e, version));
+  o.partitionsPendingRevocation = v.partitionsPendingRevocation.map((e) => jsonTopicPartitions(e, version));
+  return o;
+}
+
+function jsonTopicPartitions(v: TopicPartitions, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicId = v.topicId;
+  o.partitions = v.partitions;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupMemberMetadataKey =>  (wire layouts: v5)
@@ -84,4 +85,16 @@ function sizeConsumerGroupMemberMetadataKeyV5(v: Input<ConsumerGroupMemberMetada
   const _memberId = v.memberId ?? '';
   $s += Sizes.string(_memberId);
   return $s;
+}
+
+/** ConsumerGroupMemberMetadataKey of `version` as the JSON tree of Kafka's ConsumerGroupMemberMetadataKeyJsonConverter.write (render it with jsonText). */
+export function consumerGroupMemberMetadataKeyToJson(value: ConsumerGroupMemberMetadataKey, version: number): JsonObject {
+  return jsonConsumerGroupMemberMetadataKey(value, version);
+}
+
+function jsonConsumerGroupMemberMetadataKey(v: ConsumerGroupMemberMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 5) o.groupId = v.groupId;
+  if (version === 5) o.memberId = v.memberId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 
@@ -289,4 +290,37 @@ function sizeClassicProtocolV0(v: Input<ClassicProtocol>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s;
+}
+
+/** ConsumerGroupMemberMetadataValue of `version` as the JSON tree of Kafka's ConsumerGroupMemberMetadataValueJsonConverter.write (render it with jsonText). */
+export function consumerGroupMemberMetadataValueToJson(value: ConsumerGroupMemberMetadataValue, version: number): JsonObject {
+  return jsonConsumerGroupMemberMetadataValue(value, version);
+}
+
+function jsonConsumerGroupMemberMetadataValue(v: ConsumerGroupMemberMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.instanceId = v.instanceId;
+  o.rackId = v.rackId;
+  o.clientId = v.clientId;
+  o.clientHost = v.clientHost;
+  o.subscribedTopicNames = v.subscribedTopicNames;
+  o.subscribedTopicRegex = v.subscribedTopicRegex;
+  o.rebalanceTimeoutMs = v.rebalanceTimeoutMs;
+  o.serverAssignor = v.serverAssignor;
+  if (v.classicMemberMetadata !== null) o.classicMemberMetadata = v.classicMemberMetadata === null ? null : jsonClassicMemberMetadata(v.classicMemberMetadata, version);
+  return o;
+}
+
+function jsonClassicMemberMetadata(v: ClassicMemberMetadata, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.sessionTimeoutMs = v.sessionTimeoutMs;
+  o.supportedProtocols = v.supportedProtocols.map((e) => jsonClassicProtocol(e, version));
+  return o;
+}
+
+function jsonClassicProtocol(v: ClassicProtocol, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.metadata = v.metadata.toString('base64');
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupMetadataKey =>  (wire layouts: v3)
@@ -76,4 +77,15 @@ function sizeConsumerGroupMetadataKeyV3(v: Input<ConsumerGroupMetadataKey>): num
   const _groupId = v.groupId ?? '';
   let $s = Sizes.string(_groupId);
   return $s;
+}
+
+/** ConsumerGroupMetadataKey of `version` as the JSON tree of Kafka's ConsumerGroupMetadataKeyJsonConverter.write (render it with jsonText). */
+export function consumerGroupMetadataKeyToJson(value: ConsumerGroupMetadataKey, version: number): JsonObject {
+  return jsonConsumerGroupMetadataKey(value, version);
+}
+
+function jsonConsumerGroupMetadataKey(v: ConsumerGroupMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 3) o.groupId = v.groupId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupMetadataValue =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeConsumerGroupMetadataValueV0(v: Input<ConsumerGroupMetadataValue>):
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** ConsumerGroupMetadataValue of `version` as the JSON tree of Kafka's ConsumerGroupMetadataValueJsonConverter.write (render it with jsonText). */
+export function consumerGroupMetadataValueToJson(value: ConsumerGroupMetadataValue, version: number): JsonObject {
+  return jsonConsumerGroupMetadataValue(value, version);
+}
+
+function jsonConsumerGroupMetadataValue(v: ConsumerGroupMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.epoch = v.epoch;
+  return o;
 }

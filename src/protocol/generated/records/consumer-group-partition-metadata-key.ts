@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupPartitionMetadataKey =>  (wire layouts: v4)
@@ -76,4 +77,15 @@ function sizeConsumerGroupPartitionMetadataKeyV4(v: Input<ConsumerGroupPartition
   const _groupId = v.groupId ?? '';
   let $s = Sizes.string(_groupId);
   return $s;
+}
+
+/** ConsumerGroupPartitionMetadataKey of `version` as the JSON tree of Kafka's ConsumerGroupPartitionMetadataKeyJsonConverter.write (render it with jsonText). */
+export function consumerGroupPartitionMetadataKeyToJson(value: ConsumerGroupPartitionMetadataKey, version: number): JsonObject {
+  return jsonConsumerGroupPartitionMetadataKey(value, version);
+}
+
+function jsonConsumerGroupPartitionMetadataKey(v: ConsumerGroupPartitionMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 4) o.groupId = v.groupId;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupPartitionMetadataValue =>  (wire layouts: v0)
@@ -219,4 +220,31 @@ function sizePartitionMetadataV0(v: Input<PartitionMetadata>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** ConsumerGroupPartitionMetadataValue of `version` as the JSON tree of Kafka's ConsumerGroupPartitionMetadataValueJsonConverter.write (render it with jsonText). */
+export function consumerGroupPartitionMetadataValueToJson(value: ConsumerGroupPartitionMetadataValue, version: number): JsonObject {
+  return jsonConsumerGroupPartitionMetadataValue(value, version);
+}
+
+function jsonConsumerGroupPartitionMetadataValue(v: ConsumerGroupPartitionMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topics = v.topics.map((e) => jsonTopicMetadata(e, version));
+  return o;
+}
+
+function jsonTopicMetadata(v: TopicMetadata, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicId = v.topicId;
+  o.topicName = v.topicName;
+  o.numPartitions = v.numPartitions;
+  o.partitionMetadata = v.partitionMetadata.map((e) => jsonPartitionMetadata(e, version));
+  return o;
+}
+
+function jsonPartitionMetadata(v: PartitionMetadata, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.partition = v.partition;
+  o.racks = v.racks;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupTargetAssignmentMemberKey =>  (wire layouts: v7)
@@ -84,4 +85,16 @@ function sizeConsumerGroupTargetAssignmentMemberKeyV7(v: Input<ConsumerGroupTarg
   const _memberId = v.memberId ?? '';
   $s += Sizes.string(_memberId);
   return $s;
+}
+
+/** ConsumerGroupTargetAssignmentMemberKey of `version` as the JSON tree of Kafka's ConsumerGroupTargetAssignmentMemberKeyJsonConverter.write (render it with jsonText). */
+export function consumerGroupTargetAssignmentMemberKeyToJson(value: ConsumerGroupTargetAssignmentMemberKey, version: number): JsonObject {
+  return jsonConsumerGroupTargetAssignmentMemberKey(value, version);
+}
+
+function jsonConsumerGroupTargetAssignmentMemberKey(v: ConsumerGroupTargetAssignmentMemberKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 7) o.groupId = v.groupId;
+  if (version === 7) o.memberId = v.memberId;
+  return o;
 }

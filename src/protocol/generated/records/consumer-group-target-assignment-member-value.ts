@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupTargetAssignmentMemberValue =>  (wire layouts: v0)
@@ -151,4 +152,22 @@ function sizeTopicPartitionV0(v: Input<TopicPartition>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 16;
+}
+
+/** ConsumerGroupTargetAssignmentMemberValue of `version` as the JSON tree of Kafka's ConsumerGroupTargetAssignmentMemberValueJsonConverter.write (render it with jsonText). */
+export function consumerGroupTargetAssignmentMemberValueToJson(value: ConsumerGroupTargetAssignmentMemberValue, version: number): JsonObject {
+  return jsonConsumerGroupTargetAssignmentMemberValue(value, version);
+}
+
+function jsonConsumerGroupTargetAssignmentMemberValue(v: ConsumerGroupTargetAssignmentMemberValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicPartitions = v.topicPartitions.map((e) => jsonTopicPartition(e, version));
+  return o;
+}
+
+function jsonTopicPartition(v: TopicPartition, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicId = v.topicId;
+  o.partitions = v.partitions;
+  return o;
 }

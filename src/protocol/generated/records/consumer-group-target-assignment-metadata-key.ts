@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupTargetAssignmentMetadataKey =>  (wire layouts: v6)
@@ -76,4 +77,15 @@ function sizeConsumerGroupTargetAssignmentMetadataKeyV6(v: Input<ConsumerGroupTa
   const _groupId = v.groupId ?? '';
   let $s = Sizes.string(_groupId);
   return $s;
+}
+
+/** ConsumerGroupTargetAssignmentMetadataKey of `version` as the JSON tree of Kafka's ConsumerGroupTargetAssignmentMetadataKeyJsonConverter.write (render it with jsonText). */
+export function consumerGroupTargetAssignmentMetadataKeyToJson(value: ConsumerGroupTargetAssignmentMetadataKey, version: number): JsonObject {
+  return jsonConsumerGroupTargetAssignmentMetadataKey(value, version);
+}
+
+function jsonConsumerGroupTargetAssignmentMetadataKey(v: ConsumerGroupTargetAssignmentMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 6) o.groupId = v.groupId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ConsumerGroupTargetAssignmentMetadataValue =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeConsumerGroupTargetAssignmentMetadataValueV0(v: Input<ConsumerGroup
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** ConsumerGroupTargetAssignmentMetadataValue of `version` as the JSON tree of Kafka's ConsumerGroupTargetAssignmentMetadataValueJsonConverter.write (render it with jsonText). */
+export function consumerGroupTargetAssignmentMetadataValueToJson(value: ConsumerGroupTargetAssignmentMetadataValue, version: number): JsonObject {
+  return jsonConsumerGroupTargetAssignmentMetadataValue(value, version);
+}
+
+function jsonConsumerGroupTargetAssignmentMetadataValue(v: ConsumerGroupTargetAssignmentMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.assignmentEpoch = v.assignmentEpoch;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * DelegationTokenRecord =>  (wire layouts: v0)
@@ -137,4 +138,21 @@ function sizeDelegationTokenRecordV0(v: Input<DelegationTokenRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 24;
+}
+
+/** DelegationTokenRecord of `version` as the JSON tree of Kafka's DelegationTokenRecordJsonConverter.write (render it with jsonText). */
+export function delegationTokenRecordToJson(value: DelegationTokenRecord, version: number): JsonObject {
+  return jsonDelegationTokenRecord(value, version);
+}
+
+function jsonDelegationTokenRecord(v: DelegationTokenRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.owner = v.owner;
+  o.requester = v.requester;
+  o.renewers = v.renewers;
+  o.issueTimestamp = v.issueTimestamp;
+  o.maxTimestamp = v.maxTimestamp;
+  o.expirationTimestamp = v.expirationTimestamp;
+  o.tokenId = v.tokenId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * EndTransactionRecord =>  (wire layouts: v0)
@@ -85,4 +86,14 @@ function sizeEndTransactionRecordV0(v: Input<EndTransactionRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s;
+}
+
+/** EndTransactionRecord of `version` as the JSON tree of Kafka's EndTransactionRecordJsonConverter.write (render it with jsonText). */
+export function endTransactionRecordToJson(value: EndTransactionRecord, version: number): JsonObject {
+  return jsonEndTransactionRecord(value, version);
+}
+
+function jsonEndTransactionRecord(v: EndTransactionRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  return o;
 }

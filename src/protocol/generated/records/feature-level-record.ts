@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * FeatureLevelRecord =>  (wire layouts: v0)
@@ -98,4 +99,16 @@ function sizeFeatureLevelRecordV0(v: Input<FeatureLevelRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 2;
+}
+
+/** FeatureLevelRecord of `version` as the JSON tree of Kafka's FeatureLevelRecordJsonConverter.write (render it with jsonText). */
+export function featureLevelRecordToJson(value: FeatureLevelRecord, version: number): JsonObject {
+  return jsonFeatureLevelRecord(value, version);
+}
+
+function jsonFeatureLevelRecord(v: FeatureLevelRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.featureLevel = v.featureLevel;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * FenceBrokerRecord =>  (wire layouts: v0)
@@ -96,4 +97,16 @@ function sizeFenceBrokerRecordV0(v: Input<FenceBrokerRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 12;
+}
+
+/** FenceBrokerRecord of `version` as the JSON tree of Kafka's FenceBrokerRecordJsonConverter.write (render it with jsonText). */
+export function fenceBrokerRecordToJson(value: FenceBrokerRecord, version: number): JsonObject {
+  return jsonFenceBrokerRecord(value, version);
+}
+
+function jsonFenceBrokerRecord(v: FenceBrokerRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.id = v.id;
+  o.epoch = v.epoch;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * GroupMetadataKey =>  (wire layouts: v2)
@@ -76,4 +77,15 @@ function sizeGroupMetadataKeyV2(v: Input<GroupMetadataKey>): number {
   const _group = v.group ?? '';
   let $s = Sizes.string(_group);
   return $s;
+}
+
+/** GroupMetadataKey of `version` as the JSON tree of Kafka's GroupMetadataKeyJsonConverter.write (render it with jsonText). */
+export function groupMetadataKeyToJson(value: GroupMetadataKey, version: number): JsonObject {
+  return jsonGroupMetadataKey(value, version);
+}
+
+function jsonGroupMetadataKey(v: GroupMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 2) o.group = v.group;
+  return o;
 }

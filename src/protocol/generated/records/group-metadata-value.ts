@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 
@@ -606,4 +607,33 @@ function sizeMemberMetadataV4(v: Input<MemberMetadata>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 8;
+}
+
+/** GroupMetadataValue of `version` as the JSON tree of Kafka's GroupMetadataValueJsonConverter.write (render it with jsonText). */
+export function groupMetadataValueToJson(value: GroupMetadataValue, version: number): JsonObject {
+  return jsonGroupMetadataValue(value, version);
+}
+
+function jsonGroupMetadataValue(v: GroupMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.protocolType = v.protocolType;
+  o.generation = v.generation;
+  o.protocol = v.protocol;
+  o.leader = v.leader;
+  if (version >= 2) o.currentStateTimestamp = v.currentStateTimestamp;
+  o.members = v.members.map((e) => jsonMemberMetadata(e, version));
+  return o;
+}
+
+function jsonMemberMetadata(v: MemberMetadata, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.memberId = v.memberId;
+  if (version >= 3) o.groupInstanceId = v.groupInstanceId;
+  o.clientId = v.clientId;
+  o.clientHost = v.clientHost;
+  if (version >= 1) o.rebalanceTimeout = v.rebalanceTimeout;
+  o.sessionTimeout = v.sessionTimeout;
+  o.subscription = v.subscription.toString('base64');
+  o.assignment = v.assignment.toString('base64');
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * NoOpRecord =>  (wire layouts: v0)
@@ -85,4 +86,14 @@ function sizeNoOpRecordV0(v: Input<NoOpRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s;
+}
+
+/** NoOpRecord of `version` as the JSON tree of Kafka's NoOpRecordJsonConverter.write (render it with jsonText). */
+export function noOpRecordToJson(value: NoOpRecord, version: number): JsonObject {
+  return jsonNoOpRecord(value, version);
+}
+
+function jsonNoOpRecord(v: NoOpRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * OffsetCommitKey =>  (wire layouts: v0-1)
@@ -92,4 +93,17 @@ function sizeOffsetCommitKeyV0(v: Input<OffsetCommitKey>): number {
   const _topic = v.topic ?? '';
   $s += Sizes.string(_topic);
   return $s + 4;
+}
+
+/** OffsetCommitKey of `version` as the JSON tree of Kafka's OffsetCommitKeyJsonConverter.write (render it with jsonText). */
+export function offsetCommitKeyToJson(value: OffsetCommitKey, version: number): JsonObject {
+  return jsonOffsetCommitKey(value, version);
+}
+
+function jsonOffsetCommitKey(v: OffsetCommitKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version >= 0 && version <= 1) o.group = v.group;
+  if (version >= 0 && version <= 1) o.topic = v.topic;
+  if (version >= 0 && version <= 1) o.partition = v.partition;
+  return o;
 }

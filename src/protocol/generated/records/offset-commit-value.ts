@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * OffsetCommitValue =>  (wire layouts: v0,2 | v1 | v3 | v4)
@@ -223,4 +224,19 @@ function sizeOffsetCommitValueV4(v: Input<OffsetCommitValue>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 20;
+}
+
+/** OffsetCommitValue of `version` as the JSON tree of Kafka's OffsetCommitValueJsonConverter.write (render it with jsonText). */
+export function offsetCommitValueToJson(value: OffsetCommitValue, version: number): JsonObject {
+  return jsonOffsetCommitValue(value, version);
+}
+
+function jsonOffsetCommitValue(v: OffsetCommitValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.offset = v.offset;
+  if (version >= 3) o.leaderEpoch = v.leaderEpoch;
+  o.metadata = v.metadata;
+  o.commitTimestamp = v.commitTimestamp;
+  if (version === 1) o.expireTimestamp = v.expireTimestamp;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * PartitionChangeRecord =>  (wire layouts: v0 | v1 | v2)
@@ -836,4 +837,25 @@ function sizePartitionChangeRecordV2(v: Input<PartitionChangeRecord>): number {
   }
   $s += Sizes.uvarint($tn);
   return $s + 20;
+}
+
+/** PartitionChangeRecord of `version` as the JSON tree of Kafka's PartitionChangeRecordJsonConverter.write (render it with jsonText). */
+export function partitionChangeRecordToJson(value: PartitionChangeRecord, version: number): JsonObject {
+  return jsonPartitionChangeRecord(value, version);
+}
+
+function jsonPartitionChangeRecord(v: PartitionChangeRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.partitionId = v.partitionId;
+  o.topicId = v.topicId;
+  if (v.isr !== null) o.isr = v.isr;
+  if (v.leader !== -2) o.leader = v.leader;
+  if (v.replicas !== null) o.replicas = v.replicas;
+  if (v.removingReplicas !== null) o.removingReplicas = v.removingReplicas;
+  if (v.addingReplicas !== null) o.addingReplicas = v.addingReplicas;
+  if (v.leaderRecoveryState !== -1) o.leaderRecoveryState = v.leaderRecoveryState;
+  if ((version >= 1) && (v.directories !== null)) o.directories = v.directories;
+  if ((version >= 2) && (v.eligibleLeaderReplicas !== null)) o.eligibleLeaderReplicas = v.eligibleLeaderReplicas;
+  if ((version >= 2) && (v.lastKnownElr !== null)) o.lastKnownElr = v.lastKnownElr;
+  return o;
 }

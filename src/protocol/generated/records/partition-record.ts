@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * PartitionRecord =>  (wire layouts: v0 | v1 | v2)
@@ -513,4 +514,27 @@ function sizePartitionRecordV2(v: Input<PartitionRecord>): number {
   }
   $s += Sizes.uvarint($tn);
   return $s + 32;
+}
+
+/** PartitionRecord of `version` as the JSON tree of Kafka's PartitionRecordJsonConverter.write (render it with jsonText). */
+export function partitionRecordToJson(value: PartitionRecord, version: number): JsonObject {
+  return jsonPartitionRecord(value, version);
+}
+
+function jsonPartitionRecord(v: PartitionRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.partitionId = v.partitionId;
+  o.topicId = v.topicId;
+  o.replicas = v.replicas;
+  o.isr = v.isr;
+  o.removingReplicas = v.removingReplicas;
+  o.addingReplicas = v.addingReplicas;
+  o.leader = v.leader;
+  if (v.leaderRecoveryState !== 0) o.leaderRecoveryState = v.leaderRecoveryState;
+  o.leaderEpoch = v.leaderEpoch;
+  o.partitionEpoch = v.partitionEpoch;
+  if (version >= 1) o.directories = v.directories;
+  if ((version >= 2) && (v.eligibleLeaderReplicas !== null)) o.eligibleLeaderReplicas = v.eligibleLeaderReplicas;
+  if ((version >= 2) && (v.lastKnownElr !== null)) o.lastKnownElr = v.lastKnownElr;
+  return o;
 }

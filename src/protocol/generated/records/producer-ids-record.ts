@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ProducerIdsRecord =>  (wire layouts: v0)
@@ -101,4 +102,17 @@ function sizeProducerIdsRecordV0(v: Input<ProducerIdsRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 20;
+}
+
+/** ProducerIdsRecord of `version` as the JSON tree of Kafka's ProducerIdsRecordJsonConverter.write (render it with jsonText). */
+export function producerIdsRecordToJson(value: ProducerIdsRecord, version: number): JsonObject {
+  return jsonProducerIdsRecord(value, version);
+}
+
+function jsonProducerIdsRecord(v: ProducerIdsRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.brokerId = v.brokerId;
+  o.brokerEpoch = v.brokerEpoch;
+  o.nextProducerId = v.nextProducerId;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * QuorumStateData =>  (wire layouts: v0 | v1)
@@ -240,4 +241,27 @@ function sizeVoterV0(v: Input<Voter>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** QuorumStateData of `version` as the JSON tree of Kafka's QuorumStateDataJsonConverter.write (render it with jsonText). */
+export function quorumStateDataToJson(value: QuorumStateData, version: number): JsonObject {
+  return jsonQuorumStateData(value, version);
+}
+
+function jsonQuorumStateData(v: QuorumStateData, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 0) o.clusterId = v.clusterId;
+  o.leaderId = v.leaderId;
+  o.leaderEpoch = v.leaderEpoch;
+  o.votedId = v.votedId;
+  if (version >= 1) o.votedDirectoryId = v.votedDirectoryId;
+  if (version === 0) o.appliedOffset = v.appliedOffset;
+  if (version === 0) o.currentVoters = v.currentVoters === null ? null : v.currentVoters.map((e) => jsonVoter(e, version));
+  return o;
+}
+
+function jsonVoter(v: Voter, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 0) o.voterId = v.voterId;
+  return o;
 }

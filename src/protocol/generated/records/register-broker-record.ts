@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * RegisterBrokerRecord =>  (wire layouts: v0 | v1 | v2 | v3)
@@ -551,4 +552,41 @@ function sizeBrokerFeatureV0(v: Input<BrokerFeature>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** RegisterBrokerRecord of `version` as the JSON tree of Kafka's RegisterBrokerRecordJsonConverter.write (render it with jsonText). */
+export function registerBrokerRecordToJson(value: RegisterBrokerRecord, version: number): JsonObject {
+  return jsonRegisterBrokerRecord(value, version);
+}
+
+function jsonRegisterBrokerRecord(v: RegisterBrokerRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.brokerId = v.brokerId;
+  if (version >= 2) o.isMigratingZkBroker = v.isMigratingZkBroker;
+  o.incarnationId = v.incarnationId;
+  o.brokerEpoch = v.brokerEpoch;
+  o.endPoints = v.endPoints.map((e) => jsonBrokerEndpoint(e, version));
+  o.features = v.features.map((e) => jsonBrokerFeature(e, version));
+  o.rack = v.rack;
+  o.fenced = v.fenced;
+  if (version >= 1) o.inControlledShutdown = v.inControlledShutdown;
+  if ((version >= 3) && (v.logDirs.length !== 0)) o.logDirs = v.logDirs;
+  return o;
+}
+
+function jsonBrokerEndpoint(v: BrokerEndpoint, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.host = v.host;
+  o.port = v.port;
+  o.securityProtocol = v.securityProtocol;
+  return o;
+}
+
+function jsonBrokerFeature(v: BrokerFeature, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.minSupportedVersion = v.minSupportedVersion;
+  o.maxSupportedVersion = v.maxSupportedVersion;
+  return o;
 }

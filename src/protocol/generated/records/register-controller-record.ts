@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * RegisterControllerRecord =>  (wire layouts: v0)
@@ -241,4 +242,36 @@ function sizeControllerFeatureV0(v: Input<ControllerFeature>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** RegisterControllerRecord of `version` as the JSON tree of Kafka's RegisterControllerRecordJsonConverter.write (render it with jsonText). */
+export function registerControllerRecordToJson(value: RegisterControllerRecord, version: number): JsonObject {
+  return jsonRegisterControllerRecord(value, version);
+}
+
+function jsonRegisterControllerRecord(v: RegisterControllerRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.controllerId = v.controllerId;
+  o.incarnationId = v.incarnationId;
+  o.zkMigrationReady = v.zkMigrationReady;
+  o.endPoints = v.endPoints.map((e) => jsonControllerEndpoint(e, version));
+  o.features = v.features.map((e) => jsonControllerFeature(e, version));
+  return o;
+}
+
+function jsonControllerEndpoint(v: ControllerEndpoint, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.host = v.host;
+  o.port = v.port;
+  o.securityProtocol = v.securityProtocol;
+  return o;
+}
+
+function jsonControllerFeature(v: ControllerFeature, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.minSupportedVersion = v.minSupportedVersion;
+  o.maxSupportedVersion = v.maxSupportedVersion;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * RemoveAccessControlEntryRecord =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeRemoveAccessControlEntryRecordV0(v: Input<RemoveAccessControlEntryR
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 16;
+}
+
+/** RemoveAccessControlEntryRecord of `version` as the JSON tree of Kafka's RemoveAccessControlEntryRecordJsonConverter.write (render it with jsonText). */
+export function removeAccessControlEntryRecordToJson(value: RemoveAccessControlEntryRecord, version: number): JsonObject {
+  return jsonRemoveAccessControlEntryRecord(value, version);
+}
+
+function jsonRemoveAccessControlEntryRecord(v: RemoveAccessControlEntryRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.id = v.id;
+  return o;
 }

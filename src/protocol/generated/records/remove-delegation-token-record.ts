@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * RemoveDelegationTokenRecord =>  (wire layouts: v0)
@@ -93,4 +94,15 @@ function sizeRemoveDelegationTokenRecordV0(v: Input<RemoveDelegationTokenRecord>
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s;
+}
+
+/** RemoveDelegationTokenRecord of `version` as the JSON tree of Kafka's RemoveDelegationTokenRecordJsonConverter.write (render it with jsonText). */
+export function removeDelegationTokenRecordToJson(value: RemoveDelegationTokenRecord, version: number): JsonObject {
+  return jsonRemoveDelegationTokenRecord(value, version);
+}
+
+function jsonRemoveDelegationTokenRecord(v: RemoveDelegationTokenRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.tokenId = v.tokenId;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * RemoveTopicRecord =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeRemoveTopicRecordV0(v: Input<RemoveTopicRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 16;
+}
+
+/** RemoveTopicRecord of `version` as the JSON tree of Kafka's RemoveTopicRecordJsonConverter.write (render it with jsonText). */
+export function removeTopicRecordToJson(value: RemoveTopicRecord, version: number): JsonObject {
+  return jsonRemoveTopicRecord(value, version);
+}
+
+function jsonRemoveTopicRecord(v: RemoveTopicRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicId = v.topicId;
+  return o;
 }

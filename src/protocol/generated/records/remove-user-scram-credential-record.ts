@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * RemoveUserScramCredentialRecord =>  (wire layouts: v0)
@@ -98,4 +99,16 @@ function sizeRemoveUserScramCredentialRecordV0(v: Input<RemoveUserScramCredentia
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 1;
+}
+
+/** RemoveUserScramCredentialRecord of `version` as the JSON tree of Kafka's RemoveUserScramCredentialRecordJsonConverter.write (render it with jsonText). */
+export function removeUserScramCredentialRecordToJson(value: RemoveUserScramCredentialRecord, version: number): JsonObject {
+  return jsonRemoveUserScramCredentialRecord(value, version);
+}
+
+function jsonRemoveUserScramCredentialRecord(v: RemoveUserScramCredentialRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.mechanism = v.mechanism;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupCurrentMemberAssignmentKey =>  (wire layouts: v14)
@@ -84,4 +85,16 @@ function sizeShareGroupCurrentMemberAssignmentKeyV14(v: Input<ShareGroupCurrentM
   const _memberId = v.memberId ?? '';
   $s += Sizes.string(_memberId);
   return $s;
+}
+
+/** ShareGroupCurrentMemberAssignmentKey of `version` as the JSON tree of Kafka's ShareGroupCurrentMemberAssignmentKeyJsonConverter.write (render it with jsonText). */
+export function shareGroupCurrentMemberAssignmentKeyToJson(value: ShareGroupCurrentMemberAssignmentKey, version: number): JsonObject {
+  return jsonShareGroupCurrentMemberAssignmentKey(value, version);
+}
+
+function jsonShareGroupCurrentMemberAssignmentKey(v: ShareGroupCurrentMemberAssignmentKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 14) o.groupId = v.groupId;
+  if (version === 14) o.memberId = v.memberId;
+  return o;
 }

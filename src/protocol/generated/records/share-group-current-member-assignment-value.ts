@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupCurrentMemberAssignmentValue =>  (wire layouts: v0)
@@ -166,4 +167,25 @@ function sizeTopicPartitionsV0(v: Input<TopicPartitions>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 16;
+}
+
+/** ShareGroupCurrentMemberAssignmentValue of `version` as the JSON tree of Kafka's ShareGroupCurrentMemberAssignmentValueJsonConverter.write (render it with jsonText). */
+export function shareGroupCurrentMemberAssignmentValueToJson(value: ShareGroupCurrentMemberAssignmentValue, version: number): JsonObject {
+  return jsonShareGroupCurrentMemberAssignmentValue(value, version);
+}
+
+function jsonShareGroupCurrentMemberAssignmentValue(v: ShareGroupCurrentMemberAssignmentValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.memberEpoch = v.memberEpoch;
+  o.previousMemberEpoch = v.previousMemberEpoch;
+  o.state = v.state;
+  o.assignedPartitions = v.assignedPartitions.map((e) => jsonTopicPartitions(e, version));
+  return o;
+}
+
+function jsonTopicPartitions(v: TopicPartitions, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicId = v.topicId;
+  o.partitions = v.partitions;
+  return o;
 }

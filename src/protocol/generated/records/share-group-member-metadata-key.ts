@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupMemberMetadataKey =>  (wire layouts: v10)
@@ -84,4 +85,16 @@ function sizeShareGroupMemberMetadataKeyV10(v: Input<ShareGroupMemberMetadataKey
   const _memberId = v.memberId ?? '';
   $s += Sizes.string(_memberId);
   return $s;
+}
+
+/** ShareGroupMemberMetadataKey of `version` as the JSON tree of Kafka's ShareGroupMemberMetadataKeyJsonConverter.write (render it with jsonText). */
+export function shareGroupMemberMetadataKeyToJson(value: ShareGroupMemberMetadataKey, version: number): JsonObject {
+  return jsonShareGroupMemberMetadataKey(value, version);
+}
+
+function jsonShareGroupMemberMetadataKey(v: ShareGroupMemberMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 10) o.groupId = v.groupId;
+  if (version === 10) o.memberId = v.memberId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupMemberMetadataValue =>  (wire layouts: v0)
@@ -122,4 +123,18 @@ function sizeShareGroupMemberMetadataValueV0(v: Input<ShareGroupMemberMetadataVa
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s;
+}
+
+/** ShareGroupMemberMetadataValue of `version` as the JSON tree of Kafka's ShareGroupMemberMetadataValueJsonConverter.write (render it with jsonText). */
+export function shareGroupMemberMetadataValueToJson(value: ShareGroupMemberMetadataValue, version: number): JsonObject {
+  return jsonShareGroupMemberMetadataValue(value, version);
+}
+
+function jsonShareGroupMemberMetadataValue(v: ShareGroupMemberMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.rackId = v.rackId;
+  o.clientId = v.clientId;
+  o.clientHost = v.clientHost;
+  o.subscribedTopicNames = v.subscribedTopicNames;
+  return o;
 }

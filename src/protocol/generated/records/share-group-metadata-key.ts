@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupMetadataKey =>  (wire layouts: v11)
@@ -76,4 +77,15 @@ function sizeShareGroupMetadataKeyV11(v: Input<ShareGroupMetadataKey>): number {
   const _groupId = v.groupId ?? '';
   let $s = Sizes.string(_groupId);
   return $s;
+}
+
+/** ShareGroupMetadataKey of `version` as the JSON tree of Kafka's ShareGroupMetadataKeyJsonConverter.write (render it with jsonText). */
+export function shareGroupMetadataKeyToJson(value: ShareGroupMetadataKey, version: number): JsonObject {
+  return jsonShareGroupMetadataKey(value, version);
+}
+
+function jsonShareGroupMetadataKey(v: ShareGroupMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 11) o.groupId = v.groupId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupMetadataValue =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeShareGroupMetadataValueV0(v: Input<ShareGroupMetadataValue>): numbe
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** ShareGroupMetadataValue of `version` as the JSON tree of Kafka's ShareGroupMetadataValueJsonConverter.write (render it with jsonText). */
+export function shareGroupMetadataValueToJson(value: ShareGroupMetadataValue, version: number): JsonObject {
+  return jsonShareGroupMetadataValue(value, version);
+}
+
+function jsonShareGroupMetadataValue(v: ShareGroupMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.epoch = v.epoch;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupPartitionMetadataKey =>  (wire layouts: v9)
@@ -76,4 +77,15 @@ function sizeShareGroupPartitionMetadataKeyV9(v: Input<ShareGroupPartitionMetada
   const _groupId = v.groupId ?? '';
   let $s = Sizes.string(_groupId);
   return $s;
+}
+
+/** ShareGroupPartitionMetadataKey of `version` as the JSON tree of Kafka's ShareGroupPartitionMetadataKeyJsonConverter.write (render it with jsonText). */
+export function shareGroupPartitionMetadataKeyToJson(value: ShareGroupPartitionMetadataKey, version: number): JsonObject {
+  return jsonShareGroupPartitionMetadataKey(value, version);
+}
+
+function jsonShareGroupPartitionMetadataKey(v: ShareGroupPartitionMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 9) o.groupId = v.groupId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupStatePartitionMetadataKey =>  (wire layouts: v15)
@@ -76,4 +77,15 @@ function sizeShareGroupStatePartitionMetadataKeyV15(v: Input<ShareGroupStatePart
   const _groupId = v.groupId ?? '';
   let $s = Sizes.string(_groupId);
   return $s;
+}
+
+/** ShareGroupStatePartitionMetadataKey of `version` as the JSON tree of Kafka's ShareGroupStatePartitionMetadataKeyJsonConverter.write (render it with jsonText). */
+export function shareGroupStatePartitionMetadataKeyToJson(value: ShareGroupStatePartitionMetadataKey, version: number): JsonObject {
+  return jsonShareGroupStatePartitionMetadataKey(value, version);
+}
+
+function jsonShareGroupStatePartitionMetadataKey(v: ShareGroupStatePartitionMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 15) o.groupId = v.groupId;
+  return o;
 }

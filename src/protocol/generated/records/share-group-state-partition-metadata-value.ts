@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupStatePartitionMetadataValue =>  (wire layouts: v0)
@@ -220,4 +221,31 @@ function sizeTopicInfoV0(v: Input<TopicInfo>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 16;
+}
+
+/** ShareGroupStatePartitionMetadataValue of `version` as the JSON tree of Kafka's ShareGroupStatePartitionMetadataValueJsonConverter.write (render it with jsonText). */
+export function shareGroupStatePartitionMetadataValueToJson(value: ShareGroupStatePartitionMetadataValue, version: number): JsonObject {
+  return jsonShareGroupStatePartitionMetadataValue(value, version);
+}
+
+function jsonShareGroupStatePartitionMetadataValue(v: ShareGroupStatePartitionMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.initializedTopics = v.initializedTopics.map((e) => jsonTopicPartitionsInfo(e, version));
+  o.deletingTopics = v.deletingTopics.map((e) => jsonTopicInfo(e, version));
+  return o;
+}
+
+function jsonTopicPartitionsInfo(v: TopicPartitionsInfo, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicId = v.topicId;
+  o.topicName = v.topicName;
+  o.partitions = v.partitions;
+  return o;
+}
+
+function jsonTopicInfo(v: TopicInfo, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topicId = v.topicId;
+  o.topicName = v.topicName;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupTargetAssignmentMemberKey =>  (wire layouts: v13)
@@ -84,4 +85,16 @@ function sizeShareGroupTargetAssignmentMemberKeyV13(v: Input<ShareGroupTargetAss
   const _memberId = v.memberId ?? '';
   $s += Sizes.string(_memberId);
   return $s;
+}
+
+/** ShareGroupTargetAssignmentMemberKey of `version` as the JSON tree of Kafka's ShareGroupTargetAssignmentMemberKeyJsonConverter.write (render it with jsonText). */
+export function shareGroupTargetAssignmentMemberKeyToJson(value: ShareGroupTargetAssignmentMemberKey, version: number): JsonObject {
+  return jsonShareGroupTargetAssignmentMemberKey(value, version);
+}
+
+function jsonShareGroupTargetAssignmentMemberKey(v: ShareGroupTargetAssignmentMemberKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 13) o.groupId = v.groupId;
+  if (version === 13) o.memberId = v.memberId;
+  return o;
 }

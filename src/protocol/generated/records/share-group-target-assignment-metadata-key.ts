@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupTargetAssignmentMetadataKey =>  (wire layouts: v12)
@@ -76,4 +77,15 @@ function sizeShareGroupTargetAssignmentMetadataKeyV12(v: Input<ShareGroupTargetA
   const _groupId = v.groupId ?? '';
   let $s = Sizes.string(_groupId);
   return $s;
+}
+
+/** ShareGroupTargetAssignmentMetadataKey of `version` as the JSON tree of Kafka's ShareGroupTargetAssignmentMetadataKeyJsonConverter.write (render it with jsonText). */
+export function shareGroupTargetAssignmentMetadataKeyToJson(value: ShareGroupTargetAssignmentMetadataKey, version: number): JsonObject {
+  return jsonShareGroupTargetAssignmentMetadataKey(value, version);
+}
+
+function jsonShareGroupTargetAssignmentMetadataKey(v: ShareGroupTargetAssignmentMetadataKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 12) o.groupId = v.groupId;
+  return o;
 }

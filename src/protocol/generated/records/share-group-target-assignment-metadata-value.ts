@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ShareGroupTargetAssignmentMetadataValue =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeShareGroupTargetAssignmentMetadataValueV0(v: Input<ShareGroupTarget
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 4;
+}
+
+/** ShareGroupTargetAssignmentMetadataValue of `version` as the JSON tree of Kafka's ShareGroupTargetAssignmentMetadataValueJsonConverter.write (render it with jsonText). */
+export function shareGroupTargetAssignmentMetadataValueToJson(value: ShareGroupTargetAssignmentMetadataValue, version: number): JsonObject {
+  return jsonShareGroupTargetAssignmentMetadataValue(value, version);
+}
+
+function jsonShareGroupTargetAssignmentMetadataValue(v: ShareGroupTargetAssignmentMetadataValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.assignmentEpoch = v.assignmentEpoch;
+  return o;
 }

@@ -5,6 +5,7 @@ import { ZERO_UUID, type Reader, type TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * TopicRecord =>  (wire layouts: v0)
@@ -98,4 +99,16 @@ function sizeTopicRecordV0(v: Input<TopicRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 16;
+}
+
+/** TopicRecord of `version` as the JSON tree of Kafka's TopicRecordJsonConverter.write (render it with jsonText). */
+export function topicRecordToJson(value: TopicRecord, version: number): JsonObject {
+  return jsonTopicRecord(value, version);
+}
+
+function jsonTopicRecord(v: TopicRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.topicId = v.topicId;
+  return o;
 }

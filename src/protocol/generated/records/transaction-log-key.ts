@@ -5,6 +5,7 @@ import type { Reader } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * TransactionLogKey =>  (wire layouts: v0)
@@ -76,4 +77,15 @@ function sizeTransactionLogKeyV0(v: Input<TransactionLogKey>): number {
   const _transactionalId = v.transactionalId ?? '';
   let $s = Sizes.string(_transactionalId);
   return $s;
+}
+
+/** TransactionLogKey of `version` as the JSON tree of Kafka's TransactionLogKeyJsonConverter.write (render it with jsonText). */
+export function transactionLogKeyToJson(value: TransactionLogKey, version: number): JsonObject {
+  return jsonTransactionLogKey(value, version);
+}
+
+function jsonTransactionLogKey(v: TransactionLogKey, version: number): JsonObject {
+  const o: JsonObject = {};
+  if (version === 0) o.transactionalId = v.transactionalId;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * TransactionLogValue =>  (wire layouts: v0 | v1)
@@ -363,4 +364,31 @@ function sizePartitionsSchemaV1(v: Input<PartitionsSchema>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s;
+}
+
+/** TransactionLogValue of `version` as the JSON tree of Kafka's TransactionLogValueJsonConverter.write (render it with jsonText). */
+export function transactionLogValueToJson(value: TransactionLogValue, version: number): JsonObject {
+  return jsonTransactionLogValue(value, version);
+}
+
+function jsonTransactionLogValue(v: TransactionLogValue, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.producerId = v.producerId;
+  if ((version >= 1) && (v.previousProducerId !== -1n)) o.previousProducerId = v.previousProducerId;
+  if ((version >= 1) && (v.nextProducerId !== -1n)) o.nextProducerId = v.nextProducerId;
+  o.producerEpoch = v.producerEpoch;
+  o.transactionTimeoutMs = v.transactionTimeoutMs;
+  o.transactionStatus = v.transactionStatus;
+  o.transactionPartitions = v.transactionPartitions === null ? null : v.transactionPartitions.map((e) => jsonPartitionsSchema(e, version));
+  o.transactionLastUpdateTimestampMs = v.transactionLastUpdateTimestampMs;
+  o.transactionStartTimestampMs = v.transactionStartTimestampMs;
+  if ((version >= 1) && (v.clientTransactionVersion !== 0)) o.clientTransactionVersion = v.clientTransactionVersion;
+  return o;
+}
+
+function jsonPartitionsSchema(v: PartitionsSchema, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.topic = v.topic;
+  o.partitionIds = v.partitionIds;
+  return o;
 }

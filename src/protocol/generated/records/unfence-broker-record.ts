@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * UnfenceBrokerRecord =>  (wire layouts: v0)
@@ -96,4 +97,16 @@ function sizeUnfenceBrokerRecordV0(v: Input<UnfenceBrokerRecord>): number {
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 12;
+}
+
+/** UnfenceBrokerRecord of `version` as the JSON tree of Kafka's UnfenceBrokerRecordJsonConverter.write (render it with jsonText). */
+export function unfenceBrokerRecordToJson(value: UnfenceBrokerRecord, version: number): JsonObject {
+  return jsonUnfenceBrokerRecord(value, version);
+}
+
+function jsonUnfenceBrokerRecord(v: UnfenceBrokerRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.id = v.id;
+  o.epoch = v.epoch;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * UnregisterBrokerRecord =>  (wire layouts: v0)
@@ -96,4 +97,16 @@ function sizeUnregisterBrokerRecordV0(v: Input<UnregisterBrokerRecord>): number 
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 12;
+}
+
+/** UnregisterBrokerRecord of `version` as the JSON tree of Kafka's UnregisterBrokerRecordJsonConverter.write (render it with jsonText). */
+export function unregisterBrokerRecordToJson(value: UnregisterBrokerRecord, version: number): JsonObject {
+  return jsonUnregisterBrokerRecord(value, version);
+}
+
+function jsonUnregisterBrokerRecord(v: UnregisterBrokerRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.brokerId = v.brokerId;
+  o.brokerEpoch = v.brokerEpoch;
+  return o;
 }

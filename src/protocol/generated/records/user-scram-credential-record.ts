@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 
@@ -129,4 +130,20 @@ function sizeUserScramCredentialRecordV0(v: Input<UserScramCredentialRecord>): n
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 5;
+}
+
+/** UserScramCredentialRecord of `version` as the JSON tree of Kafka's UserScramCredentialRecordJsonConverter.write (render it with jsonText). */
+export function userScramCredentialRecordToJson(value: UserScramCredentialRecord, version: number): JsonObject {
+  return jsonUserScramCredentialRecord(value, version);
+}
+
+function jsonUserScramCredentialRecord(v: UserScramCredentialRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.name = v.name;
+  o.mechanism = v.mechanism;
+  o.salt = v.salt.toString('base64');
+  o.storedKey = v.storedKey.toString('base64');
+  o.serverKey = v.serverKey.toString('base64');
+  o.iterations = v.iterations;
+  return o;
 }

@@ -5,6 +5,7 @@ import type { Reader, TaggedField } from '../../reader.ts';
 import { Sizes, type Writer } from '../../writer.ts';
 import { DecodeError } from '../../decode-error.ts';
 import type { Input } from '../../message-input.ts';
+import type { JsonObject } from '../../json-node.ts';
 
 /**
  * ZkMigrationStateRecord =>  (wire layouts: v0)
@@ -91,4 +92,15 @@ function sizeZkMigrationStateRecordV0(v: Input<ZkMigrationStateRecord>): number 
     for (const $f of $u) $s += Sizes.taggedField($f);
   }
   return $s + 1;
+}
+
+/** ZkMigrationStateRecord of `version` as the JSON tree of Kafka's ZkMigrationStateRecordJsonConverter.write (render it with jsonText). */
+export function zkMigrationStateRecordToJson(value: ZkMigrationStateRecord, version: number): JsonObject {
+  return jsonZkMigrationStateRecord(value, version);
+}
+
+function jsonZkMigrationStateRecord(v: ZkMigrationStateRecord, version: number): JsonObject {
+  const o: JsonObject = {};
+  o.zkMigrationState = v.zkMigrationState;
+  return o;
 }
