@@ -112,10 +112,17 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function runJava(classpath: string, args: string[]): Promise<{ code: number; output: string }> {
+/**
+ * Runs `java` with the reference jars on the class path and the reference logging config, then `args` (a main class
+ * or a single-file program's .java path, and its arguments); resolves with the exit code (-1 when killed after
+ * `timeoutMs`), stdout and stderr. @throws Error when the jars are not resolved.
+ */
+export function runReferenceJava(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string; output: string }> {
+  const classpath = referenceClasspath();
+  if (classpath === undefined) throw new Error(`reference Kafka jars not resolved (${REFERENCE_CLASSPATH_FILE} missing)`);
   return new Promise((resolve) => {
-    execFile('java', ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, ...args], { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, output: stdout + stderr });
+    execFile('java', ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr, output: stdout + stderr });
     });
   });
 }
@@ -142,7 +149,7 @@ export async function startReferenceKafka(options: ReferenceKafkaOptions = {}): 
   const propsFile = join(dataDir, 'server.properties');
   await writeFile(propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   const clusterId = randomClusterId();
-  const format = await runJava(classpath, ['kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', propsFile]);
+  const format = await runReferenceJava(['kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', propsFile]);
   if (format.code !== 0) {
     await rm(dataDir, { recursive: true, force: true });
     throw new Error(`kafka-storage format failed (${format.code}):\n${format.output}`);
