@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { testBrokerProps } from './broker.ts';
 import { freePorts } from './role-nodes.ts';
 
 const REFERENCE_DIR = fileURLToPath(new URL('../../reference/', import.meta.url));
@@ -51,27 +52,18 @@ export function resolveReferenceClasspath(): Promise<string> {
   });
 }
 
-/** Props of the reference node, chosen to match our test broker's (test/helpers/broker.ts testBrokerProps). */
+/**
+ * Props of the reference node: our test broker's own (test/helpers/broker.ts testBrokerProps), so that both brokers
+ * of a differential test run the same configuration, on fixed ports (Kafka's controller.quorum.voters needs the
+ * controller port before start-up).
+ */
 export function referenceKafkaProps(dataDir: string, port: number, controllerPort: number, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
+  return testBrokerProps(dataDir, {
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
     listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': join(dataDir, 'logs'),
-    'num.partitions': '1',
-    'offsets.topic.replication.factor': '1',
-    'offsets.topic.num.partitions': '3',
-    'transaction.state.log.replication.factor': '1',
-    'transaction.state.log.min.isr': '1',
-    'transaction.state.log.num.partitions': '3',
-    'group.initial.rebalance.delay.ms': '0',
     ...overrides,
-  };
+  });
 }
 
 export interface ReferenceKafkaOptions {

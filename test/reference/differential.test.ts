@@ -35,7 +35,7 @@ describe('differential: Apache Kafka 4.4.0 and our broker answer the same reques
   const topicIds: Record<Side, Map<string, string>> = { kafka: new Map(), ours: new Map() };
 
   before(async () => {
-    // The same config on both: testBrokerProps and referenceKafkaProps set the same keys.
+    // The same config on both (referenceKafkaProps is testBrokerProps on fixed ports).
     [kafka, ours] = await Promise.all([startReferenceKafka({ heapOpts: TEST_HEAP_OPTS }), startBroker()]);
     h = await DifferentialHarness.connect(kafka.port, ours.port);
   });
