@@ -202,6 +202,52 @@ describe('differential: Apache Kafka 4.4.0 and our broker answer the same reques
     await h.everyVersion('unknown producer id to bump', ApiKeys.InitProducerId, () => ({ transactionalId: null, transactionTimeoutMs: 60_000, producerId: 123_456n, producerEpoch: 3 }));
   });
 
+  test('CreatePartitions, DeleteTopics, DeleteRecords', async () => {
+    const names = [0, 1, 2, 3].map((v) => `cp-v${v}`).concat([1, 2, 3, 4, 5, 6].map((v) => `dt-v${v}`));
+    await h.exchange('setup', ApiKeys.CreateTopics, 5, () => ({ topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30_000 }));
+    const createPartitions = (name: string, count: number, validateOnly = false) => () => ({ topics: [{ name, count, assignments: null }], timeoutMs: 30_000, validateOnly });
+    await h.everyVersion('good', ApiKeys.CreatePartitions, (v) => createPartitions(`cp-v${v}`, 3)());
+    await h.everyVersion('validate only', ApiKeys.CreatePartitions, createPartitions(TOPIC, 5, true));
+    await h.everyVersion('fewer partitions', ApiKeys.CreatePartitions, createPartitions(TOPIC, 1));
+    await h.everyVersion('same count', ApiKeys.CreatePartitions, createPartitions(TOPIC, 2));
+    await h.everyVersion('unknown topic', ApiKeys.CreatePartitions, createPartitions('no-such-topic', 3));
+    const deleteTopics = (name: string) => (v: number) => (v >= 6 ? { topics: [{ name, topicId: ZERO_UUID }], timeoutMs: 30_000 } : { topicNames: [name], timeoutMs: 30_000 });
+    await h.everyVersion('good', ApiKeys.DeleteTopics, (v) => deleteTopics(`dt-v${v}`)(v));
+    await h.everyVersion('unknown topic', ApiKeys.DeleteTopics, deleteTopics('no-such-topic'));
+    const deleteRecords = (name: string, partitionIndex: number, offset: bigint) => () => ({ topics: [{ name, partitions: [{ partitionIndex, offset }] }], timeoutMs: 30_000 });
+    await h.everyVersion('at the start', ApiKeys.DeleteRecords, deleteRecords(SMALL_TOPIC, 0, 0n));
+    await h.everyVersion('beyond the high watermark', ApiKeys.DeleteRecords, deleteRecords(TOPIC, 0, 100_000n));
+    await h.everyVersion('bad partition', ApiKeys.DeleteRecords, deleteRecords(TOPIC, 99, 0n));
+    await h.everyVersion('unknown topic', ApiKeys.DeleteRecords, deleteRecords('no-such-topic', 0, 0n));
+  });
+
+  test('group APIs without members: OffsetCommit, OffsetFetch, DescribeGroups, ListGroups', async () => {
+    const commit = (groupId: string, generationIdOrMemberEpoch: number, memberId: string) => () => ({
+      groupId,
+      generationIdOrMemberEpoch,
+      memberId,
+      topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
+    });
+    await h.everyVersion('standalone commit', ApiKeys.OffsetCommit, (v) => commit(`ref-commit-v${v}`, -1, '')());
+    await h.everyVersion('unknown member of an unknown group', ApiKeys.OffsetCommit, (v) => commit(`ref-commit-unknown-v${v}`, 5, 'no-such-member')());
+    await h.everyVersion('unknown topic', ApiKeys.OffsetCommit, (v) => ({ groupId: `ref-commit-v${v}`, generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: 'no-such-topic', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }] }));
+    const fetchOffsets = (groupId: string, name: string) => (v: number) =>
+      v >= 8 ? { groups: [{ groupId, topics: [{ name, partitionIndexes: [0, 1] }] }], requireStable: true } : { groupId, topics: [{ name, partitionIndexes: [0, 1] }], requireStable: v >= 7 };
+    await h.everyVersion('committed', ApiKeys.OffsetFetch, fetchOffsets('ref-commit-v2', TOPIC));
+    await h.everyVersion('unknown group', ApiKeys.OffsetFetch, fetchOffsets('no-such-group', TOPIC));
+    await h.everyVersion('unknown topic', ApiKeys.OffsetFetch, fetchOffsets('ref-commit-v2', 'no-such-topic'));
+    await h.everyVersion('unknown group', ApiKeys.DescribeGroups, () => ({ groups: ['no-such-group'], includeAuthorizedOperations: false }));
+    await h.everyVersion('group of committed offsets', ApiKeys.DescribeGroups, () => ({ groups: ['ref-commit-v2'], includeAuthorizedOperations: false }));
+    await h.everyVersion('all', ApiKeys.ListGroups, () => ({}));
+    await h.everyVersion('by state', ApiKeys.ListGroups, () => ({ statesFilter: ['Empty'] }));
+    await h.everyVersion('by type', ApiKeys.ListGroups, () => ({ statesFilter: [], typesFilter: ['classic'] }));
+  });
+
+  test('DeleteTopics of an internal topic (last: Kafka deletes it, and every group with it)', async () => {
+    const v = h.versions(ApiKeys.DeleteTopics).at(-1)!;
+    await h.exchange('internal topic', ApiKeys.DeleteTopics, v, () => ({ topics: [{ name: '__consumer_offsets', topicId: ZERO_UUID }], timeoutMs: 30_000 }));
+  });
+
   test('every difference from Apache Kafka is an accepted deviation', () => {
     assert.ok(h.results.length > 100, `too few exchanges compared: ${h.results.length}`);
     const unexplained = h.results.filter((r) => r.unexplained.length > 0);

@@ -4,7 +4,7 @@
 // fetch session ids and feature epochs. Node ids, leader epochs, offsets and error codes are kept: both brokers are
 // node 1 of a fresh single-node cluster fed the same requests, so those must match. Arrays keyed by a name (ApiVersions' api keys, a
 // resource's configs, features) become objects keyed by that name, so a difference reads "apiKeys.Produce.maxVersion"
-// rather than an index, and arrays of named structs are sorted by name (order carries no meaning there).
+// rather than an index, and arrays of named structs are sorted by name or group id (order carries no meaning there).
 import { API_MESSAGES } from '../../src/protocol/generated/api-messages.ts';
 
 /** A normalised value: JSON-compatible. */
@@ -18,6 +18,9 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const OPAQUE = new Set(['port', 'clusterId', 'throttleTimeMs', 'finalizedFeaturesEpoch', 'errorMessage']);
 /** Fields where "no value" (-1, zero uuid, null, '') is meaningful and kept; any other value becomes a placeholder. */
 const OPAQUE_WHEN_SET = new Set(['topicId', 'producerId', 'memberId', 'leader', 'logAppendTimeMs', 'sessionId']);
+
+/** The fields that name an element of an array of structs (topics, configs, groups): such arrays are compared sorted by it. */
+const IDENTITY_KEYS = ['name', 'groupId'];
 
 function isUnset(v: unknown): boolean {
   return v === null || v === undefined || v === '' || v === ZERO_UUID || v === -1 || v === -1n;
@@ -45,10 +48,10 @@ function plain(value: unknown, field: string): Plain {
     }
     if (field === 'configs' && items.every((c) => typeof c === 'object' && c !== null && 'name' in c)) return byName(items, 'name');
     if (field === 'supportedFeatures' || field === 'finalizedFeatures') return byName(items, 'name');
-    if (items.length > 1 && items.every((c) => typeof c === 'object' && c !== null && !Array.isArray(c) && typeof c['name'] === 'string')) {
-      return [...items].sort((a, b) => String((a as Record<string, Plain>)['name']).localeCompare(String((b as Record<string, Plain>)['name'])));
-    }
-    return items;
+    const identity = IDENTITY_KEYS.find((key) => items.length > 1 && items.every((c) => typeof c === 'object' && c !== null && !Array.isArray(c) && typeof c[key] === 'string'));
+    if (identity === undefined) return items;
+    const idOf = (item: Plain): string => String((item as Record<string, Plain>)[identity]);
+    return [...items].sort((a, b) => idOf(a).localeCompare(idOf(b)));
   }
   if (typeof value === 'object') {
     const out: Record<string, Plain> = {};
