@@ -94,7 +94,8 @@ export const BROKER_LOG_CONFIGS = [
   def('log.message.timestamp.before.max.ms', 'LONG', LONG_MAX, 'Default bound in ms on how old a CreateTime timestamp may be.', {
     v: atLeast(0), dyn: CLUSTER,
   }),
-  def('log.message.timestamp.after.max.ms', 'LONG', LONG_MAX, 'Default bound in ms on how far ahead a CreateTime timestamp may be.', {
+  // Kafka 4.0 lowered this default from Long.MAX_VALUE to one hour (ServerLogConfigs.LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS_DEFAULT).
+  def('log.message.timestamp.after.max.ms', 'LONG', '3600000', 'Default bound in ms on how far ahead a CreateTime timestamp may be.', {
     v: atLeast(0), dyn: CLUSTER,
   }),
   def('create.topic.policy.class.name', 'CLASS', null, 'Class validating topic creation requests.', {

@@ -183,7 +183,7 @@ export const TOPIC_CONFIGS = [
     }),
   topic('message.timestamp.before.max.ms', 'LONG', LONG_MAX, ['log.message.timestamp.before.max.ms'],
     'How far in ms a CreateTime timestamp may lie in the past of the broker clock.', { validator: atLeast(0) }),
-  topic('message.timestamp.after.max.ms', 'LONG', LONG_MAX, ['log.message.timestamp.after.max.ms'],
+  topic('message.timestamp.after.max.ms', 'LONG', '3600000', ['log.message.timestamp.after.max.ms'],
     'How far in ms a CreateTime timestamp may lie in the future of the broker clock.', { validator: atLeast(0) }),
   topic('leader.replication.throttled.replicas', 'LIST', '', [],
     "Replicas whose leader-side replication is throttled, as partition:broker pairs or '*'.", { validator: throttledReplicas }),

@@ -726,14 +726,8 @@ export class ReplicaManager<L extends PartitionLog = UnifiedLog> implements Meta
         respondNow = true;
         const { code } = errorOf(e);
         if (code === Errors.UNKNOWN_SERVER_ERROR) this.#options.logger.error({ err: e, topicPartition: topicPartitionKey(req.topicPartition) }, 'Fetch read failed');
-        const p = this.getPartition(req.topicPartition);
-        results.push({
-          ...EMPTY_FETCH,
-          errorCode: code,
-          highWatermark: p?.highWatermark ?? -1n,
-          lastStableOffset: p === undefined ? -1n : (p.log.lastStableOffset ?? p.highWatermark),
-          logStartOffset: p?.log.logStartOffset ?? -1n,
-        });
+        // Kafka's ReplicaManager.createLogReadResult: a partition in error reports no offsets (-1), whatever the log holds.
+        results.push({ ...EMPTY_FETCH, errorCode: code });
       }
     }
     return { results, bytes, respondNow, throttledBytes };

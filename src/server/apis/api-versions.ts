@@ -5,7 +5,8 @@
 // eligible.leader.replicas.version). A request
 // above v4 is answered by KafkaApis with a v0 body carrying UNSUPPORTED_VERSION (KIP-511).
 // Version notes: v1 adds throttleTimeMs; v3 is flexible, adds ClientSoftwareName/Version (validated: INVALID_REQUEST
-// when malformed, as Kafka does) and the feature tags; v4 is identical to v3 (KIP-1123 marker).
+// without api keys when malformed, as Kafka does) and the feature tags; v4 has the same fields, and only from v4 are
+// supported features with a minimum version of 0 listed.
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
@@ -27,9 +28,9 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVer
   minVersion: MIN_VERSION,
   maxVersion: MAX_VERSION,
   handle(services, request, { apiVersion }) {
-    const apiKeys = services.apiVersions();
     if (apiVersion >= 3 && (!SOFTWARE_PATTERN.test(request.clientSoftwareName) || !SOFTWARE_PATTERN.test(request.clientSoftwareVersion))) {
-      return { errorCode: Errors.INVALID_REQUEST, apiKeys, throttleTimeMs: 0 };
+      // As Kafka's ApiVersionsRequest.getErrorResponse: the error alone, no api keys.
+      return { errorCode: Errors.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
     }
     const features = services.metadata().features;
     const level = features.get('metadata.version') ?? METADATA_VERSION_LEVEL;
@@ -37,9 +38,11 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, Input<ApiVer
     const others = [...features].filter(([name, l]) => name !== 'metadata.version' && l > 0).map(([name, l]) => ({ name, maxVersionLevel: l, minVersionLevel: l }));
     return {
       errorCode: Errors.NONE,
-      apiKeys,
+      apiKeys: services.apiVersions(),
       throttleTimeMs: 0,
-      supportedFeatures: BrokerFeatures.supportedFeatures(),
+      // Before v4 a feature whose minimum version is 0 is left out: clients before Kafka 3.9 reject a range starting at
+      // 0 (Kafka's ApiVersionsResponse alterFeatureLevel0, KAFKA-17011).
+      supportedFeatures: BrokerFeatures.supportedFeatures().filter((f) => apiVersion >= 4 || f.minVersion !== 0),
       finalizedFeaturesEpoch: services.metadata().offset,
       finalizedFeatures: [{ name: 'metadata.version', maxVersionLevel: level, minVersionLevel: level }, ...others],
       zkMigrationReady: false,

@@ -79,9 +79,8 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
           configSource: e.sourceId,
           isSensitive: e.sensitive,
         }));
-      } else if (r.errorCode !== Errors.NONE) {
-        result.configs = null;
       }
+      // A topic in error keeps the schema's default configs, an empty list (not null), as Kafka 4.4 answers.
       topics.push(result);
     }
     return { throttleTimeMs: 0, topics };
