@@ -22,15 +22,27 @@ const { values } = parseArgs({ options: { partitions: { type: 'string', default:
 const PARTITIONS = Number(values.partitions);
 const REPO = new URL('..', import.meta.url).pathname;
 
-interface Scrape { ms: number; blockMs: number; bytes: number }
+interface Scrape { ms: number; blockMs: number; blockCpuMs: number; bytes: number }
 interface Results { synthetic0: Scrape; synthetic: Scrape; broker: Scrape }
 
-/** Median scrape time (ms), the longest event-loop block seen during the scrapes (ms), and the text's size. */
+/**
+ * Median scrape time (ms), the longest event-loop block seen during the scrapes (wall-clock ms, monitorEventLoopDelay:
+ * on a loaded machine it includes the time the OS ran other processes), the main thread's CPU time of that longest
+ * block (a 1 ms timer reads process.threadCpuUsage(): the CPU the loop spent between two of its turns, which the
+ * machine's load does not inflate), and the text's size.
+ */
 async function measure(scrape: () => Promise<string>): Promise<Scrape> {
   await scrape();
   const times: number[] = [];
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
+  let lastCpu = process.threadCpuUsage();
+  let blockCpuMs = 0;
+  const probe = setInterval(() => {
+    const cpu = process.threadCpuUsage();
+    blockCpuMs = Math.max(blockCpuMs, (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000);
+    lastCpu = cpu;
+  }, 1);
   let bytes = 0;
   for (let i = 0; i < ROUNDS; i++) {
     const t0 = performance.now();
@@ -39,8 +51,9 @@ async function measure(scrape: () => Promise<string>): Promise<Scrape> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   delay.disable();
+  clearInterval(probe);
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(ROUNDS / 2)]!, blockMs: delay.max / 1e6, bytes };
+  return { ms: times[Math.floor(ROUNDS / 2)]!, blockMs: delay.max / 1e6, blockCpuMs, bytes };
 }
 
 /** Every measurement on the modules of this checkout (paths relative to this file, so an archived tree works too). */
@@ -109,10 +122,10 @@ if (values.json) {
   const before = values.compare === undefined ? null : measureRevision(values.compare);
   const after = await measureHere();
   const row = (what: string, r: Scrape, b: Scrape | undefined): string =>
-    `| ${what} | ${r.ms.toFixed(1)}${b ? ` (${b.ms.toFixed(1)})` : ''} | ${r.blockMs.toFixed(1)}${b ? ` (${b.blockMs.toFixed(1)})` : ''} | ${r.bytes} |`;
+    `| ${what} | ${r.ms.toFixed(1)}${b ? ` (${b.ms.toFixed(1)})` : ''} | ${r.blockMs.toFixed(1)}${b ? ` (${b.blockMs.toFixed(1)})` : ''} | ${r.blockCpuMs.toFixed(1)}${b ? ` (${b.blockCpuMs.toFixed(1)})` : ''} | ${r.bytes} |`;
   console.log(before === null ? '' : `Figures of this checkout; in parentheses, those of ${values.compare} in the same run.\n`);
-  console.log('| Scrape | median ms | max event-loop block ms | exposition bytes |');
-  console.log('|---|---|---|---|');
+  console.log('| Scrape | median ms | max event-loop block, wall ms | its main-thread CPU ms | exposition bytes |');
+  console.log('|---|---|---|---|---|');
   console.log(row('synthetic, no partitions (baseline)', after.synthetic0, before?.synthetic0));
   console.log(row(`synthetic, ${PARTITIONS} partitions, ${PARTITIONS} lag series, 1,000 topics`, after.synthetic, before?.synthetic));
   console.log(row(`real broker, ${PARTITIONS} partitions (10 topics)`, after.broker, before?.broker));

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { forEachSliced } from './bulk-gauges.ts';
+import { forEachSliced, scrapeToken } from './bulk-gauges.ts';
 
 /** What the ReplicaManager gauges read of one hosted partition (a replication Partition). */
 export interface HostedPartitionView {
@@ -56,10 +56,16 @@ export class ReplicaManagerMetrics {
     this.#isrShrinks = new Counter({ name: 'kafka_server_replicamanager_isrshrinks_total', help: 'ISR shrinks committed by the controller for partitions led here', registers });
     this.#isrExpands = new Counter({ name: 'kafka_server_replicamanager_isrexpands_total', help: 'ISR expansions committed by the controller for partitions led here', registers });
     this.#failedIsrUpdates = new Counter({ name: 'kafka_server_replicamanager_failedisrupdates_total', help: 'ISR changes (AlterPartition) that failed', registers });
-    // The six gauges' collect() run together at a scrape: they share one pass over the hosted partitions, sliced
-    // so that 10,000 partitions do not block the event loop (the pass is forgotten once it ends).
-    let pass: Promise<PartitionCounts> | null = null;
-    const counts = (): Promise<PartitionCounts> => (pass ??= countPartitions(this.#source).finally(() => (pass = null)));
+    // The six gauges of one scrape share one pass over the hosted partitions, sliced so that 10,000 partitions do
+    // not block the event loop (keyed on the scrape's token; a plain registry.metrics() makes a pass per gauge).
+    let pass: { token: object; counts: Promise<PartitionCounts> } | null = null;
+    const counts = (): Promise<PartitionCounts> => {
+      const token = scrapeToken(registry);
+      if (token !== undefined && pass?.token === token) return pass.counts;
+      const c = countPartitions(this.#source);
+      pass = token === undefined ? null : { token, counts: c };
+      return c;
+    };
     const gauges: readonly (readonly [name: string, help: string, value: (c: PartitionCounts) => number])[] = [
       ['underreplicatedpartitions', 'Partitions led here whose ISR is smaller than their replica set', (c) => c.underReplicated],
       ['underminisrpartitioncount', 'Partitions led here whose ISR is smaller than min.insync.replicas', (c) => c.underMinIsr],
