@@ -31,6 +31,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   config: ['common'],
   observability: ['common'],
   cli: ['server', 'config'],
+  // The embedded broker for tests (package.json "exports"): starts a server, creates topics with the CLI's admin client.
+  embedded: ['cli', 'server', 'config'],
 };
 
 /**

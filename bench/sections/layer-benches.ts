@@ -1,5 +1,5 @@
 // The per-layer benches owned by their layers (bench/protocol.bench.ts, bench/records.bench.ts,
-// bench/network.bench.ts, bench/storage.bench.ts when present, bench/metrics.bench.ts), each run as a child process; their own
+// bench/network.bench.ts, bench/storage.bench.ts when present, bench/metrics.bench.ts, bench/embedded.bench.ts), each run as a child process; their own
 // markdown tables are appended to the results under one heading each.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +16,7 @@ const LAYER_BENCHES: readonly { file: string; args: (ctx: BenchContext) => strin
   { file: 'bench/network.bench.ts', args: (ctx) => ['--mib', ctx.options.runs > 1 ? '1024' : '256', '--runs', String(ctx.options.runs)] },
   { file: 'bench/storage.bench.ts', args: () => [] },
   { file: 'bench/metrics.bench.ts', args: () => [] },
+  { file: 'bench/embedded.bench.ts', args: (ctx) => ['--runs', String(Math.max(3, ctx.options.runs))] },
 ];
 
 export async function runLayerBenches(ctx: BenchContext): Promise<string> {

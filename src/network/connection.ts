@@ -6,7 +6,7 @@ import type { FramePool, MemoryWait } from './frame-pool.ts';
 import type { ExternalRecords, OutputChunk } from '../protocol/writer.ts';
 import { adoptDirectReadSocket } from './adopt-direct-read-socket.ts';
 import { FileRegionSender } from './file-region-sender.ts';
-import type { RequestContext, RequestHandler, SecurityProtocol } from './request-handler.ts';
+import type { RequestContext, RequestHandler, RequestTiming, SecurityProtocol } from './request-handler.ts';
 import type { SendfileAddon } from './sendfile-native.ts';
 import { socketFd } from './socket-options-native.ts';
 import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../security/kafka-principal.ts';
@@ -67,6 +67,8 @@ export interface ConnectionOptions {
 interface ResponseSlot {
   ready: boolean;
   chunks: OutputChunk[] | null;
+  /** The request's timestamps, and the handler's hook for its response's send (RequestMetrics). */
+  readonly timing?: RequestTiming;
   /** Set when the connection gave up on this request (an earlier one failed): its response is never sent. */
   dropped?: boolean;
 }
@@ -75,6 +77,8 @@ interface ResponseSlot {
 interface CurrentResponse {
   readonly chunks: OutputChunk[];
   index: number;
+  /** Called once the last chunk went to the socket. */
+  readonly sent: (() => void) | undefined;
 }
 
 type State = 'open' | 'draining' | 'closed';
@@ -160,6 +164,8 @@ export class Connection {
   /** Decoded frames waiting for an in-flight slot: #pendingFrames[#pendingHead..]. */
   #pendingFrames: Buffer[] = [];
   #pendingHead = 0;
+  /** When each pending frame was read (performance.now() ms), at the same index as in #pendingFrames. */
+  #pendingReceivedMs: number[] = [];
   #current: CurrentResponse | null = null;
   #waitingDrain = false;
   #readingPaused = false;
@@ -347,12 +353,15 @@ export class Connection {
   }
 
   #framesReceived(frames: Buffer[]): void {
+    const receivedMs = performance.now();
     if (this.#pendingCount === 0) {
       this.#pendingFrames = frames;
       this.#pendingHead = 0;
+      this.#pendingReceivedMs = [];
     } else {
       for (const f of frames) this.#pendingFrames.push(f);
     }
+    for (let i = 0; i < frames.length; i++) this.#pendingReceivedMs.push(receivedMs);
     this.#pump();
   }
 
@@ -413,7 +422,7 @@ export class Connection {
       const admission = this.#authentication?.admit(this.#pendingFrames[this.#pendingHead]!) ?? 'request';
       if (admission === 'expired') return this.#sessionExpired();
       if (admission === 'reauthenticate') return this.#dispatchPending();
-      this.#dispatch(this.#pendingFrames[this.#pendingHead++]!);
+      this.#dispatch(this.#pendingFrames[this.#pendingHead]!, this.#pendingReceivedMs[this.#pendingHead++]!);
     }
     if (this.#pendingCount === 0) this.#dropPendingFrames();
   }
@@ -433,6 +442,7 @@ export class Connection {
 
   #dropPendingFrames(): void {
     this.#pendingFrames = [];
+    this.#pendingReceivedMs = [];
     this.#pendingHead = 0;
   }
 
@@ -442,13 +452,13 @@ export class Connection {
     this.#dropPendingFrames();
   }
 
-  #dispatch(frame: Buffer): void {
-    const slot: ResponseSlot = { ready: false, chunks: null };
+  #dispatch(frame: Buffer, receivedMs: number): void {
+    const slot: ResponseSlot = { ready: false, chunks: null, timing: { receivedMs } };
     this.#slots.push(slot);
     const pool = this.#pool;
     let result: ReturnType<RequestHandler['handleRequest']>;
     try {
-      result = this.#handler.handleRequest(frame, this.context);
+      result = this.#handler.handleRequest(frame, this.context, slot.timing);
     } catch (err) {
       pool?.requestCompleted(frame);
       this.#requestFailed(slot, err);
@@ -556,7 +566,12 @@ export class Connection {
       const slot = this.#slots[0];
       if (slot === undefined || !slot.ready) return;
       this.#slots.shift();
-      if (slot.chunks === null) continue;
+      const onSent = slot.timing?.onResponseSent;
+      const sendStartMs = onSent === undefined ? 0 : performance.now();
+      if (slot.chunks === null) {
+        onSent?.(sendStartMs, sendStartMs);
+        continue;
+      }
       let framed: OutputChunk[];
       try {
         framed = frameChunks(slot.chunks);
@@ -565,7 +580,7 @@ export class Connection {
         this.#handlerFailed(err);
         return;
       }
-      this.#current = { chunks: framed, index: 0 };
+      this.#current = { chunks: framed, index: 0, sent: onSent && ((): void => onSent(sendStartMs, performance.now())) };
       this.#lastActivityMs = Date.now();
       this.#writeCurrent();
     }
@@ -586,7 +601,8 @@ export class Connection {
         let ok = true;
         socket.cork();
         for (let c = chunks[cur.index]; c !== undefined && Buffer.isBuffer(c); c = chunks[++cur.index]) {
-          ok = socket.write(c);
+          // The last chunk's callback runs once the kernel took it: the response is sent (ResponseSendTimeMs).
+          ok = cur.sent !== undefined && cur.index === chunks.length - 1 ? socket.write(c, cur.sent) : socket.write(c);
         }
         socket.uncork();
         if (!ok) this.#waitingDrain = true;
@@ -611,6 +627,7 @@ export class Connection {
       if (syncResult !== null) return this.#sendFailed(syncResult);
       cur.index++;
     }
+    if (!Buffer.isBuffer(chunks.at(-1))) cur.sent?.();
     if (socket.writableNeedDrain) this.#waitingDrain = true;
     this.#current = null;
   }

@@ -47,11 +47,29 @@ export interface RequestContext {
 }
 
 /**
+ * The network layer's timestamps of one request (performance.now() ms), for Kafka's RequestMetrics
+ * (RequestQueueTimeMs, ResponseQueueTimeMs, ResponseSendTimeMs, TotalTimeMs): one object per request, handed to
+ * {@link RequestHandler.handleRequest}.
+ */
+export interface RequestTiming {
+  /** When the connection read the request's frame off the socket (Kafka's `Request.startTimeNanos`). */
+  readonly receivedMs: number;
+  /**
+   * Set by the handler (during handleRequest, or before its promise settles); the connection calls it once, when
+   * the response's last byte was taken by the kernel, with when the response's turn to be written came (responses
+   * go out in request order) and when its write ended. A request without a response (acks=0 produce) gets it when
+   * its turn comes, with both times equal, as Kafka records its no-op responses. Not called when the connection
+   * closes first.
+   */
+  onResponseSent?: (sendStartMs: number, sendEndMs: number) => void;
+}
+
+/**
  * The seam between the network layer and the server layer (ARCHITECTURE.md: "network hands frames to a
  * RequestHandler"); implemented by server/KafkaApis. Mirrors Kafka's RequestChannel: the Processor hands a
  * complete request to the handler and later sends back the response for it, in request order.
  *
- * `handleRequest(frame, ctx)`:
+ * `handleRequest(frame, ctx, timing)`:
  * - `frame`: the request bytes after the int32 size prefix (request header + body). It is a view that stays
  *   valid while the call and its promise are pending (the network layer never reuses its memory), so
  *   the handler may keep slices of it (e.g. produce record batches) for as long as it likes.
@@ -70,11 +88,12 @@ export interface RequestContext {
  * - throwing or rejecting closes that connection (Kafka closes a connection whose request cannot be parsed);
  *   the error is logged; other connections are unaffected. To answer a malformed request with an error code
  *   instead (e.g. INVALID_REQUEST for a parsed header), return an encoded error response.
+ * - `timing` (absent for requests that did not come off a socket): see {@link RequestTiming}.
  * - Every ExternalRecords in a returned chunk list has `release()` called exactly once by the network layer:
  *   after its bytes were sent, or when the connection died before sending them.
  */
 export interface RequestHandler {
-  handleRequest(frame: Buffer, ctx: RequestContext): Promise<OutputChunk[] | null> | OutputChunk[] | null;
+  handleRequest(frame: Buffer, ctx: RequestContext, timing?: RequestTiming): Promise<OutputChunk[] | null> | OutputChunk[] | null;
   /**
    * Optional: the error response of the request in `frame` with `errorCode` and `message` in its error fields
    * (Kafka's `AbstractRequest.getErrorResponse`), encoded with its response header; null when the request cannot

@@ -1,5 +1,6 @@
+import { opendir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 import { BrokerTopicMetrics, type TopicStats } from './broker-topic-metrics.ts';
 import { scrapeRegistry } from './bulk-gauges.ts';
 import { kafkaHistogramSummary, RequestMetrics } from './request-metrics.ts';
@@ -28,6 +29,7 @@ export class BrokerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    registerOpenFdsGauge(this.registry);
     this.topics = new BrokerTopicMetrics(this.registry);
     this.requests = new RequestMetrics(this.registry);
     this.socketServer = new SocketServerMetrics(this.registry);
@@ -43,6 +45,32 @@ export class BrokerMetrics {
   topicStats(topic: string): TopicStats {
     return this.topics.topicStats(topic);
   }
+}
+
+/**
+ * Replaces prom-client's `process_open_fds` (same name and meaning), whose collect() lists /proc/self/fd with
+ * readdirSync: a broker with 10,000 partitions holds ~30,000 descriptors (segment, offset and time index of each),
+ * which blocked the event loop ~9 ms a scrape. This one walks the directory in the libuv thread pool (opendir reads
+ * it in batches off the loop). Linux only, as prom-client's: elsewhere the series is absent.
+ */
+function registerOpenFdsGauge(registry: Registry): void {
+  if (registry.getSingleMetric('process_open_fds') === undefined) return;
+  registry.removeSingleMetric('process_open_fds');
+  new Gauge({
+    name: 'process_open_fds',
+    help: 'Number of open file descriptors.',
+    registers: [registry],
+    async collect() {
+      let n = 0;
+      try {
+        for await (const _ of await opendir('/proc/self/fd', { bufferSize: 1024 })) n++;
+      } catch {
+        return;
+      }
+      // The directory handle counted itself.
+      this.set(n - 1);
+    },
+  });
 }
 
 /** The answer of `/readyz`: ready, or the reason why not. */

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { forEachSliced, scrapeToken } from './bulk-gauges.ts';
 
 /** What the ReplicaManager gauges read of one hosted partition (a replication Partition). */
 export interface HostedPartitionView {
@@ -55,7 +56,16 @@ export class ReplicaManagerMetrics {
     this.#isrShrinks = new Counter({ name: 'kafka_server_replicamanager_isrshrinks_total', help: 'ISR shrinks committed by the controller for partitions led here', registers });
     this.#isrExpands = new Counter({ name: 'kafka_server_replicamanager_isrexpands_total', help: 'ISR expansions committed by the controller for partitions led here', registers });
     this.#failedIsrUpdates = new Counter({ name: 'kafka_server_replicamanager_failedisrupdates_total', help: 'ISR changes (AlterPartition) that failed', registers });
-    const counts = (): PartitionCounts => countPartitions(this.#source);
+    // The six gauges of one scrape share one pass over the hosted partitions, sliced so that 10,000 partitions do
+    // not block the event loop (keyed on the scrape's token; a plain registry.metrics() makes a pass per gauge).
+    let pass: { token: object; counts: Promise<PartitionCounts> } | null = null;
+    const counts = (): Promise<PartitionCounts> => {
+      const token = scrapeToken(registry);
+      if (token !== undefined && pass?.token === token) return pass.counts;
+      const c = countPartitions(this.#source);
+      pass = token === undefined ? null : { token, counts: c };
+      return c;
+    };
     const gauges: readonly (readonly [name: string, help: string, value: (c: PartitionCounts) => number])[] = [
       ['underreplicatedpartitions', 'Partitions led here whose ISR is smaller than their replica set', (c) => c.underReplicated],
       ['underminisrpartitioncount', 'Partitions led here whose ISR is smaller than min.insync.replicas', (c) => c.underMinIsr],
@@ -69,8 +79,8 @@ export class ReplicaManagerMetrics {
         name: `kafka_server_replicamanager_${name}`,
         help,
         registers,
-        collect() {
-          this.set(value(counts()));
+        async collect() {
+          this.set(value(await counts()));
         },
       });
     }
@@ -130,16 +140,16 @@ interface PartitionCounts {
   offline: number;
 }
 
-/** One pass over the hosted partitions (each gauge of a scrape makes its own: a scrape is rare, the pass cheap). */
-function countPartitions(source: ReplicaManagerMetricSource | null): PartitionCounts {
+/** One pass over the hosted partitions, yielding to the event loop between slices ({@link forEachSliced}). */
+async function countPartitions(source: ReplicaManagerMetricSource | null): Promise<PartitionCounts> {
   const c: PartitionCounts = { partitions: 0, leaders: 0, underReplicated: 0, underMinIsr: 0, atMinIsr: 0, offline: source?.offlineReplicaCount() ?? 0 };
-  for (const p of source?.partitions() ?? []) {
+  await forEachSliced(source?.partitions() ?? [], (p) => {
     c.partitions++;
-    if (!p.isLeader) continue;
+    if (!p.isLeader) return;
     c.leaders++;
     if (p.isUnderReplicated) c.underReplicated++;
     if (p.isUnderMinIsr) c.underMinIsr++;
     if (p.isAtMinIsr) c.atMinIsr++;
-  }
+  });
   return c;
 }

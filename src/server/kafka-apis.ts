@@ -1,5 +1,5 @@
 import type { FramePool } from '../network/frame-pool.ts';
-import type { RequestContext, RequestHandler } from '../network/request-handler.ts';
+import type { RequestContext, RequestHandler, RequestTiming } from '../network/request-handler.ts';
 import { Reader } from '../protocol/reader.ts';
 import { Writer, type OutputChunk } from '../protocol/writer.ts';
 import { decodeRequestHeader } from '../protocol/request-header.ts';
@@ -40,12 +40,12 @@ function handlerErrorOf(err: unknown): HandlerError {
  * Counts one request of `api` at `apiVersion` and starts its timer. A Fetch also counts as FetchFollower (a
  * replica id >= 0: in the body before v15, in ReplicaState from v15) or FetchConsumer, as Kafka's RequestChannel.
  */
-function startRequestTimer(metrics: BrokerMetrics, api: string, apiVersion: number, request: unknown): RequestTimer {
+function startRequestTimer(metrics: BrokerMetrics, api: string, apiVersion: number, request: unknown, timing: RequestTiming | undefined): RequestTimer {
   const main = metrics.requests.forRequest(api, apiVersion);
-  if (api !== 'Fetch') return new RequestTimer(main, null);
+  if (api !== 'Fetch') return new RequestTimer(main, null, timing);
   const r = request as { replicaId?: number; replicaState?: { replicaId: number } };
   const follower = Math.max(r.replicaId ?? -1, r.replicaState?.replicaId ?? -1) >= 0;
-  return new RequestTimer(main, metrics.requests.forRequest(follower ? 'FetchFollower' : 'FetchConsumer', apiVersion));
+  return new RequestTimer(main, metrics.requests.forRequest(follower ? 'FetchFollower' : 'FetchConsumer', apiVersion), timing);
 }
 
 /** Thrown for a request Kafka answers by closing the connection (unknown key, unsupported version, bad body). */
@@ -125,7 +125,7 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  handleRequest(frame: Buffer, ctx: RequestContext): Promise<OutputChunk[] | null> | OutputChunk[] | null {
+  handleRequest(frame: Buffer, ctx: RequestContext, timing?: RequestTiming): Promise<OutputChunk[] | null> | OutputChunk[] | null {
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -149,7 +149,7 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
     const info: RequestInfo = { header, apiVersion, connection: ctx, frame, principal: ctx.principal, forwarded: false, recycleFrame };
     const timed = this.#services.quotas?.request.quotasEnabled === true && !isFollowerFetch(apiKey, request);
     const startNs = timed ? process.hrtime.bigint() : 0n;
-    const result = this.#run(handler, msg.name, request, info);
+    const result = this.#run(handler, msg.name, request, info, timing);
     const requestTimeNs = timed ? Number(process.hrtime.bigint() - startNs) : -1;
     const encode = (response: unknown): OutputChunk[] | null => {
       this.#throttle(info, response, requestTimeNs);
@@ -222,9 +222,9 @@ export class KafkaApis<S extends ApiServices = ApiServices> implements RequestHa
    * Runs `handler` and resolves with its response, or with the API's error response when it threw or rejected
    * (see {@link #answerFailure}); synchronous when the handler is.
    */
-  #run(handler: ApiHandler<unknown, unknown, S>, api: string, request: unknown, info: RequestInfo): unknown {
+  #run(handler: ApiHandler<unknown, unknown, S>, api: string, request: unknown, info: RequestInfo, timing?: RequestTiming): unknown {
     const metrics = this.#metrics;
-    const timer = metrics === undefined ? undefined : startRequestTimer(metrics, api, info.apiVersion, request);
+    const timer = metrics === undefined ? undefined : startRequestTimer(metrics, api, info.apiVersion, request, timing);
     const done = (response: unknown): unknown => {
       timer?.done();
       return response;

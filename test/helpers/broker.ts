@@ -4,33 +4,23 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { KafkaConfig } from '../../src/config/kafka-config.ts';
+import { embeddedBrokerProps } from '../../src/embedded/embedded-broker-props.ts';
 import { KafkaRaftServer, type KafkaRaftServerOptions } from '../../src/server/kafka-raft-server.ts';
 import { BROKER_NODE_FLAGS } from '../../src/observability/tune-process.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 
-/** Props of a single-node test broker on a free loopback port with its data in `dataDir`. */
+/**
+ * Props of a single-node test broker on a free loopback port with its data in `dataDir`: the embedded broker's
+ * (src/embedded/embedded-broker-props.ts) with three partitions for the internal topics and both group protocols.
+ */
 export function testBrokerProps(dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    'controller.quorum.voters': '1@127.0.0.1:9093',
-    listeners: 'PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
-    'advertised.listeners': 'PLAINTEXT://127.0.0.1:0',
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': join(dataDir, 'logs'),
-    'num.partitions': '1',
-    'offsets.topic.replication.factor': '1',
+  return embeddedBrokerProps(dataDir, {
     'offsets.topic.num.partitions': '3',
-    'transaction.state.log.replication.factor': '1',
-    'transaction.state.log.min.isr': '1',
     'transaction.state.log.num.partitions': '3',
-    'group.initial.rebalance.delay.ms': '0',
     'group.coordinator.rebalance.protocols': 'classic,consumer',
     ...overrides,
-  };
+  });
 }
 
 export interface TestBroker {

@@ -157,6 +157,13 @@ test('after kafkajs traffic: BrokerTopicMetrics, RequestMetrics, Log gauges, gro
     assert.ok(sumOf(text, 'kafka_network_requestmetrics_requests_total', 'request="JoinGroup"') >= 1);
     assert.ok(sample(text, 'kafka_network_requestmetrics_totaltimems', 'quantile="0.99",request="Produce"') >= 0);
     assert.ok(sample(text, 'kafka_network_requestmetrics_remotetimems_count', 'request="Fetch"') >= 1);
+    // Every produce was answered before the scrape: each has all six phases, and they add up to its total (Kafka's
+    // RequestChannel.updateRequestMetrics).
+    const phases = ['requestqueuetimems', 'localtimems', 'remotetimems', 'responsequeuetimems', 'responsesendtimems'];
+    for (const phase of phases) assert.equal(sample(text, `kafka_network_requestmetrics_${phase}_count`, 'request="Produce"'), 5, phase);
+    const phaseSum = phases.reduce((a, phase) => a + sample(text, `kafka_network_requestmetrics_${phase}_sum`, 'request="Produce"'), 0);
+    assert.ok(Math.abs(sample(text, 'kafka_network_requestmetrics_totaltimems_sum', 'request="Produce"') - phaseSum) < 1e-6);
+    assert.ok(sample(text, 'kafka_network_requestmetrics_responsesendtimems', 'quantile="0.99",request="FetchConsumer"') >= 0);
 
     assert.equal(sample(text, 'kafka_log_log_logendoffset', `${t},partition="0"`), 42);
     assert.equal(sample(text, 'kafka_log_log_logstartoffset', `${t},partition="0"`), 0);

@@ -22,6 +22,8 @@ interface ComposeService {
   ports?: string[];
   environment?: Record<string, string | number>;
   healthcheck?: { test: string[] };
+  restart?: string;
+  stop_grace_period?: string;
   volumes?: string[];
   depends_on?: Record<string, { condition: string }> | string[];
 }
@@ -94,6 +96,8 @@ test('every compose file parses and every service is a node configuration that s
       const volumeName = volume.slice(0, volume.indexOf(':'));
       assert.ok(compose.volumes !== undefined && volumeName in compose.volumes, `${where}: ${volumeName} is a named volume of the file`);
       assert.ok(service.image !== undefined && service.build?.dockerfile === 'docker/Dockerfile', `${where} builds the project's image`);
+      assert.match(service.restart ?? '', /^(always|unless-stopped|on-failure(:\d+)?)$/, `${where} restarts after a failure`);
+      assert.ok(service.stop_grace_period !== undefined, `${where} gives docker stop time for a clean shutdown`);
       for (const dependency of Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {})) {
         assert.ok(dependency in compose.services, `${where} depends on an unknown service ${dependency}`);
       }
@@ -138,6 +142,10 @@ test('advertised listeners reach the node: inside the network by host name, from
       }));
       if (config.isBroker) {
         assert.ok(listenerPort.has(config.interBrokerListenerName), `${where}: the inter-broker listener is one of its listeners`);
+        // The apache/kafka image's two-listener pattern: one advertised address for the other containers (the
+        // service's host name), one for clients on the Docker host (localhost and a published port).
+        assert.ok(config.advertisedListeners.some((l) => l.host === (service.hostname ?? serviceName)), `${where} advertises a listener other containers reach`);
+        assert.ok(config.advertisedListeners.some((l) => l.host === 'localhost'), `${where} advertises a listener for the host`);
         for (const l of config.advertisedListeners) {
           if (l.host === 'localhost') {
             assert.equal(published.get(l.port), listenerPort.get(l.listenerName), `${where}: localhost:${l.port} is published to the ${l.listenerName} listener`);

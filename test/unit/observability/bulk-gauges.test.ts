@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Registry } from 'prom-client';
-import { labelString, registerBulkGauges, scrapeRegistry } from '../../../src/observability/bulk-gauges.ts';
+import { forEachSliced, labelString, registerBulkGauges, scrapeRegistry } from '../../../src/observability/bulk-gauges.ts';
 
 test('bulk gauges: one series per row and gauge after the registry\'s metrics, label values escaped, rows read at each scrape', async () => {
   const registry = new Registry();
@@ -18,4 +18,26 @@ test('bulk gauges: one series per row and gauge after the registry\'s metrics, l
   text = await scrapeRegistry(registry);
   assert.doesNotMatch(text, /^lag\{/m, 'series of rows gone are gone');
   assert.match(text, /^# TYPE twice gauge$/m);
+});
+
+test('a long bulk scrape yields to the event loop between slices: timers and I/O callbacks run while it writes', async () => {
+  const registry = new Registry();
+  const rows = Array.from({ length: 200_000 }, (_, i) => i);
+  registerBulkGauges(registry, [{ name: 'slow', help: 'busy value', value: (r) => { let x = r; for (let k = 0; k < 200; k++) x = (x * 31 + k) % 1_000_003; return x; } }], () => rows, (r) => labelString([['row', String(r)]]));
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 0);
+  try {
+    const text = await scrapeRegistry(registry);
+    assert.equal(text.split('\n').filter((l) => l.startsWith('slow{')).length, 200_000);
+  } finally {
+    clearInterval(ticker);
+  }
+  assert.ok(turns >= 2, `a timer ran ${turns} times during the scrape`);
+});
+
+test('forEachSliced visits every item once, in order, across its yields', async () => {
+  const seen: number[] = [];
+  await forEachSliced((function* () { for (let i = 0; i < 100_000; i++) yield i; })(), (i) => seen.push(i));
+  assert.equal(seen.length, 100_000);
+  assert.ok(seen.every((v, i) => v === i));
 });

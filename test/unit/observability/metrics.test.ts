@@ -26,6 +26,27 @@ test('RequestMetrics: cached children per request and version; RequestsPerSec pe
   }
 });
 
+test('RequestTimer with the connection\'s timing: queue time from the read, send phases from the connection\'s report; the phases add up to TotalTimeMs', async () => {
+  const metrics = new BrokerMetrics();
+  const timing: { receivedMs: number; onResponseSent?: (sendStartMs: number, sendEndMs: number) => void } = { receivedMs: performance.now() - 7 };
+  const t = new RequestTimer(metrics.requests.forRequest('Metadata', 12), null, timing);
+  t.localDone();
+  t.done();
+  let text = await metrics.registry.metrics();
+  assert.match(text, /^kafka_network_requestmetrics_requestqueuetimems_count\{request="Metadata"\} 1$/m);
+  assert.doesNotMatch(text, /^kafka_network_requestmetrics_totaltimems_count\{request="Metadata"\} [1-9]/m, 'total waits for the send');
+  assert.equal(typeof timing.onResponseSent, 'function', 'the timer hooked the send');
+  const start = performance.now() + 3;
+  timing.onResponseSent!(start, start + 2);
+  text = await metrics.registry.metrics();
+  const sum = (name: string): number => Number(new RegExp(`^kafka_network_requestmetrics_${name}_sum\\{request="Metadata"\\} (\\S+)$`, 'm').exec(text)![1]);
+  assert.ok(sum('requestqueuetimems') >= 7);
+  assert.equal(sum('responsesendtimems'), 2);
+  assert.ok(sum('responsequeuetimems') >= 3);
+  const phases = ['requestqueuetimems', 'localtimems', 'remotetimems', 'responsequeuetimems', 'responsesendtimems'].reduce((a, n) => a + sum(n), 0);
+  assert.ok(Math.abs(sum('totaltimems') - phases) < 1e-6, `total ${sum('totaltimems')} = sum of the phases ${phases}`);
+});
+
 test('BrokerTopicMetrics: every meter counts into the topic series and the all-topics series (no topic label)', async () => {
   const metrics = new BrokerMetrics();
   const a = metrics.topicStats('a');
