@@ -23,6 +23,8 @@ import { consoleConsumerCommand } from './console-consumer-command.ts';
 import { aclsCommand } from './acls-command.ts';
 import { deleteRecordsCommand } from './delete-records-command.ts';
 import { leaderElectionCommand } from './leader-election-command.ts';
+import { producerPerfTestCommand } from './producer-perf-test-command.ts';
+import { consumerPerfTestCommand } from './consumer-perf-test-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 /** Environment variable by which tests poison recycled frame memory ('1'); see start(). */
@@ -212,6 +214,8 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(deleteRecordsCommand());
   program.addCommand(leaderElectionCommand());
   program.addCommand(aclsCommand());
+  program.addCommand(producerPerfTestCommand());
+  program.addCommand(consumerPerfTestCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')
