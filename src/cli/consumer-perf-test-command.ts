@@ -16,7 +16,7 @@ import type { OffsetFetchResponse } from '../protocol/generated/messages/offset-
 import { AdminError, type AdminClient } from './admin-client.ts';
 import { checkInvalidArgs, checkRequiredArgs, collect, givenOptions, PROCESS_OUTPUT, propertyPairs, propertiesFile, runTool, UsageError, withAdminClient, type ToolOutput } from './admin-tool.ts';
 import { formatJavaDate } from './java-date-format.ts';
-import { countRecords } from './perf-record-counter.ts';
+import { countRecords, nextOffset } from './perf-record-counter.ts';
 
 const MIB = 1024 * 1024;
 const FETCH_MAX_BYTES = 52_428_800;
@@ -116,37 +116,54 @@ async function run(command: Command, opts: ConsumerPerfOptions, io: ToolOutput):
     let lastConsumedMs = lastReportMs;
     const byLeader = new Map<number, Position[]>();
     for (const p of assigned) byLeader.set(p.leader.nodeId, [...(byLeader.get(p.leader.nodeId) ?? []), p]);
-    const fetchFrom = async (group: Position[]): Promise<void> => {
+    // One Fetch per leader at a time, as Kafka's fetcher; the next one leaves as soon as an answer is in (its offsets
+    // come from the batch headers), and the records of the answer are counted while it is in flight.
+    const fetchFrom = async (group: Position[]): Promise<{ position: Position; from: bigint; records: Buffer }[]> => {
       const partitions = group.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes, replicaDirectoryId: '' }));
       const request = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs, minBytes: 1, maxBytes: fetchMaxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic, topicId: '', partitions }], forgottenTopicsData: [], rackId: '' };
       const r = await client.send<FetchResponse>(ApiKeys.Fetch, request, { node: group[0]!.leader, version: { min: 4, max: 12 } });
       if (r.errorCode !== Errors.NONE) throw new AdminError(r.errorCode, null);
+      const out: { position: Position; from: bigint; records: Buffer }[] = [];
       for (const p of r.responses.flatMap((t) => t.partitions)) {
         if (p.errorCode !== Errors.NONE) throw new AdminError(p.errorCode, null);
         const position = group.find((g) => g.partition === p.partitionIndex);
         if (position === undefined || !Buffer.isBuffer(p.records)) continue;
-        const counted = await countRecords(p.records, position.offset, numRecords - recordsRead);
-        position.offset = counted.nextOffset;
-        recordsRead += counted.records;
-        bytesRead += counted.bytes;
-        if (counted.records > 0) lastConsumedMs = Date.now();
+        out.push({ position, from: position.offset, records: p.records });
+        position.offset = nextOffset(p.records, position.offset);
       }
+      return out;
     };
-    while (recordsRead < numRecords && Date.now() - lastConsumedMs <= timeoutMs) {
-      await Promise.all([...byLeader.values()].map(fetchFrom));
-      const now = Date.now();
-      if (now - lastReportMs >= reportingIntervalMs) {
-        if (opts.showDetailedStats === true) {
-          const elapsedMs = now - lastReportMs;
-          const mbPerSec = (1000 * ((bytesRead - lastBytes) / MIB)) / elapsedMs;
-          const recsPerSec = ((recordsRead - lastRecords) / elapsedMs) * 1000;
-          io.out(`${format(now)}, 0, ${(bytesRead / MIB).toFixed(4)}, ${mbPerSec.toFixed(4)}, ${recordsRead}, ${recsPerSec.toFixed(4)}, 0, ${elapsedMs}, ${mbPerSec.toFixed(4)}, ${recsPerSec.toFixed(4)}\n`);
+    const consumeFrom = async (group: Position[]): Promise<void> => {
+      let inFlight = fetchFrom(group);
+      while (recordsRead < numRecords && Date.now() - lastConsumedMs <= timeoutMs) {
+        const answers = await inFlight;
+        inFlight = fetchFrom(group);
+        for (const { position, from, records } of answers) {
+          const counted = await countRecords(records, from, numRecords - recordsRead);
+          recordsRead += counted.records;
+          bytesRead += counted.bytes;
+          if (counted.records > 0) lastConsumedMs = Date.now();
+          if (recordsRead >= numRecords) position.offset = counted.nextOffset;
         }
-        lastReportMs = now;
-        lastRecords = recordsRead;
-        lastBytes = bytesRead;
+        report();
       }
-    }
+      // The fetch still in flight is not read; its answer is not waited for beyond the deadline of the request.
+      inFlight.catch(() => undefined);
+    };
+    const report = (): void => {
+      const now = Date.now();
+      if (now - lastReportMs < reportingIntervalMs) return;
+      if (opts.showDetailedStats === true) {
+        const elapsedMs = now - lastReportMs;
+        const mbPerSec = (1000 * ((bytesRead - lastBytes) / MIB)) / elapsedMs;
+        const recsPerSec = ((recordsRead - lastRecords) / elapsedMs) * 1000;
+        io.out(`${format(now)}, 0, ${(bytesRead / MIB).toFixed(4)}, ${mbPerSec.toFixed(4)}, ${recordsRead}, ${recsPerSec.toFixed(4)}, 0, ${elapsedMs}, ${mbPerSec.toFixed(4)}, ${recsPerSec.toFixed(4)}\n`);
+      }
+      lastReportMs = now;
+      lastRecords = recordsRead;
+      lastBytes = bytesRead;
+    };
+    await Promise.all([...byLeader.values()].map(consumeFrom));
     if (recordsRead < numRecords) io.out(`WARNING: Exiting before consuming the expected number of records: timeout (${timeoutMs} ms) exceeded. You can use the --timeout option to increase the timeout.\n`);
     const endMs = Date.now();
     await commit(client, opts.group, topic, assigned);

@@ -61,3 +61,10 @@ export async function countRecords(bytes: Buffer, from: bigint, limit = Number.M
   }
   return { records, bytes: total, nextOffset: next };
 }
+
+/** The offset after the last batch of `bytes` (batch headers only), or `from` when it holds none. */
+export function nextOffset(bytes: Buffer, from: bigint): bigint {
+  let next = from;
+  for (const batch of iterateBatches(bytes)) if (batch.nextOffset > next) next = batch.nextOffset;
+  return next;
+}
