@@ -46,7 +46,10 @@ interface ConsumerPerfOptions {
 interface Position {
   readonly partition: number;
   readonly leader: NodeEndpoint;
+  /** The next offset to consume (what is committed at the end). */
   offset: bigint;
+  /** The next offset to fetch: ahead of `offset` while a fetched answer waits to be counted. */
+  fetchOffset: bigint;
 }
 
 function long(name: string, value: string): number {
@@ -72,7 +75,7 @@ async function positions(client: AdminClient, topic: string, group: string, from
     if (leader === undefined) throw new AdminError(Errors.LEADER_NOT_AVAILABLE, null);
     const offset = committed.get(p.partitionIndex) ?? reset.get(`${topic}-${p.partitionIndex}`)?.offset;
     if (offset === undefined || offset === null) throw new AdminError(reset.get(`${topic}-${p.partitionIndex}`)?.errorCode ?? Errors.UNKNOWN_SERVER_ERROR, null);
-    return { partition: p.partitionIndex, leader, offset };
+    return { partition: p.partitionIndex, leader, offset, fetchOffset: offset };
   });
 }
 
@@ -119,7 +122,7 @@ async function run(command: Command, opts: ConsumerPerfOptions, io: ToolOutput):
     // One Fetch per leader at a time, as Kafka's fetcher; the next one leaves as soon as an answer is in (its offsets
     // come from the batch headers), and the records of the answer are counted while it is in flight.
     const fetchFrom = async (group: Position[]): Promise<{ position: Position; from: bigint; records: Buffer }[]> => {
-      const partitions = group.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes, replicaDirectoryId: '' }));
+      const partitions = group.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes, replicaDirectoryId: '' }));
       const request = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs, minBytes: 1, maxBytes: fetchMaxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic, topicId: '', partitions }], forgottenTopicsData: [], rackId: '' };
       const r = await client.send<FetchResponse>(ApiKeys.Fetch, request, { node: group[0]!.leader, version: { min: 4, max: 12 } });
       if (r.errorCode !== Errors.NONE) throw new AdminError(r.errorCode, null);
@@ -128,8 +131,8 @@ async function run(command: Command, opts: ConsumerPerfOptions, io: ToolOutput):
         if (p.errorCode !== Errors.NONE) throw new AdminError(p.errorCode, null);
         const position = group.find((g) => g.partition === p.partitionIndex);
         if (position === undefined || !Buffer.isBuffer(p.records)) continue;
-        out.push({ position, from: position.offset, records: p.records });
-        position.offset = nextOffset(p.records, position.offset);
+        out.push({ position, from: position.fetchOffset, records: p.records });
+        position.fetchOffset = nextOffset(p.records, position.fetchOffset);
       }
       return out;
     };
@@ -139,11 +142,12 @@ async function run(command: Command, opts: ConsumerPerfOptions, io: ToolOutput):
         const answers = await inFlight;
         inFlight = fetchFrom(group);
         for (const { position, from, records } of answers) {
+          if (recordsRead >= numRecords) break;
           const counted = await countRecords(records, from, numRecords - recordsRead);
           recordsRead += counted.records;
           bytesRead += counted.bytes;
+          position.offset = counted.nextOffset;
           if (counted.records > 0) lastConsumedMs = Date.now();
-          if (recordsRead >= numRecords) position.offset = counted.nextOffset;
         }
         report();
       }
