@@ -1,6 +1,7 @@
 import { compress } from '../protocol/records/compression.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { CompressionType, type CompressionTypeName } from '../protocol/records/record-batch.ts';
+import { sizeOfVarint as varintBytes, writeVarint } from '../protocol/records/varint.ts';
 
 // The v2 RecordBatch layout (Kafka's DefaultRecordBatch): baseOffset int64, batchLength int32, partitionLeaderEpoch
 // int32, magic int8, crc uint32 (CRC-32C of attributes..end), attributes int16, lastOffsetDelta int32, baseTimestamp
@@ -16,27 +17,6 @@ export interface BatchProducer {
   readonly producerId: bigint;
   readonly producerEpoch: number;
   readonly transactional: boolean;
-}
-
-/** Writes `n` (a 32-bit signed int) as a zig-zag varint at `at`; returns the next position. */
-function writeVarint(buf: Buffer, at: number, n: number): number {
-  let v = ((n << 1) ^ (n >> 31)) >>> 0;
-  while (v >= 0x80) {
-    buf[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[at++] = v;
-  return at;
-}
-
-function varintBytes(n: number): number {
-  let v = ((n << 1) ^ (n >> 31)) >>> 0;
-  let bytes = 1;
-  while (v >= 0x80) {
-    v >>>= 7;
-    bytes++;
-  }
-  return bytes;
 }
 
 /**
