@@ -24,6 +24,10 @@ import { aclsCommand } from './acls-command.ts';
 import { deleteRecordsCommand } from './delete-records-command.ts';
 import { leaderElectionCommand } from './leader-election-command.ts';
 import { dumpLogCommand } from './dump-log-command.ts';
+import { producerPerfTestCommand } from './producer-perf-test-command.ts';
+import { consumerPerfTestCommand } from './consumer-perf-test-command.ts';
+import { logDirsCommand } from './log-dirs-command.ts';
+import { transactionsCommand } from './transactions-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 /** Environment variable by which tests poison recycled frame memory ('1'); see start(). */
@@ -214,6 +218,10 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(leaderElectionCommand());
   program.addCommand(aclsCommand());
   program.addCommand(dumpLogCommand());
+  program.addCommand(producerPerfTestCommand());
+  program.addCommand(consumerPerfTestCommand());
+  program.addCommand(logDirsCommand());
+  program.addCommand(transactionsCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')

@@ -40,6 +40,8 @@ const KAFKA_TOOL_JARS = [
   'commons-digester/commons-digester/2.1/commons-digester-2.1.jar',
   'commons-logging/commons-logging/1.3.5/commons-logging-1.3.5.jar',
   'commons-collections/commons-collections/3.2.2/commons-collections-3.2.2.jar',
+  // ProducerPerformance's argument parser.
+  'net/sourceforge/argparse4j/argparse4j/0.7.0/argparse4j-0.7.0.jar',
 ].map((jar) => join(M2, jar));
 
 /** A finished process: its exit code, stdout and stderr. */
@@ -63,6 +65,9 @@ function run(file: string, args: string[], input?: string): Promise<ToolRun> {
 export function kafkaBroker(args: string[], input?: string): Promise<ToolRun> {
   return run(process.execPath, [BIN, ...args], input);
 }
+
+/** The Java class path of Kafka's tools (bench/sections/perf-tools.ts runs the perf tools with it). */
+export const KAFKA_TOOLS_CLASSPATH = KAFKA_TOOL_JARS.join(':');
 
 /** Whether Kafka's tools (the jars above and `java`) can run here. */
 export const KAFKA_TOOLS_AVAILABLE = KAFKA_TOOL_JARS.every((jar) => existsSync(jar));
