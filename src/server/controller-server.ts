@@ -17,6 +17,8 @@ import { NodeToControllerChannel } from './node-to-controller-channel.ts';
 import { KafkaApis } from './kafka-apis.ts';
 import { CONTROLLER_HANDLERS } from './controller-apis/index.ts';
 import type { ControllerServices } from './controller-services.ts';
+import { ControllerMutationQuotaManager } from './quota/controller-mutation-quota-manager.ts';
+import { ClientQuotaPublisher } from './quota/client-quota-publisher.ts';
 import type { SharedServer } from './shared-server.ts';
 import { connectionQuotaConfig, socketServerListeners, socketServerSettings } from './socket-server-config.ts';
 
@@ -96,6 +98,12 @@ export class ControllerServer {
         return key?.type === 'LIST';
       },
     });
+    const controllerMutationQuotas = new ControllerMutationQuotaManager({
+      samples: config.getInt('controller.quota.window.num'),
+      windowMs: config.getInt('controller.quota.window.size.seconds') * 1000,
+      time: shared.time,
+    });
+    loader.installPublisher(new ClientQuotaPublisher({ controllerMutation: controllerMutationQuotas }));
     let apis: KafkaApis<ControllerServices> | undefined;
     const services: ControllerServices = {
       nodeId,
@@ -110,6 +118,7 @@ export class ControllerServer {
       apiVersions: () => apis!.apiVersions(),
       raft: shared.raft.client,
       controller,
+      controllerMutationQuotas,
       handleForwarded: (frame, context, principal) => apis!.handleForwarded(frame, context, principal),
     };
     apis = new KafkaApis(services, CONTROLLER_HANDLERS, logger.child({ component: 'ControllerApis' }), shared.metrics);
