@@ -19,6 +19,7 @@ import { CONTROLLER_HANDLERS } from './controller-apis/index.ts';
 import type { ControllerServices } from './controller-services.ts';
 import { ControllerMutationQuotaManager } from './quota/controller-mutation-quota-manager.ts';
 import { ClientQuotaPublisher } from './quota/client-quota-publisher.ts';
+import { SslListenerReloader } from './ssl-listener-reloader.ts';
 import type { SharedServer } from './shared-server.ts';
 import { connectionQuotaConfig, socketServerListeners, socketServerSettings } from './socket-server-config.ts';
 
@@ -129,8 +130,10 @@ export class ControllerServer {
     });
     const listeners = config.controllerListeners;
     const names = listeners.map((l) => l.listenerName);
+    const listenerConfigs = socketServerListeners(config, listeners);
+    loader.installPublisher(new SslListenerReloader({ nodeId, tls: listenerConfigs.map((l) => l.tls), config: () => shared.currentConfig, logger: logger.child({ component: 'SslListenerReloader' }) }));
     const socketServer = new SocketServer({
-      listeners: socketServerListeners(config, listeners),
+      listeners: listenerConfigs,
       handler: apis,
       ...socketServerSettings(config),
       connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, names),

@@ -3,7 +3,8 @@
 
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { ParsedValue } from '../config/config-def.ts';
-import { sslServerContext, type SslClientAuth, type SslServerContext } from '../security/ssl/ssl-server-context.ts';
+import type { SslClientAuth, SslServerSettings } from '../security/ssl/ssl-server-context.ts';
+import { SslFactory, type SslReloadPolicy } from '../security/ssl/ssl-factory.ts';
 
 function text(value: ParsedValue): string | null {
   return typeof value === 'string' ? value : null;
@@ -18,8 +19,21 @@ function list(value: ParsedValue): readonly string[] {
  * @throws Error naming the listener when its ssl.* settings are invalid or not supported (see sslServerContext):
  *   the broker does not start.
  */
-export function sslListenerContext(config: KafkaConfig, listenerName: string): SslServerContext {
-  return sslServerContext({
+export function sslListenerContext(config: KafkaConfig, listenerName: string): SslFactory {
+  return SslFactory.create(sslListenerSettings(config, listenerName));
+}
+
+/** What a reload of `listenerName`'s key store may change: `ssl.allow.dn.changes`, `ssl.allow.san.changes`. */
+export function sslReloadPolicy(config: KafkaConfig, listenerName: string): SslReloadPolicy {
+  return {
+    allowDnChanges: config.valueForListener(listenerName, 'ssl.allow.dn.changes') === true,
+    allowSanChanges: config.valueForListener(listenerName, 'ssl.allow.san.changes') === true,
+  };
+}
+
+/** The ssl.* settings of `listenerName`, with its `listener.name.<l>.` overrides. */
+export function sslListenerSettings(config: KafkaConfig, listenerName: string): SslServerSettings {
+  return {
     listenerName,
     keystoreType: (text(config.valueForListener(listenerName, 'ssl.keystore.type')) ?? 'JKS').toUpperCase(),
     keystoreLocation: text(config.valueForListener(listenerName, 'ssl.keystore.location')),
@@ -36,5 +50,5 @@ export function sslListenerContext(config: KafkaConfig, listenerName: string): S
     protocol: text(config.valueForListener(listenerName, 'ssl.protocol')) ?? 'TLSv1.3',
     enabledProtocols: list(config.valueForListener(listenerName, 'ssl.enabled.protocols')),
     cipherSuites: list(config.valueForListener(listenerName, 'ssl.cipher.suites')),
-  });
+  };
 }
