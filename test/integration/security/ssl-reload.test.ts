@@ -14,6 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
 import { createTestPki, type CertificateFiles, type TestPki } from '../../helpers/tls-certificates.ts';
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
+import { KAFKA_TOOLS_AVAILABLE, kafkaTool } from '../../helpers/admin-tools.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
 import type { IncrementalAlterConfigsResponse } from '../../../src/protocol/generated/messages/incremental-alter-configs-response.ts';
@@ -113,6 +114,21 @@ describe('SSL listener certificate reload', () => {
     } finally {
       await producer.disconnect();
     }
+  });
+
+  test("Kafka's kafka-configs reloads the key store, and is told why a changed DN is refused", { skip: !KAFKA_TOOLS_AVAILABLE && 'Kafka tool jars not in ~/.m2' }, async () => {
+    const configs = (keystorePath: string) => kafkaTool('org.apache.kafka.tools.ConfigCommand', [
+      '--bootstrap-server', `127.0.0.1:${broker.port}`, '--entity-type', 'brokers', '--entity-name', '1', '--alter', '--add-config', `${KEYSTORE}=${keystorePath}`,
+    ]);
+    const renewed = await pki.issueServer('renewed-by-tool', '/CN=localhost', 'DNS:localhost,IP:127.0.0.1');
+    const ok = await configs(await keystore(renewed, 'renewed-by-tool'));
+    assert.equal(ok.code, 0, ok.stderr);
+    await waitFor('the certificate set by kafka-configs presented', async () => (await presentedSerial()) === serialOf(renewed));
+    const otherDn = await pki.issueServer('tool-other-dn', '/CN=somebody-else', 'DNS:localhost,IP:127.0.0.1');
+    const refused = await configs(await keystore(otherDn, 'tool-other-dn'));
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr + refused.stdout, /InvalidRequestException.*DistinguishedName does not match/s);
+    assert.equal(await presentedSerial(), serialOf(renewed));
   });
 
   test('legacy AlterConfigs (the whole per-broker set) is validated the same way', async () => {
