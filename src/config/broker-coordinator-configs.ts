@@ -9,7 +9,7 @@ const CLUSTER = 'cluster-wide';
 const INT_MAX = '2147483647';
 const LONG_MAX = '9223372036854775807';
 const GROUP_CONFIGS = 'bounds the group-level configs (KIP-848), which are not supported yet';
-const QUOTAS = 'controller mutation and alter-log-dirs replication quotas are not built yet';
+const QUOTAS = 'alter-log-dirs replication quotas are not built yet';
 const METRICS = 'metrics are Prometheus counters and gauges (metrics.prometheus.listener), not sampled Kafka metrics';
 const REPORTERS = 'Java metric reporters cannot be loaded: metrics are served for Prometheus (metrics.prometheus.listener)';
 
@@ -122,7 +122,7 @@ export const BROKER_COORDINATOR_CONFIGS = [
   def('alter.log.dirs.replication.quota.window.num', 'INT', '11', 'Samples kept for alter-log-dirs replication quotas.', {
     v: atLeast(1), imp: 'LOW', inactive: QUOTAS,
   }),
-  def('controller.quota.window.num', 'INT', '11', 'Samples kept for controller mutation quotas.', { v: atLeast(1), imp: 'LOW', inactive: QUOTAS }),
+  def('controller.quota.window.num', 'INT', '11', 'Samples kept for controller mutation quotas.', { v: atLeast(1), imp: 'LOW' }),
   def('quota.window.size.seconds', 'INT', '1', 'Length in seconds of a client quota or connection creation rate sample.', { v: atLeast(1), imp: 'LOW' }),
   def('replication.quota.window.size.seconds', 'INT', '1', 'Length in seconds of a replication quota sample.', { v: atLeast(1), imp: 'LOW' }),
   // Kafka's DynamicConfig.Broker throttles (KIP-73): set at run time on a broker (or the cluster default).
@@ -135,9 +135,7 @@ export const BROKER_COORDINATOR_CONFIGS = [
   def('alter.log.dirs.replication.quota.window.size.seconds', 'INT', '1', 'Length in seconds of an alter-log-dirs quota sample.', {
     v: atLeast(1), imp: 'LOW', inactive: QUOTAS,
   }),
-  def('controller.quota.window.size.seconds', 'INT', '1', 'Length in seconds of a controller mutation quota sample.', {
-    v: atLeast(1), imp: 'LOW', inactive: QUOTAS,
-  }),
+  def('controller.quota.window.size.seconds', 'INT', '1', 'Length in seconds of a controller mutation quota sample.', { v: atLeast(1), imp: 'LOW' }),
   def('client.quota.callback.class', 'CLASS', null, 'Custom client quota callback class.', { imp: 'LOW', refused: 'quota callbacks are Java plug-in classes, which this broker cannot load' }),
   // Metrics
   def('metrics.num.samples', 'INT', '2', 'Samples kept to compute rate metrics.', { v: atLeast(1), imp: 'LOW', inactive: METRICS }),

@@ -19,9 +19,8 @@ const PER_BROKER = 'per-broker';
 
 /** Why the configs of this file stop the start when set to anything but their default. */
 const TLS = 'a Java TLS plug-in setting, which this broker (OpenSSL through Node) cannot honour';
-const TLS_RELOAD = 'certificate reloading is not built: SSL listeners read their stores at start-up';
-/** Why the implemented ssl.* configs refuse dynamic updates although Kafka reloads them. */
-const RELOAD = 'SSL listeners read their ssl.* configs at start-up; reloading them is not built';
+/** Why the ssl.* configs other than the key and trust stores refuse dynamic updates (only the stores are reloaded). */
+const RELOAD = 'SSL listeners read this ssl.* config at start-up; only the key store and trust store configs are reloaded';
 const SASL = 'this SASL setting is not supported (PLAIN, SCRAM and OAUTHBEARER, unsecured or JWKS-validated, on client listeners are)';
 /** Why the implemented sasl.* configs refuse dynamic updates although Kafka reloads them. */
 const SASL_RELOAD = 'SASL listeners read their sasl.* configs at start-up; reloading them is not built';
@@ -61,24 +60,24 @@ export const BROKER_SECURITY_CONFIGS = [
     v: oneOf('required', 'requested', 'none'), dyn: PER_BROKER, noReload: RELOAD,
   }),
   def('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', 'Rules mapping a certificate distinguished name to a principal name.', { imp: 'LOW' }),
-  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW', refused: TLS_RELOAD }),
-  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW', refused: TLS_RELOAD }),
+  def('ssl.allow.dn.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate DN.', { imp: 'LOW' }),
+  def('ssl.allow.san.changes', 'BOOLEAN', 'false', 'Whether a reloaded keystore may change the certificate SANs.', { imp: 'LOW' }),
   def('ssl.protocol', 'STRING', 'TLSv1.3', 'TLS protocol used to create the TLS context.', { dyn: PER_BROKER, noReload: RELOAD }),
   def('ssl.provider', 'STRING', null, 'Security provider of TLS connections (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', 'TLS protocol versions accepted.', { dyn: PER_BROKER, noReload: RELOAD }),
-  def('ssl.keystore.type', 'STRING', 'JKS', 'Format of the key store: PKCS12 or PEM (JKS, a Java format, stops the start).', { dyn: PER_BROKER, noReload: RELOAD }),
-  def('ssl.keystore.location', 'STRING', null, 'Path of the key store file.', { dyn: PER_BROKER, noReload: RELOAD }),
-  def('ssl.keystore.password', 'PASSWORD', null, 'Password of the key store file.', { dyn: PER_BROKER, noReload: RELOAD }),
-  def('ssl.key.password', 'PASSWORD', null, 'Password of the private key.', { dyn: PER_BROKER, noReload: RELOAD }),
-  def('ssl.keystore.key', 'PASSWORD', null, 'PEM private key given inline (ssl.keystore.type=PEM).', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.keystore.type', 'STRING', 'JKS', 'Format of the key store: PKCS12 or PEM (JKS, a Java format, stops the start).', { dyn: PER_BROKER }),
+  def('ssl.keystore.location', 'STRING', null, 'Path of the key store file.', { dyn: PER_BROKER }),
+  def('ssl.keystore.password', 'PASSWORD', null, 'Password of the key store file.', { dyn: PER_BROKER }),
+  def('ssl.key.password', 'PASSWORD', null, 'Password of the private key.', { dyn: PER_BROKER }),
+  def('ssl.keystore.key', 'PASSWORD', null, 'PEM private key given inline (ssl.keystore.type=PEM).', { dyn: PER_BROKER }),
   def('ssl.keystore.certificate.chain', 'PASSWORD', null, 'PEM certificate chain given inline (ssl.keystore.type=PEM).', {
-    dyn: PER_BROKER, noReload: RELOAD,
+    dyn: PER_BROKER,
   }),
-  def('ssl.truststore.type', 'STRING', 'JKS', 'Format of the trust store: PEM (PKCS12 and JKS stop the start).', { dyn: PER_BROKER, noReload: RELOAD }),
-  def('ssl.truststore.location', 'STRING', null, 'Path of the trust store file.', { dyn: PER_BROKER, noReload: RELOAD }),
-  def('ssl.truststore.password', 'PASSWORD', null, 'Password of the trust store file.', { dyn: PER_BROKER, noReload: RELOAD }),
+  def('ssl.truststore.type', 'STRING', 'JKS', 'Format of the trust store: PEM (PKCS12 and JKS stop the start).', { dyn: PER_BROKER }),
+  def('ssl.truststore.location', 'STRING', null, 'Path of the trust store file.', { dyn: PER_BROKER }),
+  def('ssl.truststore.password', 'PASSWORD', null, 'Password of the trust store file.', { dyn: PER_BROKER }),
   def('ssl.truststore.certificates', 'PASSWORD', null, 'PEM trusted certificates given inline (ssl.truststore.type=PEM).', {
-    dyn: PER_BROKER, noReload: RELOAD,
+    dyn: PER_BROKER,
   }),
   def('ssl.keymanager.algorithm', 'STRING', 'SunX509', 'Key manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),
   def('ssl.trustmanager.algorithm', 'STRING', 'PKIX', 'Trust manager algorithm (Java only).', { dyn: PER_BROKER, refused: TLS }),

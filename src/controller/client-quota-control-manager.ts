@@ -26,14 +26,6 @@ const USER_CLIENT_QUOTA_KEYS: ReadonlyMap<string, 'LONG' | 'DOUBLE'> = new Map([
 /** Kafka's bound of a LONG quota (a float literal in its code: 9.223372E18). */
 const LONG_QUOTA_MAX = 9.223372e18;
 
-/**
- * Quota keys stored but not enforced here, refused so that a setting is never silently ignored:
- * `controller_mutation_rate` is enforced by Kafka's controller (ControllerMutationQuotaManager), which we lack.
- */
-const NOT_ENFORCED: ReadonlyMap<string, string> = new Map([
-  ['controller_mutation_rate', 'controller_mutation_rate is not enforced by this broker (no controller mutation quota); refusing it rather than ignoring it'],
-]);
-
 class QuotaError extends Error {
   constructor(message: string) {
     super(message);
@@ -63,8 +55,6 @@ function validateEntity(entity: readonly ClientQuotaEntityEntry[]): void {
 function validateQuotaKeyValue(key: string, value: number): void {
   const type = USER_CLIENT_QUOTA_KEYS.get(key);
   if (type === undefined) throw new QuotaError(`Invalid configuration key ${key}`);
-  const refusal = NOT_ENFORCED.get(key);
-  if (refusal !== undefined) throw new QuotaError(refusal);
   if (!Number.isFinite(value)) throw new QuotaError(`Quota ${key} must be a finite number`);
   if (value <= 0) throw new QuotaError(`Quota ${key} must be greater than 0`);
   if (type === 'LONG') {
@@ -82,7 +72,7 @@ function validateQuotaKeyValue(key: string, value: number): void {
 export class ClientQuotaControlManager {
   /**
    * @returns the records to append and one result per request entry: NONE, or INVALID_REQUEST (42) with Kafka's
-   *   message (bad entity, unknown key, value not positive/finite/integral, refused keys and ip entities).
+   *   message (bad entity, unknown key, value not positive/finite/integral, ip entities).
    */
   alterClientQuotas(image: MetadataImage, alterations: readonly ClientQuotaAlteration[]): { records: MetadataRecordInput[]; results: ClientQuotaAlterationResult[] } {
     const records: MetadataRecordInput[] = [];

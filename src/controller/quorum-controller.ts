@@ -10,6 +10,7 @@ import { encodeMetadataRecord, type MetadataRecordInput } from '../metadata/meta
 import { ELR_VERSION_FEATURE, KRAFT_VERSION_FEATURE, METADATA_VERSION_FEATURE, MetadataVersion, bootstrapElrVersion } from '../metadata/metadata-version.ts';
 import {
   ReplicationControlManager,
+  type PartitionChangeQuota,
   type ReplicationControlOptions,
   type TopicCreation,
   type TopicCreationResult,
@@ -317,16 +318,19 @@ export class QuorumController {
     });
   }
 
-  createTopics(topics: TopicCreation[], validateOnly: boolean): Promise<TopicCreationResult[]> {
-    return this.#run((image) => this.#replication.createTopics(image, topics, this.#cluster.usableBrokers(image)), validateOnly);
+  /** CreateTopics; `quota` is the request's partition change quota (KIP-599), applied per valid topic. */
+  createTopics(topics: TopicCreation[], validateOnly: boolean, quota?: PartitionChangeQuota): Promise<TopicCreationResult[]> {
+    return this.#run((image) => this.#replication.createTopics(image, topics, this.#cluster.usableBrokers(image), quota), validateOnly);
   }
 
-  deleteTopics(topics: { name: string | null; topicId: string | null }[]) {
-    return this.#run((image) => this.#replication.deleteTopics(image, topics), false);
+  /** DeleteTopics; `quota` as for {@link createTopics}, with each topic's partition count. */
+  deleteTopics(topics: { name: string | null; topicId: string | null }[], quota?: PartitionChangeQuota) {
+    return this.#run((image) => this.#replication.deleteTopics(image, topics, quota), false);
   }
 
-  createPartitions(requests: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[], validateOnly: boolean) {
-    return this.#run((image) => this.#replication.createPartitions(image, requests, this.#cluster.usableBrokers(image)), validateOnly);
+  /** CreatePartitions; `quota` as for {@link createTopics}, with the partitions added. */
+  createPartitions(requests: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[], validateOnly: boolean, quota?: PartitionChangeQuota) {
+    return this.#run((image) => this.#replication.createPartitions(image, requests, this.#cluster.usableBrokers(image), quota), validateOnly);
   }
 
   incrementalAlterConfigs(resources: ConfigAlteration[], validateOnly: boolean): Promise<ConfigAlterationResult[]> {

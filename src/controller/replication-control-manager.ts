@@ -1,5 +1,6 @@
 import { Errors } from '../protocol/generated/errors.ts';
 import { randomUuid } from '../common/uuid.ts';
+import { ApiError } from '../common/api-error.ts';
 import type { MetadataImage, TopicImage } from '../metadata/metadata-image.ts';
 import type { MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
 import { partitionRecordVersion } from '../metadata/metadata-version.ts';
@@ -106,6 +107,27 @@ function assignmentError(assignments: { partitionIndex: number; brokerIds: numbe
 }
 
 /**
+ * The partition change quota of one request (Kafka's ControllerRequestContext.applyPartitionChangeQuota, KIP-599):
+ * called with a topic's partitions to create or delete once the topic is otherwise valid, before its records.
+ * @throws ApiError THROTTLING_QUOTA_EXCEEDED (89) to refuse that topic.
+ */
+export interface PartitionChangeQuota {
+  applyPartitionChangeQuota(partitions: number): void;
+}
+
+/** Applies `quota` to `partitions`: null when allowed, else the refusal (THROTTLING_QUOTA_EXCEEDED) as a result error. */
+function quotaRefusal(quota: PartitionChangeQuota | undefined, partitions: number): ApiError | null {
+  if (quota === undefined) return null;
+  try {
+    quota.applyPartitionChangeQuota(partitions);
+    return null;
+  } catch (e) {
+    if (e instanceof ApiError && e.code === Errors.THROTTLING_QUOTA_EXCEEDED) return e;
+    throw e;
+  }
+}
+
+/**
  * Topic and partition lifecycle on the controller, after Kafka's `ReplicationControlManager`: each operation
  * checks a request against the current image and returns the metadata records to append plus per-item results.
  * Nothing here mutates state; the records do, once committed and replayed.
@@ -138,7 +160,7 @@ export class ReplicationControlManager {
    * @param brokers where new replicas may go (registered, not in controlled shutdown; the first replica of each
    *   partition goes to an unfenced one).
    */
-  createTopics(image: MetadataImage, topics: TopicCreation[], brokers: readonly UsableBroker[]): Outcome<TopicCreationResult> {
+  createTopics(image: MetadataImage, topics: TopicCreation[], brokers: readonly UsableBroker[], quota?: PartitionChangeQuota): Outcome<TopicCreationResult> {
     const records: MetadataRecordInput[] = [];
     const results: TopicCreationResult[] = [];
     // Kafka checks the request's total before anything else and refuses all of it (validateTotalNumberOfPartitions).
@@ -210,6 +232,11 @@ export class ReplicationControlManager {
           continue;
         }
       }
+      const refused = quotaRefusal(quota, assignments.length);
+      if (refused !== null) {
+        results.push(fail(t.name, refused.code, refused.message));
+        continue;
+      }
       const topicId = randomUuid();
       records.push({ type: 'TopicRecord', data: { name: t.name, topicId } });
       for (const c of t.configs) {
@@ -227,7 +254,7 @@ export class ReplicationControlManager {
    * Internal topics cannot be deleted here (TOPIC_AUTHORIZATION_FAILED is what Kafka gives without the right ACL;
    * we answer INVALID_REQUEST with a message).
    */
-  deleteTopics(image: MetadataImage, topics: { name: string | null; topicId: string | null }[]): Outcome<{ name: string | null; topicId: string; errorCode: number; errorMessage: string | null }> {
+  deleteTopics(image: MetadataImage, topics: { name: string | null; topicId: string | null }[], quota?: PartitionChangeQuota): Outcome<{ name: string | null; topicId: string; errorCode: number; errorMessage: string | null }> {
     const records: MetadataRecordInput[] = [];
     const results: { name: string | null; topicId: string; errorCode: number; errorMessage: string | null }[] = [];
     const removed = new Set<string>();
@@ -250,6 +277,11 @@ export class ReplicationControlManager {
         continue;
       }
       if (!removed.has(topic.id)) {
+        const refused = quotaRefusal(quota, topic.partitions.size);
+        if (refused !== null) {
+          results.push({ name: topic.name, topicId: topic.id, errorCode: refused.code, errorMessage: refused.message });
+          continue;
+        }
         records.push({ type: 'RemoveTopicRecord', data: { topicId: topic.id } });
         removed.add(topic.id);
       }
@@ -268,6 +300,7 @@ export class ReplicationControlManager {
     image: MetadataImage,
     requests: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[],
     brokers: readonly UsableBroker[],
+    quota?: PartitionChangeQuota,
   ): Outcome<{ name: string; errorCode: number; errorMessage: string | null }> {
     const records: MetadataRecordInput[] = [];
     const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
@@ -294,14 +327,19 @@ export class ReplicationControlManager {
         continue;
       }
       const adding = req.count - current;
+      if (req.assignments !== null && req.assignments.length !== adding) {
+        results.push({ name: req.name, errorCode: Errors.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Attempted to add ${adding} additional partition(s), but only ${req.assignments.length} assignment(s) were specified.` });
+        continue;
+      }
+      const refused = quotaRefusal(quota, adding);
+      if (refused !== null) {
+        results.push({ name: req.name, errorCode: refused.code, errorMessage: refused.message });
+        continue;
+      }
       const rf = topic.partitions.get(0)?.replicas.length ?? 1;
       let assignments: number[][];
       let isrs: number[][];
       if (req.assignments !== null) {
-        if (req.assignments.length !== adding) {
-          results.push({ name: req.name, errorCode: Errors.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Attempted to add ${adding} additional partition(s), but only ${req.assignments.length} assignment(s) were specified.` });
-          continue;
-        }
         const err = assignmentError(req.assignments.map((a, i) => ({ partitionIndex: current + i, brokerIds: a.brokerIds })), current, image);
         if (err !== null) {
           results.push({ name: req.name, errorCode: Errors.INVALID_REPLICA_ASSIGNMENT, errorMessage: err });

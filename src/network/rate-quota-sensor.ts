@@ -1,9 +1,4 @@
-/** One sample window of a {@link RateQuotaSensor} (Kafka's SampledStat.Sample). */
-interface Sample {
-  value: number;
-  startTimeMs: number;
-  lastEventMs: number;
-}
+import { SampledRate } from '../common/sampled-rate.ts';
 
 /** Options of a {@link RateQuotaSensor}. */
 export interface RateQuotaOptions {
@@ -28,20 +23,12 @@ export interface RateQuotaOptions {
  */
 export class RateQuotaSensor {
   #quota: number;
-  readonly #windowMs: number;
-  readonly #samples: number;
-  /** Up to samples + 1 windows (Kafka keeps one extra for the window overlapping the monitored period). */
-  readonly #windows: Sample[] = [];
-  #current = 0;
+  readonly #rate: SampledRate;
 
   /** @throws RangeError on a non-positive window or sample count. */
   constructor(options: RateQuotaOptions) {
-    if (!(options.windowMs > 0) || !(options.samples >= 1)) {
-      throw new RangeError(`invalid quota window: ${options.samples} x ${options.windowMs} ms`);
-    }
     this.#quota = options.quota;
-    this.#windowMs = options.windowMs;
-    this.#samples = options.samples;
+    this.#rate = new SampledRate({ windowMs: options.windowMs, samples: options.samples, stat: 'rate' });
   }
 
   /** The bound, in events per second. */
@@ -75,10 +62,7 @@ export class RateQuotaSensor {
 
   /** Records `value` at `timeMs` without checking the quota (Sensor.record(value, time, false)). */
   add(value: number, timeMs: number): void {
-    let sample = this.#currentSample(timeMs);
-    if (timeMs - sample.startTimeMs >= this.#windowMs) sample = this.#advance(timeMs);
-    sample.value += value;
-    sample.lastEventMs = timeMs;
+    this.#rate.record(value, timeMs);
   }
 
   /**
@@ -88,55 +72,11 @@ export class RateQuotaSensor {
   throttleTimeMs(timeMs: number): number {
     const rate = this.measure(timeMs);
     if (rate <= this.#quota) return 0;
-    return Math.round(((rate - this.#quota) / this.#quota) * this.#windowSize(timeMs));
+    return Math.round(((rate - this.#quota) / this.#quota) * this.#rate.windowSizeMs(timeMs));
   }
 
   /** The rate at `timeMs`, in events per second (Rate.measure). */
   measure(timeMs: number): number {
-    this.#purgeObsolete(timeMs);
-    let total = 0;
-    for (const s of this.#windows) total += s.value;
-    return total / (this.#windowSize(timeMs) / 1000);
-  }
-
-  #currentSample(timeMs: number): Sample {
-    if (this.#windows.length === 0) this.#windows.push({ value: 0, startTimeMs: timeMs, lastEventMs: timeMs });
-    return this.#windows[this.#current]!;
-  }
-
-  #advance(timeMs: number): Sample {
-    this.#current = (this.#current + 1) % (this.#samples + 1);
-    if (this.#current >= this.#windows.length) {
-      const s = { value: 0, startTimeMs: timeMs, lastEventMs: timeMs };
-      this.#windows.push(s);
-      return s;
-    }
-    const s = this.#windows[this.#current]!;
-    RateQuotaSensor.#reset(s, timeMs);
-    return s;
-  }
-
-  static #reset(s: Sample, timeMs: number): void {
-    s.value = 0;
-    s.startTimeMs = timeMs;
-    s.lastEventMs = timeMs;
-  }
-
-  /** Windows without an event for the whole monitored period start over (SampledStat.purgeObsoleteSamples). */
-  #purgeObsolete(timeMs: number): void {
-    const expireAgeMs = this.#samples * this.#windowMs;
-    for (const s of this.#windows) if (timeMs - s.lastEventMs >= expireAgeMs) RateQuotaSensor.#reset(s, timeMs);
-  }
-
-  /** Rate.windowSize: elapsed time since the oldest window, at least samples - 1 full windows, at least 1 ms. */
-  #windowSize(timeMs: number): number {
-    this.#purgeObsolete(timeMs);
-    let oldest = this.#currentSample(timeMs).startTimeMs;
-    for (const s of this.#windows) oldest = Math.min(oldest, s.startTimeMs);
-    let totalElapsedMs = timeMs - oldest;
-    const fullWindows = Math.floor(totalElapsedMs / this.#windowMs);
-    const minFullWindows = this.#samples - 1;
-    if (fullWindows < minFullWindows) totalElapsedMs += (minFullWindows - fullWindows) * this.#windowMs;
-    return Math.max(totalElapsedMs, 1);
+    return this.#rate.measure(timeMs);
   }
 }

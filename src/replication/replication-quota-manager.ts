@@ -1,3 +1,4 @@
+import { SampledRate } from '../common/sampled-rate.ts';
 import type { TopicPartition } from '../common/topic-partition.ts';
 
 /** Kafka's unthrottled rate: Long.MAX_VALUE bytes/s (the default of leader/follower.replication.throttled.rate). */
@@ -29,11 +30,6 @@ export interface ReplicaQuota {
   record(bytes: number): void;
 }
 
-interface Sample {
-  startMs: number;
-  bytes: number;
-}
-
 /**
  * The replication byte-rate quota of one side (Kafka's `ReplicationQuotaManager`, KIP-73): bytes moved for
  * throttled replicas are recorded into `numSamples` samples of `windowMs` each, and the quota is exceeded while
@@ -46,10 +42,11 @@ interface Sample {
  */
 export class ReplicationQuotaManager implements ReplicaQuota {
   readonly #o: ReplicationQuotaOptions;
-  readonly #samples: Sample[] = [];
+  readonly #rate: SampledRate;
 
   constructor(options: ReplicationQuotaOptions) {
     this.#o = options;
+    this.#rate = new SampledRate({ windowMs: options.windowMs, samples: options.numSamples, stat: 'simple-rate' });
   }
 
   /** Whether replication of `tp` on this broker is throttled by its topic's throttled replica list. */
@@ -72,33 +69,12 @@ export class ReplicationQuotaManager implements ReplicaQuota {
 
   /** The rate over the kept samples, in bytes/s. */
   rateBytesPerSecond(): number {
-    const now = this.#o.now();
-    this.#purge(now);
-    const oldest = this.#samples[0];
-    if (oldest === undefined) return 0;
-    let bytes = 0;
-    for (const s of this.#samples) bytes += s.bytes;
-    const elapsedMs = Math.max(now - oldest.startMs, this.#o.windowMs);
-    return (bytes * 1000) / elapsedMs;
+    return this.#rate.measure(this.#o.now());
   }
 
   /** Records `bytes` moved for throttled replicas. */
   record(bytes: number): void {
     if (bytes <= 0) return;
-    const now = this.#o.now();
-    this.#purge(now);
-    let current = this.#samples.at(-1);
-    if (current === undefined || now - current.startMs >= this.#o.windowMs) {
-      current = { startMs: now, bytes: 0 };
-      this.#samples.push(current);
-    }
-    current.bytes += bytes;
-  }
-
-  /** Drops the samples older than the whole window (numSamples x windowMs), as Kafka's SampledStat.purgeObsoleteSamples. */
-  #purge(now: number): void {
-    const horizon = now - this.#o.numSamples * this.#o.windowMs;
-    while (this.#samples.length > 0 && this.#samples[0]!.startMs < horizon) this.#samples.shift();
-    while (this.#samples.length > this.#o.numSamples) this.#samples.shift();
+    this.#rate.record(bytes, this.#o.now());
   }
 }

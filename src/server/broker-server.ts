@@ -40,6 +40,8 @@ import { NodeToControllerChannel } from './node-to-controller-channel.ts';
 import { BrokerLifecycleManager, BrokerState } from './broker-lifecycle-manager.ts';
 import { BrokerFeatures } from './broker-features.ts';
 import { ForwardingManager } from './forwarding-manager.ts';
+import { ConfigAdminManager } from './config-admin-manager.ts';
+import { SslListenerReloader } from './ssl-listener-reloader.ts';
 import { readMetaProperties } from '../metadata/meta-properties.ts';
 import type { Random } from '../common/random.ts';
 
@@ -378,6 +380,19 @@ export class BrokerServer {
     const quotas = createQuotaManagers(config);
     loader.installPublisher(new ClientQuotaPublisher(quotas));
 
+    const brokerListeners = config.listeners.filter((l) => !config.controllerListenerNames.includes(l.listenerName));
+    const listenerConfigs = socketServerListeners(
+      config,
+      brokerListeners,
+      (user, mechanism) => loader.image.scram.get(user)?.get(mechanism.type),
+      logger.child({ component: 'SaslServerAuthenticator' }),
+    );
+    // Kafka's DynamicBrokerConfig for the SSL listeners: key store / trust store changes are validated by the
+    // broker before forwarding (ConfigAdminManager) and applied to new connections once committed.
+    const listenerTls = listenerConfigs.map((l) => l.tls);
+    const configAdmin = new ConfigAdminManager({ nodeId, tls: listenerTls, config: () => shared.currentConfig, image: () => loader.image });
+    loader.installPublisher(new SslListenerReloader({ nodeId, tls: listenerTls, config: () => shared.currentConfig, logger: logger.child({ component: 'SslListenerReloader' }) }));
+
     let kafkaApis: KafkaApis<BrokerServices> | undefined;
     const fetchSessions = new FetchSessionCache(config.getInt('max.incremental.fetch.session.cache.slots'));
     const services: BrokerServices = {
@@ -394,6 +409,7 @@ export class BrokerServer {
       metadata: () => loader.image,
       randomAliveBrokerId: () => randomAliveBrokerId(loader.image, shared.random),
       forwardingManager,
+      configAdmin,
       replicaManager,
       logManager,
       fetchSessions,
@@ -408,15 +424,9 @@ export class BrokerServer {
     const handlers = kip848 ? [...ALL_HANDLERS, ...KIP_848_HANDLERS] : ALL_HANDLERS;
     kafkaApis = new KafkaApis(services, handlers, logger.child({ component: 'KafkaApis' }), metrics, framePool);
 
-    const brokerListeners = config.listeners.filter((l) => !config.controllerListenerNames.includes(l.listenerName));
     const brokerListenerNames = brokerListeners.map((l) => l.listenerName);
     const socketServer = new SocketServer({
-      listeners: socketServerListeners(
-        config,
-        brokerListeners,
-        (user, mechanism) => loader.image.scram.get(user)?.get(mechanism.type),
-        logger.child({ component: 'SaslServerAuthenticator' }),
-      ),
+      listeners: listenerConfigs,
       handler: kafkaApis,
       ...socketServerSettings(config),
       connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, brokerListenerNames),

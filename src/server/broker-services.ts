@@ -6,6 +6,7 @@ import type { FetchSessionCache } from './fetch-session-cache.ts';
 import type { AutoTopicCreationManager } from './auto-topic-creation-manager.ts';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.ts';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.ts';
+import type { ConfigAdminManager } from './config-admin-manager.ts';
 import type { ForwardingManager } from './forwarding-manager.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface BrokerServices extends ApiServices {
   randomAliveBrokerId(): number | null;
   /** Passes metadata writes to the active controller (KIP-590). */
   readonly forwardingManager: ForwardingManager;
+  /** The broker's checks of AlterConfigs / IncrementalAlterConfigs before forwarding (SSL store reloads). */
+  readonly configAdmin?: ConfigAdminManager;
   readonly replicaManager: ReplicaManager;
   readonly logManager: LogManager;
   readonly fetchSessions: FetchSessionCache;

@@ -18,6 +18,9 @@ import { NodeToControllerChannel } from './node-to-controller-channel.ts';
 import { KafkaApis } from './kafka-apis.ts';
 import { CONTROLLER_HANDLERS } from './controller-apis/index.ts';
 import type { ControllerServices } from './controller-services.ts';
+import { ControllerMutationQuotaManager } from './quota/controller-mutation-quota-manager.ts';
+import { ClientQuotaPublisher } from './quota/client-quota-publisher.ts';
+import { SslListenerReloader } from './ssl-listener-reloader.ts';
 import type { SharedServer } from './shared-server.ts';
 import { connectionQuotaConfig, socketServerListeners, socketServerSettings } from './socket-server-config.ts';
 
@@ -97,6 +100,12 @@ export class ControllerServer {
         return key?.type === 'LIST';
       },
     });
+    const controllerMutationQuotas = new ControllerMutationQuotaManager({
+      samples: config.getInt('controller.quota.window.num'),
+      windowMs: config.getInt('controller.quota.window.size.seconds') * 1000,
+      time: shared.time,
+    });
+    loader.installPublisher(new ClientQuotaPublisher({ controllerMutation: controllerMutationQuotas }));
     let apis: KafkaApis<ControllerServices> | undefined;
     const services: ControllerServices = {
       nodeId,
@@ -111,6 +120,7 @@ export class ControllerServer {
       apiVersions: () => apis!.apiVersions(),
       raft: shared.raft.client,
       controller,
+      controllerMutationQuotas,
       handleForwarded: (frame, context, principal) => apis!.handleForwarded(frame, context, principal),
     };
     apis = new KafkaApis(services, CONTROLLER_HANDLERS, logger.child({ component: 'ControllerApis' }), shared.metrics);
@@ -121,8 +131,10 @@ export class ControllerServer {
     });
     const listeners = config.controllerListeners;
     const names = listeners.map((l) => l.listenerName);
+    const listenerConfigs = socketServerListeners(config, listeners);
+    loader.installPublisher(new SslListenerReloader({ nodeId, tls: listenerConfigs.map((l) => l.tls), config: () => shared.currentConfig, logger: logger.child({ component: 'SslListenerReloader' }) }));
     const socketServer = new SocketServer({
-      listeners: socketServerListeners(config, listeners),
+      listeners: listenerConfigs,
       handler: apis,
       ...socketServerSettings(config),
       connectionQuotas: () => connectionQuotaConfig(shared.currentConfig, names),

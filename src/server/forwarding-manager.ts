@@ -84,14 +84,19 @@ export class ForwardingManager {
    */
   async forward<Req, Res>(handler: Pick<ApiHandler<Req, Res, never>, 'apiKey' | 'errorResponse'>, request: Req, info: RequestInfo): Promise<Res | typeof NO_RESPONSE> {
     try {
-      return (await this.sendEnvelope({
+      const response = await this.sendEnvelope({
         frame: info.frame,
         apiKey: handler.apiKey,
         apiVersion: info.apiVersion,
         correlationId: info.header.correlationId,
         principal: info.principal,
         clientAddress: info.connection.clientAddress,
-      })) as Res;
+      });
+      // Kafka's RequestHandlerHelper.sendForwardedResponse: the controller's throttle (controller_mutation_rate)
+      // also mutes the client's connection to this broker.
+      const throttleMs = (response as { throttleTimeMs?: unknown }).throttleTimeMs;
+      if (typeof throttleMs === 'number' && throttleMs > 0) info.apiThrottleTimeMs = Math.max(info.apiThrottleTimeMs ?? 0, throttleMs);
+      return response as Res;
     } catch (err) {
       if (!(err instanceof ForwardingError)) throw err;
       if (err.code === Errors.UNSUPPORTED_VERSION) {

@@ -3,7 +3,8 @@
 
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { ParsedValue } from '../config/config-def.ts';
-import { sslServerContext, type SslClientAuth, type SslServerContext, type SslServerSettings } from '../security/ssl/ssl-server-context.ts';
+import type { SslClientAuth, SslServerSettings } from '../security/ssl/ssl-server-context.ts';
+import { SslFactory, type SslReloadPolicy } from '../security/ssl/ssl-factory.ts';
 
 function text(value: ParsedValue): string | null {
   return typeof value === 'string' ? value : null;
@@ -18,14 +19,19 @@ function list(value: ParsedValue): readonly string[] {
  * @throws Error naming the listener when its ssl.* settings are invalid or not supported (see sslServerContext):
  *   the broker does not start.
  */
-export function sslListenerContext(config: KafkaConfig, listenerName: string): SslServerContext {
-  return sslServerContext(sslListenerSettings(config, listenerName));
+export function sslListenerContext(config: KafkaConfig, listenerName: string): SslFactory {
+  return SslFactory.create(sslListenerSettings(config, listenerName));
 }
 
-/**
- * The ssl.* settings of the listener `listenerName` with its `listener.name.<l>.` overrides, as configured (also read
- * by the broker's own connections to that listener, client-channel-builder.ts).
- */
+/** What a reload of `listenerName`'s key store may change: `ssl.allow.dn.changes`, `ssl.allow.san.changes`. */
+export function sslReloadPolicy(config: KafkaConfig, listenerName: string): SslReloadPolicy {
+  return {
+    allowDnChanges: config.valueForListener(listenerName, 'ssl.allow.dn.changes') === true,
+    allowSanChanges: config.valueForListener(listenerName, 'ssl.allow.san.changes') === true,
+  };
+}
+
+/** The ssl.* settings of `listenerName`, with its `listener.name.<l>.` overrides. */
 export function sslListenerSettings(config: KafkaConfig, listenerName: string): SslServerSettings {
   return {
     listenerName,

@@ -20,6 +20,8 @@ export interface TestPki {
   readonly ca: CertificateFiles;
   /** Server certificate for 127.0.0.1 / localhost, signed by `ca`. */
   readonly server: CertificateFiles;
+  /** Issues another server certificate signed by `ca`, with `subject` and `subjectAltName` (openssl forms). */
+  issueServer(name: string, subject: string, subjectAltName: string): Promise<CertificateFiles>;
   /** Issues a client certificate with `subject` (openssl form, e.g. "/O=Acme/OU=eng/CN=alice") signed by `ca`. */
   client(name: string, subject: string): Promise<CertificateFiles>;
   /** A PKCS12 file of the server key and chain, protected by `password`. */
@@ -60,6 +62,7 @@ export async function createTestPki(): Promise<TestPki> {
     dir,
     ca,
     server,
+    issueServer: (name, subject, subjectAltName) => signed(dir, ca, name, subject, `subjectAltName=${subjectAltName}\n`),
     client: (name, subject) => signed(dir, ca, name, subject, 'extendedKeyUsage=clientAuth\n'),
     async serverPkcs12(password) {
       const out = join(dir, 'server.p12');

@@ -39,6 +39,8 @@ export interface SslServerSettings {
 export interface SslServerContext {
   readonly secureContext: tls.SecureContext;
   readonly clientAuth: SslClientAuth;
+  /** The key store's certificate (the one the listener presents): its DN and SANs guard reloads. */
+  readonly certificate: X509Certificate | undefined;
   /**
    * The principal name of a connection whose handshake completed: `ANONYMOUS` without a client certificate, else
    * the mapped RFC 2253 subject. @throws Error when no ssl.principal.mapping.rules rule applies (close it).
@@ -61,7 +63,17 @@ function fail(settings: SslServerSettings, message: string): never {
   throw new Error(`listener ${settings.listenerName}: ${message}`);
 }
 
-function readStore(settings: SslServerSettings, path: string, what: string): Buffer {
+/** Store file contents read beforehand (a reload reads them asynchronously), by path. */
+export type SslStoreFiles = ReadonlyMap<string, Buffer>;
+
+/** The store files `s` names (key store and trust store locations), to read before building. */
+export function sslStorePaths(s: SslServerSettings): string[] {
+  return [s.keystoreLocation, s.truststoreLocation].filter((p): p is string => p !== null);
+}
+
+function readStore(settings: SslServerSettings, files: SslStoreFiles | undefined, path: string, what: string): Buffer {
+  const given = files?.get(path);
+  if (given !== undefined) return given;
   try {
     return readFileSync(path);
   } catch (err) {
@@ -72,7 +84,7 @@ function readStore(settings: SslServerSettings, path: string, what: string): Buf
 const JKS_REFUSAL = 'JKS is a Java format this broker cannot read: use PKCS12 or PEM (keytool -importkeystore -deststoretype PKCS12 converts it)';
 
 /** The key store part of the context options, checked as Kafka's DefaultSslEngineFactory.createKeystore does. */
-function keyStoreOptions(s: SslServerSettings): tls.SecureContextOptions {
+function keyStoreOptions(s: SslServerSettings, files: SslStoreFiles | undefined): tls.SecureContextOptions {
   if (s.keystoreKey !== null || s.keystoreCertificateChain !== null) {
     if (s.keystoreType !== 'PEM') fail(s, `SSL private key can be specified only for PEM, but key store type is ${s.keystoreType}.`);
     if (s.keystoreKey === null || s.keystoreCertificateChain === null) fail(s, 'ssl.keystore.key and ssl.keystore.certificate.chain must both be set');
@@ -84,7 +96,7 @@ function keyStoreOptions(s: SslServerSettings): tls.SecureContextOptions {
   switch (s.keystoreType) {
     case 'PEM': {
       if (s.keystorePassword !== null) fail(s, 'SSL key store password cannot be specified with PEM format, only key password may be specified');
-      const pem = readStore(s, s.keystoreLocation, 'key store').toString('utf8');
+      const pem = readStore(s, files, s.keystoreLocation, 'key store').toString('utf8');
       return pemKeyStore(s, pem, pem);
     }
     case 'PKCS12': {
@@ -92,7 +104,7 @@ function keyStoreOptions(s: SslServerSettings): tls.SecureContextOptions {
       if (s.keyPassword !== null && s.keyPassword !== s.keystorePassword) {
         fail(s, 'a PKCS12 key store whose ssl.key.password differs from ssl.keystore.password cannot be read by OpenSSL: use one password');
       }
-      return { pfx: readStore(s, s.keystoreLocation, 'key store'), passphrase: s.keystorePassword };
+      return { pfx: readStore(s, files, s.keystoreLocation, 'key store'), passphrase: s.keystorePassword };
     }
     case 'JKS':
       return fail(s, `ssl.keystore.type=JKS: ${JKS_REFUSAL}`);
@@ -110,7 +122,7 @@ function pemKeyStore(s: SslServerSettings, keyPem: string, chainPem: string): tl
 }
 
 /** The trusted certificates (`ca`), or undefined for Node's default roots (Java's default trust store). */
-function trustStoreCa(s: SslServerSettings): string[] | undefined {
+function trustStoreCa(s: SslServerSettings, files: SslStoreFiles | undefined): string[] | undefined {
   if (s.truststoreCertificates !== null) {
     if (s.truststoreType !== 'PEM') fail(s, `SSL trust store certs can be specified only for PEM, but trust store type is ${s.truststoreType}.`);
     if (s.truststorePassword !== null) fail(s, 'SSL trust store password cannot be specified for PEM format.');
@@ -123,7 +135,7 @@ function trustStoreCa(s: SslServerSettings): string[] | undefined {
   switch (s.truststoreType) {
     case 'PEM':
       if (s.truststorePassword !== null) fail(s, 'SSL trust store password cannot be specified for PEM format.');
-      return pemCertificates(s, readStore(s, s.truststoreLocation, 'trust store').toString('utf8'));
+      return pemCertificates(s, readStore(s, files, s.truststoreLocation, 'trust store').toString('utf8'));
     case 'PKCS12':
       return fail(
         s,
@@ -157,15 +169,15 @@ function protocolRange(s: SslServerSettings): { minVersion: tls.SecureVersion; m
 /**
  * The OpenSSL context of `s`'s key store, trust store, protocols and cipher suites, shared by the listeners and by
  * the broker's own outgoing connections (security/client/ssl-client-context.ts). Reads the store files synchronously
- * (start-up only).
+ * unless `files` holds them (a reload reads them asynchronously first).
  * @param withKeyStore false for a client that presents no certificate (no key store configured).
  * @throws Error naming the listener on invalid or unsupported settings (see {@link sslServerContext}).
  */
-export function storeSecureContext(s: SslServerSettings, withKeyStore = true): tls.SecureContext {
+export function storeSecureContext(s: SslServerSettings, withKeyStore = true, files?: SslStoreFiles): tls.SecureContext {
   const suites = s.cipherSuites.length === 0 ? null : javaCipherSuites(s.cipherSuites);
-  const ca = trustStoreCa(s);
+  const ca = trustStoreCa(s, files);
   const options: tls.SecureContextOptions = {
-    ...(withKeyStore ? keyStoreOptions(s) : {}),
+    ...(withKeyStore ? keyStoreOptions(s, files) : {}),
     ...protocolRange(s),
     ...(ca === undefined ? {} : { ca }),
     ...(suites === null ? {} : { ciphers: [suites.tls12, suites.tls13].filter((c) => c !== '').join(':') }),
@@ -178,17 +190,29 @@ export function storeSecureContext(s: SslServerSettings, withKeyStore = true): t
 }
 
 /**
- * Builds the TLS context of an SSL listener. Reads the store files synchronously: this runs once at start-up.
+ * Builds the TLS context of an SSL listener. Reads the store files synchronously unless `files` holds them (a
+ * reload reads them asynchronously first): without them this runs once, at start-up.
  * @throws Error naming the listener on any invalid or unsupported combination (JKS stores, PKCS12 trust stores,
  *   a password where Kafka forbids one, unknown protocols or cipher suites, bad mapping rules, unreadable files,
- *   keys that do not decrypt): the broker does not start.
+ *   keys that do not decrypt): the broker does not start (a reload is refused).
  */
-export function sslServerContext(s: SslServerSettings): SslServerContext {
+export function sslServerContext(s: SslServerSettings, files?: SslStoreFiles): SslServerContext {
   const mapper = new SslPrincipalMapper(s.principalMappingRules);
-  const secureContext = storeSecureContext(s);
+  const secureContext = storeSecureContext(s, true, files);
   return {
     secureContext,
     clientAuth: s.clientAuth,
+    certificate: presentedCertificate(secureContext),
     principalName: (cert) => (cert === undefined ? 'ANONYMOUS' : mapper.getName(rfc2253SubjectName(cert))),
   };
+}
+
+/** The certificate a context presents, read through an unconnected server-side TLS socket. */
+function presentedCertificate(secureContext: tls.SecureContext): X509Certificate | undefined {
+  const socket = new tls.TLSSocket(null as never, { secureContext, isServer: true });
+  try {
+    return socket.getX509Certificate();
+  } finally {
+    socket.destroy();
+  }
 }

@@ -7,11 +7,12 @@
 // TOPIC_AUTHORIZATION_FAILED (29) and the topic is not created; v5+ configs of a created topic only with
 // DESCRIBE_CONFIGS on it (else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED and no configs).
 // Version notes: v1 validateOnly; v1 errorMessage; v2 throttleTimeMs; v4 -1 partitions/replication factor = broker
-// defaults; v5 flexible, returns numPartitions/replicationFactor/configs; v7 topicId.
+// defaults; v5 flexible, returns numPartitions/replicationFactor/configs; v6 THROTTLING_QUOTA_EXCEEDED (89) per topic
+// under controller_mutation_rate (KIP-599; before v6 the quota only throttles); v7 topicId.
 import { AclOperation } from '../../security/authorizer/acl-codes.ts';
 import { authorizeCluster, authorizedTopics } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
-import type { ControllerOpsServices } from '../controller-services.ts';
+import { controllerMutationQuotaFor, controllerMutationThrottle, type ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors } from '../../protocol/generated/errors.ts';
 import type { CreateTopicsRequest } from '../../protocol/generated/messages/create-topics-request.ts';
@@ -33,6 +34,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
     const creatable = authorizeCluster(authorizer, info, AclOperation.CREATE) ? new Set(uniqueNames) : authorizedTopics(authorizer, info, AclOperation.CREATE, uniqueNames);
     const configsDescribable = authorizedTopics(authorizer, info, AclOperation.DESCRIBE_CONFIGS, uniqueNames);
     const unique = request.topics.filter((t) => counts.get(t.name) === 1 && creatable.has(t.name));
+    const quota = controllerMutationQuotaFor(services, info, 6);
     const created = unique.length === 0 ? [] : await services.controller.createTopics(
       unique.map((t) => ({
         name: t.name,
@@ -43,6 +45,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
         configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
       })),
       request.validateOnly,
+      quota,
     );
     const byName = new Map(created.map((r) => [r.name, r]));
     const topics: Input<CreatableTopicResult>[] = [];
@@ -83,7 +86,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, Input<Crea
       // A topic in error keeps the schema's default configs, an empty list (not null), as Kafka 4.4 answers.
       topics.push(result);
     }
-    return { throttleTimeMs: 0, topics };
+    return { throttleTimeMs: controllerMutationThrottle(quota, info), topics };
   },
   // Kafka's CreateTopicsRequest.getErrorResponse: the error and its message on every topic.
   errorResponse(request, error) {

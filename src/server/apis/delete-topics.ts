@@ -6,11 +6,12 @@
 // Authorization (Kafka's ControllerApis, with the forwarded principal): DELETE on the cluster, or DESCRIBE and
 // DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED (29) and the topic stays: by name without its id; by id
 // with its name only when the principal may describe it.
-// Version notes: v1 throttleTimeMs; v4 flexible; v5 errorMessage; v6 topics by name or id.
+// Version notes: v1 throttleTimeMs; v4 flexible; v5 errorMessage, THROTTLING_QUOTA_EXCEEDED (89) per topic under
+// controller_mutation_rate (KIP-599; before v5 the quota only throttles); v6 topics by name or id.
 import { AclOperation } from '../../security/authorizer/acl-codes.ts';
 import { authorizeCluster, authorizedTopics, runAuthorized } from '../auth-helper.ts';
 import { defineHandler } from '../api-handler.ts';
-import type { ControllerOpsServices } from '../controller-services.ts';
+import { controllerMutationQuotaFor, controllerMutationThrottle, type ControllerOpsServices } from '../controller-services.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';
 import { Errors, ERROR_INFO } from '../../protocol/generated/errors.ts';
 import type { DeleteTopicsRequest } from '../../protocol/generated/messages/delete-topics-request.ts';
@@ -42,10 +43,11 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, Input<Dele
     const describable = clusterDelete ? new Set(known) : authorizedTopics(authorizer, info, AclOperation.DESCRIBE, known);
     const deletable = clusterDelete ? new Set(known) : authorizedTopics(authorizer, info, AclOperation.DELETE, known);
     const allowed = (i: number): boolean => names[i] === null || (describable.has(names[i]!) && deletable.has(names[i]!));
+    const quota = controllerMutationQuotaFor(services, info, 5);
     const results = await runAuthorized(
       wanted.map((t, i) => ({ t, i })),
       ({ i }) => (allowed(i) ? Errors.NONE : Errors.TOPIC_AUTHORIZATION_FAILED),
-      (items) => services.controller.deleteTopics(items.map(({ t }) => t)),
+      (items) => services.controller.deleteTopics(items.map(({ t }) => t), quota),
       ({ t, i }, errorCode) => ({
         name: t.topicId === null || describable.has(names[i]!) ? names[i]! : null,
         topicId: t.topicId ?? ZERO_UUID_STRING,
@@ -54,7 +56,7 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, Input<Dele
       }),
     );
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs: controllerMutationThrottle(quota, info),
       responses: results.map((r) => ({ name: r.name, topicId: r.topicId, errorCode: r.errorCode, errorMessage: r.errorMessage })),
     };
   },

@@ -11,6 +11,7 @@ import { createPartitionsHandler } from './create-partitions.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
+import { forwardAlterConfigs } from './forward-alter-configs.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
@@ -71,8 +72,8 @@ export const ALL_HANDLERS: readonly ApiHandler<any, any>[] = [
   forwardToController(createPartitionsHandler),
   deleteRecordsHandler,
   describeConfigsHandler,
-  forwardToController(alterConfigsHandler),
-  forwardToController(incrementalAlterConfigsHandler),
+  forwardAlterConfigs(alterConfigsHandler, false),
+  forwardAlterConfigs(incrementalAlterConfigsHandler, true),
   forwardToController(electLeadersHandler),
   forwardToController(alterPartitionReassignmentsHandler),
   forwardToController(listPartitionReassignmentsHandler),

@@ -3,9 +3,9 @@
 // needs ALTER_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED, 31, on every entry); each entry's entity and
 // operations are validated and stored as ClientQuotaRecords (ClientQuotaControlManager): INVALID_REQUEST (42) for
 // an empty entity, a type other than user/client-id (ip quotas are refused: not enforced here), a type or key given
-// twice, an empty name, an unknown key, a value that is not finite, positive and (byte rates) integral, a
-// controller_mutation_rate (refused: not enforced here). validate_only checks without writing. Answered once the
-// records are committed; the brokers' quota managers apply them from the metadata log.
+// twice, an empty name, an unknown key, a value that is not finite, positive and (byte rates) integral.
+// validate_only checks without writing. Answered once the records are committed; the brokers' quota managers apply
+// them from the metadata log, the controllers' ControllerMutationQuotaManager the controller_mutation_rate.
 // Version notes: v1 flexible.
 import { defineHandler } from '../api-handler.ts';
 import { ApiKeys } from '../../protocol/generated/api-keys.ts';

@@ -3,6 +3,7 @@ import { clientQuotaEntity, type MetadataImage } from '../../metadata/metadata-i
 import type { MetadataChanges } from '../../metadata/metadata-delta.ts';
 import type { MetadataPublisher } from '../../metadata/metadata-loader.ts';
 import { ClientQuotaManager, DEFAULT_ENTITY, type QuotaEntityName } from './client-quota-manager.ts';
+import type { ControllerMutationQuotaManager } from './controller-mutation-quota-manager.ts';
 
 /** The client quota keys of a user / client-id entity (Kafka's QuotaConfig.userAndClientQuotaConfigs). */
 export const PRODUCER_BYTE_RATE = 'producer_byte_rate';
@@ -35,19 +36,28 @@ export function createQuotaManagers(config: KafkaConfig): QuotaManagers {
   };
 }
 
+/** The quota managers a {@link ClientQuotaPublisher} feeds: a broker's three, or a controller's mutation quota. */
+export interface QuotaTargets {
+  readonly produce?: ClientQuotaManager;
+  readonly fetch?: ClientQuotaManager;
+  readonly request?: ClientQuotaManager;
+  readonly controllerMutation?: ControllerMutationQuotaManager;
+}
+
 /**
- * Keeps the broker's {@link QuotaManagers} in step with the ClientQuotaRecords of the metadata log, after Kafka's
+ * Keeps quota managers in step with the ClientQuotaRecords of the metadata log, after Kafka's
  * DynamicClientQuotaPublisher / ClientQuotaMetadataManager: for each user / client-id entity an image changed, every
  * quota key is set to the image's value or removed. IP entities are not client quotas (connection creation rates).
- * `controller_mutation_rate` is the controller's (its ControllerMutationQuotaManager), not the broker's.
+ * A broker feeds its {@link QuotaManagers}; a controller its ControllerMutationQuotaManager (`controller_mutation_rate`
+ * is enforced where Kafka enforces it, on the controller).
  */
 export class ClientQuotaPublisher implements MetadataPublisher {
   readonly name = 'ClientQuotaPublisher';
-  readonly #managers: QuotaManagers;
+  readonly #managers: QuotaTargets;
   /** Entities applied so far, to remove those a snapshot no longer holds. */
   readonly #applied = new Set<string>();
 
-  constructor(managers: QuotaManagers) {
+  constructor(managers: QuotaTargets) {
     this.#managers = managers;
   }
 
@@ -69,7 +79,7 @@ export class ClientQuotaPublisher implements MetadataPublisher {
     if (quotas === undefined || quotas.size === 0) this.#applied.delete(key);
     else this.#applied.add(key);
     const m = this.#managers;
-    const byKey = [[PRODUCER_BYTE_RATE, m.produce], [CONSUMER_BYTE_RATE, m.fetch], [REQUEST_PERCENTAGE, m.request]] as const;
-    for (const [quotaKey, manager] of byKey) manager.updateQuota(user, clientId, quotas?.get(quotaKey) ?? null);
+    const byKey = [[PRODUCER_BYTE_RATE, m.produce], [CONSUMER_BYTE_RATE, m.fetch], [REQUEST_PERCENTAGE, m.request], [CONTROLLER_MUTATION_RATE, m.controllerMutation]] as const;
+    for (const [quotaKey, manager] of byKey) manager?.updateQuota(user, clientId, quotas?.get(quotaKey) ?? null);
   }
 }

@@ -184,7 +184,7 @@ describe('client quotas', () => {
           entry([{ entityType: 'client-id', entityName: 'c2' }], 'producer_byte_rate', 10.5),
           entry([], 'producer_byte_rate', 10),
           entry([{ entityType: 'client-id', entityName: '' }], 'producer_byte_rate', 10),
-          entry([{ entityType: 'client-id', entityName: 'c3' }], 'controller_mutation_rate', 10),
+          entry([{ entityType: 'client-id', entityName: 'c3' }], 'controller_mutation_rate', 0),
           entry([{ entityType: 'ip', entityName: '10.0.0.1' }], 'connection_creation_rate', 10),
           entry([{ entityType: 'client-id', entityName: 'c4' }], 'request_percentage', Number.POSITIVE_INFINITY),
         ],

@@ -64,10 +64,10 @@ test('inactive settings are the inactive configs set to a non-default value, plu
     'background.threads': '4',
     'listener.name.plaintext.max.connections': '10',
     'group.coordinator.rebalance.protocols': 'classic,consumer,share',
-  }).withDynamicConfigs({ clusterDefault: { 'controller.quota.window.num': '20' } });
+  }).withDynamicConfigs({ clusterDefault: { 'alter.log.dirs.replication.quota.window.num': '20' } });
   assert.deepEqual(config.inactiveSettings(), [
+    { name: 'alter.log.dirs.replication.quota.window.num', note: 'alter-log-dirs replication quotas are not built yet' },
     { name: 'background.threads', note: 'requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE' },
-    { name: 'controller.quota.window.num', note: 'controller mutation and alter-log-dirs replication quotas are not built yet' },
     { name: 'group.coordinator.rebalance.protocols (share)', note: 'share and streams groups are not built yet' },
   ]);
   assert.deepEqual(KafkaConfig.fromProps(DEFAULT_SERVER_PROPERTIES).inactiveSettings(), [], 'the built-in settings are all honoured');

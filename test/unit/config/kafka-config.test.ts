@@ -279,12 +279,11 @@ test('validateDynamicUpdate rejects read-only, per-broker-at-cluster-level, unkn
   ]);
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'ssl.keystore.location': '/x' }, false), [
     'Cannot update these configs at default cluster level, broker id must be specified: [ssl.keystore.location]',
-    'ssl.keystore.location cannot be updated dynamically yet: SSL listeners read their ssl.* configs at start-up; reloading them is not built',
   ]);
-  // Deleting a dynamic value is a no-op; setting one would not be applied (no reload), so it is refused.
+  // The key and trust stores are reloaded (SslFactory); the other ssl.* configs are read at start-up only.
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'ssl.keystore.location': null }, true), []);
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'listener.name.ssl.ssl.client.auth': 'required' }, true), [
-    'listener.name.ssl.ssl.client.auth cannot be updated dynamically yet: SSL listeners read their ssl.* configs at start-up; reloading them is not built',
+    'listener.name.ssl.ssl.client.auth cannot be updated dynamically yet: SSL listeners read this ssl.* config at start-up; only the key store and trust store configs are reloaded',
   ]);
   assert.deepEqual(KafkaConfig.validateDynamicUpdate({ 'background.threads': '4' }, true), [
     'background.threads is accepted but has no effect in this broker yet (requests and sockets are served by one event loop and file I/O by the libuv thread pool, sized by UV_THREADPOOL_SIZE)',

@@ -29,7 +29,7 @@ describe('ClientQuotaControlManager.alterClientQuotas', () => {
     ['NaN', { entity: APP, ops: [{ key: 'request_percentage', value: Number.NaN }] }, /^Quota request_percentage must be a finite number$/],
     ['a fractional byte rate', { entity: APP, ops: [{ key: 'producer_byte_rate', value: 1.5 }] }, /^producer_byte_rate cannot be a fractional value\.$/],
     ['a byte rate beyond a LONG', { entity: APP, ops: [{ key: 'producer_byte_rate', value: 1e19 }] }, /too large for a LONG/],
-    ['controller_mutation_rate (not enforced here)', { entity: APP, ops: [{ key: 'controller_mutation_rate', value: 5 }] }, /not enforced/],
+    ['a negative controller_mutation_rate', { entity: APP, ops: [{ key: 'controller_mutation_rate', value: -5 }] }, /^Quota controller_mutation_rate must be greater than 0$/],
   ];
   for (const [what, alteration, message] of invalid) {
     test(`INVALID_REQUEST for ${what}, nothing written`, () => {
