@@ -1,4 +1,4 @@
-// `npm run torture -- --time 30m --faults all --seed S [--out DIR]`: a long torture run (issue 16 item 7). The
+// `npm run torture -- --time 30m --faults all --seed S [--out DIR] [--min-hold 2s --max-hold 8s] [--partitions 4]`: a long torture run (issue 16 item 7). The
 // same seed replays the same fault schedule (kinds, nodes, hold times); client timing still varies. Exits 1 when
 // the run is not valid (an anomaly, an incomplete final read, or a node that exited on its own).
 import { join } from 'node:path';
@@ -30,13 +30,16 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       out: { type: 'string' },
       partitions: { type: 'string', default: '4' },
+      'min-hold': { type: 'string', default: '2s' },
+      'max-hold': { type: 'string', default: '8s' },
     },
   });
   const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed: expected a non-negative integer, got '${values.seed}'`);
   const outDir = values.out ?? join(new URL('../..', import.meta.url).pathname, 'bench/results', `torture-${new Date().toISOString().slice(0, 10)}-seed-${seed}`);
   process.stderr.write(`[torture] seed ${seed}, report in ${outDir}\n`);
-  const result = await runTorture({ durationMs: parseDuration(values.time!), faults: parseFaults(values.faults!), seed, outDir, partitions: Number(values.partitions) });
+  const result = await runTorture({ durationMs: parseDuration(values.time!), faults: parseFaults(values.faults!), seed, outDir, partitions: Number(values.partitions),
+    minHoldMs: parseDuration(values['min-hold']!), maxHoldMs: parseDuration(values['max-hold']!) });
   const valid = result.check.valid && result.drainComplete && result.unexpectedExits.length === 0;
   process.stdout.write(`${valid ? 'VALID' : 'INVALID'}: ${result.faults.length} faults, ${result.check.totals.acknowledgedSends} acknowledged sends; report ${join(outDir, 'summary.md')}\n`);
   process.exitCode = valid ? 0 : 1;
