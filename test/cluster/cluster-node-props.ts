@@ -7,21 +7,26 @@ import { testBrokerProps } from '../helpers/broker.ts';
 /** A role of `process.roles`. */
 export type NodeRole = 'broker' | 'controller';
 
-/** Where a node listens: the PLAINTEXT port (broker role) and the CONTROLLER port (controller role), or null. */
+/**
+ * Where a node listens: the PLAINTEXT port (broker role) and the CONTROLLER port (controller role), or null, on
+ * `host` (127.0.0.1 by default).
+ */
 export interface NodePorts {
   readonly brokerPort: number | null;
   readonly controllerPort: number | null;
+  readonly host?: string;
 }
 
-/** One member of a cluster's `controller.quorum.voters`. */
+/** One member of a cluster's `controller.quorum.voters` (on `host`, 127.0.0.1 by default). */
 export interface Voter {
   readonly nodeId: number;
   readonly controllerPort: number;
+  readonly host?: string;
 }
 
-/** `controller.quorum.voters` of `voters`: `id@127.0.0.1:port,...` in node id order. */
+/** `controller.quorum.voters` of `voters`: `id@host:port,...` in node id order. */
 export function quorumVoters(voters: readonly Voter[]): string {
-  return [...voters].sort((a, b) => a.nodeId - b.nodeId).map((v) => `${v.nodeId}@127.0.0.1:${v.controllerPort}`).join(',');
+  return [...voters].sort((a, b) => a.nodeId - b.nodeId).map((v) => `${v.nodeId}@${v.host ?? '127.0.0.1'}:${v.controllerPort}`).join(',');
 }
 
 /**
@@ -44,16 +49,17 @@ export function clusterNodeProps(
   const isController = roles.includes('controller');
   if (isBroker && ports.brokerPort === null) throw new Error(`node ${nodeId} has the broker role and no broker port`);
   if (isController && ports.controllerPort === null) throw new Error(`node ${nodeId} has the controller role and no controller port`);
+  const host = ports.host ?? '127.0.0.1';
   const listeners = [
-    ...(isBroker ? [`PLAINTEXT://127.0.0.1:${ports.brokerPort}`] : []),
-    ...(isController ? [`CONTROLLER://127.0.0.1:${ports.controllerPort}`] : []),
+    ...(isBroker ? [`PLAINTEXT://${host}:${ports.brokerPort}`] : []),
+    ...(isController ? [`CONTROLLER://${host}:${ports.controllerPort}`] : []),
   ];
   const props = testBrokerProps(dataDir, {
     'process.roles': roles.join(','),
     'node.id': String(nodeId),
     'controller.quorum.voters': quorumVoters(voters),
     listeners: listeners.join(','),
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports.brokerPort}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${ports.brokerPort}`,
   });
   if (!isBroker) {
     delete props['advertised.listeners'];

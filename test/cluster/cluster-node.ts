@@ -43,6 +43,10 @@ export interface ClusterNodeSpec {
   readonly logDirs: readonly string[];
   /** Working directory of its commands (relative log.dirs resolve against it). */
   readonly cwd: string;
+  /** The address its listeners bind (127.0.0.1 by default). */
+  readonly host?: string;
+  /** The network namespace its process runs in (test/torture/network-hosts.ts), or none. */
+  readonly netns?: string;
 }
 
 /**
@@ -71,6 +75,8 @@ export class ClusterNode {
   readonly configFile: string;
   readonly logDirs: readonly string[];
   readonly cwd: string;
+  readonly host: string;
+  readonly netns: string | undefined;
   readonly log = new NodeLog();
   #child: ChildProcess | null = null;
   #closed: Promise<NodeExit> | null = null;
@@ -88,6 +94,8 @@ export class ClusterNode {
     this.configFile = spec.configFile;
     this.logDirs = spec.logDirs;
     this.cwd = spec.cwd;
+    this.host = spec.host ?? '127.0.0.1';
+    this.netns = spec.netns;
   }
 
   get isBroker(): boolean {
@@ -98,10 +106,10 @@ export class ClusterNode {
     return this.roles.includes('controller');
   }
 
-  /** "127.0.0.1:<PLAINTEXT port>". @throws Error on a controller-only node. */
+  /** "<host>:<PLAINTEXT port>". @throws Error on a controller-only node. */
   get bootstrap(): string {
     if (this.brokerPort === null) throw new Error(`node ${this.nodeId} has no broker listener`);
-    return `127.0.0.1:${this.brokerPort}`;
+    return `${this.host}:${this.brokerPort}`;
   }
 
   /** The directory of the node's copy of the metadata log (metadata.log.dir unset: the first log dir). */
@@ -165,7 +173,10 @@ export class ClusterNode {
     if (this.#child !== null) throw new Error(`node ${this.nodeId} is already up (pid ${this.pid})`);
     const runNo = ++this.#runs;
     this.#stderr = '';
-    const child = spawn(process.execPath, [...BROKER_NODE_FLAGS, KAFKA_BROKER, 'start', '--config', this.configFile], {
+    const argv = [process.execPath, ...BROKER_NODE_FLAGS, KAFKA_BROKER, 'start', '--config', this.configFile];
+    // `ip netns exec` execs the broker after entering the namespace: the child's pid is the broker's.
+    const [cmd, ...args] = this.netns === undefined ? argv : ['ip', 'netns', 'exec', this.netns, ...argv];
+    const child = spawn(cmd!, args, {
       cwd: this.cwd,
       env: nodeEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],

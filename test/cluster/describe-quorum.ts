@@ -28,14 +28,14 @@ function replica(r: ReplicaState): ReplicaDescription {
 }
 
 /**
- * Sends DescribeQuorum v1 for `__cluster_metadata` partition 0 to the controller listener on 127.0.0.1:`port`.
+ * Sends DescribeQuorum v1 for `__cluster_metadata` partition 0 to the controller listener on `host`:`port`.
  * @returns the quorum when that node is the leader; null when it answers with an error (not the leader, shutting
  *   down), refuses the connection or does not answer within `timeoutMs` (a paused process).
  */
-export async function describeQuorum(port: number, timeoutMs = 2000): Promise<QuorumDescription | null> {
+export async function describeQuorum(port: number, timeoutMs = 2000, host = '127.0.0.1'): Promise<QuorumDescription | null> {
   let client: RawKafkaClient | undefined;
   try {
-    client = await RawKafkaClient.connect(port);
+    client = await RawKafkaClient.connect(port, host);
     const response = await client.request<DescribeQuorumResponse>(ApiKeys.DescribeQuorum, 1, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }, timeoutMs);
     const p = response.topics[0]?.partitions[0];
     if (response.errorCode !== 0 || p === undefined || p.errorCode !== 0) return null;

@@ -29,11 +29,11 @@ export interface PartitionMetadata {
 }
 
 /**
- * Sends Metadata v12 (all topics, no auto-creation) to 127.0.0.1:`port`.
+ * Sends Metadata v12 (all topics, no auto-creation) to `host`:`port`.
  * @throws Error when the connection is refused or closed, or no answer comes within `timeoutMs`.
  */
-export async function nodeMetadata(port: number, timeoutMs = 5000): Promise<NodeMetadata> {
-  const client = await RawKafkaClient.connect(port);
+export async function nodeMetadata(port: number, timeoutMs = 5000, host = '127.0.0.1'): Promise<NodeMetadata> {
+  const client = await RawKafkaClient.connect(port, host);
   try {
     const r = await client.request<MetadataResponse>(ApiKeys.Metadata, 12, { topics: null, allowAutoTopicCreation: false }, timeoutMs);
     const sorted = new Map(r.topics.map((t) => [t.name ?? '', [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex)]));

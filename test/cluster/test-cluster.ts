@@ -47,6 +47,11 @@ export interface TestClusterOptions {
   readonly overrides?: Record<string, string>;
   /** Server properties of one node by node id, after `overrides`. */
   readonly nodeOverrides?: Record<number, Record<string, string>>;
+  /**
+   * Each node on a host of its own (test/torture/network-hosts.ts): its address and network namespace. Nodes
+   * then listen on that address with Kafka's default ports (9092 broker, 9093 controller).
+   */
+  readonly hosts?: { host(nodeId: number): { ip: string; netns: string } };
 }
 
 /**
@@ -121,14 +126,17 @@ export class TestCluster {
       ...Array.from({ length: options.brokers ?? 0 }, (): NodeRole[] => ['broker']),
     ];
     if (!roleList.some((r) => r.includes('controller'))) throw new Error('a cluster needs at least one controller');
-    const ports = await freePorts(roleList.reduce((n, r) => n + r.length, 0));
+    const hosts = options.hosts;
+    const ports = hosts !== undefined ? [] : await freePorts(roleList.reduce((n, r) => n + r.length, 0));
     const shapes = roleList.map((roles, i) => ({
       nodeId: i + 1,
       roles,
-      brokerPort: roles.includes('broker') ? ports.pop()! : null,
-      controllerPort: roles.includes('controller') ? ports.pop()! : null,
+      brokerPort: roles.includes('broker') ? (hosts !== undefined ? 9092 : ports.pop()!) : null,
+      controllerPort: roles.includes('controller') ? (hosts !== undefined ? 9093 : ports.pop()!) : null,
+      host: hosts?.host(i + 1).ip,
+      netns: hosts?.host(i + 1).netns,
     }));
-    const voters: Voter[] = shapes.filter((s) => s.controllerPort !== null).map((s) => ({ nodeId: s.nodeId, controllerPort: s.controllerPort! }));
+    const voters: Voter[] = shapes.filter((s) => s.controllerPort !== null).map((s) => ({ nodeId: s.nodeId, controllerPort: s.controllerPort!, host: s.host }));
     const dir = await mkdtemp(join(tmpdir(), 'kafka-cluster-test-'));
     const nodes: ClusterNode[] = [];
     for (const shape of shapes) {
@@ -235,7 +243,7 @@ export class TestCluster {
     const expected = [...nodeIds].sort((a, b) => a - b).join(',');
     await waitFor(`every running broker to list brokers [${expected}]`, async () => {
       const running = this.brokers.filter((n) => n.isUp && n.state !== 'paused');
-      const answers = await Promise.all(running.map((n) => nodeMetadata(n.brokerPort!).catch(() => null)));
+      const answers = await Promise.all(running.map((n) => nodeMetadata(n.brokerPort!, undefined, n.host).catch(() => null)));
       return answers.every((m) => m?.brokers.join(',') === expected);
     }, timeoutMs, 100);
   }
@@ -246,7 +254,7 @@ export class TestCluster {
    */
   async describeQuorum(): Promise<QuorumDescription | null> {
     const asked = this.controllers.filter((n) => n.isUp && n.state !== 'paused');
-    const answers = await Promise.all(asked.map((n) => describeQuorum(n.controllerPort!)));
+    const answers = await Promise.all(asked.map((n) => describeQuorum(n.controllerPort!, undefined, n.host)));
     let best: QuorumDescription | null = null;
     for (const a of answers) if (a !== null && (best === null || a.leaderEpoch > best.leaderEpoch)) best = a;
     return best;
@@ -330,10 +338,10 @@ export class TestCluster {
     for (let attempts = 1; ; attempts++) {
       const running = this.bootstrapServers();
       if (running.length > 0) {
-        const [, port] = running[attempts % running.length]!.split(':');
+        const [host, port] = running[attempts % running.length]!.split(':');
         let client: RawKafkaClient | undefined;
         try {
-          client = await RawKafkaClient.connect(Number(port));
+          client = await RawKafkaClient.connect(Number(port), host);
           const failures = await attempt(client);
           if (failures.length === 0) return attempts;
           last = failures.join('; ');
@@ -356,7 +364,7 @@ export class TestCluster {
   async waitForTopic(topic: string, numPartitions: number, timeoutMs = 15_000): Promise<void> {
     await waitFor(`every broker to list ${topic} with ${numPartitions} partitions`, async () => {
       const running = this.brokers.filter((n) => n.isUp && n.state !== 'paused');
-      const answers = await Promise.all(running.map((n) => nodeMetadata(n.brokerPort!).catch(() => null)));
+      const answers = await Promise.all(running.map((n) => nodeMetadata(n.brokerPort!, undefined, n.host).catch(() => null)));
       return answers.every((m) => m?.topics.get(topic) === numPartitions);
     }, timeoutMs, 100);
   }
