@@ -16,7 +16,8 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'log-loader-'));
 });
 after(async () => {
-  await rm(root, { recursive: true, force: true });
+  // A log deletes its old segments in the background (fileDeleteDelayMs 0): a removal may still be running.
+  await rm(root, { recursive: true, force: true, maxRetries: 5 });
 });
 
 const tp = { topic: 't', partition: 0 };
