@@ -73,13 +73,13 @@ test('an authorizer class other than the StandardAuthorizer refuses to start, an
 
 test('Java TLS and SASL plug-in settings, from a file or the environment, and a GSSAPI inter-broker listener are refused', async () => {
   const dataDir = join(root, 'tls-data');
-  const file = await propertiesFile('tls.properties', dataDir, ['ssl.provider=SunJSSE', 'sasl.server.callback.handler.class=com.example.Handler']);
-  const r = await kafkaBroker(['start', '--config', file], { KAFKA_CONNECTIONS_MAX_REAUTH_MS: '60000', CLUSTER_ID: '5L6g3nShT-eMCtK--X86sw' });
+  const file = await propertiesFile('tls.properties', dataDir, ['ssl.provider=SunJSSE', 'sasl.client.callback.handler.class=com.example.Handler']);
+  const r = await kafkaBroker(['start', '--config', file], { KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: 'http://idp/token', CLUSTER_ID: '5L6g3nShT-eMCtK--X86sw' });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /ssl\.provider=SunJSSE is refused: a Java TLS plug-in setting/);
-  assert.match(r.stderr, /sasl\.server\.callback\.handler\.class=com\.example\.Handler is refused/);
-  assert.match(r.stderr, /connections\.max\.reauth\.ms=60000 is refused: re-authentication \(KIP-368\) is not built/);
-  const listener = await kafkaBroker(['start', '--config', file, '--override', 'ssl.provider=', '--override', 'sasl.server.callback.handler.class=',
+  assert.match(r.stderr, /sasl\.client\.callback\.handler\.class=com\.example\.Handler is refused/);
+  assert.match(r.stderr, /sasl\.oauthbearer\.token\.endpoint\.url=http:\/\/idp\/token is refused: this SASL setting is not supported/);
+  const listener = await kafkaBroker(['start', '--config', file, '--override', 'ssl.provider=', '--override', 'sasl.client.callback.handler.class=',
     '--override', 'listeners=SASL_PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0', '--override', 'advertised.listeners=SASL_PLAINTEXT://127.0.0.1:0',
     '--override', 'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT', '--override', 'inter.broker.listener.name=SASL_PLAINTEXT'],
   { CLUSTER_ID: '5L6g3nShT-eMCtK--X86sw' });

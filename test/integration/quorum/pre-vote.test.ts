@@ -51,7 +51,7 @@ test('a voter answers a pre-vote (Vote v2) on its controller listener and record
     const deadline = Date.now() + 30_000;
     while (versions === undefined) {
       try {
-        versions = (await client.send<ApiVersionsResponse>({ nodeId: 1, host: destination.host, port: destination.port }, ApiKeys.ApiVersions, {}, {}, { timeoutMs: 2_000 })).body;
+        versions = (await client.send<ApiVersionsResponse>({ nodeId: 1, host: destination.host, port: destination.port }, ApiKeys.ApiVersions, {}, { clientSoftwareName: 'pre-vote-test', clientSoftwareVersion: '1' }, { timeoutMs: 2_000 })).body;
       } catch (e) {
         if (Date.now() > deadline) throw e;
         await new Promise((resolve) => setTimeout(resolve, 50));
