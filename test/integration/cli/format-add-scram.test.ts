@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { SASLOptions } from 'kafkajs';
 import { startBroker, testBrokerProps, type TestBroker } from '../../helpers/broker.ts';
+import { canLogIn as canLogInWith } from '../../helpers/kafkajs-login.ts';
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { SCRAM_SHA_512, scramSaltedPassword } from '../../../src/security/sasl/scram-mechanism.ts';
@@ -40,18 +41,7 @@ async function propertiesFile(dataDir: string): Promise<string> {
   return file;
 }
 
-async function canLogIn(port: number, sasl: SASLOptions): Promise<boolean> {
-  const admin = new Kafka({ brokers: [`127.0.0.1:${port}`], sasl, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect();
-  }
-}
+const canLogIn = (port: number, sasl: SASLOptions): Promise<boolean> => canLogInWith(port, { sasl });
 
 let root: string;
 let broker: TestBroker | undefined;

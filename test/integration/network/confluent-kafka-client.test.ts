@@ -12,8 +12,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, waitFor, type TestBroker } from '../../helpers/broker.ts';
+import { canLogIn } from '../../helpers/kafkajs-login.ts';
 import { createTestPki, type CertificateFiles, type TestPki } from '../../helpers/tls-certificates.ts';
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
@@ -86,18 +86,10 @@ before(async () => {
     admin.socket.destroy();
   }
   // The broker's image follows the controller's commit: wait until the credential logs in (kafkajs).
-  await waitFor('dave can authenticate', async () => {
-    const probe = new Kafka({ brokers: [`127.0.0.1:${broker.server.boundPort('SASL_SSL')}`], ssl: { ca: [pki.ca.cert], servername: 'localhost' },
-      sasl: { mechanism: 'scram-sha-512', username: 'dave', password: 'dave-pw' }, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-    try {
-      await probe.connect();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await probe.disconnect();
-    }
-  }, 15_000, 100);
+  await waitFor('dave can authenticate', () => canLogIn(broker.server.boundPort('SASL_SSL'), {
+    ssl: { ca: [pki.ca.cert], servername: 'localhost' },
+    sasl: { mechanism: 'scram-sha-512', username: 'dave', password: 'dave-pw' },
+  }), 15_000, 100);
 });
 after(async () => {
   await broker?.cleanup();
