@@ -3,7 +3,7 @@
 // benches to bench/results/<date>.md, and exits 0 unless a section crashed.
 //
 //   node bench/run.ts [--runs 3] [--big] [--quick] [--sections limits,produce,consume,latency,peers,memory,startup,
-//                     event-loop,cluster,metadata-startup,replication,profile,layers,perf-tools] [--load-mbps N] [--no-save]
+//                     event-loop,cluster,metadata-startup,replication,profile,layers,perf-tools,security] [--load-mbps N] [--no-save]
 //
 // --big: 10 GiB log for the start-up figures (default 1 GiB). --quick: one run each, smaller sizes (a smoke run;
 // saved as <date>-partial.md, like any run of a subset of sections). --load-mbps: load of the latency runs
@@ -31,11 +31,12 @@ import { runMemory } from './sections/memory.ts';
 import { runPeers } from './sections/peers.ts';
 import { runProduce } from './sections/produce.ts';
 import { runPerfTools } from './sections/perf-tools.ts';
+import { runSecurity } from './sections/security.ts';
 import { runProfile } from './sections/profile.ts';
 import { runReplication } from './sections/replication.ts';
 import { runStartup } from './sections/startup.ts';
 
-const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'cluster', 'metadata-startup', 'replication', 'profile', 'layers', 'perf-tools'];
+const ALL_SECTIONS = ['limits', 'produce', 'consume', 'latency', 'peers', 'memory', 'startup', 'event-loop', 'cluster', 'metadata-startup', 'replication', 'profile', 'layers', 'perf-tools', 'security'];
 const REPO = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
 /** Parses a flag's value as a number > 0. @throws Error naming the flag. */
@@ -234,6 +235,10 @@ async function main(): Promise<void> {
     }
     if (has('replication')) {
       const r = await guarded(rows, failures, 'Replication (RF 3, processes)', () => runReplication(ctx, opts.replicationKills));
+      if (r !== undefined) rows.push(...r);
+    }
+    if (has('security')) {
+      const r = await guarded(rows, failures, 'Security (TLS, SASL)', () => runSecurity(ctx));
       if (r !== undefined) rows.push(...r);
     }
     if (has('perf-tools')) {

@@ -60,16 +60,19 @@ export function metadataDirectoryId(config: KafkaConfig, voters: readonly Dynami
 }
 
 /**
- * Writes the bootstrap checkpoint (`__cluster_metadata-0/00000000000000000000-0000000000.checkpoint`, kraft.version
- * 1 and the initial voters on the first controller listener) into the metadata log directory of a controller, as
- * Kafka's Formatter does before it writes meta.properties. Brokers get none (they learn the voters from the log).
+ * Writes the bootstrap checkpoint (`__cluster_metadata-0/00000000000000000000-0000000000.checkpoint`) into the
+ * metadata log directory of a controller, as Kafka's Formatter does before it writes meta.properties: the bootstrap
+ * metadata `records` (metadata.version, the other feature levels, --add-scram's credentials), and with initial
+ * voters kraft.version 1 and those voters on the first controller listener; without (a static quorum) kraft.version
+ * 0. Brokers get none (they learn the voters and the metadata from the log).
+ * @param records encoded metadata records, appended by the first active controller (BootstrapMetadata.read).
  * @returns false when this node is no controller, or the directory already has one.
  * @throws Error when the metadata log there is not empty.
  */
-export async function writeInitialVoters(config: KafkaConfig, voters: readonly DynamicVoter[]): Promise<boolean> {
+export async function writeBootstrapSnapshot(config: KafkaConfig, voters: readonly DynamicVoter[] | null, records: readonly Buffer[]): Promise<boolean> {
   if (!config.isController) return false;
   const listenerName = config.controllerListenerNames[0]!;
-  const voterSet = new VoterSet(voters.map((v) => ({
+  const voterSet = voters === null ? null : new VoterSet(voters.map((v) => ({
     voterKey: replicaKey(v.nodeId, v.directoryId),
     listeners: new Map([[listenerName, { host: v.host, port: v.port }]]),
     // Kafka's DynamicVoter.toVoterNode: kraft.version 0 to 1.
@@ -78,7 +81,7 @@ export async function writeInitialVoters(config: KafkaConfig, voters: readonly D
   const logger = pino({ level: 'silent' });
   const log = await KafkaMetadataLog.open(join(config.metadataLogDir, METADATA_LOG_DIR_NAME), metadataLogConfigOf(config), { time: SystemTime, logger });
   try {
-    return await writeBootstrapCheckpoint(log, voterSet, 1, SystemTime.milliseconds());
+    return await writeBootstrapCheckpoint(log, voterSet, voterSet === null ? 0 : 1, SystemTime.milliseconds(), records);
   } finally {
     await log.close();
   }

@@ -11,7 +11,12 @@ import { checkClusterId } from '../config/cluster-id.ts';
 import { levelFromEnv, rootLogger, setLogLevel } from '../observability/logger.ts';
 import { formatDirectories, readMetaProperties } from '../metadata/meta-properties.ts';
 import { KafkaRaftServer, randomClusterId } from '../server/kafka-raft-server.ts';
-import { initialVoters, metadataDirectoryId, writeInitialVoters } from './dynamic-quorum-format.ts';
+import { initialVoters, metadataDirectoryId, writeBootstrapSnapshot } from './dynamic-quorum-format.ts';
+import { parseScramArguments } from './parse-scram-arguments.ts';
+import { collect } from './admin-tool.ts';
+import { BootstrapMetadata } from '../controller/bootstrap-metadata.ts';
+import { METADATA_VERSION_LEVEL } from '../controller/quorum-controller.ts';
+import { encodeMetadataRecord } from '../metadata/metadata-record-serde.ts';
 import { formatDynamicVoter } from './dynamic-voters.ts';
 import { metadataQuorumCommand } from './metadata-quorum-command.ts';
 import { topicsCommand } from './topics-command.ts';
@@ -145,6 +150,8 @@ interface FormatOptions {
   standalone?: boolean;
   /** The voters of --initial-controllers, or false for --no-initial-controllers (commander's negated option). */
   initialControllers?: string | false;
+  /** --add-scram, repeated: `SCRAM-SHA-256=[name=alice,password=alice-secret]`. */
+  addScram?: string[];
 }
 
 /**
@@ -154,6 +161,12 @@ interface FormatOptions {
  * --standalone (this node alone is the first voter), --initial-controllers id@host:port:directoryId,... or
  * --no-initial-controllers (it joins later, through controller.quorum.bootstrap.servers); the initial voters go
  * into the bootstrap checkpoint of its metadata log directory, whose directory.id is its voter's.
+ *
+ * A controller's bootstrap checkpoint also holds the bootstrap metadata records, as Kafka 4's Formatter writes
+ * them: metadata.version, the other feature levels, and one UserScramCredentialRecord per --add-scram; the first
+ * active controller of the cluster appends them to the metadata log (BootstrapMetadata.read). Every argument is
+ * checked before anything is written. Controllers formatted with --no-initial-controllers get no checkpoint (they
+ * join a cluster that has its metadata), nor do broker-only nodes (theirs would never be read).
  */
 async function format(options: FormatOptions): Promise<void> {
   const loaded = await loadConfig(options.config, options.override, process.env);
@@ -166,15 +179,18 @@ async function format(options: FormatOptions): Promise<void> {
     initialControllers: typeof options.initialControllers === 'string' ? options.initialControllers : undefined,
     noInitialControllers: options.initialControllers === false,
   });
+  const bootstrap = BootstrapMetadata.fromVersions(METADATA_VERSION_LEVEL, 'format command');
+  const scramRecords = parseScramArguments(options.addScram ?? []);
   const dirs = [...new Set([...config.logDirs, config.metadataLogDir])];
   const formatted = new Set<string>();
   for (const dir of dirs) if ((await readMetaProperties(dir)) !== null) formatted.add(dir);
   // The bootstrap checkpoint first, as Kafka's Formatter: a directory with meta.properties always has its voters.
-  if (voters !== null && formatted.size > 0 && options.ignoreFormatted !== true) {
+  if (formatted.size > 0 && options.ignoreFormatted !== true) {
     throw new Error(`Log directory ${[...formatted][0]} is already formatted. Use --ignore-formatted to ignore this directory and format the others.`);
   }
   const metadataDir = config.metadataLogDir;
-  const wroteVoters = voters !== null && !formatted.has(metadataDir) && (await writeInitialVoters(config, voters));
+  const records = [...bootstrap.records, ...scramRecords].map(encodeMetadataRecord);
+  const wroteCheckpoint = options.initialControllers !== false && !formatted.has(metadataDir) && (await writeBootstrapSnapshot(config, voters, records));
   const directoryId = metadataDirectoryId(config, voters);
   await formatDirectories(dirs, options.clusterId, config.nodeId, options.ignoreFormatted === true, directoryId === null ? undefined : new Map([[metadataDir, directoryId]]));
   for (const dir of dirs) {
@@ -182,7 +198,8 @@ async function format(options: FormatOptions): Promise<void> {
       ? `Skipped ${dir}: already formatted.`
       : `Formatted ${dir} with cluster.id ${options.clusterId} and node.id ${config.nodeId}.`);
   }
-  if (wroteVoters) console.log(`Wrote the initial controllers of the dynamic quorum (${voters.map(formatDynamicVoter).join(',')}) into the bootstrap checkpoint of ${metadataDir}.`);
+  if (wroteCheckpoint && voters !== null) console.log(`Wrote the initial controllers of the dynamic quorum (${voters.map(formatDynamicVoter).join(',')}) into the bootstrap checkpoint of ${metadataDir}.`);
+  if (wroteCheckpoint && scramRecords.length > 0) console.log(`Wrote ${scramRecords.length} SCRAM credential(s) into the bootstrap checkpoint of ${metadataDir}.`);
   if (formatted.size === dirs.length) console.log('All of the log directories are already formatted.');
 }
 
@@ -206,6 +223,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('-s, --standalone', 'initialize this controller as a single-node dynamic quorum (controller.quorum.voters must not be set)')
     .option('-I, --initial-controllers <voters>', 'initialize a dynamic quorum with these voters: id@host:port:directoryId,... (the same on every node)')
     .option('-N, --no-initial-controllers', 'initialize a node of a dynamic quorum without initial voters (it joins through controller.quorum.bootstrap.servers)')
+    .option('-S, --add-scram <scram>', "a SCRAM credential for the bootstrap metadata, e.g. 'SCRAM-SHA-256=[name=alice,password=alice-secret]' (or salt=<base64>,iterations=<n>,saltedpassword=<base64>); repeatable", collect)
     .action(format);
   program.addCommand(metadataQuorumCommand());
   program.addCommand(topicsCommand());

@@ -7,7 +7,8 @@ import type { Time } from '../common/time.ts';
 import { Errors } from '../protocol/generated/errors.ts';
 import { ConfigResourceType, type MetadataImage } from '../metadata/metadata-image.ts';
 import { encodeMetadataRecord, type MetadataRecordInput } from '../metadata/metadata-record-serde.ts';
-import { ELR_VERSION_FEATURE, KRAFT_VERSION_FEATURE, METADATA_VERSION_FEATURE, MetadataVersion, bootstrapElrVersion } from '../metadata/metadata-version.ts';
+import { ELR_VERSION_FEATURE, KRAFT_VERSION_FEATURE, METADATA_VERSION_FEATURE, MetadataVersion } from '../metadata/metadata-version.ts';
+import { BootstrapMetadata } from './bootstrap-metadata.ts';
 import {
   ReplicationControlManager,
   type PartitionChangeQuota,
@@ -45,7 +46,7 @@ import type { AclBinding, AclBindingFilter } from '../security/authorizer/acl-bi
 
 /**
  * metadata.version this controller writes at bootstrap: 4.1-IV0 (feature level 26), the first release whose new
- * clusters have KIP-966 eligible leader replicas on (see {@link bootstrapElrVersion}). What the levels from 3.9-IV0
+ * clusters have KIP-966 eligible leader replicas on (see bootstrapElrVersion). What the levels from 3.9-IV0
  * to it add in Kafka: PartitionRecord/PartitionChangeRecord v2 (ELR fields) at 4.0-IV1, and the ELR feature.
  */
 export const METADATA_VERSION_LEVEL = MetadataVersion.IBP_4_1_IV0;
@@ -94,6 +95,11 @@ export interface QuorumControllerOptions extends ReplicationControlOptions, Conf
   minInsyncReplicas?: number;
   /** The metadata.version a new cluster gets (default {@link METADATA_VERSION_LEVEL}; tests pick older ones). */
   bootstrapMetadataVersion?: number;
+  /**
+   * The bootstrap records `kafka-broker format` wrote into the bootstrap checkpoint (BootstrapMetadata.read); when
+   * absent, {@link BootstrapMetadata.fromVersions} of bootstrapMetadataVersion.
+   */
+  bootstrapMetadata?: BootstrapMetadata;
   /** The newest committed image (the MetadataLoader's). */
   image(): MetadataImage;
   /**
@@ -297,23 +303,21 @@ export class QuorumController {
 
   /**
    * Writes the bootstrap records into an empty metadata log, on the active controller (Kafka's
-   * ActivationRecordsGenerator): metadata.version; with eligible.leader.replicas.version 1 (KIP-966) also that
-   * feature and the cluster-wide min.insync.replicas (this node's static value), which ELR clusters keep
-   * cluster-wide.
+   * ActivationRecordsGenerator): those of the bootstrap checkpoint written by format (metadata.version, the feature
+   * levels, --add-scram's credentials) or else the default ones of bootstrapMetadataVersion; with
+   * eligible.leader.replicas.version 1 (KIP-966) also the cluster-wide min.insync.replicas (this node's static
+   * value), which ELR clusters keep cluster-wide. One atomic batch.
    */
   bootstrap(): Promise<void> {
     return this.#enqueue(async (epoch) => {
       const image = this.#options.image();
       if (image.features.has(METADATA_VERSION_FEATURE)) return;
-      const level = this.#options.bootstrapMetadataVersion ?? METADATA_VERSION_LEVEL;
-      const records: MetadataRecordInput[] = [{ type: 'FeatureLevelRecord', version: 0, data: { name: METADATA_VERSION_FEATURE, featureLevel: level } }];
-      const elrVersion = bootstrapElrVersion(level);
-      if (elrVersion > 0) {
-        records.push(
-          { type: 'FeatureLevelRecord', version: 0, data: { name: ELR_VERSION_FEATURE, featureLevel: elrVersion } },
-          { type: 'ConfigRecord', version: 0, data: { resourceType: ConfigResourceType.BROKER, resourceName: '', name: 'min.insync.replicas', value: String(this.#options.minInsyncReplicas ?? 1) } },
-        );
+      const bootstrap = this.#options.bootstrapMetadata ?? BootstrapMetadata.fromVersions(this.#options.bootstrapMetadataVersion ?? METADATA_VERSION_LEVEL, 'the default bootstrap');
+      const records: MetadataRecordInput[] = [...bootstrap.records];
+      if (bootstrap.featureLevel(ELR_VERSION_FEATURE) > 0) {
+        records.push({ type: 'ConfigRecord', version: 0, data: { resourceType: ConfigResourceType.BROKER, resourceName: '', name: 'min.insync.replicas', value: String(this.#options.minInsyncReplicas ?? 1) } });
       }
+      this.#options.logger.info({ source: bootstrap.source, records: records.length }, 'Writing the bootstrap records');
       await this.#commit(epoch, image, records);
     });
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { KafkaConfig } from '../config/kafka-config.ts';
 import { TOPIC_CONFIG_KEYS } from '../config/topic-configs.ts';
 import { BROKER_CONFIG_KEYS } from '../config/broker-configs.ts';
@@ -5,6 +6,8 @@ import { validateTopicConfig } from '../config/validate-topic-config.ts';
 import { ConfigResourceType } from '../metadata/metadata-image.ts';
 import { registerControllerMetrics } from '../observability/controller-metrics.ts';
 import { METADATA_VERSION_LEVEL, QuorumController } from '../controller/quorum-controller.ts';
+import { BootstrapMetadata } from '../controller/bootstrap-metadata.ts';
+import { METADATA_LOG_DIR_NAME } from '../storage/log-manager.ts';
 import { randomUuid } from '../common/uuid.ts';
 import { NetworkClient, type NodeEndpoint } from '../network/network-client.ts';
 import { SocketServer } from '../network/socket-server.ts';
@@ -88,6 +91,7 @@ export class ControllerServer {
       leaderImbalanceCheckIntervalMs: config.getBoolean('auto.leader.rebalance.enable') ? config.getLong('leader.imbalance.check.interval.seconds') * 1000 : null,
       uncleanLeaderElectionEnable: config.getBoolean('unclean.leader.election.enable'),
       minInsyncReplicas: config.getInt('min.insync.replicas'),
+      bootstrapMetadata: (await BootstrapMetadata.read(join(config.metadataLogDir, METADATA_LOG_DIR_NAME))) ?? undefined,
       defaultNumPartitions: config.getInt('num.partitions'),
       defaultReplicationFactor: config.getInt('default.replication.factor'),
       validateTopicConfig: (name, value) => (value === null ? (TOPIC_CONFIG_KEYS.has(name) ? null : `Unknown topic config name: ${name}`) : validateTopicConfig(name, value)),

@@ -4,7 +4,8 @@
 //
 // Between faults the run waits for recovery: every partition of the workload topic led, with a full ISR (3), and
 // at least one more acknowledged write; that wait is the fault's recovery time (from heal).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TestCluster, SHORT_BROKER_SESSION } from '../cluster/test-cluster.ts';
 import { nodeMetadata } from '../cluster/node-metadata.ts';
 import { checkQueueHistory, type CheckResult } from './checker.ts';
@@ -118,8 +119,16 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       log(`${(event.startMs / 1000).toFixed(1)} s: ${event.kind} ${event.nodes.join(',')}${event.error !== undefined ? ` (error: ${event.error})` : ''}`);
       await sleep(nemesis.nextHoldMs());
       await nemesis.heal();
+      // A node that exited on its own (the nemesis restarts the ones it killed) is a finding: its last log lines and
+      // stderr go into the report at once, and it is started again so that the run goes on.
       for (const n of c.nodes) {
-        if (!n.isUp && !(event.kind === 'kill' && event.nodes.includes(n.nodeId))) unexpectedExits.push(`node ${n.nodeId} down after ${event.kind} (${JSON.stringify(n.lastExit)})`);
+        if (n.isUp) continue;
+        const finding = `node ${n.nodeId} exited on its own during ${event.kind} at ${(event.startMs / 1000).toFixed(1)} s (${JSON.stringify(n.lastExit)})`;
+        unexpectedExits.push(finding);
+        log(finding);
+        await mkdir(options.outDir, { recursive: true });
+        await writeFile(join(options.outDir, `node-${n.nodeId}-exit-${unexpectedExits.length}.log`), `${finding}\n${n.log.tail(200)}\nstderr: ${n.stderr}\n`);
+        await n.start(60_000).catch((e: Error) => log(`node ${n.nodeId} did not restart: ${e.message}`));
       }
       await recover(event);
       log(`  healed; recovered in ${event.recoveryMs ?? '-'} ms; ${workload.okWrites} writes acknowledged`);

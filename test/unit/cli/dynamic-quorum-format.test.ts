@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { initialVoters, metadataDirectoryId, writeInitialVoters } from '../../../src/cli/dynamic-quorum-format.ts';
+import { initialVoters, metadataDirectoryId, writeBootstrapSnapshot } from '../../../src/cli/dynamic-quorum-format.ts';
 import { KafkaConfig } from '../../../src/config/kafka-config.ts';
 import { FileRawSnapshotReader } from '../../../src/raft/file-raw-snapshot-reader.ts';
 import { SnapshotReader } from '../../../src/raft/snapshot-reader.ts';
@@ -62,8 +62,8 @@ test('the bootstrap checkpoint 0-0 holds kraft.version 1 and the initial voters 
   try {
     const c = config({}, dir);
     const voters = initialVoters(c, { initialControllers: `1@a:9093:${DIR},2@b:9094:AAAAAAAAAAAAAAAAAAAAAQ` })!;
-    assert.equal(await writeInitialVoters(c, voters), true);
-    assert.equal(await writeInitialVoters(c, voters), false, 'written once');
+    assert.equal(await writeBootstrapSnapshot(c, voters, []), true);
+    assert.equal(await writeBootstrapSnapshot(c, voters, []), false, 'written once');
     const metadataDir = join(dir, '__cluster_metadata-0');
     const file = (await readdir(metadataDir)).find((f) => f.endsWith('.checkpoint'));
     assert.equal(file, '00000000000000000000-0000000000.checkpoint');
