@@ -1,5 +1,7 @@
 import { pino } from 'pino';
 import { SystemTime, type Time } from '../common/time.ts';
+import type { ClientResponse } from '../network/client-request.ts';
+import type { FramePool } from '../network/frame-pool.ts';
 import { NetworkClient, type ApiVersionSelector, type NodeEndpoint } from '../network/network-client.ts';
 import { DisconnectException, RequestTimeoutError } from '../network/network-client-errors.ts';
 import { API_KEY_NAMES, ApiKeys } from '../protocol/generated/api-keys.ts';
@@ -49,9 +51,11 @@ export class AdminClient {
   /**
    * @param clientId the client.id the requests carry (Kafka's tools use e.g. "adminclient-1").
    * @param timeoutMs the deadline of each call, in ms.
+   * @param framePool memory of response frames, recycled when the caller of {@link sendForResponse} releases them
+   *   (a tool fetching large responses in a loop: consumer-perf-test); default plain Buffers.
    * @throws RangeError when no address is given.
    */
-  constructor(addresses: readonly BootstrapAddress[], options: { clientId: string; timeoutMs: number; time?: Time }) {
+  constructor(addresses: readonly BootstrapAddress[], options: { clientId: string; timeoutMs: number; time?: Time; framePool?: FramePool }) {
     if (addresses.length === 0) throw new RangeError('no bootstrap address');
     this.#time = options.time ?? SystemTime;
     this.#timeoutMs = options.timeoutMs;
@@ -62,6 +66,7 @@ export class AdminClient {
       time: this.#time,
       requestTimeoutMs: Math.min(options.timeoutMs, 30_000),
       logger: pino({ level: 'silent' }),
+      ...(options.framePool === undefined ? {} : { framePool: options.framePool }),
     });
   }
 
@@ -76,13 +81,21 @@ export class AdminClient {
    * broker answered before the deadline.
    */
   async send<Res extends object>(apiKey: number, request: object, options: { node?: NodeEndpoint; version?: ApiVersionSelector } = {}): Promise<Res> {
+    return (await this.sendForResponse<Res>(apiKey, request, options)).body;
+  }
+
+  /**
+   * {@link send}, answering the whole ClientResponse: its `releaseFrame()` gives the response's memory back to the
+   * frame pool once nothing refers to the body's byte fields (Fetch records are views of it).
+   */
+  async sendForResponse<Res extends object>(apiKey: number, request: object, options: { node?: NodeEndpoint; version?: ApiVersionSelector } = {}): Promise<ClientResponse<Res>> {
     const deadline = this.#time.hiResClockMs() + this.#timeoutMs;
     const nodes = options.node === undefined ? this.#bootstrap : [options.node];
     for (;;) {
       let last: Error | null = null;
       for (const node of nodes) {
         try {
-          return (await this.#client.send<Res>(node, apiKey, options.version ?? {}, request)).body;
+          return await this.#client.send<Res>(node, apiKey, options.version ?? {}, request);
         } catch (e) {
           if (!(e instanceof DisconnectException || e instanceof RequestTimeoutError)) throw e;
           last = e;

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseProperties } from '../config/parse-properties.ts';
+import type { FramePool } from '../network/frame-pool.ts';
 import { AdminClient } from './admin-client.ts';
 import { commandConfig, parseBootstrapAddresses } from './metadata-quorum-command.ts';
 
@@ -52,13 +53,14 @@ export async function runTool(command: Command, io: ToolOutput, failure: (messag
 
 /**
  * An AdminClient to --bootstrap-server with the --command-config properties (default.api.timeout.ms is read; a file
- * asking for TLS or SASL is refused), or `timeoutOverrideMs` (a tool's --timeout). Closed after `run`.
+ * asking for TLS or SASL is refused), or `timeoutOverrideMs` (a tool's --timeout); responses in `framePool`'s memory
+ * when given (see AdminClient). Closed after `run`.
  */
-export async function withAdminClient<T>(bootstrapServer: string, commandConfigFile: string | undefined, clientId: string, run: (client: AdminClient) => Promise<T>, timeoutOverrideMs?: number): Promise<T> {
+export async function withAdminClient<T>(bootstrapServer: string, commandConfigFile: string | undefined, clientId: string, run: (client: AdminClient) => Promise<T>, timeoutOverrideMs?: number, framePool?: FramePool): Promise<T> {
   const props = await commandConfig(commandConfigFile);
   const timeoutMs = timeoutOverrideMs ?? (props['default.api.timeout.ms'] === undefined ? DEFAULT_API_TIMEOUT_MS : Number(props['default.api.timeout.ms']));
   if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new Error(`Invalid default.api.timeout.ms: ${props['default.api.timeout.ms']}`);
-  const client = new AdminClient(parseBootstrapAddresses(bootstrapServer), { clientId, timeoutMs });
+  const client = new AdminClient(parseBootstrapAddresses(bootstrapServer), { clientId, timeoutMs, ...(framePool === undefined ? {} : { framePool }) });
   try {
     return await run(client);
   } finally {

@@ -5,8 +5,14 @@
 // is fetched from its leader (one Fetch per leader at a time, as Kafka's fetcher), starting at the group's committed
 // offsets, else at the earliest (or with --from-latest the latest) offset; the group's offsets are committed at the
 // end (a standalone commit: the tool does not join the group, so rebalance.time.ms is 0).
+//
+// Throughput: the tool must not be what limits a benchmark (issue 19: >= 0.9x kcat). The next Fetch leaves as soon as
+// an answer is in (its offsets come from the batch headers) and the answer is counted while it is in flight; answers
+// are received into recycled memory (a FramePool: a fresh 16 MiB Buffer per Fetch cost a page fault per 4 KiB and
+// GC work); the start-up round trips (committed offsets, reset offsets) run side by side.
 
 import { Command } from 'commander';
+import { FramePool } from '../network/frame-pool.ts';
 import type { NodeEndpoint } from '../network/network-client.ts';
 import { ApiKeys } from '../protocol/generated/api-keys.ts';
 import { Errors } from '../protocol/generated/errors.ts';
@@ -65,11 +71,15 @@ async function positions(client: AdminClient, topic: string, group: string, from
   if (t.errorCode !== Errors.NONE) throw new AdminError(t.errorCode, null);
   const brokers = new Map(metadata.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port }]));
   const partitions = t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b);
-  const coordinator = await client.groupCoordinator(group);
-  const fetched = await client.send<OffsetFetchResponse>(ApiKeys.OffsetFetch, { groupId: group, topics: [{ name: topic, partitionIndexes: partitions }], groups: [], requireStable: false }, { node: coordinator, version: { min: 1, max: 7 } });
-  if (fetched.errorCode !== Errors.NONE) throw new AdminError(fetched.errorCode, null);
-  const committed = new Map(fetched.topics.flatMap((x) => x.partitions).filter((p) => p.committedOffset >= 0n).map((p) => [p.partitionIndex, p.committedOffset]));
-  const reset = await client.listOffsets(partitions.filter((p) => !committed.has(p)).map((p) => [topic, p] as const), () => (fromLatest ? -1n : -2n));
+  // The committed offsets and the reset offsets are asked side by side (one round trip less before the first Fetch);
+  // the reset offset of a partition with a commit is not used.
+  const committedOffsets = async (): Promise<Map<number, bigint>> => {
+    const coordinator = await client.groupCoordinator(group);
+    const fetched = await client.send<OffsetFetchResponse>(ApiKeys.OffsetFetch, { groupId: group, topics: [{ name: topic, partitionIndexes: partitions }], groups: [], requireStable: false }, { node: coordinator, version: { min: 1, max: 7 } });
+    if (fetched.errorCode !== Errors.NONE) throw new AdminError(fetched.errorCode, null);
+    return new Map(fetched.topics.flatMap((x) => x.partitions).filter((p) => p.committedOffset >= 0n).map((p) => [p.partitionIndex, p.committedOffset]));
+  };
+  const [committed, reset] = await Promise.all([committedOffsets(), client.listOffsets(partitions.map((p) => [topic, p] as const), () => (fromLatest ? -1n : -2n))]);
   return t.partitions.map((p) => {
     const leader = brokers.get(p.leaderId);
     if (leader === undefined) throw new AdminError(Errors.LEADER_NOT_AVAILABLE, null);
@@ -107,6 +117,9 @@ async function run(command: Command, opts: ConsumerPerfOptions, io: ToolOutput):
   if (opts.hideHeader !== true) {
     io.out(`${opts.showDetailedStats === true ? 'time, threadId' : 'start.time, end.time'}, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec\n`);
   }
+  // Two answers are held at once (one being counted, the next being received), each in a buffer of the next power of
+  // two above its size.
+  const framePool = new FramePool({ maxPooledFrameBytes: fetchMaxBytes + MIB, maxIdleBytes: 4 * 2 ** Math.ceil(Math.log2(fetchMaxBytes + MIB)) });
   await withAdminClient(opts.bootstrapServer!, undefined, props['client.id'] ?? 'perf-consumer-client', async (client) => {
     const topic = opts.topic!;
     const startMs = Date.now();
@@ -121,38 +134,53 @@ async function run(command: Command, opts: ConsumerPerfOptions, io: ToolOutput):
     for (const p of assigned) byLeader.set(p.leader.nodeId, [...(byLeader.get(p.leader.nodeId) ?? []), p]);
     // One Fetch per leader at a time, as Kafka's fetcher; the next one leaves as soon as an answer is in (its offsets
     // come from the batch headers), and the records of the answer are counted while it is in flight.
-    const fetchFrom = async (group: Position[]): Promise<{ position: Position; from: bigint; records: Buffer }[]> => {
+    interface Answer {
+      readonly parts: { position: Position; from: bigint; records: Buffer }[];
+      /** Gives the answer's memory back to the pool: once its records are counted. */
+      readonly release: () => void;
+    }
+    const fetchFrom = async (group: Position[]): Promise<Answer> => {
       const partitions = group.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes, replicaDirectoryId: '' }));
       const request = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1n }, maxWaitMs, minBytes: 1, maxBytes: fetchMaxBytes, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic, topicId: '', partitions }], forgottenTopicsData: [], rackId: '' };
-      const r = await client.send<FetchResponse>(ApiKeys.Fetch, request, { node: group[0]!.leader, version: { min: 4, max: 12 } });
-      if (r.errorCode !== Errors.NONE) throw new AdminError(r.errorCode, null);
-      const out: { position: Position; from: bigint; records: Buffer }[] = [];
-      for (const p of r.responses.flatMap((t) => t.partitions)) {
-        if (p.errorCode !== Errors.NONE) throw new AdminError(p.errorCode, null);
-        const position = group.find((g) => g.partition === p.partitionIndex);
-        if (position === undefined || !Buffer.isBuffer(p.records)) continue;
-        out.push({ position, from: position.fetchOffset, records: p.records });
-        position.fetchOffset = nextOffset(p.records, position.fetchOffset);
+      const response = await client.sendForResponse<FetchResponse>(ApiKeys.Fetch, request, { node: group[0]!.leader, version: { min: 4, max: 12 } });
+      const r = response.body;
+      const parts: Answer['parts'] = [];
+      try {
+        if (r.errorCode !== Errors.NONE) throw new AdminError(r.errorCode, null);
+        for (const p of r.responses.flatMap((t) => t.partitions)) {
+          if (p.errorCode !== Errors.NONE) throw new AdminError(p.errorCode, null);
+          const position = group.find((g) => g.partition === p.partitionIndex);
+          if (position === undefined || !Buffer.isBuffer(p.records)) continue;
+          parts.push({ position, from: position.fetchOffset, records: p.records });
+          position.fetchOffset = nextOffset(p.records, position.fetchOffset);
+        }
+      } catch (err) {
+        response.releaseFrame();
+        throw err;
       }
-      return out;
+      return { parts, release: () => response.releaseFrame() };
     };
     const consumeFrom = async (group: Position[]): Promise<void> => {
       let inFlight = fetchFrom(group);
       while (recordsRead < numRecords && Date.now() - lastConsumedMs <= timeoutMs) {
-        const answers = await inFlight;
+        const answer = await inFlight;
         inFlight = fetchFrom(group);
-        for (const { position, from, records } of answers) {
-          if (recordsRead >= numRecords) break;
-          const counted = await countRecords(records, from, numRecords - recordsRead);
-          recordsRead += counted.records;
-          bytesRead += counted.bytes;
-          position.offset = counted.nextOffset;
-          if (counted.records > 0) lastConsumedMs = Date.now();
+        try {
+          for (const { position, from, records } of answer.parts) {
+            if (recordsRead >= numRecords) break;
+            const counted = await countRecords(records, from, numRecords - recordsRead);
+            recordsRead += counted.records;
+            bytesRead += counted.bytes;
+            position.offset = counted.nextOffset;
+            if (counted.records > 0) lastConsumedMs = Date.now();
+          }
+        } finally {
+          answer.release();
         }
         report();
       }
       // The fetch still in flight is not read; its answer is not waited for beyond the deadline of the request.
-      inFlight.catch(() => undefined);
+      inFlight.then((a) => a.release(), () => undefined);
     };
     const report = (): void => {
       const now = Date.now();
@@ -177,7 +205,7 @@ async function run(command: Command, opts: ConsumerPerfOptions, io: ToolOutput):
       const fetchSec = (endMs - startMs) / 1000;
       io.out(`${format(startMs)}, ${format(endMs)}, ${mb.toFixed(4)}, ${(mb / elapsedSec).toFixed(4)}, ${recordsRead}, ${(recordsRead / elapsedSec).toFixed(4)}, 0, ${endMs - startMs}, ${(mb / fetchSec).toFixed(4)}, ${(recordsRead / fetchSec).toFixed(4)}\n`);
     }
-  });
+  }, undefined, framePool);
 }
 
 /** Commits the positions as the group's offsets (OffsetCommit of a standalone consumer: generation -1). */

@@ -47,6 +47,8 @@ interface NodeQueue {
 
 const NO_PRODUCER: BatchProducer = { producerId: -1n, producerEpoch: -1, transactional: false };
 const RETRY_BACKOFF_MS = 100;
+/** One turn of the event loop: setImmediate runs after the poll phase, so sockets are written and read meanwhile. */
+const YIELD = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The producer of `kafka-broker producer-perf-test`: one topic, over our NetworkClient and a batch encoder that writes
@@ -107,8 +109,11 @@ export class PerfProducer {
   }
 
   /**
-   * Appends a record to its partition's batch (`partition` -1: the sticky partition). Returns a promise only when
-   * buffer.memory is used up: the caller awaits it before the next record.
+   * Appends a record to its partition's batch (`partition` -1: the sticky partition). Returns a promise when the
+   * caller must wait before the next record: buffer.memory is used up (until answers free some), or a batch just
+   * filled (one turn of the event loop). Kafka's Sender is a thread of its own that writes a sealed batch while the
+   * application fills the next one; here the caller's loop must yield for the request to leave and for answers to be
+   * read, else it would fill all of buffer.memory before the broker sees a byte, then wait with nothing to encode.
    */
   send(key: Buffer | null, value: Buffer, partition: number, nowMs: number): Promise<void> | undefined {
     let p = partition;
@@ -117,9 +122,14 @@ export class PerfProducer {
       p = this.#sticky;
     }
     let batch = this.#open.get(p);
+    let sealed = false;
     if (batch !== undefined && !batch.hasRoomFor(key, value)) {
       this.#seal(batch);
-      if (partition < 0) return this.send(key, value, partition, nowMs);
+      sealed = true;
+      if (partition < 0) {
+        const wait = this.send(key, value, partition, nowMs);
+        return wait ?? YIELD();
+      }
       batch = undefined;
     }
     if (batch === undefined) {
@@ -129,7 +139,7 @@ export class PerfProducer {
     }
     batch.append(key, value, nowMs);
     if (this.#unackedBytes + batch.sizeBytes >= this.#options.bufferMemory) return this.#waitForSpace();
-    return undefined;
+    return sealed ? YIELD() : undefined;
   }
 
   /** Seals every open batch and resolves once every batch sent has its answer (Kafka's flush). */

@@ -78,9 +78,14 @@ export class PerfRecordBatch {
     at = writeVarint(buf, at, timestampDelta);
     at = writeVarint(buf, at, offsetDelta);
     at = writeVarint(buf, at, keyLength);
-    if (key !== null) at += key.copy(buf, at);
+    // TypedArray set rather than Buffer.copy: half the cost for records of ~100 bytes (no argument checks in JS).
+    if (key !== null) {
+      buf.set(key, at);
+      at += key.length;
+    }
     at = writeVarint(buf, at, value.length);
-    at += value.copy(buf, at);
+    buf.set(value, at);
+    at += value.length;
     buf[at++] = 0;
     this.#at = at;
     this.sendTimesMs.push(timestampMs);

@@ -1,23 +1,36 @@
 import { iterateBatches } from '../protocol/records/batch-iterator.ts';
 import { decompressRecords } from '../protocol/records/record-iterator.ts';
 
-/** Reads a zig-zag varint at `at` of `buf`: [value, next position]. */
-function readVarint(buf: Buffer, at: number): [number, number] {
-  let raw = 0;
-  let shift = 0;
-  let b: number;
-  do {
-    b = buf[at++]!;
-    raw |= (b & 0x7f) << shift;
-    shift += 7;
-  } while ((b & 0x80) !== 0 && shift < 35);
-  return [(raw >>> 1) ^ -(raw & 1), at];
-}
+/**
+ * A cursor over one batch's records: `varint()` reads the zig-zag varint at `at` and moves past it. A field rather
+ * than a [value, position] pair per call: a 16 MiB fetch holds ~16,000 1 KiB records of 4 varints each, and the
+ * pairs were most of what the counter allocated.
+ */
+class VarintCursor {
+  readonly buf: Buffer;
+  at = 0;
 
-/** Skips a zig-zag varlong (timestampDelta) at `at`. */
-function skipVarlong(buf: Buffer, at: number): number {
-  while ((buf[at++]! & 0x80) !== 0);
-  return at;
+  constructor(buf: Buffer) {
+    this.buf = buf;
+  }
+
+  varint(): number {
+    const buf = this.buf;
+    let raw = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = buf[this.at++]!;
+      raw |= (b & 0x7f) << shift;
+      shift += 7;
+    } while ((b & 0x80) !== 0 && shift < 35);
+    return (raw >>> 1) ^ -(raw & 1);
+  }
+
+  /** Skips a varlong (timestampDelta). */
+  skipVarlong(): void {
+    while ((this.buf[this.at++]! & 0x80) !== 0);
+  }
 }
 
 /**
@@ -39,24 +52,22 @@ export async function countRecords(bytes: Buffer, from: bigint, limit = Number.M
     const body = batch.compression === 0 ? batch.recordsBytes : await decompressRecords(batch);
     // Only a batch that starts before `from` holds records to skip.
     const firstDelta = batch.baseOffset < from ? Number(from - batch.baseOffset) : 0;
-    let at = 0;
+    const c = new VarintCursor(body);
     for (let i = 0; i < batch.recordCount; i++) {
-      let length: number;
-      [length, at] = readVarint(body, at);
-      const end = at + length;
-      let p = skipVarlong(body, at + 1);
-      let offsetDelta: number;
-      [offsetDelta, p] = readVarint(body, p);
-      let keyLength: number;
-      [keyLength, p] = readVarint(body, p);
-      if (keyLength > 0) p += keyLength;
-      const [valueLength] = readVarint(body, p);
+      const length = c.varint();
+      const end = c.at + length;
+      c.at++; // attributes
+      c.skipVarlong();
+      const offsetDelta = c.varint();
+      const keyLength = c.varint();
+      if (keyLength > 0) c.at += keyLength;
+      const valueLength = c.varint();
       if (offsetDelta >= firstDelta) {
         records++;
         total += Math.max(keyLength, 0) + Math.max(valueLength, 0);
         if (records === limit) return { records, bytes: total, nextOffset: batch.baseOffset + BigInt(offsetDelta) + 1n };
       }
-      at = end;
+      c.at = end;
     }
   }
   return { records, bytes: total, nextOffset: next };

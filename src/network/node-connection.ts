@@ -82,6 +82,12 @@ export interface NodeConnectionParams {
 }
 
 const API_VERSIONS = API_MESSAGES.get(ApiKeys.ApiVersions)!;
+/**
+ * Request `records` of at least this size (a Produce request's batches) are written from the caller's Buffer
+ * instead of being copied into the encoded request; smaller requests are encoded whole into a buffer of this size at
+ * most (it grows as needed).
+ */
+const REFERENCED_RECORDS_BYTES = 64 * 1024;
 const NO_RELEASE = (): void => undefined;
 
 /**
@@ -123,6 +129,8 @@ const API_VERSIONS_MAX = API_VERSIONS.latestVersionUnstable ? API_VERSIONS.maxVe
  * in flight and queued alike, with the DisconnectException, except the request whose timeout closed it, which
  * gets its RequestTimeoutError. A request that times out while still queued just leaves the queue.
  * Writing pauses while the socket's buffer is full (until 'drain'), as Kafka sends one request at a time.
+ * `records` Buffers of 64 KiB or more (Produce batches) are written by reference, not copied: the caller leaves
+ * them unchanged until the request is answered (Kafka's producer likewise sends its batch buffers in place).
  */
 export class NodeConnection {
   readonly endpoint: NodeEndpoint;
@@ -376,17 +384,20 @@ export class NodeConnection {
   #write(request: ClientRequest, version: number): void {
     const api = API_MESSAGES.get(request.apiKey)!;
     const correlationId = this.#p.nextCorrelationId();
-    let frame: Buffer;
+    let frame: Buffer[];
+    let frameBytes: number;
     try {
       const body = typeof request.body === 'function' ? request.body(version) : request.body;
       const header: RequestHeader = { requestApiKey: request.apiKey, requestApiVersion: version, correlationId, clientId: this.#p.clientId };
       const headerVersion = requestHeaderVersion(request.apiKey, version);
       const size = sizeRequestHeader(headerVersion, header) + api.sizeRequest(version, body);
-      const w = new Writer(4 + size);
+      frameBytes = 4 + size;
+      const w = new Writer(Math.min(frameBytes, REFERENCED_RECORDS_BYTES), { referenceRecordsFromBytes: REFERENCED_RECORDS_BYTES });
       w.writeInt32(size);
       encodeRequestHeader(w, headerVersion, header);
       api.encodeRequest(w, version, body);
-      frame = w.toBuffer();
+      // Only Buffers: a client request holds no file regions.
+      frame = w.chunks() as Buffer[];
     } catch (err) {
       this.#settle(request);
       request.fail(
@@ -406,8 +417,16 @@ export class NodeConnection {
     request.correlationId = correlationId;
     request.sentMs = this.#p.time.hiResClockMs();
     this.#inFlight.push(request);
-    this.#writable = this.#socket!.write(frame);
-    this.#p.metrics?.requestSent?.(this.nodeId, request.apiKey, frame.length);
+    const socket = this.#socket!;
+    if (frame.length === 1) {
+      this.#writable = socket.write(frame[0]!);
+    } else {
+      // One writev for the pieces.
+      socket.cork();
+      for (const chunk of frame) this.#writable = socket.write(chunk);
+      socket.uncork();
+    }
+    this.#p.metrics?.requestSent?.(this.nodeId, request.apiKey, frameBytes);
   }
 
   /** onread callback: `n` bytes landed in the decoder's read buffer; false stops reading (closed). */

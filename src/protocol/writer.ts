@@ -59,9 +59,16 @@ export class Writer {
   #pos = 0;
   #chunkStart = 0;
   #chunks: OutputChunk[] = [];
+  readonly #referenceRecordsFrom: number;
 
-  /** @param initialBytes starting capacity (grows by doubling). */
-  constructor(initialBytes = 256) {
+  /**
+   * @param initialBytes starting capacity (grows by doubling).
+   * @param options.referenceRecordsFromBytes in-memory `records` of at least this many bytes are not copied: they
+   *   become a chunk of their own (see {@link chunks}), which the caller writes in place (a client's Produce request:
+   *   its ~1 MB of batches would otherwise be copied once more per request). Default: always copied.
+   */
+  constructor(initialBytes = 256, options: { referenceRecordsFromBytes?: number } = {}) {
+    this.#referenceRecordsFrom = options.referenceRecordsFromBytes ?? Number.POSITIVE_INFINITY;
     this.#buf = Buffer.allocUnsafe(initialBytes);
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   }
@@ -234,9 +241,12 @@ export class Writer {
     return this.writeCompactBytes(b);
   }
 
-  /** Appends record bytes without a length prefix: in-memory bytes are copied, external ones become a chunk. */
+  /**
+   * Appends record bytes without a length prefix: in-memory bytes are copied (unless as large as the constructor's
+   * referenceRecordsFromBytes), external ones become a chunk.
+   */
   #recordsBody(r: RecordsData): void {
-    if (Buffer.isBuffer(r)) {
+    if (Buffer.isBuffer(r) && r.length < this.#referenceRecordsFrom) {
       this.writeRaw(r);
       return;
     }

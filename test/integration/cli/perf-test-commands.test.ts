@@ -3,6 +3,9 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
 import { KAFKA_TOOLS_AVAILABLE, kafkaBroker, kafkaTool } from '../../helpers/admin-tools.ts';
+import { AdminClient } from '../../../src/cli/admin-client.ts';
+import { PerfProducer } from '../../../src/cli/perf-producer.ts';
+import { perfProducerOptions } from '../../../src/cli/producer-perf-test-command.ts';
 
 // `kafka-broker producer-perf-test` and `consumer-perf-test` against a running broker, as processes: the records
 // really land (counted with kafkajs' admin), their lines have Kafka's format, and Kafka's own ProducerPerformance /
@@ -151,4 +154,31 @@ test('consumer-perf-test --show-detailed-stats and its argument errors', async (
   const unknown = await kafkaBroker(['consumer-perf-test', '--bootstrap-server', broker.bootstrap, '--topic', 'nope', '--num-records', '1']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /nope/);
+});
+
+test('the perf producer sends batches while its caller fills the next ones: answers come in long before buffer.memory is used up', async () => {
+  const [host, port] = broker.bootstrap.split(':') as [string, string];
+  const admin = new AdminClient([{ host, port: Number(port) }], { clientId: 'perf-producer-test', timeoutMs: 30_000 });
+  // 64 MiB of buffer.memory, 16 KiB batches: a loop that never yielded would fill 4,096 batches before any left.
+  const settings = perfProducerOptions({ 'bootstrap.servers': broker.bootstrap, acks: '1', 'batch.size': '16384', 'linger.ms': '1000', 'buffer.memory': String(64 * 1024 * 1024) });
+  let acknowledged = 0;
+  const producer = await PerfProducer.create(admin, 'perf', settings, (_batch, _now, error) => {
+    assert.equal(error, null);
+    acknowledged++;
+  });
+  const value = Buffer.alloc(1000, 0x61);
+  let pendingBytes = 0;
+  try {
+    // Records go in as producer-perf-test sends them (awaiting only what send returns) until a first answer is in.
+    while (acknowledged === 0 && pendingBytes < settings.bufferMemory) {
+      const wait = producer.send(null, value, 0, Date.now());
+      pendingBytes += value.length;
+      if (wait !== undefined) await wait;
+    }
+    assert.ok(acknowledged > 0 && pendingBytes < settings.bufferMemory / 4, `first answer after ${pendingBytes} bytes sent`);
+    await producer.flush();
+  } finally {
+    producer.close();
+    admin.close();
+  }
 });

@@ -170,3 +170,36 @@ test('advertised listeners reach the node: inside the network by host name, from
     }
   }
 });
+
+/** The Dockerfile's stages in order: name (or the index) and the instructions of each, continuation lines joined. */
+async function dockerStages(): Promise<{ name: string; lines: string[] }[]> {
+  const text = (await readFile(join(DOCKER, 'Dockerfile'), 'utf8')).replaceAll('\\\n', ' ');
+  const stages: { name: string; lines: string[] }[] = [];
+  for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))) {
+    const from = /^FROM \S+(?: AS (\S+))?$/i.exec(line);
+    if (from !== null) stages.push({ name: from[1] ?? String(stages.length), lines: [] });
+    else stages.at(-1)!.lines.push(line);
+  }
+  return stages;
+}
+
+test('the image carries the web console: a stage with the devDependencies builds web/dist, which reaches the final image where the broker serves it from', async () => {
+  const stages = await dockerStages();
+  const web = stages.find((s) => s.lines.some((l) => /^RUN npm run build:web$/.test(l)));
+  assert.ok(web !== undefined, 'a stage runs npm run build:web');
+  const install = web.lines.findIndex((l) => /^RUN npm ci\b/.test(l));
+  assert.ok(install >= 0 && !web.lines[install]!.includes('--omit=dev'), 'the web stage installs the devDependencies (Vite)');
+  assert.ok(web.lines.findIndex((l) => /^COPY web \.\/web$/.test(l)) < web.lines.indexOf('RUN npm run build:web'), 'web/ is copied before the build');
+  // The assets go into the directory the broker reads them from (src/server/console CONSOLE_ASSETS_DIR: <root>/web/dist).
+  const build = stages.find((s) => s.lines.includes(`COPY --from=${web.name} /opt/kafka-broker/web/dist ./web/dist`));
+  assert.ok(build !== undefined, 'web/dist is copied out of the web stage');
+  assert.ok(build.lines.includes('WORKDIR /opt/kafka-broker'));
+  // npm ci runs the package's `prepare` (node web/build.ts): the script must be there before it runs.
+  const ci = build.lines.findIndex((l) => /^RUN npm ci --omit=dev\b/.test(l));
+  const buildScript = build.lines.findIndex((l) => /^COPY web\/build\.ts \.\/web\/$/.test(l));
+  assert.ok(ci >= 0 && buildScript >= 0 && buildScript < ci, 'web/build.ts is copied before npm ci runs prepare');
+  const final = stages.at(-1)!;
+  assert.ok(final.lines.includes(`COPY --from=${build.name} /opt/kafka-broker /opt/kafka-broker`), 'the final image takes the build stage whole');
+  const ignored = (await readFile(join(DOCKER, '..', '.dockerignore'), 'utf8')).split('\n').map((l) => l.trim());
+  assert.ok(!ignored.includes('web') && !ignored.includes('web/dist'), '.dockerignore keeps web/ in the build context');
+});
