@@ -19,7 +19,7 @@ import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
 import { AclOperation as Op, AclPermissionType, PatternType, ResourceType as RT } from '../../../src/security/authorizer/acl-codes.ts';
 import { KafkaAclModel, type ModelAcl } from './kafka-acl-model.ts';
-import { AUTHORIZATION_ERRORS, CLUSTER, PROBES, namesOf, produce, type CodeProbe, type ListingProbe, type Names, type ProbeContext } from './authorization-matrix-probes.ts';
+import { AUTHORIZATION_ERRORS, CLUSTER, PROBES, aclsOfHost, createAcls, eventually, namesOf, produce, type CodeProbe, type ListingProbe, type Names, type ProbeContext } from './authorization-matrix-probes.ts';
 
 type Any = any;
 
@@ -92,31 +92,6 @@ const NODE_ACLS: readonly ModelAcl[] = [
   aclOf('User:ANONYMOUS', NODE_HOST, RT.CLUSTER, CLUSTER, PatternType.LITERAL, Op.ALL),
   ...[RT.TOPIC, RT.GROUP, RT.TRANSACTIONAL_ID].map((type) => aclOf('User:ANONYMOUS', NODE_HOST, type, '*', PatternType.LITERAL, Op.ALL)),
 ];
-
-async function eventually<T>(what: string, run: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await run();
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-async function createAcls(admin: RawKafkaClient, acls: readonly ModelAcl[]): Promise<void> {
-  if (acls.length === 0) return;
-  const r: Any = await admin.request(ApiKeys.CreateAcls, 3, { creations: acls });
-  assert.deepEqual(r.results.map((x: Any) => x.errorCode), acls.map(() => Errors.NONE));
-}
-
-/** How many ACLs of `host` the broker's authorizer holds (DescribeAcls reads the cache its decisions use). */
-async function aclsOfHost(admin: RawKafkaClient, host: string): Promise<number> {
-  const r: Any = await admin.request(ApiKeys.DescribeAcls, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: host, operation: 1, permissionType: 1 });
-  assert.equal(r.errorCode, Errors.NONE);
-  return r.resources.reduce((k: number, x: Any) => k + x.acls.length, 0);
-}
 
 /** A connection of `row` from CLIENT_HOST: PLAINTEXT for ANONYMOUS, else SaslHandshake v1 + SaslAuthenticate PLAIN. */
 async function connectRow(row: Row, broker: TestBroker): Promise<RawKafkaClient> {

@@ -2,6 +2,7 @@
 // request about the resources of one matrix cell, says which error Kafka's KafkaApis / ControllerApis (4.4) answers
 // given the principal's rights (checks in Kafka's order, the rights computed by the test's ACL model), and reads
 // back what the request could have written so a denied request is shown to leave nothing behind.
+import assert from 'node:assert/strict';
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
@@ -93,6 +94,38 @@ async function committedOffset(admin: RawKafkaClient, n: Names): Promise<bigint>
 
 async function aclCount(admin: RawKafkaClient, n: Names): Promise<number> {
   const r: Any = await admin.request(ApiKeys.DescribeAcls, 3, { resourceTypeFilter: RT.TOPIC, resourceNameFilter: n.aclTopic, patternTypeFilter: 3, principalFilter: null, hostFilter: null, operation: Op.ANY, permissionType: 1 });
+  return r.resources.reduce((k: number, x: Any) => k + x.acls.length, 0);
+}
+
+async function listTransactions(client: RawKafkaClient): Promise<string[]> {
+  const r: Any = await client.request(ApiKeys.ListTransactions, 0, { stateFilters: [], producerIdFilters: [], durationFilter: -1n });
+  return r.transactionStates.map((t: Any) => t.transactionalId).sort();
+}
+
+/** Retries `run` (which throws until its condition holds) every 50 ms until it passes or `timeoutMs` runs out. */
+export async function eventually<T>(what: string, run: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await run();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Creates `acls` (CreateAcls creations) through `admin`; each must succeed. */
+export async function createAcls(admin: RawKafkaClient, acls: readonly object[]): Promise<void> {
+  if (acls.length === 0) return;
+  const r: Any = await admin.request(ApiKeys.CreateAcls, 3, { creations: acls });
+  assert.deepEqual(r.results.map((x: Any) => x.errorCode), acls.map(() => Errors.NONE));
+}
+
+/** How many ACLs of `host` the broker's authorizer holds (DescribeAcls reads the cache its decisions use). */
+export async function aclsOfHost(admin: RawKafkaClient, host: string): Promise<number> {
+  const r: Any = await admin.request(ApiKeys.DescribeAcls, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: host, operation: 1, permissionType: 1 });
+  assert.equal(r.errorCode, Errors.NONE);
   return r.resources.reduce((k: number, x: Any) => k + x.acls.length, 0);
 }
 
@@ -204,6 +237,71 @@ export const PROBES: readonly Probe[] = [
     },
   },
   {
+    api: 'DescribeTransactions',
+    expect: (c) => firstFailing([may(Op.DESCRIBE, RT.TRANSACTIONAL_ID, (n) => n.txn)(c), XAF]),
+    run: async (c) => (await c.client.request<Any>(ApiKeys.DescribeTransactions, 0, { transactionalIds: [c.n.txn] })).transactionStates[0].errorCode,
+    ok: [Errors.NONE, Errors.TRANSACTIONAL_ID_NOT_FOUND],
+  },
+  {
+    api: 'ListTransactions: exactly the describable transactional ids',
+    list: async (c) => listTransactions(c.client),
+    all: (c) => listTransactions(c.admin),
+    visible: (c, id) => c.may(Op.DESCRIBE, RT.TRANSACTIONAL_ID, id),
+  },
+  {
+    api: 'AddPartitionsToTxn (v3, client): WRITE on the transactional id, then WRITE on the topic',
+    expect: (c) => firstFailing([may(Op.WRITE, RT.TRANSACTIONAL_ID, (n) => n.txn)(c), XAF], [c.may(Op.WRITE, RT.TOPIC, c.n.topic), TAF]),
+    run: async (c) => {
+      const body = { transactions: [], v3AndBelowTransactionalId: c.n.txn, v3AndBelowProducerId: 424242n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: c.n.topic, partitions: [0] }] };
+      return (await c.client.request<Any>(ApiKeys.AddPartitionsToTxn, 3, body)).resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode;
+    },
+    ok: [Errors.INVALID_PRODUCER_ID_MAPPING],
+  },
+  {
+    api: 'AddOffsetsToTxn: WRITE on the transactional id, then READ on the group',
+    expect: (c) => firstFailing([may(Op.WRITE, RT.TRANSACTIONAL_ID, (n) => n.txn)(c), XAF], [may(Op.READ, RT.GROUP, (n) => n.group)(c), GAF]),
+    run: async (c) => (await c.client.request<Any>(ApiKeys.AddOffsetsToTxn, 3, { transactionalId: c.n.txn, producerId: 424242n, producerEpoch: 0, groupId: c.n.group })).errorCode,
+    ok: [Errors.INVALID_PRODUCER_ID_MAPPING],
+  },
+  {
+    api: 'TxnOffsetCommit: WRITE on the transactional id, READ on the group, READ on the topic',
+    expect: (c) => firstFailing([may(Op.WRITE, RT.TRANSACTIONAL_ID, (n) => n.txn)(c), XAF], [may(Op.READ, RT.GROUP, (n) => n.group)(c), GAF], [c.may(Op.READ, RT.TOPIC, c.n.topic), TAF]),
+    run: async (c) => {
+      const body = { transactionalId: c.n.txn, groupId: c.n.group, producerId: 424242n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: c.n.topic, partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' }] }] };
+      return (await c.client.request<Any>(ApiKeys.TxnOffsetCommit, 3, body)).topics[0].partitions[0].errorCode;
+    },
+    ok: 'any',
+    state: (c) => committedOffset(c.admin, c.n),
+  },
+  {
+    api: 'EndTxn: WRITE on the transactional id',
+    expect: (c) => firstFailing([may(Op.WRITE, RT.TRANSACTIONAL_ID, (n) => n.txn)(c), XAF]),
+    run: async (c) => (await c.client.request<Any>(ApiKeys.EndTxn, 3, { transactionalId: c.n.txn, producerId: 424242n, producerEpoch: 0, committed: false })).errorCode,
+    ok: [Errors.INVALID_PRODUCER_ID_MAPPING],
+  },
+  {
+    api: 'Heartbeat: READ on the group',
+    expect: (c) => firstFailing([may(Op.READ, RT.GROUP, (n) => n.group)(c), GAF]),
+    run: async (c) => (await c.client.request<Any>(ApiKeys.Heartbeat, 4, { groupId: c.n.group, generationId: 1, memberId: 'matrix-member', groupInstanceId: null })).errorCode,
+    ok: [Errors.UNKNOWN_MEMBER_ID],
+  },
+  {
+    api: 'LeaveGroup: READ on the group',
+    expect: (c) => firstFailing([may(Op.READ, RT.GROUP, (n) => n.group)(c), GAF]),
+    run: async (c) => (await c.client.request<Any>(ApiKeys.LeaveGroup, 5, { groupId: c.n.group, memberId: '', members: [{ memberId: 'matrix-member', groupInstanceId: null, reason: null }] })).errorCode,
+    ok: [Errors.NONE],
+  },
+  {
+    api: 'ConsumerGroupDescribe: DESCRIBE on the group',
+    expect: (c) => firstFailing([may(Op.DESCRIBE, RT.GROUP, (n) => n.group)(c), GAF]),
+    run: async (c) => (await c.client.request<Any>(ApiKeys.ConsumerGroupDescribe, 0, { groupIds: [c.n.group], includeAuthorizedOperations: false })).groups[0].errorCode,
+    ok: [Errors.NONE, Errors.GROUP_ID_NOT_FOUND],
+  },
+  topicProbe('OffsetForLeaderEpoch (client)', Op.DESCRIBE, async (c) => (await c.client.request<Any>(ApiKeys.OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: c.n.topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0].partitions[0].errorCode),
+  topicProbe('AlterConfigs (topic, validate only)', Op.ALTER_CONFIGS, async (c) => (await c.client.request<Any>(ApiKeys.AlterConfigs, 2, { resources: [{ resourceType: 2, resourceName: c.n.topic, configs: [{ name: 'retention.ms', value: '7654321' }] }], validateOnly: true })).responses[0].errorCode),
+  clusterProbe('AlterClientQuotas (validate only)', Op.ALTER_CONFIGS, async (c) => (await c.client.request<Any>(ApiKeys.AlterClientQuotas, 1, { entries: [{ entity: [{ entityType: 'user', entityName: 'matrix-quota' }], ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], validateOnly: true })).entries[0].errorCode),
+  clusterProbe('AlterUserScramCredentials', Op.ALTER, async (c) => (await c.client.request<Any>(ApiKeys.AlterUserScramCredentials, 0, { deletions: [{ name: 'matrix-nobody', mechanism: 1 }], upsertions: [] })).results[0].errorCode, { ok: [Errors.RESOURCE_NOT_FOUND] }),
+  {
     api: 'Metadata auto-creation: DESCRIBE, then CREATE on the cluster or the topic',
     expect: (c) => firstFailing([c.may(Op.DESCRIBE, RT.TOPIC, c.n.autoTopic), TAF], [onCluster(Op.CREATE)(c) || c.may(Op.CREATE, RT.TOPIC, c.n.autoTopic), TAF]),
     run: async (c) => (await c.client.request<Any>(ApiKeys.Metadata, 12, metadataOf([c.n.autoTopic], true))).topics[0].errorCode,
@@ -237,6 +335,16 @@ export const PROBES: readonly Probe[] = [
     state: leo,
   },
   topicProbe('DeleteRecords', Op.DELETE, async (c) => (await c.client.request<Any>(ApiKeys.DeleteRecords, 2, { topics: [{ name: c.n.topic, partitions: [{ partitionIndex: 0, offset: 1n }] }], timeoutMs: 10_000 })).topics[0].partitions[0].errorCode, { state: (c) => offsetOf(c.admin, c.n.topic, -2n) }),
+  {
+    api: 'OffsetDelete: DELETE on the group, then READ on the topic',
+    expect: (c) => firstFailing([may(Op.DELETE, RT.GROUP, (n) => n.group)(c), GAF], [c.may(Op.READ, RT.TOPIC, c.n.topic), TAF]),
+    run: async (c) => {
+      const r: Any = await c.client.request(ApiKeys.OffsetDelete, 0, { groupId: c.n.group, topics: [{ name: c.n.topic, partitions: [{ partitionIndex: 0 }] }] });
+      return r.errorCode !== Errors.NONE ? r.errorCode : r.topics[0].partitions[0].errorCode;
+    },
+    ok: [Errors.NONE, Errors.GROUP_ID_NOT_FOUND],
+    state: (c) => committedOffset(c.admin, c.n),
+  },
   {
     api: 'DeleteGroups',
     expect: (c) => firstFailing([may(Op.DELETE, RT.GROUP, (n) => n.group)(c), GAF]),
