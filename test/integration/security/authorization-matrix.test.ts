@@ -9,8 +9,8 @@
 // controller: Envelope, heartbeats, internal topic creation) and the test's "admin" connection come from 127.0.0.1
 // with ACLs allowing ALL on every resource from that host, and the principal under test connects from 127.0.0.2,
 // where only the ACLs a cell grants apply. The ACLs that let the node start are created under super.users and the
-// node is restarted without super users. PRINCIPALS is the list of rows: SASL principals become rows when SASL
-// exists.
+// node is restarted without super users. The principals x resource patterns matrix (SASL users, super user,
+// literal/prefixed/wildcard/denied grants) is authorization-matrix-principals.test.ts; this file keeps one grant per cell.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
@@ -20,6 +20,7 @@ import { Errors } from '../../../src/protocol/generated/errors.ts';
 import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../../src/security/authorizer/acl-codes.ts';
 import { buildRecordBatch } from '../../../src/protocol/records/record-batch-builder.ts';
 import { ZERO_UUID_STRING } from '../../../src/common/uuid.ts';
+import { aclsOfHost, createAcls, eventually } from './authorization-matrix-probes.ts';
 
 type Any = any;
 
@@ -37,18 +38,6 @@ interface Grant { resourceType: number; resourceName: string; operation: number 
 
 function acl(principal: string, host: string, g: Grant) {
   return { resourceType: g.resourceType, resourceName: g.resourceName, resourcePatternType: PatternType.LITERAL, principal, host, operation: g.operation, permissionType: AclPermissionType.ALLOW };
-}
-
-async function eventually<T>(what: string, run: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await run();
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 /** A cell: what the request needs, the denied answer (and that nothing was written), the allowed answer. */
@@ -500,19 +489,6 @@ const NODE_GRANTS: Grant[] = [
   { resourceType: ResourceType.GROUP, resourceName: '*', operation: AclOperation.ALL },
   { resourceType: ResourceType.TRANSACTIONAL_ID, resourceName: '*', operation: AclOperation.ALL },
 ];
-
-async function createAcls(admin: RawKafkaClient, acls: object[]): Promise<void> {
-  if (acls.length === 0) return;
-  const r: Any = await admin.request(ApiKeys.CreateAcls, 3, { creations: acls });
-  assert.deepEqual(r.results.map((x: Any) => x.errorCode), acls.map(() => Errors.NONE));
-}
-
-/** The ACLs of `host` in the broker's authorizer cache (what its decisions use). */
-async function aclsOfHost(admin: RawKafkaClient, host: string): Promise<number> {
-  const r: Any = await admin.request(ApiKeys.DescribeAcls, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: host, operation: 1, permissionType: 1 });
-  assert.equal(r.errorCode, Errors.NONE);
-  return r.resources.reduce((n: number, x: Any) => n + x.acls.length, 0);
-}
 
 describe('authorization matrix (StandardAuthorizer, allow.everyone.if.no.acl.found=false)', () => {
   let broker: TestBroker | undefined;
