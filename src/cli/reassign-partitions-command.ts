@@ -266,8 +266,8 @@ class ReassignTool {
   /** --cancel: cancels the listed partitions' reassignments, then removes the throttles unless preserved. */
   async cancel(data: ReassignmentData, preserveThrottles: boolean): Promise<void> {
     const ongoing = await this.#service.list(data.partitions);
-    // Kafka's condition: a reassignment that adds nothing or removes something.
-    const cancelling = ongoing.filter((r) => r.adding.length === 0 || r.removing.length > 0).sort(compareTopicPartitions);
+    // A listed partition that adds or removes replicas.
+    const cancelling = ongoing.filter((r) => r.adding.length > 0 || r.removing.length > 0).sort(compareTopicPartitions);
     if (cancelling.length > 0) {
       const errors = await this.#service.alter(cancelling.map((r) => ({ topic: r.topic, partition: r.partition, replicas: null })));
       if (errors.size > 0) {

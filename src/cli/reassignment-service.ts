@@ -5,7 +5,9 @@ import type { DescribeClusterResponse } from '../protocol/generated/messages/des
 import type { DescribeLogDirsResponse } from '../protocol/generated/messages/describe-log-dirs-response.ts';
 import type { ListPartitionReassignmentsResponse } from '../protocol/generated/messages/list-partition-reassignments-response.ts';
 import { AdminError, type AdminClient } from './admin-client.ts';
-import { ConfigService, ResourceType } from './config-service.ts';
+import { ResourceType } from './config-service.ts';
+import type { IncrementalAlterConfigsResponse } from '../protocol/generated/messages/incremental-alter-configs-response.ts';
+import type { NodeEndpoint } from '../network/network-client.ts';
 import { exceptionClass } from './java-format.ts';
 import { tpName, type PartitionReplicas } from './reassignment-json.ts';
 
@@ -14,6 +16,9 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Broker configs that kafka-reassign-partitions removes when a reassignment is done (BROKER_LEVEL_THROTTLES). */
 const BROKER_LEVEL_THROTTLES = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate', 'replica.alter.log.dirs.io.max.bytes.per.second'];
+/** AlterConfigOp.OpType ids on the wire. */
+const OP_SET = 0;
+const OP_DELETE = 1;
 /** Topic configs it removes (TOPIC_LEVEL_THROTTLES). */
 const TOPIC_LEVEL_THROTTLES = ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'];
 
@@ -39,11 +44,31 @@ export function javaExceptionText(error: AdminError): string {
  */
 export class ReassignmentService {
   readonly #client: AdminClient;
-  readonly #configs: ConfigService;
 
   constructor(client: AdminClient) {
     this.#client = client;
-    this.#configs = new ConfigService(client);
+  }
+
+  /** The live brokers (Metadata), by id. */
+  async #liveBrokers(): Promise<Map<number, NodeEndpoint>> {
+    return new Map((await this.#client.metadata([])).brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port }]));
+  }
+
+  /**
+   * IncrementalAlterConfigs of `resources` (SET each of `set`, DELETE each of `remove`), a broker's sent to that
+   * broker as Kafka's Admin does (a broker that is not live: to the bootstrap broker, which answers the error).
+   * @throws AdminError for the first resource that failed.
+   */
+  async #alterConfigs(resourceType: number, names: readonly string[], set: ReadonlyMap<string, string>, remove: readonly string[]): Promise<void> {
+    const configs = [...[...set].map(([name, value]) => ({ name, configOperation: OP_SET, value })), ...remove.map((name) => ({ name, configOperation: OP_DELETE, value: null }))];
+    const live = resourceType === ResourceType.BROKER ? await this.#liveBrokers() : new Map<number, NodeEndpoint>();
+    const batches = resourceType === ResourceType.BROKER ? names.map((n) => ({ node: live.get(Number(n)), names: [n] })) : [{ node: undefined, names }];
+    for (const batch of batches) {
+      if (batch.names.length === 0) continue;
+      const request = { resources: batch.names.map((resourceName) => ({ resourceType, resourceName, configs })), validateOnly: false };
+      const r = await this.#client.send<IncrementalAlterConfigsResponse>(ApiKeys.IncrementalAlterConfigs, request, batch.node === undefined ? {} : { node: batch.node });
+      for (const response of r.responses) if (response.errorCode !== Errors.NONE) throw new AdminError(response.errorCode, response.errorMessage);
+    }
   }
 
   /** The ongoing reassignments of `partitions` (null: all of them), sorted by topic and partition. */
@@ -108,8 +133,7 @@ export class ReassignmentService {
   async replicaLogDirs(partitions: readonly PartitionReplicas[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (partitions.length === 0) return out;
-    const live = new Map((await this.#client.metadata([])).brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port }]));
-    for (const [id, node] of live) {
+    for (const [id, node] of await this.#liveBrokers()) {
       const hosted = partitions.filter((p) => p.replicas.includes(id));
       if (hosted.length === 0) continue;
       const topics = [...new Set(hosted.map((p) => p.topic))].map((topic) => ({ topic, partitions: hosted.filter((p) => p.topic === topic).map((p) => p.partition) }));
@@ -126,7 +150,7 @@ export class ReassignmentService {
   /** Sets leader.replication.throttled.rate and follower.replication.throttled.rate to `rate` (bytes/s) on `brokers`. */
   async setBrokerThrottle(brokers: readonly number[], rate: bigint): Promise<void> {
     const set = new Map([['leader.replication.throttled.rate', String(rate)], ['follower.replication.throttled.rate', String(rate)]]);
-    for (const b of brokers) await this.#configs.incrementalAlter(ResourceType.BROKER, String(b), set, []);
+    await this.#alterConfigs(ResourceType.BROKER, brokers.map(String), set, []);
   }
 
   /** Sets leader/follower.replication.throttled.replicas of each topic (a topic absent from a map keeps its value). */
@@ -135,13 +159,13 @@ export class ReassignmentService {
       const set = new Map<string, string>();
       if (leader.has(topic)) set.set('leader.replication.throttled.replicas', leader.get(topic)!);
       if (follower.has(topic)) set.set('follower.replication.throttled.replicas', follower.get(topic)!);
-      await this.#configs.incrementalAlter(ResourceType.TOPIC, topic, set, []);
+      await this.#alterConfigs(ResourceType.TOPIC, [topic], set, []);
     }
   }
 
   /** Deletes the broker throttle configs of `brokers` and the topic throttle configs of `topics`. */
   async clearThrottles(brokers: readonly number[], topics: readonly string[]): Promise<void> {
-    for (const b of brokers) await this.#configs.incrementalAlter(ResourceType.BROKER, String(b), new Map(), BROKER_LEVEL_THROTTLES);
-    for (const t of topics) await this.#configs.incrementalAlter(ResourceType.TOPIC, t, new Map(), TOPIC_LEVEL_THROTTLES);
+    await this.#alterConfigs(ResourceType.BROKER, brokers.map(String), new Map(), BROKER_LEVEL_THROTTLES);
+    await this.#alterConfigs(ResourceType.TOPIC, topics, new Map(), TOPIC_LEVEL_THROTTLES);
   }
 }
