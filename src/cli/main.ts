@@ -32,6 +32,7 @@ import { dumpLogCommand } from './dump-log-command.ts';
 import { producerPerfTestCommand } from './producer-perf-test-command.ts';
 import { consumerPerfTestCommand } from './consumer-perf-test-command.ts';
 import { logDirsCommand } from './log-dirs-command.ts';
+import { reassignPartitionsCommand } from './reassign-partitions-command.ts';
 import { transactionsCommand } from './transactions-command.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
@@ -240,6 +241,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(consumerPerfTestCommand());
   program.addCommand(logDirsCommand());
   program.addCommand(transactionsCommand());
+  program.addCommand(reassignPartitionsCommand());
   program
     .command('random-uuid')
     .description('print a new random cluster id')
