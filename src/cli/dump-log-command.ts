@@ -77,14 +77,15 @@ async function dumpIndex(file: string, sanityOnly: boolean, verifyOnly: boolean,
   const records = await FileRecords.open(segmentLogFile(file), false);
   try {
     const index = new OffsetIndex(file, baseOffset, -1);
+    await index.loadUnchecked();
+    // Kafka says an offset index without entries is empty before any check, --index-sanity-check included.
+    if (index.entries === 0) {
+      out(`${file} is empty.\n`);
+      return;
+    }
     if (sanityOnly) {
       await index.load(records.sizeInBytes);
       out(`${file} passed sanity check.\n`);
-      return;
-    }
-    await index.loadUnchecked();
-    if (index.entries === 0) {
-      out(`${file} is empty.\n`);
       return;
     }
     for (let i = 0; i < index.entries; i++) {

@@ -341,12 +341,15 @@ export class MetadataDelta {
       case 'NoOpRecord':
       case 'ZkMigrationStateRecord':
         break;
-      case 'BeginTransactionRecord':
       case 'EndTransactionRecord':
       case 'AbortTransactionRecord':
+        // The loader resolved the transaction (MetadataLoader: its records replayed before the End, dropped
+        // before the Abort); the marker only moves the delta's offset past itself.
+        break;
+      case 'BeginTransactionRecord':
         // KIP-868 metadata transactions are the loader's to resolve (Kafka's MetadataBatchLoader): a delta that
-        // sees one would apply records of a transaction that may yet abort.
-        throw new Error(`${record.type} reached MetadataDelta: metadata transactions are not supported`);
+        // sees a Begin would apply records of a transaction that may yet abort.
+        throw new Error(`${record.type} reached MetadataDelta: the loader holds metadata transactions back`);
       case 'Unknown':
         throw new Error(`Unknown metadata record type (api key ${record.apiKey}, version ${record.version})`);
     }

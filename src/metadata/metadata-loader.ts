@@ -9,7 +9,7 @@ import { ControlRecordType } from '../protocol/records/control-record.ts';
 import type { LoaderManifest } from './loader-manifest.ts';
 import { MetadataDelta, type MetadataChanges } from './metadata-delta.ts';
 import { EMPTY_IMAGE, type MetadataImage } from './metadata-image.ts';
-import { decodeMetadataRecord } from './metadata-record-serde.ts';
+import { decodeMetadataRecord, type MetadataRecord } from './metadata-record-serde.ts';
 
 /** A component that reacts to new metadata images (Kafka's `MetadataPublisher`). */
 export interface MetadataPublisher {
@@ -49,6 +49,13 @@ export interface MetadataLoaderOptions {
  * stops for good: the failing call and every later one reject, and no image is published again, so the node
  * never serves an image that skipped a committed batch. (Kafka's loader logs and goes on when the node is a
  * broker only; here the image would silently lack the batch, so every role stops.)
+ *
+ * Metadata transactions (KIP-868, Kafka's MetadataBatchLoader): the records between a BeginTransactionRecord and
+ * its EndTransactionRecord apply together when the End is replayed, or not at all after an
+ * AbortTransactionRecord; no image is published in between, and the End or Abort's offset is the image's. Our
+ * controller writes none, but Apache Kafka's writes its bootstrap records (from `kafka-storage format`) in one, so a
+ * metadata log written by Kafka loads here. A log that ends inside a transaction once caught up is a fault: only
+ * Kafka's controller aborts it (ActivationRecordsGenerator), ours would keep appending to it.
  */
 export class MetadataLoader implements RaftClientListener {
   #image: MetadataImage = EMPTY_IMAGE;
@@ -70,6 +77,10 @@ export class MetadataLoader implements RaftClientListener {
   readonly #caughtUpPromise = new Promise<void>((resolve) => (this.#caughtUp = resolve));
   #leader: LeaderAndEpoch | null = null;
   readonly #leaderListeners: ((leader: LeaderAndEpoch) => void)[] = [];
+  /** The records of the open metadata transaction (KIP-868) with their offsets and epochs, or null when none is open. */
+  #transaction: { record: MetadataRecord; offset: bigint; epoch: number }[] | null = null;
+  /** Offset of the open transaction's BeginTransactionRecord (for the fault message). */
+  #transactionStart = -1n;
 
   /** @param faultHandler what a fault goes to (see the class doc). */
   constructor(logger: Logger, faultHandler: FaultHandler, options: MetadataLoaderOptions = {}) {
@@ -120,6 +131,8 @@ export class MetadataLoader implements RaftClientListener {
     if (batch.records.length === 0) return;
     const delta = new MetadataDelta(this.#image);
     this.#replay(delta, batch);
+    // A batch wholly inside an open metadata transaction changes nothing yet.
+    if (delta.isEmpty) return;
     await this.#publish(delta, { type: 'LOG_DELTA', numBytes: batch.sizeInBytes, lastContainedLogTimeMs: batch.appendTimestampMs });
   }
 
@@ -136,6 +149,8 @@ export class MetadataLoader implements RaftClientListener {
     const epoch = reader.lastContainedLogEpoch;
     delta.beginSnapshot();
     const where = `snapshot ${reader.snapshotId.offset}-${reader.snapshotId.epoch}`;
+    // A snapshot replaces the log, an open transaction's records included (Kafka's resetToImage).
+    this.#transaction = null;
     let lastContainedLogTimeMs = 0;
     for await (const batch of reader.batches()) {
       const header = batch.controlRecords.find((r) => r.type === ControlRecordType.SNAPSHOT_HEADER);
@@ -182,6 +197,12 @@ export class MetadataLoader implements RaftClientListener {
   /** Publishes everything replayed while catching up as one image, then handles each commit as it comes. */
   async #finishCatchUp(): Promise<void> {
     if (!this.#catchingUp) return;
+    if (this.#transaction !== null) {
+      throw this.#handleFault(
+        `The metadata log ends inside a metadata transaction (KIP-868) begun at offset ${this.#transactionStart}`,
+        new Error('only an Apache Kafka controller can abort an unfinished metadata transaction; start Kafka on this log once to resolve it'),
+      );
+    }
     this.#catchingUp = false;
     const delta = this.#catchUpDelta;
     this.#catchUpDelta = null;
@@ -216,10 +237,39 @@ export class MetadataLoader implements RaftClientListener {
   /** @param where the batch or snapshot the record is in, for the fault message. */
   #replayRecord(delta: MetadataDelta, value: Buffer, offset: bigint, epoch: number, where: string): void {
     try {
-      delta.replay(decodeMetadataRecord(value), offset, epoch);
+      const record = decodeMetadataRecord(value);
+      if (where.startsWith('snapshot')) delta.replay(record, offset, epoch);
+      else this.#replayInTransaction(delta, record, offset, epoch);
     } catch (e) {
       const at = where.startsWith('snapshot') ? `record of ${where}` : `log record from offset ${offset} (${where})`;
       throw this.#handleFault(`Error loading metadata ${at}`, e);
+    }
+  }
+
+  /**
+   * Replays a log record, holding back the records of an open metadata transaction until its End (KIP-868).
+   * @throws Error for a Begin inside a transaction, or an End or Abort outside one (Kafka's MetadataBatchLoader).
+   */
+  #replayInTransaction(delta: MetadataDelta, record: MetadataRecord, offset: bigint, epoch: number): void {
+    switch (record.type) {
+      case 'BeginTransactionRecord':
+        if (this.#transaction !== null) throw new Error('Encountered BeginTransactionRecord while already in a transaction');
+        this.#transaction = [];
+        this.#transactionStart = offset;
+        return;
+      case 'EndTransactionRecord':
+      case 'AbortTransactionRecord': {
+        const held = this.#transaction;
+        if (held === null) throw new Error(`Encountered ${record.type} without having seen a BeginTransactionRecord`);
+        this.#transaction = null;
+        if (record.type === 'EndTransactionRecord') for (const r of held) delta.replay(r.record, r.offset, r.epoch);
+        // The marker itself changes no image; replaying it makes its offset the image's.
+        delta.replay(record, offset, epoch);
+        return;
+      }
+      default:
+        if (this.#transaction !== null) this.#transaction.push({ record, offset, epoch });
+        else delta.replay(record, offset, epoch);
     }
   }
 

@@ -77,6 +77,14 @@ export interface ReferenceKafkaOptions {
   readonly timeoutMs?: number;
   /** Kafka's standard output lines go here as well (the by-hand script prints them). */
   readonly onLine?: (line: string) => void;
+  /**
+   * Use this data dir (log.dirs = `<dataDir>/logs`) instead of a fresh temp one, formatting it only when it has no
+   * logs/meta.properties yet (so a data dir a previous run or our broker left is started as it is);
+   * {@link ReferenceKafka.stop} then keeps it.
+   */
+  readonly dataDir?: string;
+  /** kafka-storage format's --release-version (the metadata.version to bootstrap, e.g. "4.2"); default Kafka's latest. */
+  readonly releaseVersion?: string;
 }
 
 /** A running reference broker. */
@@ -92,7 +100,7 @@ export interface ReferenceKafka {
   logTail(): string;
   /**
    * SIGTERM (Kafka's controlled shutdown), SIGKILL when it has not exited within `graceMs` (default 15 s), then
-   * removes the data dir. Idempotent.
+   * removes the data dir unless it was given ({@link ReferenceKafkaOptions.dataDir}). Idempotent.
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -134,17 +142,25 @@ function randomClusterId(): string {
 export async function startReferenceKafka(options: ReferenceKafkaOptions = {}): Promise<ReferenceKafka> {
   const classpath = referenceClasspath();
   if (classpath === undefined) throw new Error(`reference Kafka jars not resolved: run mvn -f reference/pom.xml dependency:build-classpath (${REFERENCE_CLASSPATH_FILE} missing)`);
-  const dataDir = await mkdtemp(join(tmpdir(), 'reference-kafka-'));
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'reference-kafka-')));
   const [freePort, controllerPort] = await freePorts(2);
   const port = options.port ?? freePort!;
   const props = referenceKafkaProps(dataDir, port, controllerPort!, options.overrides);
   const propsFile = join(dataDir, 'server.properties');
   await writeFile(propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const clusterId = randomClusterId();
-  const format = await runReferenceJava(['kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', propsFile]);
-  if (format.code !== 0) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw new Error(`kafka-storage format failed (${format.code}):\n${format.output}`);
+  const metaProperties = join(dataDir, 'logs', 'meta.properties');
+  let clusterId: string;
+  if (!existsSync(metaProperties)) {
+    clusterId = randomClusterId();
+    const release = options.releaseVersion === undefined ? [] : ['--release-version', options.releaseVersion];
+    const format = await runReferenceJava(['kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', propsFile, ...release]);
+    if (format.code !== 0) {
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      throw new Error(`kafka-storage format failed (${format.code}):\n${format.output}`);
+    }
+  } else {
+    clusterId = /^cluster\.id=(.*)$/m.exec(readFileSync(metaProperties, 'utf8'))?.[1] ?? '';
   }
   const heapOpts = process.env['KAFKA_HEAP_OPTS']?.split(/\s+/).filter((s) => s !== '') ?? options.heapOpts ?? KAFKA_DEFAULT_HEAP_OPTS;
   const child = spawn('java', [...heapOpts, ...KAFKA_JVM_PERFORMANCE_OPTS, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classpath, 'kafka.Kafka', propsFile], {
@@ -173,7 +189,7 @@ export async function startReferenceKafka(options: ReferenceKafkaOptions = {}): 
       await exited;
       clearTimeout(timer);
     }
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
   })());
 
   try {

@@ -108,6 +108,10 @@ test('indexes, producer snapshots and the transaction index, with --verify-index
   assert.deepEqual([verified.stdout, verified.stderr], [indexes.split(',').map((f) => `Dumping ${f}\n`).join(''), '']);
   const sane = await sameAsKafka(['--files', indexes, '--index-sanity-check']);
   assert.equal(sane.stdout.split('\n').filter((l) => l.endsWith(' passed sanity check.')).length, 4);
+  // An offset index without entries (an internal topic's) is "empty" before the sanity check; a time index is not.
+  const offsetsDir = join(broker.dataDir, 'logs', '__consumer_offsets-0');
+  const empty = await sameAsKafka(['--files', `${join(offsetsDir, '00000000000000000000.index')},${join(offsetsDir, '00000000000000000000.timeindex')}`, '--index-sanity-check']);
+  assert.match(empty.stdout, /\.index is empty\.\nDumping .*\.timeindex\n.*\.timeindex passed sanity check\.\n$/);
 });
 
 test('damaged copies: trailing bytes and a wrong index entry are reported as Kafka reports them', async () => {

@@ -214,3 +214,47 @@ test('start-up from a snapshot with nothing after it publishes a SNAPSHOT manife
   await loader.caughtUp();
   assert.deepEqual(publisher.updates.map((u) => u.manifest), [{ type: 'SNAPSHOT', lastContainedLogTimeMs: 10_000 }]);
 });
+
+const BEGIN = encodeMetadataRecord({ type: 'BeginTransactionRecord', data: { name: 'bootstrap' } });
+const END = encodeMetadataRecord({ type: 'EndTransactionRecord', data: {} });
+const ABORT = encodeMetadataRecord({ type: 'AbortTransactionRecord', data: { reason: 'test' } });
+
+test('a metadata transaction (KIP-868) across batches is published at its End, with the End as the image offset', async () => {
+  const { loader, faults, publisher } = await caughtUpLoader();
+  // Offsets 2-4: a record before the Begin is published on its own; the transaction's records wait.
+  await loader.handleCommit(batch(topicRecord('before', UNKNOWN_TOPIC_ID), BEGIN, topicRecord('inside', 'CCCCCCCCCCCCCCCCCCCCCQ')));
+  assert.deepEqual(publisher.offsets, [1n, 2n]);
+  assert.equal(loader.image.topicsByName.has('inside'), false);
+  await loader.handleCommit(batch(partitionRecord(0, 'CCCCCCCCCCCCCCCCCCCCCQ')));
+  assert.deepEqual(publisher.offsets, [1n, 2n], 'a batch wholly inside the transaction publishes nothing');
+  await loader.handleCommit(batch(END));
+  assert.deepEqual(publisher.offsets, [1n, 2n, 6n]);
+  assert.equal(loader.image.topicsByName.get('inside')!.partitions.size, 1);
+  assert.equal(faults.faults.length, 0);
+});
+
+test('an aborted metadata transaction applies none of its records; the catch-up replays transactions the same way', async () => {
+  nextOffset = 0n;
+  const { loader, publisher } = recordingLoader({ value: 7n });
+  await loader.handleCommit(batch(METADATA_VERSION, BEGIN, topicRecord('dropped'), ABORT));
+  await loader.handleCommit(batch(BEGIN, topicRecord('kept')));
+  assert.deepEqual(publisher.offsets, [], 'nothing is published while catching up');
+  await loader.handleCommit(batch(END));
+  await loader.caughtUp();
+  assert.deepEqual(publisher.offsets, [6n]);
+  assert.deepEqual([...loader.image.topicsByName.keys()], ['kept']);
+});
+
+test('transaction markers out of order, or a log that ends inside a transaction, go to the fault handler', async () => {
+  const stray = await caughtUpLoader();
+  await assert.rejects(stray.loader.handleCommit(batch(END)), FaultHandlerException);
+  assert.match(String(stray.faults.firstFault!.cause), /EndTransactionRecord without having seen a BeginTransactionRecord/);
+  const nested = await caughtUpLoader();
+  await assert.rejects(nested.loader.handleCommit(batch(BEGIN, BEGIN)), FaultHandlerException);
+  assert.match(String(nested.faults.firstFault!.cause), /BeginTransactionRecord while already in a transaction/);
+  nextOffset = 0n;
+  const open = recordingLoader({ value: 3n });
+  await assert.rejects(open.loader.handleCommit(batch(METADATA_VERSION, BEGIN, topicRecord('never'))), FaultHandlerException);
+  assert.equal(open.faults.firstFault!.message, 'The metadata log ends inside a metadata transaction (KIP-868) begun at offset 1');
+  assert.deepEqual(open.publisher.offsets, []);
+});
