@@ -3,6 +3,7 @@
 // pins, on free loopback ports, in its own temp data dir formatted as Kafka's quick start does (kafka-storage
 // format with a cluster id), and stopped by pid. The differential suite (test/reference/) sends the same requests
 // to it and to our broker; `npm run reference-kafka` starts one by hand.
+import { randomUuid } from '../../src/common/uuid.ts';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -128,9 +129,6 @@ export function runReferenceJava(args: string[], timeoutMs = 60_000): Promise<{ 
 }
 
 /** A random base64url cluster id of 16 bytes, as `kafka-storage random-uuid` prints. */
-function randomClusterId(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
-}
 
 /**
  * Formats a fresh temp data dir (kafka.tools.StorageTool format, static voters, Kafka's default feature levels) and
@@ -152,7 +150,7 @@ export async function startReferenceKafka(options: ReferenceKafkaOptions = {}): 
   const metaProperties = join(dataDir, 'logs', 'meta.properties');
   let clusterId: string;
   if (!existsSync(metaProperties)) {
-    clusterId = randomClusterId();
+    clusterId = randomUuid();
     const release = options.releaseVersion === undefined ? [] : ['--release-version', options.releaseVersion];
     const format = await runReferenceJava(['kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', propsFile, ...release]);
     if (format.code !== 0) {

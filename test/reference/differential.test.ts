@@ -36,8 +36,14 @@ describe('differential: Apache Kafka 4.4.0 and our broker answer the same reques
 
   before(async () => {
     // The same config on both (referenceKafkaProps is testBrokerProps on fixed ports).
-    [kafka, ours] = await Promise.all([startReferenceKafka({ heapOpts: TEST_HEAP_OPTS }), startBroker()]);
-    h = await DifferentialHarness.connect(kafka.port, ours.port);
+    // Both start at once; if one fails, the other is kept for after() to stop (a broker left running would keep
+    // this test file's process alive).
+    const [k, o] = await Promise.allSettled([startReferenceKafka({ heapOpts: TEST_HEAP_OPTS }), startBroker()]);
+    if (k.status === 'fulfilled') kafka = k.value;
+    if (o.status === 'fulfilled') ours = o.value;
+    if (k.status === 'rejected') throw k.reason;
+    if (o.status === 'rejected') throw o.reason;
+    h = await DifferentialHarness.connect(kafka!.port, ours!.port);
   });
 
   after(async () => {
