@@ -75,6 +75,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   if (hosts === undefined) log('network namespaces unavailable (not root, or no iptables): process faults only');
   const faults = hosts === undefined ? options.faults.filter((f) => f === 'kill' || f === 'pause') : options.faults;
   let cluster: TestCluster | undefined;
+  let keepClusterDir = false;
   const history = new HistoryRecorder();
   const unexpectedExits: string[] = [];
   try {
@@ -137,6 +138,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     for (const n of c.nodes) if (!n.isUp) unexpectedExits.push(`node ${n.nodeId} down at the end (${JSON.stringify(n.lastExit)})`);
     const drainComplete = await workload.drain(60_000);
     const check = checkQueueHistory(history.ops);
+    // An invalid run keeps the nodes' data (logs, metadata, checkpoints) for the diagnosis; its path is logged.
+    keepClusterDir = !check.valid || unexpectedExits.length > 0;
     const healed = nemesis.events.filter((e) => e.recoveryMs !== undefined).map((e) => e.recoveryMs!).sort((a, b) => a - b);
     const recovery = {
       p50Ms: healed.length > 0 ? healed[Math.floor(healed.length / 2)] : undefined,
@@ -148,7 +151,12 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     await writeTortureReport(options.outDir, { options: { ...options, log: undefined }, result, history: history.ops, durationMs: performance.now() - t0 });
     return result;
   } finally {
-    if (cluster !== undefined) await cluster.teardown();
+    if (cluster !== undefined && keepClusterDir) {
+      await Promise.all(cluster.nodes.map((n) => n.kill()));
+      log(`the cluster's data is kept in ${cluster.dir}`);
+    } else if (cluster !== undefined) {
+      await cluster.teardown();
+    }
     await hosts?.teardown();
   }
 }
