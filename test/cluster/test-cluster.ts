@@ -374,6 +374,12 @@ export class TestCluster {
     for (const n of this.nodes) process.stderr.write(`--- node ${n.nodeId} (${n.state}, ${n.runs} runs) ---\n${n.log.tail(lines)}\nstderr: ${n.stderr}\n`);
   }
 
+  /** Kills every node (SIGKILL) and keeps the cluster's directory, also at process exit (for a diagnosis). */
+  async killKeepingData(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.kill()));
+    this.#forgetDir();
+  }
+
   /** Kills every node (SIGKILL, paused ones included) and deletes the cluster's directory. Idempotent. */
   async teardown(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill()));

@@ -152,7 +152,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     return result;
   } finally {
     if (cluster !== undefined && keepClusterDir) {
-      await Promise.all(cluster.nodes.map((n) => n.kill()));
+      await cluster.killKeepingData();
       log(`the cluster's data is kept in ${cluster.dir}`);
     } else if (cluster !== undefined) {
       await cluster.teardown();
