@@ -12,7 +12,8 @@ import { CONSUMER_DEFAULTS, PRODUCER_DEFAULTS, runKcat } from '../lib/kcat.ts';
 import type { Row } from '../lib/report.ts';
 import { freePort } from '../lib/server-process.ts';
 import { fmt, median } from '../lib/stats.ts';
-import { Exchange, measureConnectRate, openConnection, type ConnectKind } from '../lib/connect-rate.ts';
+import { measureConnectRate, type ConnectKind } from '../lib/connect-rate.ts';
+import { RawKafkaClient } from '../../test/fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../src/protocol/generated/api-keys.ts';
 import { SCRAM_SHA_512, scramSaltedPassword } from '../../src/security/sasl/scram-mechanism.ts';
 import { messageFile } from './produce.ts';
@@ -109,17 +110,17 @@ function throughputRows(what: string, plain: Throughput, tls: Throughput, baseli
 
 /** Creates the SCRAM-SHA-512 credential of the bench user (AlterUserScramCredentials over PLAINTEXT). */
 async function addScramUser(port: number): Promise<void> {
-  const socket = await openConnection({ kind: 'plaintext', port });
+  const client = await RawKafkaClient.connect(port);
   try {
     const salt = Buffer.from('bench-salt-0123456789');
-    const response = await new Exchange(socket).request(ApiKeys.AlterUserScramCredentials, 0, {
+    const response = await client.request<{ results: { errorCode: number; errorMessage: string | null }[] }>(ApiKeys.AlterUserScramCredentials, 0, {
       deletions: [],
       upsertions: [{ name: SCRAM_USER, mechanism: SCRAM_SHA_512.type, iterations: 4096, salt, saltedPassword: scramSaltedPassword(SCRAM_SHA_512, SCRAM_PASSWORD, salt, 4096) }],
-    }) as { results: { errorCode: number; errorMessage: string | null }[] };
+    });
     const failed = response.results.find((r) => r.errorCode !== 0);
     if (failed !== undefined) throw new Error(`AlterUserScramCredentials failed: ${failed.errorCode} ${failed.errorMessage}`);
   } finally {
-    socket.destroy();
+    await client.close();
   }
 }
 
