@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,4 +80,14 @@ export const KAFKA_TOOLS_AVAILABLE = KAFKA_TOOL_JARS.every((jar) => existsSync(j
 export async function kafkaTool(mainClass: string, args: string[], input?: string): Promise<ToolRun> {
   const r = await run('java', ['-cp', KAFKA_TOOL_JARS.join(':'), mainClass, ...args], input);
   return { ...r, stderr: r.stderr.split('\n').filter((l) => !l.startsWith('SLF4J:')).join('\n') };
+}
+
+/**
+ * Writes an input file of a tool run (a reassignment plan, an offsets file...) into `dir`: `content` as it is when a
+ * string, else as JSON. @returns its path.
+ */
+export async function writeToolInput(dir: string, name: string, content: unknown): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
 }

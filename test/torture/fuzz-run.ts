@@ -4,12 +4,12 @@
 // record was consumed exactly once, in order; and after a clean restart over the same log a fresh consumer reads
 // the same records again (the log was not corrupted).
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker.ts';
 import { FrameGenerator, fuzzBroker, type FuzzStats } from './protocol-fuzzer.ts';
+import { freePorts } from '../cluster/test-cluster.ts';
 
 /** What a fuzz run found. */
 export interface FuzzResult {
@@ -26,16 +26,6 @@ export interface FuzzResult {
 
 const TOPIC = 'fuzz-workload';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function heapUsed(metricsPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
@@ -69,7 +59,7 @@ export async function runFuzz(options: { frames: number; seed: number; connectio
   const log = options.log ?? ((l: string) => process.stderr.write(`[fuzz] ${l}\n`));
   const t0 = performance.now();
   const dataDir = await mkdtemp(join(tmpdir(), 'fuzz-broker-'));
-  const metricsPort = await freePort();
+  const metricsPort = (await freePorts(1))[0]!;
   const overrides = { 'metrics.prometheus.listener': `127.0.0.1:${metricsPort}`, 'auto.create.topics.enable': 'false' };
   let broker: BrokerProcess | undefined;
   try {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
-import { KAFKA_TOOLS_AVAILABLE, kafkaBroker, kafkaTool, type ToolRun } from '../../helpers/admin-tools.ts';
+import { KAFKA_TOOLS_AVAILABLE, kafkaBroker, kafkaTool, writeToolInput, type ToolRun } from '../../helpers/admin-tools.ts';
 
 // `kafka-broker delete-records` and `leader-election` against a running single broker, as processes, compared with
 // Kafka's own DeleteRecordsCommand and LeaderElectionCommand against the same broker when they are installed.
@@ -26,10 +24,8 @@ after(async () => {
   await broker.cleanup();
 });
 
-async function jsonFile(name: string, content: unknown): Promise<string> {
-  const file = join(broker.dataDir, name);
-  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
-  return file;
+function jsonFile(name: string, content: unknown): Promise<string> {
+  return writeToolInput(broker.dataDir, name, content);
 }
 
 async function sameAsKafka(ours: ToolRun, mainClass: string, args: string[]): Promise<void> {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type TestBroker } from '../../helpers/broker.ts';
-import { KAFKA_TOOLS_AVAILABLE, kafkaBroker, kafkaTool, type ToolRun } from '../../helpers/admin-tools.ts';
+import { KAFKA_TOOLS_AVAILABLE, kafkaBroker, kafkaTool, writeToolInput, type ToolRun } from '../../helpers/admin-tools.ts';
 
 // `kafka-broker reassign-partitions` against one running broker, as a process: argument errors, bad JSON files,
 // --generate, --list, --verify and --cancel with nothing to do, each compared with Kafka's own
@@ -27,10 +26,8 @@ after(async () => {
   await broker.cleanup();
 });
 
-async function jsonFile(name: string, content: unknown): Promise<string> {
-  const file = join(broker.dataDir, name);
-  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
-  return file;
+function jsonFile(name: string, content: unknown): Promise<string> {
+  return writeToolInput(broker.dataDir, name, content);
 }
 
 const ours = (args: string[]): Promise<ToolRun> => kafkaBroker(['reassign-partitions', ...args]);

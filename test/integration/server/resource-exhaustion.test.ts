@@ -14,21 +14,12 @@ import { startBrokerProcess, waitFor, type BrokerProcess } from '../../helpers/b
 import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { rssOf } from '../network/hostile-client.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
+import { freePorts } from '../../cluster/test-cluster.ts';
 
 let dataDir: string;
 let broker: BrokerProcess;
 let metricsPort: number;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function openConnections(): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -39,7 +30,7 @@ async function openConnections(): Promise<number> {
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'exhaustion-'));
-  metricsPort = await freePort();
+  metricsPort = (await freePorts(1))[0]!;
   broker = await startBrokerProcess(dataDir, { overrides: { 'metrics.prometheus.listener': `127.0.0.1:${metricsPort}` } });
 });
 after(async () => {
