@@ -16,6 +16,7 @@ import { RawKafkaClient } from '../../fixtures/e2e/raw-kafka-client.ts';
 import { ApiKeys } from '../../../src/protocol/generated/api-keys.ts';
 import { Errors } from '../../../src/protocol/generated/errors.ts';
 import { SCRAM_SHA_256, SCRAM_SHA_512, scramSaltedPassword, type ScramMechanism } from '../../../src/security/sasl/scram-mechanism.ts';
+import { canLogIn } from '../../helpers/kafkajs-login.ts';
 
 const run = promisify(execFile);
 
@@ -61,21 +62,8 @@ function upsertion(name: string, m: ScramMechanism, password: string, iterations
   return { name, mechanism: m.type, iterations, salt, saltedPassword: scramSaltedPassword(m, password, salt, iterations) };
 }
 
-async function canConnect(port: number, sasl: SASLOptions, ssl = false): Promise<boolean> {
-  const kafka = new Kafka({
-    brokers: [`127.0.0.1:${port}`], sasl, logLevel: logLevel.NOTHING, retry: { retries: 0 },
-    ...(ssl ? { ssl: { ca: [pki.ca.cert], servername: 'localhost' } } : {}),
-  });
-  const client = kafka.admin();
-  try {
-    await client.connect();
-    await client.listTopics();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.disconnect();
-  }
+function canConnect(port: number, sasl: SASLOptions, ssl = false): Promise<boolean> {
+  return canLogIn(port, { sasl, ...(ssl ? { ssl: { ca: [pki.ca.cert], servername: 'localhost' } } : {}) });
 }
 
 test('credentials made by AlterUserScramCredentials authenticate kafkajs (SCRAM-SHA-256 and -512); Describe lists them; deleted ones stop working', { timeout: 90_000 }, async () => {
